@@ -1,0 +1,65 @@
+/**
+ * Runs the benchmarks: every bench/*.bench.ts, or only those named.
+ *
+ *   npm run bench                          all benchmarks
+ *   npm run bench -- signatures            bench/signatures.bench.ts only
+ *   npm run bench -- signatures --seconds 2
+ *   npm run bench -- issuance --documents 5000     (quick; default 100,000)
+ *
+ * Each file exports `run(options)`; it prints its own table. One process, one core: the figures
+ * are per core. Results worth keeping go to bench/RESULTS.md by hand, with the machine's load.
+ */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+export interface BenchOptions {
+  /** Measured seconds per case (after a warm-up of a fifth of that, at least half a second). */
+  seconds: number;
+  /** Documents to submit and anchor (issuance; default 100,000). */
+  documents?: number;
+  /** Concurrent HTTP connections submitting (issuance; default 3). */
+  connections?: number;
+}
+
+interface BenchModule {
+  run(options: BenchOptions): Promise<void>;
+}
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      seconds: { type: "string", default: "4" },
+      documents: { type: "string" },
+      connections: { type: "string" },
+    },
+  });
+  const seconds = Number(values.seconds);
+  if (!(seconds > 0)) throw new Error(`--seconds must be a positive number, got ${values.seconds}`);
+  const whole = (name: string, raw: string | undefined): number | undefined => {
+    if (raw === undefined) return undefined;
+    if (!/^[1-9]\d*$/.test(raw)) throw new Error(`--${name} must be a positive whole number, got ${raw}`);
+    return Number(raw);
+  };
+  const documents = whole("documents", values.documents);
+  const connections = whole("connections", values.connections);
+  const available = readdirSync(__dirname)
+    .filter((name) => name.endsWith(".bench.ts"))
+    .map((name) => name.slice(0, -".bench.ts".length))
+    .sort();
+  const unknown = positionals.filter((name) => !available.includes(name));
+  if (unknown.length > 0)
+    throw new Error(`unknown benchmark(s) ${unknown.join(", ")}; available: ${available.join(", ")}`);
+  const selected = positionals.length > 0 ? positionals : available;
+  for (const name of selected) {
+    console.log(`\n## ${name}\n`);
+    const module = (await import(join(__dirname, `${name}.bench`))) as BenchModule;
+    await module.run({ seconds, documents, connections });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

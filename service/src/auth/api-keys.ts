@@ -1,0 +1,69 @@
+/**
+ * API key storage: create (the key is returned once), authenticate, revoke. Every creation and
+ * revocation is written to the audit log in the same transaction.
+ */
+import type { Database, Queryable } from "../adapters/db/database";
+import { newApiKey, parseApiKey, safeEqual, sha256Hex, type ApiKeyKind } from "./secrets";
+
+export interface ApiKeyPrincipal {
+  keyId: string;
+  kind: ApiKeyKind;
+  /** The school or district the key acts for (issuer keys only). */
+  issuerCode: string | null;
+}
+
+export interface CreateApiKeyInput {
+  kind: ApiKeyKind;
+  issuerCode?: string;
+  label?: string;
+  actor: string;
+}
+
+/** Creates a key; the returned `key` is the only copy that will ever exist. Pass a transaction. */
+export async function createApiKey(
+  db: Queryable,
+  input: CreateApiKeyInput,
+): Promise<{ id: string; key: string }> {
+  const { id, key, secretHash } = newApiKey(input.kind);
+  await db.query(
+    "INSERT INTO api_keys (id, kind, issuer_code, secret_hash, label) VALUES ($1, $2, $3, $4, $5)",
+    [id, input.kind, input.issuerCode ?? null, secretHash, input.label ?? null],
+  );
+  await db.query(
+    "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'api_key.created', $2, $3)",
+    [input.actor, id, { kind: input.kind, issuerCode: input.issuerCode ?? null }],
+  );
+  return { id, key };
+}
+
+/** The principal a presented key stands for, or undefined if it is unknown, wrong or revoked. */
+export async function authenticateApiKey(
+  db: Database,
+  presented: string,
+): Promise<ApiKeyPrincipal | undefined> {
+  const parsed = parseApiKey(presented);
+  if (!parsed) return undefined;
+  const { rows } = await db.query<{ kind: ApiKeyKind; issuer_code: string | null; secret_hash: string }>(
+    "SELECT kind, issuer_code, secret_hash FROM api_keys WHERE id = $1 AND revoked_at IS NULL",
+    [parsed.id],
+  );
+  const row = rows[0];
+  if (!row || row.kind !== parsed.kind || !safeEqual(row.secret_hash, sha256Hex(parsed.secret)))
+    return undefined;
+  return { keyId: parsed.id, kind: row.kind, issuerCode: row.issuer_code };
+}
+
+/** Revokes a key; true if it was active. Pass a transaction. */
+export async function revokeApiKey(db: Queryable, id: string, actor: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+    [id],
+  );
+  if (rowCount > 0) {
+    await db.query("INSERT INTO audit_log (actor, action, subject) VALUES ($1, 'api_key.revoked', $2)", [
+      actor,
+      id,
+    ]);
+  }
+  return rowCount > 0;
+}

@@ -1,0 +1,92 @@
+/**
+ * How CLI commands talk to a running hocba API: where it is (flag, HOCBA_API_URL, or the embedded
+ * default), and one call that turns the API's error envelope back into the HocbaError it came
+ * from, so `main.ts` gives the same exit code a local failure with that code would. A service that
+ * cannot be reached is an IO error naming the address, not a stack trace.
+ */
+import { ERROR_CODES, HocbaError, type ErrorCode } from "../core/errors";
+import type { CliIo } from "./io";
+
+export const API_URL_ENV = "HOCBA_API_URL";
+export const DEFAULT_API_URL = "http://127.0.0.1:8080";
+
+/** The API's base URL: `--api`, else HOCBA_API_URL, else the embedded default. @throws USAGE. */
+export function apiBaseUrl(flag: string | undefined, io: CliIo): string {
+  const value = flag ?? io.env[API_URL_ENV] ?? DEFAULT_API_URL;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new HocbaError("USAGE", `not a URL: ${value} (--api or ${API_URL_ENV})`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new HocbaError("USAGE", `the API URL must be http(s): ${value}`);
+  return url.href.replace(/\/+$/, "");
+}
+
+function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === "string" && (ERROR_CODES as readonly string[]).includes(code);
+}
+
+/** The HocbaError an error envelope (`{error: {code, message, details}}`) stands for. */
+export function errorFromEnvelope(status: number, body: unknown): HocbaError {
+  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
+  const message = typeof error?.message === "string" ? error.message : `the API answered HTTP ${status}`;
+  const code: ErrorCode = isErrorCode(error?.code) ? error.code : "INTERNAL";
+  return new HocbaError(code, message, error?.details === undefined ? {} : { details: error.details });
+}
+
+/**
+ * POSTs (or GETs) JSON with a bearer token; resolves with the status and parsed body of a 2xx answer.
+ * @throws HocbaError with the envelope's code for 4xx/5xx, IO when the API cannot be reached or
+ *   does not answer JSON.
+ */
+export async function callApi<T>(
+  baseUrl: string,
+  token: string,
+  method: "GET" | "POST",
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const url = `${baseUrl}${path}`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new HocbaError(
+      "IO",
+      `cannot reach the hocba API at ${baseUrl}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
+      { cause: error },
+    );
+  }
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new HocbaError("IO", `${method} ${url} answered HTTP ${response.status} without JSON`, {
+      cause: error,
+    });
+  }
+  if (!response.ok) throw errorFromEnvelope(response.status, parsed);
+  return { status: response.status, body: parsed as T };
+}
+
+/** A secret from a flag, else an environment variable. @throws USAGE naming both. */
+export function secretFrom(flag: string | undefined, io: CliIo, env: string, option: string, help: string) {
+  const value = flag ?? io.env[env];
+  if (value === undefined || value.trim() === "")
+    throw new HocbaError(
+      "USAGE",
+      `no ${option.replace(/^--/, "").replace(/-/g, " ")}: give ${option} or set ${env}\n\n${help}`,
+    );
+  return value.trim();
+}

@@ -1,0 +1,181 @@
+/**
+ * `hocba verify-signature`: the offline check of a signed document — what a school runs before
+ * submitting, and what anyone can run without the service. It prints every named check, never a
+ * bare yes/no (DESIGN.md §5): the document against its schema, then the CMS checks of core/pki
+ * (digest = docHash, signature, chain to the given roots, validity at signing time, key usage).
+ * Authorization needs the issuer registry, which is online only, so it is reported as skipped.
+ */
+import { nodeCrypto } from "../../adapters/pki/node-crypto";
+import { loadTrustAnchorsDir } from "../../adapters/pki/trust-dir";
+import { canonicalBytes, docHash } from "../../core/documents/hash";
+import type { Problem } from "../../core/documents/problems";
+import { validateDocument } from "../../core/documents/validate";
+import { HocbaError, type ErrorCode } from "../../core/errors";
+import { verifyDetached, type CheckStatus, type SignerReport } from "../../core/pki";
+import type { Command } from "../command";
+import { EXIT_CHECK_FAILED, EXIT_OK } from "../exit-codes";
+import { parseCommandArgs, parseJsonInput, processIo, readInput, usageError, type CliIo } from "../io";
+
+const HELP = `usage: hocba verify-signature <signed.json> --trust <dir> [--json]
+
+Checks a signed document {"document": …, "signature": "<base64 CMS>"} (a hocba/1 credential
+file works too) offline: the document's schema and rules, the message digest against the
+document's docHash, the signature, the certificate chain to the roots in <dir>, validity at
+signing time and key usage. Authorization is skipped: it needs the issuer registry (online).
+
+  --trust <dir>   folder of trusted root certificates (*.pem, *.crt, *.cer)
+  --json          print the report as JSON
+  -h, --help      this text
+
+Exit status: 0 all checks pass, 1 a check fails; other codes for unusable input (see README).`;
+
+export interface OfflineCheck {
+  name: string;
+  status: CheckStatus;
+  code?: ErrorCode;
+  message: string;
+}
+
+export interface OfflineReport {
+  ok: boolean;
+  docHash: string;
+  checks: OfflineCheck[];
+  signers: SignerReport[];
+  /** The document's problems, when its check failed. */
+  problems?: Problem[];
+}
+
+export const command: Command = {
+  summary: "check a signed document offline against trusted roots",
+  run: (args) => verifySignature(args),
+};
+
+/** Runs `hocba verify-signature`; returns 0 when every check passes, 1 when one fails. */
+export async function verifySignature(args: string[], io: CliIo = processIo): Promise<number> {
+  const parsed = parse(args);
+  if (parsed === "help") {
+    io.stdout(HELP + "\n");
+    return EXIT_OK;
+  }
+  const trustAnchors = loadTrustAnchorsDir(parsed.trust);
+  const signed = parseJsonInput(readInput(parsed.file, "signed document"), parsed.file);
+  const { document, signature } = signedParts(signed, parsed.file);
+  const report = await verifyOffline(document, signature, trustAnchors);
+  io.stdout(parsed.json ? JSON.stringify(report, null, 2) + "\n" : formatReport(report));
+  return report.ok ? EXIT_OK : EXIT_CHECK_FAILED;
+}
+
+/**
+ * All offline checks of a signed document: "document" (schema and rules) followed by the CMS
+ * checks, authorization and roles skipped.
+ */
+export async function verifyOffline(
+  document: unknown,
+  signatureBase64: string,
+  trustAnchors: ReturnType<typeof loadTrustAnchorsDir>,
+): Promise<OfflineReport> {
+  const validation = validateDocument(document);
+  const documentCheck: OfflineCheck = validation.ok
+    ? { name: "document", status: "valid", message: `a valid ${validation.document.type} document` }
+    : {
+        name: "document",
+        status: "invalid",
+        code: "SCHEMA_INVALID",
+        message: validation.problems.map((p) => `${p.path || "/"} ${p.code}: ${p.message}`).join("; "),
+      };
+  const signature = decodeBase64(signatureBase64);
+  const pki = await verifyDetached(canonicalBytes(document), signature ?? new Uint8Array(), {
+    trustAnchors,
+    crypto: nodeCrypto,
+  });
+  const checks: OfflineCheck[] = [
+    documentCheck,
+    ...pki.checks.map((check) => {
+      if (signature === undefined && check.name === "structure")
+        return { ...check, message: `the signature is not base64 (${check.message})` };
+      if (check.name === "authorization" || check.name === "roles")
+        return {
+          ...check,
+          message: "offline: needs the issuer registry (verify the credential online with the service)",
+        };
+      return check;
+    }),
+  ];
+  return {
+    ok: validation.ok && pki.ok,
+    docHash: docHash(document),
+    checks,
+    signers: pki.signers,
+    ...(validation.ok ? {} : { problems: validation.problems }),
+  };
+}
+
+/** The human-readable report: one line per check, then the signers. */
+export function formatReport(report: OfflineReport): string {
+  const width = Math.max(...report.checks.map((check) => check.name.length));
+  const lines = report.checks.map((check) => {
+    const status = check.status.toUpperCase().padEnd(7);
+    const code = check.code === undefined ? "" : `${check.code}: `;
+    return `${check.name.padEnd(width)}  ${status}  ${code}${check.message}`;
+  });
+  for (const problem of report.problems ?? [])
+    lines.push(`    ${problem.path || "/"}  ${problem.code}  ${problem.message}`);
+  lines.push(`docHash ${report.docHash}`);
+  for (const signer of report.signers)
+    lines.push(
+      `signer  ${signer.subject}\n        fingerprint ${signer.fingerprint}, signed ${signer.signingTime}`,
+    );
+  lines.push(report.ok ? "result: VALID (authorization not checked offline)" : "result: NOT VALID");
+  return lines.join("\n") + "\n";
+}
+
+function parse(args: string[]): "help" | { file: string; trust: string; json: boolean } {
+  const parsed = parseCommandArgs(
+    {
+      args,
+      options: {
+        trust: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: true,
+    },
+    HELP,
+  );
+  if (parsed.values.help) return "help";
+  if (parsed.positionals.length !== 1)
+    throw usage(
+      parsed.positionals.length === 0 ? "the signed file is missing" : "give exactly one signed file",
+    );
+  if (parsed.values.trust === undefined) throw usage("--trust <dir of PEM roots> is required");
+  return { file: parsed.positionals[0]!, trust: parsed.values.trust, json: parsed.values.json === true };
+}
+
+function signedParts(value: unknown, path: string): { document: unknown; signature: string } {
+  const record =
+    typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  if (
+    record === undefined ||
+    typeof record.signature !== "string" ||
+    typeof record.document !== "object" ||
+    record.document === null
+  )
+    throw new HocbaError(
+      "SCHEMA_INVALID",
+      `${path} is not a signed document: expected {"document": {…}, "signature": "<base64>"}`,
+    );
+  return { document: record.document, signature: record.signature };
+}
+
+/** Strict base64 (whitespace allowed): undefined when the text is not base64. */
+function decodeBase64(text: string): Uint8Array | undefined {
+  const compact = text.replace(/\s+/g, "");
+  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(compact)) return undefined;
+  return new Uint8Array(Buffer.from(compact, "base64"));
+}
+
+function usage(message: string): HocbaError {
+  return usageError(message, HELP);
+}

@@ -1,0 +1,40 @@
+/** `hocba worker`: consumes anchoring jobs from BullMQ; run as many as the load needs. */
+import { pino } from "pino";
+import { loadConfig } from "../../config/config";
+import { startAnchorWorker } from "../../adapters/queue/bullmq";
+import { HocbaError } from "../../core/errors";
+import { composeCore } from "../../server/compose";
+import { logFunction } from "../../server/server";
+import type { Command } from "../command";
+import { parseCommandArgs } from "../io";
+import { untilSignal } from "./signals";
+
+const HELP = `usage: hocba worker
+
+Runs anchoring rounds (batches, anchor transactions, confirmations, revocations, issuer-registry
+changes) as BullMQ jobs. Needs REDIS_URL, and the same DATABASE_URL, CHAIN_RPC_URL,
+REGISTRY_ADDRESS and ANCHOR_KEY as \`hocba serve\`. Any number of workers may run at once.`;
+
+export const command: Command = {
+  summary: "consume anchoring jobs (needs REDIS_URL)",
+  async run(args) {
+    const { values } = parseCommandArgs({ args, options: { help: { type: "boolean", short: "h" } } }, HELP);
+    if (values.help) {
+      process.stdout.write(HELP + "\n");
+      return 0;
+    }
+    const config = loadConfig(process.env);
+    if (!config.REDIS_URL) throw new HocbaError("CONFIG_INVALID", "hocba worker needs REDIS_URL");
+    const logger = pino({ level: config.LOG_LEVEL });
+    const core = await composeCore(config, logFunction(logger));
+    const worker = startAnchorWorker(core.anchoring, {
+      redisUrl: config.REDIS_URL,
+      prefix: config.REDIS_PREFIX,
+    });
+    logger.info({ registry: core.chain.registry }, "anchoring worker started");
+    await untilSignal();
+    await worker.stop();
+    await core.close();
+    return 0;
+  },
+};

@@ -1,0 +1,46 @@
+/**
+ * The one table from error codes to process exit codes. 0 is success, 1 means "the thing checked
+ * is not valid" (a verification that ran and failed), 64 is a usage error (sysexits EX_USAGE);
+ * every other error code gets its own number so scripts can tell failures apart.
+ */
+import type { ErrorCode } from "../core/errors";
+
+export const EXIT_OK = 0;
+export const EXIT_CHECK_FAILED = 1;
+
+const EXIT_CODES: Record<ErrorCode, number> = {
+  USAGE: 64,
+  JSON_MALFORMED: 65,
+  SCHEMA_INVALID: 66,
+  IO: 67,
+  PAYLOAD_TOO_LARGE: 68,
+  SIGNATURE_MALFORMED: 10,
+  SIGNATURE_INVALID: 11,
+  DIGEST_MISMATCH: 12,
+  CERT_UNTRUSTED: 20,
+  CERT_EXPIRED: 21,
+  CERT_NOT_YET_VALID: 22,
+  CERT_KEY_USAGE: 23,
+  CERT_EXTENDED_KEY_USAGE: 24,
+  CERT_PATH_LENGTH: 25,
+  CERT_ISSUER_NOT_CA: 26,
+  CERT_CHAIN_INVALID: 27,
+  SIGNER_NOT_AUTHORIZED: 28,
+  SIGNER_ROLE_MISSING: 29,
+  KEY_INVALID: 30,
+  P12_PASSWORD_INVALID: 31,
+  P12_INVALID: 32,
+  NOT_FOUND: 40,
+  NOT_ANCHORED_YET: 41,
+  UNAUTHORIZED: 42,
+  FORBIDDEN: 43,
+  RATE_LIMITED: 44,
+  CONFLICT: 45,
+  CHAIN_UNAVAILABLE: 50,
+  CONFIG_INVALID: 78,
+  INTERNAL: 70,
+};
+
+export function exitCodeFor(code: ErrorCode): number {
+  return EXIT_CODES[code];
+}

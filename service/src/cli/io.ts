@@ -1,0 +1,89 @@
+/**
+ * What a CLI command touches outside its arguments — output streams and environment — passed in
+ * rather than read from `process`, so tests run a command in-process and read what it printed.
+ * Also the file and JSON readers every command uses, so a missing file or broken JSON gets the
+ * same code and message everywhere (IO, JSON_MALFORMED).
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { HocbaError } from "../core/errors";
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The real process streams and environment. */
+export const processIo: CliIo = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+  env: process.env,
+};
+
+/**
+ * Reads a whole file.
+ * @throws HocbaError IO naming the file and the reason (missing, a directory, no permission).
+ */
+export function readInput(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new HocbaError("IO", `cannot read ${what} ${path}: ${reason(error)}`, { cause: error });
+  }
+}
+
+/** Writes a whole file. @throws HocbaError IO. */
+export function writeOutput(path: string, data: string | Uint8Array): void {
+  try {
+    writeFileSync(path, data);
+  } catch (error) {
+    throw new HocbaError("IO", `cannot write ${path}: ${reason(error)}`, { cause: error });
+  }
+}
+
+/**
+ * Parses JSON text (a UTF-8 byte-order mark is tolerated, as Windows editors write one).
+ * @throws HocbaError JSON_MALFORMED naming the file and the parser's complaint.
+ */
+export function parseJsonInput(bytes: Uint8Array, path: string): unknown {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (error) {
+    throw new HocbaError("JSON_MALFORMED", `${path} is not UTF-8 text`, { cause: error });
+  }
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, ""));
+  } catch (error) {
+    throw new HocbaError("JSON_MALFORMED", `${path} is not valid JSON: ${reason(error)}`, { cause: error });
+  }
+}
+
+function reason(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EISDIR") return "it is a directory";
+  if (code === "EACCES") return "permission denied";
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * node:util parseArgs whose complaints (unknown option, missing value) become USAGE errors
+ * followed by the command's help text.
+ */
+export function parseCommandArgs<T extends ParseArgsConfig>(
+  config: T,
+  help: string,
+): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw usageError((error as Error).message, help);
+  }
+}
+
+/** A USAGE error: the problem, a blank line, the command's help. */
+export function usageError(message: string, help: string): HocbaError {
+  return new HocbaError("USAGE", `${message}\n\n${help}`);
+}

@@ -1,0 +1,43 @@
+/**
+ * The `hocba` command line. Each subcommand lives in `commands/<name>.ts` and is listed in
+ * COMMANDS; this file only dispatches and maps errors to exit codes (one table, in exit-codes.ts).
+ */
+import { HocbaError, toHocbaError } from "../core/errors";
+import { exitCodeFor } from "./exit-codes";
+import type { Command } from "./command";
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  migrate: () => import("./commands/migrate").then((m) => m.command),
+  serve: () => import("./commands/serve").then((m) => m.command),
+  worker: () => import("./commands/worker").then((m) => m.command),
+  sign: () => import("./commands/sign").then((m) => m.command),
+  "verify-signature": () => import("./commands/verify-signature").then((m) => m.command),
+  "demo-pki": () => import("./commands/demo-pki").then((m) => m.command),
+  "register-issuer": () => import("./commands/register-issuer").then((m) => m.command),
+  submit: () => import("./commands/submit").then((m) => m.command),
+};
+
+function usage(): string {
+  const names = Object.keys(COMMANDS).sort();
+  return `usage: hocba <command> [options]\n\ncommands:\n${names.map((n) => `  ${n}`).join("\n")}\n\nRun "hocba <command> --help" for a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(usage() + "\n");
+    return name === undefined ? exitCodeFor("USAGE") : 0;
+  }
+  const load = COMMANDS[name];
+  try {
+    if (!load) throw new HocbaError("USAGE", `unknown command "${name}"\n\n${usage()}`);
+    const command = await load();
+    return await command.run(rest);
+  } catch (error) {
+    const e = toHocbaError(error);
+    process.stderr.write(`hocba ${name}: ${e.code}: ${e.message}\n`);
+    if (e.code === "INTERNAL" && e.cause instanceof Error && e.cause.stack)
+      process.stderr.write(e.cause.stack + "\n");
+    return exitCodeFor(e.code);
+  }
+}

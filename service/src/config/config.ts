@@ -1,0 +1,238 @@
+/**
+ * The one configuration loader (DESIGN.md §7). Every setting is declared once in SETTINGS with its
+ * type, default and meaning; `loadConfig(env)` validates an environment against it and returns a
+ * typed, frozen Config, reporting every bad value at once. Nothing else reads `process.env`: the
+ * entry points pass it in. Embedded and production modes differ only in which settings are present
+ * (DATABASE_URL → PostgreSQL instead of PGlite, REDIS_URL → BullMQ instead of the in-process runner,
+ * CHAIN_RPC_URL → an external chain instead of the embedded anvil).
+ */
+import path from "node:path";
+import { HocbaError } from "../core/errors";
+
+type Kind = "string" | "int" | "url" | "list" | "path";
+
+interface Setting {
+  readonly kind: Kind;
+  readonly default?: string;
+  readonly min?: number;
+  readonly max?: number;
+  readonly secret?: boolean;
+  readonly description: string;
+}
+
+/** Every environment variable hocba reads, in the order the README lists them. */
+export const SETTINGS = {
+  HOST: { kind: "string", default: "127.0.0.1", description: "address the HTTP server listens on" },
+  PORT: { kind: "int", default: "8080", min: 0, max: 65535, description: "HTTP port" },
+  DATA_DIR: {
+    kind: "path",
+    default: "./data",
+    description: "where the embedded database, chain state and demo files live",
+  },
+  DATABASE_URL: {
+    kind: "url",
+    secret: true,
+    description: "PostgreSQL connection string; unset = embedded PGlite under DATA_DIR/pglite",
+  },
+  DATABASE_POOL_SIZE: { kind: "int", default: "10", min: 1, max: 200, description: "PostgreSQL pool size" },
+  REDIS_URL: {
+    kind: "url",
+    secret: true,
+    description: "Redis for BullMQ workers; unset = in-process job runner",
+  },
+  REDIS_PREFIX: {
+    kind: "string",
+    default: "hocba",
+    description:
+      "prefix of hocba's BullMQ keys in Redis (separate deployments sharing a Redis use their own)",
+  },
+  CHAIN_RPC_URL: {
+    kind: "url",
+    description: "JSON-RPC of the chain; unset = embedded anvil with state under DATA_DIR/chain",
+  },
+  CHAIN_STATE_INTERVAL_S: {
+    kind: "int",
+    default: "1",
+    min: 1,
+    description:
+      "embedded chain only: seconds between writes of its state file (a crash loses at most this much)",
+  },
+  CHAIN_ID: { kind: "int", min: 1, description: "expected chain id (checked at start when set)" },
+  REGISTRY_ADDRESS: {
+    kind: "string",
+    description: "TranscriptRegistry address; unset with the embedded chain = deployed on first start",
+  },
+  ANCHOR_KEY: { kind: "string", secret: true, description: "hex private key of the anchoring account" },
+  ANCHOR_KEY_FILE: { kind: "path", description: "file holding the anchoring key (instead of ANCHOR_KEY)" },
+  CHAIN_CONFIRMATIONS: { kind: "int", default: "1", min: 0, max: 1000, description: "blocks to wait" },
+  ANCHOR_INTERVAL_MS: {
+    kind: "int",
+    default: "5000",
+    min: 10,
+    description: "longest time a pending document waits for its batch",
+  },
+  ANCHOR_MAX_BATCH: {
+    kind: "int",
+    default: "100000",
+    min: 1,
+    max: 1_000_000,
+    description: "documents per batch (per anchor transaction)",
+  },
+  TRUST_ANCHORS_DIR: {
+    kind: "path",
+    description: "folder of PEM root certificates (added to the demo root)",
+  },
+  REQUIRED_SIGNER_ROLES: {
+    kind: "list",
+    default: "principal",
+    description: "signer roles every transcript must carry (comma-separated)",
+  },
+  ADMIN_TOKEN: {
+    kind: "string",
+    secret: true,
+    description: "admin bearer token; unset = generated into DATA_DIR/demo/admin.token",
+  },
+  BODY_LIMIT_BYTES: {
+    kind: "int",
+    default: "8388608",
+    min: 1024,
+    description: "largest request body (bytes); a batch of 1,000 transcripts is ~5 MB",
+  },
+  LOOKUP_RATE_MAX: { kind: "int", default: "30", min: 1, description: "graduate searches per window" },
+  LOOKUP_RATE_WINDOW_MS: { kind: "int", default: "600000", min: 1000, description: "search window" },
+  VERIFY_RATE_MAX: { kind: "int", default: "600", min: 1, description: "public verifications per window" },
+  VERIFY_RATE_WINDOW_MS: { kind: "int", default: "60000", min: 1000, description: "verify window" },
+  LOG_LEVEL: {
+    kind: "string",
+    default: "info",
+    description: "fatal, error, warn, info, debug, trace, silent",
+  },
+  DEMO: {
+    kind: "string",
+    default: "auto",
+    description:
+      "demo trust root, DEMO01/DEMOQ1 and their keys under DATA_DIR/demo: auto (when the chain is embedded), on, off",
+  },
+} as const satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+type ValueOf<S extends Setting> = S["kind"] extends "int"
+  ? number
+  : S["kind"] extends "list"
+    ? string[]
+    : string;
+type Value<N extends SettingName> = (typeof SETTINGS)[N] extends { default: string }
+  ? ValueOf<(typeof SETTINGS)[N]>
+  : ValueOf<(typeof SETTINGS)[N]> | undefined;
+
+export type Config = { readonly [N in SettingName]: Value<N> };
+
+export interface ConfigProblem {
+  name: SettingName;
+  message: string;
+}
+
+function parse(name: SettingName, raw: string, setting: Setting, baseDir: string): unknown {
+  switch (setting.kind) {
+    case "int": {
+      if (!/^-?\d+$/.test(raw)) throw new Error(`must be a whole number, got "${raw}"`);
+      const n = Number(raw);
+      if (setting.min !== undefined && n < setting.min) throw new Error(`must be at least ${setting.min}`);
+      if (setting.max !== undefined && n > setting.max) throw new Error(`must be at most ${setting.max}`);
+      return n;
+    }
+    case "url":
+      try {
+        new URL(raw);
+      } catch {
+        throw new Error(
+          `must be a URL, got "${name.endsWith("_URL") && raw.includes("@") ? "<redacted>" : raw}"`,
+        );
+      }
+      return raw;
+    case "list":
+      return raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
+    case "path":
+      return path.resolve(baseDir, raw);
+    case "string":
+      return raw;
+  }
+}
+
+/**
+ * Validates `env` against SETTINGS. Empty strings count as unset. Relative paths resolve against
+ * `baseDir` (the working directory by default).
+ *
+ * @example
+ * const config = loadConfig(process.env);          // in an entry point only
+ * const test = loadConfig({ PORT: "0", DATA_DIR: tmp });
+ */
+export function loadConfig(env: Record<string, string | undefined>, baseDir = "."): Config {
+  const values: Record<string, unknown> = {};
+  const problems: ConfigProblem[] = [];
+  for (const [name, setting] of Object.entries(SETTINGS) as [SettingName, Setting][]) {
+    const given = env[name];
+    const raw = given === undefined || given === "" ? setting.default : given;
+    if (raw === undefined) {
+      values[name] = undefined;
+      continue;
+    }
+    try {
+      values[name] = parse(name, raw, setting, baseDir);
+    } catch (error) {
+      problems.push({ name, message: (error as Error).message });
+    }
+  }
+  if (values.ANCHOR_KEY !== undefined && values.ANCHOR_KEY_FILE !== undefined) {
+    problems.push({ name: "ANCHOR_KEY_FILE", message: "set ANCHOR_KEY or ANCHOR_KEY_FILE, not both" });
+  }
+  if (typeof values.ANCHOR_KEY === "string" && !/^(0x)?[0-9a-fA-F]{64}$/.test(values.ANCHOR_KEY)) {
+    problems.push({ name: "ANCHOR_KEY", message: "must be a 32-byte hex private key" });
+  }
+  if (typeof values.REGISTRY_ADDRESS === "string" && !/^0x[0-9a-fA-F]{40}$/.test(values.REGISTRY_ADDRESS)) {
+    problems.push({ name: "REGISTRY_ADDRESS", message: "must be a 0x-prefixed 20-byte address" });
+  }
+  if (values.REGISTRY_ADDRESS !== undefined && values.CHAIN_RPC_URL === undefined) {
+    problems.push({
+      name: "REGISTRY_ADDRESS",
+      message: "needs CHAIN_RPC_URL (the embedded chain deploys its own)",
+    });
+  }
+  if (!["auto", "on", "off"].includes(values.DEMO as string)) {
+    problems.push({ name: "DEMO", message: "must be auto, on or off" });
+  }
+  if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(values.LOG_LEVEL as string)) {
+    problems.push({ name: "LOG_LEVEL", message: "must be fatal, error, warn, info, debug, trace or silent" });
+  }
+  if (problems.length > 0) {
+    throw new HocbaError(
+      "CONFIG_INVALID",
+      `invalid configuration: ${problems.map((p) => `${p.name} ${p.message}`).join("; ")}`,
+      { details: problems },
+    );
+  }
+  return Object.freeze(values) as Config;
+}
+
+/** The configuration as a Markdown table (README), from the same declarations. */
+export function configurationTable(): string {
+  const rows = (Object.entries(SETTINGS) as [SettingName, Setting][]).map(
+    ([name, s]) =>
+      `| \`${name}\` | ${s.default === undefined ? "—" : `\`${s.default}\``} | ${s.description} |`,
+  );
+  return ["| variable | default | meaning |", "|---|---|---|", ...rows].join("\n");
+}
+
+/** A copy of the config safe to log: secrets replaced. */
+export function redactConfig(config: Config): Record<string, unknown> {
+  return Object.fromEntries(
+    (Object.entries(SETTINGS) as [SettingName, Setting][]).map(([name, s]) => [
+      name,
+      s.secret && config[name] !== undefined ? "<redacted>" : config[name],
+    ]),
+  );
+}

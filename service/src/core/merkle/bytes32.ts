@@ -1,0 +1,27 @@
+/**
+ * Parsing of the 0x-hex bytes32 values the Merkle code exchanges with the chain and with credential
+ * files. Malformed input is a caller's data problem, reported with a stable code rather than a
+ * silent `false`, so that "forged" and "garbled" stay distinguishable.
+ */
+import { HocbaError } from "../errors";
+import { fromHex } from "../documents/hash";
+
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+
+/** Whether `value` is a 0x-prefixed 32-byte hex string. */
+export function isBytes32(value: unknown): value is string {
+  return typeof value === "string" && BYTES32.test(value);
+}
+
+/**
+ * The 32 bytes of a 0x-hex bytes32 value.
+ * @throws HocbaError SCHEMA_INVALID when `value` is not 0x followed by 64 hex digits.
+ */
+export function bytes32ToBytes(value: string, what: string): Uint8Array {
+  if (!isBytes32(value)) {
+    throw new HocbaError("SCHEMA_INVALID", `${what} is not a 0x-prefixed 32-byte hex value`, {
+      details: { what, value },
+    });
+  }
+  return fromHex(value);
+}

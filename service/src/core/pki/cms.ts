@@ -1,0 +1,180 @@
+/**
+ * Reads a detached CMS SignedData (RFC 5652) into the few fields verification needs, by offset,
+ * without building an object tree. Every structural rule hocba insists on is enforced here, so
+ * everything after this point can trust the shape: a SignedData of id-data, no encapsulated
+ * content (detached), at least one SignerInfo, each with the signed attributes content-type
+ * (= id-data), message-digest and signing-time present exactly once.
+ */
+import { HocbaError } from "../errors";
+import {
+  DerError,
+  TAG,
+  childrenOf,
+  contentOf,
+  elementOf,
+  expectTag,
+  readOid,
+  readRoot,
+  readSmallInteger,
+  readTime,
+  type Tlv,
+} from "./der";
+import { OID } from "./oids";
+
+export type SignerIdentifier =
+  | { kind: "issuerAndSerialNumber"; issuer: Uint8Array; serialNumber: Uint8Array }
+  | { kind: "subjectKeyIdentifier"; keyIdentifier: Uint8Array };
+
+export interface AlgorithmIdentifier {
+  oid: string;
+  /** DER of the parameters, absent when the field is absent. */
+  parameters?: Uint8Array;
+}
+
+export interface ParsedSignerInfo {
+  sid: SignerIdentifier;
+  digestAlgorithm: AlgorithmIdentifier;
+  /** The signed attributes as signed: their encoding with the SET OF tag (RFC 5652 §5.4). */
+  signedAttributes: Uint8Array;
+  messageDigest: Uint8Array;
+  signingTime: Date;
+  signatureAlgorithm: AlgorithmIdentifier;
+  signature: Uint8Array;
+}
+
+export interface ParsedSignedData {
+  /** DER of each certificate in the `certificates` field (other certificate choices are ignored). */
+  certificates: Uint8Array[];
+  signers: ParsedSignerInfo[];
+}
+
+/**
+ * Parses a detached CMS SignedData.
+ * @throws HocbaError SIGNATURE_MALFORMED for anything that is not such a structure.
+ */
+export function parseDetachedSignedData(cms: Uint8Array): ParsedSignedData {
+  try {
+    return parse(cms);
+  } catch (error) {
+    if (error instanceof DerError) throw malformed(`not a DER CMS SignedData: ${error.message}`, error);
+    throw error;
+  }
+}
+
+/** A school's chain is three or four certificates per signer; anything far beyond is not a transcript signature. */
+const MAX_CERTIFICATES = 32;
+const MAX_SIGNERS = 8;
+
+function malformed(message: string, cause?: unknown): HocbaError {
+  return new HocbaError("SIGNATURE_MALFORMED", message, { cause });
+}
+
+function parse(bytes: Uint8Array): ParsedSignedData {
+  if (bytes.length === 0) throw malformed("the signature is empty");
+  const contentInfo = childrenOf(bytes, expectTag(readRoot(bytes), TAG.sequence, "ContentInfo"));
+  const contentType = readOid(bytes, expectTag(contentInfo[0], TAG.oid, "ContentInfo.contentType"));
+  if (contentType !== OID.signedData) throw malformed(`CMS content type is ${contentType}, not SignedData`);
+  const explicit = expectTag(contentInfo[1], TAG.context0, "ContentInfo.content");
+  if (contentInfo.length !== 2) throw malformed("ContentInfo has extra fields");
+  const inner = childrenOf(bytes, explicit);
+  if (inner.length !== 1) throw malformed("ContentInfo.content must hold one element");
+  const fields = childrenOf(bytes, expectTag(inner[0], TAG.sequence, "SignedData"));
+
+  let index = 0;
+  const version = readSmallInteger(bytes, expectTag(fields[index++], TAG.integer, "SignedData.version"));
+  if (version !== 1 && version !== 3) throw malformed(`unsupported SignedData version ${version}`);
+  expectTag(fields[index++], TAG.set, "SignedData.digestAlgorithms");
+  const encap = childrenOf(bytes, expectTag(fields[index++], TAG.sequence, "SignedData.encapContentInfo"));
+  const eContentType = readOid(bytes, expectTag(encap[0], TAG.oid, "eContentType"));
+  if (eContentType !== OID.data) throw malformed(`encapsulated content type is ${eContentType}, not id-data`);
+  if (encap.length !== 1) throw malformed("the signature is not detached: it carries the content");
+
+  const certificates: Uint8Array[] = [];
+  if (fields[index]?.tag === TAG.context0) {
+    for (const choice of childrenOf(bytes, fields[index++]!)) {
+      if (choice.tag === TAG.sequence) certificates.push(elementOf(bytes, choice));
+    }
+  }
+  if (certificates.length > MAX_CERTIFICATES) {
+    throw malformed(
+      `the signature carries ${certificates.length} certificates (at most ${MAX_CERTIFICATES})`,
+    );
+  }
+  if (fields[index]?.tag === TAG.context1) index++; // crls: revocation is decided by the registry
+  const signerInfos = childrenOf(bytes, expectTag(fields[index++], TAG.set, "SignedData.signerInfos"));
+  if (index !== fields.length) throw malformed("SignedData has unexpected trailing fields");
+  if (signerInfos.length === 0) throw malformed("SignedData has no SignerInfo");
+  if (signerInfos.length > MAX_SIGNERS)
+    throw malformed(`SignedData has ${signerInfos.length} signers (at most ${MAX_SIGNERS})`);
+  return { certificates, signers: signerInfos.map((info) => parseSignerInfo(bytes, info)) };
+}
+
+function parseSignerInfo(bytes: Uint8Array, info: Tlv): ParsedSignerInfo {
+  const fields = childrenOf(bytes, expectTag(info, TAG.sequence, "SignerInfo"));
+  let index = 0;
+  const version = readSmallInteger(bytes, expectTag(fields[index++], TAG.integer, "SignerInfo.version"));
+  const sidTlv = fields[index++];
+  let sid: SignerIdentifier;
+  if (version === 1 && sidTlv?.tag === TAG.sequence) {
+    const parts = childrenOf(bytes, sidTlv);
+    if (parts.length !== 2) throw malformed("malformed IssuerAndSerialNumber");
+    sid = {
+      kind: "issuerAndSerialNumber",
+      issuer: elementOf(bytes, expectTag(parts[0], TAG.sequence, "sid.issuer")),
+      serialNumber: contentOf(bytes, expectTag(parts[1], TAG.integer, "sid.serialNumber")),
+    };
+  } else if (version === 3 && sidTlv?.tag === TAG.context0Primitive) {
+    sid = { kind: "subjectKeyIdentifier", keyIdentifier: contentOf(bytes, sidTlv) };
+  } else {
+    throw malformed(`SignerInfo version ${version} does not match its signer identifier`);
+  }
+  const digestAlgorithm = readAlgorithm(bytes, fields[index++], "SignerInfo.digestAlgorithm");
+  const attributesTlv = fields[index];
+  if (attributesTlv?.tag !== TAG.context0) throw malformed("SignerInfo has no signed attributes");
+  index++;
+  const signatureAlgorithm = readAlgorithm(bytes, fields[index++], "SignerInfo.signatureAlgorithm");
+  const signature = contentOf(bytes, expectTag(fields[index++], TAG.octetString, "SignerInfo.signature"));
+  if (fields[index]?.tag === TAG.context1) index++; // unsigned attributes (e.g. counter-signatures)
+  if (index !== fields.length) throw malformed("SignerInfo has unexpected trailing fields");
+
+  const attributes = readSignedAttributes(bytes, attributesTlv);
+  const signedAttributes = elementOf(bytes, attributesTlv).slice();
+  signedAttributes[0] = TAG.set;
+  return { sid, digestAlgorithm, signedAttributes, ...attributes, signatureAlgorithm, signature };
+}
+
+function readAlgorithm(bytes: Uint8Array, tlv: Tlv | undefined, what: string): AlgorithmIdentifier {
+  const parts = childrenOf(bytes, expectTag(tlv, TAG.sequence, what));
+  if (parts.length < 1 || parts.length > 2) throw malformed(`${what} is malformed`);
+  const oid = readOid(bytes, parts[0]!);
+  return parts[1] === undefined ? { oid } : { oid, parameters: elementOf(bytes, parts[1]) };
+}
+
+function readSignedAttributes(bytes: Uint8Array, tlv: Tlv): { messageDigest: Uint8Array; signingTime: Date } {
+  const seen = new Map<string, Tlv>();
+  for (const attribute of childrenOf(bytes, tlv)) {
+    const parts = childrenOf(bytes, expectTag(attribute, TAG.sequence, "Attribute"));
+    if (parts.length !== 2) throw malformed("malformed signed attribute");
+    const type = readOid(bytes, parts[0]!);
+    if (seen.has(type)) throw malformed(`signed attribute ${type} appears twice`);
+    const values = childrenOf(bytes, expectTag(parts[1], TAG.set, "Attribute.values"));
+    if (type === OID.contentType || type === OID.messageDigest || type === OID.signingTime) {
+      if (values.length !== 1) throw malformed(`signed attribute ${type} must have exactly one value`);
+      seen.set(type, values[0]!);
+    } else {
+      seen.set(type, parts[1]!);
+    }
+  }
+  const contentType = seen.get(OID.contentType);
+  const messageDigest = seen.get(OID.messageDigest);
+  const signingTime = seen.get(OID.signingTime);
+  if (contentType === undefined) throw malformed("the content-type signed attribute is missing");
+  if (messageDigest === undefined) throw malformed("the message-digest signed attribute is missing");
+  if (signingTime === undefined) throw malformed("the signing-time signed attribute is missing");
+  const type = readOid(bytes, contentType);
+  if (type !== OID.data) throw malformed(`the content-type attribute is ${type}, not id-data`);
+  return {
+    messageDigest: contentOf(bytes, expectTag(messageDigest, TAG.octetString, "message-digest")),
+    signingTime: readTime(bytes, signingTime),
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * CMS detached signatures and certificate checks for hocba (browser-safe): sign, verify with a
+ * report of named checks, and the trust store. Import from here, not from the files behind it.
+ */
+export { signDetached, type SignerInput, type SignOptions } from "./sign";
+export {
+  verifyDetached,
+  assertSignatureValid,
+  SIGNATURE_CHECKS,
+  type VerifyContext,
+  type SignatureReport,
+  type SignatureCheck,
+  type SignatureCheckName,
+  type CheckStatus,
+  type SignerReport,
+  type Authorization,
+  type AuthorizationLookup,
+} from "./verify";
+export { createTrustStore, pemToDer, type TrustStore } from "./trust-store";
+export {
+  webCrypto,
+  type PkiCrypto,
+  type PublicKeyAlgorithm,
+  type SignatureAlgorithm,
+  type HashName,
+} from "./crypto";
+export { DOCUMENT_SIGNING_EKUS, OID } from "./oids";

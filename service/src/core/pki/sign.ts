@@ -1,0 +1,125 @@
+/**
+ * Makes the detached CMS SignedData a school attaches to a transcript (DESIGN.md §2): SHA-256,
+ * signed attributes content-type, message-digest and signing-time, each signer's certificate and
+ * chain included. Built with pkijs — signing is rare and its output must be exactly what OpenSSL
+ * and other CMS tools expect, so the well-tested builder wins over speed here.
+ */
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { HocbaError } from "../errors";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { OID } from "./oids";
+
+export interface SignerInput {
+  /** The signer's certificate, DER. */
+  certificate: Uint8Array;
+  /** Intermediate CA certificates to include, DER (the root may be included too; it is harmless). */
+  chain?: Uint8Array[];
+  /** RSA (RSASSA-PKCS1-v1_5) or ECDSA P-256 private key usable for "sign". */
+  privateKey: CryptoKey;
+}
+
+export interface SignOptions {
+  /** Default: now. */
+  signingTime?: Date;
+}
+
+/**
+ * Signs `content` (the canonical bytes of a document) as a detached CMS SignedData, DER.
+ * Several signers (principal + homeroom teacher) produce several SignerInfos over the same content.
+ * @throws HocbaError KEY_INVALID when a key cannot sign (wrong type, not a signing key).
+ * @example
+ * const cms = await signDetached(canonicalBytes(document), [{ certificate, chain, privateKey }]);
+ */
+export async function signDetached(
+  content: Uint8Array,
+  signers: SignerInput[],
+  options: SignOptions = {},
+): Promise<Uint8Array> {
+  if (signers.length === 0) throw new HocbaError("USAGE", "signDetached needs at least one signer");
+  const signingTime = options.signingTime ?? new Date();
+  const digest = sha256(content);
+  const certificates: pkijs.Certificate[] = [];
+  const included = new Set<string>();
+  const include = (der: Uint8Array): pkijs.Certificate => {
+    const certificate = pkijs.Certificate.fromBER(der.slice());
+    const key = der.join(",");
+    if (!included.has(key)) {
+      included.add(key);
+      certificates.push(certificate);
+    }
+    return certificate;
+  };
+
+  const signerInfos = signers.map((signer) => {
+    const certificate = include(signer.certificate);
+    for (const der of signer.chain ?? []) include(der);
+    return new pkijs.SignerInfo({
+      version: 1,
+      sid: new pkijs.IssuerAndSerialNumber({
+        issuer: certificate.issuer,
+        serialNumber: certificate.serialNumber,
+      }),
+      signedAttrs: new pkijs.SignedAndUnsignedAttributes({
+        type: 0,
+        attributes: signedAttributes(digest, signingTime),
+      }),
+    });
+  });
+  const signedData = new pkijs.SignedData({
+    version: 1,
+    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
+    signerInfos,
+    certificates,
+  });
+  for (const [index, signer] of signers.entries()) {
+    try {
+      await signedData.sign(signer.privateKey, index, "SHA-256");
+    } catch (error) {
+      throw new HocbaError(
+        "KEY_INVALID",
+        `signer ${index + 1}: the private key cannot sign (${String(error)})`,
+        { cause: error },
+      );
+    }
+  }
+  const contentInfo = new pkijs.ContentInfo({
+    contentType: OID.signedData,
+    content: signedData.toSchema(true),
+  });
+  return new Uint8Array(contentInfo.toSchema().toBER(false));
+}
+
+/**
+ * The three signed attributes in DER order: a SET OF is sorted by encoding, and verifiers such as
+ * OpenSSL re-encode the set before checking the signature, so an unsorted set would not verify.
+ */
+function signedAttributes(digest: Uint8Array, signingTime: Date): pkijs.Attribute[] {
+  const year = signingTime.getUTCFullYear();
+  const time =
+    year >= 1950 && year < 2050
+      ? new asn1js.UTCTime({ valueDate: signingTime })
+      : new asn1js.GeneralizedTime({ valueDate: signingTime });
+  const attributes = [
+    new pkijs.Attribute({
+      type: OID.contentType,
+      values: [new asn1js.ObjectIdentifier({ value: OID.data })],
+    }),
+    new pkijs.Attribute({
+      type: OID.messageDigest,
+      values: [new asn1js.OctetString({ valueHex: digest.slice().buffer })],
+    }),
+    new pkijs.Attribute({ type: OID.signingTime, values: [time] }),
+  ];
+  const encoded = attributes.map((attribute) => ({
+    attribute,
+    der: new Uint8Array(attribute.toSchema().toBER(false)),
+  }));
+  encoded.sort((a, b) => compareBytes(a.der, b.der));
+  return encoded.map((entry) => entry.attribute);
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}

@@ -1,0 +1,439 @@
+/**
+ * Verifies a detached CMS signature over a document's canonical bytes and says, check by check,
+ * what holds: structure, digest (= docHash), signature, chain to the trust anchors, validity at
+ * signing time, key usage, and the signer's authorization for the school. It never throws for a
+ * bad signature — callers (the CLI, the verification pipeline of DESIGN.md §5) print or map the
+ * checks; `assertSignatureValid` is the throwing form for the issuance path.
+ *
+ * Speed comes from caching what does not depend on the document — the parsed certificates, their
+ * imported public keys and the chain outcome — and from reading the CMS with the DER reader;
+ * every check still runs for every document.
+ */
+import { HocbaError, isHocbaError, type ErrorCode } from "../errors";
+import { toHex } from "../documents/hash";
+import { certificateInfo, type CertificateInfo } from "./certificate";
+import { validateChain, type ChainOutcome } from "./chain";
+import { parseDetachedSignedData, type ParsedSignerInfo } from "./cms";
+import { webCrypto, type PkiCrypto, type SignatureAlgorithm } from "./crypto";
+import { keyRingFor, type KeyRing } from "./key-ring";
+import { bytesEqual } from "./der";
+import { DOCUMENT_SIGNING_EKUS, OID } from "./oids";
+import type { TrustStore } from "./trust-store";
+
+export type SignatureCheckName =
+  "structure" | "digest" | "signature" | "chain" | "validity" | "keyUsage" | "authorization" | "roles";
+
+export type CheckStatus = "valid" | "invalid" | "error" | "skipped";
+
+export interface SignatureCheck {
+  name: SignatureCheckName;
+  status: CheckStatus;
+  /** Present unless the status is "valid" or "skipped". */
+  code?: ErrorCode;
+  message: string;
+}
+
+export interface SignerReport {
+  /** 0x + lowercase hex SHA-256 of the signer certificate's DER. */
+  fingerprint: string;
+  subject: string;
+  issuer: string;
+  /** Lowercase hex, no 0x. */
+  serialNumber: string;
+  /** ISO-8601, from the signing-time signed attribute. */
+  signingTime: string;
+  /** 0x-hex of the message-digest signed attribute (equals docHash when the digest check passes). */
+  messageDigest: string;
+  /** Fingerprints from the signer to the trust anchor; [] when no path was found. */
+  chain: string[];
+  /** From the authorization lookup; absent when none was configured or it failed. */
+  authorized?: boolean;
+  role?: string;
+}
+
+export interface SignatureReport {
+  /** True only when no check is "invalid" or "error". */
+  ok: boolean;
+  checks: SignatureCheck[];
+  signers: SignerReport[];
+}
+
+export interface Authorization {
+  authorized: boolean;
+  /** e.g. "principal", "homeroom"; an authorized signer without a role counts as "principal". */
+  role?: string;
+}
+
+/**
+ * The issuer registry port: is the certificate with this fingerprint registered for this school
+ * (or district office) at this time, and in which role?
+ */
+export type AuthorizationLookup = (
+  issuerCode: string,
+  fingerprint: string,
+  at: Date,
+) => Promise<Authorization>;
+
+export interface VerifyContext {
+  trustAnchors: TrustStore;
+  /** The verification time (default now). A signing time later than this plus five minutes is rejected. */
+  at?: Date;
+  /** Who may sign for whom. Without it the authorization and roles checks are "skipped". */
+  authorization?: { issuerCode: string; lookup: AuthorizationLookup };
+  /** Roles that authorized signers must cover together; default ["principal"]. */
+  policy?: { requiredRoles?: string[] };
+  /** Signature arithmetic; default WebCrypto. The service passes the node:crypto adapter. */
+  crypto?: PkiCrypto;
+}
+
+const CLOCK_SKEW_MS = 5 * 60_000;
+const DEFAULT_ROLE = "principal";
+/** The checks of a signature report, in report order. */
+export const SIGNATURE_CHECKS: readonly SignatureCheckName[] = [
+  "structure",
+  "digest",
+  "signature",
+  "chain",
+  "validity",
+  "keyUsage",
+  "authorization",
+  "roles",
+];
+
+type Verdict =
+  | { status: "valid"; message: string }
+  | { status: "invalid" | "error"; code: ErrorCode; message: string }
+  | { status: "skipped"; message: string };
+
+/**
+ * Verifies a detached CMS SignedData over `content` and reports every check.
+ * @example
+ * const store = createTrustStore([rootPem]);
+ * const report = await verifyDetached(canonicalBytes(document), cms, {
+ *   trustAnchors: store,
+ *   authorization: { issuerCode: document.school.code, lookup: registry.lookup },
+ * });
+ * if (!report.ok) console.log(report.checks.filter((check) => check.status !== "valid"));
+ */
+export async function verifyDetached(
+  content: Uint8Array,
+  cms: Uint8Array,
+  context: VerifyContext,
+): Promise<SignatureReport> {
+  const crypto = context.crypto ?? webCrypto;
+  let parsed: ReturnType<typeof parseDetachedSignedData>;
+  let offered: CertificateInfo[];
+  const signerCertificates: CertificateInfo[] = [];
+  try {
+    parsed = parseDetachedSignedData(cms);
+    offered = parsed.certificates.map((der) => certificateInfo(der, crypto, "SIGNATURE_MALFORMED"));
+    for (const [index, signer] of parsed.signers.entries()) {
+      const certificate = offered.find((candidate) => identifies(signer, candidate));
+      if (certificate === undefined) {
+        throw new HocbaError(
+          "SIGNATURE_MALFORMED",
+          `signer ${index + 1}: its certificate is not included in the signature`,
+        );
+      }
+      signerCertificates.push(certificate);
+    }
+  } catch (error) {
+    const failed = fromError(error);
+    return report(
+      [
+        { name: "structure", ...failed },
+        ...SIGNATURE_CHECKS.slice(1).map((name) => skipped(name, "the signature could not be read")),
+      ],
+      [],
+    );
+  }
+  const structure: Verdict = {
+    status: "valid",
+    message: `CMS SignedData, detached, ${parsed.signers.length} signer(s)`,
+  };
+
+  const contentDigest = crypto.sha256(content);
+  const at = context.at ?? new Date();
+  const ring = keyRingFor(crypto);
+  const many = parsed.signers.length > 1;
+  const signers: SignerReport[] = [];
+  // Per signer, in signer order, so that the reported failure does not depend on timing.
+  const verdicts = parsed.signers.map(() => new Map<SignatureCheckName, Verdict>());
+
+  await Promise.all(
+    parsed.signers.map(async (signer, index) => {
+      const certificate = signerCertificates[index]!;
+      const label = (message: string): string =>
+        many ? `signer "${certificate.subject}": ${message}` : message;
+      const guarded = async (
+        name: SignatureCheckName,
+        check: () => Promise<Verdict> | Verdict,
+      ): Promise<void> => {
+        let verdict: Verdict;
+        try {
+          verdict = await check();
+        } catch (error) {
+          verdict = fromError(error);
+        }
+        verdicts[index]!.set(name, { ...verdict, message: label(verdict.message) });
+      };
+      const signerReport: SignerReport = {
+        fingerprint: certificate.fingerprint,
+        subject: certificate.subject,
+        issuer: certificate.issuer,
+        serialNumber: certificate.serialHex,
+        signingTime: signer.signingTime.toISOString(),
+        messageDigest: toHex(signer.messageDigest),
+        chain: [],
+      };
+      signers[index] = signerReport;
+
+      await guarded("digest", () =>
+        bytesEqual(signer.messageDigest, contentDigest)
+          ? { status: "valid", message: `message digest ${toHex(contentDigest)} matches the document` }
+          : {
+              status: "invalid",
+              code: "DIGEST_MISMATCH",
+              message: `message digest ${toHex(signer.messageDigest)} is not the document's SHA-256 ${toHex(contentDigest)}`,
+            },
+      );
+      await guarded("signature", () => checkSignature(signer, certificate, ring));
+      let outcome: ChainOutcome | undefined;
+      await guarded("chain", async () => {
+        outcome = await validateChain(certificate, offered, context.trustAnchors, ring);
+        if (outcome.failure !== undefined) return { status: "invalid", ...outcome.failure };
+        return { status: "valid", message: `chains to trust anchor "${outcome.paths[0]!.at(-1)!.subject}"` };
+      });
+      await guarded("validity", () => {
+        // Without a path (untrusted, or the chain check crashed) the signer's own validity is still told.
+        const paths =
+          outcome?.failure === undefined ? outcome?.paths : outcome.candidate && [outcome.candidate];
+        const verdict = checkValidity(signer.signingTime, at, paths ?? [[certificate]]);
+        signerReport.chain = paths === undefined ? [] : verdict.path.map((entry) => entry.fingerprint);
+        return verdict.verdict;
+      });
+      await guarded("keyUsage", () => checkKeyUsage(certificate));
+      await guarded("authorization", async () => {
+        if (context.authorization === undefined)
+          return { status: "skipped", message: "no issuer registry given" };
+        const { issuerCode, lookup } = context.authorization;
+        const answer = await lookup(issuerCode, certificate.fingerprint, signer.signingTime);
+        signerReport.authorized = answer.authorized;
+        if (!answer.authorized) {
+          return {
+            status: "invalid",
+            code: "SIGNER_NOT_AUTHORIZED",
+            message: `certificate ${certificate.fingerprint} is not authorized to sign for ${issuerCode}`,
+          };
+        }
+        signerReport.role = answer.role ?? DEFAULT_ROLE;
+        return { status: "valid", message: `authorized for ${issuerCode} as ${signerReport.role}` };
+      });
+    }),
+  );
+
+  let roles: Verdict;
+  if (context.authorization === undefined) {
+    roles = { status: "skipped", message: "no issuer registry given" };
+  } else {
+    const covered = new Set(
+      signers.filter((signer) => signer.authorized === true).map((signer) => signer.role),
+    );
+    const required = context.policy?.requiredRoles ?? [DEFAULT_ROLE];
+    const missing = required.filter((role) => !covered.has(role));
+    roles =
+      missing.length === 0
+        ? { status: "valid", message: `required roles present: ${required.join(", ") || "none"}` }
+        : {
+            status: "invalid",
+            code: "SIGNER_ROLE_MISSING",
+            message: `no authorized signer in role(s) ${missing.join(", ")}`,
+          };
+  }
+  const checks = SIGNATURE_CHECKS.map((name) => {
+    if (name === "structure") return { name, ...structure };
+    if (name === "roles") return { name, ...roles };
+    return combine(
+      name,
+      verdicts.map((perSigner) => perSigner.get(name)!),
+    );
+  });
+  return report(checks, signers);
+}
+
+/**
+ * Like verifyDetached, but throws the first failing check's error (in check order).
+ * @throws HocbaError with that check's code and the whole report as `details`.
+ */
+export async function assertSignatureValid(
+  content: Uint8Array,
+  cms: Uint8Array,
+  context: VerifyContext,
+): Promise<SignatureReport> {
+  const result = await verifyDetached(content, cms, context);
+  const failed = result.checks.find((check) => check.status === "invalid" || check.status === "error");
+  if (failed !== undefined)
+    throw new HocbaError(failed.code ?? "INTERNAL", failed.message, { details: result });
+  return result;
+}
+
+function identifies(signer: ParsedSignerInfo, certificate: CertificateInfo): boolean {
+  const sid = signer.sid;
+  if (sid.kind === "subjectKeyIdentifier") {
+    return (
+      certificate.subjectKeyIdentifier !== undefined &&
+      bytesEqual(sid.keyIdentifier, certificate.subjectKeyIdentifier)
+    );
+  }
+  return (
+    bytesEqual(sid.serialNumber, certificate.serialNumber) && bytesEqual(sid.issuer, certificate.issuerDer)
+  );
+}
+
+/** The CMS signer algorithms: SHA-256 only, RSA (either OID OpenSSL or pkijs writes) or ECDSA. */
+function signerAlgorithm(signer: ParsedSignerInfo): SignatureAlgorithm | undefined {
+  if (signer.digestAlgorithm.oid !== OID.sha256) return undefined;
+  switch (signer.signatureAlgorithm.oid) {
+    case OID.rsaEncryption:
+    case OID.sha256WithRSAEncryption:
+      return { kind: "RSA", hash: "SHA-256" };
+    case OID.ecdsaWithSha256:
+      return { kind: "EC", hash: "SHA-256" };
+    default:
+      return undefined;
+  }
+}
+
+async function checkSignature(
+  signer: ParsedSignerInfo,
+  certificate: CertificateInfo,
+  ring: KeyRing,
+): Promise<Verdict> {
+  const invalid = (message: string): Verdict => ({ status: "invalid", code: "SIGNATURE_INVALID", message });
+  const algorithm = signerAlgorithm(signer);
+  if (algorithm === undefined) {
+    return invalid(
+      `unsupported algorithms: digest ${signer.digestAlgorithm.oid}, signature ${signer.signatureAlgorithm.oid}`,
+    );
+  }
+  const key = certificate.publicKeyAlgorithm;
+  if (key?.kind === "EC" && key.namedCurve !== "P-256")
+    return invalid(`ECDSA key on ${key.namedCurve} (hocba accepts P-256)`);
+  const why = await ring.check(certificate, algorithm, signer.signedAttributes, signer.signature);
+  if (why !== undefined) return invalid(why);
+  const kind = key?.kind === "RSA" ? `RSA-${key.modulusBits}` : "ECDSA P-256";
+  return { status: "valid", message: `${kind} signature by "${certificate.subject}" verifies` };
+}
+
+/**
+ * Every certificate of the path must be valid at the signing time (a transcript signed in 2024
+ * stays valid after the certificate expires — that is what anchoring is for), and the signing time
+ * may not lie in the future of the verification time.
+ */
+function checkValidity(
+  signingTime: Date,
+  at: Date,
+  paths: CertificateInfo[][],
+): { verdict: Verdict; path: CertificateInfo[] } {
+  if (signingTime.getTime() > at.getTime() + CLOCK_SKEW_MS) {
+    return {
+      verdict: {
+        status: "invalid",
+        code: "SIGNATURE_INVALID",
+        message: `signing time ${signingTime.toISOString()} is after the verification time ${at.toISOString()}`,
+      },
+      path: paths[0]!,
+    };
+  }
+  let first: Verdict | undefined;
+  for (const path of paths) {
+    const failure = validityFailure(signingTime, path);
+    if (failure === undefined) {
+      return {
+        verdict: {
+          status: "valid",
+          message: `all ${path.length} certificate(s) valid at ${signingTime.toISOString()}`,
+        },
+        path,
+      };
+    }
+    first ??= failure;
+  }
+  return { verdict: first!, path: paths[0]! };
+}
+
+function validityFailure(signingTime: Date, path: CertificateInfo[]): Verdict | undefined {
+  const time = signingTime.getTime();
+  for (const certificate of path) {
+    if (time < certificate.notBefore.getTime()) {
+      return {
+        status: "invalid",
+        code: "CERT_NOT_YET_VALID",
+        message: `"${certificate.subject}" is valid from ${certificate.notBefore.toISOString()}, signed ${signingTime.toISOString()}`,
+      };
+    }
+    if (time > certificate.notAfter.getTime()) {
+      return {
+        status: "invalid",
+        code: "CERT_EXPIRED",
+        message: `"${certificate.subject}" expired ${certificate.notAfter.toISOString()}, signed ${signingTime.toISOString()}`,
+      };
+    }
+  }
+  return undefined;
+}
+
+function checkKeyUsage(certificate: CertificateInfo): Verdict {
+  const usage = certificate.keyUsage;
+  if (usage !== undefined && !usage.has("digitalSignature") && !usage.has("nonRepudiation")) {
+    return {
+      status: "invalid",
+      code: "CERT_KEY_USAGE",
+      message: `"${certificate.subject}" key usage (${[...usage].join(", ") || "none"}) allows neither digitalSignature nor nonRepudiation`,
+    };
+  }
+  const purposes = certificate.extendedKeyUsage;
+  if (purposes !== undefined && !purposes.some((purpose) => DOCUMENT_SIGNING_EKUS.includes(purpose))) {
+    return {
+      status: "invalid",
+      code: "CERT_EXTENDED_KEY_USAGE",
+      message: `"${certificate.subject}" extended key usage (${purposes.join(", ")}) excludes document signing`,
+    };
+  }
+  return { status: "valid", message: "the certificate may sign documents" };
+}
+
+function fromError(error: unknown): { status: "invalid" | "error"; code: ErrorCode; message: string } {
+  if (isHocbaError(error)) {
+    const invalid = error.code === "SIGNATURE_MALFORMED";
+    return { status: invalid ? "invalid" : "error", code: error.code, message: error.message };
+  }
+  return {
+    status: "error",
+    code: "INTERNAL",
+    message: error instanceof Error ? error.message : String(error),
+  };
+}
+
+function skipped(name: SignatureCheckName, message: string): SignatureCheck {
+  return { name, status: "skipped", message };
+}
+
+/** One check from the verdicts of all signers: the first failure wins, errors before skips. */
+function combine(name: SignatureCheckName, verdicts: Verdict[]): SignatureCheck {
+  const failed =
+    verdicts.find((verdict) => verdict.status === "invalid") ??
+    verdicts.find((verdict) => verdict.status === "error");
+  if (failed !== undefined) return { name, ...failed };
+  if (verdicts.length > 0 && verdicts.every((verdict) => verdict.status === "skipped"))
+    return { name, status: "skipped", message: verdicts[0]!.message };
+  return { name, status: "valid", message: verdicts.map((verdict) => verdict.message).join("; ") };
+}
+
+function report(checks: SignatureCheck[], signers: SignerReport[]): SignatureReport {
+  return {
+    ok: checks.every((check) => check.status === "valid" || check.status === "skipped"),
+    checks,
+    signers,
+  };
+}

@@ -1,0 +1,238 @@
+/**
+ * The checks of DESIGN.md §5 after `format`, one small function each, each answering a fragment
+ * (status, message, data) about an already well-formed credential. They may throw: the pipeline's
+ * wrapper turns any exception into an `error` check. The CMS is verified once per credential
+ * (core/pki `verifyDetached`) and the integrity, signature and signer checks read that one report.
+ */
+import { canonicalBytes, docHash, leafOf, type HocbaDocument } from "../documents";
+import { verifyMerkleProof } from "../merkle/verify";
+import { verifyDetached, type SignatureCheckName, type SignatureReport } from "../pki";
+import type { ParsedCredential } from "./format";
+import type { Check, CheckName, ChainStatusPort, VerificationContext } from "./types";
+
+export type Fragment = Omit<Check, "name">;
+
+/** One credential under verification, with the signature report computed at most once. */
+export interface Subject {
+  credential: ParsedCredential;
+  context: VerificationContext;
+  report: () => Promise<SignatureReport>;
+}
+
+export type CheckFunction = (subject: Subject) => Fragment | Promise<Fragment>;
+
+/** The school (transcript) or district office (graduation) that must have signed the document. */
+function issuerCodeOf(document: HocbaDocument): string {
+  return document.type === "hocba.graduation/v1" ? document.district.code : document.school.code;
+}
+
+const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
+
+/** Runs verifyDetached once; the signer's authorization is asked at the anchoring time. */
+export function signatureReport(
+  credential: ParsedCredential,
+  context: VerificationContext,
+): Promise<SignatureReport> {
+  const { chain } = context;
+  const issuerCode = issuerCodeOf(credential.document);
+  return verifyDetached(canonicalBytes(credential.document), credential.cms, {
+    trustAnchors: context.trustAnchors,
+    ...(context.crypto ? { crypto: context.crypto } : {}),
+    ...(context.at ? { at: context.at } : {}),
+    ...(context.policy?.requiredRoles ? { policy: { requiredRoles: context.policy.requiredRoles } } : {}),
+    ...(chain
+      ? {
+          authorization: {
+            issuerCode,
+            lookup: async (code: string, fingerprint: string) => ({
+              authorized: await chain.isIssuerCertificate(code, fingerprint, credential.anchoredAt),
+            }),
+          },
+        }
+      : {}),
+  });
+}
+
+/**
+ * Folds sub-checks of the signature report into one fragment: the first that failed (invalid or
+ * error, in report order — a later check may fail only because an earlier one could not be made),
+ * else skipped when all are, else valid with the messages of those that ran.
+ */
+function fold(report: SignatureReport, names: SignatureCheckName[], data: Record<string, unknown>): Fragment {
+  const parts = report.checks.filter((check) => names.includes(check.name));
+  const failed = parts.find((check) => check.status === "invalid" || check.status === "error");
+  if (failed !== undefined)
+    return { status: failed.status, message: failed.message, data: { ...data, code: failed.code } };
+  const ran = parts.filter((check) => check.status !== "skipped");
+  if (ran.length === 0) return { status: "skipped", message: parts[0]?.message ?? "not checked", data };
+  return { status: "valid", message: ran.map((check) => check.message).join("; "), data };
+}
+
+const integrity: CheckFunction = async ({ credential, report }) => {
+  const hash = docHash(credential.document);
+  const leaf = leafOf(hash);
+  const signed = await report();
+  const digests = signed.signers.map((signer) => signer.messageDigest);
+  const data = { docHash: hash, leaf, messageDigests: digests };
+  if (signed.signers.length === 0)
+    return {
+      status: "invalid",
+      message: "the signature cannot be read, so the signed digest is unknown",
+      data,
+    };
+  const digest = fold(signed, ["digest"], data);
+  if (digest.status !== "valid") return digest;
+  const anchored = credential.anchor.leaf.toLowerCase();
+  if (leaf !== anchored) {
+    return {
+      status: "invalid",
+      message: `the document's leaf ${leaf} is not the anchored leaf ${anchored}`,
+      data,
+    };
+  }
+  return {
+    status: "valid",
+    message: `the document hashes to ${hash}, the digest the signature covers, and to the anchored leaf`,
+    data,
+  };
+};
+
+const signature: CheckFunction = async ({ report }) => {
+  const signed = await report();
+  return fold(signed, ["structure", "signature"], {
+    signers: signed.signers.map(({ subject, fingerprint, signingTime }) => ({
+      subject,
+      fingerprint,
+      signingTime,
+    })),
+  });
+};
+
+const signer: CheckFunction = async ({ credential, context, report }) => {
+  const signed = await report();
+  return fold(signed, ["chain", "validity", "keyUsage", "authorization", "roles"], {
+    issuerCode: issuerCodeOf(credential.document),
+    ...(context.chain ? { authorizedAt: credential.anchor.anchoredAt } : {}),
+    signers: signed.signers.map(
+      ({ subject, issuer, fingerprint, serialNumber, signingTime, chain, authorized }) => ({
+        subject,
+        issuer,
+        fingerprint,
+        serialNumber,
+        signingTime,
+        chain,
+        ...(authorized === undefined ? {} : { authorized }),
+      }),
+    ),
+  });
+};
+
+const inclusion: CheckFunction = ({ credential: { anchor } }) => {
+  const data = { root: anchor.merkleRoot, leaf: anchor.leaf, proofLength: anchor.proof.length };
+  return verifyMerkleProof(anchor.proof, anchor.merkleRoot, anchor.leaf)
+    ? { status: "valid", message: `the Merkle proof leads from the leaf to root ${anchor.merkleRoot}`, data }
+    : {
+        status: "invalid",
+        message: `the Merkle proof does not lead from leaf ${anchor.leaf} to root ${anchor.merkleRoot}`,
+        data,
+      };
+};
+
+/** The configured chain, or why the credential cannot be checked against it. */
+function chainFor({
+  credential: { anchor },
+  context,
+}: Subject): { chain: ChainStatusPort } | { fragment: Fragment } {
+  const chain = context.chain;
+  if (chain === undefined)
+    return { fragment: { status: "skipped", message: "no chain to ask (offline verification)" } };
+  if (anchor.chainId !== chain.chainId || anchor.registry.toLowerCase() !== chain.registry.toLowerCase()) {
+    return {
+      fragment: {
+        status: "invalid",
+        message: `the credential names registry ${anchor.registry} on chain ${anchor.chainId}; this verifier trusts registry ${chain.registry} on chain ${chain.chainId}`,
+        data: {
+          chainId: anchor.chainId,
+          registry: anchor.registry,
+          expectedChainId: chain.chainId,
+          expectedRegistry: chain.registry,
+        },
+      },
+    };
+  }
+  return { chain };
+}
+
+const anchored: CheckFunction = async (subject) => {
+  const found = chainFor(subject);
+  if ("fragment" in found) return found.fragment;
+  const { anchor, anchoredAt } = subject.credential;
+  const data = {
+    chainId: anchor.chainId,
+    registry: anchor.registry,
+    root: anchor.merkleRoot,
+    txHash: anchor.txHash,
+    blockNumber: anchor.blockNumber,
+  };
+  const at = await found.chain.anchoredAt(anchor.merkleRoot);
+  if (at === 0)
+    return { status: "invalid", message: `root ${anchor.merkleRoot} is not anchored on the registry`, data };
+  // The signer's authorization is asked at the stated time: it must be the chain's.
+  if (Math.floor(anchoredAt.getTime() / 1000) !== at) {
+    return {
+      status: "invalid",
+      message: `the credential says anchored at ${anchor.anchoredAt}, the registry says ${iso(at)}`,
+      data: { ...data, anchoredAt: iso(at) },
+    };
+  }
+  return {
+    status: "valid",
+    message: `root ${anchor.merkleRoot} was anchored on chain ${anchor.chainId} at ${iso(at)}`,
+    data: { ...data, anchoredAt: iso(at) },
+  };
+};
+
+const revocation: CheckFunction = async (subject) => {
+  const found = chainFor(subject);
+  if ("fragment" in found)
+    return found.fragment.status === "skipped"
+      ? found.fragment
+      : { status: "skipped", message: "the credential names another chain (see the anchored check)" };
+  const leaf = subject.credential.anchor.leaf;
+  const at = await found.chain.revokedAt(leaf);
+  return at === 0
+    ? { status: "valid", message: "the document has not been revoked", data: { leaf } }
+    : {
+        status: "invalid",
+        message: `the document was revoked at ${iso(at)}`,
+        data: { leaf, revokedAt: iso(at) },
+      };
+};
+
+const supersession: CheckFunction = async ({ credential, context }) => {
+  const documentId = credential.document.id;
+  if (context.supersession === undefined)
+    return {
+      status: "skipped",
+      message: "corrections are known only to the issuing service (offline verification)",
+    };
+  const newer = await context.supersession(documentId);
+  return newer === null
+    ? { status: "valid", message: "no newer document supersedes this one", data: { documentId } }
+    : {
+        status: "invalid",
+        message: `this document was corrected: document ${newer.supersededBy} supersedes it`,
+        data: { documentId, supersededBy: newer.supersededBy },
+      };
+};
+
+/** The checks after `format`, in report order. */
+export const CHECKS: ReadonlyArray<readonly [CheckName, CheckFunction]> = [
+  ["integrity", integrity],
+  ["signature", signature],
+  ["signer", signer],
+  ["inclusion", inclusion],
+  ["anchored", anchored],
+  ["revocation", revocation],
+  ["supersession", supersession],
+];

@@ -1,0 +1,23 @@
+/**
+ * Verification of hocba/1 credentials (DESIGN.md §5), browser-safe: the service, the CLI and the
+ * verifier page import from here and pass their own ports (chain, supersession).
+ */
+export { verifyCredential, verdictOf } from "./verify";
+export {
+  parseCredential,
+  decodeBase64,
+  CREDENTIAL_FORMAT,
+  type ParsedCredential,
+  type CredentialAnchor,
+  type FormatProblem,
+} from "./format";
+export {
+  CHECK_NAMES,
+  type Check,
+  type CheckName,
+  type CheckStatus,
+  type ChainStatusPort,
+  type SupersessionLookup,
+  type VerificationContext,
+  type VerificationResult,
+} from "./types";

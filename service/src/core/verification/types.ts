@@ -1,0 +1,77 @@
+/**
+ * The vocabulary of verification (DESIGN.md §5): what a check reports, what a verification
+ * returns, and the ports through which the pipeline learns what the credential alone cannot tell —
+ * the chain's state and the service's knowledge of corrections. The service, the browser page and
+ * the CLI pass different ports; the checks are the same.
+ */
+import type { ValidationOptions } from "../documents";
+import type { PkiCrypto, TrustStore } from "../pki";
+
+export type CheckName =
+  "format" | "integrity" | "signature" | "signer" | "inclusion" | "anchored" | "revocation" | "supersession";
+
+/** The eight checks, in report order. */
+export const CHECK_NAMES: readonly CheckName[] = [
+  "format",
+  "integrity",
+  "signature",
+  "signer",
+  "inclusion",
+  "anchored",
+  "revocation",
+  "supersession",
+];
+
+export type CheckStatus = "valid" | "invalid" | "error" | "skipped";
+
+export interface Check {
+  name: CheckName;
+  /** `invalid`: the credential is wrong (forged, revoked…); `error`: the check could not be made (chain down). */
+  status: CheckStatus;
+  /** Plain English for people; programs key on name, status and data. */
+  message: string;
+  /** What a UI shows beside the message (docHash, signer, root, anchoredAt, revokedAt, supersededBy…). */
+  data?: Record<string, unknown>;
+}
+
+export interface VerificationResult {
+  /** True iff no check is invalid or error (skipped checks do not count). */
+  valid: boolean;
+  checks: Check[];
+}
+
+/**
+ * What verification asks the chain. Times are seconds since the epoch (block time), 0 for "never".
+ * Failures to reach the chain throw (HocbaError CHAIN_UNAVAILABLE) and become `error` checks.
+ */
+export interface ChainStatusPort {
+  /** The chain and registry this port reads; a credential naming others is not accepted. */
+  readonly chainId: number;
+  readonly registry: string;
+  anchoredAt(root: string): Promise<number>;
+  revokedAt(leaf: string): Promise<number>;
+  /** Was the certificate (0x SHA-256 of its DER) registered for the issuer at time `at`? */
+  isIssuerCertificate(issuerCode: string, fingerprint: string, at: Date): Promise<boolean>;
+}
+
+/** The service's knowledge of corrections: the id of the document that supersedes this one, if any. */
+export type SupersessionLookup = (documentId: string) => Promise<{ supersededBy: string } | null>;
+
+export interface VerificationContext {
+  /** The root CAs a signer must chain to. */
+  trustAnchors: TrustStore;
+  /** Signature arithmetic; default WebCrypto (the service passes node:crypto). */
+  crypto?: PkiCrypto;
+  /** The chain; without it (offline) the anchored and revocation checks and the signer's authorization are skipped. */
+  chain?: ChainStatusPort;
+  /** Without it (offline) the supersession check is skipped. */
+  supersession?: SupersessionLookup;
+  policy?: {
+    /** Roles authorized signers must cover together; default ["principal"] (see core/pki). */
+    requiredRoles?: string[];
+    /** Options of the document format check. */
+    validation?: ValidationOptions;
+  };
+  /** The verification time (default now): a signature dated after it is rejected. */
+  at?: Date;
+}

@@ -1,0 +1,109 @@
+/**
+ * The Fastify application as a function of its dependencies (fastify/demo style): `buildApp`
+ * never listens — server.ts does — so tests build it and call `app.inject`. External plugins load
+ * first (security headers, rate limiting, OpenAPI), then the error handlers, then the routes.
+ * Every route declares a schema, including its error answers; OpenAPI is served at /docs.
+ */
+import Fastify, {
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyPluginCallback,
+  type FastifyServerOptions,
+} from "fastify";
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { HocbaError } from "../core/errors";
+import { ErrorEnvelopeSchema } from "./schemas";
+import { errorEnvelope, handleError } from "./errors";
+import { authPlugin } from "./plugins/auth";
+import { metricsPlugin } from "./plugins/metrics";
+import { healthRoutes, type ReadinessProbe } from "./routes/health";
+import type { AppServices } from "./services";
+
+/**
+ * The API's route plugins, registered under /api/v1 when the app is built with services. Each
+ * module exports a plugin that takes what it needs from `app.services`.
+ */
+const API_ROUTES: ReadonlyArray<() => Promise<FastifyPluginCallback | FastifyPluginAsync>> = [
+  () => import("./routes/transcripts").then((m) => m.transcriptRoutes),
+  () => import("./routes/anchors").then((m) => m.anchorRoutes),
+  () => import("./routes/admin").then((m) => m.adminRoutes),
+  () => import("./routes/verify").then((m) => m.verifyRoutes),
+];
+
+export interface AppOptions {
+  /** Largest accepted body in bytes (BODY_LIMIT_BYTES). */
+  bodyLimit: number;
+  /** Readiness probes by dependency name (db, queue, chain). */
+  probes?: Record<string, ReadinessProbe>;
+  logger?: FastifyServerOptions["logger"];
+  /** A pino logger shared with the rest of the process (instead of `logger`). */
+  loggerInstance?: FastifyServerOptions["loggerInstance"];
+  /** Trust X-Forwarded-For from a load balancer (client address for rate limits). */
+  trustProxy?: boolean;
+  /** The service behind the API; without it only the operational routes exist (tests of the shell). */
+  services?: AppServices;
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.loggerInstance
+      ? { loggerInstance: options.loggerInstance }
+      : { logger: options.logger ?? false }),
+    bodyLimit: options.bodyLimit,
+    trustProxy: options.trustProxy ?? false,
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addSchema(ErrorEnvelopeSchema);
+  await app.register(helmet, {
+    // The verifier page is served from the same origin and runs its checks in the browser.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+      },
+    },
+  });
+  // Routes opt in with `config.rateLimit`; nothing is limited globally.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new HocbaError("RATE_LIMITED", `too many requests: retry in ${context.after}`), {
+        statusCode: 429,
+      }),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "hocba API", version: "1", description: "học bạ số — verifiable school transcripts" },
+      components: {
+        securitySchemes: {
+          apiKey: { type: "http", scheme: "bearer", description: "issuer or verifier API key" },
+          adminToken: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+  await app.register(metricsPlugin);
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler({ preHandler: app.rateLimit({ max: 120, timeWindow: 60_000 }) }, (request, reply) =>
+    reply
+      .status(404)
+      .send(errorEnvelope(new HocbaError("NOT_FOUND", `no route ${request.method} ${request.url}`))),
+  );
+
+  await app.register(healthRoutes(options.probes ?? {}));
+  if (options.services) {
+    app.decorate("services", options.services);
+    await app.register(authPlugin, { db: options.services.db, adminToken: options.services.adminToken });
+    for (const load of API_ROUTES) await app.register(await load(), { prefix: "/api/v1" });
+  }
+  return app;
+}

@@ -1,0 +1,97 @@
+/**
+ * The one table from error codes to HTTP statuses, and the error envelope of DESIGN.md §6:
+ * `{ "error": { "code", "message", "details" } }`. Only this file decides statuses; use cases
+ * throw HocbaError with a code. 5xx answers never carry internal details.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { HocbaError, isHocbaError, type ErrorCode } from "../core/errors";
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  JSON_MALFORMED: 400,
+  SCHEMA_INVALID: 400,
+  USAGE: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  SIGNATURE_MALFORMED: 400,
+  SIGNATURE_INVALID: 422,
+  DIGEST_MISMATCH: 422,
+  CERT_UNTRUSTED: 422,
+  CERT_EXPIRED: 422,
+  CERT_NOT_YET_VALID: 422,
+  CERT_KEY_USAGE: 422,
+  CERT_EXTENDED_KEY_USAGE: 422,
+  CERT_PATH_LENGTH: 422,
+  CERT_ISSUER_NOT_CA: 422,
+  CERT_CHAIN_INVALID: 422,
+  SIGNER_NOT_AUTHORIZED: 403,
+  SIGNER_ROLE_MISSING: 422,
+  KEY_INVALID: 400,
+  P12_PASSWORD_INVALID: 400,
+  P12_INVALID: 400,
+  NOT_FOUND: 404,
+  NOT_ANCHORED_YET: 409,
+  CONFLICT: 409,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
+  CHAIN_UNAVAILABLE: 503,
+  CONFIG_INVALID: 500,
+  IO: 500,
+  INTERNAL: 500,
+};
+
+export interface ErrorEnvelope {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+/** Turns anything thrown in a route or by Fastify itself into a HocbaError. */
+export function fromFastifyError(error: FastifyError | Error): HocbaError {
+  if (isHocbaError(error)) return error;
+  const e = error as FastifyError;
+  if (e.validation) {
+    const details = e.validation.map((v) => ({
+      path: `${e.validationContext ? `/${e.validationContext}` : ""}${v.instancePath}`,
+      code: "SCHEMA_" + v.keyword.toUpperCase(),
+      message: v.message ?? v.keyword,
+    }));
+    return new HocbaError("SCHEMA_INVALID", "the request does not match the schema", { details });
+  }
+  switch (e.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new HocbaError("PAYLOAD_TOO_LARGE", "the request body is too large");
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return new HocbaError("JSON_MALFORMED", "the request body is not valid JSON");
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new HocbaError("SCHEMA_INVALID", "unsupported content type: send application/json");
+  }
+  if (e.statusCode === 400 && e.message.includes("JSON")) {
+    return new HocbaError("JSON_MALFORMED", "the request body is not valid JSON");
+  }
+  if (e.statusCode === 404) return new HocbaError("NOT_FOUND", e.message);
+  if (e.statusCode === 429) return new HocbaError("RATE_LIMITED", e.message);
+  return new HocbaError("INTERNAL", "internal error", { cause: error });
+}
+
+export function errorEnvelope(error: HocbaError): ErrorEnvelope {
+  const status = HTTP_STATUS[error.code];
+  const body: ErrorEnvelope["error"] = {
+    code: error.code,
+    message: status >= 500 ? "internal error" : error.message,
+  };
+  if (status < 500 && error.details !== undefined) body.details = error.details;
+  if (error.code === "CHAIN_UNAVAILABLE") body.message = error.message;
+  return { error: body };
+}
+
+/** Fastify error handler: logs server errors with their cause, answers with the envelope. */
+export function handleError(
+  this: unknown,
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  const hocba = fromFastifyError(error);
+  const status = HTTP_STATUS[hocba.code];
+  if (status >= 500) request.log.error({ err: hocba.cause ?? error, code: hocba.code }, "request failed");
+  return reply.status(status).send(errorEnvelope(hocba));
+}

@@ -1,0 +1,82 @@
+/**
+ * Authentication and authorization of the non-public routes. Each route states who may call it by
+ * its preHandler: `app.auth.admin`, `app.auth.issuer` (a school or district API key; the admin
+ * token is accepted too, as the Department may act on any issuer's behalf), `app.auth.verifier`
+ * (optional: a verifier key lifts public rate limits). No credentials → 401 UNAUTHORIZED; valid
+ * credentials of the wrong kind → 403 FORBIDDEN. Routes check ownership (school code) themselves
+ * against `request.principal`.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import type { Database } from "../../adapters/db/database";
+import { authenticateApiKey } from "../../auth/api-keys";
+import { bearerToken, secretMatches } from "../../auth/secrets";
+import { HocbaError } from "../../core/errors";
+
+export type Principal =
+  | { kind: "admin" }
+  | { kind: "issuer"; keyId: string; issuerCode: string }
+  | { kind: "verifier"; keyId: string };
+
+type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+  interface FastifyInstance {
+    auth: { admin: PreHandler; issuer: PreHandler; verifier: PreHandler };
+  }
+}
+
+export interface AuthOptions {
+  db: Database;
+  adminToken: string;
+}
+
+/** The principal a bearer token stands for, or undefined. */
+async function principalOf(db: Database, adminToken: string, token: string): Promise<Principal | undefined> {
+  if (secretMatches(token, adminToken)) return { kind: "admin" };
+  const key = await authenticateApiKey(db, token);
+  if (!key) return undefined;
+  return key.kind === "issuer" && key.issuerCode !== null
+    ? { kind: "issuer", keyId: key.keyId, issuerCode: key.issuerCode }
+    : { kind: "verifier", keyId: key.keyId };
+}
+
+export const authPlugin = fp(
+  (app: FastifyInstance, options: AuthOptions, done: (err?: Error) => void) => {
+    const identify = async (request: FastifyRequest, reply: FastifyReply): Promise<Principal> => {
+      const token = bearerToken(request.headers.authorization);
+      const principal =
+        token === undefined ? undefined : await principalOf(options.db, options.adminToken, token);
+      if (!principal) {
+        void reply.header("www-authenticate", 'Bearer realm="hocba"');
+        throw new HocbaError(
+          "UNAUTHORIZED",
+          token === undefined ? "missing bearer token" : "invalid or revoked credentials",
+        );
+      }
+      request.principal = principal;
+      return principal;
+    };
+    app.decorateRequest("principal", undefined);
+    app.decorate("auth", {
+      async admin(request, reply) {
+        const p = await identify(request, reply);
+        if (p.kind !== "admin") throw new HocbaError("FORBIDDEN", "this route is for the administrator");
+      },
+      async issuer(request, reply) {
+        const p = await identify(request, reply);
+        if (p.kind === "verifier")
+          throw new HocbaError("FORBIDDEN", "this route is for schools and district offices");
+      },
+      async verifier(request, reply) {
+        // Optional: anonymous callers pass (rate-limited); a presented key must be valid.
+        if (request.headers.authorization !== undefined) await identify(request, reply);
+      },
+    } satisfies FastifyInstance["auth"]);
+    done();
+  },
+  { name: "hocba-auth" },
+);

@@ -1,0 +1,200 @@
+/**
+ * The Department's administration API (DESIGN.md §6): register schools and district offices,
+ * rotate their signing certificates, replace a lost API key, and read an issuer back with the on-chain state of each
+ * certificate. Admin token only. Handlers translate HTTP to issuance/issuers.ts; every call,
+ * reads included, is written to the audit log, and every certificate change asks the anchoring
+ * runner for a round so the on-chain issuer registry follows promptly.
+ */
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import {
+  audit,
+  changeIssuerCertificates,
+  getIssuer,
+  MAX_CERTIFICATES,
+  registerIssuer,
+  rotateApiKey,
+} from "../../issuance/issuers";
+import { errorResponses } from "../schemas";
+
+const CODE = "^[0-9A-Za-z]{2,20}$";
+const HEX32 = "^0x[0-9a-f]{64}$";
+const ADMIN_SECURITY: Array<Record<string, string[]>> = [{ adminToken: [] }];
+
+const CertificateInput = Type.Union(
+  [
+    Type.String({ minLength: 1, description: "PEM: the signer first, then any intermediate CAs" }),
+    Type.Object(
+      {
+        pem: Type.String({ minLength: 1 }),
+        role: Type.Optional(
+          Type.String({ pattern: "^[a-z][a-z0-9_-]{0,31}$", description: "default principal" }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: "a PEM certificate, or {pem, role}" },
+);
+const Certificate = Type.Object({
+  fingerprint: Type.String({ pattern: HEX32, description: "SHA-256 of the DER, as the registry knows it" }),
+  subject: Type.String(),
+  role: Type.String(),
+});
+const RegisterBody = Type.Object(
+  {
+    kind: Type.Union([Type.Literal("school"), Type.Literal("district")]),
+    code: Type.String({ pattern: CODE, description: "the school or district code of the documents" }),
+    name: Type.String({ minLength: 1, maxLength: 300 }),
+    certificates: Type.Array(CertificateInput, { minItems: 1, maxItems: MAX_CERTIFICATES }),
+  },
+  { additionalProperties: false },
+);
+const Registered = Type.Object({
+  code: Type.String(),
+  kind: Type.Union([Type.Literal("school"), Type.Literal("district")]),
+  name: Type.String(),
+  apiKey: Type.String({ description: "the issuer's API key: shown this once, never again" }),
+  certificates: Type.Array(Certificate),
+});
+const CodeParams = Type.Object({ code: Type.String({ pattern: CODE }) });
+const ChangeBody = Type.Object(
+  {
+    add: Type.Optional(Type.Array(CertificateInput, { maxItems: MAX_CERTIFICATES })),
+    remove: Type.Optional(
+      Type.Array(Type.String({ pattern: HEX32 }), {
+        maxItems: MAX_CERTIFICATES,
+        description: "fingerprints of active certificates",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const RotatedKey = Type.Object({
+  code: Type.String(),
+  apiKey: Type.String({ description: "the new API key: shown this once, never again" }),
+  revoked: Type.Integer({ description: "how many earlier keys were revoked" }),
+});
+const ActiveCertificates = Type.Object({ code: Type.String(), certificates: Type.Array(Certificate) });
+const Nullable = <T extends ReturnType<typeof Type.String | typeof Type.Integer>>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+const OnChainState = Type.Union([
+  Type.Object({
+    state: Type.Union([Type.Literal("pending"), Type.Literal("submitted"), Type.Literal("confirmed")]),
+    txHash: Nullable(Type.String()),
+    blockNumber: Nullable(Type.Integer()),
+    lastError: Nullable(Type.String()),
+  }),
+  Type.Null(),
+]);
+const IssuerView = Type.Object({
+  code: Type.String(),
+  kind: Type.Union([Type.Literal("school"), Type.Literal("district")]),
+  name: Type.String(),
+  createdAt: Type.String({ format: "date-time" }),
+  certificates: Type.Array(
+    Type.Object({
+      fingerprint: Type.String({ pattern: HEX32 }),
+      subject: Type.String(),
+      role: Type.String(),
+      addedAt: Type.String({ format: "date-time" }),
+      removedAt: Nullable(Type.String({ format: "date-time" })),
+      onChain: Type.Object(
+        { add: OnChainState, remove: OnChainState },
+        { description: "the registry writes of this interval (remove: null while active)" },
+      ),
+    }),
+  ),
+});
+
+const ACTOR = "admin";
+
+/** Plugin registered under /api/v1 (see API_ROUTES in app.ts). */
+export function adminRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const services = app.services;
+  const deps = services.submission;
+  const admin = app.auth.admin;
+
+  api.post(
+    "/admin/issuers",
+    {
+      onRequest: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Register a school or district office",
+        description:
+          "Registers the issuer with its signing certificates (each must chain to the trust anchors, be valid now and allow signing) and creates its API key, returned once. The certificates' fingerprints go to the on-chain issuer registry.",
+        security: ADMIN_SECURITY,
+        body: RegisterBody,
+        response: { 201: Registered, ...errorResponses(400, 401, 403, 409, 413, 422, 500) },
+      },
+    },
+    async (request, reply) => {
+      const registered = await registerIssuer(deps, request.body, ACTOR);
+      services.triggerAnchoring();
+      return reply.status(201).send(registered);
+    },
+  );
+
+  api.post(
+    "/admin/issuers/:code/certificates",
+    {
+      onRequest: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Add or remove signing certificates (key rotation)",
+        description:
+          "Removals first, then additions; the answer lists the issuer's active certificates. Both go to the on-chain issuer registry.",
+        security: ADMIN_SECURITY,
+        params: CodeParams,
+        body: ChangeBody,
+        response: { 200: ActiveCertificates, ...errorResponses(400, 401, 403, 404, 409, 413, 422, 500) },
+      },
+    },
+    async (request) => {
+      const { code } = request.params;
+      const certificates = await changeIssuerCertificates(deps, code, request.body, ACTOR);
+      services.triggerAnchoring();
+      return { code, certificates };
+    },
+  );
+
+  api.post(
+    "/admin/issuers/:code/api-key",
+    {
+      onRequest: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Replace an issuer's API key (lost or leaked)",
+        description: "Revokes every key the issuer has and returns a new one, once.",
+        security: ADMIN_SECURITY,
+        params: CodeParams,
+        response: { 201: RotatedKey, ...errorResponses(400, 401, 403, 404, 500) },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await rotateApiKey(services.db, request.params.code, ACTOR)),
+  );
+
+  api.get(
+    "/admin/issuers/:code",
+    {
+      onRequest: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "An issuer with every certificate interval and its on-chain state",
+        security: ADMIN_SECURITY,
+        params: CodeParams,
+        response: { 200: IssuerView, ...errorResponses(400, 401, 403, 404, 500) },
+      },
+    },
+    async (request) => {
+      const issuer = await getIssuer(services.db, request.params.code);
+      await audit(services.db, ACTOR, "issuer.viewed", issuer.code);
+      return issuer;
+    },
+  );
+  done();
+}

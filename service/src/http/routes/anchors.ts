@@ -1,0 +1,62 @@
+/**
+ * Public lookup of an anchored Merkle root: when, where (block, transaction) and how many
+ * documents it covers. Answers from the batches table — only confirmed batches, so the answer
+ * never names a root the chain does not hold yet. Rate-limited per client address.
+ */
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { HocbaError } from "../../core/errors";
+import { errorResponses } from "../schemas";
+
+/** Anchor lookups per client address and minute. */
+export const ANCHOR_LOOKUPS_PER_MINUTE = 300;
+
+const HEX32 = "^0x[0-9a-fA-F]{64}$";
+
+const AnchorView = Type.Object({
+  root: Type.String({ pattern: HEX32 }),
+  anchoredAt: Type.String({ format: "date-time" }),
+  blockNumber: Type.Integer(),
+  txHash: Type.String(),
+  count: Type.Integer({ description: "documents under this root" }),
+});
+
+/** Plugin registered under /api/v1 (see API_ROUTES in app.ts). */
+export function anchorRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
+  const db = app.services.db;
+  app.withTypeProvider<TypeBoxTypeProvider>().get(
+    "/anchors/:root",
+    {
+      config: { rateLimit: { max: ANCHOR_LOOKUPS_PER_MINUTE, timeWindow: 60_000 } },
+      schema: {
+        tags: ["verification"],
+        summary: "Where and when a Merkle root was anchored",
+        params: Type.Object({ root: Type.String({ pattern: HEX32, description: "0x + 64 hex" }) }),
+        response: { 200: AnchorView, ...errorResponses(400, 404, 429, 500) },
+      },
+    },
+    async (request) => {
+      const root = request.params.root.toLowerCase();
+      const { rows } = await db.query<{
+        tx_hash: string;
+        block_number: number;
+        anchored_at: Date;
+        leaf_count: number;
+      }>(
+        "SELECT tx_hash, block_number, anchored_at, leaf_count FROM batches WHERE root = $1 AND state = 'confirmed'",
+        [root],
+      );
+      const row = rows[0];
+      if (!row) throw new HocbaError("NOT_FOUND", `root ${root} is not anchored by this service`);
+      return {
+        root,
+        anchoredAt: row.anchored_at.toISOString(),
+        blockNumber: row.block_number,
+        txHash: row.tx_hash,
+        count: row.leaf_count,
+      };
+    },
+  );
+  done();
+}

@@ -1,0 +1,348 @@
+/**
+ * The transcripts API (DESIGN.md §6) for schools and the admin: submit one or a batch, read the
+ * status, fetch the credential (also with a share token), revoke, and manage share links.
+ * Handlers only translate HTTP to the use cases in service/src/issuance and back; ownership,
+ * idempotency, audit and chain work live there. Transcript documents are NOT validated by the
+ * route schema (`Type.Unknown()`): validateDocument reports every problem with its own codes.
+ * Authentication runs on request, before the body is read: an anonymous caller gets 401 without
+ * the service parsing megabytes for it.
+ */
+import { Type, type Static } from "@sinclair/typebox";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { HocbaError, type ErrorCode } from "../../core/errors";
+import { credentialFor } from "../../issuance/credential";
+import { submitDocuments, type SubmitItem, type SubmitResult } from "../../issuance/documents";
+import { readDocument, type Caller, type DocumentRecord } from "../../issuance/records";
+import { revokeDocument } from "../../issuance/revocation";
+import { createShareToken, revokeShareToken } from "../../issuance/share";
+import { errorEnvelope, HTTP_STATUS } from "../errors";
+import { errorResponses } from "../schemas";
+
+/** Items per batch request (DESIGN.md §6). */
+export const MAX_BATCH_ITEMS = 1000;
+/** Share-token reads per client address and minute (token guessing is hopeless; this bounds the load). */
+export const SHARE_READS_PER_MINUTE = 30;
+
+const UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+const HEX32 = "^0x[0-9a-f]{64}$";
+
+const DocumentStatusSchema = Type.Union(
+  [Type.Literal("pending"), Type.Literal("anchored"), Type.Literal("revoked"), Type.Literal("superseded")],
+  { description: "revoked and superseded take precedence over anchored" },
+);
+const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
+
+const IdParams = Type.Object({ id: Type.String({ pattern: UUID, description: "the document's id" }) });
+const SubmitBody = Type.Object({
+  document: Type.Unknown({ description: "the transcript exactly as signed (validated by hocba, not here)" }),
+  signature: Type.String({ description: "base64 of the detached CMS SignedData (DER)" }),
+});
+const Accepted = Type.Object({
+  id: Type.String(),
+  docHash: Type.String({ pattern: HEX32 }),
+  status: DocumentStatusSchema,
+});
+const ItemErrorBody = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
+});
+const BatchBody = Type.Object({
+  items: Type.Array(Type.Unknown({ description: "{document, signature}, checked item by item" }), {
+    minItems: 1,
+    maxItems: MAX_BATCH_ITEMS,
+  }),
+});
+const BatchResult = Type.Object({
+  results: Type.Array(
+    Type.Object({
+      index: Type.Integer({ description: "position of the item in the request" }),
+      status: Type.Integer({ description: "what POST /transcripts would have answered: 202, 200 or 4xx" }),
+      body: Type.Union([Accepted, ItemErrorBody], { description: "what POST /transcripts would have sent" }),
+    }),
+  ),
+});
+const AnchorInfo = Type.Object({
+  merkleRoot: Type.String({ pattern: HEX32 }),
+  txHash: Type.String(),
+  blockNumber: Type.Integer(),
+  anchoredAt: Type.String({ format: "date-time" }),
+});
+const StatusView = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  schoolCode: Type.String(),
+  docHash: Type.String({ pattern: HEX32 }),
+  leaf: Type.String({ pattern: HEX32 }),
+  status: DocumentStatusSchema,
+  supersedes: Nullable(Type.String()),
+  supersededBy: Nullable(Type.String()),
+  revokedAt: Nullable(Type.String({ format: "date-time" })),
+  revocationReason: Nullable(Type.String()),
+  submittedAt: Type.String({ format: "date-time" }),
+  anchor: Type.Union([AnchorInfo, Type.Null()]),
+});
+const CredentialSchema = Type.Object({
+  format: Type.Literal("hocba/1"),
+  document: Type.Unknown({ description: "exactly the signed document" }),
+  signature: Type.String(),
+  anchor: Type.Object({
+    chainId: Type.Integer(),
+    registry: Type.String(),
+    merkleRoot: Type.String(),
+    leaf: Type.String(),
+    proof: Type.Array(Type.String()),
+    txHash: Type.String(),
+    blockNumber: Type.Integer(),
+    anchoredAt: Type.String({ format: "date-time" }),
+  }),
+});
+const RevokeBody = Type.Object({
+  reason: Type.String({
+    minLength: 1,
+    maxLength: 500,
+    pattern: "\\S",
+    description: "kept in the database only; the chain gets a fixed code",
+  }),
+});
+const Revoked = Type.Object({
+  id: Type.String(),
+  status: Type.Literal("revoked"),
+  revokedAt: Type.String({ format: "date-time" }),
+});
+const ShareCreated = Type.Object({
+  tokenId: Type.String({ description: "public id, to revoke the token" }),
+  token: Type.String({ description: "the secret, shown once" }),
+  url: Type.String({ description: "relative link to the credential" }),
+});
+const CredentialQuery = Type.Object({
+  token: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "a share token" })),
+});
+
+const ISSUER_SECURITY: Array<Record<string, string[]>> = [{ apiKey: [] }, { adminToken: [] }];
+
+/** The caller a request's principal stands for (the auth hook ran). */
+function callerOf(request: FastifyRequest): Caller {
+  const p = request.principal;
+  if (p?.kind === "admin") return { issuerCode: null, actor: "admin" };
+  if (p?.kind === "issuer") return { issuerCode: p.issuerCode, actor: `issuer:${p.issuerCode}:${p.keyId}` };
+  throw new HocbaError("FORBIDDEN", "this route is for schools and district offices");
+}
+
+function errorOf(result: Extract<SubmitResult, { ok: false }>): HocbaError {
+  const { code, message, details } = result.error;
+  return new HocbaError(code as ErrorCode, message, details === undefined ? {} : { details });
+}
+
+function statusView(record: DocumentRecord): Static<typeof StatusView> {
+  return {
+    id: record.id,
+    type: record.type,
+    schoolCode: record.issuerCode,
+    docHash: record.docHash,
+    leaf: record.leaf,
+    status: record.status,
+    supersedes: record.supersedes,
+    supersededBy: record.supersededBy,
+    revokedAt: record.revokedAt?.toISOString() ?? null,
+    revocationReason: record.revocationReason,
+    submittedAt: record.submittedAt.toISOString(),
+    anchor:
+      record.anchor === null
+        ? null
+        : { ...record.anchor, anchoredAt: record.anchor.anchoredAt.toISOString() },
+  };
+}
+
+/** Plugin registered under /api/v1 (see API_ROUTES in app.ts). */
+export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const services = app.services;
+  const issuer = app.auth.issuer;
+
+  api.post(
+    "/transcripts",
+    {
+      onRequest: issuer,
+      schema: {
+        tags: ["transcripts"],
+        summary: "Submit a signed transcript",
+        description: "202 when stored, 200 with the same id when this document was already submitted.",
+        security: ISSUER_SECURITY,
+        body: SubmitBody,
+        response: {
+          200: Accepted,
+          202: Accepted,
+          ...errorResponses(400, 401, 403, 404, 409, 413, 422, 500, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const [result] = await submitDocuments(services.submission, callerOf(request), [request.body]);
+      if (!result) throw new HocbaError("INTERNAL", "no submission result");
+      if (!result.ok) throw errorOf(result);
+      if (result.created) services.triggerAnchoring();
+      return reply
+        .status(result.created ? 202 : 200)
+        .send({ id: result.id, docHash: result.docHash, status: result.status });
+    },
+  );
+
+  api.post(
+    "/transcripts/batch",
+    {
+      onRequest: issuer,
+      schema: {
+        tags: ["transcripts"],
+        summary: `Submit up to ${MAX_BATCH_ITEMS} signed transcripts`,
+        description: "207 with one result per item, in input order; good items are stored beside bad ones.",
+        security: ISSUER_SECURITY,
+        body: BatchBody,
+        response: { 207: BatchResult, ...errorResponses(400, 401, 403, 413, 500, 503) },
+      },
+    },
+    async (request, reply) => {
+      const results = await submitDocuments(
+        services.submission,
+        callerOf(request),
+        request.body.items as SubmitItem[],
+      );
+      if (results.some((r) => r.ok && r.created)) services.triggerAnchoring();
+      return reply.status(207).send({
+        results: results.map((r, index) => {
+          if (r.ok)
+            return {
+              index,
+              status: r.created ? 202 : 200,
+              body: { id: r.id, docHash: r.docHash, status: r.status },
+            };
+          const error = errorOf(r);
+          return { index, status: HTTP_STATUS[error.code], body: errorEnvelope(error) };
+        }),
+      });
+    },
+  );
+
+  api.get(
+    "/transcripts/:id",
+    {
+      onRequest: issuer,
+      schema: {
+        tags: ["transcripts"],
+        summary: "A transcript's status and anchoring (the read is audited)",
+        security: ISSUER_SECURITY,
+        params: IdParams,
+        response: { 200: StatusView, ...errorResponses(400, 401, 403, 404, 500) },
+      },
+    },
+    async (request) => statusView(await readDocument(services.db, callerOf(request), request.params.id)),
+  );
+
+  api.get(
+    "/transcripts/:id/credential",
+    {
+      // With ?token= anyone may ask (rate-limited per address); without, a school or the admin.
+      onRequest: async (request, reply) => {
+        if (request.query.token === undefined) await issuer(request, reply);
+      },
+      config: {
+        rateLimit: {
+          max: SHARE_READS_PER_MINUTE,
+          timeWindow: 60_000,
+          allowList: (request) => (request.query as { token?: string }).token === undefined,
+        },
+      },
+      schema: {
+        tags: ["transcripts"],
+        summary: "The credential file (hocba/1) once anchored",
+        description:
+          "409 NOT_ANCHORED_YET until the batch is confirmed. A revoked document still has its credential; " +
+          "verification reports the revocation.",
+        security: [...ISSUER_SECURITY, {}],
+        params: IdParams,
+        querystring: CredentialQuery,
+        response: { 200: CredentialSchema, ...errorResponses(400, 401, 403, 404, 409, 429, 500) },
+      },
+    },
+    async (request, reply) => {
+      const { token } = request.query;
+      const access = token === undefined ? { caller: callerOf(request) } : { shareToken: token };
+      const credential = await credentialFor(services.db, services.chain, access, request.params.id);
+      return reply
+        .header("content-disposition", `attachment; filename="${request.params.id.toLowerCase()}.hocba.json"`)
+        .send(credential);
+    },
+  );
+
+  api.post(
+    "/transcripts/:id/revoke",
+    {
+      onRequest: issuer,
+      schema: {
+        tags: ["transcripts"],
+        summary: "Revoke a transcript (own school, or the admin)",
+        description:
+          "Revoked at once in the service; the leaf is revoked on chain in the next anchoring round.",
+        security: ISSUER_SECURITY,
+        params: IdParams,
+        body: RevokeBody,
+        response: { 202: Revoked, ...errorResponses(400, 401, 403, 404, 409, 500) },
+      },
+    },
+    async (request, reply) => {
+      const revoked = await revokeDocument(
+        services.db,
+        callerOf(request),
+        request.params.id,
+        request.body.reason,
+      );
+      services.triggerAnchoring();
+      return reply.status(202).send({ ...revoked, revokedAt: revoked.revokedAt.toISOString() });
+    },
+  );
+
+  api.post(
+    "/transcripts/:id/share",
+    {
+      onRequest: issuer,
+      schema: {
+        tags: ["transcripts"],
+        summary: "Create a share link to the credential (the token is shown once)",
+        security: ISSUER_SECURITY,
+        params: IdParams,
+        response: { 201: ShareCreated, ...errorResponses(400, 401, 403, 404, 500) },
+      },
+    },
+    async (request, reply) => {
+      const id = request.params.id.toLowerCase();
+      const { tokenId, token } = await createShareToken(services.db, callerOf(request), id);
+      return reply.status(201).send({
+        tokenId,
+        token,
+        url: `/api/v1/transcripts/${id}/credential?token=${encodeURIComponent(token)}`,
+      });
+    },
+  );
+
+  api.delete(
+    "/transcripts/:id/share/:tokenId",
+    {
+      onRequest: issuer,
+      schema: {
+        tags: ["transcripts"],
+        summary: "Revoke a share link",
+        security: ISSUER_SECURITY,
+        params: Type.Object({
+          id: IdParams.properties.id,
+          tokenId: Type.String({ pattern: "^[0-9a-f]{16}$" }),
+        }),
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 500) },
+      },
+    },
+    async (request, reply) => {
+      await revokeShareToken(services.db, callerOf(request), request.params.id, request.params.tokenId);
+      return reply.status(204).send(null);
+    },
+  );
+
+  done();
+}

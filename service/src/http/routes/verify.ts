@@ -1,0 +1,146 @@
+/**
+ * Public verification (DESIGN.md §5, §6): a credential in, the eight named checks out. The route
+ * adds no logic of its own — it builds the service's verification context once (trust anchors and
+ * crypto of submission, the cached chain port over the registry, corrections from the documents
+ * table) and answers 200 with the verdict for any JSON object, a forged one included; only a body
+ * that is not an object (or a batch outside 1..1,000) is a 400. Anonymous callers are rate-limited
+ * per client address; any valid API key (verifier keys are made for this) lifts the limit.
+ */
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { createChainStatus } from "../../adapters/chain/chain-status";
+import type { Queryable } from "../../adapters/db/database";
+import { HocbaError } from "../../core/errors";
+import {
+  CHECK_NAMES,
+  verifyCredential,
+  type SupersessionLookup,
+  type VerificationContext,
+} from "../../core/verification";
+import { errorResponses } from "../schemas";
+
+/** Credentials per batch request. */
+export const MAX_VERIFY_BATCH = 1000;
+/** Anonymous verification requests per client address and window, unless configured. */
+export const DEFAULT_VERIFY_LIMITS = { verifyMax: 600, verifyWindowMs: 60_000 } as const;
+
+const CheckView = Type.Object({
+  name: Type.Union(CHECK_NAMES.map((name) => Type.Literal(name))),
+  status: Type.Union([
+    Type.Literal("valid"),
+    Type.Literal("invalid"),
+    Type.Literal("error"),
+    Type.Literal("skipped"),
+  ]),
+  message: Type.String(),
+  data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+const ResultView = Type.Object({
+  valid: Type.Boolean({ description: "true iff no check is invalid or error" }),
+  checks: Type.Array(CheckView, {
+    description: "format, integrity, signature, signer, inclusion, anchored, revocation, supersession",
+  }),
+});
+const CredentialBody = Type.Unknown({
+  description: "a hocba/1 credential file (*.hocba.json); its problems are reported by the format check",
+});
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function documentIdOf(credential: unknown): string | undefined {
+  const id = (credential as { document?: { id?: unknown } } | null)?.document?.id;
+  return typeof id === "string" && UUID.test(id) ? id.toLowerCase() : undefined;
+}
+
+/**
+ * Corrections of the documents in one request, read in one query: `superseded_by` by document id.
+ * A failed read becomes an `error` supersession check of each credential, not a failed request.
+ */
+function supersessionOf(db: Queryable, credentials: readonly unknown[]): SupersessionLookup {
+  const ids = [...new Set(credentials.map(documentIdOf).filter((id) => id !== undefined))];
+  const loaded =
+    ids.length === 0
+      ? Promise.resolve(new Map<string, string>())
+      : db
+          .query<{ id: string; superseded_by: string }>(
+            "SELECT id, superseded_by FROM documents WHERE id = ANY($1::uuid[]) AND superseded_by IS NOT NULL",
+            [ids],
+          )
+          .then(({ rows }) => new Map(rows.map((row) => [row.id, row.superseded_by])));
+  loaded.catch(() => undefined); // reported by the checks that ask
+  return async (documentId) => {
+    const supersededBy = (await loaded).get(documentId.toLowerCase());
+    return supersededBy === undefined ? null : { supersededBy };
+  };
+}
+
+/** Plugin registered under /api/v1 (see API_ROUTES in app.ts). */
+export function verifyRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
+  const { db, submission, registry } = app.services;
+  const limits = app.services.limits ?? DEFAULT_VERIFY_LIMITS;
+  const base: VerificationContext = {
+    trustAnchors: submission.trustAnchors,
+    crypto: submission.crypto,
+    chain: createChainStatus(registry),
+  };
+  const verifyAll = (credentials: readonly unknown[]) => {
+    const context = { ...base, supersession: supersessionOf(db, credentials) };
+    return Promise.all(credentials.map((credential) => verifyCredential(credential, context)));
+  };
+  const config = {
+    rateLimit: {
+      max: limits.verifyMax,
+      timeWindow: limits.verifyWindowMs,
+      // After the optional key is checked, so that a key holder is known and not limited.
+      hook: "preHandler" as const,
+      allowList: (request: FastifyRequest) => request.principal !== undefined,
+    },
+  };
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  typed.post(
+    "/verify",
+    {
+      preHandler: app.auth.verifier,
+      config,
+      schema: {
+        tags: ["verification"],
+        summary: "Verify one credential: the eight named checks and the verdict",
+        description: "200 for any JSON object, valid or not; `valid: false` names the failing checks.",
+        security: [{}, { apiKey: [] }],
+        body: CredentialBody,
+        response: { 200: ResultView, ...errorResponses(400, 401, 413, 429, 500) },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      if (typeof body !== "object" || body === null || Array.isArray(body))
+        throw new HocbaError("SCHEMA_INVALID", "the body must be a credential (a JSON object)");
+      const [result] = await verifyAll([body]);
+      return result!;
+    },
+  );
+
+  typed.post(
+    "/verify/batch",
+    {
+      preHandler: app.auth.verifier,
+      config,
+      schema: {
+        tags: ["verification"],
+        summary: `Verify up to ${MAX_VERIFY_BATCH} credentials; results in input order`,
+        security: [{}, { apiKey: [] }],
+        body: Type.Object({
+          credentials: Type.Array(CredentialBody, { minItems: 1, maxItems: MAX_VERIFY_BATCH }),
+        }),
+        response: {
+          200: Type.Object({ results: Type.Array(ResultView) }),
+          ...errorResponses(400, 401, 413, 429, 500),
+        },
+      },
+    },
+    async (request) => ({ results: await verifyAll(request.body.credentials) }),
+  );
+  done();
+}

@@ -1,0 +1,29 @@
+/**
+ * What the HTTP layer needs from the rest of the service, passed into `buildApp` and exposed to
+ * route plugins as `app.services`. Embedded and production modes build this differently
+ * (service/src/server/compose.ts); routes never know which.
+ */
+import type { Database } from "../adapters/db/database";
+import type { RegistryClient } from "../adapters/chain/registry";
+import type { SubmissionDeps } from "../issuance/documents";
+
+export interface AppServices {
+  db: Database;
+  adminToken: string;
+  /** Everything document submission needs (trust anchors, crypto, required roles…). */
+  submission: SubmissionDeps;
+  /** The registry on chain: reads for anchors and verification, admin writes for issuers. */
+  registry: RegistryClient;
+  /** Chain id and registry address, as credential files state them. */
+  chain: { chainId: number; registry: string };
+  /** Ask the anchoring runner for a round soon (after a large submission, a revocation…). */
+  triggerAnchoring(): void;
+  /** Public rate limits (VERIFY_RATE_MAX, VERIFY_RATE_WINDOW_MS); default 600 per 60 s. */
+  limits?: { verifyMax: number; verifyWindowMs: number };
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    services: AppServices;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The credential file `hocba/1` (DESIGN.md §3): the document exactly as signed, its detached CMS,
+ * and where it is anchored with its Merkle proof — everything a verifier needs, with no call back
+ * to this service. It exists only once the document's batch is confirmed (NOT_ANCHORED_YET before).
+ * A revoked or superseded document still gets its credential: the file is a fact about what was
+ * signed and anchored, and verification reports the revocation or correction from the chain and
+ * the service. Before handing a file out, the document's canonical bytes are hashed again and
+ * compared with the stored docHash, so a storage round trip that changed the document (jsonb)
+ * can never produce a credential that fails its own integrity check.
+ */
+import type { Queryable } from "../adapters/db/database";
+import { docHash } from "../core/documents";
+import { HocbaError } from "../core/errors";
+import { proofNodeIndexes } from "../core/merkle/packed";
+import { auditRead, visibleRecord, type Caller } from "./records";
+import { shareTokenFor } from "./share";
+
+export const CREDENTIAL_FORMAT = "hocba/1";
+
+export interface Credential {
+  format: typeof CREDENTIAL_FORMAT;
+  document: unknown;
+  /** Base64 of the detached CMS SignedData (DER). */
+  signature: string;
+  anchor: {
+    chainId: number;
+    registry: string;
+    merkleRoot: string;
+    leaf: string;
+    proof: string[];
+    txHash: string;
+    blockNumber: number;
+    anchoredAt: string;
+  };
+}
+
+/** The chain a credential names: the one this service anchors on. */
+export interface CredentialChain {
+  chainId: number;
+  registry: string;
+}
+
+/** How the credential is asked for: by a school or the admin, or with a share token. */
+export type CredentialAccess = { caller: Caller } | { shareToken: string };
+
+/**
+ * Builds the credential of document `id`.
+ * @throws HocbaError NOT_FOUND (unknown, other school's, bad token), NOT_ANCHORED_YET (batch not confirmed).
+ */
+export async function credentialFor(
+  db: Queryable,
+  chain: CredentialChain,
+  access: CredentialAccess,
+  id: string,
+): Promise<Credential> {
+  let actor: string;
+  let details: Record<string, unknown>;
+  if ("caller" in access) {
+    actor = access.caller.actor;
+    details = { view: "credential" };
+  } else {
+    const tokenId = await shareTokenFor(db, id, access.shareToken);
+    actor = `share:${tokenId}`;
+    details = { view: "credential", tokenId };
+  }
+  const record = await visibleRecord(db, "caller" in access ? access.caller : null, id);
+  if (record.anchor === null || record.leafIndex === null) {
+    throw new HocbaError(
+      "NOT_ANCHORED_YET",
+      `document ${id} is not anchored yet: try again after its batch is confirmed`,
+    );
+  }
+  // Only the proof's nodes leave the database (~17 × 32 bytes for a batch of 100,000), not the tree.
+  const { rows: counts } = await db.query<{ leaf_count: number }>(
+    "SELECT b.leaf_count FROM documents d JOIN batches b ON b.id = d.batch_id WHERE d.id = $1",
+    [id],
+  );
+  const nodes = counts[0] ? proofNodeIndexes(counts[0].leaf_count, record.leafIndex) : [];
+  const { rows } = await db.query<{ document: unknown; signature: Uint8Array; proof: string | null }>(
+    `SELECT d.document, d.signature,
+            (SELECT string_agg(encode(substring(b.tree FROM n.i * 32 + 1 FOR 32), 'hex'), ',' ORDER BY n.o)
+               FROM unnest($2::int[]) WITH ORDINALITY AS n(i, o)) AS proof
+       FROM documents d JOIN batches b ON b.id = d.batch_id WHERE d.id = $1`,
+    [id, nodes],
+  );
+  const row = rows[0];
+  if (!row) throw new HocbaError("NOT_FOUND", `no document ${id}`);
+  if (docHash(row.document) !== record.docHash) {
+    throw new HocbaError("INTERNAL", `stored document ${id} no longer hashes to its docHash`);
+  }
+  await auditRead(db, actor, id, details);
+  return {
+    format: CREDENTIAL_FORMAT,
+    document: row.document,
+    signature: Buffer.from(row.signature).toString("base64"),
+    anchor: {
+      chainId: chain.chainId,
+      registry: chain.registry,
+      merkleRoot: record.anchor.merkleRoot,
+      leaf: record.leaf,
+      proof: row.proof === null ? [] : row.proof.split(",").map((node) => `0x${node}`),
+      txHash: record.anchor.txHash,
+      blockNumber: record.anchor.blockNumber,
+      anchoredAt: record.anchor.anchoredAt.toISOString(),
+    },
+  };
+}

@@ -1,0 +1,298 @@
+/**
+ * Accepting signed documents (DESIGN.md §2.1): schema, school ownership, signature, chain, validity
+ * and signer authorization, then storage — idempotent by docHash (the same document again gives
+ * the same id), all-or-nothing per item. A batch verifies every item first and stores the accepted
+ * ones in one transaction. A document with `supersedes` marks the one it corrects.
+ *
+ * Authorization policy: the signer must be registered to the document's school *at submission
+ * time*. Schools sign transcripts before hocba knows them, so the signing time would refuse
+ * legitimate older transcripts; a certificate removed after a key compromise stops new
+ * submissions at once. Verification later asks the registry at the anchoring time.
+ */
+import type { Database, Queryable } from "../adapters/db/database";
+import {
+  assertValidDocument,
+  canonicalBytes,
+  docHash as docHashOf,
+  leafOf,
+  type HocbaDocument,
+} from "../core/documents";
+import { HocbaError, toHocbaError } from "../core/errors";
+import { assertSignatureValid, type AuthorizationLookup, type PkiCrypto, type TrustStore } from "../core/pki";
+import type { ValidationOptions } from "../core/documents";
+
+export type DocumentStatus = "pending" | "anchored" | "revoked" | "superseded";
+
+export interface SubmissionDeps {
+  db: Database;
+  trustAnchors: TrustStore;
+  crypto: PkiCrypto;
+  requiredRoles: readonly string[];
+  validation?: ValidationOptions;
+  now?: () => Date;
+}
+
+/** Who submits: an issuer acts for its own code only; the admin (null) for any registered issuer. */
+export interface Submitter {
+  issuerCode: string | null;
+  actor: string;
+}
+
+export interface SubmitItem {
+  document: unknown;
+  /** Base64 of the detached CMS SignedData (DER). */
+  signature: string;
+}
+
+export type SubmitResult =
+  | { ok: true; id: string; docHash: string; status: DocumentStatus; created: boolean }
+  | { ok: false; error: { code: string; message: string; details?: unknown } };
+
+interface Accepted {
+  index: number;
+  document: HocbaDocument;
+  id: string;
+  docHash: string;
+  leaf: string;
+  signature: Uint8Array;
+  signers: unknown;
+  issuerCode: string;
+  supersedes: string | null;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+function decodeSignature(signature: unknown): Uint8Array {
+  if (typeof signature !== "string" || signature.length % 4 !== 0 || !BASE64.test(signature)) {
+    throw new HocbaError("SIGNATURE_MALFORMED", "signature must be the base64 of a DER CMS SignedData");
+  }
+  return new Uint8Array(Buffer.from(signature, "base64"));
+}
+
+function issuerCodeOf(document: HocbaDocument): string {
+  return document.type === "hocba.graduation/v1" ? document.district.code : document.school.code;
+}
+
+/** Registered certificates of an issuer as of `at`, from the database mirror of the registry. */
+export function databaseAuthorization(db: Queryable, at: () => Date): AuthorizationLookup {
+  return async (issuerCode, fingerprint) => {
+    const { rows } = await db.query<{ role: string }>(
+      `SELECT role FROM issuer_certificates
+        WHERE issuer_code = $1 AND fingerprint = $2 AND added_at <= $3 AND (removed_at IS NULL OR removed_at > $3)
+        ORDER BY added_at DESC LIMIT 1`,
+      [issuerCode, fingerprint, at()],
+    );
+    return rows[0] ? { authorized: true, role: rows[0].role } : { authorized: false };
+  };
+}
+
+/**
+ * `lookup` answering each (issuer, fingerprint) once; failed look-ups are not kept. Only for a
+ * lookup that ignores the signing time (databaseAuthorization asks as of now).
+ */
+function memoized(lookup: AuthorizationLookup): AuthorizationLookup {
+  const answers = new Map<string, ReturnType<AuthorizationLookup>>();
+  return (issuerCode, fingerprint, at) => {
+    const key = `${issuerCode}\n${fingerprint}`;
+    let answer = answers.get(key);
+    if (!answer) {
+      answer = lookup(issuerCode, fingerprint, at);
+      answers.set(key, answer);
+      answer.catch(() => answers.delete(key));
+    }
+    return answer;
+  };
+}
+
+/** Checks everything that needs no storage; throws the item's HocbaError. */
+async function check(
+  deps: SubmissionDeps,
+  submitter: Submitter,
+  item: SubmitItem,
+  index: number,
+  lookup: AuthorizationLookup,
+): Promise<Accepted> {
+  if (typeof item !== "object" || item === null)
+    throw new HocbaError("SCHEMA_INVALID", "an item is {document, signature}");
+  const document = assertValidDocument(item.document, deps.validation);
+  if (document.type !== "hocba.transcript/v1") {
+    throw new HocbaError("SCHEMA_INVALID", "only hocba.transcript/v1 documents are submitted here", {
+      details: [{ path: "/type", code: "DOCUMENT_TYPE_INVALID", message: "expected hocba.transcript/v1" }],
+    });
+  }
+  const issuerCode = issuerCodeOf(document);
+  if (submitter.issuerCode !== null && submitter.issuerCode !== issuerCode) {
+    throw new HocbaError(
+      "FORBIDDEN",
+      `this API key belongs to ${submitter.issuerCode}, not to school ${issuerCode}`,
+    );
+  }
+  const signature = decodeSignature(item.signature);
+  const content = canonicalBytes(document);
+  const now = deps.now ?? (() => new Date());
+  const report = await assertSignatureValid(content, signature, {
+    trustAnchors: deps.trustAnchors,
+    crypto: deps.crypto,
+    at: now(),
+    authorization: { issuerCode, lookup },
+    policy: { requiredRoles: [...deps.requiredRoles] },
+  });
+  const hash = docHashOf(document);
+  return {
+    index,
+    document,
+    id: document.id,
+    docHash: hash,
+    leaf: leafOf(hash),
+    signature,
+    signers: report.signers,
+    issuerCode,
+    supersedes: document.supersedes ?? null,
+  };
+}
+
+function failure(error: unknown): SubmitResult {
+  const e = toHocbaError(error);
+  return {
+    ok: false,
+    error:
+      e.details === undefined
+        ? { code: e.code, message: e.message }
+        : { code: e.code, message: e.message, details: e.details },
+  };
+}
+
+/** The status of a stored document, from its own row and its batch's state. */
+export const STATUS_SQL = `CASE WHEN d.revoked_at IS NOT NULL THEN 'revoked'
+  WHEN d.superseded_by IS NOT NULL THEN 'superseded'
+  WHEN b.state = 'confirmed' THEN 'anchored' ELSE 'pending' END`;
+
+/**
+ * Submits documents; one result per item, in order. Items that fail a check are reported and the
+ * others still stored; an item already stored (same docHash) answers with its id (`created: false`).
+ */
+export async function submitDocuments(
+  deps: SubmissionDeps,
+  submitter: Submitter,
+  items: readonly SubmitItem[],
+): Promise<SubmitResult[]> {
+  const results: SubmitResult[] = new Array<SubmitResult>(items.length);
+  const accepted: Accepted[] = [];
+  // One look-up per (issuer, certificate) per call, not per item: a batch of 1,000 from one
+  // school otherwise makes 1,000 identical database round trips (bench/RESULTS.md, issuance).
+  const lookup = memoized(databaseAuthorization(deps.db, deps.now ?? (() => new Date())));
+  for (const [index, item] of items.entries()) {
+    try {
+      accepted.push(await check(deps, submitter, item, index, lookup));
+    } catch (error) {
+      results[index] = failure(error);
+    }
+  }
+  if (accepted.length > 0) {
+    const stored = await deps.db.transaction((tx) => store(tx, submitter, accepted));
+    for (const [index, result] of stored) results[index] = result;
+  }
+  return results;
+}
+
+async function store(
+  tx: Queryable,
+  submitter: Submitter,
+  accepted: Accepted[],
+): Promise<Map<number, SubmitResult>> {
+  const out = new Map<number, SubmitResult>();
+  const existing = await tx.query<{ id: string; doc_hash: string; status: DocumentStatus }>(
+    `SELECT d.id, d.doc_hash, ${STATUS_SQL} AS status FROM documents d LEFT JOIN batches b ON b.id = d.batch_id
+      WHERE d.doc_hash = ANY($1::text[]) OR d.id = ANY($2::uuid[])`,
+    [accepted.map((a) => a.docHash), accepted.map((a) => a.id)],
+  );
+  const byHash = new Map(existing.rows.map((r) => [r.doc_hash, r]));
+  const byId = new Map(existing.rows.map((r) => [r.id, r]));
+  const fresh = new Map<string, Accepted>();
+  for (const a of accepted) {
+    const same = byHash.get(a.docHash);
+    if (same) {
+      out.set(a.index, { ok: true, id: same.id, docHash: a.docHash, status: same.status, created: false });
+    } else if (byId.has(a.id) || (fresh.has(a.id) && fresh.get(a.id)!.docHash !== a.docHash)) {
+      out.set(
+        a.index,
+        failure(new HocbaError("CONFLICT", `document id ${a.id} is already used by another document`)),
+      );
+    } else if (fresh.has(a.id)) {
+      out.set(a.index, { ok: true, id: a.id, docHash: a.docHash, status: "pending", created: false });
+    } else {
+      fresh.set(a.id, a);
+    }
+  }
+  const corrected = new Set<string>();
+  for (const a of [...fresh.values()]) {
+    if (a.supersedes === null) continue;
+    const problem = corrected.has(a.supersedes)
+      ? new HocbaError("CONFLICT", `supersedes ${a.supersedes}: another document of this batch corrects it`)
+      : await supersedable(tx, a);
+    if (problem) {
+      out.set(a.index, failure(problem));
+      fresh.delete(a.id);
+    } else {
+      corrected.add(a.supersedes);
+    }
+  }
+  const rows = [...fresh.values()];
+  if (rows.length > 0) {
+    await tx.query(
+      `INSERT INTO documents (id, type, issuer_code, doc_hash, leaf, document, signature, signers, supersedes)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::bytea[], $8::jsonb[], $9::uuid[])`,
+      [
+        rows.map((a) => a.id),
+        rows.map((a) => a.document.type),
+        rows.map((a) => a.issuerCode),
+        rows.map((a) => a.docHash),
+        rows.map((a) => a.leaf),
+        rows.map((a) => JSON.stringify(a.document)),
+        rows.map((a) => Buffer.from(a.signature)),
+        rows.map((a) => JSON.stringify(a.signers)),
+        rows.map((a) => a.supersedes),
+      ],
+    );
+    const corrections = rows.filter((a) => a.supersedes !== null);
+    if (corrections.length > 0) {
+      await tx.query(
+        `UPDATE documents d SET superseded_by = v.new_id
+           FROM unnest($1::uuid[], $2::uuid[]) AS v(old_id, new_id) WHERE d.id = v.old_id`,
+        [corrections.map((a) => a.supersedes), corrections.map((a) => a.id)],
+      );
+    }
+    await tx.query(
+      `INSERT INTO audit_log (actor, action, subject, details)
+       SELECT $1, 'document.submitted', v.id, v.details FROM unnest($2::text[], $3::jsonb[]) AS v(id, details)`,
+      [
+        submitter.actor,
+        rows.map((a) => a.id),
+        rows.map((a) => JSON.stringify(a.supersedes === null ? null : { supersedes: a.supersedes })),
+      ],
+    );
+    for (const a of rows)
+      out.set(a.index, { ok: true, id: a.id, docHash: a.docHash, status: "pending", created: true });
+  }
+  return out;
+}
+
+/** Whether `a` may correct the document it names; the problem if not. Locks that document. */
+async function supersedable(tx: Queryable, a: Accepted): Promise<HocbaError | undefined> {
+  const { rows } = await tx.query<{ issuer_code: string; superseded_by: string | null }>(
+    "SELECT issuer_code, superseded_by FROM documents WHERE id = $1 FOR UPDATE",
+    [a.supersedes],
+  );
+  const old = rows[0];
+  if (!old) return new HocbaError("NOT_FOUND", `supersedes ${a.supersedes}: no such document`);
+  if (old.issuer_code !== a.issuerCode) {
+    return new HocbaError("FORBIDDEN", `supersedes ${a.supersedes}: that document belongs to another school`);
+  }
+  if (old.superseded_by !== null) {
+    return new HocbaError(
+      "CONFLICT",
+      `supersedes ${a.supersedes}: already superseded by ${old.superseded_by}`,
+    );
+  }
+  return undefined;
+}

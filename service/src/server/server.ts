@@ -1,0 +1,163 @@
+/**
+ * `hocba serve`: the composed core, the anchoring runner and the HTTP API, with graceful
+ * shutdown. In the embedded default it also prints where everything is and a request to try.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { FastifyInstance } from "fastify";
+import { pino, type Logger } from "pino";
+import type { Config } from "../config/config";
+import { createAnchorQueue, startAnchorWorker } from "../adapters/queue/bullmq";
+import { loadSignerFromPem } from "../adapters/pki/keys";
+import { canonicalBytes } from "../core/documents";
+import { signDetached } from "../core/pki";
+import { makeTranscript } from "../demo/documents";
+import { buildApp } from "../http/app";
+import { startInProcessRunner, type AnchorRunner } from "../issuance/runner";
+import { composeCore, type Core, type Log } from "./compose";
+import { ensureDemoIssuers } from "./demo";
+
+export interface RunningServer {
+  url: string;
+  core: Core;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export interface ServeOptions {
+  /** With REDIS_URL: also consume anchoring jobs in this process (default true). */
+  worker?: boolean;
+  /** Where the start-up banner goes (default stdout); null for none. */
+  banner?: NodeJS.WritableStream | null;
+}
+
+export function logFunction(logger: Logger): Log {
+  return (level, message, details) => logger[level](details ?? {}, message);
+}
+
+/** A signed sample transcript of DEMO01 to send with the curl example (written once). */
+async function writeDemoSample(core: Core): Promise<string | undefined> {
+  const demoSigner = core.demo?.signers.find((s) => s.code === "DEMO01");
+  if (!core.demo || !demoSigner) return undefined;
+  const file = path.join(core.demo.dir, "sample-transcript.signed.json");
+  if (existsSync(file)) return file;
+  const document = makeTranscript({
+    school: { code: "DEMO01", name: "Trường THCS Demo", province: "01", level: "THCS" },
+  });
+  const signer = await loadSignerFromPem({
+    keyPem: readFileSync(demoSigner.key, "utf8"),
+    certPem: readFileSync(demoSigner.chain, "utf8"),
+  });
+  const signature = await signDetached(canonicalBytes(document), [signer]);
+  writeFileSync(
+    file,
+    JSON.stringify({ document, signature: Buffer.from(signature).toString("base64") }, null, 2) + "\n",
+  );
+  return file;
+}
+
+function banner(core: Core, url: string, sample: string | undefined): string {
+  const rel = (p: string) => path.relative(process.cwd(), p) || ".";
+  const lines = [
+    `hocba is listening on ${url}`,
+    `  API docs        ${url}/docs`,
+    `  health          ${url}/readyz`,
+    `  database        ${core.config.DATABASE_URL ? "PostgreSQL" : `PGlite in ${rel(path.join(core.config.DATA_DIR, "pglite"))}`}`,
+    `  chain           ${core.chain.embedded ? "embedded anvil" : core.chain.url} (chain id ${core.chain.chainId}), registry ${core.chain.registry}`,
+    `  anchoring       ${core.config.REDIS_URL ? "BullMQ" : "in-process"}, every ${core.config.ANCHOR_INTERVAL_MS} ms or ${core.config.ANCHOR_MAX_BATCH} documents`,
+  ];
+  if (core.demo) {
+    const demoDir = rel(core.demo.dir);
+    lines.push(
+      `  demo files      ${demoDir}/ (admin.token, trust/root.pem, DEMO01.* and DEMOQ1.* keys, certificates, .p12 (password demo), .apikey)`,
+      "",
+      "Try it: submit the sample transcript signed by DEMO01, then fetch its status:",
+      "",
+      `  curl -s -X POST ${url}/api/v1/transcripts \\`,
+      `    -H "Authorization: Bearer $(cat ${demoDir}/DEMO01.apikey)" \\`,
+      `    -H "Content-Type: application/json" --data @${sample ? rel(sample) : `${demoDir}/sample-transcript.signed.json`}`,
+      "",
+      `  curl -s ${url}/api/v1/transcripts/<id> -H "Authorization: Bearer $(cat ${demoDir}/DEMO01.apikey)"`,
+    );
+  }
+  for (const root of core.lostRoots)
+    lines.push(`WARNING: root ${root} was missing on the chain and is being anchored again`);
+  for (const leaf of core.lostRevocations) {
+    lines.push(`WARNING: the revocation of leaf ${leaf} was missing on the chain and is being sent again`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Starts everything `config` asks for and listens. */
+export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
+  const logger = pino({ level: config.LOG_LEVEL });
+  const log = logFunction(logger);
+  const core = await composeCore(config, log);
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    if (core.demo) await ensureDemoIssuers(core, log);
+    const sample = await writeDemoSample(core);
+
+    let runner: AnchorRunner;
+    const probes: Record<string, () => Promise<void>> = {
+      database: async () => void (await core.db.query("SELECT 1")),
+      chain: async () => void (await core.registry.latestBlock()),
+    };
+    if (config.REDIS_URL) {
+      const queue = await createAnchorQueue({
+        redisUrl: config.REDIS_URL,
+        prefix: config.REDIS_PREFIX,
+        intervalMs: config.ANCHOR_INTERVAL_MS,
+      });
+      runner = queue;
+      probes.queue = () => queue.ping();
+      if (options.worker ?? true) {
+        const worker = startAnchorWorker(core.anchoring, {
+          redisUrl: config.REDIS_URL,
+          prefix: config.REDIS_PREFIX,
+        });
+        stops.push(() => worker.stop());
+      }
+    } else {
+      runner = startInProcessRunner(core.anchoring, {
+        intervalMs: config.ANCHOR_INTERVAL_MS,
+        onError: (error) =>
+          log("warn", "anchoring round failed; it will be retried", { error: String(error) }),
+      });
+    }
+    stops.push(() => runner.stop());
+
+    const app = await buildApp({
+      bodyLimit: config.BODY_LIMIT_BYTES,
+      loggerInstance: logger,
+      probes,
+      services: {
+        db: core.db,
+        adminToken: core.adminToken,
+        submission: core.submission,
+        registry: core.registry,
+        chain: { chainId: core.chain.chainId, registry: core.chain.registry },
+        triggerAnchoring: () => runner.trigger(),
+      },
+    });
+    stops.push(() => app.close());
+    await app.listen({ host: config.HOST, port: config.PORT });
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : config.PORT;
+    const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
+    if (options.banner !== null) (options.banner ?? process.stdout).write(banner(core, url, sample));
+    return {
+      url,
+      core,
+      app,
+      async close() {
+        for (const stop of stops.reverse()) await stop();
+        await core.close();
+      },
+    };
+  } catch (error) {
+    for (const stop of stops.reverse()) await stop();
+    await core.close();
+    throw error;
+  }
+}

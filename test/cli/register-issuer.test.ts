@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
+import { authenticateApiKey } from "../../service/src/auth/api-keys";
+import { registerIssuerCommand } from "../../service/src/cli/commands/register-issuer";
+import { exitCodeFor } from "../../service/src/cli/exit-codes";
+import { certificateInfo } from "../../service/src/core/pki/certificate";
+import { captureIo, commandError, runCli } from "../helpers/cli";
+import { tempDir } from "../helpers/files";
+import { closedPortUrl, startListeningApp, type ListeningApp } from "../helpers/listening-app";
+import { fingerprintOf, makeSchoolPki } from "../helpers/pki";
+
+const tmp = tempDir("register-issuer");
+let api: ListeningApp;
+let files: { principal: string; homeroom: string; untrusted: string; token: string };
+let env: Record<string, string>;
+let closedUrl: string;
+
+beforeAll(async () => {
+  api = await startListeningApp("register-issuer-api");
+  const { pki } = api;
+  const outsider = await makeSchoolPki();
+  files = {
+    principal: tmp.write("principal.pem", pki.principal.certificatePem + pki.intermediate.certificatePem),
+    homeroom: tmp.write("homeroom.pem", pki.homeroom.certificatePem + pki.intermediate.certificatePem),
+    untrusted: tmp.write(
+      "untrusted.pem",
+      outsider.principal.certificatePem + outsider.intermediate.certificatePem,
+    ),
+    token: tmp.write("admin.token", api.adminToken + "\n"),
+  };
+  closedUrl = await closedPortUrl();
+  env = { HOCBA_API_URL: api.url, HOCBA_ADMIN_TOKEN: api.adminToken };
+}, 60_000);
+afterAll(async () => {
+  await api.dispose();
+  tmp.dispose();
+});
+
+const subject = (der: Uint8Array) => certificateInfo(der, nodeCrypto, "SIGNATURE_MALFORMED").subject;
+const KEY_LINE = /^API key \(shown once, store it now\): (\S+)\n$/;
+
+function args(code: string, ...more: string[]): string[] {
+  return [
+    "--kind",
+    "school",
+    "--code",
+    code,
+    "--name",
+    "Trường THCS Lê Lợi",
+    "--cert",
+    files.principal,
+    ...more,
+  ];
+}
+
+describe("hocba register-issuer", () => {
+  it("registers a school with two certificates and roles, printing the issuer and its API key once", async () => {
+    const io = captureIo(env);
+    const code = await registerIssuerCommand(
+      [...args("79000801", "--cert", files.homeroom), "--role", "principal", "--role", "homeroom"],
+      io,
+    );
+    expect(code).toBe(0);
+    const lines = io.out;
+    expect(lines.slice(0, 3)).toEqual([
+      'registered school 79000801 "Trường THCS Lê Lợi"\n',
+      `certificate ${fingerprintOf(api.pki.principal)} principal ${subject(api.pki.principal.certificate)}\n`,
+      `certificate ${fingerprintOf(api.pki.homeroom)} homeroom ${subject(api.pki.homeroom.certificate)}\n`,
+    ]);
+    expect(lines).toHaveLength(4);
+    const key = KEY_LINE.exec(lines[3]!)![1]!;
+    expect(await authenticateApiKey(api.db, key)).toEqual({
+      keyId: expect.any(String) as unknown,
+      kind: "issuer",
+      issuerCode: "79000801",
+    });
+  });
+
+  it("takes the admin token from a file and one --role for every certificate", async () => {
+    const io = captureIo({ HOCBA_API_URL: api.url });
+    expect(
+      await registerIssuerCommand(
+        [...args("79000802"), "--kind", "district", "--admin-token-file", files.token, "--role", "homeroom"],
+        io,
+      ),
+    ).toBe(0);
+    expect(io.out.slice(0, 2)).toEqual([
+      'registered district 79000802 "Trường THCS Lê Lợi"\n',
+      `certificate ${fingerprintOf(api.pki.principal)} homeroom ${subject(api.pki.principal.certificate)}\n`,
+    ]);
+  });
+
+  it("fails with the code of each problem, local or from the API", async () => {
+    await registerIssuerCommand(args("79000803"), captureIo(env));
+    const cases: [string[], Record<string, string>, { code: string; message: RegExp }][] = [
+      [
+        ["--code", "79000804", "--name", "x", "--cert", files.principal],
+        env,
+        { code: "USAGE", message: /^--kind must be school or district/ },
+      ],
+      [
+        args("79000804", "--role", "a", "--role", "b"),
+        env,
+        { code: "USAGE", message: /^give --role once, or once per --cert \(1\)/ },
+      ],
+      [
+        args("79000804"),
+        { HOCBA_API_URL: api.url },
+        { code: "USAGE", message: /^no admin token: give --admin-token or set HOCBA_ADMIN_TOKEN/ },
+      ],
+      [
+        args("79000804", "--api", "ftp://x"),
+        env,
+        { code: "USAGE", message: /^the API URL must be http\(s\): ftp:\/\/x$/ },
+      ],
+      [
+        args("79000804", "--cert", tmp.path("missing.pem")),
+        env,
+        { code: "IO", message: /^cannot read certificate .*missing\.pem: no such file$/ },
+      ],
+      [
+        args("79000804", "--admin-token", "wrong"),
+        env,
+        { code: "UNAUTHORIZED", message: /^invalid or revoked credentials$/ },
+      ],
+      [args("79000803"), env, { code: "CONFLICT", message: /^issuer 79000803 is already registered$/ }],
+      [
+        ["--kind", "school", "--code", "79000804", "--name", "x", "--cert", files.untrusted],
+        env,
+        { code: "CERT_UNTRUSTED", message: /^certificate 1: no path from/ },
+      ],
+      [args("79-04"), env, { code: "SCHEMA_INVALID", message: /^the request does not match the schema$/ }],
+      [
+        args("79000804", "--api", closedUrl),
+        env,
+        { code: "IO", message: /^cannot reach the hocba API at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED$/ },
+      ],
+    ];
+    for (const [argv, environment, expected] of cases) {
+      const error = await commandError(registerIssuerCommand(argv, captureIo(environment)));
+      expect({ argv, ...error }).toEqual({
+        argv,
+        code: expected.code,
+        message: expect.stringMatching(expected.message) as unknown,
+      });
+    }
+  });
+
+  it("runs as a real process: exit 0 with the key, and the exit code of CONFLICT with the message", async () => {
+    const ok = await runCli(["register-issuer", ...args("79000805")], env);
+    expect({ code: ok.code, stderr: ok.stderr, last: ok.stdout.split("\n").at(-2) }).toEqual({
+      code: 0,
+      stderr: "",
+      last: expect.stringMatching(/^API key \(shown once, store it now\): \S+$/) as unknown,
+    });
+    const again = await runCli(["register-issuer", ...args("79000805")], env);
+    expect(again).toEqual({
+      code: exitCodeFor("CONFLICT"),
+      stdout: "",
+      stderr: "hocba register-issuer: CONFLICT: issuer 79000805 is already registered\n",
+    });
+  }, 30_000);
+});

@@ -1,0 +1,151 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { configurationTable, loadConfig, redactConfig, SETTINGS } from "../../service/src/config/config";
+import { HocbaError } from "../../service/src/core/errors";
+
+function problemsOf(env: Record<string, string>): unknown {
+  try {
+    loadConfig(env, "/srv/hocba");
+  } catch (error) {
+    expect(error).toBeInstanceOf(HocbaError);
+    return { code: (error as HocbaError).code, details: (error as HocbaError).details };
+  }
+  throw new Error("expected loadConfig to throw");
+}
+
+describe("loadConfig", () => {
+  it("gives the embedded defaults when nothing is set", () => {
+    expect(loadConfig({}, "/srv/hocba")).toEqual({
+      HOST: "127.0.0.1",
+      PORT: 8080,
+      DATA_DIR: "/srv/hocba/data",
+      DATABASE_URL: undefined,
+      DATABASE_POOL_SIZE: 10,
+      REDIS_URL: undefined,
+      REDIS_PREFIX: "hocba",
+      CHAIN_RPC_URL: undefined,
+      CHAIN_STATE_INTERVAL_S: 1,
+      CHAIN_ID: undefined,
+      REGISTRY_ADDRESS: undefined,
+      ANCHOR_KEY: undefined,
+      ANCHOR_KEY_FILE: undefined,
+      CHAIN_CONFIRMATIONS: 1,
+      ANCHOR_INTERVAL_MS: 5000,
+      ANCHOR_MAX_BATCH: 100000,
+      TRUST_ANCHORS_DIR: undefined,
+      REQUIRED_SIGNER_ROLES: ["principal"],
+      ADMIN_TOKEN: undefined,
+      BODY_LIMIT_BYTES: 8388608,
+      LOOKUP_RATE_MAX: 30,
+      LOOKUP_RATE_WINDOW_MS: 600000,
+      VERIFY_RATE_MAX: 600,
+      VERIFY_RATE_WINDOW_MS: 60000,
+      LOG_LEVEL: "info",
+      DEMO: "auto",
+    });
+  });
+
+  it("reads production settings, resolving paths and splitting lists", () => {
+    const config = loadConfig(
+      {
+        DATABASE_URL: "postgres://hocba@db:5432/hocba",
+        REDIS_URL: "redis://cache:6379",
+        CHAIN_RPC_URL: "http://besu-1:8545",
+        REGISTRY_ADDRESS: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+        ANCHOR_KEY_FILE: "secrets/anchor.key",
+        TRUST_ANCHORS_DIR: "/etc/hocba/roots",
+        REQUIRED_SIGNER_ROLES: "principal, homeroom",
+        PORT: "3000",
+      },
+      "/srv/hocba",
+    );
+    expect([
+      config.DATABASE_URL,
+      config.ANCHOR_KEY_FILE,
+      config.TRUST_ANCHORS_DIR,
+      config.REQUIRED_SIGNER_ROLES,
+      config.PORT,
+    ]).toEqual([
+      "postgres://hocba@db:5432/hocba",
+      path.join("/srv/hocba", "secrets/anchor.key"),
+      "/etc/hocba/roots",
+      ["principal", "homeroom"],
+      3000,
+    ]);
+  });
+
+  it("treats an empty variable as unset", () => {
+    expect(loadConfig({ PORT: "", DATABASE_URL: "" }, "/srv/hocba")).toMatchObject({
+      PORT: 8080,
+      DATABASE_URL: undefined,
+    });
+  });
+
+  it("reports every bad value at once with CONFIG_INVALID", () => {
+    expect(
+      problemsOf({
+        PORT: "80a",
+        ANCHOR_MAX_BATCH: "0",
+        CHAIN_CONFIRMATIONS: "1001",
+        DATABASE_URL: "not a url",
+        ANCHOR_KEY: "0x1234",
+        REGISTRY_ADDRESS: "0x12",
+        DEMO: "maybe",
+        LOG_LEVEL: "loud",
+      }),
+    ).toEqual({
+      code: "CONFIG_INVALID",
+      details: [
+        { name: "PORT", message: 'must be a whole number, got "80a"' },
+        { name: "DATABASE_URL", message: 'must be a URL, got "not a url"' },
+        { name: "CHAIN_CONFIRMATIONS", message: "must be at most 1000" },
+        { name: "ANCHOR_MAX_BATCH", message: "must be at least 1" },
+        { name: "ANCHOR_KEY", message: "must be a 32-byte hex private key" },
+        { name: "REGISTRY_ADDRESS", message: "must be a 0x-prefixed 20-byte address" },
+        { name: "REGISTRY_ADDRESS", message: "needs CHAIN_RPC_URL (the embedded chain deploys its own)" },
+        { name: "DEMO", message: "must be auto, on or off" },
+        { name: "LOG_LEVEL", message: "must be fatal, error, warn, info, debug, trace or silent" },
+      ],
+    });
+  });
+
+  it("refuses both an anchor key and an anchor key file", () => {
+    expect(problemsOf({ ANCHOR_KEY: "ab".repeat(32), ANCHOR_KEY_FILE: "k" })).toEqual({
+      code: "CONFIG_INVALID",
+      details: [{ name: "ANCHOR_KEY_FILE", message: "set ANCHOR_KEY or ANCHOR_KEY_FILE, not both" }],
+    });
+  });
+
+  it("does not echo a connection string that may hold a password", () => {
+    expect(problemsOf({ REDIS_URL: "redis://:s3cret@" })).toEqual({
+      code: "CONFIG_INVALID",
+      details: [{ name: "REDIS_URL", message: 'must be a URL, got "<redacted>"' }],
+    });
+  });
+});
+
+describe("redactConfig", () => {
+  it("hides secrets and keeps everything else", () => {
+    const redacted = redactConfig(
+      loadConfig(
+        { ADMIN_TOKEN: "t0ken", DATABASE_URL: "postgres://u:p@h/d", ANCHOR_KEY: "ab".repeat(32) },
+        "/x",
+      ),
+    );
+    expect([
+      redacted.ADMIN_TOKEN,
+      redacted.DATABASE_URL,
+      redacted.ANCHOR_KEY,
+      redacted.REDIS_URL,
+      redacted.PORT,
+    ]).toEqual(["<redacted>", "<redacted>", "<redacted>", undefined, 8080]);
+  });
+});
+
+describe("configurationTable", () => {
+  it("lists every setting once, with its default", () => {
+    const lines = configurationTable().split("\n");
+    expect(lines.length).toBe(2 + Object.keys(SETTINGS).length);
+    expect(lines).toContain("| `PORT` | `8080` | HTTP port |");
+  });
+});

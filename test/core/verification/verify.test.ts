@@ -1,0 +1,497 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Contract, Wallet, encodeBytes32String } from "ethers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createChainStatus } from "../../../service/src/adapters/chain/chain-status";
+import {
+  createRegistryClient,
+  issuerCodeBytes32,
+  REGISTRY_ABI,
+} from "../../../service/src/adapters/chain/registry";
+import { createPGliteDatabase, type Database } from "../../../service/src/adapters/db/database";
+import { migrate } from "../../../service/src/adapters/db/migrate";
+import { nodeCrypto } from "../../../service/src/adapters/pki/node-crypto";
+import {
+  docHash,
+  leafOf,
+  validateDocument,
+  yearAverage,
+  type Transcript,
+} from "../../../service/src/core/documents";
+import { HocbaError } from "../../../service/src/core/errors";
+import {
+  CHECK_NAMES,
+  verifyCredential,
+  type ChainStatusPort,
+  type VerificationContext,
+  type VerificationResult,
+} from "../../../service/src/core/verification";
+import type { Credential } from "../../../service/src/issuance/credential";
+import { buildTestApp, settle, signedItem, type TestApp } from "../../helpers/app";
+import { ANCHOR_KEY, startChain, stopChain, type TestChain } from "../../helpers/chain";
+import { makeTranscript, withValue, without } from "../../helpers/fixtures";
+import {
+  fingerprintOf,
+  makeSchoolPki,
+  rebuildSignedData,
+  SCHOOL_CODE,
+  type SchoolPki,
+} from "../../helpers/pki";
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "hocba-verification-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let seed = 61_000;
+const transcript = (overrides: Partial<Transcript> = {}): Transcript => ({
+  ...makeTranscript({
+    seed: seed++,
+    school: { code: SCHOOL_CODE, name: "Trường THCS Nguyễn Du", province: "79", level: "THCS" },
+  }),
+  ...overrides,
+});
+
+/** Each check as "name: status" — the shape most assertions compare whole. */
+function outcome(result: VerificationResult): { valid: boolean; checks: string[] } {
+  return { valid: result.valid, checks: result.checks.map((check) => `${check.name}: ${check.status}`) };
+}
+
+/** Every check valid except those given. */
+function expected(statuses: Record<string, string> = {}): { valid: boolean; checks: string[] } {
+  const checks = CHECK_NAMES.map((name) => `${name}: ${statuses[name] ?? "valid"}`);
+  return { valid: Object.values(statuses).every((status) => status === "skipped"), checks };
+}
+
+/** The principal as the certificate parser names it. */
+const PRINCIPAL = "CN=Nguyễn Văn Hùng, title=Hiệu trưởng, O=Trường THCS Nguyễn Du, C=VN";
+
+// Values that differ per run (signing time, serial number), as vitest matchers.
+const ANY_STRING: unknown = expect.any(String);
+const AUTHORIZED: unknown = expect.stringContaining(`authorized for ${SCHOOL_CODE} as principal`);
+
+const checkOf = (result: VerificationResult, name: string) =>
+  result.checks.find((check) => check.name === name);
+
+/** The same transcript with one scored subject changed so that the document stays valid. */
+function withTamperedScore(document: unknown): unknown {
+  const doc = document as Transcript;
+  for (const [s, subject] of doc.years[0]!.subjects.entries()) {
+    if (subject.assessment !== "score") continue;
+    for (const delta of [0.1, -0.1, 0.2, -0.2]) {
+      const term2 = Math.round(((subject.term2 as number) + delta) * 10) / 10;
+      const edited = withValue(
+        withValue(doc, `/years/0/subjects/${s}/term2`, term2),
+        `/years/0/subjects/${s}/year`,
+        yearAverage(subject.term1 as number, term2),
+      );
+      if (validateDocument(edited).ok) return edited;
+    }
+  }
+  throw new Error("no score can be changed without breaking the document");
+}
+
+describe("verifyCredential", () => {
+  let db: Database;
+  let chain: TestChain;
+  let pki: SchoolPki;
+  let t: TestApp;
+  let context: VerificationContext;
+  let writer: Contract;
+  /** Two documents anchored in one batch. */
+  let first: Credential;
+  let second: Credential;
+
+  const supersession = async (documentId: string) => {
+    const { rows } = await db.query<{ superseded_by: string | null }>(
+      "SELECT superseded_by FROM documents WHERE id = $1",
+      [documentId],
+    );
+    const supersededBy = rows[0]?.superseded_by;
+    return supersededBy ? { supersededBy } : null;
+  };
+
+  async function submit(document: Transcript): Promise<void> {
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/transcripts",
+      headers: { authorization: `Bearer ${t.schoolKey}` },
+      payload: await signedItem(pki, document),
+    });
+    expect(res.statusCode).toBe(202);
+  }
+
+  async function credentialOf(id: string): Promise<Credential> {
+    const res = await t.app.inject({
+      method: "GET",
+      url: `/api/v1/transcripts/${id}/credential`,
+      headers: { authorization: `Bearer ${t.schoolKey}` },
+    });
+    expect(res.statusCode).toBe(200);
+    return res.json<Credential>();
+  }
+
+  /** Signs, submits and anchors documents; their credentials in order. */
+  async function issue(...documents: Transcript[]): Promise<Credential[]> {
+    for (const document of documents) await submit(document);
+    await settle(t.anchoring);
+    return Promise.all(documents.map((document) => credentialOf(document.id)));
+  }
+
+  beforeAll(async () => {
+    pki = await makeSchoolPki("P-256");
+    db = await createPGliteDatabase();
+    await migrate(db);
+    chain = await startChain(path.join(dir, "chain.json"), undefined, undefined, { revoker: true });
+    writer = new Contract(chain.registry.address, REGISTRY_ABI, new Wallet(ANCHOR_KEY, chain.provider));
+    // The principal's certificate on the on-chain issuer registry, before anything is anchored.
+    const added = await chain.admin
+      .getFunction("addIssuerCertificate")
+      .send(issuerCodeBytes32(SCHOOL_CODE), fingerprintOf(pki.principal));
+    await added.wait();
+    t = await buildTestApp({ db, chain, pki });
+    context = {
+      trustAnchors: pki.store,
+      crypto: nodeCrypto,
+      chain: createChainStatus(chain.registry, { refreshMs: 0 }),
+      supersession,
+    };
+    const issued = await issue(transcript(), transcript());
+    first = issued[0]!;
+    second = issued[1]!;
+  });
+  afterAll(async () => {
+    await t?.app.close();
+    if (chain) await stopChain(chain);
+    await db?.close();
+  });
+
+  it("accepts a credential from the issuance service, every check valid, with what a page shows", async () => {
+    const result = await verifyCredential(first, context);
+    const document = first.document as Transcript;
+    const hash = docHash(document);
+    const anchor = first.anchor;
+    expect(result).toEqual({
+      valid: true,
+      checks: [
+        {
+          name: "format",
+          status: "valid",
+          message: "a hocba/1 credential holding a valid hocba.transcript/v1 document",
+          data: {
+            documentType: "hocba.transcript/v1",
+            documentId: document.id,
+            chainId: 31337,
+            registry: anchor.registry,
+          },
+        },
+        {
+          name: "integrity",
+          status: "valid",
+          message: `the document hashes to ${hash}, the digest the signature covers, and to the anchored leaf`,
+          data: { docHash: hash, leaf: leafOf(hash), messageDigests: [hash] },
+        },
+        {
+          name: "signature",
+          status: "valid",
+          message: `CMS SignedData, detached, 1 signer(s); ECDSA P-256 signature by "${PRINCIPAL}" verifies`,
+          data: {
+            signers: [
+              {
+                subject: PRINCIPAL,
+                fingerprint: fingerprintOf(pki.principal),
+                signingTime: ANY_STRING,
+              },
+            ],
+          },
+        },
+        {
+          name: "signer",
+          status: "valid",
+          message: AUTHORIZED,
+          data: {
+            issuerCode: SCHOOL_CODE,
+            authorizedAt: anchor.anchoredAt,
+            signers: [
+              {
+                subject: PRINCIPAL,
+                issuer: pki.intermediate.subject,
+                fingerprint: fingerprintOf(pki.principal),
+                serialNumber: ANY_STRING,
+                signingTime: ANY_STRING,
+                chain: [
+                  fingerprintOf(pki.principal),
+                  fingerprintOf(pki.intermediate),
+                  fingerprintOf(pki.root),
+                ],
+                authorized: true,
+              },
+            ],
+          },
+        },
+        {
+          name: "inclusion",
+          status: "valid",
+          message: `the Merkle proof leads from the leaf to root ${anchor.merkleRoot}`,
+          data: { root: anchor.merkleRoot, leaf: anchor.leaf, proofLength: 1 },
+        },
+        {
+          name: "anchored",
+          status: "valid",
+          message: `root ${anchor.merkleRoot} was anchored on chain 31337 at ${anchor.anchoredAt}`,
+          data: {
+            chainId: 31337,
+            registry: anchor.registry,
+            root: anchor.merkleRoot,
+            txHash: anchor.txHash,
+            blockNumber: anchor.blockNumber,
+            anchoredAt: anchor.anchoredAt,
+          },
+        },
+        {
+          name: "revocation",
+          status: "valid",
+          message: "the document has not been revoked",
+          data: { leaf: anchor.leaf },
+        },
+        {
+          name: "supersession",
+          status: "valid",
+          message: "no newer document supersedes this one",
+          data: { documentId: document.id },
+        },
+      ],
+    });
+  });
+
+  it("verifies offline without a chain or the service: chain and supersession checks skipped", async () => {
+    const result = await verifyCredential(first, { trustAnchors: pki.store, crypto: nodeCrypto });
+    expect(outcome(result)).toEqual(
+      expected({ anchored: "skipped", revocation: "skipped", supersession: "skipped" }),
+    );
+  });
+
+  it("finds a tampered score by its integrity check", async () => {
+    const result = await verifyCredential({ ...first, document: withTamperedScore(first.document) }, context);
+    expect([outcome(result), checkOf(result, "integrity")?.data?.code]).toEqual([
+      expected({ integrity: "invalid" }),
+      "DIGEST_MISMATCH",
+    ]);
+  });
+
+  it("finds a swapped signature value by its signature check", async () => {
+    const own = Uint8Array.from(Buffer.from(first.signature, "base64"));
+    const other = Uint8Array.from(Buffer.from(second.signature, "base64"));
+    let foreign: ArrayBuffer | undefined;
+    rebuildSignedData(other, (signedData) => {
+      foreign = signedData.signerInfos[0]!.signature.valueBlock.valueHexView.slice().buffer;
+    });
+    const swapped = rebuildSignedData(own, (signedData) => {
+      signedData.signerInfos[0]!.signature.valueBlock.valueHexView = new Uint8Array(foreign!);
+    });
+    const result = await verifyCredential(
+      { ...first, signature: Buffer.from(swapped).toString("base64") },
+      context,
+    );
+    expect([outcome(result), checkOf(result, "signature")?.data?.code]).toEqual([
+      expected({ signature: "invalid" }),
+      "SIGNATURE_INVALID",
+    ]);
+  });
+
+  it("finds a proof for another leaf by its inclusion check", async () => {
+    const result = await verifyCredential(
+      { ...first, anchor: { ...first.anchor, proof: [first.anchor.leaf] } },
+      context,
+    );
+    expect(outcome(result)).toEqual(expected({ inclusion: "invalid" }));
+  });
+
+  it("finds a root that was never anchored by its anchored check", async () => {
+    const document = transcript();
+    const item = await signedItem(pki, document);
+    const leaf = leafOf(docHash(document));
+    const forged = { ...first, ...item, anchor: { ...first.anchor, merkleRoot: leaf, leaf, proof: [] } };
+    const result = await verifyCredential(forged, context);
+    expect([outcome(result), checkOf(result, "anchored")?.message]).toEqual([
+      expected({ anchored: "invalid" }),
+      `root ${leaf} is not anchored on the registry`,
+    ]);
+  });
+
+  it("rejects an anchoring time the registry does not confirm (authorization is asked at that time)", async () => {
+    const claimed = "2021-01-01T00:00:00.000Z";
+    const result = await verifyCredential(
+      { ...first, anchor: { ...first.anchor, anchoredAt: claimed } },
+      context,
+    );
+    expect([outcome(result), checkOf(result, "anchored")?.message]).toEqual([
+      expected({ signer: "invalid", anchored: "invalid" }),
+      `the credential says anchored at ${claimed}, the registry says ${first.anchor.anchoredAt}`,
+    ]);
+  });
+
+  it("rejects a credential that names another chain id or registry", async () => {
+    const otherChain = await verifyCredential({ ...first, anchor: { ...first.anchor, chainId: 1 } }, context);
+    const otherRegistry = await verifyCredential(
+      { ...first, anchor: { ...first.anchor, registry: "0x000000000000000000000000000000000000dEaD" } },
+      context,
+    );
+    const wrong = expected({ anchored: "invalid", revocation: "skipped" });
+    expect([outcome(otherChain), outcome(otherRegistry), checkOf(otherChain, "anchored")?.message]).toEqual([
+      wrong,
+      wrong,
+      `the credential names registry ${first.anchor.registry} on chain 1; this verifier trusts registry ${chain.registry.address} on chain 31337`,
+    ]);
+  });
+
+  it("finds a revoked leaf by its revocation check, after a cached 'not revoked'", async () => {
+    const [credential] = await issue(transcript());
+    const before = await verifyCredential(credential, context);
+    const receipt = await (
+      await writer.getFunction("revoke").send(credential!.anchor.leaf, encodeBytes32String("revoked"))
+    ).wait();
+    const block = await chain.provider.getBlock(receipt!.blockNumber);
+    const revokedAt = new Date(block!.timestamp * 1000).toISOString();
+    const after = await verifyCredential(credential, context);
+    expect([outcome(before), outcome(after), checkOf(after, "revocation")]).toEqual([
+      expected(),
+      expected({ revocation: "invalid" }),
+      {
+        name: "revocation",
+        status: "invalid",
+        message: `the document was revoked at ${revokedAt}`,
+        data: { leaf: credential!.anchor.leaf, revokedAt },
+      },
+    ]);
+  });
+
+  it("finds a superseded document by its supersession check", async () => {
+    const [old] = await issue(transcript());
+    const correction = transcript({ supersedes: (old!.document as Transcript).id });
+    await submit(correction);
+    const result = await verifyCredential(old, context);
+    expect([outcome(result), checkOf(result, "supersession")]).toEqual([
+      expected({ supersession: "invalid" }),
+      {
+        name: "supersession",
+        status: "invalid",
+        message: `this document was corrected: document ${correction.id} supersedes it`,
+        data: { documentId: (old!.document as Transcript).id, supersededBy: correction.id },
+      },
+    ]);
+  });
+
+  it("reports an unreachable chain as error, not invalid, and the credential as not valid", async () => {
+    const down = createRegistryClient({
+      rpcUrl: "http://127.0.0.1:9",
+      chainId: 31337,
+      address: chain.registry.address,
+    });
+    try {
+      const result = await verifyCredential(first, { ...context, chain: createChainStatus(down) });
+      expect([
+        outcome(result),
+        checkOf(result, "anchored")?.data,
+        checkOf(result, "revocation")?.data,
+      ]).toEqual([
+        expected({ signer: "error", anchored: "error", revocation: "error" }),
+        { code: "CHAIN_UNAVAILABLE" },
+        { code: "CHAIN_UNAVAILABLE" },
+      ]);
+    } finally {
+      down.close();
+    }
+  });
+
+  it("turns an exception inside a check into an error check instead of throwing", async () => {
+    const broken: ChainStatusPort = {
+      ...(context.chain as ChainStatusPort),
+      chainId: 31337,
+      registry: chain.registry.address,
+      anchoredAt: () => Promise.reject(new TypeError("cannot read properties of undefined")),
+      revokedAt: () => Promise.reject(new HocbaError("CHAIN_UNAVAILABLE", "node timed out")),
+      isIssuerCertificate: () => Promise.resolve(true),
+    };
+    const result = await verifyCredential(first, {
+      ...context,
+      chain: broken,
+      supersession: () => {
+        throw new Error("database closed");
+      },
+    });
+    expect([outcome(result), result.checks.slice(5)]).toEqual([
+      expected({ anchored: "error", revocation: "error", supersession: "error" }),
+      [
+        {
+          name: "anchored",
+          status: "error",
+          message: "the anchored check could not be made: cannot read properties of undefined",
+          data: { code: "INTERNAL" },
+        },
+        {
+          name: "revocation",
+          status: "error",
+          message: "the revocation check could not be made: node timed out",
+          data: { code: "CHAIN_UNAVAILABLE" },
+        },
+        {
+          name: "supersession",
+          status: "error",
+          message: "the supersession check could not be made: database closed",
+          data: { code: "INTERNAL" },
+        },
+      ],
+    ]);
+  });
+
+  it("reports every problem of a malformed credential in its format check and skips the rest", async () => {
+    const malformed = {
+      format: "hocba/2",
+      document: without(first.document, "/student/fullName"),
+      signature: "not base64!",
+      anchor: { ...first.anchor, merkleRoot: "0x12", proof: ["0x34"], anchoredAt: "yesterday" },
+    };
+    const result = await verifyCredential(malformed, context);
+    expect(result).toEqual({
+      valid: false,
+      checks: [
+        {
+          name: "format",
+          status: "invalid",
+          message:
+            'not a valid hocba/1 credential: 6 problems, first at /format: format must be "hocba/1", not "hocba/2"',
+          data: {
+            problems: [
+              { path: "/format", message: 'format must be "hocba/1", not "hocba/2"' },
+              { path: "/document/student/fullName", message: "MISSING_FIELD: required field is missing" },
+              { path: "/signature", message: "signature must be the base64 of a DER CMS SignedData" },
+              { path: "/anchor/merkleRoot", message: "merkleRoot must be a 0x bytes32 hex value" },
+              { path: "/anchor/proof/0", message: "proof/0 must be a 0x bytes32 hex value" },
+              { path: "/anchor/anchoredAt", message: "anchoredAt must be an ISO-8601 date-time" },
+            ],
+          },
+        },
+        ...CHECK_NAMES.slice(1).map((name) => ({
+          name,
+          status: "skipped",
+          message: "not checked: the file is not a valid hocba/1 credential",
+        })),
+      ],
+    });
+  });
+
+  it("answers a value that is not a credential object with a format failure", async () => {
+    const results = await Promise.all(
+      [null, "text", [first], 42].map((value) => verifyCredential(value, context)),
+    );
+    expect(results.map((result) => [outcome(result), checkOf(result, "format")?.message])).toEqual(
+      Array(4).fill([
+        {
+          valid: false,
+          checks: CHECK_NAMES.map((name) => `${name}: ${name === "format" ? "invalid" : "skipped"}`),
+        },
+        "not a valid hocba/1 credential: 1 problem, first at /: a credential is a JSON object",
+      ]),
+    );
+  });
+});

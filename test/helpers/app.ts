@@ -1,0 +1,112 @@
+/**
+ * A real API for tests: `buildApp` with real services (the given database, the anvil registry of
+ * test/helpers/chain.ts, the school PKI of test/helpers/pki.ts), school 79000701 registered with
+ * its principal's certificate directly in the database, and an issuer API key for it. Requests go
+ * through `app.inject`; anchoring rounds are run by the test with `anchorPending(anchoring)`.
+ */
+import type { FastifyInstance } from "fastify";
+import type { Database } from "../../service/src/adapters/db/database";
+import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
+import { createApiKey } from "../../service/src/auth/api-keys";
+import { randomSecret, type ApiKeyKind } from "../../service/src/auth/secrets";
+import { canonicalBytes } from "../../service/src/core/documents";
+import { signDetached, type SignerInput } from "../../service/src/core/pki";
+import { buildApp } from "../../service/src/http/app";
+import type { AppServices } from "../../service/src/http/services";
+import { anchorPending, type AnchoringDeps } from "../../service/src/issuance/anchoring";
+import { eventually, type TestChain } from "./chain";
+import { fingerprintOf, SCHOOL_CODE, signerOf, type SchoolPki } from "./pki";
+
+export interface TestAppOptions {
+  db: Database;
+  chain: TestChain;
+  pki: SchoolPki;
+  /** BODY_LIMIT_BYTES; default 6 MB (a batch of 1,000 transcripts is ~5 MB). */
+  bodyLimit?: number;
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  services: AppServices;
+  /** Issuer API key of school 79000701. */
+  schoolKey: string;
+  adminToken: string;
+  /** What an anchoring round needs, on the same database and chain. */
+  anchoring: AnchoringDeps;
+  /** How many times the routes asked for an anchoring round. */
+  triggers(): number;
+}
+
+/** Registers issuer `code` (a school unless told) if needed and returns a new API key of `kind` for it. */
+export async function apiKeyFor(db: Database, code: string, kind: ApiKeyKind = "issuer"): Promise<string> {
+  await db.query("INSERT INTO issuers (code, kind, name) VALUES ($1, 'school', $2) ON CONFLICT DO NOTHING", [
+    code,
+    `Trường ${code}`,
+  ]);
+  const { key } = await db.transaction((tx) =>
+    createApiKey(tx, kind === "issuer" ? { kind, issuerCode: code, actor: "test" } : { kind, actor: "test" }),
+  );
+  return key;
+}
+
+/** Builds and readies the app; close it with `app.close()`. */
+export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
+  const { db, chain, pki } = options;
+  const schoolKey = await apiKeyFor(db, SCHOOL_CODE);
+  const fingerprint = fingerprintOf(pki.principal);
+  await db.query(
+    `INSERT INTO issuer_certificates (issuer_code, fingerprint, certificate, subject, role, added_at)
+     SELECT $1, $2, $3, 'principal', 'principal', now() - interval '1 day'
+      WHERE NOT EXISTS (SELECT 1 FROM issuer_certificates WHERE issuer_code = $1 AND fingerprint = $2)`,
+    [SCHOOL_CODE, fingerprint, pki.principal.certificate],
+  );
+  let triggered = 0;
+  const adminToken = randomSecret();
+  const services: AppServices = {
+    db,
+    adminToken,
+    submission: { db, trustAnchors: pki.store, crypto: nodeCrypto, requiredRoles: ["principal"] },
+    registry: chain.registry,
+    chain: { chainId: chain.registry.chainId, registry: chain.registry.address },
+    triggerAnchoring: () => {
+      triggered++;
+    },
+  };
+  const app = await buildApp({ bodyLimit: options.bodyLimit ?? 6_000_000, services });
+  await app.ready();
+  return {
+    app,
+    services,
+    schoolKey,
+    adminToken,
+    anchoring: { db, chain: chain.registry, maxBatch: 1000, confirmations: 1 },
+    triggers: () => triggered,
+  };
+}
+
+/** `{document, signature}` as a school submits it, signed by the principal unless told. */
+export async function signedItem(
+  pki: SchoolPki,
+  document: unknown,
+  signer: SignerInput = signerOf(pki.principal, pki.intermediate),
+): Promise<{ document: unknown; signature: string }> {
+  const cms = await signDetached(canonicalBytes(document), [signer]);
+  return { document, signature: Buffer.from(cms).toString("base64") };
+}
+
+/**
+ * Runs anchoring rounds until every document is anchored and every revocation confirmed. More
+ * than one round may be needed: the signer lock is database-wide, so on a shared PostgreSQL
+ * another test file's round can hold it for a moment.
+ */
+export async function settle(anchoring: AnchoringDeps): Promise<void> {
+  await eventually(async () => {
+    await anchorPending(anchoring);
+    const { rows } = await anchoring.db.query<{ open: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM documents d LEFT JOIN batches b ON b.id = d.batch_id
+                       WHERE b.state IS DISTINCT FROM 'confirmed')
+           OR EXISTS (SELECT 1 FROM revocations WHERE state <> 'confirmed') AS open`,
+    );
+    return !rows[0]?.open;
+  });
+}

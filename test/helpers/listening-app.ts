@@ -1,0 +1,64 @@
+/**
+ * The test API of test/helpers/app.ts listening on 127.0.0.1 (a random port), on PGlite and a
+ * fresh anvil registry whose anchoring account may also write the issuer registry — for CLI
+ * commands that talk HTTP, in-process and as real `hocba` processes.
+ */
+import net from "node:net";
+import { Wallet, ZeroHash, type ContractTransactionResponse } from "ethers";
+import { createPGliteDatabase, type Database } from "../../service/src/adapters/db/database";
+import { migrate } from "../../service/src/adapters/db/migrate";
+import { buildTestApp, type TestApp } from "./app";
+import { ANCHOR_KEY, startChain, stopChain, type TestChain } from "./chain";
+import { tempDir } from "./files";
+import { makeSchoolPki, type SchoolPki } from "./pki";
+
+export interface ListeningApp extends TestApp {
+  /** Base URL, e.g. http://127.0.0.1:41234 */
+  url: string;
+  db: Database;
+  chain: TestChain;
+  pki: SchoolPki;
+  dispose(): Promise<void>;
+}
+
+/** Gives the anchoring account DEFAULT_ADMIN_ROLE, which issuer-registry writes need. */
+export async function grantIssuerAdmin(chain: TestChain): Promise<void> {
+  const grant = (await chain.admin.getFunction("grantRole")(
+    ZeroHash,
+    new Wallet(ANCHOR_KEY).address,
+  )) as ContractTransactionResponse;
+  await grant.wait();
+}
+
+export async function startListeningApp(label: string): Promise<ListeningApp> {
+  const tmp = tempDir(label);
+  const db = await createPGliteDatabase();
+  await migrate(db);
+  const pki = await makeSchoolPki();
+  const chain = await startChain(tmp.path("chain.json"));
+  await grantIssuerAdmin(chain);
+  const t = await buildTestApp({ db, chain, pki });
+  const url = await t.app.listen({ host: "127.0.0.1", port: 0 });
+  return {
+    ...t,
+    url,
+    db,
+    chain,
+    pki,
+    dispose: async () => {
+      await t.app.close();
+      await stopChain(chain);
+      await db.close();
+      tmp.dispose();
+    },
+  };
+}
+
+/** A URL on 127.0.0.1 where nothing listens (a port just released), for "API unreachable" tests. */
+export async function closedPortUrl(): Promise<string> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}

@@ -1,0 +1,195 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HocbaError, ERROR_CODES } from "../../service/src/core/errors";
+import { buildApp } from "../../service/src/http/app";
+import { HTTP_STATUS } from "../../service/src/http/errors";
+
+let app: FastifyInstance;
+let chainUp = true;
+
+beforeAll(async () => {
+  app = await buildApp({
+    bodyLimit: 1024,
+    probes: {
+      db: () => Promise.resolve(),
+      chain: () =>
+        chainUp ? Promise.resolve() : Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:8545")),
+    },
+  });
+  // Routes that exist only in this test, to drive the error handler.
+  app.post(
+    "/test/echo",
+    {
+      schema: {
+        body: Type.Object(
+          { name: Type.String({ minLength: 1 }), year: Type.Integer({ minimum: 2000 }) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    (request) => request.body,
+  );
+  app.get("/test/throw/:code", (request) => {
+    const { code } = request.params as { code: string };
+    if (code === "plain") throw new Error("database password is hunter2");
+    throw new HocbaError(code as never, `failed with ${code}`, { details: { hint: "x" } });
+  });
+  app.get("/test/limited", { config: { rateLimit: { max: 2, timeWindow: 60_000 } } }, () => ({ ok: true }));
+  await app.ready();
+});
+afterAll(() => app.close());
+
+describe("the HTTP application", () => {
+  it("answers /healthz while the process runs", async () => {
+    const res = await app.inject({ method: "GET", url: "/healthz" });
+    expect([res.statusCode, res.json()]).toEqual([200, { status: "ok" }]);
+  });
+
+  it("answers /readyz with every dependency's state", async () => {
+    chainUp = true;
+    const res = await app.inject({ method: "GET", url: "/readyz" });
+    expect([res.statusCode, res.json()]).toEqual([
+      200,
+      { status: "ready", checks: { db: { ok: true }, chain: { ok: true } } },
+    ]);
+  });
+
+  it("answers /readyz with 503 naming the dependency that is down", async () => {
+    chainUp = false;
+    const res = await app.inject({ method: "GET", url: "/readyz" });
+    expect([res.statusCode, res.json()]).toEqual([
+      503,
+      {
+        status: "not-ready",
+        checks: { db: { ok: true }, chain: { ok: false, message: "connect ECONNREFUSED 127.0.0.1:8545" } },
+      },
+    ]);
+    chainUp = true;
+  });
+
+  it("serves Prometheus metrics that count requests by route", async () => {
+    await app.inject({ method: "GET", url: "/healthz" });
+    const res = await app.inject({ method: "GET", url: "/metrics" });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toMatch(/^text\/plain/);
+    expect(res.body).toMatch(/hocba_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
+    expect(res.body).toContain("hocba_process_cpu_seconds_total");
+  });
+
+  it("serves the OpenAPI document and its UI at /docs", async () => {
+    const spec = await app.inject({ method: "GET", url: "/docs/json" });
+    const body = spec.json<{ openapi: string; paths: Record<string, unknown> }>();
+    expect([spec.statusCode, body.openapi, Object.keys(body.paths).includes("/readyz")]).toEqual([
+      200,
+      "3.1.0",
+      true,
+    ]);
+    const ui = await app.inject({ method: "GET", url: "/docs" });
+    expect(ui.statusCode).toBeLessThan(400);
+  });
+
+  it("answers an unknown route with the NOT_FOUND envelope", async () => {
+    const res = await app.inject({ method: "GET", url: "/api/v1/nothing" });
+    expect([res.statusCode, res.json()]).toEqual([
+      404,
+      { error: { code: "NOT_FOUND", message: "no route GET /api/v1/nothing" } },
+    ]);
+  });
+});
+
+describe("the error envelope", () => {
+  it("reports every schema problem of a body with its path", async () => {
+    const res = await app.inject({
+      method: "POST",
+      url: "/test/echo",
+      payload: { name: "", year: 1999, extra: 1 },
+    });
+    expect([res.statusCode, res.json()]).toEqual([
+      400,
+      {
+        error: {
+          code: "SCHEMA_INVALID",
+          message: "the request does not match the schema",
+          details: [
+            {
+              path: "/body",
+              code: "SCHEMA_ADDITIONALPROPERTIES",
+              message: "must NOT have additional properties",
+            },
+            {
+              path: "/body/name",
+              code: "SCHEMA_MINLENGTH",
+              message: "must NOT have fewer than 1 characters",
+            },
+            { path: "/body/year", code: "SCHEMA_MINIMUM", message: "must be >= 2000" },
+          ],
+        },
+      },
+    ]);
+  });
+
+  it("answers malformed JSON with JSON_MALFORMED", async () => {
+    const res = await app.inject({
+      method: "POST",
+      url: "/test/echo",
+      headers: { "content-type": "application/json" },
+      payload: '{"name": "Ánh",',
+    });
+    expect([res.statusCode, res.json()]).toEqual([
+      400,
+      { error: { code: "JSON_MALFORMED", message: "the request body is not valid JSON" } },
+    ]);
+  });
+
+  it("answers a body over the limit with PAYLOAD_TOO_LARGE", async () => {
+    const res = await app.inject({
+      method: "POST",
+      url: "/test/echo",
+      payload: { name: "x".repeat(2000), year: 2024 },
+    });
+    expect([res.statusCode, res.json()]).toEqual([
+      413,
+      { error: { code: "PAYLOAD_TOO_LARGE", message: "the request body is too large" } },
+    ]);
+  });
+
+  it("maps each error code to its status and keeps message and details for 4xx", async () => {
+    const res = await app.inject({ method: "GET", url: "/test/throw/SIGNER_NOT_AUTHORIZED" });
+    expect([res.statusCode, res.json()]).toEqual([
+      403,
+      {
+        error: {
+          code: "SIGNER_NOT_AUTHORIZED",
+          message: "failed with SIGNER_NOT_AUTHORIZED",
+          details: { hint: "x" },
+        },
+      },
+    ]);
+    const anchored = await app.inject({ method: "GET", url: "/test/throw/NOT_ANCHORED_YET" });
+    expect(anchored.statusCode).toBe(409);
+  });
+
+  it("never leaks the message of an unexpected error", async () => {
+    const res = await app.inject({ method: "GET", url: "/test/throw/plain" });
+    expect([res.statusCode, res.json()]).toEqual([
+      500,
+      { error: { code: "INTERNAL", message: "internal error" } },
+    ]);
+  });
+
+  it("answers over-eager clients with RATE_LIMITED once a route's limit is spent", async () => {
+    const codes = [];
+    for (let i = 0; i < 3; i++)
+      codes.push((await app.inject({ method: "GET", url: "/test/limited" })).statusCode);
+    const last = await app.inject({ method: "GET", url: "/test/limited" });
+    expect([codes, last.json<{ error: { code: string } }>().error.code]).toEqual([
+      [200, 200, 429],
+      "RATE_LIMITED",
+    ]);
+  });
+
+  it("gives every error code a 4xx or 5xx status", () => {
+    expect(ERROR_CODES.filter((c) => !(HTTP_STATUS[c] >= 400 && HTTP_STATUS[c] < 600))).toEqual([]);
+  });
+});

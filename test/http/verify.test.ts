@@ -1,0 +1,214 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { issuerCodeBytes32 } from "../../service/src/adapters/chain/registry";
+import type { Database } from "../../service/src/adapters/db/database";
+import { migrate } from "../../service/src/adapters/db/migrate";
+import { CHECK_NAMES, type VerificationResult } from "../../service/src/core/verification";
+import { buildApp } from "../../service/src/http/app";
+import { MAX_VERIFY_BATCH } from "../../service/src/http/routes/verify";
+import type { Credential } from "../../service/src/issuance/credential";
+import { apiKeyFor, buildTestApp, settle, signedItem, type TestApp } from "../helpers/app";
+import { startChain, stopChain, type TestChain } from "../helpers/chain";
+import { databaseBackends } from "../helpers/databases";
+import { makeTranscript, withValue } from "../helpers/fixtures";
+import { fingerprintOf, makeSchoolPki, SCHOOL_CODE, type SchoolPki } from "../helpers/pki";
+
+const backends = await databaseBackends();
+const dir = mkdtempSync(path.join(os.tmpdir(), "hocba-http-verify-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let pki: SchoolPki;
+beforeAll(async () => {
+  pki = await makeSchoolPki("P-256");
+});
+
+let seed = 63_000;
+const ALL_VALID = CHECK_NAMES.map((name) => `${name}: valid`);
+const summary = (result: VerificationResult) => ({
+  valid: result.valid,
+  checks: result.checks.map((check) => `${check.name}: ${check.status}`),
+});
+const FORMAT_INVALID = {
+  valid: false,
+  checks: CHECK_NAMES.map((name) => `${name}: ${name === "format" ? "invalid" : "skipped"}`),
+};
+
+describe.each(backends)("the verify API on $name", (backend) => {
+  let db: Database;
+  let opened: Awaited<ReturnType<typeof backend.open>>;
+  let chain: TestChain;
+  let t: TestApp;
+  let app: FastifyInstance;
+  let credentials: Credential[];
+  let verifierKey: string;
+
+  beforeAll(async () => {
+    opened = await backend.open();
+    db = opened.db;
+    await migrate(db);
+    chain = await startChain(path.join(dir, `${backend.name}.json`));
+    const added = await chain.admin
+      .getFunction("addIssuerCertificate")
+      .send(issuerCodeBytes32(SCHOOL_CODE), fingerprintOf(pki.principal));
+    await added.wait();
+    t = await buildTestApp({ db, chain, pki });
+    app = t.app;
+    verifierKey = await apiKeyFor(db, SCHOOL_CODE, "verifier");
+    const documents = [0, 1].map(() =>
+      makeTranscript({
+        seed: seed++,
+        school: { code: SCHOOL_CODE, name: "Trường THCS Nguyễn Du", province: "79", level: "THCS" },
+      }),
+    );
+    for (const document of documents) {
+      const res = await app.inject({
+        method: "POST",
+        url: "/api/v1/transcripts",
+        headers: { authorization: `Bearer ${t.schoolKey}` },
+        payload: await signedItem(pki, document),
+      });
+      expect(res.statusCode).toBe(202);
+    }
+    await settle(t.anchoring);
+    credentials = await Promise.all(
+      documents.map(async (document) => {
+        const res = await app.inject({
+          method: "GET",
+          url: `/api/v1/transcripts/${document.id}/credential`,
+          headers: { authorization: `Bearer ${t.schoolKey}` },
+        });
+        return res.json<Credential>();
+      }),
+    );
+  });
+  afterAll(async () => {
+    await app?.close();
+    if (chain) await stopChain(chain);
+    await opened?.dispose();
+  });
+
+  const verify = (payload: unknown, headers: Record<string, string> = {}, on = app) =>
+    on.inject({
+      method: "POST",
+      url: "/api/v1/verify",
+      headers: { "content-type": "application/json", ...headers },
+      payload: JSON.stringify(payload),
+    });
+
+  it("answers 200 with the eight checks for a credential from the service", async () => {
+    const res = await verify(credentials[0]);
+    expect([res.statusCode, summary(res.json<VerificationResult>())]).toEqual([
+      200,
+      { valid: true, checks: ALL_VALID },
+    ]);
+  });
+
+  it("answers 200 with valid:false for a forged credential, naming the failing check", async () => {
+    const forged = withValue(credentials[0], "/document/student/fullName", "Nguyễn Thị Bình");
+    const res = await verify(forged);
+    const result = res.json<VerificationResult>();
+    expect([res.statusCode, summary(result)]).toEqual([
+      200,
+      {
+        valid: false,
+        checks: ALL_VALID.map((check) => (check === "integrity: valid" ? "integrity: invalid" : check)),
+      },
+    ]);
+  });
+
+  it("answers 200 with a format failure for an object that is not a credential", async () => {
+    const res = await verify({ hello: "world" });
+    expect([res.statusCode, summary(res.json<VerificationResult>())]).toEqual([200, FORMAT_INVALID]);
+  });
+
+  it("rejects a body that is not a JSON object with 400 SCHEMA_INVALID", async () => {
+    const answers = await Promise.all([[credentials[0]], "a credential", 42].map((body) => verify(body)));
+    expect(
+      answers.map((res) => [res.statusCode, res.json<{ error: { code: string } }>().error.code]),
+    ).toEqual([
+      [400, "SCHEMA_INVALID"],
+      [400, "SCHEMA_INVALID"],
+      [400, "SCHEMA_INVALID"],
+    ]);
+  });
+
+  it("verifies a batch and answers in input order", async () => {
+    const res = await app.inject({
+      method: "POST",
+      url: "/api/v1/verify/batch",
+      payload: { credentials: [credentials[1], { format: "hocba/1" }, credentials[0]] },
+    });
+    const { results } = res.json<{ results: VerificationResult[] }>();
+    expect([res.statusCode, results.map(summary), results.map((r) => r.checks[0]!.data?.documentId)]).toEqual(
+      [
+        200,
+        [{ valid: true, checks: ALL_VALID }, FORMAT_INVALID, { valid: true, checks: ALL_VALID }],
+        [
+          (credentials[1]!.document as { id: string }).id,
+          undefined,
+          (credentials[0]!.document as { id: string }).id,
+        ],
+      ],
+    );
+  });
+
+  it(`rejects an empty batch and one of more than ${MAX_VERIFY_BATCH} credentials with 400 SCHEMA_INVALID`, async () => {
+    const answers = await Promise.all(
+      [[], Array.from({ length: MAX_VERIFY_BATCH + 1 }, () => ({}))].map((list) =>
+        app.inject({ method: "POST", url: "/api/v1/verify/batch", payload: { credentials: list } }),
+      ),
+    );
+    expect(
+      answers.map((res) => [res.statusCode, res.json<{ error: { code: string } }>().error.code]),
+    ).toEqual([
+      [400, "SCHEMA_INVALID"],
+      [400, "SCHEMA_INVALID"],
+    ]);
+  });
+
+  it("documents both routes in the OpenAPI description", async () => {
+    const res = await app.inject({ method: "GET", url: "/docs/json" });
+    const paths = res.json<{ paths: Record<string, { post?: { summary?: string } }> }>().paths;
+    expect([paths["/api/v1/verify"]?.post?.summary, paths["/api/v1/verify/batch"]?.post?.summary]).toEqual([
+      "Verify one credential: the eight named checks and the verdict",
+      `Verify up to ${MAX_VERIFY_BATCH} credentials; results in input order`,
+    ]);
+  });
+
+  it("limits anonymous callers per address (429 RATE_LIMITED) but not holders of an API key", async () => {
+    const limited = await buildApp({
+      bodyLimit: 6_000_000,
+      services: { ...t.services, limits: { verifyMax: 2, verifyWindowMs: 60_000 } },
+    });
+    try {
+      const anonymous = [];
+      for (let i = 0; i < 3; i++) anonymous.push((await verify({}, {}, limited)).statusCode);
+      const other = await verify({}, {}, limited).then(() =>
+        limited.inject({ method: "POST", url: "/api/v1/verify", remoteAddress: "10.0.0.9", payload: {} }),
+      );
+      const keyed = [];
+      for (let i = 0; i < 4; i++)
+        keyed.push((await verify({}, { authorization: `Bearer ${verifierKey}` }, limited)).statusCode);
+      const refused = await verify({}, {}, limited);
+      const badKey = await verify({}, { authorization: "Bearer not-a-key" }, limited);
+      expect({
+        anonymous,
+        other: other.statusCode,
+        keyed,
+        refused: [refused.statusCode, refused.json<{ error: { code: string } }>().error.code],
+        badKey: badKey.statusCode,
+      }).toEqual({
+        anonymous: [200, 200, 429],
+        other: 200,
+        keyed: [200, 200, 200, 200],
+        refused: [429, "RATE_LIMITED"],
+        badKey: 401,
+      });
+    } finally {
+      await limited.close();
+    }
+  });
+});
