@@ -12,26 +12,17 @@ import type { Queryable } from "../adapters/db/database";
 import { docHash } from "../core/documents";
 import { HocbaError } from "../core/errors";
 import { proofNodeIndexes } from "../core/merkle/packed";
+import { CREDENTIAL_FORMAT, type CredentialAnchor } from "../core/verification";
 import { auditRead, visibleRecord, type Caller } from "./records";
 import { shareTokenFor } from "./share";
 
-export const CREDENTIAL_FORMAT = "hocba/1";
-
+/** The file this service hands out: the core's format, with the document as stored. */
 export interface Credential {
   format: typeof CREDENTIAL_FORMAT;
   document: unknown;
   /** Base64 of the detached CMS SignedData (DER). */
   signature: string;
-  anchor: {
-    chainId: number;
-    registry: string;
-    merkleRoot: string;
-    leaf: string;
-    proof: string[];
-    txHash: string;
-    blockNumber: number;
-    anchoredAt: string;
-  };
+  anchor: CredentialAnchor;
 }
 
 /** The chain a credential names: the one this service anchors on. */
