@@ -214,6 +214,53 @@ describe.each(backends)("admin API on $name", (backend) => {
     });
   });
 
+  it("creates a verifier key that opens only the verify routes, and revokes it: 201 once, 204, then 404", async () => {
+    const res = await inject("POST", "/api/v1/admin/verifiers", { label: "Phòng tuyển sinh ĐH Bách khoa" });
+    expect(reply(res)).toEqual({
+      status: 201,
+      body: {
+        id: expect.stringMatching(/^[0-9a-f]{12}$/) as unknown,
+        label: "Phòng tuyển sinh ĐH Bách khoa",
+        apiKey: anyString,
+      },
+    });
+    const { id, apiKey } = res.json<{ id: string; apiKey: string }>();
+    const revoke = (keyId: string) =>
+      t.app.inject({
+        method: "DELETE",
+        url: `/api/v1/admin/verifiers/${keyId}`,
+        headers: { authorization: `Bearer ${t.adminToken}` },
+      });
+    expect(await authenticateApiKey(db, apiKey)).toEqual({ keyId: id, kind: "verifier", issuerCode: null });
+    expect(reply(await inject("GET", `/api/v1/admin/issuers/${CODE}`, undefined, apiKey))).toEqual({
+      status: 403,
+      body: { error: { code: "FORBIDDEN", message: "this route is for the administrator" } },
+    });
+    expect((await inject("POST", "/api/v1/transcripts", {}, apiKey)).statusCode).toBe(403);
+
+    const deleted = await revoke(id);
+    expect({ status: deleted.statusCode, body: deleted.body }).toEqual({ status: 204, body: "" });
+    expect(await authenticateApiKey(db, apiKey)).toBeUndefined();
+    const again = await revoke(id);
+    expect(reply(again)).toEqual({
+      status: 404,
+      body: { error: { code: "NOT_FOUND", message: `no active verifier key ${id}` } },
+    });
+    // An issuer key is no verifier key, even by id.
+    const { rows } = await db.query<{ id: string }>("SELECT id FROM api_keys WHERE kind = 'issuer' LIMIT 1");
+    const issuerKeyId = rows[0]!.id;
+    const refused = await revoke(issuerKeyId);
+    expect(reply(refused)).toEqual({
+      status: 404,
+      body: { error: { code: "NOT_FOUND", message: `no active verifier key ${issuerKeyId}` } },
+    });
+    expect((await auditActions()).map((row) => row.action)).toEqual(["api_key.created", "api_key.revoked"]);
+    expect(reply(await inject("POST", "/api/v1/admin/verifiers", { label: "" }))).toMatchObject({
+      status: 400,
+      body: { error: { code: "SCHEMA_INVALID" } },
+    });
+  });
+
   describe("answers every bad request with its code", () => {
     it("401 without a token or with a wrong one, 403 for an issuer key, on every admin route", async () => {
       const routes: ["GET" | "POST", string, unknown][] = [
@@ -221,6 +268,7 @@ describe.each(backends)("admin API on $name", (backend) => {
         ["POST", `/api/v1/admin/issuers/${CODE}/certificates`, { remove: [fingerprintOf(pki.principal)] }],
         ["GET", `/api/v1/admin/issuers/${CODE}`, undefined],
         ["POST", `/api/v1/admin/issuers/${CODE}/api-key`, undefined],
+        ["POST", "/api/v1/admin/verifiers", { label: "x" }],
       ];
       for (const [method, url, payload] of routes) {
         expect(reply(await inject(method, url, payload, null))).toEqual({

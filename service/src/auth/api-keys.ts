@@ -3,6 +3,7 @@
  * revocation is written to the audit log in the same transaction.
  */
 import type { Database, Queryable } from "../adapters/db/database";
+import { HocbaError } from "../core/errors";
 import { newApiKey, parseApiKey, safeEqual, sha256Hex, type ApiKeyKind } from "./secrets";
 
 export interface ApiKeyPrincipal {
@@ -66,4 +67,31 @@ export async function revokeApiKey(db: Queryable, id: string, actor: string): Pr
     ]);
   }
   return rowCount > 0;
+}
+
+/**
+ * A verifier key for a university or employer: it lifts the public rate limits of the verify
+ * routes and opens nothing else. Created by the admin; the key is returned once.
+ */
+export async function createVerifierKey(
+  db: Database,
+  label: string,
+  actor: string,
+): Promise<{ id: string; label: string; apiKey: string }> {
+  return db.transaction(async (tx) => {
+    const { id, key } = await createApiKey(tx, { kind: "verifier", label, actor });
+    return { id, label, apiKey: key };
+  });
+}
+
+/** Revokes verifier key `id`; NOT_FOUND unless it is an active verifier key. */
+export async function revokeVerifierKey(db: Database, id: string, actor: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const { rows } = await tx.query(
+      "SELECT id FROM api_keys WHERE id = $1 AND kind = 'verifier' AND revoked_at IS NULL FOR UPDATE",
+      [id],
+    );
+    if (rows.length === 0 || !(await revokeApiKey(tx, id, actor)))
+      throw new HocbaError("NOT_FOUND", `no active verifier key ${id}`);
+  });
 }

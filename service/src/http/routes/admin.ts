@@ -16,6 +16,7 @@ import {
   registerIssuer,
   rotateApiKey,
 } from "../../issuance/issuers";
+import { createVerifierKey, revokeVerifierKey } from "../../auth/api-keys";
 import { errorResponses } from "../schemas";
 
 const CODE = "^[0-9A-Za-z]{2,20}$";
@@ -108,6 +109,23 @@ const IssuerView = Type.Object({
   ),
 });
 
+const VerifierBody = Type.Object(
+  {
+    label: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: "who holds it, e.g. a university's admissions office",
+    }),
+  },
+  { additionalProperties: false },
+);
+const VerifierKey = Type.Object({
+  id: Type.String(),
+  label: Type.String(),
+  apiKey: Type.String({ description: "the verifier's API key: shown this once, never again" }),
+});
+const KeyIdParams = Type.Object({ id: Type.String({ pattern: "^[0-9a-f]{12}$" }) });
+
 const ACTOR = "admin";
 
 /** Plugin registered under /api/v1 (see API_ROUTES in app.ts). */
@@ -194,6 +212,41 @@ export function adminRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
       const issuer = await getIssuer(services.db, request.params.code);
       await audit(services.db, ACTOR, "issuer.viewed", issuer.code);
       return issuer;
+    },
+  );
+
+  api.post(
+    "/admin/verifiers",
+    {
+      onRequest: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Create a verifier API key (a university or employer verifying in bulk)",
+        description: "The key lifts the public rate limits of the verify routes and opens nothing else.",
+        security: ADMIN_SECURITY,
+        body: VerifierBody,
+        response: { 201: VerifierKey, ...errorResponses(400, 401, 403, 413, 500) },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await createVerifierKey(services.db, request.body.label, ACTOR)),
+  );
+
+  api.delete(
+    "/admin/verifiers/:id",
+    {
+      onRequest: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Revoke a verifier API key",
+        security: ADMIN_SECURITY,
+        params: KeyIdParams,
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 500) },
+      },
+    },
+    async (request, reply) => {
+      await revokeVerifierKey(services.db, request.params.id, ACTOR);
+      return reply.status(204).send(null);
     },
   );
   done();
