@@ -138,6 +138,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         registry: core.registry,
         chain: { chainId: core.chain.chainId, registry: core.chain.registry },
         triggerAnchoring: () => runner.trigger(),
+        limits: { verifyMax: config.VERIFY_RATE_MAX, verifyWindowMs: config.VERIFY_RATE_WINDOW_MS },
       },
     });
     stops.push(() => app.close());
