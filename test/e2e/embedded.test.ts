@@ -179,6 +179,17 @@ describe("the embedded default, as `hocba serve` runs it", () => {
     const credential = await api<Credential>(server, "GET", `/api/v1/transcripts/${id}/credential`);
     expect(credential.body.anchor.merkleRoot).toBe(root);
     expect((await fetch(`${server.url}/api/v1/anchors/${root}`)).status).toBe(200);
+    const verified = await api<{ valid: boolean; checks: { name: string; status: string }[] }>(
+      server,
+      "POST",
+      "/api/v1/verify",
+      credential.body,
+    );
+    expect([verified.status, verified.body.valid, verified.body.checks.map((c) => c.status)]).toEqual([
+      200,
+      true,
+      ["valid", "valid", "valid", "valid", "valid", "valid", "valid", "valid"],
+    ]);
     await exit(server.child, "SIGTERM");
   });
 });

@@ -27,6 +27,7 @@ import { HocbaError } from "../core/errors";
 import { createTrustStore, type TrustStore } from "../core/pki";
 import type { AnchoringDeps } from "../issuance/anchoring";
 import { reconcileWithChain } from "../issuance/anchoring";
+import { reconcileIssuerCertificates, type LostIssuerCertificate } from "../issuance/issuer-sync";
 import { reconcileRevocations } from "../issuance/revocation";
 import type { SubmissionDeps } from "../issuance/documents";
 
@@ -50,6 +51,8 @@ export interface Core {
   lostRoots: string[];
   /** Revoked leaves found missing on chain at start (to be revoked again). */
   lostRevocations: string[];
+  /** Issuer certificates whose on-chain state differed from the database at start (change queued). */
+  lostIssuerCertificates: LostIssuerCertificate[];
   close(): Promise<void>;
 }
 
@@ -222,6 +225,9 @@ export async function composeCore(config: Config, log: Log): Promise<Core> {
     const lostRevocations = await reconcileRevocations(anchoring);
     for (const leaf of lostRevocations)
       log("warn", "revocation missing on chain: it will be sent again", { leaf });
+    const lostIssuerCertificates = await reconcileIssuerCertificates(anchoring);
+    for (const lost of lostIssuerCertificates)
+      log("warn", "issuer certificate state missing on chain: the change will be sent again", { ...lost });
 
     const submission: SubmissionDeps = {
       db,
@@ -241,6 +247,7 @@ export async function composeCore(config: Config, log: Log): Promise<Core> {
       submission,
       lostRoots,
       lostRevocations,
+      lostIssuerCertificates,
       close,
     };
   } catch (error) {

@@ -85,6 +85,11 @@ function banner(core: Core, url: string, sample: string | undefined): string {
   for (const leaf of core.lostRevocations) {
     lines.push(`WARNING: the revocation of leaf ${leaf} was missing on the chain and is being sent again`);
   }
+  for (const lost of core.lostIssuerCertificates) {
+    lines.push(
+      `WARNING: certificate ${lost.fingerprint} of ${lost.issuerCode} had the wrong state on the chain; "${lost.action}" is being sent again`,
+    );
+  }
   return lines.join("\n") + "\n";
 }
 
