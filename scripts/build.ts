@@ -3,7 +3,10 @@
  * package left external, plus the SQL migrations beside it. Node then loads ESM-only packages
  * (pkijs, @noble/hashes) through its native require(esm) — running them through tsx's transform
  * instead makes hashing ~17× slower (measured: SHA-256 of 3.7 KB, 19 µs vs 334 µs).
+ * Then the public pages (verifier at /, graduation lookup at /tra-cuu) with Vite into
+ * verifier-web/dist, which the service serves.
  */
+import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
@@ -28,6 +31,18 @@ async function main(): Promise<void> {
   cpSync(path.join(root, "service/src/adapters/db/migrations"), path.join(out, "migrations"), {
     recursive: true,
   });
+  // Vite's CLI in its own process: loaded in-process through tsx's CommonJS transform, Vite resolves
+  // its browser helpers with the wrong export conditions.
+  execFileSync(
+    process.execPath,
+    [
+      path.join(path.dirname(require.resolve("vite/package.json")), "bin/vite.js"),
+      "build",
+      "--config",
+      path.join(root, "verifier-web/vite.config.mts"),
+    ],
+    { cwd: root, stdio: "inherit" },
+  );
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,38 @@
+/**
+ * Vite build of the public pages the service serves (DESIGN.md §6): the verifier at `/`
+ * (index.html) and the THCS graduation lookup at `/tra-cuu` (tra-cuu/index.html). Both pages share
+ * src/shared (styles, language switch). The output, verifier-web/dist, is what
+ * service/src/http/plugins/pages.ts serves; scripts/build.ts runs this build.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { defineConfig } from "vite";
+
+const root = import.meta.dirname;
+
+/** Both pages; the lookup only once its HTML exists (it is built by a separate change). */
+function pageInputs(): Record<string, string> {
+  const inputs: Record<string, string> = { verifier: path.join(root, "index.html") };
+  const lookup = path.join(root, "tra-cuu/index.html");
+  if (existsSync(lookup)) inputs.lookup = lookup;
+  return inputs;
+}
+
+export default defineConfig({
+  root,
+  base: "/",
+  // Relative to root; served by the service, never by a CDN.
+  publicDir: false,
+  logLevel: "warn",
+  build: {
+    outDir: path.join(root, "dist"),
+    emptyOutDir: true,
+    target: "es2022",
+    sourcemap: true,
+    // The verifier bundles the core pipeline (pkijs, asn1js): about 300 kB, loaded once.
+    chunkSizeWarningLimit: 1_000,
+    rollupOptions: {
+      input: pageInputs(),
+    },
+  },
+});
