@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   sign: () => import("./commands/sign").then((m) => m.command),
   "verify-signature": () => import("./commands/verify-signature").then((m) => m.command),
   "demo-pki": () => import("./commands/demo-pki").then((m) => m.command),
+  deploy: () => import("./commands/deploy").then((m) => m.command),
   "register-issuer": () => import("./commands/register-issuer").then((m) => m.command),
   submit: () => import("./commands/submit").then((m) => m.command),
 };
