@@ -110,3 +110,35 @@ export async function settle(anchoring: AnchoringDeps): Promise<void> {
     return !rows[0]?.open;
   });
 }
+
+/**
+ * Submits each document signed by the principal, anchors them (`settle`) and returns their
+ * credential files, in order: what a graduate receives.
+ */
+export async function issueCredentials<C = unknown>(
+  t: TestApp,
+  pki: SchoolPki,
+  documents: readonly unknown[],
+): Promise<C[]> {
+  for (const document of documents) {
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/transcripts",
+      headers: { authorization: `Bearer ${t.schoolKey}` },
+      payload: await signedItem(pki, document),
+    });
+    if (res.statusCode !== 202) throw new Error(`submission refused: ${res.statusCode} ${res.body}`);
+  }
+  await settle(t.anchoring);
+  return Promise.all(
+    documents.map(async (document) => {
+      const res = await t.app.inject({
+        method: "GET",
+        url: `/api/v1/transcripts/${(document as { id: string }).id}/credential`,
+        headers: { authorization: `Bearer ${t.schoolKey}` },
+      });
+      if (res.statusCode !== 200) throw new Error(`no credential: ${res.statusCode} ${res.body}`);
+      return res.json<C>();
+    }),
+  );
+}

@@ -37,13 +37,13 @@ export function errorFromEnvelope(status: number, body: unknown): HocbaError {
 }
 
 /**
- * POSTs (or GETs) JSON with a bearer token; resolves with the status and parsed body of a 2xx answer.
+ * POSTs (or GETs) JSON with a bearer token (none for public routes); resolves with the status and parsed body of a 2xx answer.
  * @throws HocbaError with the envelope's code for 4xx/5xx, IO when the API cannot be reached or
  *   does not answer JSON.
  */
 export async function callApi<T>(
   baseUrl: string,
-  token: string,
+  token: string | undefined,
   method: "GET" | "POST",
   path: string,
   body?: unknown,
@@ -54,7 +54,7 @@ export async function callApi<T>(
     response = await fetch(url, {
       method,
       headers: {
-        authorization: `Bearer ${token}`,
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

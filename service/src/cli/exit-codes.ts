@@ -1,12 +1,18 @@
 /**
  * The one table from error codes to process exit codes. 0 is success, 1 means "the thing checked
- * is not valid" (a verification that ran and failed), 64 is a usage error (sysexits EX_USAGE);
+ * is not valid" (a verification that ran and failed), 2 "it could not be checked" (chain or API
+ * unreachable), 64 is a usage error (sysexits EX_USAGE);
  * every other error code gets its own number so scripts can tell failures apart.
  */
 import type { ErrorCode } from "../core/errors";
 
 export const EXIT_OK = 0;
 export const EXIT_CHECK_FAILED = 1;
+/**
+ * A check could not be made (the chain or the hocba API unreachable): the thing checked is neither
+ * known valid nor known invalid — try again later, do not treat it as a forgery.
+ */
+export const EXIT_CHECK_ERROR = 2;
 
 const EXIT_CODES: Record<ErrorCode, number> = {
   USAGE: 64,
@@ -39,6 +45,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   CHAIN_UNAVAILABLE: 50,
   CONFIG_INVALID: 78,
   INTERNAL: 70,
+  IMPORT_INVALID: 69,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

@@ -1,0 +1,341 @@
+/**
+ * `hocba verify`: the eight checks of DESIGN.md §5 on a `hocba/1` credential file, from the command
+ * line, in one of three places:
+ *  - offline (default): `verifyCredential` here, against the roots of `--trust`; the chain is not
+ *    asked, so anchoring, revocation and the signer's authorization (issuer registry) are not
+ *    checked and supersession (known only to the service) is skipped — the output says so;
+ *  - against a JSON-RPC node (`--rpc`): the same, with a read-only chain port over the registry
+ *    the credential names (or the one given, which the credential must then name);
+ *  - against the hocba API (`--api`): POST /api/v1/verify, whose checks are printed as they came.
+ * The command adds no verification logic of its own: it prints the checks and turns the verdict
+ * into the exit status — 0 valid, 1 invalid, 2 could not be checked (chain or API unreachable).
+ */
+import { createChainStatus, type ChainStatus } from "../../adapters/chain/chain-status";
+import { createRegistryClient, type RegistryClient } from "../../adapters/chain/registry";
+import { nodeCrypto } from "../../adapters/pki/node-crypto";
+import { loadTrustAnchorsDir } from "../../adapters/pki/trust-dir";
+import { HocbaError, isHocbaError } from "../../core/errors";
+import { verifyCredential, type ChainStatusPort, type VerificationResult } from "../../core/verification";
+import { API_URL_ENV, apiBaseUrl, callApi } from "../api-client";
+import type { Command } from "../command";
+import { EXIT_CHECK_ERROR, EXIT_CHECK_FAILED, EXIT_OK } from "../exit-codes";
+import { parseCommandArgs, parseJsonInput, processIo, readInput, usageError, type CliIo } from "../io";
+
+export const TRUST_DIR_ENV = "HOCBA_TRUST_DIR";
+export const API_KEY_ENV = "HOCBA_API_KEY";
+
+const HELP = `usage: hocba verify <credential.hocba.json> [--trust <dir>] [--json]
+       hocba verify <credential.hocba.json> --rpc <url> [--registry <0x…>] [--chain-id <n>] [--trust <dir>] [--json]
+       hocba verify <credential.hocba.json> --api <url> [--api-key <key>] [--json]
+
+Runs the checks of a hocba/1 credential — format, integrity, signature, signer, inclusion,
+anchored, revocation, supersession — and prints one line per check, then the verdict.
+
+Offline (the default) every check runs here except those that need the chain or the service:
+anchored, revocation and supersession are skipped and the signer's authorization for the school
+(issuer registry) is not checked.
+
+  --trust <dir>       folder of trusted root certificates (*.pem, *.crt, *.cer);
+                      default $${TRUST_DIR_ENV}; required offline and with --rpc
+  --rpc <url>         also read the registry on this JSON-RPC node: anchored, revocation and the
+                      signer's authorization are checked (supersession stays skipped)
+  --registry <0x…>    the registry to trust (default: the one the credential names)
+  --chain-id <n>      the chain to trust (default: the one the credential names)
+  --api <url>         let the hocba API verify it (POST /api/v1/verify) and print its checks;
+                      without --trust, --rpc or --api, $${API_URL_ENV} selects this mode
+  --api-key <key>     an API key (verifier keys lift the public rate limit); default $${API_KEY_ENV}
+  --json              print the whole result as JSON
+  -h, --help          this text
+
+Exit status: 0 valid; 1 not valid (a check failed: forged, revoked, untrusted…); 2 could not be
+checked (chain or API unreachable); 64 usage, 65 not JSON, 66 not a JSON object, 67 unreadable
+file, 78 unusable trust folder; 40–45 refusals of the API (rate limited 44…).`;
+
+type Mode =
+  | { kind: "offline"; trust: string }
+  | { kind: "rpc"; trust: string; rpc: string; registry?: string; chainId?: number }
+  | { kind: "api"; api: string; apiKey?: string };
+
+interface Options {
+  file: string;
+  json: boolean;
+  mode: Mode;
+}
+
+export const command: Command = {
+  summary: "verify a hocba/1 credential (offline, against a chain node, or through the API)",
+  run: (args) => verify(args, processIo),
+};
+
+/** Runs `hocba verify` with `io` (tests pass a captured one); returns the exit status. */
+export async function verify(args: string[], io: CliIo): Promise<number> {
+  const options = parse(args, io);
+  if (options === "help") {
+    io.stdout(HELP + "\n");
+    return EXIT_OK;
+  }
+  const credential = parseJsonInput(readInput(options.file, "credential"), options.file);
+  if (typeof credential !== "object" || credential === null || Array.isArray(credential))
+    throw new HocbaError("SCHEMA_INVALID", `${options.file} is not a credential (a JSON object)`);
+  const { mode } = options;
+  let result: VerificationResult;
+  if (mode.kind === "api") {
+    const answered = await verifyThroughApi(mode, credential, io);
+    if (typeof answered === "number") return answered;
+    result = answered;
+  } else {
+    result = await verifyHere(mode, credential as Record<string, unknown>);
+  }
+  io.stdout(options.json ? JSON.stringify(result, null, 2) + "\n" : formatResult(result, mode.kind));
+  return exitStatusOf(result);
+}
+
+/** 0 valid; 1 when a check is invalid (whatever else could not be checked); 2 when one is error. */
+export function exitStatusOf(result: VerificationResult): number {
+  if (result.checks.some((check) => check.status === "invalid")) return EXIT_CHECK_FAILED;
+  if (result.checks.some((check) => check.status === "error")) return EXIT_CHECK_ERROR;
+  return result.valid ? EXIT_OK : EXIT_CHECK_FAILED;
+}
+
+/** Offline or with a chain port: the core's pipeline in this process. */
+async function verifyHere(
+  mode: Extract<Mode, { kind: "offline" | "rpc" }>,
+  credential: Record<string, unknown>,
+): Promise<VerificationResult> {
+  const trustAnchors = loadTrustAnchorsDir(mode.trust);
+  if (mode.kind === "offline") return verifyCredential(credential, { trustAnchors, crypto: nodeCrypto });
+  const target = chainTarget(mode, credential);
+  // Without a registry to ask (no flag, and none readable in the file) the format check fails anyway.
+  if (target === undefined) return verifyCredential(credential, { trustAnchors, crypto: nodeCrypto });
+  const rpc = readOnlyChain(mode.rpc, target.chainId, target.registry);
+  try {
+    return await verifyCredential(credential, { trustAnchors, crypto: nodeCrypto, chain: rpc.chain });
+  } finally {
+    rpc.close();
+  }
+}
+
+/**
+ * The chain and registry to trust: the flags, else what the credential's anchor names. A
+ * credential naming another registry than the flags is not anchored where the verifier trusts:
+ * the `anchored` check reports it invalid (the core's rule), it is not silently followed.
+ */
+function chainTarget(
+  mode: Extract<Mode, { kind: "rpc" }>,
+  credential: Record<string, unknown>,
+): { chainId: number; registry: string } | undefined {
+  const anchor = credential.anchor as { chainId?: unknown; registry?: unknown } | null | undefined;
+  const chainId =
+    mode.chainId ??
+    (typeof anchor?.chainId === "number" && Number.isSafeInteger(anchor.chainId) && anchor.chainId > 0
+      ? anchor.chainId
+      : undefined);
+  const registry =
+    mode.registry ??
+    (typeof anchor?.registry === "string" && ADDRESS.test(anchor.registry) ? anchor.registry : undefined);
+  return chainId === undefined || registry === undefined ? undefined : { chainId, registry };
+}
+
+/**
+ * A read-only chain port over the registry at `rpcUrl` (no key), with the service's cache. The
+ * node's own chain id is compared with the expected one before the first read: answers from
+ * another chain would mean nothing, so a mismatch makes the chain checks `error`, never `valid`.
+ */
+function readOnlyChain(
+  rpcUrl: string,
+  chainId: number,
+  registry: string,
+): { chain: ChainStatusPort; close(): void } {
+  const client: RegistryClient = createRegistryClient({ rpcUrl, chainId, address: registry });
+  const status: ChainStatus = createChainStatus(client);
+  let checked: Promise<void> | undefined;
+  const sameChain = (): Promise<void> =>
+    (checked ??= (async () => {
+      let answered: unknown;
+      try {
+        answered = await client.provider.send("eth_chainId", []);
+      } catch (cause) {
+        throw new HocbaError(
+          "CHAIN_UNAVAILABLE",
+          `cannot reach the chain node at ${rpcUrl}: ${message(cause)}`,
+          {
+            cause,
+          },
+        );
+      }
+      if (Number(answered) !== chainId)
+        throw new HocbaError(
+          "CHAIN_UNAVAILABLE",
+          `the node at ${rpcUrl} serves chain ${Number(answered)}, not chain ${chainId}`,
+        );
+    })());
+  const chain: ChainStatusPort = {
+    chainId,
+    registry,
+    anchoredAt: async (root) => (await sameChain(), status.anchoredAt(root)),
+    revokedAt: async (leaf) => (await sameChain(), status.revokedAt(leaf)),
+    isIssuerCertificate: async (code, fingerprint, at) => (
+      await sameChain(),
+      status.isIssuerCertificate(code, fingerprint, at)
+    ),
+  };
+  return { chain, close: () => client.close() };
+}
+
+/**
+ * POST /api/v1/verify. The service unreachable or failing (5xx, no JSON) is "could not be
+ * checked" (exit 2, message on stderr); a refusal (429, 401, 413…) throws its own code.
+ */
+async function verifyThroughApi(
+  mode: Extract<Mode, { kind: "api" }>,
+  credential: object,
+  io: CliIo,
+): Promise<VerificationResult | number> {
+  try {
+    const { body } = await callApi<VerificationResult>(
+      mode.api,
+      mode.apiKey,
+      "POST",
+      "/api/v1/verify",
+      credential,
+    );
+    return body;
+  } catch (error) {
+    if (!isHocbaError(error) || !["IO", "INTERNAL", "CHAIN_UNAVAILABLE"].includes(error.code)) throw error;
+    io.stderr(`hocba verify: could not verify through the API: ${error.code}: ${error.message}\n`);
+    return EXIT_CHECK_ERROR;
+  }
+}
+
+const NOT_CHECKED: Record<Mode["kind"], string | undefined> = {
+  offline:
+    "offline: anchored, revocation and supersession were skipped and the signer's authorization for the school was not checked (they need the chain or the service: use --rpc or --api)",
+  rpc: "supersession was skipped: corrections are known only to the issuing service (use --api)",
+  api: undefined,
+};
+
+/** One line per check (name, status, message), then the verdict. */
+export function formatResult(result: VerificationResult, mode: Mode["kind"]): string {
+  const width = Math.max(...result.checks.map((check) => check.name.length));
+  const lines = result.checks.map(
+    (check) => `${check.name.padEnd(width)}  ${check.status.toUpperCase().padEnd(7)}  ${check.message}`,
+  );
+  const note = NOT_CHECKED[mode];
+  const status = exitStatusOf(result);
+  if (status === EXIT_OK) {
+    lines.push(`result: VALID${note === undefined ? "" : ` (${mode})`}`);
+    if (note !== undefined) lines.push(`note: ${note}`);
+  } else {
+    lines.push(
+      status === EXIT_CHECK_ERROR
+        ? "result: NOT VERIFIED (a check could not be made; try again later)"
+        : "result: NOT VALID",
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+function parse(args: string[], io: CliIo): "help" | Options {
+  const { values, positionals } = parseCommandArgs(
+    {
+      args,
+      options: {
+        trust: { type: "string" },
+        rpc: { type: "string" },
+        registry: { type: "string" },
+        "chain-id": { type: "string" },
+        api: { type: "string" },
+        "api-key": { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: true,
+    },
+    HELP,
+  );
+  if (values.help) return "help";
+  if (positionals.length !== 1)
+    throw usage(
+      positionals.length === 0 ? "the credential file is missing" : "give exactly one credential file",
+    );
+  const file = positionals[0]!;
+  const json = values.json === true;
+  if (values.api !== undefined && values.rpc !== undefined) throw usage("give --rpc or --api, not both");
+  if (values.rpc === undefined && (values.registry !== undefined || values["chain-id"] !== undefined))
+    throw usage("--registry and --chain-id go with --rpc");
+  if (values.api === undefined && values["api-key"] !== undefined) throw usage("--api-key goes with --api");
+  const trust = values.trust ?? nonEmpty(io.env[TRUST_DIR_ENV]);
+
+  if (
+    values.api !== undefined ||
+    (values.rpc === undefined && trust === undefined && nonEmpty(io.env[API_URL_ENV]))
+  ) {
+    if (values.trust !== undefined)
+      throw usage("--trust is not used with --api: the service checks against its own roots");
+    const apiKey = values["api-key"] ?? nonEmpty(io.env[API_KEY_ENV]);
+    return { file, json, mode: { kind: "api", api: apiUrl(values.api, io), ...(apiKey ? { apiKey } : {}) } };
+  }
+  if (trust === undefined)
+    throw usage(
+      `--trust <dir of PEM roots> (or ${TRUST_DIR_ENV}) is required to verify here; or let the service verify with --api <url>`,
+    );
+  if (values.rpc === undefined) return { file, json, mode: { kind: "offline", trust } };
+  return {
+    file,
+    json,
+    mode: {
+      kind: "rpc",
+      trust,
+      rpc: httpUrl(values.rpc, "--rpc"),
+      ...(values.registry === undefined ? {} : { registry: address(values.registry) }),
+      ...(values["chain-id"] === undefined ? {} : { chainId: chainIdOf(values["chain-id"]) }),
+    },
+  };
+}
+
+function apiUrl(flag: string | undefined, io: CliIo): string {
+  try {
+    return apiBaseUrl(flag, io);
+  } catch (error) {
+    throw isHocbaError(error) ? usage(error.message) : error;
+  }
+}
+
+function httpUrl(value: string, option: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw usage(`${option} must be a URL, not ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw usage(`${option} must be an http(s) URL, not ${JSON.stringify(value)}`);
+  return value;
+}
+
+function address(value: string): string {
+  if (!ADDRESS.test(value))
+    throw usage(`--registry must be a 0x address of 40 hex digits, not ${JSON.stringify(value)}`);
+  return value;
+}
+
+function chainIdOf(value: string): number {
+  const chainId = /^[1-9]\d{0,15}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(chainId))
+    throw usage(`--chain-id must be a positive whole number, not ${JSON.stringify(value)}`);
+  return chainId;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function usage(text: string): HocbaError {
+  return usageError(text, HELP);
+}
