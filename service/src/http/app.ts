@@ -20,6 +20,7 @@ import { ErrorEnvelopeSchema } from "./schemas";
 import { errorEnvelope, handleError } from "./errors";
 import { authPlugin } from "./plugins/auth";
 import { metricsPlugin } from "./plugins/metrics";
+import { defaultPagesDir, pagesPlugin } from "./plugins/pages";
 import { healthRoutes, type ReadinessProbe } from "./routes/health";
 import type { AppServices } from "./services";
 
@@ -32,6 +33,7 @@ const API_ROUTES: ReadonlyArray<() => Promise<FastifyPluginCallback | FastifyPlu
   () => import("./routes/anchors").then((m) => m.anchorRoutes),
   () => import("./routes/admin").then((m) => m.adminRoutes),
   () => import("./routes/verify").then((m) => m.verifyRoutes),
+  () => import("./routes/public-chain").then((m) => m.publicChainRoutes),
 ];
 
 export interface AppOptions {
@@ -46,6 +48,11 @@ export interface AppOptions {
   trustProxy?: boolean;
   /** The service behind the API; without it only the operational routes exist (tests of the shell). */
   services?: AppServices;
+  /**
+   * The built public pages (verifier at /, lookup at /tra-cuu); default verifier-web/dist of this
+   * installation, null for none. A folder without index.html makes the pages answer 503.
+   */
+  pagesDir?: string | null;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -66,6 +73,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         defaultSrc: ["'self'"],
         imgSrc: ["'self'", "data:"],
         styleSrc: ["'self'", "'unsafe-inline'"],
+        // The verifier page may read the registry from a read-only RPC node of the verifier's
+        // choice (?rpc=): HTTPS anywhere, or plain HTTP on this machine. Scripts stay 'self' only.
+        connectSrc: ["'self'", "https:", "http://127.0.0.1:*", "http://localhost:*"],
       },
     },
   });
@@ -100,6 +110,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
 
   await app.register(healthRoutes(options.probes ?? {}));
+  const pagesDir = options.pagesDir === undefined ? defaultPagesDir() : options.pagesDir;
+  if (pagesDir !== null) await app.register(pagesPlugin, { root: pagesDir });
   if (options.services) {
     app.decorate("services", options.services);
     await app.register(authPlugin, { db: options.services.db, adminToken: options.services.adminToken });

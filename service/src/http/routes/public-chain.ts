@@ -1,0 +1,172 @@
+/**
+ * What a verifier outside the service needs to run the checks itself (the verifier page bundles
+ * core/verification and asks these): the trust anchors, the chain and registry the service reads,
+ * and the three chain questions of the ChainStatusPort — root anchored, leaf revoked, certificate
+ * authorized for an issuer — answered from the chain through the service's cached chain port (not
+ * from the database), plus the service's knowledge of corrections (supersession). All public,
+ * read-only and rate-limited per client address. A chain that cannot be read is a 503
+ * CHAIN_UNAVAILABLE, which the page reports as an `error` check, never as `invalid`.
+ */
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { createChainStatus } from "../../adapters/chain/chain-status";
+import { errorResponses } from "../schemas";
+
+/** Reads per client address and minute: one page verification makes about six. */
+export const PUBLIC_CHAIN_READS_PER_MINUTE = 600;
+
+const HEX32 = "^0x[0-9a-fA-F]{64}$";
+const UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+const SECONDS = Type.Integer({
+  minimum: 0,
+  description: "block time in seconds since the epoch, 0 for never",
+});
+
+/** PEM text of one DER certificate (64-character lines, as OpenSSL writes it). */
+export function certificatePem(der: Uint8Array): string {
+  let binary = "";
+  for (const byte of der) binary += String.fromCharCode(byte);
+  const lines = btoa(binary).match(/.{1,64}/g) ?? [];
+  return `-----BEGIN CERTIFICATE-----\n${lines.join("\n")}\n-----END CERTIFICATE-----\n`;
+}
+
+/** Plugin registered under /api/v1 (see API_ROUTES in app.ts). */
+export function publicChainRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
+  const { db, submission, registry } = app.services;
+  const chain = createChainStatus(registry);
+  const anchors = submission.trustAnchors.anchors.map((anchor) => certificatePem(anchor.der));
+  const config = { rateLimit: { max: PUBLIC_CHAIN_READS_PER_MINUTE, timeWindow: 60_000 } };
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  typed.get(
+    "/trust-anchors",
+    {
+      config,
+      schema: {
+        tags: ["verification"],
+        summary: "The root certificates a signer must chain to (PEM)",
+        response: {
+          200: Type.Object({ anchors: Type.Array(Type.String({ description: "PEM certificate" })) }),
+          ...errorResponses(429, 500),
+        },
+      },
+    },
+    () => ({ anchors }),
+  );
+
+  typed.get(
+    "/chain",
+    {
+      config,
+      schema: {
+        tags: ["verification"],
+        summary: "The chain and registry this service anchors on",
+        response: {
+          200: Type.Object({ chainId: Type.Integer(), registry: Type.String() }),
+          ...errorResponses(429, 500),
+        },
+      },
+    },
+    () => ({ chainId: chain.chainId, registry: chain.registry }),
+  );
+
+  // Two block-time questions of the same shape: when was this root anchored, this leaf revoked.
+  const blockTimeRoute = (
+    url: string,
+    param: "root" | "leaf",
+    field: "anchoredAt" | "revokedAt",
+    summary: string,
+    read: (key: string) => Promise<number>,
+  ) =>
+    typed.get(
+      url,
+      {
+        config,
+        schema: {
+          tags: ["verification"],
+          summary,
+          params: Type.Object({ [param]: Type.String({ pattern: HEX32 }) }),
+          response: {
+            200: Type.Object({ [param]: Type.String(), [field]: SECONDS }),
+            ...errorResponses(400, 429, 500, 503),
+          },
+        },
+      },
+      async (request) => {
+        const key = (request.params as Record<string, string>)[param]!.toLowerCase();
+        return { [param]: key, [field]: await read(key) };
+      },
+    );
+  blockTimeRoute(
+    "/chain/roots/:root",
+    "root",
+    "anchoredAt",
+    "When a Merkle root was anchored, read from the registry (0: never)",
+    (root) => chain.anchoredAt(root),
+  );
+  blockTimeRoute(
+    "/chain/revocations/:leaf",
+    "leaf",
+    "revokedAt",
+    "When a leaf was revoked, read from the registry (0: not revoked)",
+    (leaf) => chain.revokedAt(leaf),
+  );
+
+  typed.get(
+    "/chain/issuers/:code/certificates/:fingerprint",
+    {
+      config,
+      schema: {
+        tags: ["verification"],
+        summary: "Was the certificate authorized for the issuer at a time (on-chain issuer registry)",
+        params: Type.Object({
+          code: Type.String({ pattern: "^[A-Za-z0-9]{1,31}$", description: "school or district code" }),
+          fingerprint: Type.String({ pattern: HEX32, description: "0x + SHA-256 of the certificate DER" }),
+        }),
+        querystring: Type.Object({ at: Type.String({ format: "date-time" }) }),
+        response: {
+          200: Type.Object({
+            code: Type.String(),
+            fingerprint: Type.String(),
+            at: Type.String({ format: "date-time" }),
+            authorized: Type.Boolean(),
+          }),
+          ...errorResponses(400, 429, 500, 503),
+        },
+      },
+    },
+    async (request) => {
+      const { code } = request.params;
+      const fingerprint = request.params.fingerprint.toLowerCase();
+      const at = new Date(request.query.at);
+      const authorized = await chain.isIssuerCertificate(code, fingerprint, at);
+      return { code, fingerprint, at: at.toISOString(), authorized };
+    },
+  );
+
+  typed.get(
+    "/documents/:id/supersession",
+    {
+      config,
+      schema: {
+        tags: ["verification"],
+        summary: "The document that supersedes this one, if any (null for none or unknown)",
+        params: Type.Object({ id: Type.String({ pattern: UUID }) }),
+        response: {
+          200: Type.Object({ id: Type.String(), supersededBy: Type.Union([Type.String(), Type.Null()]) }),
+          ...errorResponses(400, 429, 500),
+        },
+      },
+    },
+    async (request) => {
+      const id = request.params.id.toLowerCase();
+      const { rows } = await db.query<{ superseded_by: string | null }>(
+        "SELECT superseded_by FROM documents WHERE id = $1::uuid",
+        [id],
+      );
+      return { id, supersededBy: rows[0]?.superseded_by ?? null };
+    },
+  );
+  done();
+}
