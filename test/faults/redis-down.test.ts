@@ -4,7 +4,7 @@
  * persistence restarts — everything accepted meanwhile is anchored. The service is the real
  * composition (startServer) with its own redis-server process, real PostgreSQL and the embedded chain.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -18,6 +18,7 @@ import { signDetached } from "../../service/src/core/pki";
 import { makeTranscript } from "../../service/src/demo/documents";
 import { startServer, type RunningServer } from "../../service/src/server/server";
 import { eventually } from "../helpers/chain";
+import { startRedis, stopped } from "../helpers/redis-server";
 import { isolatedPostgres, POSTGRES_URL, serviceAvailable } from "../helpers/services";
 
 const ready = await serviceAvailable("postgres");
@@ -27,32 +28,6 @@ afterAll(() => {
   redis?.kill("SIGKILL");
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    {
-      stdio: "ignore",
-    },
-  );
-  await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`redis-server exited ${child.exitCode}`);
-    return fetch(`http://127.0.0.1:${port}`).then(
-      () => true,
-      (error: { cause?: { code?: string } }) => error.cause?.code !== "ECONNREFUSED",
-    );
-  });
-  return child;
-}
-
-function stopped(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGKILL");
-  });
-}
 
 describe.runIf(ready)("Redis down while the API keeps accepting", () => {
   it("accepts transcripts during the outage and anchors them all once Redis is back", async () => {

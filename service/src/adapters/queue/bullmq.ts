@@ -3,7 +3,9 @@
  * ANCHOR_INTERVAL_MS; any number of workers (`hocba worker`) take ticks and run an anchoring
  * round. The API only *triggers* extra ticks: when Redis is down it keeps accepting documents
  * (they wait in PostgreSQL, the source of truth) and the next tick after Redis returns anchors
- * them. Duplicate triggers collapse into one job by id.
+ * them. Duplicate triggers collapse into one job by id. `stop()` always ends: it closes the
+ * connections this module opened (BullMQ leaves a connection it was handed open, which kept
+ * `hocba serve` alive after SIGTERM) and waits for Redis or a running round only CLOSE_GRACE_MS.
  */
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
@@ -14,10 +16,15 @@ export const ANCHOR_QUEUE = "hocba-anchoring";
 const SCHEDULER_ID = "anchor-every-interval";
 const TRIGGER_JOB_ID = "tick-now";
 
+/** How long `stop()` waits for a round in progress, or for Redis to take the queue's close. */
+export const CLOSE_GRACE_MS = 10_000;
+
 export interface QueueOptions {
   redisUrl: string;
   /** Redis key prefix (default "hocba"); separate deployments or test runs use their own. */
   prefix?: string;
+  /** Longest wait of `stop()` before it drops the connections anyway (default CLOSE_GRACE_MS). */
+  closeGraceMs?: number;
 }
 
 function connection(redisUrl: string, forWorker: boolean): Redis {
@@ -27,6 +34,34 @@ function connection(redisUrl: string, forWorker: boolean): Redis {
     forWorker ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1, enableOfflineQueue: false },
   );
 }
+
+/**
+ * Ends a connection this module opened. BullMQ treats a connection it was handed as shared and
+ * leaves it open on `close()`; its socket (and ioredis's reconnect timer when Redis is away) would
+ * keep the process alive after SIGTERM. `disconnect` is immediate and also stops reconnecting.
+ */
+function release(redis: Redis): void {
+  redis.disconnect();
+}
+
+/**
+ * Waits for `work` to settle, at most `graceMs`; never throws. A stop must finish even when Redis
+ * or the chain is away, and what it leaves undone is safe: anchoring rounds are crash-safe and the
+ * next worker resumes them from PostgreSQL.
+ */
+async function within(work: Promise<unknown>, graceMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, graceMs);
+  });
+  try {
+    await Promise.race([work.then(noop, noop), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function noop(): void {}
 
 /** The producer side, used by the API: schedules ticks and triggers an early one. */
 export async function createAnchorQueue(
@@ -55,7 +90,11 @@ export async function createAnchorQueue(
       await redis.ping();
     },
     async stop() {
-      await queue.close();
+      try {
+        await within(queue.close(), options.closeGraceMs ?? CLOSE_GRACE_MS);
+      } finally {
+        release(redis);
+      }
     },
   };
 }
@@ -65,13 +104,29 @@ export function startAnchorWorker(
   deps: AnchoringDeps,
   options: QueueOptions,
 ): { worker: Worker; stop(): Promise<void> } {
-  const worker = new Worker(ANCHOR_QUEUE, () => anchorPending(deps), {
-    connection: connection(options.redisUrl, true),
+  const redis = connection(options.redisUrl, true);
+  let round: Promise<unknown> = Promise.resolve();
+  const worker = new Worker(ANCHOR_QUEUE, () => (round = anchorPending(deps)), {
+    connection: redis,
     prefix: options.prefix ?? "hocba",
     concurrency: 1,
     removeOnComplete: { count: 100 },
     removeOnFail: { count: 1000 },
   });
   worker.on("error", () => undefined);
-  return { worker, stop: () => worker.close() };
+  return {
+    worker,
+    async stop() {
+      // BullMQ's graceful close waits for the job *and* for Redis to acknowledge it; with Redis
+      // away it never returns. So: close at once (no new ticks are taken), then wait for the round
+      // in progress ourselves. A tick whose completion never reaches Redis is taken again later as
+      // stalled, which is harmless: a round finds nothing left to do.
+      try {
+        await worker.close(true);
+        await within(round, options.closeGraceMs ?? CLOSE_GRACE_MS);
+      } finally {
+        release(redis);
+      }
+    },
+  };
 }
