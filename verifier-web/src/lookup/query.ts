@@ -1,0 +1,123 @@
+/**
+ * What the lookup form asks the search API (DESIGN.md §6, `GET /api/v1/graduates/search`), checked
+ * in the page before anything is sent: a parent gets a precise message next to the field instead
+ * of a 400, and no request leaves the page without both identifying inputs. Pure (no DOM), so the
+ * rules are tested in Node.
+ */
+
+/** The two ways to search: full name + date of birth, or the diploma serial (số hiệu). */
+export type SearchMode = "name" | "serial";
+
+export type FieldName = "fullName" | "dateOfBirth" | "year" | "schoolCode" | "diplomaSerial";
+
+/** Why a field was refused; the page turns the code into a sentence in its language. */
+export type FieldProblem =
+  | "required"
+  | "tooShort"
+  | "dateInvalid"
+  | "dateInFuture"
+  | "yearInvalid"
+  | "schoolCodeInvalid"
+  | "serialInvalid";
+
+export interface FieldError {
+  field: FieldName;
+  problem: FieldProblem;
+}
+
+export type QueryCheck = { ok: true; params: URLSearchParams } | { ok: false; errors: FieldError[] };
+
+/** Oldest birth and graduation years the page accepts: older records are not in any digital list. */
+const EARLIEST_YEAR = 1900;
+const SCHOOL_CODE = /^[A-Za-z0-9]{1,20}$/;
+const SERIAL = /^[\p{L}\p{N}./-]{1,40}$/u;
+const ISO_DATE = /^(\d{4})-(\d{1,2})-(\d{1,2})$/;
+// What Vietnamese people type: 17/05/2009, 17-5-2009, 17.05.2009.
+const VN_DATE = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/;
+
+/** Collapses runs of white space and trims, as the API does before matching names. */
+export function tidy(value: string): string {
+  return value.replace(/\s+/g, " ").trim();
+}
+
+function isoDate(year: number, month: number, day: number): string | undefined {
+  if (year < EARLIEST_YEAR || month < 1 || month > 12 || day < 1) return undefined;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
+  return `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
+}
+
+/**
+ * A typed or picked date as YYYY-MM-DD: accepts the date input's own YYYY-MM-DD and the
+ * Vietnamese DD/MM/YYYY (also with `-` or `.`); undefined for anything that is not a real date.
+ * @example
+ * parseDateInput("17/05/2009"); // "2009-05-17"
+ * parseDateInput("31/02/2009"); // undefined
+ */
+export function parseDateInput(value: string): string | undefined {
+  const text = value.trim();
+  const iso = ISO_DATE.exec(text);
+  if (iso) return isoDate(Number(iso[1]), Number(iso[2]), Number(iso[3]));
+  const vn = VN_DATE.exec(text);
+  if (vn) return isoDate(Number(vn[3]), Number(vn[2]), Number(vn[1]));
+  return undefined;
+}
+
+/** Today in Vietnam (UTC+7, no daylight saving) as YYYY-MM-DD. */
+export function todayInVietnam(now: Date = new Date()): string {
+  return new Date(now.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
+}
+
+export interface NameSearchInput {
+  fullName: string;
+  dateOfBirth: string;
+  year: string;
+  schoolCode: string;
+}
+
+/**
+ * Checks the name form and builds its query: `fullName` (white space tidied, accents kept as
+ * typed — the API folds them), `dateOfBirth` as YYYY-MM-DD, and `year`, `schoolCode` when given.
+ * @example
+ * checkNameSearch({ fullName: "nguyen thi anh", dateOfBirth: "17/05/2009", year: "", schoolCode: "" });
+ * // { ok: true, params: fullName=nguyen+thi+anh&dateOfBirth=2009-05-17 }
+ */
+export function checkNameSearch(input: NameSearchInput, now: Date = new Date()): QueryCheck {
+  const errors: FieldError[] = [];
+  const fullName = tidy(input.fullName);
+  if (fullName === "") errors.push({ field: "fullName", problem: "required" });
+  else if (fullName.replace(/[\s.'-]/g, "").length < 2)
+    errors.push({ field: "fullName", problem: "tooShort" });
+
+  const dateOfBirth = parseDateInput(input.dateOfBirth);
+  if (input.dateOfBirth.trim() === "") errors.push({ field: "dateOfBirth", problem: "required" });
+  else if (dateOfBirth === undefined) errors.push({ field: "dateOfBirth", problem: "dateInvalid" });
+  else if (dateOfBirth > todayInVietnam(now)) errors.push({ field: "dateOfBirth", problem: "dateInFuture" });
+
+  const year = input.year.trim();
+  const thisYear = Number(todayInVietnam(now).slice(0, 4));
+  if (year !== "" && (!/^\d{4}$/.test(year) || Number(year) < EARLIEST_YEAR || Number(year) > thisYear + 1))
+    errors.push({ field: "year", problem: "yearInvalid" });
+
+  const schoolCode = input.schoolCode.trim();
+  if (schoolCode !== "" && !SCHOOL_CODE.test(schoolCode))
+    errors.push({ field: "schoolCode", problem: "schoolCodeInvalid" });
+
+  if (errors.length > 0) return { ok: false, errors };
+  const params = new URLSearchParams({ fullName, dateOfBirth: dateOfBirth! });
+  if (year !== "") params.set("year", year);
+  if (schoolCode !== "") params.set("schoolCode", schoolCode);
+  return { ok: true, params };
+}
+
+/**
+ * Checks the serial form: the số hiệu as printed (letters, digits, `.`, `/`, `-`), spaces removed —
+ * people copy it with spaces between the letter prefix and the digits.
+ */
+export function checkSerialSearch(input: { diplomaSerial: string }): QueryCheck {
+  const diplomaSerial = input.diplomaSerial.replace(/\s+/g, "");
+  if (diplomaSerial === "") return { ok: false, errors: [{ field: "diplomaSerial", problem: "required" }] };
+  if (!SERIAL.test(diplomaSerial))
+    return { ok: false, errors: [{ field: "diplomaSerial", problem: "serialInvalid" }] };
+  return { ok: true, params: new URLSearchParams({ diplomaSerial }) };
+}
