@@ -40,6 +40,8 @@ export const ERROR_CODES = [
   "USAGE",
   "IO",
   "INTERNAL",
+  // graduates import: the file has invalid rows (details: every row's problems)
+  "IMPORT_INVALID",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -33,6 +33,7 @@ const API_ROUTES: ReadonlyArray<() => Promise<FastifyPluginCallback | FastifyPlu
   () => import("./routes/anchors").then((m) => m.anchorRoutes),
   () => import("./routes/admin").then((m) => m.adminRoutes),
   () => import("./routes/verify").then((m) => m.verifyRoutes),
+  () => import("./routes/graduates").then((m) => m.graduateRoutes),
   () => import("./routes/public-chain").then((m) => m.publicChainRoutes),
 ];
 

@@ -37,6 +37,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
   IO: 500,
   INTERNAL: 500,
+  IMPORT_INVALID: 422,
 };
 
 export interface ErrorEnvelope {

@@ -18,8 +18,11 @@ export interface AppServices {
   chain: { chainId: number; registry: string };
   /** Ask the anchoring runner for a round soon (after a large submission, a revocation…). */
   triggerAnchoring(): void;
-  /** Public rate limits (VERIFY_RATE_MAX, VERIFY_RATE_WINDOW_MS); default 600 per 60 s. */
-  limits?: { verifyMax: number; verifyWindowMs: number };
+  /**
+   * Public rate limits: VERIFY_RATE_MAX per VERIFY_RATE_WINDOW_MS (default 600 per 60 s) and
+   * LOOKUP_RATE_MAX per LOOKUP_RATE_WINDOW_MS for the graduate search (default 30 per 10 min).
+   */
+  limits?: { verifyMax: number; verifyWindowMs: number; lookupMax?: number; lookupWindowMs?: number };
 }
 
 declare module "fastify" {

@@ -61,18 +61,10 @@ export async function credentialFor(
       `document ${id} is not anchored yet: try again after its batch is confirmed`,
     );
   }
-  // Only the proof's nodes leave the database (~17 × 32 bytes for a batch of 100,000), not the tree.
-  const { rows: counts } = await db.query<{ leaf_count: number }>(
-    "SELECT b.leaf_count FROM documents d JOIN batches b ON b.id = d.batch_id WHERE d.id = $1",
+  const proof = await anchorProof(db, id, record.leafIndex);
+  const { rows } = await db.query<{ document: unknown; signature: Uint8Array }>(
+    "SELECT document, signature FROM documents WHERE id = $1",
     [id],
-  );
-  const nodes = counts[0] ? proofNodeIndexes(counts[0].leaf_count, record.leafIndex) : [];
-  const { rows } = await db.query<{ document: unknown; signature: Uint8Array; proof: string | null }>(
-    `SELECT d.document, d.signature,
-            (SELECT string_agg(encode(substring(b.tree FROM n.i * 32 + 1 FOR 32), 'hex'), ',' ORDER BY n.o)
-               FROM unnest($2::int[]) WITH ORDINALITY AS n(i, o)) AS proof
-       FROM documents d JOIN batches b ON b.id = d.batch_id WHERE d.id = $1`,
-    [id, nodes],
   );
   const row = rows[0];
   if (!row) throw new HocbaError("NOT_FOUND", `no document ${id}`);
@@ -89,10 +81,40 @@ export async function credentialFor(
       registry: chain.registry,
       merkleRoot: record.anchor.merkleRoot,
       leaf: record.leaf,
-      proof: row.proof === null ? [] : row.proof.split(",").map((node) => `0x${node}`),
+      proof,
       txHash: record.anchor.txHash,
       blockNumber: record.anchor.blockNumber,
       anchoredAt: record.anchor.anchoredAt.toISOString(),
     },
   };
+}
+
+/**
+ * The Merkle proof of anchored document `id` at `leafIndex` of its batch (of `leafCount` leaves,
+ * read when not given), from the packed tree.
+ * Only the proof's nodes leave the database (~17 × 32 bytes for a batch of 100,000), not the tree.
+ */
+export async function anchorProof(
+  db: Queryable,
+  id: string,
+  leafIndex: number,
+  leafCount?: number,
+): Promise<string[]> {
+  if (leafCount === undefined) {
+    const { rows } = await db.query<{ leaf_count: number }>(
+      "SELECT b.leaf_count FROM documents d JOIN batches b ON b.id = d.batch_id WHERE d.id = $1",
+      [id],
+    );
+    if (rows[0] === undefined) return [];
+    leafCount = rows[0].leaf_count;
+  }
+  const nodes = proofNodeIndexes(leafCount, leafIndex);
+  const { rows } = await db.query<{ proof: string | null }>(
+    `SELECT (SELECT string_agg(encode(substring(b.tree FROM n.i * 32 + 1 FOR 32), 'hex'), ',' ORDER BY n.o)
+               FROM unnest($2::int[]) WITH ORDINALITY AS n(i, o)) AS proof
+       FROM documents d JOIN batches b ON b.id = d.batch_id WHERE d.id = $1`,
+    [id, nodes],
+  );
+  const proof = rows[0]?.proof ?? null;
+  return proof === null ? [] : proof.split(",").map((node) => `0x${node}`);
 }

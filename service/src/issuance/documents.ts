@@ -48,21 +48,26 @@ export type SubmitResult =
   | { ok: true; id: string; docHash: string; status: DocumentStatus; created: boolean }
   | { ok: false; error: { code: string; message: string; details?: unknown } };
 
-interface Accepted {
-  index: number;
-  document: HocbaDocument;
+/** A checked document ready to be stored. */
+export interface NewDocument {
   id: string;
+  document: HocbaDocument;
   docHash: string;
   leaf: string;
+  /** The detached CMS over the document; empty for graduation records (their file is signed). */
   signature: Uint8Array;
   signers: unknown;
   issuerCode: string;
   supersedes: string | null;
 }
 
+interface Accepted extends NewDocument {
+  index: number;
+}
+
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-function decodeSignature(signature: unknown): Uint8Array {
+export function decodeSignature(signature: unknown): Uint8Array {
   if (typeof signature !== "string" || signature.length % 4 !== 0 || !BASE64.test(signature)) {
     throw new HocbaError("SIGNATURE_MALFORMED", "signature must be the base64 of a DER CMS SignedData");
   }
@@ -239,42 +244,58 @@ async function store(
   }
   const rows = [...fresh.values()];
   if (rows.length > 0) {
-    await tx.query(
-      `INSERT INTO documents (id, type, issuer_code, doc_hash, leaf, document, signature, signers, supersedes)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::bytea[], $8::jsonb[], $9::uuid[])`,
-      [
-        rows.map((a) => a.id),
-        rows.map((a) => a.document.type),
-        rows.map((a) => a.issuerCode),
-        rows.map((a) => a.docHash),
-        rows.map((a) => a.leaf),
-        rows.map((a) => JSON.stringify(a.document)),
-        rows.map((a) => Buffer.from(a.signature)),
-        rows.map((a) => JSON.stringify(a.signers)),
-        rows.map((a) => a.supersedes),
-      ],
-    );
-    const corrections = rows.filter((a) => a.supersedes !== null);
-    if (corrections.length > 0) {
-      await tx.query(
-        `UPDATE documents d SET superseded_by = v.new_id
-           FROM unnest($1::uuid[], $2::uuid[]) AS v(old_id, new_id) WHERE d.id = v.old_id`,
-        [corrections.map((a) => a.supersedes), corrections.map((a) => a.id)],
-      );
-    }
-    await tx.query(
-      `INSERT INTO audit_log (actor, action, subject, details)
-       SELECT $1, 'document.submitted', v.id, v.details FROM unnest($2::text[], $3::jsonb[]) AS v(id, details)`,
-      [
-        submitter.actor,
-        rows.map((a) => a.id),
-        rows.map((a) => JSON.stringify(a.supersedes === null ? null : { supersedes: a.supersedes })),
-      ],
-    );
+    await insertDocuments(tx, submitter.actor, "document.submitted", rows);
     for (const a of rows)
       out.set(a.index, { ok: true, id: a.id, docHash: a.docHash, status: "pending", created: true });
   }
   return out;
+}
+
+/**
+ * Inserts new documents (pending: the anchoring round picks them up), marks the documents they
+ * supersede, and writes one audit row `action` per document. The caller has checked ownership,
+ * idempotency and that each superseded document may be corrected, in the same transaction.
+ */
+export async function insertDocuments(
+  tx: Queryable,
+  actor: string,
+  action: string,
+  rows: readonly NewDocument[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO documents (id, type, issuer_code, doc_hash, leaf, document, signature, signers, supersedes)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::bytea[], $8::jsonb[], $9::uuid[])`,
+    [
+      rows.map((a) => a.id),
+      rows.map((a) => a.document.type),
+      rows.map((a) => a.issuerCode),
+      rows.map((a) => a.docHash),
+      rows.map((a) => a.leaf),
+      rows.map((a) => JSON.stringify(a.document)),
+      rows.map((a) => Buffer.from(a.signature)),
+      rows.map((a) => JSON.stringify(a.signers)),
+      rows.map((a) => a.supersedes),
+    ],
+  );
+  const corrections = rows.filter((a) => a.supersedes !== null);
+  if (corrections.length > 0) {
+    await tx.query(
+      `UPDATE documents d SET superseded_by = v.new_id
+         FROM unnest($1::uuid[], $2::uuid[]) AS v(old_id, new_id) WHERE d.id = v.old_id`,
+      [corrections.map((a) => a.supersedes), corrections.map((a) => a.id)],
+    );
+  }
+  await tx.query(
+    `INSERT INTO audit_log (actor, action, subject, details)
+     SELECT $1, $2, v.id, v.details FROM unnest($3::text[], $4::jsonb[]) AS v(id, details)`,
+    [
+      actor,
+      action,
+      rows.map((a) => a.id),
+      rows.map((a) => JSON.stringify(a.supersedes === null ? null : { supersedes: a.supersedes })),
+    ],
+  );
 }
 
 /** Whether `a` may correct the document it names; the problem if not. Locks that document. */

@@ -143,7 +143,12 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         registry: core.registry,
         chain: { chainId: core.chain.chainId, registry: core.chain.registry },
         triggerAnchoring: () => runner.trigger(),
-        limits: { verifyMax: config.VERIFY_RATE_MAX, verifyWindowMs: config.VERIFY_RATE_WINDOW_MS },
+        limits: {
+          verifyMax: config.VERIFY_RATE_MAX,
+          verifyWindowMs: config.VERIFY_RATE_WINDOW_MS,
+          lookupMax: config.LOOKUP_RATE_MAX,
+          lookupWindowMs: config.LOOKUP_RATE_WINDOW_MS,
+        },
       },
     });
     stops.push(() => app.close());

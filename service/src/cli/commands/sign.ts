@@ -162,7 +162,8 @@ export function signerSources(options: { name: string; value: string }[]): Signe
   return sources;
 }
 
-async function loadSigner(source: SignerSource, io: CliIo, label: string): Promise<LoadedSigner> {
+/** Loads one signer's key and certificates; errors name the file (and `label`, e.g. "signer 2: "). */
+export async function loadSigner(source: SignerSource, io: CliIo, label: string): Promise<LoadedSigner> {
   try {
     if (source.kind === "p12") {
       const password = source.password ?? io.env[PASSWORD_ENV];

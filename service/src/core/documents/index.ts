@@ -30,3 +30,4 @@ export {
 export { normalizeDocument } from "./text";
 export { learningResult, yearAverage } from "./tt22";
 export { parseCitizenId } from "./cccd";
+export { nameKey, serialKey } from "./search-keys";

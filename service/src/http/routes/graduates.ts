@@ -1,0 +1,181 @@
+/**
+ * The THCS graduation records API (DESIGN.md §6): a district office imports its signed graduates
+ * file; anyone searches by full name and date of birth, or by diploma serial. Handlers translate
+ * HTTP to service/src/issuance/graduates.ts and back. The search is rate-limited per client
+ * address (LOOKUP_RATE_MAX per LOOKUP_RATE_WINDOW_MS; a verifier key lifts it) and its answer
+ * schema has no citizen ID and no ethnicity, so the serializer could not send them even if a
+ * record view carried them.
+ */
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { HocbaError } from "../../core/errors";
+import {
+  importGraduates,
+  searchGraduates,
+  searchQueryOf,
+  MAX_SEARCH_RESULTS,
+} from "../../issuance/graduates";
+import { errorResponses } from "../schemas";
+
+/** Searches per client address and window, unless configured (LOOKUP_RATE_MAX, LOOKUP_RATE_WINDOW_MS). */
+export const DEFAULT_LOOKUP_LIMITS = { lookupMax: 30, lookupWindowMs: 600_000 } as const;
+
+const HEX32 = "^0x[0-9a-f]{64}$";
+const ImportBody = Type.Object({
+  file: Type.String({ description: "base64 of the CSV (UTF-8, header row) or XLSX (first sheet) file" }),
+  signature: Type.String({
+    description: "base64 of the district's detached CMS SignedData (DER) over the file bytes",
+  }),
+});
+const ImportReply = Type.Object({
+  importId: Type.String(),
+  districtCode: Type.String(),
+  fileSha256: Type.String({ pattern: "^[0-9a-f]{64}$" }),
+  format: Type.Union([Type.Literal("csv"), Type.Literal("xlsx")]),
+  signerFingerprint: Type.String({ pattern: HEX32 }),
+  importedAt: Type.String({ format: "date-time" }),
+  counts: Type.Object({
+    rows: Type.Integer(),
+    created: Type.Integer(),
+    unchanged: Type.Integer(),
+    superseding: Type.Integer(),
+  }),
+  results: Type.Array(
+    Type.Object({
+      row: Type.Integer({ description: "row of the file (1 = header)" }),
+      graduationYear: Type.Integer(),
+      diplomaSerial: Type.String(),
+      id: Type.String({ description: "the record's document id" }),
+      outcome: Type.Union([Type.Literal("created"), Type.Literal("unchanged"), Type.Literal("superseding")]),
+      supersedes: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+});
+const SearchQuerystring = Type.Object(
+  {
+    fullName: Type.Optional(
+      Type.String({ maxLength: 200, description: "accents, case and spaces are ignored" }),
+    ),
+    dateOfBirth: Type.Optional(Type.String({ maxLength: 10, description: "YYYY-MM-DD or DD/MM/YYYY" })),
+    year: Type.Optional(Type.String({ maxLength: 4, description: "graduation year" })),
+    schoolCode: Type.Optional(Type.String({ maxLength: 20 })),
+    diplomaSerial: Type.Optional(Type.String({ maxLength: 60, description: "số hiệu văn bằng, alone" })),
+  },
+  { additionalProperties: false },
+);
+const Pair = Type.Object({ code: Type.String(), name: Type.String() });
+const GraduateView = Type.Object(
+  {
+    id: Type.String(),
+    fullName: Type.String(),
+    dateOfBirth: Type.String(),
+    gender: Type.String(),
+    placeOfBirth: Type.String(),
+    school: Pair,
+    district: Pair,
+    graduationYear: Type.Integer(),
+    decision: Type.Object({ number: Type.String(), date: Type.String() }),
+    diplomaSerial: Type.String(),
+    registryNumber: Type.String(),
+    status: Type.Union([
+      Type.Literal("pending"),
+      Type.Literal("anchored"),
+      Type.Literal("revoked"),
+      Type.Literal("superseded"),
+    ]),
+    anchor: Type.Union([
+      Type.Object({
+        merkleRoot: Type.String({ pattern: HEX32 }),
+        leaf: Type.String({ pattern: HEX32 }),
+        proof: Type.Array(Type.String()),
+        txHash: Type.String(),
+        blockNumber: Type.Integer(),
+        anchoredAt: Type.String({ format: "date-time" }),
+        chainId: Type.Integer(),
+        registry: Type.String(),
+      }),
+      Type.Null(),
+    ]),
+    provenance: Type.Object({
+      fileSha256: Type.String(),
+      signerFingerprint: Type.String(),
+      importedAt: Type.String({ format: "date-time" }),
+    }),
+  },
+  { description: "never the citizen ID, never the ethnicity" },
+);
+
+/** Plugin registered under /api/v1 (see API_ROUTES in app.ts). */
+export function graduateRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { db, submission, chain } = app.services;
+  const lookupMax = app.services.limits?.lookupMax ?? DEFAULT_LOOKUP_LIMITS.lookupMax;
+  const lookupWindowMs = app.services.limits?.lookupWindowMs ?? DEFAULT_LOOKUP_LIMITS.lookupWindowMs;
+  const minutes = Math.max(1, Math.round(lookupWindowMs / 60_000));
+
+  api.post(
+    "/graduates/import",
+    {
+      onRequest: app.auth.issuer,
+      schema: {
+        tags: ["graduates"],
+        summary: "Import a district office's signed graduates file (CSV or XLSX)",
+        description:
+          "201 when records were stored; 200 with the earlier answer when the same file was already imported. " +
+          "A file with any invalid row imports nothing: 422 IMPORT_INVALID, details = every {row, column, code, message}.",
+        security: [{ apiKey: [] }],
+        body: ImportBody,
+        response: { 200: ImportReply, 201: ImportReply, ...errorResponses(400, 401, 403, 413, 422, 500) },
+      },
+    },
+    async (request, reply) => {
+      const p = request.principal;
+      const importer =
+        p?.kind === "issuer"
+          ? { issuerCode: p.issuerCode, actor: `issuer:${p.issuerCode}:${p.keyId}` }
+          : { issuerCode: null, actor: "admin" };
+      const outcome = await importGraduates(submission, importer, request.body);
+      if (outcome.stored) app.services.triggerAnchoring();
+      return reply.status(outcome.stored ? 201 : 200).send(outcome.result);
+    },
+  );
+
+  api.get(
+    "/graduates/search",
+    {
+      preHandler: app.auth.verifier,
+      config: {
+        rateLimit: {
+          max: lookupMax,
+          timeWindow: lookupWindowMs,
+          hook: "preHandler" as const,
+          allowList: (request: FastifyRequest) => request.principal !== undefined,
+          errorResponseBuilder: (_request, context) =>
+            Object.assign(
+              new HocbaError(
+                "RATE_LIMITED",
+                `too many searches from this address (at most ${lookupMax} every ${minutes} minute${minutes === 1 ? "" : "s"}): try again in ${context.after}`,
+              ),
+              { statusCode: 429 },
+            ),
+        },
+      },
+      schema: {
+        tags: ["graduates"],
+        summary: "Find THCS graduation records",
+        description:
+          `By fullName + dateOfBirth (optionally year, schoolCode), or by diplomaSerial alone; at most ${MAX_SEARCH_RESULTS} records. ` +
+          "Names match without accents, case or extra spaces (đ = d). Never returns the citizen ID or the ethnicity.",
+        security: [{}, { apiKey: [] }],
+        querystring: SearchQuerystring,
+        response: {
+          200: Type.Object({ results: Type.Array(GraduateView, { maxItems: MAX_SEARCH_RESULTS }) }),
+          ...errorResponses(400, 401, 429, 500),
+        },
+      },
+    },
+    async (request) => ({ results: await searchGraduates(db, chain, searchQueryOf(request.query)) }),
+  );
+  done();
+}

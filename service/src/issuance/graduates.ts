@@ -1,0 +1,512 @@
+/**
+ * The THCS graduation records (DESIGN.md §2.6): a district office imports its signed graduates
+ * file, each row becomes a `hocba.graduation/v1` document stored and anchored like a transcript;
+ * the public finds a record by name and date of birth, or by diploma serial.
+ *
+ * Import is all-or-nothing: the detached CMS must verify over the exact file bytes, chain to the
+ * trust anchors, be valid at signing time and come from a certificate registered for this
+ * district (the transcripts' authorization check); then every row must be valid, or nothing is
+ * stored and every row's problems are returned. Records are keyed by district + graduation year
+ * + diploma serial: a row whose content is unchanged is left alone (importing the same file
+ * again stores nothing and gives the same answer), a changed row becomes a new document that
+ * supersedes the old one. Ids are derived from that key and the content; nonces are random,
+ * because a nonce computed from the row would let anyone who knows a graduate's name and birth
+ * date recompute the leaf on chain (domain.md) — idempotency comes from the content hash instead.
+ *
+ * The lookup never returns the citizen ID or the ethnicity.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type { Queryable } from "../adapters/db/database";
+import { readSheet } from "../adapters/files/sheet";
+import {
+  canonicalBytes,
+  docHash as docHashOf,
+  leafOf,
+  nameKey,
+  serialKey,
+  type Graduation,
+} from "../core/documents";
+import { isCalendarDate } from "../core/documents/dates";
+import {
+  importDate,
+  readGraduateRows,
+  type GraduateRecord,
+  type RowProblem,
+} from "../core/documents/graduate-rows";
+import { HocbaError } from "../core/errors";
+import type { CredentialAnchor } from "../core/verification";
+import { assertSignatureValid } from "../core/pki";
+import { anchorProof, type CredentialChain } from "./credential";
+import {
+  databaseAuthorization,
+  decodeSignature,
+  insertDocuments,
+  STATUS_SQL,
+  type DocumentStatus,
+  type NewDocument,
+  type SubmissionDeps,
+  type Submitter,
+} from "./documents";
+
+export interface ImportInput {
+  /** Base64 of the CSV or XLSX file. */
+  file: unknown;
+  /** Base64 of the district's detached CMS SignedData (DER) over the file bytes. */
+  signature: unknown;
+}
+
+export type RowOutcome = "created" | "unchanged" | "superseding";
+
+export interface ImportResult {
+  importId: string;
+  districtCode: string;
+  fileSha256: string;
+  format: "csv" | "xlsx";
+  signerFingerprint: string;
+  importedAt: string;
+  counts: { rows: number; created: number; unchanged: number; superseding: number };
+  results: {
+    row: number;
+    graduationYear: number;
+    diplomaSerial: string;
+    id: string;
+    outcome: RowOutcome;
+    supersedes: string | null;
+  }[];
+}
+
+/** The answer and whether this call stored anything (false: the same file again). */
+export interface ImportOutcome {
+  stored: boolean;
+  result: ImportResult;
+}
+
+/** Search answers, at most this many records (DESIGN.md: "at most a handful"). */
+export const MAX_SEARCH_RESULTS = 5;
+/** Arbitrary constant naming the per-district import lock. */
+const IMPORT_LOCK_KEY = 1_751_343_715;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function sha256Hex(bytes: Uint8Array | string): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** A UUID (RFC 9562 version 8, "custom") made from the first 16 bytes of SHA-256(parts). */
+function derivedUuid(...parts: string[]): string {
+  const hex = sha256Hex(parts.join("\n")).slice(0, 32).split("");
+  hex[12] = "8";
+  hex[16] = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  const h = hex.join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function invalid(problems: RowProblem[]): HocbaError {
+  const rows = new Set(problems.map((p) => p.row)).size;
+  const first = problems[0]!;
+  return new HocbaError(
+    "IMPORT_INVALID",
+    `the file was not imported: ${problems.length} problem${problems.length === 1 ? "" : "s"} in ${rows} row${rows === 1 ? "" : "s"}, first at row ${first.row}${first.column === null ? "" : ` column ${first.column}`}: ${first.code}`,
+    { details: problems },
+  );
+}
+
+function decodeFile(file: unknown): Uint8Array {
+  if (typeof file !== "string" || file.length % 4 !== 0 || !BASE64.test(file))
+    throw new HocbaError("SCHEMA_INVALID", "file must be the base64 of a CSV or XLSX file");
+  const bytes = new Uint8Array(Buffer.from(file, "base64"));
+  if (bytes.length === 0)
+    throw invalid([{ row: 1, column: null, code: "FILE_EMPTY", message: "the file is empty" }]);
+  return bytes;
+}
+
+/** The importing district: issuer keys of district offices only. */
+async function districtOf(db: Queryable, importer: Submitter): Promise<{ code: string; name: string }> {
+  if (importer.issuerCode === null)
+    throw new HocbaError("FORBIDDEN", "graduates are imported with the district office's own API key");
+  const { rows } = await db.query<{ kind: string; name: string }>(
+    "SELECT kind, name FROM issuers WHERE code = $1",
+    [importer.issuerCode],
+  );
+  const issuer = rows[0];
+  if (issuer?.kind !== "district")
+    throw new HocbaError(
+      "FORBIDDEN",
+      `${importer.issuerCode} is not a district office: only district offices import graduates`,
+    );
+  return { code: importer.issuerCode, name: issuer.name };
+}
+
+interface CurrentRecord {
+  document_id: string;
+  graduation_year: number;
+  serial_key: string;
+  registry_number: string;
+  content_hash: string;
+}
+
+interface Planned {
+  record: GraduateRecord;
+  contentHash: string;
+  outcome: RowOutcome;
+  id: string;
+  supersedes: string | null;
+}
+
+/** What each row does against the district's current records; problems for taken registry numbers. */
+function plan(
+  district: string,
+  records: readonly GraduateRecord[],
+  current: readonly CurrentRecord[],
+): { planned: Planned[]; problems: RowProblem[] } {
+  const key = (year: number, value: string) => `${year}\n${value}`;
+  const bySerial = new Map(current.map((c) => [key(c.graduation_year, c.serial_key), c]));
+  const byRegistry = new Map(current.map((c) => [key(c.graduation_year, c.registry_number), c]));
+  const fileSerials = new Set(
+    records.map((r) => key(r.content.graduationYear, serialKey(r.content.diplomaSerial))),
+  );
+  const problems: RowProblem[] = [];
+  const planned = records.map((record): Planned => {
+    const { graduationYear, diplomaSerial, registryNumber } = record.content;
+    const serial = serialKey(diplomaSerial);
+    const holder = byRegistry.get(key(graduationYear, registryNumber));
+    if (holder && !fileSerials.has(key(graduationYear, holder.serial_key)))
+      problems.push({
+        row: record.row,
+        column: "registryNumber",
+        code: "REGISTRY_NUMBER_TAKEN",
+        message: `${registryNumber} is already the registry number of diploma ${holder.serial_key} in ${graduationYear}`,
+      });
+    const contentHash = sha256Hex(canonicalBytes(record.content));
+    const existing = bySerial.get(key(graduationYear, serial));
+    if (existing?.content_hash === contentHash)
+      return { record, contentHash, outcome: "unchanged", id: existing.document_id, supersedes: null };
+    const supersedes = existing?.document_id ?? null;
+    const id = derivedUuid(
+      "hocba.graduation/v1",
+      district,
+      String(graduationYear),
+      serial,
+      contentHash,
+      supersedes ?? "",
+    );
+    return { record, contentHash, outcome: existing ? "superseding" : "created", id, supersedes };
+  });
+  return { planned, problems };
+}
+
+function nonce(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+/**
+ * Imports a district's signed graduates file.
+ * @throws HocbaError FORBIDDEN (not a district key), SCHEMA_INVALID / SIGNATURE_MALFORMED (not
+ *   base64), the signature check's code (SIGNATURE_INVALID, DIGEST_MISMATCH, CERT_*,
+ *   SIGNER_NOT_AUTHORIZED), IMPORT_INVALID with every row's problems as details.
+ */
+export async function importGraduates(
+  deps: SubmissionDeps,
+  importer: Submitter,
+  input: ImportInput,
+): Promise<ImportOutcome> {
+  const now = deps.now ?? (() => new Date());
+  const district = await districtOf(deps.db, importer);
+  const file = decodeFile(input.file);
+  const cms = decodeSignature(input.signature);
+  const report = await assertSignatureValid(file, cms, {
+    trustAnchors: deps.trustAnchors,
+    crypto: deps.crypto,
+    at: now(),
+    authorization: { issuerCode: district.code, lookup: databaseAuthorization(deps.db, now) },
+    // A district signs its lists as an office: any registered certificate of it will do.
+    policy: { requiredRoles: [] },
+  });
+  const signer = report.signers.find((s) => s.authorized === true) ?? report.signers[0]!;
+  const fileSha256 = sha256Hex(file);
+  const sheet = await readSheet(file);
+  const { records, problems } = readGraduateRows(sheet.header, sheet.rows, {
+    district,
+    validation: deps.validation,
+  });
+  if (problems.length > 0) throw invalid(problems);
+
+  return deps.db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [IMPORT_LOCK_KEY, district.code]);
+    const years = [...new Set(records.map((r) => r.content.graduationYear))];
+    const { rows: current } = await tx.query<CurrentRecord>(
+      `SELECT document_id, graduation_year, serial_key, registry_number, content_hash FROM graduates
+        WHERE district_code = $1 AND graduation_year = ANY($2::int[]) AND current`,
+      [district.code, years],
+    );
+    const { planned, problems: taken } = plan(district.code, records, current);
+    if (taken.length > 0) throw invalid(taken);
+    const { rows: previous } = await tx.query<{ id: string; result: ImportResult }>(
+      "SELECT id, result FROM graduate_imports WHERE district_code = $1 AND file_sha256 = $2",
+      [district.code, fileSha256],
+    );
+    const fresh = planned.filter((p) => p.outcome !== "unchanged");
+    if (previous[0] !== undefined && fresh.length === 0) return { stored: false, result: previous[0].result };
+
+    const importId = previous[0]?.id ?? derivedUuid("hocba.graduate-import", district.code, fileSha256);
+    const importedAt = now().toISOString();
+    const result: ImportResult = {
+      importId,
+      districtCode: district.code,
+      fileSha256,
+      format: sheet.format,
+      signerFingerprint: signer.fingerprint,
+      importedAt,
+      counts: {
+        rows: planned.length,
+        created: planned.filter((p) => p.outcome === "created").length,
+        unchanged: planned.length - fresh.length,
+        superseding: planned.filter((p) => p.outcome === "superseding").length,
+      },
+      results: planned.map((p) => ({
+        row: p.record.row,
+        graduationYear: p.record.content.graduationYear,
+        diplomaSerial: p.record.content.diplomaSerial,
+        id: p.id,
+        outcome: p.outcome,
+        supersedes: p.supersedes,
+      })),
+    };
+    await tx.query(
+      `INSERT INTO graduate_imports (id, district_code, file_sha256, file_format, signature, signer_fingerprint,
+                                     signed_at, row_count, result, imported_by, imported_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (id) DO UPDATE SET result = EXCLUDED.result, imported_at = EXCLUDED.imported_at`,
+      [
+        importId,
+        district.code,
+        fileSha256,
+        sheet.format,
+        cms,
+        signer.fingerprint,
+        new Date(signer.signingTime),
+        planned.length,
+        JSON.stringify(result),
+        importer.actor,
+        importedAt,
+      ],
+    );
+    await storeRecords(tx, importer.actor, importId, district.code, fresh, report.signers);
+    await tx.query(
+      "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'graduates.imported', $2, $3)",
+      [importer.actor, importId, JSON.stringify({ fileSha256, counts: result.counts })],
+    );
+    return { stored: true, result };
+  });
+}
+
+/** Stores the new documents and their search rows; the records they supersede stop being current. */
+async function storeRecords(
+  tx: Queryable,
+  actor: string,
+  importId: string,
+  districtCode: string,
+  fresh: readonly Planned[],
+  signers: unknown,
+): Promise<void> {
+  if (fresh.length === 0) return;
+  const superseded = fresh.flatMap((p) => (p.supersedes === null ? [] : [p.supersedes]));
+  if (superseded.length > 0)
+    await tx.query("UPDATE graduates SET current = false WHERE document_id = ANY($1::uuid[])", [superseded]);
+  const documents: NewDocument[] = fresh.map((p) => {
+    const document: Graduation = { ...p.record.content, id: p.id, nonce: nonce(), supersedes: p.supersedes };
+    const hash = docHashOf(document);
+    return {
+      id: p.id,
+      document,
+      docHash: hash,
+      leaf: leafOf(hash),
+      // The file is signed, not the document: the CMS is kept once, in graduate_imports.
+      signature: new Uint8Array(0),
+      signers,
+      issuerCode: districtCode,
+      supersedes: p.supersedes,
+    };
+  });
+  await insertDocuments(tx, actor, "graduate.imported", documents);
+  await tx.query(
+    `INSERT INTO graduates (document_id, import_id, district_code, graduation_year, diploma_serial, registry_number,
+                            serial_key, name_key, date_of_birth, school_code, content_hash)
+     SELECT v.id, $1, $2, v.year, v.serial, v.registry, v.serial_key, v.name_key, v.dob::date, v.school, v.hash
+       FROM unnest($3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+         AS v(id, year, serial, registry, serial_key, name_key, dob, school, hash)`,
+    [
+      importId,
+      districtCode,
+      fresh.map((p) => p.id),
+      fresh.map((p) => p.record.content.graduationYear),
+      fresh.map((p) => p.record.content.diplomaSerial),
+      fresh.map((p) => p.record.content.registryNumber),
+      fresh.map((p) => serialKey(p.record.content.diplomaSerial)),
+      fresh.map((p) => nameKey(p.record.content.student.fullName)),
+      fresh.map((p) => p.record.content.student.dateOfBirth),
+      fresh.map((p) => p.record.content.school.code),
+      fresh.map((p) => p.contentHash),
+    ],
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public lookup
+// ---------------------------------------------------------------------------------------------
+
+export type SearchQuery =
+  { fullName: string; dateOfBirth: string; year?: number; schoolCode?: string } | { diplomaSerial: string };
+
+export interface GraduateView {
+  id: string;
+  fullName: string;
+  dateOfBirth: string;
+  gender: string;
+  placeOfBirth: string;
+  school: { code: string; name: string };
+  district: { code: string; name: string };
+  graduationYear: number;
+  decision: { number: string; date: string };
+  diplomaSerial: string;
+  registryNumber: string;
+  status: DocumentStatus;
+  anchor: CredentialAnchor | null;
+  provenance: { fileSha256: string; signerFingerprint: string; importedAt: string };
+}
+
+/**
+ * Reads the query string of a search: full name and date of birth (optionally year and school),
+ * or the diploma serial alone. Anything else is SCHEMA_INVALID — no query lists records without
+ * both identifying inputs.
+ */
+export function searchQueryOf(params: Record<string, string | undefined>): SearchQuery {
+  const value = (name: string) => {
+    const v = params[name]?.trim();
+    return v === undefined || v === "" ? undefined : v;
+  };
+  const [fullName, dateOfBirth, year, schoolCode, diplomaSerial] = [
+    value("fullName"),
+    value("dateOfBirth"),
+    value("year"),
+    value("schoolCode"),
+    value("diplomaSerial"),
+  ];
+  const problem = (path: string, message: string) =>
+    new HocbaError("SCHEMA_INVALID", message, { details: [{ path, code: "SCHEMA_INVALID", message }] });
+  if (diplomaSerial !== undefined) {
+    if (fullName ?? dateOfBirth ?? year ?? schoolCode)
+      throw problem("/querystring", "search by diplomaSerial alone, or by fullName and dateOfBirth");
+    if (serialKey(diplomaSerial) === "")
+      throw problem("/querystring/diplomaSerial", "diplomaSerial is empty");
+    return { diplomaSerial };
+  }
+  if (fullName === undefined || dateOfBirth === undefined)
+    throw problem(
+      "/querystring",
+      "give both fullName and dateOfBirth (optionally year and schoolCode), or diplomaSerial",
+    );
+  const date = importDate(dateOfBirth);
+  if (date === undefined || !isCalendarDate(date))
+    throw problem("/querystring/dateOfBirth", "dateOfBirth is a date written YYYY-MM-DD or DD/MM/YYYY");
+  if (nameKey(fullName) === "") throw problem("/querystring/fullName", "fullName is empty");
+  if (year !== undefined && !/^[0-9]{4}$/.test(year))
+    throw problem("/querystring/year", "year is a 4-digit year");
+  return {
+    fullName,
+    dateOfBirth: date,
+    ...(year === undefined ? {} : { year: Number(year) }),
+    ...(schoolCode === undefined ? {} : { schoolCode }),
+  };
+}
+
+interface SearchRow {
+  id: string;
+  document: Graduation;
+  status: DocumentStatus;
+  leaf: string;
+  leaf_index: number | null;
+  leaf_count: number | null;
+  root: string | null;
+  tx_hash: string | null;
+  block_number: number | null;
+  anchored_at: Date | null;
+  file_sha256: string;
+  signer_fingerprint: string;
+  imported_at: Date;
+}
+
+/**
+ * Finds graduation records: current ones first, then newest year. At most MAX_SEARCH_RESULTS.
+ * The answer carries no citizen ID and no ethnicity.
+ */
+export async function searchGraduates(
+  db: Queryable,
+  chain: CredentialChain,
+  query: SearchQuery,
+): Promise<GraduateView[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    where.push(sql.replace("?", `$${params.length}`));
+  };
+  if ("diplomaSerial" in query) add("g.serial_key = ?", serialKey(query.diplomaSerial));
+  else {
+    add("g.name_key = ?", nameKey(query.fullName));
+    add("g.date_of_birth = ?::date", query.dateOfBirth);
+    if (query.year !== undefined) add("g.graduation_year = ?", query.year);
+    if (query.schoolCode !== undefined) add("g.school_code = ?", query.schoolCode);
+  }
+  params.push(MAX_SEARCH_RESULTS);
+  const { rows } = await db.query<SearchRow>(
+    `SELECT d.id, d.document, ${STATUS_SQL} AS status, d.leaf, d.leaf_index,
+            b.leaf_count, b.root, CASE WHEN b.state = 'confirmed' THEN b.tx_hash END AS tx_hash,
+            b.block_number, b.anchored_at, i.file_sha256, i.signer_fingerprint, i.imported_at
+       FROM graduates g
+       JOIN documents d ON d.id = g.document_id
+       JOIN graduate_imports i ON i.id = g.import_id
+       LEFT JOIN batches b ON b.id = d.batch_id
+      WHERE ${where.join(" AND ")}
+      ORDER BY g.current DESC, g.graduation_year DESC, d.seq DESC
+      LIMIT $${params.length}`,
+    params,
+  );
+  return Promise.all(rows.map((row) => viewOf(db, chain, row)));
+}
+
+async function viewOf(db: Queryable, chain: CredentialChain, row: SearchRow): Promise<GraduateView> {
+  const doc = row.document;
+  const anchored =
+    row.tx_hash !== null && row.root !== null && row.leaf_index !== null && row.leaf_count !== null;
+  return {
+    id: row.id,
+    fullName: doc.student.fullName,
+    dateOfBirth: doc.student.dateOfBirth,
+    gender: doc.student.gender,
+    placeOfBirth: doc.student.placeOfBirth,
+    school: { code: doc.school.code, name: doc.school.name },
+    district: { code: doc.district.code, name: doc.district.name },
+    graduationYear: doc.graduationYear,
+    decision: { number: doc.decision.number, date: doc.decision.date },
+    diplomaSerial: doc.diplomaSerial,
+    registryNumber: doc.registryNumber,
+    status: row.status,
+    anchor: anchored
+      ? {
+          merkleRoot: row.root!,
+          leaf: row.leaf,
+          proof: await anchorProof(db, row.id, row.leaf_index!, row.leaf_count!),
+          txHash: row.tx_hash!,
+          blockNumber: row.block_number!,
+          anchoredAt: row.anchored_at!.toISOString(),
+          chainId: chain.chainId,
+          registry: chain.registry,
+        }
+      : null,
+    provenance: {
+      fileSha256: row.file_sha256,
+      signerFingerprint: row.signer_fingerprint,
+      importedAt: row.imported_at.toISOString(),
+    },
+  };
+}

@@ -1,0 +1,639 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../service/src/adapters/db/database";
+import { migrate } from "../../service/src/adapters/db/migrate";
+import { assertValidDocument, docHash, leafOf, type Graduation } from "../../service/src/core/documents";
+import { GRADUATE_COLUMNS } from "../../service/src/core/documents/graduate-rows";
+import { verifyMerkleProof } from "../../service/src/core/merkle";
+import { buildApp } from "../../service/src/http/app";
+import type { GraduateView } from "../../service/src/issuance/graduates";
+import { apiKeyFor, buildTestApp, settle, type TestApp } from "../helpers/app";
+import { startChain, stopChain, type TestChain } from "../helpers/chain";
+import { databaseBackends } from "../helpers/databases";
+import { openssl, tempDir } from "../helpers/files";
+import {
+  DISTRICT_CODE,
+  DISTRICT_NAME,
+  graduateRow,
+  registerDistrict,
+  toCsv,
+  toXlsx,
+  type District,
+  type GraduateRow,
+} from "../helpers/graduates";
+import { issue, makeSchoolPki, signerOf, type SchoolPki } from "../helpers/pki";
+import { signDetached } from "../../service/src/core/pki";
+
+const backends = await databaseBackends();
+const dir = mkdtempSync(path.join(os.tmpdir(), "hocba-http-graduates-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const HEX32 = /^0x[0-9a-f]{64}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const OTHER_DISTRICT = "PGDQ3";
+
+let pki: SchoolPki;
+let outsider: SchoolPki;
+beforeAll(async () => {
+  [pki, outsider] = await Promise.all([makeSchoolPki("P-256"), makeSchoolPki("P-256")]);
+});
+
+/** Every response body of the file: none may carry a citizen ID or an ethnicity (checked at the end). */
+const bodies: { url: string; body: string }[] = [];
+const citizenIds = new Set<string>();
+
+describe.each(backends)("the graduates API on $name", (backend) => {
+  let db: Database;
+  let opened: Awaited<ReturnType<typeof backend.open>>;
+  let chain: TestChain;
+  let t: TestApp;
+  let app: FastifyInstance;
+  let district: District;
+  let other: District;
+  /** Rows numbered per backend so that the two backends never share a serial on PostgreSQL. */
+  let base: number;
+
+  beforeAll(async () => {
+    opened = await backend.open();
+    db = opened.db;
+    await migrate(db);
+    chain = await startChain(path.join(dir, `${backend.name}.json`));
+    t = await buildTestApp({ db, chain, pki });
+    app = t.app;
+    district = await registerDistrict(db, pki);
+    other = await registerDistrict(db, pki, OTHER_DISTRICT, "Phòng GDĐT Quận 3");
+    base = backend.name === "pglite" ? 0 : 50_000;
+  });
+  afterAll(async () => {
+    await app?.close();
+    if (chain) await stopChain(chain);
+    await opened?.dispose();
+  });
+
+  async function inject(options: InjectOptions): Promise<LightMyRequestResponse> {
+    const res = await app.inject(options);
+    bodies.push({
+      url: typeof options.url === "string" ? options.url : JSON.stringify(options.url),
+      body: res.body,
+    });
+    return res;
+  }
+
+  function rows(
+    from: number,
+    n: number,
+    overrides: Record<number, Partial<GraduateRow>> = {},
+  ): GraduateRow[] {
+    const list = Array.from({ length: n }, (_, k) => graduateRow(base + from + k, overrides[k]));
+    for (const r of list) citizenIds.add(r.citizenId);
+    return list;
+  }
+
+  async function importFile(file: Buffer, by: District = district, signature?: string) {
+    return inject({
+      method: "POST",
+      url: "/api/v1/graduates/import",
+      headers: { authorization: `Bearer ${by.apiKey}` },
+      payload: { file: file.toString("base64"), signature: signature ?? (await by.sign(file)) },
+    });
+  }
+
+  function search(query: Record<string, string>, headers: Record<string, string> = {}) {
+    return inject({ method: "GET", url: "/api/v1/graduates/search", query, headers });
+  }
+
+  async function documentCount(): Promise<number> {
+    const { rows: r } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM documents");
+    return r[0]!.n;
+  }
+
+  describe("POST /graduates/import", () => {
+    it("imports a signed CSV: one valid graduation document per row, 201 with every row's outcome", async () => {
+      const list = rows(0, 3, { 0: { fullName: "Nguyễn Thị Ánh", dateOfBirth: "17/05/2009", gender: "Nữ" } });
+      list[0]!.citizenId = list[0]!.citizenId.replace(/^(\d{3})\d/, "$13");
+      citizenIds.add(list[0]!.citizenId);
+      const file = toCsv(list);
+      const before = await documentCount();
+      const triggers = t.triggers();
+      const res = await importFile(file);
+      expect(res.statusCode).toBe(201);
+      const body = res.json<{ importId: string; importedAt: string; results: { id: string }[] }>();
+      expect(body).toEqual({
+        importId: expect.stringMatching(UUID) as unknown,
+        districtCode: DISTRICT_CODE,
+        fileSha256: (await import("node:crypto")).createHash("sha256").update(file).digest("hex"),
+        format: "csv",
+        signerFingerprint: expect.stringMatching(HEX32) as unknown,
+        importedAt: expect.stringMatching(ISO) as unknown,
+        counts: { rows: 3, created: 3, unchanged: 0, superseding: 0 },
+        results: list.map((r, k) => ({
+          row: k + 2,
+          graduationYear: 2024,
+          diplomaSerial: r.diplomaSerial,
+          id: expect.stringMatching(UUID) as unknown,
+          outcome: "created",
+          supersedes: null,
+        })),
+      });
+      expect(await documentCount()).toBe(before + 3);
+      expect(t.triggers()).toBe(triggers + 1);
+      const { rows: stored } = await db.query<{
+        document: Graduation;
+        doc_hash: string;
+        leaf: string;
+        issuer_code: string;
+      }>("SELECT document, doc_hash, leaf, issuer_code FROM documents WHERE id = $1", [body.results[0]!.id]);
+      const document = assertValidDocument(stored[0]!.document) as Graduation;
+      expect(document).toEqual({
+        type: "hocba.graduation/v1",
+        id: body.results[0]!.id,
+        nonce: expect.stringMatching(/^[A-Za-z0-9_-]{21}[AQgw]$/) as unknown,
+        district: { code: DISTRICT_CODE, name: DISTRICT_NAME },
+        decision: { number: "125/QĐ-PGDĐT", date: "2024-06-20" },
+        school: { code: "79000701", name: "Trường THCS Nguyễn Du" },
+        student: {
+          studentCode: list[0]!.studentCode,
+          citizenId: list[0]!.citizenId,
+          fullName: "Nguyễn Thị Ánh",
+          dateOfBirth: "2009-05-17",
+          gender: "Nữ",
+          ethnicity: "Kinh",
+          placeOfBirth: "TP. Hồ Chí Minh",
+        },
+        graduationYear: 2024,
+        diplomaSerial: list[0]!.diplomaSerial,
+        registryNumber: list[0]!.registryNumber,
+        issuedAt: "2024-06-20T00:00:00+07:00",
+        supersedes: null,
+      });
+      expect(stored[0]!.doc_hash).toBe(docHash(document));
+      expect(stored[0]!.leaf).toBe(leafOf(docHash(document)));
+      expect(stored[0]!.issuer_code).toBe(DISTRICT_CODE);
+      const { rows: audit } = await db.query<{ action: string; n: number }>(
+        `SELECT action, count(*)::int AS n FROM audit_log
+          WHERE subject = ANY($1::text[]) GROUP BY action ORDER BY action`,
+        [[body.importId, ...body.results.map((r) => r.id)]],
+      );
+      expect(audit).toEqual([
+        { action: "graduate.imported", n: 3 },
+        { action: "graduates.imported", n: 1 },
+      ]);
+    });
+
+    it("answers the same file again with 200 and the same answer, storing nothing new", async () => {
+      const file = toCsv(rows(10, 2));
+      const first = await importFile(file);
+      expect(first.statusCode).toBe(201);
+      const before = await documentCount();
+      const again = await importFile(file);
+      expect([again.statusCode, again.json()]).toEqual([200, first.json()]);
+      expect(await documentCount()).toBe(before);
+    });
+
+    it("imports an XLSX with the columns in another order, date cells and a CCCD typed as a number", async () => {
+      const list = rows(20, 2);
+      const columns = [...GRADUATE_COLUMNS].reverse();
+      const res = await importFile(await toXlsx(list, columns));
+      expect(res.statusCode).toBe(201);
+      const body = res.json<{ format: string; counts: unknown; results: { id: string }[] }>();
+      expect([body.format, body.counts]).toEqual([
+        "xlsx",
+        { rows: 2, created: 2, unchanged: 0, superseding: 0 },
+      ]);
+      const { rows: stored } = await db.query<{ document: Graduation }>(
+        "SELECT document FROM documents WHERE id = $1",
+        [body.results[1]!.id],
+      );
+      expect(stored[0]!.document.student).toEqual({
+        studentCode: list[1]!.studentCode,
+        citizenId: list[1]!.citizenId,
+        fullName: list[1]!.fullName,
+        dateOfBirth: list[1]!.dateOfBirth,
+        gender: list[1]!.gender,
+        ethnicity: "Kinh",
+        placeOfBirth: "TP. Hồ Chí Minh",
+      });
+    });
+
+    it("refuses a file with invalid rows, importing none of them, and names every problem by row and column", async () => {
+      const list = rows(30, 11, {
+        0: { fullName: "" },
+        1: { dateOfBirth: "2009-02-30" },
+        2: { dateOfBirth: "17.05.2009" },
+        3: { gender: "nam giới" },
+        4: { citizenId: "07930900123" },
+        6: { graduationYear: "2023" },
+        7: { decisionDate: "2024-13-01" },
+        8: { schoolCode: "79-0007" },
+        9: { decisionNumber: " " },
+      });
+      list[5]!.citizenId = list[5]!.citizenId.replace(/^(\d{4})\d\d/, "$108"); // born 2008 says the CCCD
+      list[10]!.diplomaSerial = list[1]!.diplomaSerial;
+      list[10]!.registryNumber = list[3]!.registryNumber;
+      for (const r of list) citizenIds.add(r.citizenId);
+      const before = await documentCount();
+      const res = await importFile(toCsv(list));
+      expect(res.statusCode).toBe(422);
+      const body = res.json<{ error: { code: string; message: string; details: unknown } }>();
+      expect(body.error.code).toBe("IMPORT_INVALID");
+      expect(body.error.message).toBe(
+        "the file was not imported: 12 problems in 11 rows, first at row 2 column fullName: VALUE_MISSING",
+      );
+      expect(body.error.details).toEqual([
+        { row: 2, column: "fullName", code: "VALUE_MISSING", message: "value is missing" },
+        { row: 3, column: "dateOfBirth", code: "DATE_INVALID", message: "2009-02-30 is not a calendar date" },
+        {
+          row: 4,
+          column: "dateOfBirth",
+          code: "DATE_FORMAT",
+          message: '"17.05.2009" is not a date: write YYYY-MM-DD or DD/MM/YYYY',
+        },
+        {
+          row: 5,
+          column: "gender",
+          code: "GENDER_INVALID",
+          message: expect.stringContaining("invalid value") as unknown,
+        },
+        {
+          row: 6,
+          column: "citizenId",
+          code: "CCCD_FORMAT",
+          message: expect.not.stringContaining("0793") as unknown,
+        },
+        {
+          row: 7,
+          column: "citizenId",
+          code: "CCCD_BIRTH_YEAR_MISMATCH",
+          message: `citizen ID encodes birth year 2008, date of birth is ${list[5]!.dateOfBirth}`,
+        },
+        {
+          row: 8,
+          column: "decisionDate",
+          code: "DECISION_YEAR_MISMATCH",
+          message: "decision of 2024-06-20 does not fall in graduation year 2023",
+        },
+        {
+          row: 9,
+          column: "decisionDate",
+          code: "DATE_INVALID",
+          message: "2024-13-01 is not a calendar date",
+        },
+        {
+          row: 10,
+          column: "schoolCode",
+          code: "CODE_FORMAT",
+          message: expect.stringContaining("invalid value") as unknown,
+        },
+        { row: 11, column: "decisionNumber", code: "VALUE_MISSING", message: "value is missing" },
+        {
+          row: 12,
+          column: "diplomaSerial",
+          code: "SERIAL_DUPLICATE",
+          message: `${list[1]!.diplomaSerial} is already used in 2024 by row 3`,
+        },
+        {
+          row: 12,
+          column: "registryNumber",
+          code: "REGISTRY_NUMBER_DUPLICATE",
+          message: `${list[3]!.registryNumber} is already used in 2024 by row 5`,
+        },
+      ]);
+      expect(await documentCount()).toBe(before);
+    });
+
+    it("reports the registry-number duplicate and a registry number another stored diploma holds", async () => {
+      const stored = rows(50, 1);
+      expect((await importFile(toCsv(stored))).statusCode).toBe(201);
+      const list = rows(51, 3);
+      list[1]!.registryNumber = list[0]!.registryNumber;
+      list[2]!.registryNumber = stored[0]!.registryNumber;
+      const res = await importFile(toCsv(list));
+      expect([res.statusCode, res.json<{ error: { details: unknown } }>().error.details]).toEqual([
+        422,
+        [
+          {
+            row: 3,
+            column: "registryNumber",
+            code: "REGISTRY_NUMBER_DUPLICATE",
+            message: `${list[0]!.registryNumber} is already used in 2024 by row 2`,
+          },
+        ],
+      ]);
+      list[1]!.registryNumber = "Q1-2024-X0001";
+      const taken = await importFile(toCsv(list));
+      expect([taken.statusCode, taken.json<{ error: { details: unknown } }>().error.details]).toEqual([
+        422,
+        [
+          {
+            row: 4,
+            column: "registryNumber",
+            code: "REGISTRY_NUMBER_TAKEN",
+            message: `${stored[0]!.registryNumber} is already the registry number of diploma ${stored[0]!.diplomaSerial} in 2024`,
+          },
+        ],
+      ]);
+    });
+
+    it("refuses a header with a missing, an unknown or a repeated column, and an empty file", async () => {
+      const list = rows(60, 1);
+      const columns = [...GRADUATE_COLUMNS.filter((c) => c !== "registryNumber"), "lop", "gender"];
+      const res = await importFile(toCsv(list, columns));
+      expect([res.statusCode, res.json<{ error: { details: unknown } }>().error.details]).toEqual([
+        422,
+        [
+          {
+            row: 1,
+            column: null,
+            code: "COLUMN_UNKNOWN",
+            message: `unknown column "lop"; the columns are ${GRADUATE_COLUMNS.join(", ")}`,
+          },
+          { row: 1, column: "gender", code: "COLUMN_DUPLICATE", message: "column appears twice" },
+          { row: 1, column: "registryNumber", code: "COLUMN_MISSING", message: "required column is missing" },
+        ],
+      ]);
+      const empty = await importFile(Buffer.from(GRADUATE_COLUMNS.join(",") + "\n"));
+      expect([empty.statusCode, empty.json<{ error: { details: unknown } }>().error.details]).toEqual([
+        422,
+        [
+          {
+            row: 1,
+            column: null,
+            code: "FILE_EMPTY",
+            message: "the file needs a header row and at least one graduate",
+          },
+        ],
+      ]);
+    });
+
+    it("refuses an unsigned file, a signature over other bytes, an untrusted signer and another district's certificate", async () => {
+      const file = toCsv(rows(70, 1));
+      const code = (res: LightMyRequestResponse) => [
+        res.statusCode,
+        res.json<{ error: { code: string } }>().error.code,
+      ];
+      expect(code(await importFile(file, district, ""))).toEqual([400, "SIGNATURE_MALFORMED"]);
+      expect(code(await importFile(file, district, await district.sign(toCsv(rows(71, 1)))))).toEqual([
+        422,
+        "DIGEST_MISMATCH",
+      ]);
+      const stranger = await issue({ subject: "CN=Kẻ lạ, C=VN", issuer: outsider.intermediate });
+      const forged = Buffer.from(
+        await signDetached(file, [signerOf(stranger, outsider.intermediate)]),
+      ).toString("base64");
+      expect(code(await importFile(file, district, forged))).toEqual([422, "CERT_UNTRUSTED"]);
+      expect(code(await importFile(file, district, await other.sign(file)))).toEqual([
+        403,
+        "SIGNER_NOT_AUTHORIZED",
+      ]);
+      expect(
+        await db.query(
+          "SELECT 1 FROM graduates g JOIN documents d ON d.id = g.document_id WHERE g.diploma_serial = $1",
+          [rows(70, 1)[0]!.diplomaSerial],
+        ),
+      ).toMatchObject({ rows: [] });
+    });
+
+    it("is for district offices only: a school key gets 403, no key 401", async () => {
+      const file = toCsv(rows(80, 1));
+      const signature = await district.sign(file);
+      const payload = { file: file.toString("base64"), signature };
+      const school = await inject({
+        method: "POST",
+        url: "/api/v1/graduates/import",
+        headers: { authorization: `Bearer ${t.schoolKey}` },
+        payload,
+      });
+      expect([school.statusCode, school.json()]).toEqual([
+        403,
+        {
+          error: {
+            code: "FORBIDDEN",
+            message: "79000701 is not a district office: only district offices import graduates",
+          },
+        },
+      ]);
+      const anonymous = await inject({ method: "POST", url: "/api/v1/graduates/import", payload });
+      expect(anonymous.statusCode).toBe(401);
+    });
+
+    it("imports a file signed with the OpenSSL command line", async () => {
+      const tmp = tempDir("graduates-openssl");
+      try {
+        const file = toCsv(rows(90, 2));
+        const signature = tmp.path("file.cms");
+        openssl(
+          "cms", "-sign", "-binary", "-md", "sha256", "-outform", "DER",
+          "-signer", tmp.write("signer.pem", district.signer.certificatePem),
+          "-inkey", tmp.write("signer.key", district.signer.privateKeyPkcs8Pem),
+          "-certfile", tmp.write("chain.pem", pki.intermediate.certificatePem),
+          "-in", tmp.write("graduates.csv", file), "-out", signature,
+        ); // prettier-ignore
+        const res = await importFile(file, district, readFileSync(signature).toString("base64"));
+        expect([res.statusCode, res.json<{ counts: unknown }>().counts]).toEqual([
+          201,
+          { rows: 2, created: 2, unchanged: 0, superseding: 0 },
+        ]);
+      } finally {
+        tmp.dispose();
+      }
+    });
+  });
+
+  describe("corrections and anchoring", () => {
+    it("a corrected file supersedes the changed records only; after anchoring, search shows the proof", async () => {
+      const list = rows(100, 3);
+      const first = (await importFile(toCsv(list))).json<{ results: { id: string }[] }>();
+      list[1]!.placeOfBirth = "Tỉnh Đồng Nai";
+      const res = await importFile(toCsv(list));
+      expect(res.statusCode).toBe(201);
+      const second = res.json<{
+        counts: unknown;
+        results: { id: string; outcome: string; supersedes: string | null }[];
+      }>();
+      expect(second.counts).toEqual({ rows: 3, created: 0, unchanged: 2, superseding: 1 });
+      expect(second.results.map((r) => [r.id, r.outcome, r.supersedes])).toEqual([
+        [first.results[0]!.id, "unchanged", null],
+        [expect.stringMatching(UUID) as unknown, "superseding", first.results[1]!.id],
+        [first.results[2]!.id, "unchanged", null],
+      ]);
+      const corrected = second.results[1]!.id;
+      expect(corrected).not.toBe(first.results[1]!.id);
+
+      await settle(t.anchoring);
+      const found = await search({ diplomaSerial: list[1]!.diplomaSerial });
+      expect(found.statusCode).toBe(200);
+      const results = found.json<{ results: GraduateView[] }>().results;
+      expect(results.map((r) => [r.id, r.status, r.placeOfBirth])).toEqual([
+        [corrected, "anchored", "Tỉnh Đồng Nai"],
+        [first.results[1]!.id, "superseded", "TP. Hồ Chí Minh"],
+      ]);
+      const anchor = results[0]!.anchor!;
+      const { rows: doc } = await db.query<{ leaf: string }>("SELECT leaf FROM documents WHERE id = $1", [
+        corrected,
+      ]);
+      expect(anchor).toEqual({
+        merkleRoot: expect.stringMatching(HEX32) as unknown,
+        leaf: doc[0]!.leaf,
+        proof: expect.any(Array) as unknown,
+        txHash: expect.stringMatching(HEX32) as unknown,
+        blockNumber: expect.any(Number) as unknown,
+        anchoredAt: expect.stringMatching(ISO) as unknown,
+        chainId: chain.registry.chainId,
+        registry: chain.registry.address,
+      });
+      expect(verifyMerkleProof(anchor.proof, anchor.merkleRoot, anchor.leaf)).toBe(true);
+      expect(await chain.registry.anchoredAt(anchor.merkleRoot)).toBeGreaterThan(0);
+    });
+  });
+
+  describe("GET /graduates/search", () => {
+    let anh: GraduateRow;
+    let duc: GraduateRow;
+    beforeAll(async () => {
+      [anh, duc] = rows(200, 2, {
+        0: { fullName: "Trần Thị Ánh", dateOfBirth: "2009-05-18", gender: "Nữ" },
+        1: { fullName: "Đặng Văn Đức", dateOfBirth: "2009-11-02", gender: "Nam" },
+      }) as [GraduateRow, GraduateRow];
+      anh.citizenId = anh.citizenId.replace(/^(\d{3})\d/, "$13");
+      duc.citizenId = duc.citizenId.replace(/^(\d{3})\d/, "$12");
+      citizenIds.add(anh.citizenId).add(duc.citizenId);
+      expect((await importFile(toCsv([anh, duc]))).statusCode).toBe(201);
+    });
+
+    it("finds a record by name without accents, case or extra spaces, and date of birth", async () => {
+      const res = await search({ fullName: "  tran THI   anh ", dateOfBirth: "2009-05-18" });
+      expect(res.statusCode).toBe(200);
+      const { results } = res.json<{ results: GraduateView[] }>();
+      expect(results).toEqual([
+        {
+          id: expect.stringMatching(UUID) as unknown,
+          fullName: "Trần Thị Ánh",
+          dateOfBirth: "2009-05-18",
+          gender: "Nữ",
+          placeOfBirth: "TP. Hồ Chí Minh",
+          school: { code: "79000701", name: "Trường THCS Nguyễn Du" },
+          district: { code: DISTRICT_CODE, name: DISTRICT_NAME },
+          graduationYear: 2024,
+          decision: { number: "125/QĐ-PGDĐT", date: "2024-06-20" },
+          diplomaSerial: anh.diplomaSerial,
+          registryNumber: anh.registryNumber,
+          status: "pending",
+          anchor: null,
+          provenance: {
+            fileSha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown,
+            signerFingerprint: expect.stringMatching(HEX32) as unknown,
+            importedAt: expect.stringMatching(ISO) as unknown,
+          },
+        },
+      ]);
+    });
+
+    it("folds đ to d, accepts DD/MM/YYYY, and narrows by year and school code", async () => {
+      const ids = async (query: Record<string, string>) =>
+        (await search(query)).json<{ results: GraduateView[] }>().results.map((r) => r.fullName);
+      expect(await ids({ fullName: "dang van duc", dateOfBirth: "02/11/2009" })).toEqual(["Đặng Văn Đức"]);
+      expect(
+        await ids({
+          fullName: "Đặng Văn Đức",
+          dateOfBirth: "2009-11-02",
+          year: "2024",
+          schoolCode: "79000701",
+        }),
+      ).toEqual(["Đặng Văn Đức"]);
+      expect(await ids({ fullName: "dang van duc", dateOfBirth: "2009-11-02", year: "2023" })).toEqual([]);
+      expect(
+        await ids({ fullName: "dang van duc", dateOfBirth: "2009-11-02", schoolCode: "79000702" }),
+      ).toEqual([]);
+    });
+
+    it("finds a record by diploma serial, whatever its case and spaces", async () => {
+      const serial = ` ${anh.diplomaSerial.toLowerCase().replace(/^a/, "a ")} `;
+      const res = await search({ diplomaSerial: serial });
+      expect(res.json<{ results: GraduateView[] }>().results.map((r) => r.diplomaSerial)).toEqual([
+        anh.diplomaSerial,
+      ]);
+    });
+
+    it("answers an empty list when nothing matches", async () => {
+      expect((await search({ fullName: "Trần Thị Ánh", dateOfBirth: "2009-05-19" })).json()).toEqual({
+        results: [],
+      });
+      expect((await search({ diplomaSerial: "Z9999999" })).json()).toEqual({ results: [] });
+    });
+
+    it("refuses a search without both identifying inputs (400 SCHEMA_INVALID)", async () => {
+      const refused = async (query: Record<string, string>) => {
+        const res = await search(query);
+        return [res.statusCode, res.json<{ error: { code: string; message: string } }>().error.message];
+      };
+      const both = "give both fullName and dateOfBirth (optionally year and schoolCode), or diplomaSerial";
+      expect(await refused({})).toEqual([400, both]);
+      expect(await refused({ fullName: "Trần Thị Ánh" })).toEqual([400, both]);
+      expect(await refused({ dateOfBirth: "2009-05-18", year: "2024" })).toEqual([400, both]);
+      expect(await refused({ fullName: "Trần Thị Ánh", dateOfBirth: "2009-02-30" })).toEqual([
+        400,
+        "dateOfBirth is a date written YYYY-MM-DD or DD/MM/YYYY",
+      ]);
+      expect(await refused({ diplomaSerial: anh.diplomaSerial, fullName: "Trần Thị Ánh" })).toEqual([
+        400,
+        "search by diplomaSerial alone, or by fullName and dateOfBirth",
+      ]);
+      expect((await search({ fullName: "x", dateOfBirth: "2009-05-18", school: "1" })).statusCode).toBe(400);
+    });
+  });
+
+  describe("rate limit", () => {
+    it("answers 429 RATE_LIMITED with a clear message after LOOKUP_RATE_MAX searches; a verifier key is not limited", async () => {
+      const limited = await buildApp({
+        bodyLimit: 1_000_000,
+        services: {
+          ...t.services,
+          limits: { verifyMax: 600, verifyWindowMs: 60_000, lookupMax: 2, lookupWindowMs: 600_000 },
+        },
+      });
+      try {
+        const ask = (headers: Record<string, string> = {}) =>
+          limited.inject({
+            method: "GET",
+            url: "/api/v1/graduates/search",
+            query: { diplomaSerial: "Z1" },
+            headers,
+          });
+        expect((await ask()).statusCode).toBe(200);
+        expect((await ask()).statusCode).toBe(200);
+        const third = await ask();
+        bodies.push({ url: "429", body: third.body });
+        expect([third.statusCode, third.json()]).toEqual([
+          429,
+          {
+            error: {
+              code: "RATE_LIMITED",
+              message:
+                "too many searches from this address (at most 2 every 10 minutes): try again in 10 minutes",
+            },
+          },
+        ]);
+        const verifier = await apiKeyFor(db, DISTRICT_CODE, "verifier");
+        expect((await ask({ authorization: `Bearer ${verifier}` })).statusCode).toBe(200);
+      } finally {
+        await limited.close();
+      }
+    });
+  });
+});
+
+describe("every answer of the graduates API", () => {
+  it("carries no citizen ID and no ethnicity, in successes and errors alike", () => {
+    expect(bodies.length).toBeGreaterThan(20);
+    for (const { url, body } of bodies) {
+      const leaks = [...citizenIds].filter((id) => body.includes(id) || body.includes(id.slice(1)));
+      expect({ url, leaks, ethnicity: body.includes("Kinh") }).toEqual({ url, leaks: [], ethnicity: false });
+      if (url.includes("search") || url === "429")
+        expect({ url, keys: /citizenId|ethnicity/.test(body) }).toEqual({ url, keys: false });
+    }
+  });
+});
