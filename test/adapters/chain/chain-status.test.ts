@@ -128,6 +128,31 @@ describe("the service's chain port with its cache", () => {
     });
   });
 
+  it("makes one chain read for many concurrent asks about the same root or authorization", async () => {
+    const status = createChainStatus(chain.registry, { refreshMs: 3_600_000 });
+    const root = fresh();
+    const at = await anchor(root);
+    const code = "79009902";
+    const added = await mined(
+      chain.admin.getFunction("addIssuerCertificate").send(issuerCodeBytes32(code), FINGERPRINT),
+    );
+    await chain.provider.send("evm_mine", [added + 2]);
+    const when = new Date(added * 1000);
+    const [anchoredTimes, authorizations] = await Promise.all([
+      Promise.all(Array.from({ length: 100 }, () => status.anchoredAt(root))),
+      Promise.all(Array.from({ length: 100 }, () => status.isIssuerCertificate(code, FINGERPRINT, when))),
+    ]);
+    expect({
+      anchoredTimes: new Set(anchoredTimes),
+      authorizations: new Set(authorizations),
+      calls: status.calls,
+    }).toEqual({
+      anchoredTimes: new Set([at]),
+      authorizations: new Set([true]),
+      calls: 3, // anchoredAt once, the latest block once, isIssuerCertificate once
+    });
+  });
+
   it("fails with CHAIN_UNAVAILABLE when the chain is down, but still answers what can never change", async () => {
     const status = createChainStatus(chain.registry, { refreshMs: 0 });
     const root = fresh();

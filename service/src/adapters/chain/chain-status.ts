@@ -12,6 +12,9 @@
  *  - isIssuerCertificate(code, fingerprint, at): the registry keeps intervals and a change takes
  *    the time of its block, so the answer for a time before the latest block is final — cached;
  *    for a later time it is asked every time.
+ * Concurrent asks for the same root or the same (issuer, certificate, time) share one read: a
+ * batch of 1,000 credentials of one Merkle tree costs one anchoredAt and one authorization call,
+ * not 1,000 each (they all miss the cache together).
  */
 import type { Log } from "ethers";
 import { HocbaError } from "../../core/errors";
@@ -44,6 +47,16 @@ interface Head {
 
 const LEAF_REVOKED = REGISTRY_ABI.getEvent("LeafRevoked")!.topicHash;
 
+/** The read under way for `key`, or `read()` started and shared until it settles. */
+function shared<T>(inflight: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {
+  let pending = inflight.get(key);
+  if (pending === undefined) {
+    pending = read().finally(() => inflight.delete(key));
+    inflight.set(key, pending);
+  }
+  return pending;
+}
+
 /**
  * @example
  * const chain = createChainStatus(registry);
@@ -60,6 +73,8 @@ export function createChainStatus(registry: RegistryClient, options: ChainStatus
   /** Leaves seen in LeafRevoked events: an answer "0" read before the event must not be cached. */
   const revokedSeen = new BoundedCache<string, true>(capacity);
   const authorized = new BoundedCache<string, boolean>(capacity);
+  const anchoring = new Map<string, Promise<number>>();
+  const authorizing = new Map<string, Promise<boolean>>();
   let head: Head | undefined;
   let refreshing: Promise<Head> | undefined;
   let calls = 0;
@@ -129,9 +144,11 @@ export function createChainStatus(registry: RegistryClient, options: ChainStatus
       const key = root.toLowerCase();
       const cached = anchored.get(key);
       if (cached !== undefined) return cached;
-      const at = await read("reading anchoredAt", () => registry.anchoredAt(key));
-      if (at !== 0) anchored.set(key, at);
-      return at;
+      return shared(anchoring, key, async () => {
+        const at = await read("reading anchoredAt", () => registry.anchoredAt(key));
+        if (at !== 0) anchored.set(key, at);
+        return at;
+      });
     },
 
     async revokedAt(leaf) {
@@ -151,12 +168,14 @@ export function createChainStatus(registry: RegistryClient, options: ChainStatus
       const key = `${issuerCode}|${fingerprint.toLowerCase()}|${seconds}`;
       const cached = authorized.get(key);
       if (cached !== undefined) return cached;
-      const { timestamp } = await current();
-      const answer = await read("reading isIssuerCertificate", () =>
-        registry.isIssuerCertificate(issuerCode, fingerprint, at),
-      );
-      if (seconds < timestamp) authorized.set(key, answer);
-      return answer;
+      return shared(authorizing, key, async () => {
+        const { timestamp } = await current();
+        const answer = await read("reading isIssuerCertificate", () =>
+          registry.isIssuerCertificate(issuerCode, fingerprint, at),
+        );
+        if (seconds < timestamp) authorized.set(key, answer);
+        return answer;
+      });
     },
   };
 }
