@@ -1,6 +1,252 @@
-/** The verifier page's entry point (placeholder while the page is built). */
+/**
+ * The verifier page (served at `/`): a credential comes in from a chosen or dropped file, a share
+ * link (`/#credential=<URL>`) or a scanned QR code; the core pipeline `verifyCredential` runs here
+ * in the browser with the ports of ports.ts; render.ts shows the outcome. The page keeps one state
+ * and re-renders it whole on a language switch.
+ */
 import "../shared/base.css";
-import { byId } from "../shared/dom";
-import { mountLanguageSwitch } from "../shared/i18n";
+import "./verifier.css";
+import type { Graduation, Transcript } from "../../../service/src/core/documents";
+import { verifyCredential, type VerificationResult } from "../../../service/src/core/verification";
+import { byId, el } from "../shared/dom";
+import { language, mountLanguageSwitch, onLanguageChange } from "../shared/i18n";
+import { t } from "./messages";
+import { verificationContext, type PortSettings } from "./ports";
+import { canScan, qrCanvas, scanQr } from "./qr";
+import { renderAnchor, renderChecks, renderDocument, renderIssuer, renderVerdict, verdictOf } from "./render";
+import {
+  credentialUrlFromScan,
+  fetchCredential,
+  PdfUnsupported,
+  readCredentialFile,
+  shareLinkFor,
+  sharedCredentialUrl,
+  type CredentialSource,
+} from "./source";
+
+type State =
+  | { phase: "idle" }
+  | { phase: "working"; message: () => string }
+  | { phase: "failed"; message: () => string }
+  | { phase: "done"; credential: unknown; result: VerificationResult; source: CredentialSource };
+
+let state: State = { phase: "idle" };
+const settings: PortSettings = portSettings(new URL(location.href));
+
+function portSettings(url: URL): PortSettings {
+  const rpc = url.searchParams.get("rpc");
+  return { api: url.origin, ...(rpc ? { rpc } : {}) };
+}
+
+// ---- static parts of the page --------------------------------------------------------------------
+
+const main = byId("main");
+const fileInput = el("input", {
+  type: "file",
+  id: "credential-file",
+  class: "file-input",
+  accept: ".json,.hocba.json,application/json,.pdf,application/pdf",
+});
+const fileLabel = el("label", { for: "credential-file", class: "button file-label" });
+const dropHint = el("span", { class: "muted" });
+const scanButton = el("button", { type: "button", class: "button secondary", hidden: !canScan() });
+const video = el("video", { class: "scan-video", hidden: true, muted: true, playsinline: true });
+const scanHelp = el("p", { class: "muted", hidden: true });
+const title = el("h1", { class: "page-title" });
+const intro = el("p", { class: "intro" });
+const mode = el("p", { class: "mode muted" });
+const dropzone = el("div", { class: "dropzone" }, fileInput, fileLabel, dropHint, scanButton);
+const progress = el("div", { class: "progress", role: "status", "aria-live": "polite" });
+const verdictRegion = el("div", { class: "verdict-region", "aria-live": "assertive", tabindex: "-1" });
+const results = el("div", { class: "results" });
+
+main.append(
+  el("section", { class: "card intake" }, title, intro, dropzone, video, scanHelp, mode),
+  progress,
+  verdictRegion,
+  results,
+);
+
+// ---- rendering -------------------------------------------------------------------------------------
+
+function documentOf(credential: unknown): Transcript | Graduation {
+  return (credential as { document: Transcript | Graduation }).document;
+}
+
+function anchorOf(credential: unknown): Parameters<typeof renderAnchor>[0] {
+  return (credential as { anchor: Parameters<typeof renderAnchor>[0] }).anchor;
+}
+
+async function renderShare(source: CredentialSource): Promise<HTMLElement | null> {
+  if (source.kind !== "link") return null;
+  const link = shareLinkFor(location.href, source.url);
+  const copy = el("button", { type: "button", class: "button secondary" }, t("copyLink"));
+  copy.addEventListener("click", () => {
+    void navigator.clipboard?.writeText(link).then(() => {
+      copy.textContent = t("copied");
+    });
+  });
+  return el(
+    "section",
+    { class: "card share", "aria-labelledby": "share-heading" },
+    el("h2", { id: "share-heading" }, t("shareHeading")),
+    el(
+      "div",
+      { class: "share-body" },
+      await qrCanvas(link, t("qrAlt")),
+      el("div", {}, el("p", {}, t("shareText")), el("p", { class: "mono share-link" }, link), copy),
+    ),
+  );
+}
+
+async function render(): Promise<void> {
+  document.title = `${t("pageTitle")} — hocba`;
+  byId("site-title").textContent = t("pageTitle");
+  byId("nav-lookup").textContent = t("lookupLink");
+  byId("footer").textContent = t("footer");
+  document.querySelector(".skip-link")!.textContent = t("skip");
+  title.textContent = t("pageTitle");
+  intro.textContent = t("intro");
+  fileLabel.textContent = t("chooseFile");
+  dropHint.textContent = t("dropHint");
+  scanButton.textContent = scanning ? t("scanStop") : t("scanQr");
+  scanHelp.textContent = t("scanHelp");
+  mode.textContent = settings.rpc
+    ? t("modeRpc", { rpc: settings.rpc })
+    : t("modeApi", { origin: settings.api });
+  mode.classList.toggle("mode-rpc", settings.rpc !== undefined);
+
+  progress.textContent = state.phase === "working" ? state.message() : "";
+  if (state.phase === "failed") {
+    verdictRegion.replaceChildren(renderVerdict({ failure: state.message() }));
+    results.replaceChildren();
+    return;
+  }
+  if (state.phase !== "done") {
+    verdictRegion.replaceChildren();
+    results.replaceChildren();
+    return;
+  }
+  const { credential, result, source } = state;
+  const formatOk = result.checks[0]?.status === "valid";
+  const parts: (HTMLElement | null)[] = [renderChecks(result)];
+  if (formatOk) {
+    parts.push(renderDocument(documentOf(credential), verdictOf(result)));
+    parts.push(renderIssuer(documentOf(credential), result));
+    parts.push(renderAnchor(anchorOf(credential), result));
+  }
+  parts.push(await renderShare(source));
+  verdictRegion.replaceChildren(renderVerdict(result));
+  results.replaceChildren(...parts.filter((part) => part !== null));
+}
+
+function show(next: State): Promise<void> {
+  state = next;
+  return render();
+}
+
+// ---- verification ----------------------------------------------------------------------------------
+
+async function verify(load: () => Promise<unknown>, source: CredentialSource, loading: () => string) {
+  await show({ phase: "working", message: loading });
+  let credential: unknown;
+  try {
+    credential = await load();
+  } catch (error) {
+    const reason = error instanceof PdfUnsupported ? t("pdfUnsupported") : (error as Error).message;
+    const key = source.kind === "file" ? "readError" : "linkError";
+    await show({
+      phase: "failed",
+      message: () => (error instanceof PdfUnsupported ? reason : t(key, { reason })),
+    });
+    verdictRegion.focus();
+    return;
+  }
+  await show({ phase: "working", message: () => t("verifying") });
+  try {
+    const context = await verificationContext(settings);
+    const result = await verifyCredential(credential, context);
+    await show({ phase: "done", credential, result, source });
+  } catch (error) {
+    const reason = (error as Error).message;
+    await show({ phase: "failed", message: () => `${t("verdictErrorText")} (${reason})` });
+  }
+  verdictRegion.focus();
+}
+
+function verifyFile(file: File): void {
+  void verify(
+    () => readCredentialFile(file),
+    { kind: "file", name: file.name },
+    () => t("loadingFile", { name: file.name }),
+  );
+}
+
+function verifyLink(url: string): void {
+  void verify(
+    () => fetchCredential(url),
+    { kind: "link", url },
+    () => t("loadingLink"),
+  );
+}
+
+fileInput.addEventListener("change", () => {
+  const file = fileInput.files?.[0];
+  if (file) verifyFile(file);
+  fileInput.value = "";
+});
+dropzone.addEventListener("dragover", (event) => {
+  event.preventDefault();
+  dropzone.classList.add("dragging");
+});
+dropzone.addEventListener("dragleave", () => dropzone.classList.remove("dragging"));
+dropzone.addEventListener("drop", (event) => {
+  event.preventDefault();
+  dropzone.classList.remove("dragging");
+  const file = event.dataTransfer?.files[0];
+  if (file) verifyFile(file);
+});
+
+// ---- QR scanning -----------------------------------------------------------------------------------
+
+let scanning: AbortController | undefined;
+scanButton.addEventListener("click", () => {
+  if (scanning) {
+    scanning.abort();
+    return;
+  }
+  const controller = new AbortController();
+  scanning = controller;
+  video.hidden = false;
+  scanHelp.hidden = false;
+  void render();
+  scanQr(video, controller.signal)
+    .then((text) => {
+      if (text) verifyLink(credentialUrlFromScan(text, location.origin));
+    })
+    .catch((error: unknown) => {
+      void show({
+        phase: "failed",
+        message: () => t("scanUnavailable", { reason: (error as Error).message }),
+      });
+    })
+    .finally(() => {
+      scanning = undefined;
+      video.hidden = true;
+      scanHelp.hidden = true;
+      void render();
+    });
+});
+
+// ---- start -----------------------------------------------------------------------------------------
 
 mountLanguageSwitch(byId("lang-switch"));
+onLanguageChange(() => void render());
+document.documentElement.lang = language();
+void render();
+try {
+  const shared = sharedCredentialUrl(location);
+  if (shared) verifyLink(shared);
+} catch (error) {
+  void show({ phase: "failed", message: () => t("linkError", { reason: (error as Error).message }) });
+}

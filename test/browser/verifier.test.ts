@@ -1,0 +1,265 @@
+/**
+ * The verifier page in a real browser (Debian's Chromium through playwright-core): a person drops
+ * a credential file or opens a share link, and sees the verdict, each check and the học bạ. The
+ * page is the build of verifier-web served by a listening API on a real chain (anvil) and PGlite.
+ * A screenshot of each state is saved to test-results/screenshots/verifier-<state>.png.
+ */
+import type { FastifyInstance } from "fastify";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRegistryClient, issuerCodeBytes32 } from "../../service/src/adapters/chain/registry";
+import { buildApp } from "../../service/src/http/app";
+import type { Credential } from "../../service/src/issuance/credential";
+import { chromiumAvailable, launchChromium, screenshot, CHROMIUM } from "../helpers/browser";
+import { ANCHOR_KEY } from "../helpers/chain";
+import { anchoredCredentials, grantRevoker, revokeDocument, schoolTranscript } from "../helpers/credentials";
+import { tempDir } from "../helpers/files";
+import { withValue } from "../helpers/fixtures";
+import { closedPortUrl, startListeningApp, type ListeningApp } from "../helpers/listening-app";
+import { fingerprintOf, SCHOOL_CODE } from "../helpers/pki";
+
+const haveChromium = chromiumAvailable();
+
+/**
+ * The credential with the scores of two subjects of the first year swapped: what a forger would do
+ * to raise a grade while keeping the document well-formed (averages and year result still agree).
+ */
+function swapScores(credential: Credential): unknown {
+  const document = credential.document as {
+    years: { subjects: { assessment: string; term1: unknown; term2: unknown; year: unknown }[] }[];
+  };
+  const scored = document.years[0]!.subjects.flatMap((subject, index) =>
+    subject.assessment === "score" && subject.year !== document.years[0]!.subjects[0]!.year ? [index] : [],
+  );
+  const [a, b] = [0, scored.find((index) => index !== 0)!];
+  const subjects = document.years[0]!.subjects;
+  let forged: unknown = credential;
+  for (const [from, to] of [
+    [a, b],
+    [b, a],
+  ] as const)
+    for (const term of ["term1", "term2", "year"] as const)
+      forged = withValue(forged, `/document/years/0/subjects/${to}/${term}`, subjects[from]![term]);
+  return forged;
+}
+
+const ALL_VALID = {
+  format: "valid",
+  integrity: "valid",
+  signature: "valid",
+  signer: "valid",
+  inclusion: "valid",
+  anchored: "valid",
+  revocation: "valid",
+  supersession: "valid",
+};
+
+describe.skipIf(!haveChromium)(
+  `the verifier page in Chromium${haveChromium ? "" : ` (skipped: no ${CHROMIUM})`}`,
+  () => {
+    const tmp = tempDir("browser-verifier");
+    let api: ListeningApp;
+    let browser: Browser;
+    let valid: Credential;
+    let revoked: Credential;
+    let files: { valid: string; tampered: string; revoked: string };
+    let shareUrl: string;
+    /** Errors the page logged or threw, by page. */
+    const problems = new WeakMap<Page, string[]>();
+
+    beforeAll(async () => {
+      api = await startListeningApp("browser-verifier");
+      await grantRevoker(api.chain);
+      const added = await api.chain.admin
+        .getFunction("addIssuerCertificate")
+        .send(issuerCodeBytes32(SCHOOL_CODE), fingerprintOf(api.pki.principal));
+      await added.wait();
+      const documents = [91_001, 91_002].map((seed) => schoolTranscript(seed));
+      [valid, revoked] = (await anchoredCredentials(api, api.pki, documents)) as [Credential, Credential];
+      await revokeDocument(api, documents[1]!.id);
+      const tampered = swapScores(valid);
+      files = {
+        valid: tmp.write("valid.hocba.json", JSON.stringify(valid, null, 2)),
+        tampered: tmp.write("tampered.hocba.json", JSON.stringify(tampered, null, 2)),
+        revoked: tmp.write("revoked.hocba.json", JSON.stringify(revoked, null, 2)),
+      };
+      const share = await api.app.inject({
+        method: "POST",
+        url: `/api/v1/transcripts/${documents[0]!.id}/share`,
+        headers: { authorization: `Bearer ${api.schoolKey}` },
+      });
+      expect(share.statusCode).toBe(201);
+      shareUrl = `${api.url}${share.json<{ url: string }>().url}`;
+      browser = await launchChromium();
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await api?.dispose();
+      tmp.dispose();
+    });
+
+    async function open(url: string, options: { width?: number; language?: "en" } = {}): Promise<Page> {
+      const context = await browser.newContext({
+        viewport: { width: options.width ?? 1100, height: 900 },
+        locale: "vi-VN",
+      });
+      const page = await context.newPage();
+      const found: string[] = [];
+      page.on("pageerror", (error) => found.push(error.message));
+      page.on("console", (message) => {
+        if (message.type() === "error" && !message.text().includes("503")) found.push(message.text());
+      });
+      problems.set(page, found);
+      await page.goto(url);
+      return page;
+    }
+
+    /** What a person sees: the verdict and each check's status, read from the page. */
+    async function seen(page: Page) {
+      const verdict = page.locator('[data-testid="verdict"]');
+      await verdict.waitFor();
+      const checks = await page
+        .locator('[data-testid="check"]')
+        .evaluateAll((items): Record<string, string | null> =>
+          Object.fromEntries(
+            items.map((item): [string, string | null] => [
+              item.getAttribute("data-check") ?? "",
+              item.getAttribute("data-status"),
+            ]),
+          ),
+        );
+      return {
+        verdict: await verdict.getAttribute("data-status"),
+        headline: (await verdict.locator("h2").textContent())?.trim(),
+        checks,
+      };
+    }
+
+    async function drop(page: Page, file: string): Promise<void> {
+      await page.locator("input[type=file]").setInputFiles(file);
+    }
+
+    const shot = (page: Page, state: string) => screenshot(page, `verifier-${state}`);
+
+    /** Opens the page at `url`, drops `file`, saves the screenshot of `state`, and says what was seen. */
+    async function verifyFile(file: string, state: string, url = api.url) {
+      const page = await open(url);
+      await drop(page, file);
+      const result = await seen(page);
+      await shot(page, state);
+      await page.context().close();
+      return result;
+    }
+
+    it("shows a valid credential as valid, with every check passed and the học bạ", async () => {
+      const page = await open(api.url);
+      await shot(page, "empty");
+      await drop(page, files.valid);
+      const result = await seen(page);
+      const name = (valid.document as { student: { fullName: string } }).student.fullName;
+      expect({
+        ...result,
+        student: await page.getByText(name, { exact: true }).count(),
+        years: await page.locator("table.grades").count(),
+        transaction: await page.getByText(valid.anchor.txHash).count(),
+        problems: problems.get(page),
+      }).toEqual({
+        verdict: "valid",
+        headline: "Học bạ hợp lệ",
+        checks: ALL_VALID,
+        student: 1,
+        years: (valid.document as { years: unknown[] }).years.length,
+        transaction: 1,
+        problems: [],
+      });
+      await shot(page, "valid");
+      await page.context().close();
+    });
+
+    it("lays the valid credential out on a phone screen without horizontal scrolling", async () => {
+      const page = await open(api.url, { width: 390 });
+      await drop(page, files.valid);
+      await seen(page);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      await shot(page, "valid-phone");
+      await page.context().close();
+      expect(overflow).toBe(0);
+    });
+
+    it("shows a credential with a changed score as invalid, failing on integrity", async () => {
+      expect(await verifyFile(files.tampered, "tampered")).toEqual({
+        verdict: "invalid",
+        headline: "Học bạ KHÔNG hợp lệ",
+        checks: { ...ALL_VALID, integrity: "invalid" },
+      });
+    });
+
+    it("shows a revoked credential as revoked, failing on revocation", async () => {
+      expect(await verifyFile(files.revoked, "revoked")).toEqual({
+        verdict: "invalid",
+        headline: "Học bạ ĐÃ BỊ THU HỒI",
+        checks: { ...ALL_VALID, revocation: "invalid" },
+      });
+    });
+
+    it("reports an unreachable chain as an error, not as a forgery", async () => {
+      const down = createRegistryClient({
+        rpcUrl: await closedPortUrl(),
+        chainId: 31337,
+        address: api.chain.registry.address,
+        privateKey: ANCHOR_KEY,
+        gasPrice: 0n,
+      });
+      const broken: FastifyInstance = await buildApp({
+        bodyLimit: 1_000_000,
+        services: { ...api.services, registry: down },
+      });
+      try {
+        const url = await broken.listen({ host: "127.0.0.1", port: 0 });
+        expect(await verifyFile(files.valid, "chain-unreachable", url)).toEqual({
+          verdict: "error",
+          headline: "Chưa xác minh được",
+          checks: { ...ALL_VALID, signer: "error", anchored: "error", revocation: "error" },
+        });
+      } finally {
+        await broken.close();
+        down.close();
+      }
+    });
+
+    it("verifies the credential behind a share link and shows its QR code", async () => {
+      const page = await open(`${api.url}/#credential=${encodeURIComponent(shareUrl)}`);
+      const result = await seen(page);
+      const qr = await page.locator(".share canvas").count();
+      await shot(page, "share-link");
+      await page.context().close();
+      expect({ ...result, qr }).toEqual({
+        verdict: "valid",
+        headline: "Học bạ hợp lệ",
+        checks: ALL_VALID,
+        qr: 1,
+      });
+    });
+
+    it("switches to English and remembers the choice", async () => {
+      const page = await open(api.url);
+      await drop(page, files.tampered);
+      await seen(page);
+      await page.getByRole("button", { name: "English" }).click();
+      const english = await seen(page);
+      const integrity = await page.locator('[data-check="integrity"] .check-text').textContent();
+      await shot(page, "english");
+      await page.reload();
+      const remembered = {
+        lang: await page.evaluate(() => document.documentElement.lang),
+        title: await page.locator("h1").textContent(),
+      };
+      await page.context().close();
+      expect({ headline: english.headline, integrity, remembered }).toEqual({
+        headline: "NOT a valid transcript",
+        integrity: "The content was changed after signing (for example a score or a name was replaced).",
+        remembered: { lang: "en", title: "Verify a digital transcript" },
+      });
+    });
+  },
+);

@@ -1,0 +1,314 @@
+/**
+ * The verifier page's words, Vietnamese first. Each check has a plain-language title and an
+ * explanation per outcome, written for an admissions officer, not a cryptographer; the core's
+ * English technical message is shown beside it as "details".
+ */
+import type { CheckName, CheckStatus } from "../../../service/src/core/verification";
+import { translator } from "../shared/i18n";
+
+const vi = {
+  pageTitle: "Xác minh học bạ số",
+  lookupLink: "Tra cứu tốt nghiệp THCS",
+  skip: "Bỏ qua đến nội dung",
+  intro:
+    "Chọn hoặc kéo thả tệp học bạ số (.hocba.json hoặc .pdf). Việc kiểm tra chạy ngay trên trình duyệt của bạn: tệp không được gửi đi đâu.",
+  introPdf: "Chọn hoặc kéo thả tệp học bạ số (.hocba.json hoặc .pdf).",
+  chooseFile: "Chọn tệp học bạ",
+  dropHint: "…hoặc kéo thả tệp vào đây",
+  scanQr: "Quét mã QR",
+  scanStop: "Dừng quét",
+  scanHelp: "Hướng camera vào mã QR của đường liên kết chia sẻ.",
+  scanUnavailable: "Không mở được camera: {reason}",
+  loadingFile: "Đang đọc tệp {name}…",
+  loadingLink: "Đang tải học bạ từ đường liên kết chia sẻ…",
+  verifying: "Đang kiểm tra…",
+  readError: "Không đọc được tệp: {reason}",
+  linkError: "Không tải được học bạ từ đường liên kết: {reason}",
+  pdfUnsupported: "Chưa đọc được học bạ từ tệp PDF trên trang này; hãy dùng tệp .hocba.json.",
+  verdictValid: "Học bạ hợp lệ",
+  verdictValidText: "Tất cả các bước kiểm tra đều đạt. Nội dung dưới đây đúng như nhà trường đã ký và neo.",
+  verdictInvalid: "Học bạ KHÔNG hợp lệ",
+  verdictInvalidText: "Có bước kiểm tra không đạt (xem bên dưới). Không nên tin nội dung của tệp này.",
+  verdictRevoked: "Học bạ ĐÃ BỊ THU HỒI",
+  verdictRevokedText: "Nhà trường đã thu hồi học bạ này vào {at}. Học bạ không còn giá trị.",
+  verdictError: "Chưa xác minh được",
+  verdictErrorText:
+    "Một số bước không kiểm tra được lúc này (ví dụ mất kết nối tới chuỗi khối). Đây không phải dấu hiệu giả mạo; hãy thử lại sau.",
+  checksHeading: "Các bước kiểm tra",
+  details: "Chi tiết kỹ thuật",
+  statusValid: "Đạt",
+  statusInvalid: "Không đạt",
+  statusError: "Lỗi kiểm tra",
+  statusSkipped: "Bỏ qua",
+  skippedAfterFailure: "Không kiểm tra vì một bước trước đó không đạt.",
+  transcriptHeading: "Học bạ",
+  graduationHeading: "Quyết định công nhận tốt nghiệp",
+  untrustedNote: "Nội dung tệp (chưa được xác nhận — xem kết quả kiểm tra ở trên)",
+  student: "Học sinh",
+  fullName: "Họ và tên",
+  dateOfBirth: "Ngày sinh",
+  gender: "Giới tính",
+  ethnicity: "Dân tộc",
+  placeOfBirth: "Nơi sinh",
+  studentCode: "Mã học sinh",
+  citizenId: "Số định danh cá nhân",
+  school: "Trường",
+  schoolCode: "Mã trường",
+  level: "Cấp học",
+  schoolYear: "Năm học {year} — Lớp {className}",
+  subject: "Môn học",
+  term1: "Học kỳ I",
+  term2: "Học kỳ II",
+  year: "Cả năm",
+  academicResult: "Kết quả học tập",
+  conductResult: "Kết quả rèn luyện",
+  daysAbsent: "Số ngày nghỉ",
+  outcome: "Kết quả cuối năm",
+  homeroomTeacher: "Giáo viên chủ nhiệm",
+  remarks: "Nhận xét",
+  outcome_promoted: "Được lên lớp",
+  "outcome_summer-reassessment": "Kiểm tra lại / rèn luyện trong hè",
+  "outcome_held-back": "Ở lại lớp",
+  outcome_graduated: "Hoàn thành chương trình",
+  issuedAt: "Ngày cấp",
+  documentId: "Mã tài liệu",
+  issuerHeading: "Đơn vị cấp",
+  signerSubject: "Người ký (chứng thư số)",
+  signerIssuer: "Cơ quan cấp chứng thư",
+  signingTime: "Thời điểm ký",
+  anchorHeading: "Neo trên chuỗi khối",
+  anchoredAt: "Thời điểm neo",
+  transaction: "Giao dịch",
+  block: "Khối",
+  registry: "Hợp đồng sổ cái",
+  chain: "Chuỗi (chain id)",
+  shareHeading: "Chia sẻ",
+  shareText: "Mã QR này mở trang xác minh với cùng học bạ. Ai có mã đều xem được học bạ.",
+  copyLink: "Sao chép đường liên kết",
+  copied: "Đã sao chép",
+  qrAlt: "Mã QR của đường liên kết chia sẻ",
+  district: "Phòng Giáo dục",
+  decision: "Quyết định",
+  graduationYear: "Năm tốt nghiệp",
+  diplomaSerial: "Số hiệu bằng",
+  registryNumber: "Số vào sổ cấp bằng",
+  again: "Kiểm tra tệp khác",
+  modeApi: "Trạng thái chuỗi khối được hỏi qua dịch vụ hocba ({origin}).",
+  modeRpc: "Trạng thái chuỗi khối được đọc trực tiếp từ nút RPC {rpc}.",
+  footer: "hocba — học bạ số. Kiểm tra chạy trên trình duyệt với cùng quy trình như dịch vụ.",
+  yes: "Có",
+  no: "Không",
+};
+
+type Key = keyof typeof vi;
+
+const en: Record<Key, string> = {
+  pageTitle: "Verify a digital transcript",
+  lookupLink: "Lower-secondary graduation lookup",
+  skip: "Skip to content",
+  intro:
+    "Choose or drop a digital transcript file (.hocba.json or .pdf). The checks run in your browser: the file is not sent anywhere.",
+  introPdf: "Choose or drop a digital transcript file (.hocba.json or .pdf).",
+  chooseFile: "Choose a transcript file",
+  dropHint: "…or drop the file here",
+  scanQr: "Scan a QR code",
+  scanStop: "Stop scanning",
+  scanHelp: "Point the camera at the QR code of a share link.",
+  scanUnavailable: "The camera could not be opened: {reason}",
+  loadingFile: "Reading {name}…",
+  loadingLink: "Loading the transcript from the share link…",
+  verifying: "Checking…",
+  readError: "The file could not be read: {reason}",
+  linkError: "The transcript could not be loaded from the link: {reason}",
+  pdfUnsupported: "This page cannot read transcripts from PDF files yet; use the .hocba.json file.",
+  verdictValid: "Valid transcript",
+  verdictValidText: "Every check passed. The content below is exactly what the school signed and anchored.",
+  verdictInvalid: "NOT a valid transcript",
+  verdictInvalidText: "A check failed (see below). Do not rely on the content of this file.",
+  verdictRevoked: "Transcript REVOKED",
+  verdictRevokedText: "The school revoked this transcript on {at}. It is no longer valid.",
+  verdictError: "Could not be verified",
+  verdictErrorText:
+    "Some checks could not be made right now (for example the chain could not be reached). This is not a sign of forgery; try again later.",
+  checksHeading: "Checks",
+  details: "Technical details",
+  statusValid: "Passed",
+  statusInvalid: "Failed",
+  statusError: "Could not check",
+  statusSkipped: "Skipped",
+  skippedAfterFailure: "Not checked because an earlier check failed.",
+  transcriptHeading: "Transcript",
+  graduationHeading: "Graduation record",
+  untrustedNote: "Content of the file (not confirmed — see the checks above)",
+  student: "Student",
+  fullName: "Full name",
+  dateOfBirth: "Date of birth",
+  gender: "Gender",
+  ethnicity: "Ethnicity",
+  placeOfBirth: "Place of birth",
+  studentCode: "Student code",
+  citizenId: "Citizen ID",
+  school: "School",
+  schoolCode: "School code",
+  level: "Level",
+  schoolYear: "School year {year} — Class {className}",
+  subject: "Subject",
+  term1: "Term 1",
+  term2: "Term 2",
+  year: "Year",
+  academicResult: "Learning result",
+  conductResult: "Conduct result",
+  daysAbsent: "Days absent",
+  outcome: "End of year",
+  homeroomTeacher: "Homeroom teacher",
+  remarks: "Remarks",
+  outcome_promoted: "Promoted",
+  "outcome_summer-reassessment": "Summer reassessment",
+  "outcome_held-back": "Held back",
+  outcome_graduated: "Completed the programme",
+  issuedAt: "Issued",
+  documentId: "Document id",
+  issuerHeading: "Issuer",
+  signerSubject: "Signer (certificate)",
+  signerIssuer: "Certificate issued by",
+  signingTime: "Signed at",
+  anchorHeading: "Anchored on the chain",
+  anchoredAt: "Anchored at",
+  transaction: "Transaction",
+  block: "Block",
+  registry: "Registry contract",
+  chain: "Chain id",
+  shareHeading: "Share",
+  shareText: "This QR code opens the verifier on the same transcript. Anyone with it can see the transcript.",
+  copyLink: "Copy the link",
+  copied: "Copied",
+  qrAlt: "QR code of the share link",
+  district: "District education office",
+  decision: "Decision",
+  graduationYear: "Graduation year",
+  diplomaSerial: "Diploma serial",
+  registryNumber: "Diploma register number",
+  again: "Check another file",
+  modeApi: "The chain's state is asked through the hocba service ({origin}).",
+  modeRpc: "The chain's state is read directly from the RPC node {rpc}.",
+  footer:
+    "hocba — digital school transcripts. The checks run in your browser, the same pipeline as the service.",
+  yes: "Yes",
+  no: "No",
+};
+
+export const t = translator<Key>({ vi, en });
+export type MessageKey = Key;
+
+interface CheckWords {
+  title: string;
+  valid: string;
+  invalid: string;
+}
+
+const checkWords: Record<"vi" | "en", Record<CheckName, CheckWords>> = {
+  vi: {
+    format: {
+      title: "Định dạng tệp",
+      valid: "Tệp là học bạ số theo đúng mẫu hocba/1.",
+      invalid: "Tệp không phải học bạ số đúng mẫu, hoặc có trường thông tin thiếu hay sai.",
+    },
+    integrity: {
+      title: "Nội dung nguyên vẹn",
+      valid: "Nội dung không bị thay đổi kể từ khi nhà trường ký.",
+      invalid: "Nội dung đã bị sửa sau khi ký (ví dụ một điểm số hay một tên bị thay).",
+    },
+    signature: {
+      title: "Chữ ký số",
+      valid: "Chữ ký số khớp với nội dung học bạ.",
+      invalid: "Chữ ký số không khớp: tệp có thể đã bị làm giả.",
+    },
+    signer: {
+      title: "Người ký có thẩm quyền",
+      valid:
+        "Chứng thư số của người ký do cơ quan được tin cậy cấp, còn hiệu lực khi ký và được đăng ký cho trường này.",
+      invalid: "Người ký không được tin cậy, chứng thư hết hạn, hoặc không có quyền ký cho trường này.",
+    },
+    inclusion: {
+      title: "Thuộc lô đã neo",
+      valid: "Học bạ nằm trong lô tài liệu mà dịch vụ đã ghi lên chuỗi khối (bằng chứng Merkle).",
+      invalid: "Bằng chứng Merkle không dẫn tới lô đã ghi: tệp có thể đã bị ghép nối.",
+    },
+    anchored: {
+      title: "Ghi trên chuỗi khối",
+      valid: "Lô tài liệu có trên sổ cái chuỗi khối, vào đúng thời điểm tệp ghi.",
+      invalid: "Không tìm thấy lô này trên sổ cái chuỗi khối được tin cậy.",
+    },
+    revocation: {
+      title: "Chưa bị thu hồi",
+      valid: "Nhà trường chưa thu hồi học bạ này.",
+      invalid: "Nhà trường đã thu hồi học bạ này.",
+    },
+    supersession: {
+      title: "Là bản mới nhất",
+      valid: "Không có bản chỉnh sửa nào thay thế học bạ này.",
+      invalid: "Học bạ này đã được thay bằng một bản chỉnh sửa; hãy yêu cầu bản mới.",
+    },
+  },
+  en: {
+    format: {
+      title: "File format",
+      valid: "The file is a digital transcript in the hocba/1 format.",
+      invalid: "The file is not a well-formed digital transcript, or a field is missing or wrong.",
+    },
+    integrity: {
+      title: "Content intact",
+      valid: "The content has not changed since the school signed it.",
+      invalid: "The content was changed after signing (for example a score or a name was replaced).",
+    },
+    signature: {
+      title: "Digital signature",
+      valid: "The digital signature matches the transcript's content.",
+      invalid: "The digital signature does not match: the file may be forged.",
+    },
+    signer: {
+      title: "Authorized signer",
+      valid:
+        "The signer's certificate comes from a trusted authority, was valid at signing time and is registered for this school.",
+      invalid:
+        "The signer is not trusted, the certificate had expired, or it is not registered for this school.",
+    },
+    inclusion: {
+      title: "Part of an anchored batch",
+      valid: "The transcript belongs to a batch the service recorded on the chain (Merkle proof).",
+      invalid: "The Merkle proof does not lead to the recorded batch: the file may have been spliced.",
+    },
+    anchored: {
+      title: "Recorded on the chain",
+      valid: "The batch is on the chain's ledger, at the time the file states.",
+      invalid: "The batch was not found on the trusted chain's ledger.",
+    },
+    revocation: {
+      title: "Not revoked",
+      valid: "The school has not revoked this transcript.",
+      invalid: "The school has revoked this transcript.",
+    },
+    supersession: {
+      title: "Latest version",
+      valid: "No correction replaces this transcript.",
+      invalid: "A correction has replaced this transcript; ask for the new one.",
+    },
+  },
+};
+
+const errorWords = {
+  vi: "Không kiểm tra được lúc này (ví dụ mất kết nối tới chuỗi khối hoặc dịch vụ). Đây không phải dấu hiệu giả mạo.",
+  en: "This could not be checked right now (for example the chain or the service could not be reached). It is not a sign of forgery.",
+};
+
+/** Title and plain-language explanation of a check's outcome. */
+export function describeCheck(
+  language: "vi" | "en",
+  name: CheckName,
+  status: CheckStatus,
+): { title: string; explanation: string } {
+  const words = checkWords[language][name];
+  if (status === "valid" || status === "invalid") return { title: words.title, explanation: words[status] };
+  if (status === "error") return { title: words.title, explanation: errorWords[language] };
+  return { title: words.title, explanation: "" };
+}
