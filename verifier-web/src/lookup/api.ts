@@ -4,29 +4,16 @@
  * service/network being down. Never throws at the page.
  */
 import type { CredentialAnchor } from "../../../service/src/core/verification/format";
-
-export type GraduateStatus = "pending" | "anchored" | "revoked" | "superseded";
+import type { GraduateView } from "../../../service/src/issuance/graduates";
 
 /** Where a record's leaf is anchored: the same fields as a credential file's anchor. */
 export type GraduateAnchor = CredentialAnchor;
 
-/** One graduate as the search API returns it: no citizen ID, no ethnicity, by design. */
-export interface GraduateRecord {
-  id: string;
-  fullName: string;
-  dateOfBirth: string;
-  gender: string;
-  placeOfBirth: string;
-  school: { code: string; name: string };
-  district: { code: string; name: string };
-  graduationYear: number;
-  decision: { number: string; date: string };
-  diplomaSerial: string;
-  registryNumber: string;
-  status: GraduateStatus;
-  anchor: GraduateAnchor | null;
-  provenance: { fileSha256: string; signerFingerprint: string; importedAt: string };
-}
+/**
+ * One graduate as the search API returns it — no citizen ID, no ethnicity, by design. The type is
+ * the service's own (a type-only import: nothing of the service enters the page's bundle).
+ */
+export type GraduateRecord = GraduateView;
 
 export type SearchOutcome =
   | { kind: "results"; results: GraduateRecord[] }

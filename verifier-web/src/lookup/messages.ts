@@ -56,9 +56,9 @@ const vi = {
     "Nếu vẫn không thấy, hãy liên hệ trường THCS hoặc Phòng GDĐT nơi cấp bằng: danh sách có thể chưa được công bố trên hệ thống.",
   rateLimitedTitle: "Bạn đã tra cứu quá nhiều lần",
   rateLimitedWait:
-    "Để bảo vệ dữ liệu của học sinh, mỗi địa chỉ chỉ được tra cứu một số lần nhất định. Vui lòng thử lại sau {wait}.",
+    "Để bảo vệ dữ liệu của học sinh, mỗi địa chỉ mạng chỉ được tra cứu một số lần nhất định. Vui lòng thử lại sau {wait}.",
   rateLimitedLater:
-    "Để bảo vệ dữ liệu của học sinh, mỗi địa chỉ chỉ được tra cứu một số lần nhất định. Vui lòng thử lại sau ít phút.",
+    "Để bảo vệ dữ liệu của học sinh, mỗi địa chỉ mạng chỉ được tra cứu một số lần nhất định. Vui lòng thử lại sau ít phút.",
   minutes: "{n} phút",
   seconds: "{n} giây",
   refusedTitle: "Thông tin tra cứu chưa hợp lệ",
@@ -176,9 +176,9 @@ const en: Record<Key, string> = {
     "If you still cannot find it, contact the school or the district education office that issued the diploma: the list may not be published here yet.",
   rateLimitedTitle: "Too many searches",
   rateLimitedWait:
-    "To protect students' data, each address may only search a limited number of times. Please try again in {wait}.",
+    "To protect students' data, each network address may only search a limited number of times. Please try again in {wait}.",
   rateLimitedLater:
-    "To protect students' data, each address may only search a limited number of times. Please try again in a few minutes.",
+    "To protect students' data, each network address may only search a limited number of times. Please try again in a few minutes.",
   minutes: "{n} min",
   seconds: "{n} s",
   refusedTitle: "The search was not accepted",

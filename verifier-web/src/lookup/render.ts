@@ -15,7 +15,7 @@ export type ShownStatus = GraduateRecord["status"] | "mismatch";
 
 const STATUS_ICON: Record<ShownStatus, string> = {
   anchored: "✓",
-  pending: "⏳",
+  pending: "◷",
   revoked: "✕",
   superseded: "↻",
   mismatch: "⚠",
