@@ -1,0 +1,500 @@
+/**
+ * The graduation lookup page (/tra-cuu) in a real browser (Debian's Chromium through
+ * playwright-core): a parent searches by an accent-free name and date of birth, or by diploma
+ * serial, sees the record, opens its on-chain proof (checked in the page), switches to English,
+ * prints a confirmation, and is told clearly when nothing matches or after too many searches.
+ * The page is the build of verifier-web served by a listening API on a real chain (anvil); the
+ * records come from a district's signed CSV imported through the API and anchored.
+ * A screenshot of each state is saved to test-results/screenshots/lookup-<state>.png.
+ */
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { GraduateRecord } from "../../verifier-web/src/lookup/api";
+import { settle } from "../helpers/app";
+import { grantRevoker } from "../helpers/credentials";
+import { CHROMIUM, chromiumAvailable, launchChromium, screenshot } from "../helpers/browser";
+import { graduateRow, registerDistrict, toCsv, type District, type GraduateRow } from "../helpers/graduates";
+import { startListeningApp, type ListeningApp } from "../helpers/listening-app";
+
+const haveChromium = chromiumAvailable();
+
+/** The graduate a parent looks for. */
+const ANH: Partial<GraduateRow> = {
+  fullName: "Nguyễn Thị Ánh",
+  dateOfBirth: "2009-05-17",
+  gender: "Nữ",
+  placeOfBirth: "TP. Hồ Chí Minh",
+  diplomaSerial: "A0123456",
+  registryNumber: "Q1-2024-00001",
+  decisionNumber: "125/QĐ-PGDĐT",
+  decisionDate: "2024-06-20",
+};
+/** A graduate whose record the district corrects in a second file (place of birth). */
+const DUNG: Partial<GraduateRow> = {
+  fullName: "Đặng Quốc Dũng",
+  dateOfBirth: "2009-11-02",
+  gender: "Nam",
+  placeOfBirth: "Hà Nội",
+  diplomaSerial: "A0123457",
+  registryNumber: "Q1-2024-00002",
+};
+
+describe.skipIf(!haveChromium)(
+  `the graduation lookup page in Chromium${haveChromium ? "" : ` (skipped: no ${CHROMIUM})`}`,
+  () => {
+    let api: ListeningApp;
+    let browser: Browser;
+    let district: District;
+    let rows: GraduateRow[];
+
+    /** Imports `list` as the district's signed CSV through the API. */
+    async function importList(list: GraduateRow[]): Promise<void> {
+      const file = toCsv(list);
+      const res = await api.app.inject({
+        method: "POST",
+        url: "/api/v1/graduates/import",
+        headers: { authorization: `Bearer ${district.apiKey}` },
+        payload: { file: file.toString("base64"), signature: await district.sign(file) },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+    }
+
+    /** What the API answers for a serial (read outside the page, to compare with what the page shows). */
+    async function apiRecord(serial: string): Promise<GraduateRecord> {
+      const res = await api.app.inject({ url: `/api/v1/graduates/search?diplomaSerial=${serial}` });
+      return res.json<{ results: GraduateRecord[] }>().results[0]!;
+    }
+
+    beforeAll(async () => {
+      api = await startListeningApp("browser-lookup");
+      district = await registerDistrict(api.db, api.pki);
+      // graduateRow(i) is a girl for odd i, a boy for even i (its citizen ID encodes the gender).
+      rows = [graduateRow(1, ANH), graduateRow(2, DUNG), graduateRow(3), graduateRow(4)];
+      await importList(rows);
+      await settle(api.anchoring);
+      // The district office's record of row 3 is revoked by the Department (admin).
+      await grantRevoker(api.chain);
+      const revoked = await apiRecord(rows[2]!.diplomaSerial);
+      const revoke = await api.app.inject({
+        method: "POST",
+        url: `/api/v1/transcripts/${revoked.id}/revoke`,
+        headers: { authorization: `Bearer ${api.adminToken}` },
+        payload: { reason: "cấp nhầm" },
+      });
+      expect(revoke.statusCode, revoke.body).toBe(202);
+      await settle(api.anchoring);
+      // The correction and a late addition are not anchored yet: they show as pending.
+      await importList([graduateRow(2, { ...DUNG, placeOfBirth: "TP. Hồ Chí Minh" }), graduateRow(6)]);
+      browser = await launchChromium();
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await api?.dispose();
+    });
+
+    interface OpenPage extends Page {
+      /** Page errors, console errors and search requests seen so far. */
+      seen: { problems: string[]; searches: string[] };
+    }
+
+    async function open(options: { width?: number } = {}): Promise<OpenPage> {
+      const context = await browser.newContext({
+        viewport: { width: options.width ?? 1100, height: 900 },
+        locale: "vi-VN",
+        timezoneId: "Asia/Ho_Chi_Minh",
+      });
+      const page = (await context.newPage()) as OpenPage;
+      page.seen = { problems: [], searches: [] };
+      page.on("pageerror", (error) => page.seen.problems.push(error.message));
+      page.on("console", (message) => {
+        if (message.type() === "error" && !message.text().includes("429"))
+          page.seen.problems.push(message.text());
+      });
+      page.on("request", (request) => {
+        if (request.url().includes("/graduates/search"))
+          page.seen.searches.push(new URL(request.url()).search);
+      });
+      await page.goto(`${api.url}/tra-cuu`);
+      return page;
+    }
+
+    const shot = (page: Page, state: string) => screenshot(page, `lookup-${state}`);
+
+    async function searchByName(page: Page, fullName: string, dateOfBirth: string): Promise<void> {
+      await page.fill("input[name=fullName]", fullName);
+      await page.fill("input[name=dateOfBirth]", dateOfBirth);
+      await page.click("#form-name button[type=submit]");
+      await page.locator("#results-heading").waitFor();
+    }
+
+    async function searchBySerial(page: Page, serial: string): Promise<void> {
+      await page.click("#tab-serial");
+      await page.fill("input[name=diplomaSerial]", serial);
+      await page.click("#form-serial button[type=submit]");
+      await page.locator("#results-heading").waitFor();
+    }
+
+    /** What a person reads on each result card: its status and every label with its value. */
+    async function cards(page: Page) {
+      return page.locator('[data-testid="graduate"]').evaluateAll((items) =>
+        items.map((item) => ({
+          status: item.getAttribute("data-status"),
+          mark: item.querySelector<HTMLElement>(".status")?.innerText.replace(/\s+/g, " ").trim(),
+          fields: Object.fromEntries(
+            [...item.querySelectorAll(".record-fields .row")].map((row) => [
+              row.querySelector("dt")!.textContent,
+              row.querySelector("dd")!.textContent,
+            ]),
+          ),
+        })),
+      );
+    }
+
+    const ANH_SEEN = {
+      status: "anchored",
+      mark: "✓ Đã xác thực trên chuỗi khối Xem bằng chứng",
+      fields: {
+        "Họ và tên": "Nguyễn Thị Ánh",
+        "Ngày sinh": "17/05/2009",
+        "Giới tính": "Nữ",
+        "Nơi sinh": "TP. Hồ Chí Minh",
+        Trường: "Trường THCS Nguyễn Du (79000701)",
+        "Năm tốt nghiệp": "2024",
+        "Quyết định công nhận tốt nghiệp": "Số 125/QĐ-PGDĐT, ngày 20/06/2024",
+        "Số hiệu văn bằng": "A0123456",
+        "Số vào sổ cấp bằng": "Q1-2024-00001",
+        "Đơn vị cấp": "Phòng GDĐT Quận 1",
+      },
+    };
+
+    it("finds a graduate by an accent-free name and date of birth and shows the record, never the citizen ID or ethnicity", async () => {
+      const page = await open();
+      await shot(page, "empty");
+      await searchByName(page, "nguyen  thi anh", "2009-05-17");
+      const text = await page.locator("body").innerText();
+      expect({
+        summary: /^Tìm thấy 1 hồ sơ phù hợp\. Tra cứu lúc \d\d:\d\d ngày \d\d\/\d\d\/\d{4}\.$/.test(
+          await page.locator(".results-summary").innerText(),
+        ),
+        cards: await cards(page),
+        citizenId: text.includes(rows[0]!.citizenId),
+        ethnicity: /dân tộc\s*:|Kinh/.test(text.replace("hay dân tộc.", "")),
+        searches: page.seen.searches,
+        focused: await page.evaluate(() => document.activeElement?.id),
+        problems: page.seen.problems,
+      }).toEqual({
+        summary: true,
+        cards: [ANH_SEEN],
+        citizenId: false,
+        ethnicity: false,
+        searches: ["?fullName=nguyen+thi+anh&dateOfBirth=2009-05-17"],
+        focused: "results-heading",
+        problems: [],
+      });
+      await shot(page, "name");
+      await page.context().close();
+    });
+
+    it("takes a date of birth pasted as DD/MM/YYYY and says back the date it understood", async () => {
+      const page = await open();
+      await page.fill("input[name=fullName]", "NGUYEN THI ANH");
+      await page.locator("input[name=dateOfBirth]").evaluate((input) => {
+        const data = new DataTransfer();
+        data.setData("text/plain", "17/05/2009");
+        input.dispatchEvent(
+          new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }),
+        );
+      });
+      const entered = {
+        value: await page.inputValue("input[name=dateOfBirth]"),
+        echo: await page.locator("#dateOfBirth-echo").innerText(),
+      };
+      await page.click("#form-name button[type=submit]");
+      await page.locator('[data-testid="graduate"]').waitFor();
+      expect({ ...entered, names: await page.locator(".graduate-name").allInnerTexts() }).toEqual({
+        value: "2009-05-17",
+        echo: "Ngày sinh đã nhập: Chủ Nhật, 17 tháng 5, 2009",
+        names: ["Nguyễn Thị Ánh"],
+      });
+      await page.context().close();
+    });
+
+    it("finds a graduate by diploma serial, spaces copied into it ignored", async () => {
+      const page = await open();
+      await searchBySerial(page, "A 0123456");
+      expect({ cards: await cards(page), searches: page.seen.searches }).toEqual({
+        cards: [ANH_SEEN],
+        searches: ["?diplomaSerial=A0123456"],
+      });
+      await shot(page, "serial");
+      await page.context().close();
+    });
+
+    it("opens the proof from the chain mark: root, leaf, path, transaction and block, checked in the browser", async () => {
+      const record = await apiRecord("A0123456");
+      const anchor = record.anchor!;
+      const page = await open();
+      await searchBySerial(page, "A0123456");
+      const mark = page.locator('[data-testid="chain-mark"]');
+      const before = {
+        expanded: await mark.getAttribute("aria-expanded"),
+        proof: await page.locator('[data-testid="proof"]').isVisible(),
+      };
+      await mark.click();
+      const proof = page.locator('[data-testid="proof"]');
+      const values = await proof
+        .locator(".proof-fields .row")
+        .evaluateAll((items) =>
+          Object.fromEntries(
+            items.map((row) => [row.querySelector("dt")!.textContent, row.querySelector("dd")!.textContent]),
+          ),
+        );
+      expect({
+        before,
+        expanded: await mark.getAttribute("aria-expanded"),
+        check: await proof.locator('[data-testid="proof-check"]').getAttribute("data-status"),
+        checkText: await proof.locator('[data-testid="proof-check"]').innerText(),
+        path: await proof.locator(".proof-path li").allInnerTexts(),
+        root: values["Gốc Merkle"],
+        leaf: values["Lá (mã băm hồ sơ)"],
+        tx: values["Giao dịch"],
+        block: values["Khối"],
+        chain: values["Mạng (chain id)"],
+        registry: values["Hợp đồng đăng ký"],
+        fileSha256: values["Mã băm SHA-256 của tệp danh sách"],
+      }).toEqual({
+        before: { expanded: "false", proof: false },
+        expanded: "true",
+        check: "valid",
+        checkText: "✓ Đã kiểm tra ngay trên trình duyệt này: đường dẫn Merkle dẫn từ lá tới đúng gốc đã neo.",
+        path: anchor.proof,
+        root: anchor.merkleRoot,
+        leaf: anchor.leaf,
+        tx: anchor.txHash,
+        block: String(anchor.blockNumber),
+        chain: "31337",
+        registry: api.chain.registry.address,
+        fileSha256: record.provenance.fileSha256,
+      });
+      expect(anchor.proof.length).toBeGreaterThan(0);
+      await shot(page, "proof");
+      await page.context().close();
+    });
+
+    it("shows a corrected record as pending above the old one marked as corrected", async () => {
+      const page = await open();
+      await searchByName(page, "dang quoc dung", "2009-11-02");
+      const seen = await cards(page);
+      expect(
+        seen.map((card) => ({ status: card.status, mark: card.mark, place: card.fields["Nơi sinh"] })),
+      ).toEqual([
+        { status: "pending", mark: "◷ Đang chờ xác thực trên chuỗi khối", place: "TP. Hồ Chí Minh" },
+        { status: "superseded", mark: "↻ Đã được đính chính Xem bằng chứng", place: "Hà Nội" },
+      ]);
+      await shot(page, "corrected");
+      await page.context().close();
+    });
+
+    it("shows a revoked record as revoked and no longer valid, its proof still open to check", async () => {
+      const page = await open();
+      await searchBySerial(page, rows[2]!.diplomaSerial);
+      const [card] = await cards(page);
+      expect({
+        status: card?.status,
+        mark: card?.mark,
+        note: await page.locator(".status-note").innerText(),
+        name: card?.fields["Họ và tên"],
+      }).toEqual({
+        status: "revoked",
+        mark: "✕ Đã bị thu hồi Xem bằng chứng",
+        note: "Hồ sơ này đã bị cơ quan cấp thu hồi và KHÔNG còn giá trị.",
+        name: rows[2]!.fullName,
+      });
+      await shot(page, "revoked");
+      await page.context().close();
+    });
+
+    it("says clearly when nothing matches, with what to check", async () => {
+      const page = await open();
+      await searchByName(page, "nguyen thi anh", "2009-05-18");
+      const message = page.locator('[data-testid="no-result"]');
+      expect({
+        title: await message.locator(".message-title").innerText(),
+        hints: (await message.locator("li").allInnerTexts()).length,
+        cards: await page.locator('[data-testid="graduate"]').count(),
+      }).toEqual({ title: "Không tìm thấy hồ sơ phù hợp", hints: 4, cards: 0 });
+      await shot(page, "no-result");
+      await page.context().close();
+    });
+
+    it("explains what is missing before any search is sent", async () => {
+      const page = await open();
+      await page.click("#form-name button[type=submit]");
+      const fullName = await page.locator("#fullName").evaluate((input) => ({
+        focused: document.activeElement === input,
+        invalid: input.getAttribute("aria-invalid"),
+      }));
+      await page.fill("input[name=fullName]", "nguyen thi anh");
+      await page.fill("input[name=year]", "24");
+      await page.click("#form-name button[type=submit]");
+      expect({
+        first: fullName,
+        summary: await page.locator("#form-name-errors li").allInnerTexts(),
+        searches: page.seen.searches,
+      }).toEqual({
+        first: { focused: true, invalid: "" },
+        summary: ["Vui lòng nhập ngày sinh.", "Năm tốt nghiệp gồm 4 chữ số, ví dụ 2024."],
+        searches: [],
+      });
+      await shot(page, "errors");
+      await page.context().close();
+    });
+
+    it("can be used with the keyboard alone: arrow keys between the tabs, Enter to search", async () => {
+      const page = await open();
+      await page.focus("#tab-name");
+      await page.keyboard.press("ArrowRight");
+      const tab = await page.evaluate(() => ({
+        focused: document.activeElement?.id,
+        selected: document.querySelector("#tab-serial")?.getAttribute("aria-selected"),
+      }));
+      await page.keyboard.press("Tab");
+      await page.keyboard.type("A0123456");
+      await page.keyboard.press("Enter");
+      await page.locator('[data-testid="graduate"]').waitFor();
+      await page.keyboard.press("Tab");
+      await page.keyboard.press("Enter");
+      expect({
+        tab,
+        proofOpen: await page.locator('[data-testid="proof"]').isVisible(),
+      }).toEqual({ tab: { focused: "tab-serial", selected: "true" }, proofOpen: true });
+      await page.context().close();
+    });
+
+    it("switches to English and back, keeping the form and the results", async () => {
+      const page = await open();
+      await searchBySerial(page, "A0123456");
+      await page.click('button[data-lang="en"]');
+      const english = {
+        lang: await page.evaluate(() => document.documentElement.lang),
+        heading: await page.locator("h1").innerText(),
+        mark: (await cards(page))[0]!.mark,
+        fields: Object.keys((await cards(page))[0]!.fields),
+        serial: await page.inputValue("input[name=diplomaSerial]"),
+        print: await page.locator('[data-testid="print"]').innerText(),
+      };
+      await shot(page, "en");
+      await page.click('button[data-lang="vi"]');
+      expect({ english, back: (await cards(page))[0] }).toEqual({
+        english: {
+          lang: "en",
+          heading: "Lower-secondary (THCS) graduation lookup",
+          mark: "✓ Verified on the blockchain Show the proof",
+          fields: [
+            "Full name",
+            "Date of birth",
+            "Gender",
+            "Place of birth",
+            "School",
+            "Graduation year",
+            "Graduation decision",
+            "Diploma serial number",
+            "Registry entry number",
+            "Issued by",
+          ],
+          serial: "A0123456",
+          print: "Print confirmation",
+        },
+        back: ANH_SEEN,
+      });
+      await page.context().close();
+    });
+
+    it("fits a phone screen without horizontal scrolling, proof open", async () => {
+      const page = await open({ width: 360 });
+      await searchByName(page, "nguyen thi anh", "2009-05-17");
+      await page.click('[data-testid="chain-mark"]');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      await shot(page, "phone");
+      await page.context().close();
+      expect(overflow).toBe(0);
+    });
+
+    it("prints a one-page confirmation with the record, the anchoring and the time of the lookup", async () => {
+      const record = await apiRecord("A0123456");
+      const page = await open();
+      await page.evaluate(() => {
+        // Headless Chromium has no print dialog: count the calls instead.
+        (window as unknown as { printed: number }).printed = 0;
+        window.print = () => void ((window as unknown as { printed: number }).printed += 1);
+      });
+      await searchBySerial(page, "A0123456");
+      await page.click('[data-testid="print"]');
+      await page.emulateMedia({ media: "print" });
+      const sheet = page.locator("#print-sheet");
+      const visible = {
+        printed: await page.evaluate(() => (window as unknown as { printed: number }).printed),
+        sheet: await sheet.isVisible(),
+        form: await page.locator(".lookup-search").isVisible(),
+        cards: await page.locator('[data-testid="graduate"]').isVisible(),
+      };
+      const text = await sheet.innerText();
+      await shot(page, "print");
+      // Printing to PDF ends with "afterprint", which puts the page back as it was: last.
+      const pdf = await page.pdf({ format: "A4" });
+      expect({
+        ...visible,
+        pages: pdf.toString("latin1").match(/\/Type\s*\/Page\b/g)?.length,
+        title: text.split("\n")[0],
+        lookedUp: /Tra cứu lúc \d\d:\d\d ngày \d\d\/\d\d\/\d{4} tại http:\/\/127\.0\.0\.1:\d+\/tra-cuu/.test(
+          text,
+        ),
+        has: [
+          record.fullName,
+          "17/05/2009",
+          record.diplomaSerial,
+          record.anchor!.merkleRoot,
+          record.anchor!.txHash,
+        ].map((value) => text.includes(value)),
+      }).toEqual({
+        printed: 1,
+        sheet: true,
+        form: false,
+        cards: false,
+        pages: 1,
+        title: "Xác nhận kết quả tra cứu tốt nghiệp THCS",
+        lookedUp: true,
+        has: [true, true, true, true, true],
+      });
+      await page.context().close();
+    });
+
+    // Last: it spends this address's search allowance.
+    it("after too many searches says to try again in so many minutes", async () => {
+      const page = await open();
+      const statuses = await page.evaluate(async () => {
+        const seen: number[] = [];
+        for (let i = 0; i < 100 && !seen.includes(429); i++)
+          seen.push((await fetch("/api/v1/graduates/search?diplomaSerial=NONE")).status);
+        return [...new Set(seen)];
+      });
+      await searchBySerial(page, "A0123456");
+      const message = page.locator('[data-testid="rate-limited"]');
+      expect({
+        statuses,
+        title: await message.locator(".message-title").innerText(),
+        text: /Vui lòng thử lại sau \d+ phút\.$/.test(
+          await message.locator("p:not(.message-title)").innerText(),
+        ),
+        cards: await page.locator('[data-testid="graduate"]').count(),
+      }).toEqual({
+        statuses: [200, 429],
+        title: "Bạn đã tra cứu quá nhiều lần",
+        text: true,
+        cards: 0,
+      });
+      await shot(page, "rate-limited");
+      await page.context().close();
+    });
+  },
+);
