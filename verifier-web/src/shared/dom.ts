@@ -32,15 +32,29 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return element as T;
 }
 
-/** Formats an ISO time or Date for people in the page's language (Vietnam time). */
+/**
+ * Formats an ISO time or Date for people, in Vietnam time: "23/11/2026 23:29 (giờ Việt Nam)" or
+ * "23 Nov 2026, 23:29 (Vietnam time)".
+ */
 export function formatDateTime(value: string | Date, language: "vi" | "en"): string {
   const date = typeof value === "string" ? new Date(value) : value;
   if (Number.isNaN(date.getTime())) return String(value);
-  return new Intl.DateTimeFormat(language === "vi" ? "vi-VN" : "en-GB", {
-    dateStyle: "long",
-    timeStyle: "short",
-    timeZone: "Asia/Ho_Chi_Minh",
-  }).format(date);
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Asia/Ho_Chi_Minh",
+      year: "numeric",
+      month: language === "vi" ? "2-digit" : "short",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(date)
+      .map((part) => [part.type, part.value]),
+  );
+  return language === "vi"
+    ? `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute} (giờ Việt Nam)`
+    : `${parts.day} ${parts.month} ${parts.year}, ${parts.hour}:${parts.minute} (Vietnam time)`;
 }
 
 /** Formats a YYYY-MM-DD date as DD/MM/YYYY (Vietnamese) or e.g. 17 May 2009 (English). */

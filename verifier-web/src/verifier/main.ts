@@ -101,7 +101,7 @@ async function renderShare(source: CredentialSource): Promise<HTMLElement | null
 
 async function render(): Promise<void> {
   document.title = `${t("pageTitle")} — hocba`;
-  byId("site-title").textContent = t("pageTitle");
+  byId("site-title").textContent = t("brand");
   byId("nav-lookup").textContent = t("lookupLink");
   byId("footer").textContent = t("footer");
   document.querySelector(".skip-link")!.textContent = t("skip");

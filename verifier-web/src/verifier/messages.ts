@@ -7,6 +7,7 @@ import type { CheckName, CheckStatus } from "../../../service/src/core/verificat
 import { translator } from "../shared/i18n";
 
 const vi = {
+  brand: "hocba · Học bạ số",
   pageTitle: "Xác minh học bạ số",
   lookupLink: "Tra cứu tốt nghiệp THCS",
   skip: "Bỏ qua đến nội dung",
@@ -43,7 +44,7 @@ const vi = {
   skippedAfterFailure: "Không kiểm tra vì một bước trước đó không đạt.",
   transcriptHeading: "Học bạ",
   graduationHeading: "Quyết định công nhận tốt nghiệp",
-  untrustedNote: "Nội dung tệp (chưa được xác nhận — xem kết quả kiểm tra ở trên)",
+  untrustedNote: "Nội dung của tệp: chưa được xác nhận hoặc không còn giá trị (xem kết quả kiểm tra ở trên).",
   student: "Học sinh",
   fullName: "Họ và tên",
   dateOfBirth: "Ngày sinh",
@@ -103,6 +104,7 @@ const vi = {
 type Key = keyof typeof vi;
 
 const en: Record<Key, string> = {
+  brand: "hocba · Digital transcripts",
   pageTitle: "Verify a digital transcript",
   lookupLink: "Lower-secondary graduation lookup",
   skip: "Skip to content",
@@ -139,7 +141,7 @@ const en: Record<Key, string> = {
   skippedAfterFailure: "Not checked because an earlier check failed.",
   transcriptHeading: "Transcript",
   graduationHeading: "Graduation record",
-  untrustedNote: "Content of the file (not confirmed — see the checks above)",
+  untrustedNote: "Content of the file: not confirmed or no longer valid (see the checks above).",
   student: "Student",
   fullName: "Full name",
   dateOfBirth: "Date of birth",

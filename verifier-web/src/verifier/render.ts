@@ -251,8 +251,10 @@ interface SignerView {
 /** The issuer: the school named in the document and the signer certificate(s) of the signer check. */
 export function renderIssuer(document: Transcript | Graduation, result: VerificationResult): HTMLElement {
   const lang = language();
-  const signerCheck = result.checks.find((check) => check.name === "signer" || check.name === "signature");
-  const signers = ((signerCheck?.data?.signers as SignerView[] | undefined) ?? []).filter(Boolean);
+  // The signer check reports the certificate's issuer too; the signature check only the subject.
+  const reported = (name: string) =>
+    result.checks.find((check) => check.name === name)?.data?.signers as SignerView[] | undefined;
+  const signers = reported("signer") ?? reported("signature") ?? [];
   return el(
     "section",
     { class: "card", "aria-labelledby": "issuer-heading" },

@@ -19,10 +19,16 @@ export function sharedCredentialUrl(location: Location): string | undefined {
   return url.href;
 }
 
-/** The verifier link that opens `credentialUrl` (what the QR code holds). */
+/**
+ * The verifier link that opens `credentialUrl` (what the QR code holds). A credential on the page's
+ * own origin is named by its path, which keeps the QR code small enough to scan from a printout.
+ */
 export function shareLinkFor(pageUrl: string, credentialUrl: string): string {
   const page = new URL(pageUrl);
-  page.hash = `credential=${encodeURIComponent(credentialUrl)}`;
+  const credential = new URL(credentialUrl);
+  const target =
+    credential.origin === page.origin ? credential.pathname + credential.search : credential.href;
+  page.hash = `credential=${encodeURIComponent(target)}`;
   page.search = "";
   return page.href;
 }
