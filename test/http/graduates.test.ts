@@ -397,7 +397,7 @@ describe.each(backends)("the graduates API on $name", (backend) => {
       ).toMatchObject({ rows: [] });
     });
 
-    it("is for district offices only: a school key gets 403, no key 401", async () => {
+    it("is for district offices only: a school key or the admin token gets 403, no key 401", async () => {
       const file = toCsv(rows(80, 1));
       const signature = await district.sign(file);
       const payload = { file: file.toString("base64"), signature };
@@ -418,6 +418,21 @@ describe.each(backends)("the graduates API on $name", (backend) => {
       ]);
       const anonymous = await inject({ method: "POST", url: "/api/v1/graduates/import", payload });
       expect(anonymous.statusCode).toBe(401);
+      const admin = await inject({
+        method: "POST",
+        url: "/api/v1/graduates/import",
+        headers: { authorization: `Bearer ${t.adminToken}` },
+        payload,
+      });
+      expect([admin.statusCode, admin.json()]).toEqual([
+        403,
+        {
+          error: {
+            code: "FORBIDDEN",
+            message: "graduates are imported with the district office's own API key",
+          },
+        },
+      ]);
     });
 
     it("imports a file signed with the OpenSSL command line", async () => {
@@ -583,6 +598,22 @@ describe.each(backends)("the graduates API on $name", (backend) => {
         "search by diplomaSerial alone, or by fullName and dateOfBirth",
       ]);
       expect((await search({ fullName: "x", dateOfBirth: "2009-05-18", school: "1" })).statusCode).toBe(400);
+    });
+  });
+
+  describe("OpenAPI", () => {
+    it("describes both routes", async () => {
+      const res = await app.inject({ method: "GET", url: "/docs/json" });
+      const paths = res.json<{
+        paths: Record<string, { get?: { summary?: string }; post?: { summary?: string } }>;
+      }>().paths;
+      expect([
+        paths["/api/v1/graduates/import"]?.post?.summary,
+        paths["/api/v1/graduates/search"]?.get?.summary,
+      ]).toEqual([
+        "Import a district office's signed graduates file (CSV or XLSX)",
+        "Find THCS graduation records",
+      ]);
     });
   });
 
