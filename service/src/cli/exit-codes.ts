@@ -46,6 +46,8 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   CONFIG_INVALID: 78,
   INTERNAL: 70,
   IMPORT_INVALID: 69,
+  PDF_INVALID: 13,
+  PDF_NO_CREDENTIAL: 14,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

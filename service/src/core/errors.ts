@@ -42,6 +42,9 @@ export const ERROR_CODES = [
   "INTERNAL",
   // graduates import: the file has invalid rows (details: every row's problems)
   "IMPORT_INVALID",
+  // PDF: not a readable PDF; a PDF without the embedded credential file
+  "PDF_INVALID",
+  "PDF_NO_CREDENTIAL",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

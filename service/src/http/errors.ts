@@ -38,6 +38,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   IO: 500,
   INTERNAL: 500,
   IMPORT_INVALID: 422,
+  PDF_INVALID: 400,
+  PDF_NO_CREDENTIAL: 422,
 };
 
 export interface ErrorEnvelope {
