@@ -103,6 +103,8 @@ function structuralMessage(code: ProblemCode, error: ValueError): string {
 }
 
 function checkStructure(schema: TSchema, doc: unknown, report: Report): void {
+  // Check is several times cheaper than walking Errors, which only a failing document needs.
+  if (Value.Check(schema, doc)) return;
   const errors = [...Errors(schema, doc)];
   // A missing required field is also reported by TypeBox as a type error at the same path.
   const missing = new Set(

@@ -4,18 +4,22 @@
  * wrapper turns any exception into an `error` check. The CMS is verified once per credential
  * (core/pki `verifyDetached`) and the integrity, signature and signer checks read that one report.
  */
-import { canonicalBytes, docHash, leafOf, type HocbaDocument } from "../documents";
+import { canonicalBytes, leafOf, toHex, type HocbaDocument } from "../documents";
 import { verifyMerkleProof } from "../merkle/verify";
-import { verifyDetached, type SignatureCheckName, type SignatureReport } from "../pki";
+import { webCrypto, verifyDetached, type SignatureCheckName, type SignatureReport } from "../pki";
 import type { ParsedCredential } from "./format";
 import type { Check, CheckName, ChainStatusPort, VerificationContext } from "./types";
 
 export type Fragment = Omit<Check, "name">;
 
-/** One credential under verification, with the signature report computed at most once. */
+/**
+ * One credential under verification, with its canonical bytes and the signature report computed
+ * at most once (RFC 8785 serialisation is a good part of a verification's cost).
+ */
 export interface Subject {
   credential: ParsedCredential;
   context: VerificationContext;
+  canonical: () => Uint8Array;
   report: () => Promise<SignatureReport>;
 }
 
@@ -28,14 +32,24 @@ function issuerCodeOf(document: HocbaDocument): string {
 
 const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
 
+/** A Subject for a parsed credential: canonical bytes and signature report made on first use. */
+export function subjectOf(credential: ParsedCredential, context: VerificationContext): Subject {
+  let canonical: Uint8Array | undefined;
+  let report: Promise<SignatureReport> | undefined;
+  const subject: Subject = {
+    credential,
+    context,
+    canonical: () => (canonical ??= canonicalBytes(credential.document)),
+    report: () => (report ??= signatureReport(subject)),
+  };
+  return subject;
+}
+
 /** Runs verifyDetached once; the signer's authorization is asked at the anchoring time. */
-export function signatureReport(
-  credential: ParsedCredential,
-  context: VerificationContext,
-): Promise<SignatureReport> {
+function signatureReport({ credential, context, canonical }: Subject): Promise<SignatureReport> {
   const { chain } = context;
   const issuerCode = issuerCodeOf(credential.document);
-  return verifyDetached(canonicalBytes(credential.document), credential.cms, {
+  return verifyDetached(canonical(), credential.cms, {
     trustAnchors: context.trustAnchors,
     ...(context.crypto ? { crypto: context.crypto } : {}),
     ...(context.at ? { at: context.at } : {}),
@@ -68,8 +82,9 @@ function fold(report: SignatureReport, names: SignatureCheckName[], data: Record
   return { status: "valid", message: ran.map((check) => check.message).join("; "), data };
 }
 
-const integrity: CheckFunction = async ({ credential, report }) => {
-  const hash = docHash(credential.document);
+const integrity: CheckFunction = async ({ credential, context, canonical, report }) => {
+  // docHash = SHA-256 of the canonical bytes, through the crypto port (node:crypto in the service).
+  const hash = toHex((context.crypto ?? webCrypto).sha256(canonical()));
   const leaf = leafOf(hash);
   const signed = await report();
   const digests = signed.signers.map((signer) => signer.messageDigest);

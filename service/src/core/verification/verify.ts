@@ -5,7 +5,7 @@
  * the checks into the verdict. Routes, the CLI and the page add no logic of their own.
  */
 import { isHocbaError } from "../errors";
-import { CHECKS, signatureReport, type CheckFunction, type Fragment, type Subject } from "./checks";
+import { CHECKS, subjectOf, type CheckFunction, type Fragment, type Subject } from "./checks";
 import { parseCredential } from "./format";
 import type { Check, CheckName, VerificationContext, VerificationResult } from "./types";
 
@@ -70,12 +70,7 @@ export async function verifyCredential(
     return { valid: false, checks };
   }
   const { document, anchor } = parsed.credential;
-  let report: ReturnType<Subject["report"]> | undefined;
-  const subject: Subject = {
-    credential: parsed.credential,
-    context,
-    report: () => (report ??= signatureReport(parsed.credential, context)),
-  };
+  const subject = subjectOf(parsed.credential, context);
   const format: Check = {
     name: "format",
     status: "valid",
