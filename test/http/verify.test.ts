@@ -211,4 +211,48 @@ describe.each(backends)("the verify API on $name", (backend) => {
       await limited.close();
     }
   });
+
+  it("reports a corrected document as superseded, also among concurrent requests sharing one look-up", async () => {
+    const old = credentials[1]!;
+    const oldId = (old.document as { id: string }).id;
+    const correction = {
+      ...makeTranscript({
+        seed: seed++,
+        school: { code: SCHOOL_CODE, name: "Trường THCS Nguyễn Du", province: "79", level: "THCS" },
+      }),
+      supersedes: oldId,
+    };
+    const submitted = await app.inject({
+      method: "POST",
+      url: "/api/v1/transcripts",
+      headers: { authorization: `Bearer ${t.schoolKey}` },
+      payload: await signedItem(pki, correction),
+    });
+    expect(submitted.statusCode).toBe(202);
+    const [first, second, batch] = await Promise.all([
+      verify(credentials[0]),
+      verify(old),
+      app.inject({
+        method: "POST",
+        url: "/api/v1/verify/batch",
+        payload: { credentials: [old, credentials[0]] },
+      }),
+    ]);
+    const superseded = {
+      valid: false,
+      checks: ALL_VALID.map((check) => (check === "supersession: valid" ? "supersession: invalid" : check)),
+    };
+    const results = batch.json<{ results: VerificationResult[] }>().results;
+    expect([
+      summary(first.json<VerificationResult>()),
+      summary(second.json<VerificationResult>()),
+      second.json<VerificationResult>().checks[7]!.data,
+      results.map(summary),
+    ]).toEqual([
+      { valid: true, checks: ALL_VALID },
+      superseded,
+      { documentId: oldId, supersededBy: correction.id },
+      [superseded, { valid: true, checks: ALL_VALID }],
+    ]);
+  });
 });
