@@ -765,6 +765,7 @@ describe.each(backends)("the transcripts API on $name", (backend) => {
         "/api/v1/transcripts/batch",
         "/api/v1/transcripts/{id}",
         "/api/v1/transcripts/{id}/credential",
+        "/api/v1/transcripts/{id}/pdf",
         "/api/v1/transcripts/{id}/revoke",
         "/api/v1/transcripts/{id}/share",
         "/api/v1/transcripts/{id}/share/{tokenId}",

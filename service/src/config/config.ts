@@ -24,6 +24,11 @@ interface Setting {
 export const SETTINGS = {
   HOST: { kind: "string", default: "127.0.0.1", description: "address the HTTP server listens on" },
   PORT: { kind: "int", default: "8080", min: 0, max: 65535, description: "HTTP port" },
+  PUBLIC_URL: {
+    kind: "url",
+    description:
+      "the service's address as users reach it (behind a proxy: the outside one), for the verifier links and QR codes printed in PDFs; unset = http://HOST:PORT",
+  },
   DATA_DIR: {
     kind: "path",
     default: "./data",

@@ -16,6 +16,11 @@ export interface AppServices {
   registry: RegistryClient;
   /** Chain id and registry address, as credential files state them. */
   chain: { chainId: number; registry: string };
+  /**
+   * The service's public base URL (PUBLIC_URL, else where it listens), without a trailing slash:
+   * links printed in PDFs point there. Unset (tests): the origin the request was sent to.
+   */
+  publicUrl?: () => string;
   /** Ask the anchoring runner for a round soon (after a large submission, a revocation…). */
   triggerAnchoring(): void;
   /**

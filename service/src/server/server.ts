@@ -93,6 +93,11 @@ function banner(core: Core, url: string, sample: string | undefined): string {
   return lines.join("\n") + "\n";
 }
 
+/** The http URL of `host`:`port` (IPv6 literals in brackets). */
+function httpUrl(host: string, port: number): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
 /** Starts everything `config` asks for and listens. */
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
   const logger = pino({ level: config.LOG_LEVEL });
@@ -132,6 +137,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     }
     stops.push(() => runner.stop());
 
+    let url = httpUrl(config.HOST, config.PORT);
     const app = await buildApp({
       bodyLimit: config.BODY_LIMIT_BYTES,
       loggerInstance: logger,
@@ -143,6 +149,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         registry: core.registry,
         chain: { chainId: core.chain.chainId, registry: core.chain.registry },
         triggerAnchoring: () => runner.trigger(),
+        publicUrl: () => (config.PUBLIC_URL ?? url).replace(/\/+$/, ""),
         limits: {
           verifyMax: config.VERIFY_RATE_MAX,
           verifyWindowMs: config.VERIFY_RATE_WINDOW_MS,
@@ -155,7 +162,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     await app.listen({ host: config.HOST, port: config.PORT });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
-    const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
+    url = httpUrl(config.HOST, port);
     if (options.banner !== null) (options.banner ?? process.stdout).write(banner(core, url, sample));
     return {
       url,

@@ -44,3 +44,19 @@ export function composeCitizenId(
   const centuryGender = Math.floor((birthYear - 1900) / 100) * 2 + (gender === "Nữ" ? 1 : 0);
   return `${province}${centuryGender}${String(birthYear % 100).padStart(2, "0")}${serial}`;
 }
+
+/** How many trailing digits `maskCitizenId` leaves readable. */
+export const CITIZEN_ID_VISIBLE_DIGITS = 3;
+
+/**
+ * The citizen ID as printed for people (PDF, pages): every digit but the last three hidden. The
+ * first six digits are not secret in effect — they follow from province, gender and year of birth,
+ * which the transcript shows — so only the random tail protects the number: three visible digits
+ * leave 1,000 candidates, enough to tell two records apart, too few to read the number off a print.
+ *
+ * @example maskCitizenId("079309001234") // "•••••••••234"
+ */
+export function maskCitizenId(citizenId: string): string {
+  const visible = citizenId.slice(-CITIZEN_ID_VISIBLE_DIGITS);
+  return "•".repeat(Math.max(citizenId.length - visible.length, 0)) + visible;
+}

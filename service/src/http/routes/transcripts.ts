@@ -8,14 +8,16 @@
  * the service parsing megabytes for it.
  */
 import { Type, type Static } from "@sinclair/typebox";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { HocbaError, type ErrorCode } from "../../core/errors";
-import { credentialFor } from "../../issuance/credential";
+import { credentialFor, type CredentialAccess } from "../../issuance/credential";
 import { submitDocuments, type SubmitItem, type SubmitResult } from "../../issuance/documents";
 import { readDocument, type Caller, type DocumentRecord } from "../../issuance/records";
 import { revokeDocument } from "../../issuance/revocation";
+import { documentPdf } from "../../issuance/pdf";
 import { createShareToken, revokeShareToken } from "../../issuance/share";
+import { credentialPath } from "../../issuance/share-links";
 import { errorEnvelope, HTTP_STATUS } from "../errors";
 import { errorResponses } from "../schemas";
 
@@ -120,12 +122,20 @@ const CredentialQuery = Type.Object({
 
 const ISSUER_SECURITY: Array<Record<string, string[]>> = [{ apiKey: [] }, { adminToken: [] }];
 
+/** The response header naming the share token a PDF's QR code uses, when one was made for it. */
+export const SHARE_TOKEN_ID_HEADER = "hocba-share-token-id";
+
 /** The caller a request's principal stands for (the auth hook ran). */
 function callerOf(request: FastifyRequest): Caller {
   const p = request.principal;
   if (p?.kind === "admin") return { issuerCode: null, actor: "admin" };
   if (p?.kind === "issuer") return { issuerCode: p.issuerCode, actor: `issuer:${p.issuerCode}:${p.keyId}` };
   throw new HocbaError("FORBIDDEN", "this route is for schools and district offices");
+}
+
+/** Where links printed for people point: PUBLIC_URL (or where the server listens), else this request's origin. */
+function publicUrlOf(request: FastifyRequest): string {
+  return request.server.services.publicUrl?.() ?? `${request.protocol}://${request.host}`;
 }
 
 function errorOf(result: Extract<SubmitResult, { ok: false }>): HocbaError {
@@ -237,20 +247,26 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
     async (request) => statusView(await readDocument(services.db, callerOf(request), request.params.id)),
   );
 
+  // With ?token= anyone may ask (rate-limited per address); without, a school or the admin.
+  const schoolOrToken = {
+    onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
+      if ((request.query as { token?: string }).token === undefined) await issuer(request, reply);
+    },
+    config: {
+      rateLimit: {
+        max: SHARE_READS_PER_MINUTE,
+        timeWindow: 60_000,
+        allowList: (request: FastifyRequest) => (request.query as { token?: string }).token === undefined,
+      },
+    },
+  };
+  const accessOf = (request: FastifyRequest, token: string | undefined): CredentialAccess =>
+    token === undefined ? { caller: callerOf(request) } : { shareToken: token };
+
   api.get(
     "/transcripts/:id/credential",
     {
-      // With ?token= anyone may ask (rate-limited per address); without, a school or the admin.
-      onRequest: async (request, reply) => {
-        if (request.query.token === undefined) await issuer(request, reply);
-      },
-      config: {
-        rateLimit: {
-          max: SHARE_READS_PER_MINUTE,
-          timeWindow: 60_000,
-          allowList: (request) => (request.query as { token?: string }).token === undefined,
-        },
-      },
+      ...schoolOrToken,
       schema: {
         tags: ["transcripts"],
         summary: "The credential file (hocba/1) once anchored",
@@ -264,12 +280,52 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
       },
     },
     async (request, reply) => {
-      const { token } = request.query;
-      const access = token === undefined ? { caller: callerOf(request) } : { shareToken: token };
-      const credential = await credentialFor(services.db, services.chain, access, request.params.id);
+      const credential = await credentialFor(
+        services.db,
+        services.chain,
+        accessOf(request, request.query.token),
+        request.params.id,
+      );
       return reply
         .header("content-disposition", `attachment; filename="${request.params.id.toLowerCase()}.hocba.json"`)
         .send(credential);
+    },
+  );
+
+  api.get(
+    "/transcripts/:id/pdf",
+    {
+      ...schoolOrToken,
+      schema: {
+        tags: ["transcripts"],
+        summary: "The printable PDF (học bạ layout, QR code to the verifier, credential attached)",
+        description:
+          "Same access and answers as /credential. The QR code opens the verifier page on a share link: the " +
+          "caller's token, or — for a school or the admin — a new share token made for this PDF (audited), whose " +
+          `id comes back in the ${SHARE_TOKEN_ID_HEADER} header so it can be revoked. The credential file is ` +
+          "attached to the PDF as <id>.hocba.json: dropping the PDF on the verifier checks it.",
+        security: [...ISSUER_SECURITY, {}],
+        params: IdParams,
+        querystring: CredentialQuery,
+        produces: ["application/pdf"],
+        response: {
+          200: Type.Unsafe<Uint8Array>({ type: "string", format: "binary", description: "application/pdf" }),
+          ...errorResponses(400, 401, 403, 404, 409, 429, 500),
+        },
+      },
+    },
+    async (request, reply) => {
+      const id = request.params.id.toLowerCase();
+      const pdf = await documentPdf(
+        { db: services.db, chain: services.chain, publicUrl: publicUrlOf(request) },
+        accessOf(request, request.query.token),
+        id,
+      );
+      if (pdf.shareTokenId !== undefined) reply.header(SHARE_TOKEN_ID_HEADER, pdf.shareTokenId);
+      return reply
+        .type("application/pdf")
+        .header("content-disposition", `inline; filename="${id}.pdf"`)
+        .send(Buffer.from(pdf.bytes.buffer, pdf.bytes.byteOffset, pdf.bytes.byteLength));
     },
   );
 
@@ -318,7 +374,7 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
       return reply.status(201).send({
         tokenId,
         token,
-        url: `/api/v1/transcripts/${id}/credential?token=${encodeURIComponent(token)}`,
+        url: credentialPath(id, token),
       });
     },
   );

@@ -1,0 +1,607 @@
+/**
+ * The printable PDF of a credential (DESIGN.md §2.3): an A4 học bạ laid out as the paper one of
+ * Thông tư 22/2021 — the national motto header, the school, the student, and per school year the
+ * subjects with their term and year results, the learning and conduct results, absences, the
+ * outcome and the homeroom teacher — followed by how to check it: a QR code that opens the verifier
+ * page on a share link, and where and when it was anchored.
+ *
+ * The printed text is for people; the proof is the credential file itself, embedded as the PDF
+ * attachment `<id>.hocba.json`, so dropping the PDF on the verifier checks exactly what was signed
+ * (core/pdf/extract.ts reads it back). What is printed is minimised: the citizen ID is masked to its
+ * last digits and the ethnicity (sensitive personal data, shared/domain.md) is left out — both stay
+ * in the signed attachment, which cannot be changed without breaking the signature.
+ */
+import { AFRelationship, PDFDocument, rgb, type PDFFont, type PDFPage, type RGB } from "pdf-lib";
+import QRCode from "qrcode";
+import { PROVINCES } from "../../core/catalog/provinces";
+import { maskCitizenId } from "../../core/documents/cccd";
+import type { Graduation, SchoolYear, Student, Transcript } from "../../core/documents";
+import { GRADUATION_TYPE, TRANSCRIPT_TYPE } from "../../core/documents/schema";
+import { HocbaError } from "../../core/errors";
+import { CREDENTIAL_ATTACHMENT_SUFFIX, CREDENTIAL_ATTACHMENT_TYPE } from "../../core/pdf/extract";
+import type { CredentialAnchor } from "../../core/verification";
+import fontkit from "@pdf-lib/fontkit";
+import { pdfFontBytes } from "./fonts";
+
+/** What the PDF is made from: the credential file exactly as served. */
+export interface PdfCredential {
+  format: string;
+  document: unknown;
+  signature: string;
+  anchor: CredentialAnchor;
+}
+
+export interface TranscriptPdfOptions {
+  /** The verifier page link the QR code opens (a share link: see issuance/share-links.ts). */
+  verifierLink: string;
+  /** Where the verifier page is, printed for people who type rather than scan. */
+  verifierPage: string;
+  /** Printed in the footer; default now. */
+  printedAt?: Date;
+}
+
+const A4 = { width: 595.28, height: 841.89 };
+const MARGIN = { left: 56, right: 56, top: 48, bottom: 54 };
+const CONTENT_WIDTH = A4.width - MARGIN.left - MARGIN.right;
+const BLACK = rgb(0, 0, 0);
+const GREY = rgb(0.38, 0.38, 0.38);
+const RULE = rgb(0.45, 0.45, 0.45);
+const SHADE = rgb(0.92, 0.92, 0.92);
+const ACCENT = rgb(0.55, 0.07, 0.07);
+/** Vietnam has one time zone, UTC+7, and no daylight saving. */
+const VIETNAM_OFFSET_MS = 7 * 3_600_000;
+
+const LEVEL_TITLES: Record<string, string> = {
+  THCS: "CẤP TRUNG HỌC CƠ SỞ",
+  THPT: "CẤP TRUNG HỌC PHỔ THÔNG",
+};
+const OUTCOME_TEXT: Record<string, string> = {
+  promoted: "Được lên lớp",
+  "summer-reassessment": "Rèn luyện, kiểm tra lại trong hè",
+  "held-back": "Ở lại lớp",
+  graduated: "Hoàn thành chương trình, đủ điều kiện xét công nhận tốt nghiệp",
+};
+
+/**
+ * OpenType features fontkit would run on every measured or drawn string. Vietnamese text in NFC
+ * (what documents hold: validate.ts) uses precomposed letters, so none is needed, and shaping
+ * was most of the rendering time in a CPU profile (fontkit's GSUB/GPOS lookups on every string).
+ */
+const NO_SHAPING = Object.fromEntries(
+  ["rvrn", "ltra", "ltrm", "frac", "numr", "dnom", "ccmp", "locl", "rlig", "mark", "mkmk"]
+    .concat(["calt", "clig", "liga", "rclt", "curs", "kern"])
+    .map((tag) => [tag, false]),
+);
+
+interface Fonts {
+  regular: PDFFont;
+  bold: PDFFont;
+  italic: PDFFont;
+}
+
+interface TextStyle {
+  font?: keyof Fonts;
+  size?: number;
+  color?: RGB;
+}
+
+/** dd/mm/yyyy of an ISO date (YYYY-MM-DD…), as Vietnamese documents write dates. */
+export function vietnameseDate(iso: string): string {
+  const [y, m, d] = iso.slice(0, 10).split("-");
+  return `${d}/${m}/${y}`;
+}
+
+/** dd/mm/yyyy hh:mm in Vietnam time of an instant. */
+export function vietnameseDateTime(instant: Date): string {
+  const t = new Date(instant.getTime() + VIETNAM_OFFSET_MS).toISOString();
+  return `${vietnameseDate(t)} ${t.slice(11, 16)}`;
+}
+
+/** A term or year result as printed: scores with one decimal and a decimal comma, Đ / CĐ as is. */
+export function formatResult(value: number | string): string {
+  return typeof value === "number" ? value.toFixed(1).replace(".", ",") : value;
+}
+
+/** A cursor over pages: writes top to bottom and starts a new page when a block does not fit. */
+class Sheet {
+  readonly pages: PDFPage[] = [];
+  private page!: PDFPage;
+  y = 0;
+
+  constructor(
+    private readonly doc: PDFDocument,
+    readonly fonts: Fonts,
+  ) {
+    this.newPage();
+  }
+
+  get current(): PDFPage {
+    return this.page;
+  }
+
+  newPage(): void {
+    this.page = this.doc.addPage([A4.width, A4.height]);
+    this.pages.push(this.page);
+    this.y = A4.height - MARGIN.top;
+  }
+
+  /** Starts a new page unless `height` points still fit above the bottom margin. */
+  ensure(height: number): void {
+    if (this.y - height < MARGIN.bottom) this.newPage();
+  }
+
+  /** Widths at size 1 by font and text: wrapping measures the same prefixes again and again. */
+  private readonly widths = new Map<string, number>();
+
+  width(text: string, style: TextStyle = {}): number {
+    const font = style.font ?? "regular";
+    const key = `${font}\u0000${text}`;
+    let unit = this.widths.get(key);
+    if (unit === undefined) {
+      unit = this.fonts[font].widthOfTextAtSize(text, 1);
+      this.widths.set(key, unit);
+    }
+    return unit * (style.size ?? 10);
+  }
+
+  draw(text: string, x: number, y: number, style: TextStyle = {}): void {
+    this.page.drawText(text, {
+      x,
+      y,
+      font: this.fonts[style.font ?? "regular"],
+      size: style.size ?? 10,
+      color: style.color ?? BLACK,
+    });
+  }
+
+  /** Text centred on `cx`. */
+  centred(text: string, cx: number, y: number, style: TextStyle = {}): void {
+    this.draw(text, cx - this.width(text, style) / 2, y, style);
+  }
+
+  /** Splits `text` into lines no wider than `width` (long tokens such as hashes are cut). */
+  wrap(text: string, width: number, style: TextStyle = {}): string[] {
+    const lines: string[] = [];
+    let line = "";
+    for (const word of text.split(/\s+/).filter((w) => w !== "")) {
+      const candidate = line === "" ? word : `${line} ${word}`;
+      if (this.width(candidate, style) <= width) {
+        line = candidate;
+        continue;
+      }
+      if (line !== "") lines.push(line);
+      line = word;
+      while (this.width(line, style) > width) {
+        let cut = line.length - 1;
+        while (cut > 1 && this.width(line.slice(0, cut), style) > width) cut--;
+        lines.push(line.slice(0, cut));
+        line = line.slice(cut);
+      }
+    }
+    if (line !== "") lines.push(line);
+    return lines;
+  }
+
+  /** Writes a paragraph at the cursor, wrapped to `width`, and moves the cursor below it. */
+  paragraph(text: string, x: number, width: number, style: TextStyle = {}, leading = 1.35): void {
+    const size = style.size ?? 10;
+    for (const line of this.wrap(text, width, style)) {
+      this.ensure(size * leading);
+      this.y -= size * leading;
+      this.draw(line, x, this.y, style);
+    }
+  }
+
+  /** "Label: value" pairs on one line at the cursor, each pair starting at its column. */
+  fields(pairs: [label: string, value: string, x: number][], size = 10.5): void {
+    this.ensure(size * 1.6);
+    this.y -= size * 1.6;
+    for (const [label, value, x] of pairs) {
+      const labelText = `${label}: `;
+      this.draw(labelText, x, this.y, { size });
+      this.draw(value, x + this.width(labelText, { size }), this.y, { size, font: "bold" });
+    }
+  }
+
+  rule(x1: number, x2: number, y: number, thickness = 0.6, color = RULE): void {
+    this.page.drawLine({ start: { x: x1, y }, end: { x: x2, y }, thickness, color });
+  }
+
+  box(x: number, y: number, width: number, height: number, fill?: RGB, border: RGB | undefined = RULE): void {
+    this.page.drawRectangle({
+      x,
+      y,
+      width,
+      height,
+      ...(fill ? { color: fill } : {}),
+      ...(border ? { borderColor: border, borderWidth: 0.6 } : {}),
+    });
+  }
+}
+
+function provinceName(code: string): string | undefined {
+  return PROVINCES.find((p) => p.code === code.padStart(3, "0"))?.name;
+}
+
+/** The national motto on the right, the issuing body on the left (Nghị định 30/2020 layout). */
+function header(sheet: Sheet, issuer: string, authority: string | undefined): void {
+  const left = MARGIN.left + 105;
+  const right = A4.width - MARGIN.right - 135;
+  const top = sheet.y - 10;
+  if (authority) sheet.centred(authority.toUpperCase(), left, top, { size: 10 });
+  const first = authority ? 1 : 0;
+  const issuerLines = sheet.wrap(issuer.toUpperCase(), 190, { font: "bold", size: 10 });
+  issuerLines.forEach((line, i) =>
+    sheet.centred(line, left, top - 14 * (i + first), { font: "bold", size: 10 }),
+  );
+  const issuerBottom = top - 14 * (issuerLines.length - 1 + first) - 5;
+  sheet.rule(left - 30, left + 30, issuerBottom, 0.8, BLACK);
+
+  sheet.centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", right, top, { font: "bold", size: 10 });
+  const motto = "Độc lập - Tự do - Hạnh phúc";
+  sheet.centred(motto, right, top - 14, { font: "bold", size: 10.5 });
+  const mottoWidth = sheet.width(motto, { font: "bold", size: 10.5 });
+  sheet.rule(right - mottoWidth / 2, right + mottoWidth / 2, top - 19, 0.8, BLACK);
+  sheet.y = Math.min(issuerBottom, top - 19) - 12;
+}
+
+function title(sheet: Sheet, main: string, sub: string | undefined, id: string, kind: string): void {
+  sheet.y -= 34;
+  sheet.centred(main, A4.width / 2, sheet.y, { font: "bold", size: 24, color: ACCENT });
+  if (sub) {
+    sheet.y -= 20;
+    sheet.centred(sub, A4.width / 2, sheet.y, { font: "bold", size: 12 });
+  }
+  sheet.y -= 15;
+  sheet.centred(`Bản in của ${kind} · mã văn bản ${id}`, A4.width / 2, sheet.y, {
+    font: "italic",
+    size: 8.5,
+    color: GREY,
+  });
+  sheet.y -= 8;
+}
+
+function studentBlock(sheet: Sheet, student: Student, schoolLine: string): void {
+  const col2 = MARGIN.left + 290;
+  sheet.y -= 6;
+  sheet.fields([
+    ["Họ và tên", student.fullName.toUpperCase(), MARGIN.left],
+    ["Giới tính", student.gender, col2],
+  ]);
+  sheet.fields([
+    ["Ngày sinh", vietnameseDate(student.dateOfBirth), MARGIN.left],
+    ["Nơi sinh", student.placeOfBirth, col2],
+  ]);
+  sheet.fields([
+    ["Mã học sinh", student.studentCode, MARGIN.left],
+    ["Số định danh cá nhân", maskCitizenId(student.citizenId), col2],
+  ]);
+  sheet.fields([["Trường", schoolLine, MARGIN.left]]);
+  sheet.y -= 10;
+}
+
+const COLUMNS = [
+  { title: "STT", width: 32 },
+  { title: "Môn học và hoạt động giáo dục", width: CONTENT_WIDTH - 32 - 3 * 78 },
+  { title: "Học kì I", width: 78 },
+  { title: "Học kì II", width: 78 },
+  { title: "Cả năm", width: 78 },
+];
+const ROW = 16;
+
+function tableRow(sheet: Sheet, cells: string[], style: TextStyle, fill?: RGB): void {
+  const size = style.size ?? 9.5;
+  let x = MARGIN.left;
+  sheet.y -= ROW;
+  COLUMNS.forEach((column, i) => {
+    sheet.box(x, sheet.y, column.width, ROW, fill);
+    const cell = cells[i] ?? "";
+    const y = sheet.y + (ROW - size) / 2 + 1.5;
+    if (i === 1) sheet.draw(cell, x + 5, y, { ...style, size });
+    else sheet.centred(cell, x + column.width / 2, y, { ...style, size });
+    x += column.width;
+  });
+}
+
+const REMARKS_STYLE: TextStyle = { font: "italic", size: 10 };
+
+/** A school year's remarks as printed. */
+function remarksText(year: SchoolYear): string | undefined {
+  return year.remarks.trim() === "" ? undefined : `Nhận xét của giáo viên chủ nhiệm: ${year.remarks}`;
+}
+
+/** The height `schoolYear` takes: heading, table, results, remarks, teacher. */
+function schoolYearHeight(sheet: Sheet, year: SchoolYear): number {
+  const remarks = remarksText(year);
+  const remarkLines = remarks ? sheet.wrap(remarks, CONTENT_WIDTH, REMARKS_STYLE).length : 0;
+  return 28 + ROW * (year.subjects.length + 1) + 4 + 3 * 16 + remarkLines * 13.5 + 4;
+}
+
+function schoolYear(sheet: Sheet, year: SchoolYear): void {
+  // A year stays on one page when it fits on one; a longer one repeats the table header.
+  const height = schoolYearHeight(sheet, year);
+  sheet.ensure(height <= A4.height - MARGIN.top - MARGIN.bottom ? height : 22 + ROW * 4);
+  sheet.y -= 20;
+  sheet.box(MARGIN.left, sheet.y - 4, CONTENT_WIDTH, 18, SHADE, undefined);
+  sheet.draw(`Năm học ${year.schoolYear.replace("-", " - ")}`, MARGIN.left + 6, sheet.y + 1, {
+    font: "bold",
+    size: 11,
+  });
+  const klass = `Lớp ${year.className} (khối ${year.grade})`;
+  sheet.draw(
+    klass,
+    A4.width - MARGIN.right - 6 - sheet.width(klass, { font: "bold", size: 11 }),
+    sheet.y + 1,
+    {
+      font: "bold",
+      size: 11,
+    },
+  );
+  sheet.y -= 8;
+  tableRow(
+    sheet,
+    COLUMNS.map((c) => c.title),
+    { font: "bold", size: 9.5 },
+    SHADE,
+  );
+  year.subjects.forEach((subject, i) => {
+    if (sheet.y - ROW < MARGIN.bottom) {
+      sheet.newPage();
+      tableRow(
+        sheet,
+        COLUMNS.map((c) => c.title),
+        { font: "bold", size: 9.5 },
+        SHADE,
+      );
+    }
+    tableRow(
+      sheet,
+      [
+        String(i + 1),
+        subject.name,
+        formatResult(subject.term1),
+        formatResult(subject.term2),
+        formatResult(subject.year),
+      ],
+      { size: 9.5 },
+    );
+  });
+  sheet.y -= 4;
+  const col2 = MARGIN.left + 190;
+  const col3 = MARGIN.left + 370;
+  sheet.fields(
+    [
+      ["Kết quả học tập", year.academicResult, MARGIN.left],
+      ["Kết quả rèn luyện", year.conductResult, col2],
+      ["Số ngày nghỉ", String(year.daysAbsent), col3],
+    ],
+    10,
+  );
+  sheet.fields([["Kết quả cuối năm", OUTCOME_TEXT[year.outcome] ?? year.outcome, MARGIN.left]], 10);
+  const remarks = remarksText(year);
+  if (remarks) {
+    sheet.y -= 2;
+    sheet.paragraph(remarks, MARGIN.left, CONTENT_WIDTH, REMARKS_STYLE);
+  }
+  sheet.fields([["Giáo viên chủ nhiệm", year.homeroomTeacher, MARGIN.left]], 10);
+}
+
+function graduationBlock(sheet: Sheet, doc: Graduation): void {
+  sheet.fields([["Năm tốt nghiệp", String(doc.graduationYear), MARGIN.left]]);
+  sheet.fields([
+    ["Quyết định công nhận tốt nghiệp số", doc.decision.number, MARGIN.left],
+    ["ngày", vietnameseDate(doc.decision.date), MARGIN.left + 330],
+  ]);
+  sheet.fields([
+    ["Số hiệu văn bằng", doc.diplomaSerial, MARGIN.left],
+    ["Số vào sổ cấp bằng", doc.registryNumber, MARGIN.left + 250],
+  ]);
+  if (doc.classification) sheet.fields([["Xếp loại", doc.classification, MARGIN.left]]);
+}
+
+/**
+ * Where the paper học bạ has the principal's signature and seal: the place and date, the title, and
+ * "(đã ký số)" — the signature is the CMS in the attachment, not an image.
+ */
+function signatureBlock(sheet: Sheet, place: string | undefined, issuedAt: string, role: string): void {
+  const cx = A4.width - MARGIN.right - 120;
+  const [y, m, d] = issuedAt.slice(0, 10).split("-");
+  sheet.ensure(62);
+  sheet.y -= 20;
+  sheet.centred(`${place ? `${place}, ` : ""}ngày ${d} tháng ${m} năm ${y}`, cx, sheet.y, {
+    font: "italic",
+    size: 10,
+  });
+  sheet.y -= 15;
+  sheet.centred(role, cx, sheet.y, { font: "bold", size: 10.5 });
+  sheet.y -= 14;
+  sheet.centred("(Đã ký số)", cx, sheet.y, { font: "italic", size: 9.5, color: GREY });
+  sheet.y -= 6;
+}
+
+const QR_SIZE = 112;
+
+/** Draws the QR code of `text` with its top-left corner at (x, top), `size` points wide. */
+function qrCode(sheet: Sheet, text: string, x: number, top: number, size: number): void {
+  const { modules } = QRCode.create(text, { errorCorrectionLevel: "M" });
+  const quiet = 2;
+  const cell = size / (modules.size + 2 * quiet);
+  sheet.box(x, top - size, size, size, rgb(1, 1, 1), undefined);
+  for (let row = 0; row < modules.size; row++) {
+    let col = 0;
+    while (col < modules.size) {
+      if (!modules.get(row, col)) {
+        col++;
+        continue;
+      }
+      const start = col;
+      while (col < modules.size && modules.get(row, col)) col++;
+      sheet.current.drawRectangle({
+        x: x + (quiet + start) * cell,
+        y: top - (quiet + row + 1) * cell,
+        width: (col - start) * cell + 0.05,
+        height: cell + 0.05,
+        color: BLACK,
+      });
+    }
+  }
+}
+
+function verification(
+  sheet: Sheet,
+  credential: PdfCredential,
+  id: string,
+  kind: string,
+  options: TranscriptPdfOptions,
+): void {
+  const { anchor } = credential;
+  const textX = MARGIN.left + QR_SIZE + 18;
+  const textWidth = A4.width - MARGIN.right - textX - 8;
+  const small: TextStyle = { size: 7, color: GREY };
+  const lines: [string, TextStyle][] = [
+    [`XÁC THỰC ${kind.toUpperCase()}`, { font: "bold", size: 11, color: ACCENT }],
+    [
+      "Quét mã QR để kiểm tra trực tuyến; hoặc mở trang kiểm tra dưới đây và kéo thả tệp PDF này vào đó " +
+        "(tệp chứng nhận được đính kèm trong PDF).",
+      { size: 9 },
+    ],
+    [`Trang kiểm tra: ${options.verifierPage}`, { font: "bold", size: 9 }],
+    [`Tệp đính kèm: ${id}${CREDENTIAL_ATTACHMENT_SUFFIX}`, { size: 9 }],
+    [
+      `Neo trên chuỗi khối lúc ${vietnameseDateTime(new Date(anchor.anchoredAt))} (giờ Việt Nam)`,
+      { size: 9 },
+    ],
+    [`Gốc Merkle: ${anchor.merkleRoot}`, small],
+    [`Giao dịch: ${anchor.txHash}`, small],
+    [`Chuỗi ${anchor.chainId} · khối ${anchor.blockNumber} · hợp đồng ${anchor.registry}`, small],
+  ];
+  const wrapped = lines.map(([text, style]) => [sheet.wrap(text, textWidth, style), style] as const);
+  const textHeight = wrapped.reduce((h, [ls, style]) => h + ls.length * (style.size ?? 9) * 1.4, 0);
+  const height = Math.max(QR_SIZE, textHeight) + 20;
+  sheet.ensure(height + 24);
+  sheet.y -= 24;
+  const top = sheet.y;
+  sheet.box(MARGIN.left, top - height, CONTENT_WIDTH, height, undefined, RULE);
+  qrCode(sheet, options.verifierLink, MARGIN.left + 10, top - 10, QR_SIZE);
+  let y = top - 10;
+  for (const [ls, style] of wrapped) {
+    for (const line of ls) {
+      y -= (style.size ?? 9) * 1.4;
+      sheet.draw(line, textX, y + 2, style);
+    }
+  }
+  sheet.y = top - height;
+}
+
+function footers(sheet: Sheet, id: string, kind: string, printedAt: Date): void {
+  const total = sheet.pages.length;
+  sheet.pages.forEach((page, i) => {
+    const text = `${kind[0]!.toUpperCase()}${kind.slice(1)} ${id} · in lúc ${vietnameseDateTime(printedAt)} · trang ${i + 1}/${total}`;
+    const size = 7.5;
+    const width = sheet.fonts.regular.widthOfTextAtSize(text, size);
+    page.drawLine({
+      start: { x: MARGIN.left, y: MARGIN.bottom - 14 },
+      end: { x: A4.width - MARGIN.right, y: MARGIN.bottom - 14 },
+      thickness: 0.4,
+      color: RULE,
+    });
+    page.drawText(text, {
+      x: (A4.width - width) / 2,
+      y: MARGIN.bottom - 26,
+      size,
+      font: sheet.fonts.regular,
+      color: GREY,
+    });
+  });
+}
+
+function isTranscript(document: unknown): document is Transcript {
+  return (document as { type?: unknown } | null)?.type === TRANSCRIPT_TYPE;
+}
+
+function isGraduation(document: unknown): document is Graduation {
+  return (document as { type?: unknown } | null)?.type === GRADUATION_TYPE;
+}
+
+/**
+ * Renders the printable PDF of `credential` with the credential embedded as `<id>.hocba.json`.
+ * @throws HocbaError SCHEMA_INVALID when the document is of no known type.
+ */
+export async function renderTranscriptPdf(
+  credential: PdfCredential,
+  options: TranscriptPdfOptions,
+): Promise<Uint8Array> {
+  const { document } = credential;
+  if (!isTranscript(document) && !isGraduation(document)) {
+    throw new HocbaError(
+      "SCHEMA_INVALID",
+      "the credential's document is neither a transcript nor a graduation",
+    );
+  }
+  const printedAt = options.printedAt ?? new Date();
+  const anchoredAt = new Date(credential.anchor.anchoredAt);
+  const bytes = await pdfFontBytes();
+  const doc = await PDFDocument.create();
+  doc.registerFontkit(fontkit);
+  const embed = (font: Uint8Array) => doc.embedFont(font, { subset: true, features: NO_SHAPING });
+  const fonts: Fonts = {
+    regular: await embed(bytes.regular),
+    bold: await embed(bytes.bold),
+    italic: await embed(bytes.italic),
+  };
+  const sheet = new Sheet(doc, fonts);
+  const kind = isTranscript(document) ? "học bạ số" : "chứng nhận tốt nghiệp số";
+
+  if (isTranscript(document)) {
+    const province = provinceName(document.school.province);
+    header(sheet, document.school.name, province ? `Sở GD&ĐT ${province}` : "Sở Giáo dục và Đào tạo");
+    title(sheet, "HỌC BẠ", LEVEL_TITLES[document.school.level], document.id, kind);
+    studentBlock(sheet, document.student, `${document.school.name} (mã trường ${document.school.code})`);
+    for (const year of document.years) schoolYear(sheet, year);
+  } else {
+    header(sheet, document.district.name, undefined);
+    title(sheet, "GIẤY CHỨNG NHẬN TỐT NGHIỆP", "TRUNG HỌC CƠ SỞ", document.id, kind);
+    studentBlock(sheet, document.student, `${document.school.name} (mã trường ${document.school.code})`);
+    graduationBlock(sheet, document);
+  }
+  signatureBlock(
+    sheet,
+    isTranscript(document) ? provinceName(document.school.province) : undefined,
+    document.issuedAt,
+    isTranscript(document) ? "HIỆU TRƯỞNG" : "TRƯỞNG PHÒNG GIÁO DỤC VÀ ĐÀO TẠO",
+  );
+  const signedBy = isTranscript(document)
+    ? "được nhà trường ký số"
+    : "được lập từ danh sách công nhận tốt nghiệp do phòng giáo dục ký số";
+  sheet.paragraph(
+    `Văn bản ${signedBy} ngày ${vietnameseDate(document.issuedAt)} và được neo trên chuỗi khối. ` +
+      "Bản in chỉ để đọc: giá trị xác thực nằm ở tệp đính kèm và mã QR.",
+    MARGIN.left,
+    CONTENT_WIDTH,
+    { font: "italic", size: 8.5, color: GREY },
+  );
+  verification(sheet, credential, document.id, kind, options);
+  footers(sheet, document.id, kind, printedAt);
+
+  const name = document.student.fullName;
+  doc.setTitle(isTranscript(document) ? `Học bạ - ${name}` : `Chứng nhận tốt nghiệp THCS - ${name}`);
+  doc.setSubject(`hocba ${document.id}`);
+  doc.setAuthor(isTranscript(document) ? document.school.name : document.district.name);
+  doc.setCreator("hocba");
+  doc.setProducer("hocba (pdf-lib)");
+  doc.setLanguage("vi-VN");
+  doc.setCreationDate(printedAt);
+  doc.setModificationDate(printedAt);
+  await doc.attach(
+    new TextEncoder().encode(JSON.stringify(credential, null, 2)),
+    `${document.id}${CREDENTIAL_ATTACHMENT_SUFFIX}`,
+    {
+      mimeType: CREDENTIAL_ATTACHMENT_TYPE,
+      description: "Học bạ số (hocba/1): tệp để kiểm tra bằng trang kiểm tra hoặc lệnh hocba verify",
+      creationDate: anchoredAt,
+      modificationDate: anchoredAt,
+      afRelationship: AFRelationship.Source,
+    },
+  );
+  return doc.save();
+}

@@ -1,0 +1,47 @@
+/**
+ * The printable PDF of an anchored document (DESIGN.md §2.3, §6 `GET /transcripts/:id/pdf`), for
+ * whoever may fetch its credential: its school, the admin, or anyone holding a share token. The QR
+ * code printed in it must open the credential for whoever holds the paper, so it carries a share
+ * token: the caller's own when they came with one, otherwise a new one made for this PDF — audited
+ * like any share token, and revocable by the school through its id (returned beside the PDF).
+ */
+import type { Database } from "../adapters/db/database";
+import { renderTranscriptPdf } from "../adapters/pdf/transcript-pdf";
+import { credentialFor, type CredentialAccess, type CredentialChain } from "./credential";
+import { createShareToken } from "./share";
+import { verifierLink } from "./share-links";
+
+export interface PdfDeps {
+  db: Database;
+  chain: CredentialChain;
+  /** The service's public base URL, without a trailing slash. */
+  publicUrl: string;
+}
+
+export interface DocumentPdf {
+  bytes: Uint8Array;
+  /** The public id of the share token made for this PDF; undefined when the caller brought one. */
+  shareTokenId: string | undefined;
+}
+
+/**
+ * The PDF of document `id` with its credential embedded and a QR code to the verifier.
+ * @throws HocbaError NOT_FOUND (unknown, other school's, bad token), NOT_ANCHORED_YET.
+ */
+export async function documentPdf(deps: PdfDeps, access: CredentialAccess, id: string): Promise<DocumentPdf> {
+  const credential = await credentialFor(deps.db, deps.chain, access, id);
+  let token: string;
+  let shareTokenId: string | undefined;
+  if ("shareToken" in access) {
+    token = access.shareToken;
+  } else {
+    const created = await createShareToken(deps.db, access.caller, id);
+    token = created.token;
+    shareTokenId = created.tokenId;
+  }
+  const bytes = await renderTranscriptPdf(credential, {
+    verifierLink: verifierLink(deps.publicUrl, id, token),
+    verifierPage: `${deps.publicUrl}/`,
+  });
+  return { bytes, shareTokenId };
+}
