@@ -37,15 +37,25 @@ function split(rows: SheetRow[]): Pick<Sheet, "header" | "rows"> {
   return start < 0 ? { header: undefined, rows: [] } : { header: rows[start], rows: rows.slice(start + 1) };
 }
 
+/** Comma, or semicolon when the header line has semicolons and no comma (spreadsheets in some locales). */
+function delimiterOf(text: string): "," | ";" {
+  const header = text.slice(0, text.search(/\r?\n|$/));
+  return header.includes(";") && !header.includes(",") ? ";" : ",";
+}
+
 function readCsv(bytes: Uint8Array): SheetRow[] {
-  const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  // One line break style: csv-parse counts a CR LF inside a quoted cell as two lines.
+  const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes).replace(/\r\n?/g, "\n");
   const records = parse(text, {
     bom: true,
+    delimiter: delimiterOf(text),
     info: true,
     relax_column_count: true,
     skip_empty_lines: true,
   }) as unknown as { record: string[]; info: { lines: number } }[];
-  return records.map(({ record, info }) => ({ row: info.lines, cells: record }));
+  // `lines` is where a record ends; a quoted cell may span lines, the row starts that many earlier.
+  const breaks = (record: string[]) => record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
+  return records.map(({ record, info }) => ({ row: info.lines - breaks(record), cells: record }));
 }
 
 /** The value of an XLSX cell as text, number, boolean or date (formulas give their result). */
