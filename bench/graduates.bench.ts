@@ -48,7 +48,6 @@ const CONNECTIONS = 20;
 const QUERIES = 5_000;
 /** Dropped before COPY and created again after it (constraints and unique keys stay). */
 const SECONDARY_INDEXES = [
-  "documents_pending",
   "documents_issuer",
   "graduates_current_serial",
   "graduates_current_registry",
@@ -186,11 +185,12 @@ async function seed(url: string, records: number): Promise<{ roots: { root: stri
     for (let start = 0, b = 1; start < records; start += BATCH, b++) {
       const count = Math.min(BATCH, records - start);
       const tree = buildPackedTree(Array.from({ length: count }, (_, k) => hex32("leaf", start + k)));
-      // A fresh schema: the batches get ids 1, 2, … in this order, as documents' batch_id says.
+      // A fresh schema: COPY gives the documents seq 1, 2, … in order, so this batch covers
+      // [start + 1, start + count] (migration 004).
       await pool.query(
-        `INSERT INTO batches (root, leaf_count, tree, state, tx_hash, tx_nonce, block_number, anchored_at)
-         VALUES ($1, $2, $3, 'confirmed', $4, $5, $5, now())`,
-        [tree.root, count, Buffer.from(tree.packed), hex32("tx", b), b],
+        `INSERT INTO batches (root, leaf_count, tree, first_seq, last_seq, state, tx_hash, tx_nonce, block_number, anchored_at)
+         VALUES ($1, $2, $3, $6, $7, 'confirmed', $4, $5, $5, now())`,
+        [tree.root, count, Buffer.from(tree.packed), hex32("tx", b), b, start + 1, start + count],
       );
       roots.push({ root: tree.root, count });
     }
@@ -210,7 +210,7 @@ async function seed(url: string, records: number): Promise<{ roots: { root: stri
     for (const fk of foreignKeys) await pool.query(`ALTER TABLE ${fk.table} DROP CONSTRAINT ${fk.name}`);
     const documents = copy(
       pool,
-      "COPY documents (id, type, issuer_code, doc_hash, leaf, document, signature, signers, batch_id, leaf_index) FROM STDIN",
+      "COPY documents (id, type, issuer_code, doc_hash, leaf, document, signature, signers) FROM STDIN",
       records,
       (i) => {
         const g = graduate(i);
@@ -236,7 +236,7 @@ async function seed(url: string, records: number): Promise<{ roots: { root: stri
           issuedAt: `${g.graduationYear}-06-20T00:00:00+07:00`,
           supersedes: null,
         };
-        return `${g.id}\thocba.graduation/v1\t${g.district}\t${hex32("doc", i)}\t${hex32("leaf", i)}\t${copyText(JSON.stringify(document))}\t\\\\x\t[]\t${Math.floor(i / BATCH) + 1}\t${i % BATCH}\n`;
+        return `${g.id}\thocba.graduation/v1\t${g.district}\t${hex32("doc", i)}\t${hex32("leaf", i)}\t${copyText(JSON.stringify(document))}\t\\\\x\t[]\n`;
       },
     );
     const graduates = copy(

@@ -17,6 +17,7 @@ import { deployRegistry } from "../../service/src/adapters/chain/deploy-registry
 import { REGISTRY_ABI } from "../../service/src/adapters/chain/registry";
 import { migrate } from "../../service/src/adapters/db/migrate";
 import { createAnchorQueue } from "../../service/src/adapters/queue/bullmq";
+import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/membership";
 import { addPendingDocuments, ADMIN_KEY, ANCHOR_KEY, eventually } from "../helpers/chain";
 import { isolatedPostgres, POSTGRES_URL, REDIS_URL, serviceAvailable } from "../helpers/services";
 
@@ -84,7 +85,7 @@ describe.runIf(ready)("a worker killed between sending and confirming", () => {
       startWorker(env);
       await eventually(async () => {
         const { rows } = await db.query<{ n: number }>(
-          `SELECT count(*) AS n FROM documents d LEFT JOIN batches b ON b.id = d.batch_id
+          `SELECT count(*) AS n FROM documents d LEFT JOIN batches b ON ${BATCH_OF_DOCUMENT}
             WHERE b.state IS DISTINCT FROM 'confirmed'`,
         );
         return rows[0]!.n === 0;

@@ -14,6 +14,7 @@ import { signDetached, type SignerInput } from "../../service/src/core/pki";
 import { buildApp } from "../../service/src/http/app";
 import type { AppServices } from "../../service/src/http/services";
 import { anchorPending, type AnchoringDeps } from "../../service/src/issuance/anchoring";
+import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/membership";
 import { eventually, type TestChain } from "./chain";
 import { fingerprintOf, SCHOOL_CODE, signerOf, type SchoolPki } from "./pki";
 
@@ -103,7 +104,7 @@ export async function settle(anchoring: AnchoringDeps): Promise<void> {
   await eventually(async () => {
     await anchorPending(anchoring);
     const { rows } = await anchoring.db.query<{ open: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM documents d LEFT JOIN batches b ON b.id = d.batch_id
+      `SELECT EXISTS (SELECT 1 FROM documents d LEFT JOIN batches b ON ${BATCH_OF_DOCUMENT}
                        WHERE b.state IS DISTINCT FROM 'confirmed')
            OR EXISTS (SELECT 1 FROM revocations WHERE state <> 'confirmed') AS open`,
     );

@@ -11,7 +11,7 @@ import {
   REGISTRY_ABI,
   type RegistryClient,
 } from "../../service/src/adapters/chain/registry";
-import type { Database } from "../../service/src/adapters/db/database";
+import type { Queryable } from "../../service/src/adapters/db/database";
 
 // anvil's first two well-known development accounts (public test keys).
 export const ADMIN_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -79,7 +79,7 @@ export async function adminCall(chain: TestChain, name: "pause" | "unpause"): Pr
 let leafCounter = 0;
 
 /** Inserts `n` pending documents with distinct leaves (unsigned placeholders); returns their ids. */
-export async function addPendingDocuments(db: Database, n: number): Promise<string[]> {
+export async function addPendingDocuments(db: Queryable, n: number): Promise<string[]> {
   const ids: string[] = [];
   const hashes: string[] = [];
   const leaves: string[] = [];

@@ -9,6 +9,7 @@ import { assertValidDocument, docHash, leafOf, type Transcript } from "../../ser
 import type { HocbaError } from "../../service/src/core/errors";
 import { ANCHOR_LOOKUPS_PER_MINUTE } from "../../service/src/http/routes/anchors";
 import { SHARE_READS_PER_MINUTE } from "../../service/src/http/routes/transcripts";
+import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/membership";
 import { apiKeyFor, buildTestApp, settle, signedItem, type TestApp } from "../helpers/app";
 import { startChain, stopChain, type TestChain } from "../helpers/chain";
 import { databaseBackends } from "../helpers/databases";
@@ -104,7 +105,7 @@ describe.each(backends)("the transcripts API on $name", (backend) => {
       leaf_count: number;
     }>(
       `SELECT b.root, b.tx_hash, b.block_number, b.anchored_at, b.leaf_count
-         FROM batches b JOIN documents d ON d.batch_id = b.id WHERE d.id = $1`,
+         FROM batches b JOIN documents d ON ${BATCH_OF_DOCUMENT} WHERE d.id = $1`,
       [id],
     );
     return rows[0]!;

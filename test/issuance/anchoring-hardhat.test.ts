@@ -13,6 +13,7 @@ import {
 import { migrate } from "../../service/src/adapters/db/migrate";
 import { proofFromPacked } from "../../service/src/core/merkle/packed";
 import { anchorPending } from "../../service/src/issuance/anchoring";
+import { BATCH_OF_DOCUMENT, LEAF_INDEX_SQL } from "../../service/src/issuance/membership";
 import { addPendingDocuments, ADMIN_KEY, ANCHOR_KEY } from "../helpers/chain";
 import { databaseBackends } from "../helpers/databases";
 import { startHardhatNode, type HardhatNode } from "../helpers/hardhat-node";
@@ -72,7 +73,7 @@ describe.each(backends)("anchoring on $name against a hardhat node", (backend) =
     ]);
     for (const batch of rows) {
       const docs = await db.query<{ leaf: string; leaf_index: number }>(
-        "SELECT leaf, leaf_index FROM documents WHERE batch_id = $1 ORDER BY leaf_index",
+        `SELECT d.leaf, ${LEAF_INDEX_SQL} AS leaf_index FROM documents d JOIN batches b ON ${BATCH_OF_DOCUMENT} WHERE b.id = $1 ORDER BY d.seq`,
         [batch.id],
       );
       const last = docs.rows[docs.rows.length - 1]!;
@@ -99,7 +100,7 @@ describe.each(backends)("anchoring on $name against a hardhat node", (backend) =
     // The node is shared by both backends' suites: count each of this database's roots on chain.
     expect(rows.map((r) => onChain.filter((root) => root === r.root).length)).toEqual(rows.map(() => 1));
     const pending = await db.query<{ n: number }>(
-      "SELECT count(*) AS n FROM documents d LEFT JOIN batches b ON b.id = d.batch_id WHERE b.state IS DISTINCT FROM 'confirmed'",
+      `SELECT count(*) AS n FROM documents d LEFT JOIN batches b ON ${BATCH_OF_DOCUMENT} WHERE b.state IS DISTINCT FROM 'confirmed'`,
     );
     expect(pending.rows).toEqual([{ n: 0 }]);
   });

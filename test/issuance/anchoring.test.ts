@@ -17,6 +17,7 @@ import {
   type AnchorChainPort,
   type AnchoringDeps,
 } from "../../service/src/issuance/anchoring";
+import { BATCH_OF_DOCUMENT, LEAF_INDEX_SQL } from "../../service/src/issuance/membership";
 import {
   addPendingDocuments,
   adminCall,
@@ -85,7 +86,7 @@ describe.each(backends)("anchoring on $name against anvil", (backend) => {
       (await chain.registry.anchoredAt(batch.root)) > 0,
     ]).toEqual([1, "confirmed", 37, true]);
     const docs = await db.query<{ leaf: string; leaf_index: number }>(
-      "SELECT leaf, leaf_index FROM documents ORDER BY leaf_index",
+      `SELECT d.leaf, ${LEAF_INDEX_SQL} AS leaf_index FROM documents d JOIN batches b ON ${BATCH_OF_DOCUMENT} ORDER BY d.seq`,
     );
     for (const doc of [docs.rows[0]!, docs.rows[18]!, docs.rows[36]!]) {
       const proof = proofFromPacked(batch.tree, batch.leaf_count, doc.leaf_index);
@@ -203,7 +204,7 @@ describe.each(backends)("anchoring on $name against anvil", (backend) => {
     await anchorPending(a);
     other.close();
     const docs = await db.query<{ n: number; batches: number }>(
-      "SELECT count(*) AS n, count(DISTINCT batch_id) AS batches FROM documents WHERE batch_id IS NOT NULL",
+      `SELECT count(*) AS n, count(DISTINCT b.id) AS batches FROM documents d JOIN batches b ON ${BATCH_OF_DOCUMENT}`,
     );
     const states = await batchStates();
     expect([

@@ -5,6 +5,7 @@ import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
 import { canonicalBytes, docHash, type Transcript } from "../../service/src/core/documents";
 import { signDetached } from "../../service/src/core/pki";
 import { submitDocuments, type SubmissionDeps, type SubmitItem } from "../../service/src/issuance/documents";
+import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/membership";
 import { databaseBackends } from "../helpers/databases";
 import { makeTranscript, withValue } from "../helpers/fixtures";
 import { fingerprintOf, makeSchoolPki, SCHOOL_CODE, signerOf, type SchoolPki } from "../helpers/pki";
@@ -76,7 +77,7 @@ describe.each(backends)("submitting transcripts on $name", (backend) => {
       { ok: true, id: document.id, docHash: hash, status: "pending", created: false },
     ]);
     const { rows } = await db.query(
-      "SELECT id, doc_hash, issuer_code, batch_id FROM documents WHERE id = $1",
+      `SELECT d.id, d.doc_hash, d.issuer_code, b.id AS batch_id FROM documents d LEFT JOIN batches b ON ${BATCH_OF_DOCUMENT} WHERE d.id = $1`,
       [document.id],
     );
     expect(rows).toEqual([{ id: document.id, doc_hash: hash, issuer_code: SCHOOL_CODE, batch_id: null }]);

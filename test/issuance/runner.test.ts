@@ -7,6 +7,7 @@ import { createPGliteDatabase, type Database } from "../../service/src/adapters/
 import { migrate } from "../../service/src/adapters/db/migrate";
 import { createAnchorQueue, startAnchorWorker } from "../../service/src/adapters/queue/bullmq";
 import type { AnchoringDeps } from "../../service/src/issuance/anchoring";
+import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/membership";
 import { startInProcessRunner } from "../../service/src/issuance/runner";
 import {
   addPendingDocuments,
@@ -30,7 +31,7 @@ afterAll(async () => {
 
 async function unanchored(db: Database): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
-    `SELECT count(*) AS n FROM documents d LEFT JOIN batches b ON b.id = d.batch_id
+    `SELECT count(*) AS n FROM documents d LEFT JOIN batches b ON ${BATCH_OF_DOCUMENT}
       WHERE b.state IS DISTINCT FROM 'confirmed'`,
   );
   return rows[0]!.n;

@@ -18,6 +18,7 @@ import { HocbaError } from "../core/errors";
 import { buildPackedTree } from "../core/merkle/packed";
 import { withSigner, type RegistryWrite } from "./chain-writer";
 import { syncIssuerCertificates } from "./issuer-sync";
+import { gapsOf } from "./membership";
 import { revokePending } from "./revocation";
 
 export interface SignedTx {
@@ -73,25 +74,46 @@ export interface CreatedBatch {
   count: number;
 }
 
-/** Claims up to `maxBatch` pending documents into a new batch. Null when nothing is pending. */
+/** Serialises batch creation between workers (keyed by schema, like the signer lock). */
+const CLAIM_LOCK_KEY = 1_751_343_717;
+/** Held shared by every INSERT into documents until it ends (migration 004's trigger). */
+const INSERT_LOCK_KEY = 1_751_343_716;
+
+/**
+ * Claims up to `maxBatch` pending documents into a new batch. Null when nothing is pending.
+ *
+ * Pending documents are those above the last batch's range. One creator at a time: it reads the
+ * highest committed `seq` H, waits once for every transaction still inserting documents (they
+ * drew their seq, at most H, before this wait), then takes the documents in (last batch, H] in
+ * `seq` order. Nothing can appear in that range afterwards, so the batch is one row — its range
+ * and the numbers of it no document holds — written with its tree in one transaction.
+ */
 export async function createBatch(deps: AnchoringDeps): Promise<CreatedBatch | null> {
   return deps.db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ id: string; leaf: string }>(
-      `SELECT id, leaf FROM documents WHERE batch_id IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
-      [deps.maxBatch],
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext(current_schema()), $1)", [CLAIM_LOCK_KEY]);
+    const { rows: bounds } = await tx.query<{ after: number; upto: number }>(
+      `SELECT (SELECT coalesce(max(last_seq), 0) FROM batches) AS after,
+              (SELECT coalesce(max(seq), 0) FROM documents) AS upto`,
+    );
+    const { after, upto } = bounds[0]!;
+    if (upto <= after) return null;
+    await tx.query(
+      `SELECT pg_advisory_lock(hashtext(current_schema()), $1), pg_advisory_unlock(hashtext(current_schema()), $1)`,
+      [INSERT_LOCK_KEY],
+    );
+    const { rows } = await tx.query<{ seq: number; leaf: string }>(
+      "SELECT seq, leaf FROM documents WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
+      [after, upto, deps.maxBatch],
     );
     if (rows.length === 0) return null;
     const tree = buildPackedTree(rows.map((r) => r.leaf));
+    const seqs = rows.map((r) => r.seq);
     const inserted = await tx.query<{ id: number }>(
-      "INSERT INTO batches (root, leaf_count, tree) VALUES ($1, $2, $3) RETURNING id",
-      [tree.root, rows.length, tree.packed],
+      `INSERT INTO batches (root, leaf_count, tree, first_seq, last_seq, gaps)
+       VALUES ($1, $2, $3, $4, $5, $6::int8multirange) RETURNING id`,
+      [tree.root, rows.length, tree.packed, seqs[0], seqs[seqs.length - 1], gapsOf(seqs)],
     );
     const batchId = inserted.rows[0]!.id;
-    await tx.query(
-      `UPDATE documents d SET batch_id = $1, leaf_index = v.i - 1
-         FROM unnest($2::uuid[]) WITH ORDINALITY AS v(id, i) WHERE d.id = v.id`,
-      [batchId, rows.map((r) => r.id)],
-    );
     deps.log?.("batch.created", { batchId, root: tree.root, count: rows.length });
     return { batchId, root: tree.root, count: rows.length };
   });

@@ -14,6 +14,7 @@ import { HocbaError } from "../core/errors";
 import { proofNodeIndexes } from "../core/merkle/packed";
 import { CREDENTIAL_FORMAT, type CredentialAnchor } from "../core/verification";
 import { auditRead, visibleRecord, type Caller } from "./records";
+import { BATCH_OF_DOCUMENT } from "./membership";
 import { shareTokenFor } from "./share";
 
 /** The file this service hands out: the core's format, with the document as stored. */
@@ -102,7 +103,7 @@ export async function anchorProof(
 ): Promise<string[]> {
   if (leafCount === undefined) {
     const { rows } = await db.query<{ leaf_count: number }>(
-      "SELECT b.leaf_count FROM documents d JOIN batches b ON b.id = d.batch_id WHERE d.id = $1",
+      `SELECT b.leaf_count FROM documents d JOIN batches b ON ${BATCH_OF_DOCUMENT} WHERE d.id = $1`,
       [id],
     );
     if (rows[0] === undefined) return [];
@@ -112,7 +113,7 @@ export async function anchorProof(
   const { rows } = await db.query<{ proof: string | null }>(
     `SELECT (SELECT string_agg(encode(substring(b.tree FROM n.i * 32 + 1 FOR 32), 'hex'), ',' ORDER BY n.o)
                FROM unnest($2::int[]) WITH ORDINALITY AS n(i, o)) AS proof
-       FROM documents d JOIN batches b ON b.id = d.batch_id WHERE d.id = $1`,
+       FROM documents d JOIN batches b ON ${BATCH_OF_DOCUMENT} WHERE d.id = $1`,
     [id, nodes],
   );
   const proof = rows[0]?.proof ?? null;

@@ -20,6 +20,7 @@ import {
 import { HocbaError, toHocbaError } from "../core/errors";
 import { assertSignatureValid, type AuthorizationLookup, type PkiCrypto, type TrustStore } from "../core/pki";
 import type { ValidationOptions } from "../core/documents";
+import { BATCH_OF_DOCUMENT } from "./membership";
 
 export type DocumentStatus = "pending" | "anchored" | "revoked" | "superseded";
 
@@ -207,7 +208,7 @@ async function store(
 ): Promise<Map<number, SubmitResult>> {
   const out = new Map<number, SubmitResult>();
   const existing = await tx.query<{ id: string; doc_hash: string; status: DocumentStatus }>(
-    `SELECT d.id, d.doc_hash, ${STATUS_SQL} AS status FROM documents d LEFT JOIN batches b ON b.id = d.batch_id
+    `SELECT d.id, d.doc_hash, ${STATUS_SQL} AS status FROM documents d LEFT JOIN batches b ON ${BATCH_OF_DOCUMENT}
       WHERE d.doc_hash = ANY($1::text[]) OR d.id = ANY($2::uuid[])`,
     [accepted.map((a) => a.docHash), accepted.map((a) => a.id)],
   );

@@ -47,6 +47,7 @@ import {
   type SubmissionDeps,
   type Submitter,
 } from "./documents";
+import { BATCH_OF_DOCUMENT, LEAF_INDEX_SQL } from "./membership";
 
 export interface ImportInput {
   /** Base64 of the CSV or XLSX file. */
@@ -459,13 +460,13 @@ export async function searchGraduates(
   }
   params.push(MAX_SEARCH_RESULTS);
   const { rows } = await db.query<SearchRow>(
-    `SELECT d.id, d.document, ${STATUS_SQL} AS status, d.leaf, d.leaf_index,
+    `SELECT d.id, d.document, ${STATUS_SQL} AS status, d.leaf, ${LEAF_INDEX_SQL} AS leaf_index,
             b.leaf_count, b.root, CASE WHEN b.state = 'confirmed' THEN b.tx_hash END AS tx_hash,
             b.block_number, b.anchored_at, i.file_sha256, i.signer_fingerprint, i.imported_at
        FROM graduates g
        JOIN documents d ON d.id = g.document_id
        JOIN graduate_imports i ON i.id = g.import_id
-       LEFT JOIN batches b ON b.id = d.batch_id
+       LEFT JOIN batches b ON ${BATCH_OF_DOCUMENT}
       WHERE ${where.join(" AND ")}
       ORDER BY g.current DESC, g.graduation_year DESC, d.seq DESC
       LIMIT $${params.length}`,

@@ -7,6 +7,7 @@
 import type { Queryable } from "../adapters/db/database";
 import { HocbaError } from "../core/errors";
 import { STATUS_SQL, type DocumentStatus, type Submitter } from "./documents";
+import { BATCH_OF_DOCUMENT, LEAF_INDEX_SQL } from "./membership";
 
 /** Who reads or acts: an issuer for its own code only, the admin (issuerCode null) for any. */
 export type Caller = Submitter;
@@ -50,7 +51,7 @@ interface Row {
 
 /** The columns of `documents d LEFT JOIN batches b` every reader selects. */
 export const RECORD_COLUMNS = `d.id, d.type, d.issuer_code, d.doc_hash, d.leaf, ${STATUS_SQL} AS status,
-  d.supersedes, d.superseded_by, d.revoked_at, d.revocation_reason, d.created_at, d.leaf_index,
+  d.supersedes, d.superseded_by, d.revoked_at, d.revocation_reason, d.created_at, ${LEAF_INDEX_SQL} AS leaf_index,
   b.root, CASE WHEN b.state = 'confirmed' THEN b.tx_hash END AS tx_hash, b.block_number, b.anchored_at`;
 
 /** Turns a row selected with RECORD_COLUMNS into a record. */
@@ -87,7 +88,7 @@ export async function visibleRecord(
   id: string,
 ): Promise<DocumentRecord> {
   const { rows } = await db.query<Row>(
-    `SELECT ${RECORD_COLUMNS} FROM documents d LEFT JOIN batches b ON b.id = d.batch_id WHERE d.id = $1`,
+    `SELECT ${RECORD_COLUMNS} FROM documents d LEFT JOIN batches b ON ${BATCH_OF_DOCUMENT} WHERE d.id = $1`,
     [id],
   );
   const row = rows[0];

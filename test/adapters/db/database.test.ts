@@ -115,19 +115,15 @@ describe.each(backends)("the database layer on $name", (backend) => {
     await expect(insert()).rejects.toThrow(/duplicate key/);
   });
 
-  it("refuses a document with a batch but no leaf index, and a batch sent without a transaction", async () => {
-    await expect(
+  it("refuses overlapping batch ranges, a gap outside its range, and a batch sent without a transaction", async () => {
+    const batch = (root: string, first: number, last: number, gaps = "{}", state = "created") =>
       db.query(
-        `INSERT INTO documents (id, type, issuer_code, doc_hash, leaf, document, signature, signers, leaf_index)
-         VALUES (gen_random_uuid(), 'hocba.transcript/v1', '79000701', $1, $2, '{}', $3, '[]', 0)`,
-        ["0x" + "11".repeat(32), "0x" + "22".repeat(32), new Uint8Array([1])],
-      ),
-    ).rejects.toThrow(/check constraint/);
-    await expect(
-      db.query("INSERT INTO batches (root, leaf_count, tree, state) VALUES ($1, 1, $2, 'submitted')", [
-        "0x" + "33".repeat(32),
-        new Uint8Array(32),
-      ]),
-    ).rejects.toThrow(/check constraint/);
+        "INSERT INTO batches (root, leaf_count, tree, first_seq, last_seq, gaps, state) VALUES ($1, 1, $2, $3, $4, $5, $6)",
+        ["0x" + root.repeat(32), new Uint8Array(32), first, last, gaps, state],
+      );
+    await batch("33", 10, 20);
+    await expect(batch("44", 20, 30)).rejects.toThrow(/exclusion constraint/);
+    await expect(batch("44", 21, 30, "{[30,31)}")).rejects.toThrow(/check constraint/);
+    await expect(batch("44", 21, 30, "{}", "submitted")).rejects.toThrow(/check constraint/);
   });
 });
