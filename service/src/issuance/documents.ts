@@ -10,17 +10,12 @@
  * submissions at once. Verification later asks the registry at the anchoring time.
  */
 import type { Database, Queryable } from "../adapters/db/database";
-import {
-  assertValidDocument,
-  canonicalBytes,
-  docHash as docHashOf,
-  leafOf,
-  type HocbaDocument,
-} from "../core/documents";
+import { assertValidDocument, canonicalBytes, leafOf, toHex, type HocbaDocument } from "../core/documents";
 import { HocbaError, toHocbaError } from "../core/errors";
 import { assertSignatureValid, type AuthorizationLookup, type PkiCrypto, type TrustStore } from "../core/pki";
 import type { ValidationOptions } from "../core/documents";
 import { BATCH_OF_DOCUMENT } from "./membership";
+import { compiledSchemaCheck } from "./schema-check";
 
 export type DocumentStatus = "pending" | "anchored" | "revoked" | "superseded";
 
@@ -120,7 +115,10 @@ async function check(
 ): Promise<Accepted> {
   if (typeof item !== "object" || item === null)
     throw new HocbaError("SCHEMA_INVALID", "an item is {document, signature}");
-  const document = assertValidDocument(item.document, deps.validation);
+  const document = assertValidDocument(item.document, {
+    schemaCheck: compiledSchemaCheck,
+    ...deps.validation,
+  });
   if (document.type !== "hocba.transcript/v1") {
     throw new HocbaError("SCHEMA_INVALID", "only hocba.transcript/v1 documents are submitted here", {
       details: [{ path: "/type", code: "DOCUMENT_TYPE_INVALID", message: "expected hocba.transcript/v1" }],
@@ -143,7 +141,9 @@ async function check(
     authorization: { issuerCode, lookup },
     policy: { requiredRoles: [...deps.requiredRoles] },
   });
-  const hash = docHashOf(document);
+  // The docHash is the SHA-256 of these same canonical bytes: hash them once more through the
+  // crypto port (OpenSSL in the service) rather than canonicalize again and hash in JavaScript.
+  const hash = toHex(deps.crypto.sha256(content));
   return {
     index,
     document,
