@@ -6,6 +6,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { Contract, JsonRpcProvider, Network, Wallet, hexlify, randomBytes } from "ethers";
+import { PDFDocument } from "pdf-lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deployRegistry } from "../../service/src/adapters/chain/deploy-registry";
 import {
@@ -51,7 +52,19 @@ const files = {
   notObject: "",
   notJson: "",
   notCredential: "",
+  pdf: "",
+  pdfWithout: "",
+  notPdf: "",
 };
+
+/** A one-page PDF carrying `attachment` (name, JSON text) as an embedded file, as hocba prints them. */
+async function pdfWith(attachment?: [string, string]): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  doc.addPage();
+  if (attachment)
+    await doc.attach(Buffer.from(attachment[1]), attachment[0], { mimeType: "application/json" });
+  return doc.save();
+}
 
 let seed = 91_000;
 const transcript = () =>
@@ -118,6 +131,12 @@ beforeAll(async () => {
   files.notObject = tmp.write("array.json", JSON.stringify([valid]));
   files.notJson = tmp.write("broken.json", JSON.stringify(valid).slice(0, 200));
   files.notCredential = tmp.write("hello.json", JSON.stringify({ hello: "world" }));
+  files.pdf = tmp.write(
+    "transcript.pdf",
+    await pdfWith([`${documents[0]!.id}.hocba.json`, JSON.stringify(valid)]),
+  );
+  files.pdfWithout = tmp.write("plain.pdf", await pdfWith());
+  files.notPdf = tmp.write("fake.pdf", "not a PDF at all");
   files.otherChain = tmp.write(
     "other-chain.hocba.json",
     JSON.stringify({ ...valid, anchor: { ...valid!.anchor, chainId: 5 } }),
@@ -192,6 +211,15 @@ describe("hocba verify offline", () => {
       code: 1,
       checks: checks({ ...OFFLINE_SKIPS, signer: "invalid" }),
       rest: ["result: NOT VALID"],
+      stderr: "",
+    });
+  });
+
+  it("verifies the credential embedded in a PDF printed by hocba", async () => {
+    expect(await cli(files.pdf, "--trust", trustDir)).toEqual({
+      code: 0,
+      checks: checks(OFFLINE_SKIPS),
+      rest: ["result: VALID (offline)", OFFLINE_NOTE],
       stderr: "",
     });
   });
@@ -346,11 +374,13 @@ describe("hocba verify with bad input", () => {
       [[files.valid, "--api", "ftp://example.org"], "USAGE"],
       [[files.valid, "--trust", trustDir, "--api", apiUrl], "USAGE"],
       [[files.valid, "--trust", trustDir, "--api-key", "k"], "USAGE"],
+      [[files.pdfWithout, "--trust", trustDir], "PDF_NO_CREDENTIAL"],
+      [[files.notPdf, "--trust", trustDir], "PDF_INVALID"],
     ];
     const runs = await Promise.all(cases.map(([args]) => cli(...args)));
     expect(runs.map((run) => run.code)).toEqual(cases.map(([, code]) => exitCodeFor(code as never)));
     expect(runs.map((run) => run.stderr.split(":")[1]?.trim())).toEqual(cases.map(([, code]) => code));
-  });
+  }, 120_000);
 
   it("reports a JSON object that is not a credential by the format check (exit 1)", async () => {
     const io = captureIo({ HOCBA_TRUST_DIR: trustDir });

@@ -1,6 +1,6 @@
 /**
  * `hocba verify`: the eight checks of DESIGN.md §5 on a `hocba/1` credential file, from the command
- * line, in one of three places:
+ * line (or on the credential embedded in a PDF that hocba printed), in one of three places:
  *  - offline (default): `verifyCredential` here, against the roots of `--trust`; the chain is not
  *    asked, so anchoring, revocation and the signer's authorization (issuer registry) are not
  *    checked and supersession (known only to the service) is skipped — the output says so;
@@ -15,6 +15,7 @@ import { createRegistryClient, type RegistryClient } from "../../adapters/chain/
 import { nodeCrypto } from "../../adapters/pki/node-crypto";
 import { loadTrustAnchorsDir } from "../../adapters/pki/trust-dir";
 import { HocbaError, isHocbaError } from "../../core/errors";
+import { extractCredentialFromPdf } from "../../core/pdf/extract";
 import { verifyCredential, type ChainStatusPort, type VerificationResult } from "../../core/verification";
 import { API_URL_ENV, apiBaseUrl, callApi } from "../api-client";
 import type { Command } from "../command";
@@ -24,12 +25,13 @@ import { parseCommandArgs, parseJsonInput, processIo, readInput, usageError, typ
 export const TRUST_DIR_ENV = "HOCBA_TRUST_DIR";
 export const API_KEY_ENV = "HOCBA_API_KEY";
 
-const HELP = `usage: hocba verify <credential.hocba.json> [--trust <dir>] [--json]
+const HELP = `usage: hocba verify <credential.hocba.json | transcript.pdf> [--trust <dir>] [--json]
        hocba verify <credential.hocba.json> --rpc <url> [--registry <0x…>] [--chain-id <n>] [--trust <dir>] [--json]
        hocba verify <credential.hocba.json> --api <url> [--api-key <key>] [--json]
 
 Runs the checks of a hocba/1 credential — format, integrity, signature, signer, inclusion,
-anchored, revocation, supersession — and prints one line per check, then the verdict.
+anchored, revocation, supersession — and prints one line per check, then the verdict. A PDF
+printed by hocba works too: the credential embedded in it is checked.
 
 Offline (the default) every check runs here except those that need the chain or the service:
 anchored, revocation and supersession are skipped and the signer's authorization for the school
@@ -49,7 +51,8 @@ anchored, revocation and supersession are skipped and the signer's authorization
 
 Exit status: 0 valid; 1 not valid (a check failed: forged, revoked, untrusted…); 2 could not be
 checked (chain or API unreachable); 64 usage, 65 not JSON, 66 not a JSON object, 67 unreadable
-file, 78 unusable trust folder; 40–45 refusals of the API (rate limited 44…).`;
+file, 13 not a readable PDF, 14 a PDF without a credential, 78 unusable trust folder; 40–45
+refusals of the API (rate limited 44…).`;
 
 type Mode =
   | { kind: "offline"; trust: string }
@@ -74,7 +77,7 @@ export async function verify(args: string[], io: CliIo): Promise<number> {
     io.stdout(HELP + "\n");
     return EXIT_OK;
   }
-  const credential = parseJsonInput(readInput(options.file, "credential"), options.file);
+  const credential = await readCredential(options.file);
   if (typeof credential !== "object" || credential === null || Array.isArray(credential))
     throw new HocbaError("SCHEMA_INVALID", `${options.file} is not a credential (a JSON object)`);
   const { mode } = options;
@@ -88,6 +91,17 @@ export async function verify(args: string[], io: CliIo): Promise<number> {
   }
   io.stdout(options.json ? JSON.stringify(result, null, 2) + "\n" : formatResult(result, mode.kind));
   return exitStatusOf(result);
+}
+
+/**
+ * The credential's JSON value: the file itself, or the `*.hocba.json` attachment of a PDF that
+ * hocba printed (a file named *.pdf, or starting as PDFs do).
+ */
+async function readCredential(file: string): Promise<unknown> {
+  const bytes = readInput(file, "credential");
+  if (/\.pdf$/i.test(file) || bytes.subarray(0, 5).toString("latin1") === "%PDF-")
+    return extractCredentialFromPdf(new Uint8Array(bytes));
+  return parseJsonInput(bytes, file);
 }
 
 /** 0 valid; 1 when a check is invalid (whatever else could not be checked); 2 when one is error. */
