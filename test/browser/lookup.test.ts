@@ -14,7 +14,9 @@ import { settle } from "../helpers/app";
 import { grantRevoker } from "../helpers/credentials";
 import { CHROMIUM, chromiumAvailable, launchChromium, screenshot } from "../helpers/browser";
 import { graduateRow, registerDistrict, toCsv, type District, type GraduateRow } from "../helpers/graduates";
+import { tempDir } from "../helpers/files";
 import { startListeningApp, type ListeningApp } from "../helpers/listening-app";
+import { buildPagesInto } from "../helpers/pages";
 
 const haveChromium = chromiumAvailable();
 
@@ -41,7 +43,10 @@ const DUNG: Partial<GraduateRow> = {
 
 describe.skipIf(!haveChromium)(
   `the graduation lookup page in Chromium${haveChromium ? "" : ` (skipped: no ${CHROMIUM})`}`,
+  // A ceiling, not a measurement: five helpers share two cores and a page load can wait its turn.
+  { timeout: 90_000 },
   () => {
+    const tmp = tempDir("browser-lookup");
     let api: ListeningApp;
     let browser: Browser;
     let district: District;
@@ -66,7 +71,7 @@ describe.skipIf(!haveChromium)(
     }
 
     beforeAll(async () => {
-      api = await startListeningApp("browser-lookup");
+      api = await startListeningApp("browser-lookup", { pagesDir: buildPagesInto(tmp.path("pages")) });
       district = await registerDistrict(api.db, api.pki);
       // graduateRow(i) is a girl for odd i, a boy for even i (its citizen ID encodes the gender).
       rows = [graduateRow(1, ANH), graduateRow(2, DUNG), graduateRow(3), graduateRow(4)];
@@ -90,6 +95,7 @@ describe.skipIf(!haveChromium)(
     afterAll(async () => {
       await browser?.close();
       await api?.dispose();
+      tmp.dispose();
     });
 
     interface OpenPage extends Page {
@@ -97,7 +103,7 @@ describe.skipIf(!haveChromium)(
       seen: { problems: string[]; searches: string[] };
     }
 
-    async function open(options: { width?: number } = {}): Promise<OpenPage> {
+    async function open(options: { width?: number; fragment?: string } = {}): Promise<OpenPage> {
       const context = await browser.newContext({
         viewport: { width: options.width ?? 1100, height: 900 },
         locale: "vi-VN",
@@ -114,7 +120,7 @@ describe.skipIf(!haveChromium)(
         if (request.url().includes("/graduates/search"))
           page.seen.searches.push(new URL(request.url()).search);
       });
-      await page.goto(`${api.url}/tra-cuu`);
+      await page.goto(`${api.url}/tra-cuu${options.fragment ?? ""}`);
       return page;
     }
 
@@ -227,6 +233,23 @@ describe.skipIf(!haveChromium)(
         searches: ["?diplomaSerial=A0123456"],
       });
       await shot(page, "serial");
+      await page.context().close();
+    });
+
+    it("looks the serial up at once when opened from the link on a printed confirmation", async () => {
+      const page = await open({ fragment: "#so-hieu=A0123456" });
+      await page.locator('[data-testid="graduate"]').waitFor();
+      expect({
+        tab: await page.locator("#tab-serial").getAttribute("aria-selected"),
+        serial: await page.inputValue("input[name=diplomaSerial]"),
+        cards: await cards(page),
+        searches: page.seen.searches,
+      }).toEqual({
+        tab: "true",
+        serial: "A0123456",
+        cards: [ANH_SEEN],
+        searches: ["?diplomaSerial=A0123456"],
+      });
       await page.context().close();
     });
 
@@ -450,6 +473,7 @@ describe.skipIf(!haveChromium)(
           text,
         ),
         has: [
+          `${api.url}/tra-cuu#so-hieu=${record.diplomaSerial}`,
           record.fullName,
           "17/05/2009",
           record.diplomaSerial,
@@ -464,7 +488,7 @@ describe.skipIf(!haveChromium)(
         pages: 1,
         title: "Xác nhận kết quả tra cứu tốt nghiệp THCS",
         lookedUp: true,
-        has: [true, true, true, true, true],
+        has: [true, true, true, true, true, true],
       });
       await page.context().close();
     });

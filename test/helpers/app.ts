@@ -24,6 +24,8 @@ export interface TestAppOptions {
   pki: SchoolPki;
   /** BODY_LIMIT_BYTES; default 6 MB (a batch of 1,000 transcripts is ~5 MB). */
   bodyLimit?: number;
+  /** The built pages to serve (buildApp's pagesDir); default verifier-web/dist. */
+  pagesDir?: string | null;
 }
 
 export interface TestApp {
@@ -73,7 +75,11 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
       triggered++;
     },
   };
-  const app = await buildApp({ bodyLimit: options.bodyLimit ?? 6_000_000, services });
+  const app = await buildApp({
+    bodyLimit: options.bodyLimit ?? 6_000_000,
+    services,
+    ...(options.pagesDir !== undefined ? { pagesDir: options.pagesDir } : {}),
+  });
   await app.ready();
   return {
     app,

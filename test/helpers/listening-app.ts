@@ -30,14 +30,22 @@ export async function grantIssuerAdmin(chain: TestChain): Promise<void> {
   await grant.wait();
 }
 
-export async function startListeningApp(label: string): Promise<ListeningApp> {
+export interface ListeningAppOptions {
+  /** The built pages to serve; default verifier-web/dist (see test/helpers/pages.ts for a private build). */
+  pagesDir?: string | null;
+}
+
+export async function startListeningApp(
+  label: string,
+  options: ListeningAppOptions = {},
+): Promise<ListeningApp> {
   const tmp = tempDir(label);
   const db = await createPGliteDatabase();
   await migrate(db);
   const pki = await makeSchoolPki();
   const chain = await startChain(tmp.path("chain.json"));
   await grantIssuerAdmin(chain);
-  const t = await buildTestApp({ db, chain, pki });
+  const t = await buildTestApp({ db, chain, pki, ...options });
   const url = await t.app.listen({ host: "127.0.0.1", port: 0 });
   return {
     ...t,

@@ -10,6 +10,8 @@ import {
   checkNameSearch,
   checkSerialSearch,
   parseDateInput,
+  serialFromFragment,
+  serialLink,
   todayInVietnam,
   type QueryCheck,
 } from "../../verifier-web/src/lookup/query";
@@ -118,6 +120,21 @@ describe("checkSerialSearch", () => {
       { ok: false, errors: [{ field: "diplomaSerial", problem: "required" }] },
       { ok: false, errors: [{ field: "diplomaSerial", problem: "serialInvalid" }] },
     ]);
+  });
+});
+
+describe("serialLink and serialFromFragment", () => {
+  it("make and read the link a printed confirmation carries, the serial in the fragment only", () => {
+    const link = serialLink("https://hocba.example.vn", "ĐH/2024-01");
+    expect({
+      link,
+      back: serialFromFragment(new URL(link).hash),
+      none: [serialFromFragment(""), serialFromFragment("#so-hieu="), serialFromFragment("#other=1")],
+    }).toEqual({
+      link: "https://hocba.example.vn/tra-cuu#so-hieu=%C4%90H%2F2024-01",
+      back: "ĐH/2024-01",
+      none: [undefined, undefined, undefined],
+    });
   });
 });
 

@@ -15,6 +15,7 @@ import { printRecord } from "./print";
 import {
   checkNameSearch,
   checkSerialSearch,
+  serialFromFragment,
   type FieldError,
   type QueryCheck,
   type SearchMode,
@@ -137,6 +138,14 @@ function main(): void {
     for (const mode of ["name", "serial"] as const) showFieldErrors(FORM_ID[mode], state.errors[mode], false);
     renderResults(false);
   });
+  // A printed confirmation links back here with #so-hieu=<serial>: look it up at once.
+  const serial = serialFromFragment(window.location.hash);
+  if (serial !== undefined) {
+    state.mode = "serial";
+    selectTab("serial");
+    byId<HTMLInputElement>("diplomaSerial").value = serial;
+    void submit("serial");
+  }
 }
 
 main();

@@ -7,7 +7,6 @@ import { translator } from "../shared/i18n";
 
 const vi = {
   documentTitle: "Tra cứu tốt nghiệp THCS — hocba",
-  siteTitle: "Xác minh học bạ số",
   navVerifier: "Xác minh học bạ",
   skipLink: "Bỏ qua đến nội dung",
   heading: "Tra cứu tốt nghiệp THCS",
@@ -120,7 +119,7 @@ const vi = {
   printRecord: "Thông tin văn bằng",
   printStatus: "Trạng thái",
   printNote:
-    "Bản in này ghi lại kết quả tra cứu tại thời điểm trên. Có thể kiểm tra lại bất cứ lúc nào tại địa chỉ trên bằng số hiệu văn bằng.",
+    "Bản in này ghi lại kết quả tra cứu tại thời điểm trên. Có thể kiểm tra lại bất cứ lúc nào tại địa chỉ:",
   footer: "hocba — học bạ số. Dữ liệu do Phòng GDĐT công bố; chuỗi khối chỉ lưu mã băm.",
 };
 
@@ -128,7 +127,6 @@ type Key = keyof typeof vi;
 
 const en: Record<Key, string> = {
   documentTitle: "Lower-secondary graduation lookup — hocba",
-  siteTitle: "Digital transcript verifier",
   navVerifier: "Verify a transcript",
   skipLink: "Skip to content",
   heading: "Lower-secondary (THCS) graduation lookup",
@@ -239,8 +237,7 @@ const en: Record<Key, string> = {
   printLookedUp: "Looked up on {time} at {url}",
   printRecord: "Diploma",
   printStatus: "Status",
-  printNote:
-    "This printout records the lookup result at the time above. It can be checked again at any time at the address above with the diploma serial number.",
+  printNote: "This printout records the lookup result at the time above. Check it again at any time at:",
   footer:
     "hocba — digital transcripts. Data published by district education offices; the blockchain holds only hashes.",
 };

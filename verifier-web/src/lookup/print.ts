@@ -6,6 +6,7 @@
 import { byId, el } from "../shared/dom";
 import type { GraduateRecord } from "./api";
 import { t } from "./messages";
+import { serialLink } from "./query";
 import { anchorRows, definitionList, formatMoment, recordRows, shownStatus } from "./render";
 
 /** Where a reader of the printout can look the record up again. */
@@ -35,7 +36,13 @@ export function fillPrintSheet(record: GraduateRecord, lookedUpAt: Date): HTMLEl
         ]
       : []),
     el("p", { class: "print-provenance" }, t("provenanceSigned", { district: record.district.name })),
-    el("p", { class: "print-note" }, t("printNote")),
+    el(
+      "p",
+      { class: "print-note" },
+      t("printNote"),
+      " ",
+      el("span", { class: "print-link" }, serialLink(window.location.origin, record.diplomaSerial)),
+    ),
   );
   return sheet;
 }

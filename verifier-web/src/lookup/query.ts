@@ -121,3 +121,21 @@ export function checkSerialSearch(input: { diplomaSerial: string }): QueryCheck 
     return { ok: false, errors: [{ field: "diplomaSerial", problem: "serialInvalid" }] };
   return { ok: true, params: new URLSearchParams({ diplomaSerial }) };
 }
+
+/** The fragment of a link that opens the lookup on a serial: `#so-hieu=A0123456` (never sent to a server). */
+const SERIAL_FRAGMENT = "so-hieu";
+
+/**
+ * A link that looks the serial up again, printed on the confirmation.
+ * @example
+ * serialLink("https://hocba.example.vn", "A0123456"); // "https://hocba.example.vn/tra-cuu#so-hieu=A0123456"
+ */
+export function serialLink(origin: string, serial: string): string {
+  return `${origin}/tra-cuu#${SERIAL_FRAGMENT}=${encodeURIComponent(serial)}`;
+}
+
+/** The serial a `#so-hieu=…` fragment asks for, or undefined. */
+export function serialFromFragment(hash: string): string | undefined {
+  const value = new URLSearchParams(hash.replace(/^#/, "")).get(SERIAL_FRAGMENT);
+  return value === null || value.trim() === "" ? undefined : value;
+}
