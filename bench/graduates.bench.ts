@@ -27,6 +27,7 @@ import { migrate } from "../service/src/adapters/db/migrate";
 import { composeCitizenId } from "../service/src/core/documents/cccd";
 import { nameKey, serialKey } from "../service/src/core/documents";
 import { buildPackedTree } from "../service/src/core/merkle/packed";
+import { personName } from "../test/helpers/graduates";
 import {
   ANCHOR_KEY,
   createSchema,
@@ -56,47 +57,6 @@ const SECONDARY_INDEXES = [
   "graduates_import",
 ];
 
-const FAMILY = [
-  "Nguyễn",
-  "Trần",
-  "Lê",
-  "Phạm",
-  "Hoàng",
-  "Huỳnh",
-  "Phan",
-  "Vũ",
-  "Võ",
-  "Đặng",
-  "Bùi",
-  "Đỗ",
-  "Hồ",
-  "Ngô",
-  "Dương",
-  "Lý",
-];
-const MIDDLE = [
-  "Văn",
-  "Thị",
-  "Minh",
-  "Ngọc",
-  "Quốc",
-  "Thanh",
-  "Gia",
-  "Hữu",
-  "Khánh",
-  "Đức",
-  "Thu",
-  "Hoài",
-  "Bảo",
-  "Xuân",
-  "Anh",
-  "Mỹ",
-];
-const GIVEN = [
-  "Anh", "Bảo", "Châu", "Dũng", "Giang", "Hà", "Hùng", "Khoa", "Linh", "My", "Nam", "Phúc", "Quân", "Thảo", "Trâm", "Vy",
-  "Đạt", "Hiếu", "Huy", "Khang", "Long", "Minh", "Ngân", "Nhi", "Oanh", "Phong", "Sơn", "Tâm", "Tú", "Uyên", "Việt", "Yến",
-]; // prettier-ignore
-
 const n = (x: number) => Math.round(x).toLocaleString("en-US");
 
 /** Record i: a distinct graduate (deterministic, so the queries can be rebuilt from i). */
@@ -105,7 +65,7 @@ function graduate(i: number) {
   const year = 2008 + (i % 2);
   const dayOfYear = Math.floor(i / 2) % 365;
   const date = new Date(Date.UTC(year, 0, 1 + dayOfYear)).toISOString().slice(0, 10);
-  const fullName = `${FAMILY[i % 16]} ${MIDDLE[Math.floor(i / 16) % 16]} ${GIVEN[Math.floor(i / 256) % 32]}`;
+  const fullName = personName(i, gender);
   const district = `BQ${String(i % DISTRICTS).padStart(3, "0")}`;
   return {
     id: uuidOf(i),

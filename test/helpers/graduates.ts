@@ -9,6 +9,13 @@ import type { IssuedCertificate } from "../../service/src/adapters/pki/certifica
 import { composeCitizenId } from "../../service/src/core/documents/cccd";
 import { GRADUATE_COLUMNS, type GraduateColumn } from "../../service/src/core/documents/graduate-rows";
 import { signDetached } from "../../service/src/core/pki";
+import {
+  GIVEN_NAMES_FEMALE,
+  GIVEN_NAMES_MALE,
+  MIDDLE_NAMES_FEMALE,
+  MIDDLE_NAMES_MALE,
+  SURNAMES,
+} from "../../service/src/demo/people";
 import { apiKeyFor } from "./app";
 import { fingerprintOf, issue, signerOf, type SchoolPki } from "./pki";
 
@@ -17,26 +24,14 @@ export type GraduateRow = Record<GraduateColumn, string>;
 export const DISTRICT_CODE = "PGDQ1";
 export const DISTRICT_NAME = "Phòng GDĐT Quận 1";
 
-const FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"];
-const MIDDLE = ["Văn", "Thị", "Minh", "Ngọc", "Quốc", "Thanh", "Gia", "Hữu", "Khánh", "Đức"];
-const GIVEN = [
-  "Anh",
-  "Bảo",
-  "Châu",
-  "Dũng",
-  "Giang",
-  "Hà",
-  "Hùng",
-  "Khoa",
-  "Linh",
-  "My",
-  "Nam",
-  "Phúc",
-  "Quân",
-  "Thảo",
-  "Trâm",
-  "Vy",
-];
+/** A Vietnamese full name for person `i` (service/src/demo/people.ts), varying fastest in the surname. */
+export function personName(i: number, gender: "Nam" | "Nữ"): string {
+  const [middle, given] =
+    gender === "Nam" ? [MIDDLE_NAMES_MALE, GIVEN_NAMES_MALE] : [MIDDLE_NAMES_FEMALE, GIVEN_NAMES_FEMALE];
+  const surname = SURNAMES[i % SURNAMES.length];
+  const rest = Math.floor(i / SURNAMES.length);
+  return `${surname} ${middle[rest % middle.length]} ${given[Math.floor(rest / middle.length) % given.length]}`;
+}
 
 /** Row `i` of a list: a different graduate for every i (serial, registry number, CCCD, name). */
 export function graduateRow(i: number, overrides: Partial<GraduateRow> = {}): GraduateRow {
@@ -44,7 +39,7 @@ export function graduateRow(i: number, overrides: Partial<GraduateRow> = {}): Gr
   const month = String((i % 12) + 1).padStart(2, "0");
   const day = String((i % 28) + 1).padStart(2, "0");
   return {
-    fullName: `${FAMILY[i % FAMILY.length]} ${MIDDLE[(i >> 1) % MIDDLE.length]} ${GIVEN[(i >> 2) % GIVEN.length]}`,
+    fullName: personName(i, gender),
     dateOfBirth: `2009-${month}-${day}`,
     gender,
     placeOfBirth: "TP. Hồ Chí Minh",
