@@ -1,0 +1,410 @@
+/**
+ * Verification throughput (issue 6 item 7), against the production parts: the real `hocba serve`
+ * process on PostgreSQL + Redis (BullMQ) + a `hardhat node` behind the chain port.
+ *
+ *   0. N + 10,000 distinct P-256-signed transcripts (plus 1,000 for warming up) are submitted,
+ *      anchored and fetched back as credential files through the API — real anchored credentials;
+ *   1. single verifications: autocannon, 50 connections, anonymous POST /api/v1/verify (as from the
+ *      public page; VERIFY_RATE_MAX lifted for the one client address), each of the N credentials
+ *      sent once, never seen by the server before → verifications/s, p50/p99 latency, every
+ *      answer checked to be `valid: true`;
+ *   2. the same N credentials again for `--seconds` (everything the chain port caches is cached);
+ *   3. a batch verification of 10,000 other credentials: 10 POST /api/v1/verify/batch of 1,000
+ *      with a verifier API key, one after the other → total wall time;
+ * and for each phase the JSON-RPC calls the server made (counted by a small proxy between the
+ * server and the node), per verified document.
+ *
+ * Run with BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/out/profile" to see where the
+ * server's time goes. Everything started is stopped and removed at the end.
+ */
+import { createHash, randomBytes, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer, type Server as HttpServer } from "node:http";
+import { loadavg } from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+import { Contract, JsonRpcProvider, Network, Wallet, ZeroHash } from "ethers";
+import { createRegistryClient, REGISTRY_ABI } from "../service/src/adapters/chain/registry";
+import { freePort } from "../service/src/adapters/chain/anvil";
+import type { Database } from "../service/src/adapters/db/database";
+import { BENCH_SCHOOL, CHUNK, signedSet } from "./lib/signed-set";
+import {
+  ADMIN_KEY,
+  ANCHOR_KEY,
+  createSchema,
+  ensureBuilt,
+  redisPrefix,
+  REDIS_URL,
+  startChain,
+  startServer,
+  Teardown,
+  tempDir,
+  trustAnchorsDir,
+  type Server,
+} from "./lib/stack";
+import type { BenchOptions } from "./run";
+
+const SEED = 2;
+const OUT = path.join(__dirname, "out");
+const WARM_UP = 1_000;
+const BATCH = 10_000;
+const CONNECTIONS = 50;
+
+const n = (x: number) => Math.round(x).toLocaleString("en-US");
+const ms = (t: number) => `${t.toFixed(1)} ms`;
+
+/** A JSON-RPC proxy in front of the node that counts the calls by method. */
+async function countingProxy(teardown: Teardown, target: string) {
+  const counts = new Map<string, number>();
+  const server: HttpServer = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      try {
+        const parsed = JSON.parse(body) as { method?: string } | { method?: string }[];
+        for (const call of Array.isArray(parsed) ? parsed : [parsed]) {
+          const method = call.method ?? "?";
+          counts.set(method, (counts.get(method) ?? 0) + 1);
+        }
+      } catch {
+        counts.set("(not JSON)", (counts.get("(not JSON)") ?? 0) + 1);
+      }
+      fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body })
+        .then(async (answer) => {
+          response.writeHead(answer.status, { "content-type": "application/json" });
+          response.end(await answer.text());
+        })
+        .catch(() => {
+          response.writeHead(502);
+          response.end();
+        });
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  teardown.add("JSON-RPC proxy", () => new Promise<void>((resolve) => server.close(() => resolve())));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    /** Calls since the last take, by method; resets the counts. */
+    take(): Map<string, number> {
+      const taken = new Map(counts);
+      counts.clear();
+      return taken;
+    },
+  };
+}
+
+/** CPU seconds (user + system) process `pid` has used so far, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
+const describeCalls = (counts: Map<string, number>) =>
+  [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([method, count]) => `${method} ${n(count)}`)
+    .join(", ") || "none";
+
+async function api<T>(
+  server: Server,
+  token: string,
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<T> {
+  const response = await fetch(`${server.url}${url}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  if (response.status >= 300) throw new Error(`${method} ${url}: ${response.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text) as T;
+}
+
+/** Runs `work(i)` for i in [0, count) with `parallel` in flight. */
+async function pool(count: number, parallel: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < count; i = next++) await work(i);
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+}
+
+/** Until the principal's certificate is in the registry's issuer registry (the server syncs it). */
+async function waitIssuerOnChain(rpcUrl: string, registry: string, fingerprint: string): Promise<void> {
+  const client = createRegistryClient({ rpcUrl, chainId: 31337, address: registry });
+  try {
+    const deadline = Date.now() + 120_000;
+    while (!(await client.isIssuerCertificate(BENCH_SCHOOL.code, fingerprint, new Date()))) {
+      if (Date.now() > deadline) throw new Error("the school's certificate never reached the registry");
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    client.close();
+  }
+}
+
+/** Gives the anchoring account DEFAULT_ADMIN_ROLE so the server can write the issuer registry. */
+async function grantIssuerAdmin(rpcUrl: string, registry: string): Promise<void> {
+  const network = Network.from(31337);
+  const provider = new JsonRpcProvider(rpcUrl, network, { staticNetwork: network, cacheTimeout: -1 });
+  try {
+    const contract = new Contract(registry, REGISTRY_ABI, new Wallet(ADMIN_KEY, provider));
+    const tx = (await contract.getFunction("grantRole")(ZeroHash, new Wallet(ANCHOR_KEY).address)) as {
+      wait(): Promise<unknown>;
+    };
+    await tx.wait();
+  } finally {
+    provider.destroy();
+  }
+}
+
+const UNCONFIRMED_SQL = `SELECT count(*)::int AS n FROM documents d LEFT JOIN batches b ON b.id = d.batch_id
+  WHERE b.state IS DISTINCT FROM 'confirmed'`;
+
+async function waitAnchored(db: Database): Promise<void> {
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    const { n: open } = (await db.query<{ n: number }>(UNCONFIRMED_SQL)).rows[0]!;
+    if (open === 0) return;
+    if (Date.now() > deadline) throw new Error(`${open} documents still not anchored after 10 minutes`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Phase 0: every document submitted, anchored and fetched back as its credential file (JSON text). */
+async function issueCredentials(
+  server: Server,
+  db: Database,
+  apiKey: string,
+  set: Awaited<ReturnType<typeof signedSet>>,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (let c = 0; c < set.chunks; c++) {
+    const body = set.chunk(c);
+    const { items } = JSON.parse(body) as { items: { document: { id: string } }[] };
+    ids.push(...items.map((item) => item.document.id));
+    const { results } = await api<{ results: { status: number }[] }>(
+      server,
+      apiKey,
+      "POST",
+      "/api/v1/transcripts/batch",
+      body,
+    );
+    const refused = results.filter((result) => result.status !== 202 && result.status !== 200);
+    if (refused.length > 0)
+      throw new Error(`chunk ${c}: ${refused.length} refused: ${JSON.stringify(refused[0])}`);
+  }
+  await waitAnchored(db);
+  const credentials = new Array<string>(ids.length);
+  await pool(ids.length, 16, async (i) => {
+    const response = await fetch(`${server.url}/api/v1/transcripts/${ids[i]}/credential`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
+    if (response.status !== 200) throw new Error(`credential ${ids[i]}: HTTP ${response.status}`);
+    credentials[i] = await response.text();
+  });
+  return credentials;
+}
+
+interface SingleFigures {
+  requests: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  max: number;
+  valid: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** autocannon over `bodies` (each sent once when `amount` is set, else cycled for `seconds`). */
+async function single(
+  server: Server,
+  verifierKey: string | undefined,
+  bodies: string[],
+  limit: { amount: number } | { seconds: number },
+): Promise<SingleFigures> {
+  let next = 0;
+  let valid = 0;
+  const result = await autocannon({
+    url: `${server.url}/api/v1/verify`,
+    connections: CONNECTIONS,
+    ...("amount" in limit ? { amount: limit.amount } : { duration: limit.seconds }),
+    headers: {
+      "content-type": "application/json",
+      ...(verifierKey === undefined ? {} : { authorization: `Bearer ${verifierKey}` }),
+    },
+    requests: [
+      {
+        method: "POST",
+        setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }),
+        onResponse: (status, body) => {
+          if (status === 200 && body.startsWith('{"valid":true')) valid++;
+        },
+      },
+    ],
+  });
+  return {
+    requests: result.requests.total,
+    seconds: result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    valid,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+/** Phase 3: the batch bodies one after the other; wall time and valid results. */
+async function batch(server: Server, verifierKey: string, bodies: string[]) {
+  const times: number[] = [];
+  let valid = 0;
+  const started = performance.now();
+  for (let i = 0; i < bodies.length; i += CHUNK) {
+    const t0 = performance.now();
+    const { results } = await api<{ results: { valid: boolean }[] }>(
+      server,
+      verifierKey,
+      "POST",
+      "/api/v1/verify/batch",
+      `{"credentials":[${bodies.slice(i, i + CHUNK).join(",")}]}`,
+    );
+    times.push(performance.now() - t0);
+    valid += results.filter((result) => result.valid).length;
+  }
+  return { wallMs: performance.now() - started, times, valid };
+}
+
+export async function run(options: BenchOptions): Promise<void> {
+  const singles = options.documents ?? 10_000;
+  const documents = WARM_UP + singles + BATCH;
+  const load = loadavg();
+  const set = await signedSet(OUT, documents, SEED);
+  ensureBuilt();
+  const teardown = new Teardown();
+  process.once("SIGINT", () => void teardown.run().then(() => process.exit(130)));
+  try {
+    const chain = await startChain(teardown);
+    await grantIssuerAdmin(chain.node.url, chain.registry);
+    const proxy = await countingProxy(teardown, chain.node.url);
+    const { db, url: databaseUrl } = await createSchema(teardown, "verify");
+    const adminToken = randomBytes(24).toString("hex");
+    const server = await startServer(
+      teardown,
+      {
+        DATABASE_URL: databaseUrl,
+        REDIS_URL,
+        REDIS_PREFIX: redisPrefix(teardown, "verify"),
+        CHAIN_RPC_URL: proxy.url,
+        CHAIN_ID: "31337",
+        REGISTRY_ADDRESS: chain.registry,
+        ANCHOR_KEY,
+        ANCHOR_INTERVAL_MS: "1000",
+        TRUST_ANCHORS_DIR: trustAnchorsDir(teardown, set.pki.rootPem),
+        ADMIN_TOKEN: adminToken,
+        DATA_DIR: tempDir(teardown, "data"),
+        DEMO: "off",
+        LOG_LEVEL: "warn",
+        // Single verifications are anonymous, as from the public page: the per-address limit is lifted.
+        VERIFY_RATE_MAX: "1000000000",
+      },
+      path.join(OUT, "verify-server.log"),
+    );
+    const school = await api<{ apiKey: string }>(server, adminToken, "POST", "/api/v1/admin/issuers", {
+      kind: "school",
+      code: BENCH_SCHOOL.code,
+      name: BENCH_SCHOOL.name,
+      certificates: [set.pki.signerChainPem],
+    });
+    const { apiKey: verifierKey } = await api<{ apiKey: string }>(
+      server,
+      adminToken,
+      "POST",
+      "/api/v1/admin/verifiers",
+      { label: "benchmark" },
+    );
+    const signerFingerprint =
+      "0x" + createHash("sha256").update(new X509Certificate(set.pki.signerChainPem).raw).digest("hex");
+    await waitIssuerOnChain(chain.node.url, chain.registry, signerFingerprint);
+
+    console.log(`0. issuing ${n(documents)} credentials (submit, anchor, fetch)…`);
+    const i0 = performance.now();
+    const credentials = await issueCredentials(server, db, school.apiKey, set);
+    console.log(`   done in ${((performance.now() - i0) / 1000).toFixed(1)} s`);
+    const warm = credentials.slice(0, WARM_UP);
+    const singleSet = credentials.slice(WARM_UP, WARM_UP + singles);
+    const batchSet = credentials.slice(WARM_UP + singles);
+
+    // Warm the server's JIT on credentials of their own (their chain answers get cached, not the others').
+    await batch(server, verifierKey, warm);
+    await single(server, undefined, warm, { amount: WARM_UP });
+    proxy.take();
+
+    console.log(`1. single verifications: ${n(singles)} distinct credentials, ${CONNECTIONS} connections…`);
+    const loadBefore = loadavg();
+    const cpu0 = cpuSeconds(server.pid);
+    const first = await single(server, undefined, singleSet, { amount: singles });
+    const firstCalls = proxy.take();
+    const cpu1 = cpuSeconds(server.pid);
+    console.log(`2. the same credentials again for ${options.seconds} s…`);
+    const again = await single(server, undefined, singleSet, { seconds: options.seconds });
+    const againCalls = proxy.take();
+    const cpu2 = cpuSeconds(server.pid);
+    console.log(`3. batch: ${n(BATCH)} other credentials as ${BATCH / CHUNK} requests of ${n(CHUNK)}…`);
+    const batched = await batch(server, verifierKey, batchSet);
+    const batchCalls = proxy.take();
+    const cpu3 = cpuSeconds(server.pid);
+    const perCpuSecond = (docs: number, seconds: number) =>
+      `${n(docs / seconds)} (${seconds.toFixed(1)} CPU-s for ${n(docs)})`;
+    const loadAfter = loadavg();
+
+    const perDoc = (calls: Map<string, number>, docs: number) =>
+      `${(total(calls) / docs).toFixed(3)} (${describeCalls(calls)})`;
+    const rows: [string, string, string][] = [
+      [
+        "1. verifications/s (distinct credentials, first sight)",
+        n(first.requests / first.seconds),
+        "≥ 1,500/s",
+      ],
+      ["1. latency p50 / p99 / max", `${ms(first.p50)} / ${ms(first.p99)} / ${ms(first.max)}`, "p99 ≤ 50 ms"],
+      [
+        "1. answers valid / sent (non-2xx, errors)",
+        `${n(first.valid)} / ${n(first.requests)} (${first.non2xx}, ${first.errors})`,
+        "",
+      ],
+      ["1. chain calls per verification", perDoc(firstCalls, first.requests), "≤ 1–2"],
+      ["1. verifications per CPU-second of the server", perCpuSecond(first.requests, cpu1 - cpu0), ""],
+      ["2. verifications/s (same credentials again)", n(again.requests / again.seconds), ""],
+      ["2. latency p50 / p99 / max", `${ms(again.p50)} / ${ms(again.p99)} / ${ms(again.max)}`, ""],
+      ["2. answers valid / sent", `${n(again.valid)} / ${n(again.requests)}`, ""],
+      ["2. chain calls per verification", perDoc(againCalls, again.requests), ""],
+      ["2. verifications per CPU-second of the server", perCpuSecond(again.requests, cpu2 - cpu1), ""],
+      [`3. batch of ${n(BATCH)}: total wall time`, `${(batched.wallMs / 1000).toFixed(2)} s`, "< 15 s"],
+      [
+        "3. per request of 1,000: min / max",
+        `${ms(Math.min(...batched.times))} / ${ms(Math.max(...batched.times))}`,
+        "",
+      ],
+      ["3. results valid / sent", `${n(batched.valid)} / ${n(BATCH)}`, ""],
+      ["3. chain calls per verification", perDoc(batchCalls, BATCH), ""],
+      ["3. verifications per CPU-second of the server", perCpuSecond(BATCH, cpu3 - cpu2), ""],
+    ];
+    console.log(
+      `\nload average (1 min): ${load[0]!.toFixed(1)} at start, ${loadBefore[0]!.toFixed(1)} before 1, ${loadAfter[0]!.toFixed(1)} after 3`,
+    );
+    console.log("\n| measure | value | target |\n|---|---:|---:|");
+    for (const row of rows) console.log(`| ${row.join(" | ")} |`);
+  } finally {
+    await teardown.run();
+  }
+}
