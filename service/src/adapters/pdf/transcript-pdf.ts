@@ -289,18 +289,64 @@ const COLUMNS = [
 ];
 const ROW = 16;
 
+/** One table row at the cursor: its shading, text and bottom rule (the verticals come with `tableEdges`). */
 function tableRow(sheet: Sheet, cells: string[], style: TextStyle, fill?: RGB): void {
   const size = style.size ?? 9.5;
-  let x = MARGIN.left;
   sheet.y -= ROW;
+  if (fill) sheet.box(MARGIN.left, sheet.y, CONTENT_WIDTH, ROW, fill, undefined);
+  let x = MARGIN.left;
   COLUMNS.forEach((column, i) => {
-    sheet.box(x, sheet.y, column.width, ROW, fill);
     const cell = cells[i] ?? "";
     const y = sheet.y + (ROW - size) / 2 + 1.5;
     if (i === 1) sheet.draw(cell, x + 5, y, { ...style, size });
     else sheet.centred(cell, x + column.width / 2, y, { ...style, size });
     x += column.width;
   });
+  sheet.rule(MARGIN.left, MARGIN.left + CONTENT_WIDTH, sheet.y);
+}
+
+/** The table's top rule and column lines from `top` down to the cursor. */
+function tableEdges(sheet: Sheet, top: number): void {
+  sheet.rule(MARGIN.left, MARGIN.left + CONTENT_WIDTH, top);
+  let x = MARGIN.left;
+  for (const column of [...COLUMNS, undefined]) {
+    sheet.current.drawLine({ start: { x, y: top }, end: { x, y: sheet.y }, thickness: 0.6, color: RULE });
+    x += column?.width ?? 0;
+  }
+}
+
+/** The table of a school year's subjects; a page break repeats the header row. */
+function subjectTable(sheet: Sheet, year: SchoolYear): void {
+  const header = () => {
+    tableRow(
+      sheet,
+      COLUMNS.map((c) => c.title),
+      { font: "bold", size: 9.5 },
+      SHADE,
+    );
+  };
+  let top = sheet.y;
+  header();
+  year.subjects.forEach((subject, i) => {
+    if (sheet.y - ROW < MARGIN.bottom) {
+      tableEdges(sheet, top);
+      sheet.newPage();
+      top = sheet.y;
+      header();
+    }
+    tableRow(
+      sheet,
+      [
+        String(i + 1),
+        subject.name,
+        formatResult(subject.term1),
+        formatResult(subject.term2),
+        formatResult(subject.year),
+      ],
+      { size: 9.5 },
+    );
+  });
+  tableEdges(sheet, top);
 }
 
 const REMARKS_STYLE: TextStyle = { font: "italic", size: 10 };
@@ -338,34 +384,7 @@ function schoolYear(sheet: Sheet, year: SchoolYear): void {
     },
   );
   sheet.y -= 8;
-  tableRow(
-    sheet,
-    COLUMNS.map((c) => c.title),
-    { font: "bold", size: 9.5 },
-    SHADE,
-  );
-  year.subjects.forEach((subject, i) => {
-    if (sheet.y - ROW < MARGIN.bottom) {
-      sheet.newPage();
-      tableRow(
-        sheet,
-        COLUMNS.map((c) => c.title),
-        { font: "bold", size: 9.5 },
-        SHADE,
-      );
-    }
-    tableRow(
-      sheet,
-      [
-        String(i + 1),
-        subject.name,
-        formatResult(subject.term1),
-        formatResult(subject.term2),
-        formatResult(subject.year),
-      ],
-      { size: 9.5 },
-    );
-  });
+  subjectTable(sheet, year);
   sheet.y -= 4;
   const col2 = MARGIN.left + 190;
   const col3 = MARGIN.left + 370;
@@ -421,30 +440,32 @@ function signatureBlock(sheet: Sheet, place: string | undefined, issuedAt: strin
 
 const QR_SIZE = 112;
 
-/** Draws the QR code of `text` with its top-left corner at (x, top), `size` points wide. */
+/**
+ * Draws the QR code of `text` with its top-left corner at (x, top), `size` points wide: one path of
+ * run-length rectangles in module units, scaled (one drawing operation instead of one per module).
+ * The text goes in byte mode as one segment — a URL gains nothing from mixed modes, and the
+ * segmentation search costs more than the rest of the code.
+ */
 function qrCode(sheet: Sheet, text: string, x: number, top: number, size: number): void {
-  const { modules } = QRCode.create(text, { errorCorrectionLevel: "M" });
+  const { modules } = QRCode.create([{ data: new TextEncoder().encode(text), mode: "byte" }], {
+    errorCorrectionLevel: "M",
+  });
   const quiet = 2;
   const cell = size / (modules.size + 2 * quiet);
   sheet.box(x, top - size, size, size, rgb(1, 1, 1), undefined);
+  let path = "";
   for (let row = 0; row < modules.size; row++) {
-    let col = 0;
-    while (col < modules.size) {
+    for (let col = 0; col < modules.size;) {
       if (!modules.get(row, col)) {
         col++;
         continue;
       }
       const start = col;
       while (col < modules.size && modules.get(row, col)) col++;
-      sheet.current.drawRectangle({
-        x: x + (quiet + start) * cell,
-        y: top - (quiet + row + 1) * cell,
-        width: (col - start) * cell + 0.05,
-        height: cell + 0.05,
-        color: BLACK,
-      });
+      path += `M${quiet + start} ${quiet + row}h${col - start}v1h${start - col}z`;
     }
   }
+  sheet.current.drawSvgPath(path, { x, y: top, scale: cell, color: BLACK });
 }
 
 function verification(
