@@ -7,7 +7,7 @@
  * verifier-web/dist, which the service serves.
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 
@@ -43,6 +43,16 @@ async function main(): Promise<void> {
     ],
     { cwd: root, stdio: "inherit" },
   );
+  pruneStaleAssets(path.join(root, "verifier-web/dist/assets"), 60 * 60 * 1000);
+}
+
+/** Removes page assets that no build has written for `ageMs` (Vite rewrites every current one). */
+function pruneStaleAssets(dir: string, ageMs: number): void {
+  const cutoff = Date.now() - ageMs;
+  for (const name of readdirSync(dir)) {
+    const file = path.join(dir, name);
+    if (statSync(file).mtimeMs < cutoff) rmSync(file, { force: true });
+  }
 }
 
 main().catch((error: unknown) => {

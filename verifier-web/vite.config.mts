@@ -26,7 +26,9 @@ export default defineConfig({
   logLevel: "warn",
   build: {
     outDir: path.join(root, "dist"),
-    emptyOutDir: true,
+    // Not emptied: a page loaded from the previous build keeps finding its (hashed) assets while
+    // a rebuild runs; scripts/build.ts prunes assets no build has written for an hour.
+    emptyOutDir: false,
     target: "es2022",
     sourcemap: true,
     // The verifier bundles the core pipeline (pkijs, asn1js): about 300 kB, loaded once.

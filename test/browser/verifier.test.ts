@@ -10,7 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegistryClient, issuerCodeBytes32 } from "../../service/src/adapters/chain/registry";
 import { buildApp } from "../../service/src/http/app";
 import type { Credential } from "../../service/src/issuance/credential";
-import { chromiumAvailable, launchChromium, screenshot, CHROMIUM } from "../helpers/browser";
+import {
+  BROWSER_TEST_TIMEOUT_MS,
+  chromiumAvailable,
+  launchChromium,
+  screenshot,
+  CHROMIUM,
+} from "../helpers/browser";
 import { ANCHOR_KEY } from "../helpers/chain";
 import { anchoredCredentials, grantRevoker, revokeDocument, schoolTranscript } from "../helpers/credentials";
 import { tempDir } from "../helpers/files";
@@ -56,6 +62,8 @@ const ALL_VALID = {
 
 describe.skipIf(!haveChromium)(
   `the verifier page in Chromium${haveChromium ? "" : ` (skipped: no ${CHROMIUM})`}`,
+  // A page verification takes a few seconds; on a loaded shared machine, much longer.
+  { timeout: BROWSER_TEST_TIMEOUT_MS },
   () => {
     const tmp = tempDir("browser-verifier");
     let api: ListeningApp;
@@ -66,6 +74,8 @@ describe.skipIf(!haveChromium)(
     let shareUrl: string;
     /** Errors the page logged or threw, by page. */
     const problems = new WeakMap<Page, string[]>();
+    /** URLs the page requested, by page. */
+    const requests = new WeakMap<Page, string[]>();
 
     beforeAll(async () => {
       api = await startListeningApp("browser-verifier");
@@ -103,6 +113,7 @@ describe.skipIf(!haveChromium)(
         viewport: { width: options.width ?? 1100, height: 900 },
         locale: "vi-VN",
       });
+      context.setDefaultTimeout(BROWSER_TEST_TIMEOUT_MS);
       const page = await context.newPage();
       const found: string[] = [];
       page.on("pageerror", (error) => found.push(error.message));
@@ -110,6 +121,9 @@ describe.skipIf(!haveChromium)(
         if (message.type() === "error" && !message.text().includes("503")) found.push(message.text());
       });
       problems.set(page, found);
+      const urls: string[] = [];
+      page.on("request", (request) => urls.push(request.url()));
+      requests.set(page, urls);
       await page.goto(url);
       return page;
     }
@@ -148,8 +162,12 @@ describe.skipIf(!haveChromium)(
       const result = await seen(page);
       await shot(page, state);
       await page.context().close();
-      return result;
+      return { ...result, requests: requests.get(page) ?? [] };
     }
+
+    /** The service routes that answer the chain questions, as the page asked them. */
+    const chainReads = (urls: string[]) =>
+      urls.filter((url) => url.includes("/api/v1/chain/")).map((url) => new URL(url).pathname.split("/")[4]);
 
     it("shows a valid credential as valid, with every check passed and the học bạ", async () => {
       const page = await open(api.url);
@@ -187,7 +205,8 @@ describe.skipIf(!haveChromium)(
     });
 
     it("shows a credential with a changed score as invalid, failing on integrity", async () => {
-      expect(await verifyFile(files.tampered, "tampered")).toEqual({
+      const { requests: _urls, ...result } = await verifyFile(files.tampered, "tampered");
+      expect(result).toEqual({
         verdict: "invalid",
         headline: "Học bạ KHÔNG hợp lệ",
         checks: { ...ALL_VALID, integrity: "invalid" },
@@ -195,10 +214,12 @@ describe.skipIf(!haveChromium)(
     });
 
     it("shows a revoked credential as revoked, failing on revocation", async () => {
-      expect(await verifyFile(files.revoked, "revoked")).toEqual({
+      const { requests: urls, ...result } = await verifyFile(files.revoked, "revoked");
+      expect({ ...result, chainReads: chainReads(urls).sort() }).toEqual({
         verdict: "invalid",
         headline: "Học bạ ĐÃ BỊ THU HỒI",
         checks: { ...ALL_VALID, revocation: "invalid" },
+        chainReads: ["issuers", "revocations", "roots"],
       });
     });
 
@@ -216,7 +237,8 @@ describe.skipIf(!haveChromium)(
       });
       try {
         const url = await broken.listen({ host: "127.0.0.1", port: 0 });
-        expect(await verifyFile(files.valid, "chain-unreachable", url)).toEqual({
+        const { requests: _urls, ...result } = await verifyFile(files.valid, "chain-unreachable", url);
+        expect(result).toEqual({
           verdict: "error",
           headline: "Chưa xác minh được",
           checks: { ...ALL_VALID, signer: "error", anchored: "error", revocation: "error" },
@@ -238,6 +260,26 @@ describe.skipIf(!haveChromium)(
         headline: "Học bạ hợp lệ",
         checks: ALL_VALID,
         qr: 1,
+      });
+    });
+
+    it("reads the chain directly from a read-only RPC node when opened with ?rpc=", async () => {
+      const rpc = api.chain.anvil.url;
+      const { requests: urls, ...result } = await verifyFile(
+        files.revoked,
+        "rpc-mode",
+        `${api.url}/?rpc=${encodeURIComponent(rpc)}`,
+      );
+      expect({
+        ...result,
+        chainReads: chainReads(urls),
+        rpcCalls: urls.some((url) => url.startsWith(rpc)),
+      }).toEqual({
+        verdict: "invalid",
+        headline: "Học bạ ĐÃ BỊ THU HỒI",
+        checks: { ...ALL_VALID, revocation: "invalid" },
+        chainReads: [],
+        rpcCalls: true,
       });
     });
 

@@ -19,6 +19,9 @@ export const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
+/** How long a browser test and each page action may take: generous, as the machine is shared. */
+export const BROWSER_TEST_TIMEOUT_MS = 180_000;
+
 export const SCREENSHOTS = path.resolve(__dirname, "../../test-results/screenshots");
 
 /**
