@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueCertificate } from "../../service/src/adapters/pki/certificates";
 import { freePort } from "../../service/src/adapters/chain/anvil";
 import { deployRegistry } from "../../service/src/adapters/chain/deploy-registry";
+import { createAnchorQueue } from "../../service/src/adapters/queue/bullmq";
 import { ADMIN_KEY, ANCHOR_KEY, eventually } from "../helpers/chain";
 import { tempDir } from "../helpers/files";
 import { startHardhatNode, type HardhatNode } from "../helpers/hardhat-node";
@@ -24,7 +25,7 @@ const tmp = tempDir("serve-shutdown");
 
 let node: HardhatNode | undefined;
 let pg: Awaited<ReturnType<typeof isolatedPostgres>> | undefined;
-let env: Record<string, string>;
+let env: Record<string, string> | undefined;
 const children = new Set<ChildProcess>();
 const redises = new Set<ChildProcess>();
 
@@ -63,6 +64,16 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const child of [...children, ...redises]) child.kill("SIGKILL");
+  if (env) {
+    // The scheduler the service put in the shared Redis, under this file's own prefix.
+    const queue = await createAnchorQueue({
+      redisUrl: REDIS_URL,
+      prefix: env.REDIS_PREFIX!,
+      intervalMs: 1000,
+    });
+    await queue.queue.obliterate({ force: true });
+    await queue.stop();
+  }
   await node?.stop();
   await pg?.dispose();
   tmp.dispose();
