@@ -26,7 +26,6 @@ import autocannon from "autocannon";
 import { Contract, JsonRpcProvider, Network, Wallet, ZeroHash } from "ethers";
 import { createRegistryClient, REGISTRY_ABI } from "../service/src/adapters/chain/registry";
 import { freePort } from "../service/src/adapters/chain/anvil";
-import type { Database } from "../service/src/adapters/db/database";
 import { BENCH_SCHOOL, CHUNK, signedSet } from "./lib/signed-set";
 import {
   ADMIN_KEY,
@@ -167,23 +166,9 @@ async function grantIssuerAdmin(rpcUrl: string, registry: string): Promise<void>
   }
 }
 
-const UNCONFIRMED_SQL = `SELECT count(*)::int AS n FROM documents d LEFT JOIN batches b ON b.id = d.batch_id
-  WHERE b.state IS DISTINCT FROM 'confirmed'`;
-
-async function waitAnchored(db: Database): Promise<void> {
-  const deadline = Date.now() + 600_000;
-  for (;;) {
-    const { n: open } = (await db.query<{ n: number }>(UNCONFIRMED_SQL)).rows[0]!;
-    if (open === 0) return;
-    if (Date.now() > deadline) throw new Error(`${open} documents still not anchored after 10 minutes`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 /** Phase 0: every document submitted, anchored and fetched back as its credential file (JSON text). */
 async function issueCredentials(
   server: Server,
-  db: Database,
   apiKey: string,
   set: Awaited<ReturnType<typeof signedSet>>,
 ): Promise<string[]> {
@@ -203,14 +188,23 @@ async function issueCredentials(
     if (refused.length > 0)
       throw new Error(`chunk ${c}: ${refused.length} refused: ${JSON.stringify(refused[0])}`);
   }
-  await waitAnchored(db);
+  // A credential exists once its batch is confirmed: 409 NOT_ANCHORED_YET until then.
   const credentials = new Array<string>(ids.length);
+  const deadline = Date.now() + 600_000;
   await pool(ids.length, 16, async (i) => {
-    const response = await fetch(`${server.url}/api/v1/transcripts/${ids[i]}/credential`, {
-      headers: { authorization: `Bearer ${apiKey}` },
-    });
-    if (response.status !== 200) throw new Error(`credential ${ids[i]}: HTTP ${response.status}`);
-    credentials[i] = await response.text();
+    for (;;) {
+      const response = await fetch(`${server.url}/api/v1/transcripts/${ids[i]}/credential`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
+      if (response.status === 200) {
+        credentials[i] = await response.text();
+        return;
+      }
+      if (response.status !== 409 || Date.now() > deadline)
+        throw new Error(`credential ${ids[i]}: HTTP ${response.status} ${await response.text()}`);
+      await response.arrayBuffer();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   });
   return credentials;
 }
@@ -297,7 +291,7 @@ export async function run(options: BenchOptions): Promise<void> {
     const chain = await startChain(teardown);
     await grantIssuerAdmin(chain.node.url, chain.registry);
     const proxy = await countingProxy(teardown, chain.node.url);
-    const { db, url: databaseUrl } = await createSchema(teardown, "verify");
+    const { url: databaseUrl } = await createSchema(teardown, "verify");
     const adminToken = randomBytes(24).toString("hex");
     const server = await startServer(
       teardown,
@@ -339,7 +333,7 @@ export async function run(options: BenchOptions): Promise<void> {
 
     console.log(`0. issuing ${n(documents)} credentials (submit, anchor, fetch)…`);
     const i0 = performance.now();
-    const credentials = await issueCredentials(server, db, school.apiKey, set);
+    const credentials = await issueCredentials(server, school.apiKey, set);
     console.log(`   done in ${((performance.now() - i0) / 1000).toFixed(1)} s`);
     const warm = credentials.slice(0, WARM_UP);
     const singleSet = credentials.slice(WARM_UP, WARM_UP + singles);
