@@ -5,6 +5,7 @@
  * A screenshot of each state is saved to test-results/screenshots/verifier-<state>.png.
  */
 import type { FastifyInstance } from "fastify";
+import { PDFDocument } from "pdf-lib";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegistryClient, issuerCodeBytes32 } from "../../service/src/adapters/chain/registry";
@@ -25,6 +26,17 @@ import { closedPortUrl, startListeningApp, type ListeningApp } from "../helpers/
 import { fingerprintOf, SCHOOL_CODE } from "../helpers/pki";
 
 const haveChromium = chromiumAvailable();
+
+/** The printable PDF of a transcript as its school downloads it (the credential attached). */
+async function printablePdf(api: ListeningApp, id: string): Promise<Uint8Array> {
+  const res = await api.app.inject({
+    method: "GET",
+    url: `/api/v1/transcripts/${id}/pdf`,
+    headers: { authorization: `Bearer ${api.schoolKey}` },
+  });
+  expect([res.statusCode, res.headers["content-type"]]).toEqual([200, "application/pdf"]);
+  return res.rawPayload;
+}
 
 /**
  * The credential with the scores of two subjects of the first year swapped: what a forger would do
@@ -70,7 +82,7 @@ describe.skipIf(!haveChromium)(
     let browser: Browser;
     let valid: Credential;
     let revoked: Credential;
-    let files: { valid: string; tampered: string; revoked: string };
+    let files: { valid: string; tampered: string; revoked: string; pdf: string; plainPdf: string };
     let shareUrl: string;
     /** Errors the page logged or threw, by page. */
     const problems = new WeakMap<Page, string[]>();
@@ -92,6 +104,8 @@ describe.skipIf(!haveChromium)(
         valid: tmp.write("valid.hocba.json", JSON.stringify(valid, null, 2)),
         tampered: tmp.write("tampered.hocba.json", JSON.stringify(tampered, null, 2)),
         revoked: tmp.write("revoked.hocba.json", JSON.stringify(revoked, null, 2)),
+        pdf: tmp.write("hoc-ba.pdf", await printablePdf(api, documents[0]!.id)),
+        plainPdf: tmp.write("scan.pdf", await (await PDFDocument.create()).save()),
       };
       const share = await api.app.inject({
         method: "POST",
@@ -260,6 +274,28 @@ describe.skipIf(!haveChromium)(
         headline: "Học bạ hợp lệ",
         checks: ALL_VALID,
         qr: 1,
+      });
+    });
+
+    it("verifies the credential attached to the printable PDF", async () => {
+      const { requests: _urls, ...result } = await verifyFile(files.pdf, "pdf");
+      expect(result).toEqual({ verdict: "valid", headline: "Học bạ hợp lệ", checks: ALL_VALID });
+    });
+
+    it("says so when a PDF carries no credential", async () => {
+      const page = await open(api.url);
+      await drop(page, files.plainPdf);
+      const verdict = page.locator('[data-testid="verdict"]');
+      await verdict.waitFor();
+      const seenText = {
+        status: await verdict.getAttribute("data-status"),
+        text: await verdict.locator("p").textContent(),
+      };
+      await shot(page, "pdf-without-credential");
+      await page.context().close();
+      expect(seenText).toEqual({
+        status: "error",
+        text: "Không đọc được tệp: tệp PDF này không mang học bạ số (không có tệp .hocba.json đính kèm). Hãy dùng bản PDF do hệ thống hocba cấp, hoặc tệp .hocba.json.",
       });
     });
 

@@ -7,6 +7,7 @@
 import "../shared/base.css";
 import "./verifier.css";
 import type { Graduation, Transcript } from "../../../service/src/core/documents";
+import { isHocbaError } from "../../../service/src/core/errors";
 import { verifyCredential, type VerificationResult } from "../../../service/src/core/verification";
 import { byId, el } from "../shared/dom";
 import { language, mountLanguageSwitch, onLanguageChange } from "../shared/i18n";
@@ -17,7 +18,6 @@ import { renderAnchor, renderChecks, renderDocument, renderIssuer, renderVerdict
 import {
   credentialUrlFromScan,
   fetchCredential,
-  PdfUnsupported,
   readCredentialFile,
   shareLinkFor,
   sharedCredentialUrl,
@@ -153,11 +153,11 @@ async function verify(load: () => Promise<unknown>, source: CredentialSource, lo
   try {
     credential = await load();
   } catch (error) {
-    const reason = error instanceof PdfUnsupported ? t("pdfUnsupported") : (error as Error).message;
+    const reason = readProblem(error);
     const key = source.kind === "file" ? "readError" : "linkError";
     await show({
       phase: "failed",
-      message: () => (error instanceof PdfUnsupported ? reason : t(key, { reason })),
+      message: () => t(key, { reason: reason() }),
     });
     verdictRegion.focus();
     return;
@@ -174,9 +174,22 @@ async function verify(load: () => Promise<unknown>, source: CredentialSource, lo
   verdictRegion.focus();
 }
 
+/** Why a file or link gave no credential, in the page's language where the reason is known. */
+function readProblem(error: unknown): () => string {
+  if (isHocbaError(error) && error.code === "PDF_NO_CREDENTIAL") return () => t("pdfNoCredential");
+  if (isHocbaError(error) && error.code === "PDF_INVALID") return () => t("pdfInvalid");
+  return () => (error as Error).message;
+}
+
+/** The PDF reader (pdf-lib, ~400 kB) is loaded only when a PDF is dropped. */
+async function extractFromPdf(bytes: Uint8Array): Promise<unknown> {
+  const { extractCredentialFromPdf } = await import("../../../service/src/core/pdf/extract");
+  return extractCredentialFromPdf(bytes);
+}
+
 function verifyFile(file: File): void {
   void verify(
-    () => readCredentialFile(file),
+    () => readCredentialFile(file, extractFromPdf),
     { kind: "file", name: file.name },
     () => t("loadingFile", { name: file.name }),
   );

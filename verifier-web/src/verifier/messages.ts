@@ -25,7 +25,9 @@ const vi = {
   verifying: "Đang kiểm tra…",
   readError: "Không đọc được tệp: {reason}",
   linkError: "Không tải được học bạ từ đường liên kết: {reason}",
-  pdfUnsupported: "Chưa đọc được học bạ từ tệp PDF trên trang này; hãy dùng tệp .hocba.json.",
+  pdfNoCredential:
+    "tệp PDF này không mang học bạ số (không có tệp .hocba.json đính kèm). Hãy dùng bản PDF do hệ thống hocba cấp, hoặc tệp .hocba.json.",
+  pdfInvalid: "tệp PDF bị hỏng hoặc không đọc được.",
   verdictValid: "Học bạ hợp lệ",
   verdictValidText: "Tất cả các bước kiểm tra đều đạt. Nội dung dưới đây đúng như nhà trường đã ký và neo.",
   verdictInvalid: "Học bạ KHÔNG hợp lệ",
@@ -122,7 +124,9 @@ const en: Record<Key, string> = {
   verifying: "Checking…",
   readError: "The file could not be read: {reason}",
   linkError: "The transcript could not be loaded from the link: {reason}",
-  pdfUnsupported: "This page cannot read transcripts from PDF files yet; use the .hocba.json file.",
+  pdfNoCredential:
+    "this PDF carries no digital transcript (no attached .hocba.json file). Use the PDF issued by hocba, or the .hocba.json file.",
+  pdfInvalid: "the PDF is damaged or cannot be read.",
   verdictValid: "Valid transcript",
   verdictValidText: "Every check passed. The content below is exactly what the school signed and anchored.",
   verdictInvalid: "NOT a valid transcript",

@@ -70,13 +70,10 @@ export function isPdf(bytes: Uint8Array): boolean {
  */
 export async function readCredentialFile(
   file: File,
-  extractFromPdf?: (bytes: Uint8Array) => Promise<unknown>,
+  extractFromPdf: (bytes: Uint8Array) => Promise<unknown>,
 ): Promise<unknown> {
   const bytes = new Uint8Array(await file.arrayBuffer());
-  if (isPdf(bytes)) {
-    if (!extractFromPdf) throw new PdfUnsupported();
-    return extractFromPdf(bytes);
-  }
+  if (isPdf(bytes)) return extractFromPdf(bytes);
   const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes).replace(/^\uFEFF/, "");
   try {
     return JSON.parse(text) as unknown;
@@ -84,8 +81,4 @@ export async function readCredentialFile(
     // Not JSON: the format check reports it like any other malformed credential.
     return text;
   }
-}
-
-export class PdfUnsupported extends Error {
-  override name = "PdfUnsupported";
 }
