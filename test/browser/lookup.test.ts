@@ -179,9 +179,10 @@ describe.skipIf(!haveChromium)(
       await searchByName(page, "nguyen  thi anh", "2009-05-17");
       const text = await page.locator("body").innerText();
       expect({
-        summary: /^Tìm thấy 1 hồ sơ phù hợp\. Tra cứu lúc \d\d:\d\d ngày \d\d\/\d\d\/\d{4}\.$/.test(
-          await page.locator(".results-summary").innerText(),
-        ),
+        summary:
+          /^Tìm thấy 1 hồ sơ phù hợp\. Tra cứu lúc \d\d\/\d\d\/\d{4} \d\d:\d\d \(giờ Việt Nam\)\.$/.test(
+            await page.locator(".results-summary").innerText(),
+          ),
         cards: await cards(page),
         citizenId: text.includes(rows[0]!.citizenId),
         ethnicity: /dân tộc\s*:|Kinh/.test(text.replace("hay dân tộc.", "")),
@@ -453,6 +454,7 @@ describe.skipIf(!haveChromium)(
       });
       await searchBySerial(page, "A0123456");
       await page.click('[data-testid="print"]');
+      await page.waitForFunction(() => (window as unknown as { printed: number }).printed > 0);
       await page.emulateMedia({ media: "print" });
       const sheet = page.locator("#print-sheet");
       const visible = {
@@ -460,6 +462,7 @@ describe.skipIf(!haveChromium)(
         sheet: await sheet.isVisible(),
         form: await page.locator(".lookup-search").isVisible(),
         cards: await page.locator('[data-testid="graduate"]').isVisible(),
+        qr: await sheet.locator("canvas[role=img]").getAttribute("aria-label"),
       };
       const text = await sheet.innerText();
       await shot(page, "print");
@@ -469,9 +472,10 @@ describe.skipIf(!haveChromium)(
         ...visible,
         pages: pdf.toString("latin1").match(/\/Type\s*\/Page\b/g)?.length,
         title: text.split("\n")[0],
-        lookedUp: /Tra cứu lúc \d\d:\d\d ngày \d\d\/\d\d\/\d{4} tại http:\/\/127\.0\.0\.1:\d+\/tra-cuu/.test(
-          text,
-        ),
+        lookedUp:
+          /Tra cứu lúc \d\d\/\d\d\/\d{4} \d\d:\d\d \(giờ Việt Nam\) tại http:\/\/127\.0\.0\.1:\d+\/tra-cuu/.test(
+            text,
+          ),
         has: [
           `${api.url}/tra-cuu#so-hieu=${record.diplomaSerial}`,
           record.fullName,
@@ -485,6 +489,7 @@ describe.skipIf(!haveChromium)(
         sheet: true,
         form: false,
         cards: false,
+        qr: "Mã QR mở lại kết quả tra cứu này",
         pages: 1,
         title: "Xác nhận kết quả tra cứu tốt nghiệp THCS",
         lookedUp: true,

@@ -75,7 +75,7 @@ function applyTexts(): void {
 }
 
 const handlers: CardHandlers = {
-  onPrint: (record: GraduateRecord) => printRecord(record, state.shown?.lookedUpAt ?? new Date()),
+  onPrint: (record: GraduateRecord) => void printRecord(record, state.shown?.lookedUpAt ?? new Date()),
   onToggleProof: (record: GraduateRecord, open: boolean) => {
     if (open) state.openProofs.add(record.id);
     else state.openProofs.delete(record.id);

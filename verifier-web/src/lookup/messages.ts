@@ -46,7 +46,6 @@ const vi = {
   resultsCount: "Tìm thấy {count} hồ sơ phù hợp.",
   resultsCountOne: "Tìm thấy 1 hồ sơ phù hợp.",
   lookedUpAt: "Tra cứu lúc {time}.",
-  timeAt: "{time} ngày {date}",
   noResultTitle: "Không tìm thấy hồ sơ phù hợp",
   noResultHint1: "Kiểm tra lại ngày sinh (ngày/tháng/năm) và họ tên đầy đủ như trên giấy khai sinh.",
   noResultHint2: "Bỏ trống năm tốt nghiệp và mã trường nếu không chắc chắn.",
@@ -118,8 +117,9 @@ const vi = {
   printLookedUp: "Tra cứu lúc {time} tại {url}",
   printRecord: "Thông tin văn bằng",
   printStatus: "Trạng thái",
+  printQr: "Mã QR mở lại kết quả tra cứu này",
   printNote:
-    "Bản in này ghi lại kết quả tra cứu tại thời điểm trên. Có thể kiểm tra lại bất cứ lúc nào tại địa chỉ:",
+    "Bản in này ghi lại kết quả tra cứu tại thời điểm trên. Quét mã QR hoặc mở địa chỉ sau để kiểm tra lại bất cứ lúc nào:",
   footer: "hocba — học bạ số. Dữ liệu do Phòng GDĐT công bố; chuỗi khối chỉ lưu mã băm.",
 };
 
@@ -165,7 +165,6 @@ const en: Record<Key, string> = {
   resultsCount: "{count} matching records found.",
   resultsCountOne: "1 matching record found.",
   lookedUpAt: "Looked up on {time}.",
-  timeAt: "{date}, {time}",
   noResultTitle: "No matching record",
   noResultHint1: "Check the date of birth (day/month/year) and the full name as on the birth certificate.",
   noResultHint2: "Leave the graduation year and school code empty if you are not sure.",
@@ -237,7 +236,9 @@ const en: Record<Key, string> = {
   printLookedUp: "Looked up on {time} at {url}",
   printRecord: "Diploma",
   printStatus: "Status",
-  printNote: "This printout records the lookup result at the time above. Check it again at any time at:",
+  printQr: "QR code that opens this lookup again",
+  printNote:
+    "This printout records the lookup result at the time above. Scan the QR code or open this address to check it again at any time:",
   footer:
     "hocba — digital transcripts. Data published by district education offices; the blockchain holds only hashes.",
 };

@@ -1,12 +1,14 @@
 /**
  * "In xác nhận": a one-page printout of one record — the diploma fields, its status, the anchoring
  * data and the time and address of the lookup — laid out in a sheet of its own (#print-sheet) that
- * only print media shows, so the printout carries no form, buttons or other results.
+ * only print media shows, so the printout carries no form, buttons or other results. A QR code
+ * (the verifier's drawing of it) and the link beside it open the lookup on the same serial again.
  */
 import { byId, el } from "../shared/dom";
 import type { GraduateRecord } from "./api";
 import { t } from "./messages";
 import { serialLink } from "./query";
+import { qrCanvas } from "../verifier/qr";
 import { anchorRows, definitionList, formatMoment, recordRows, shownStatus } from "./render";
 
 /** Where a reader of the printout can look the record up again. */
@@ -15,9 +17,11 @@ function lookupAddress(): string {
 }
 
 /** Fills #print-sheet with `record` as looked up at `lookedUpAt`. */
-export function fillPrintSheet(record: GraduateRecord, lookedUpAt: Date): HTMLElement {
+export async function fillPrintSheet(record: GraduateRecord, lookedUpAt: Date): Promise<HTMLElement> {
   const sheet = byId("print-sheet");
   const { status, check } = shownStatus(record);
+  const link = serialLink(window.location.origin, record.diplomaSerial);
+  const qr = await qrCanvas(link, t("printQr"));
   sheet.replaceChildren(
     el("h1", {}, t("printTitle")),
     el(
@@ -37,11 +41,10 @@ export function fillPrintSheet(record: GraduateRecord, lookedUpAt: Date): HTMLEl
       : []),
     el("p", { class: "print-provenance" }, t("provenanceSigned", { district: record.district.name })),
     el(
-      "p",
-      { class: "print-note" },
-      t("printNote"),
-      " ",
-      el("span", { class: "print-link" }, serialLink(window.location.origin, record.diplomaSerial)),
+      "div",
+      { class: "print-recheck" },
+      qr,
+      el("p", { class: "print-note" }, t("printNote"), " ", el("span", { class: "print-link" }, link)),
     ),
   );
   return sheet;
@@ -51,8 +54,8 @@ export function fillPrintSheet(record: GraduateRecord, lookedUpAt: Date): HTMLEl
  * Prints `record` alone: the body's `printing` class switches print media to the sheet; it is
  * removed after printing so that the browser's own Print command prints the page as usual.
  */
-export function printRecord(record: GraduateRecord, lookedUpAt: Date): void {
-  fillPrintSheet(record, lookedUpAt);
+export async function printRecord(record: GraduateRecord, lookedUpAt: Date): Promise<void> {
+  await fillPrintSheet(record, lookedUpAt);
   document.body.classList.add("printing");
   window.addEventListener("afterprint", () => document.body.classList.remove("printing"), { once: true });
   window.print();

@@ -4,7 +4,7 @@
  * colour alone), the "verified on the chain" mark that opens the proof, and the print button. Text
  * is set with textContent only: record fields come from a spreadsheet and are never parsed as HTML.
  */
-import { el, formatDate } from "../shared/dom";
+import { el, formatDate, formatDateTime } from "../shared/dom";
 import { language } from "../shared/i18n";
 import type { GraduateAnchor, GraduateRecord, SearchOutcome } from "./api";
 import { t } from "./messages";
@@ -43,19 +43,9 @@ export function byStatus(records: readonly GraduateRecord[]): GraduateRecord[] {
   );
 }
 
-/**
- * A moment for people, in Vietnam time: "10:00 ngày 21/06/2024", "21/06/2024, 10:00" in English
- * (the shared long format reads "lúc 10:00 21 tháng 6, 2024" in Vietnamese).
- */
+/** A moment for people, in Vietnam time and the page's language (shared with the verifier). */
 export function formatMoment(value: string | Date): string {
-  const date = typeof value === "string" ? new Date(value) : value;
-  if (Number.isNaN(date.getTime())) return String(value);
-  const part = (options: Intl.DateTimeFormatOptions) =>
-    new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Ho_Chi_Minh", ...options }).format(date);
-  return t("timeAt", {
-    time: part({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" }),
-    date: part({ day: "2-digit", month: "2-digit", year: "numeric" }),
-  });
+  return formatDateTime(value, language());
 }
 
 function genderText(gender: string): string {
