@@ -226,7 +226,7 @@ const checkWords: Record<"vi" | "en", Record<CheckName, CheckWords>> = {
     },
     signature: {
       title: "Chữ ký số",
-      valid: "Chữ ký số khớp với nội dung học bạ.",
+      valid: "Chữ ký số là thật: do chủ chứng thư số ký, không bị làm giả.",
       invalid: "Chữ ký số không khớp: tệp có thể đã bị làm giả.",
     },
     signer: {
@@ -269,7 +269,7 @@ const checkWords: Record<"vi" | "en", Record<CheckName, CheckWords>> = {
     },
     signature: {
       title: "Digital signature",
-      valid: "The digital signature matches the transcript's content.",
+      valid: "The digital signature is genuine: made by the certificate's holder, not forged.",
       invalid: "The digital signature does not match: the file may be forged.",
     },
     signer: {
