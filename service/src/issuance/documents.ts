@@ -264,19 +264,28 @@ export async function insertDocuments(
   rows: readonly NewDocument[],
 ): Promise<void> {
   if (rows.length === 0) return;
+  // One JSON parameter for all rows: as arrays of JSON text, every document was escaped again
+  // into a PostgreSQL array literal (a fifth of the server's time for batches of 1,000).
   await tx.query(
     `INSERT INTO documents (id, type, issuer_code, doc_hash, leaf, document, signature, signers, supersedes)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::bytea[], $8::jsonb[], $9::uuid[])`,
+     SELECT r.id, r.type, r.issuer_code, r.doc_hash, r.leaf, r.document::jsonb, decode(r.signature, 'base64'),
+            r.signers::jsonb, r.supersedes
+       FROM json_to_recordset($1::json) AS r(id uuid, type text, issuer_code text, doc_hash text, leaf text,
+                                              document json, signature text, signers json, supersedes uuid)`,
     [
-      rows.map((a) => a.id),
-      rows.map((a) => a.document.type),
-      rows.map((a) => a.issuerCode),
-      rows.map((a) => a.docHash),
-      rows.map((a) => a.leaf),
-      rows.map((a) => JSON.stringify(a.document)),
-      rows.map((a) => Buffer.from(a.signature)),
-      rows.map((a) => JSON.stringify(a.signers)),
-      rows.map((a) => a.supersedes),
+      JSON.stringify(
+        rows.map((a) => ({
+          id: a.id,
+          type: a.document.type,
+          issuer_code: a.issuerCode,
+          doc_hash: a.docHash,
+          leaf: a.leaf,
+          document: a.document,
+          signature: Buffer.from(a.signature).toString("base64"),
+          signers: a.signers,
+          supersedes: a.supersedes,
+        })),
+      ),
     ],
   );
   const corrections = rows.filter((a) => a.supersedes !== null);
