@@ -1,14 +1,18 @@
 /**
  * The service's chain port for verification (core/verification ChainStatusPort) over the registry
  * client, with a cache that stays correct under revocation, so that a verification needs at most
- * one chain call for a document not seen before and none for one seen before:
+ * one chain call (its root's anchoring time) for a document of a batch not seen before and none
+ * otherwise:
  *  - anchoredAt(root): a non-zero answer never changes (a root is anchored once) — cached forever;
- *  - revokedAt(leaf): a revocation never goes away — cached forever; "not revoked" is cached too,
- *    but every call first brings the cache up to date with the registry's LeafRevoked events
- *    (eth_getLogs from the last block seen, at most once per `refreshMs`, shared by concurrent
- *    callers), and an event drops the leaf's cached "not revoked". A revocation is therefore seen
- *    at most `refreshMs` after its block, and if the chain cannot be read then, the call fails
- *    (CHAIN_UNAVAILABLE) rather than answer from a cache of unknown age;
+ *  - revokedAt(leaf): answered from an index of every LeafRevoked event of the registry, built on
+ *    first use (eth_getLogs from `fromBlock`, in chunks of `maxLogRange` blocks) and brought up to
+ *    date at most once per `refreshMs` (shared by concurrent callers) before it answers. A leaf
+ *    not in the index is not revoked — no per-leaf chain call at all. A revocation is therefore
+ *    seen at most `refreshMs` after its block, and if the chain cannot be read then, the call fails
+ *    (CHAIN_UNAVAILABLE) rather than answer from an index of unknown age. Revocations are rare
+ *    (a few per school year), so the index is a plain map that never evicts: evicting would make
+ *    it incomplete. The chain is a QBFT network with immediate finality, so no reorganisation is
+ *    undone here;
  *  - isIssuerCertificate(code, fingerprint, at): the registry keeps intervals and a change takes
  *    the time of its block, so the answer for a time before the latest block is final — cached;
  *    for a later time it is asked every time.
@@ -25,10 +29,12 @@ import { REGISTRY_ABI, type RegistryClient } from "./registry";
 export interface ChainStatusOptions {
   /** How often the LeafRevoked events are read, at most (ms); a revocation is seen within it. Default 500. */
   refreshMs?: number;
-  /** Entries per cache (roots, leaves, authorizations). Default 1,000,000. */
+  /** Entries per cache (roots, authorizations). Default 1,000,000. */
   capacity?: number;
-  /** A gap of more blocks than this since the last read is not scanned: the "not revoked" cache is dropped instead. */
+  /** Blocks per eth_getLogs request when reading LeafRevoked events. Default 10,000. */
   maxLogRange?: number;
+  /** The first block to read LeafRevoked events from (the registry's deployment block). Default 0. */
+  fromBlock?: number;
 }
 
 export interface ChainStatus extends ChainStatusPort {
@@ -66,12 +72,11 @@ export function createChainStatus(registry: RegistryClient, options: ChainStatus
   const refreshMs = options.refreshMs ?? 500;
   const capacity = options.capacity ?? 1_000_000;
   const maxLogRange = options.maxLogRange ?? 10_000;
+  const fromBlock = options.fromBlock ?? 0;
   const provider = registry.provider;
   const anchored = new BoundedCache<string, number>(capacity);
-  const revoked = new BoundedCache<string, number>(capacity);
-  let notRevoked = new BoundedCache<string, true>(capacity);
-  /** Leaves seen in LeafRevoked events: an answer "0" read before the event must not be cached. */
-  const revokedSeen = new BoundedCache<string, true>(capacity);
+  /** Every revocation of the registry up to `head`: leaf → block time. */
+  const revocations = new Map<string, number>();
   const authorized = new BoundedCache<string, boolean>(capacity);
   const anchoring = new Map<string, Promise<number>>();
   const authorizing = new Map<string, Promise<boolean>>();
@@ -95,31 +100,40 @@ export function createChainStatus(registry: RegistryClient, options: ChainStatus
     }
   };
 
+  /** Adds the LeafRevoked events of blocks `from`..`to` to the index. */
+  async function scanRevocations(from: number, to: number): Promise<void> {
+    for (let start = from; start <= to; start += maxLogRange) {
+      const end = Math.min(to, start + maxLogRange - 1);
+      const logs: Log[] = await read("reading LeafRevoked events", () =>
+        provider.getLogs({
+          address: registry.address,
+          topics: [LEAF_REVOKED],
+          fromBlock: start,
+          toBlock: end,
+        }),
+      );
+      const times = new Map<number, number>();
+      for (const log of logs) {
+        const leaf = log.topics[1]?.toLowerCase();
+        if (leaf === undefined || revocations.has(leaf)) continue;
+        let time = times.get(log.blockNumber);
+        if (time === undefined) {
+          const block = await read("reading a revocation's block", () => provider.getBlock(log.blockNumber));
+          if (!block)
+            throw new HocbaError("CHAIN_UNAVAILABLE", `the node returned no block ${log.blockNumber}`);
+          time = block.timestamp;
+          times.set(log.blockNumber, time);
+        }
+        revocations.set(leaf, time);
+      }
+    }
+  }
+
   async function refresh(): Promise<Head> {
     const block = await read("reading the latest block", () => provider.getBlock("latest"));
     if (!block) throw new HocbaError("CHAIN_UNAVAILABLE", "the node returned no latest block");
-    if (head !== undefined && block.number > head.number) {
-      if (block.number - head.number > maxLogRange) {
-        notRevoked = new BoundedCache<string, true>(capacity);
-      } else {
-        const from = head.number + 1;
-        const logs: Log[] = await read("reading LeafRevoked events", () =>
-          provider.getLogs({
-            address: registry.address,
-            topics: [LEAF_REVOKED],
-            fromBlock: from,
-            toBlock: block.number,
-          }),
-        );
-        for (const log of logs) {
-          const leaf = log.topics[1]?.toLowerCase();
-          if (leaf === undefined) continue;
-          revokedSeen.set(leaf, true);
-          notRevoked.delete(leaf);
-        }
-      }
-    }
-    // First read: nothing is cached yet, so there is no history to scan.
+    const from = head === undefined ? fromBlock : head.number + 1;
+    if (block.number >= from) await scanRevocations(from, block.number);
     head = { number: block.number, timestamp: block.timestamp, readAt: Date.now() };
     return head;
   }
@@ -153,14 +167,10 @@ export function createChainStatus(registry: RegistryClient, options: ChainStatus
 
     async revokedAt(leaf) {
       const key = leaf.toLowerCase();
-      const known = revoked.get(key);
+      const known = revocations.get(key);
       if (known !== undefined) return known;
       await current();
-      if (notRevoked.get(key) !== undefined) return 0;
-      const at = await read("reading revokedAt", () => registry.revokedAt(key));
-      if (at !== 0) revoked.set(key, at);
-      else if (revokedSeen.get(key) === undefined) notRevoked.set(key, true);
-      return at;
+      return revocations.get(key) ?? 0;
     },
 
     async isIssuerCertificate(issuerCode, fingerprint, at) {
