@@ -502,6 +502,24 @@ describe.each(backends)("the graduates API on $name", (backend) => {
       });
       expect(verifyMerkleProof(anchor.proof, anchor.merkleRoot, anchor.leaf)).toBe(true);
       expect(await chain.registry.anchoredAt(anchor.merkleRoot)).toBeGreaterThan(0);
+
+      // The district signed the file, not the row: a row gets no credential file (nor a PDF).
+      for (const view of ["credential", "pdf"]) {
+        const res = await inject({
+          method: "GET",
+          url: `/api/v1/transcripts/${corrected}/${view}`,
+          headers: { authorization: `Bearer ${district.apiKey}` },
+        });
+        expect({ status: res.statusCode, body: res.json<unknown>() }).toEqual({
+          status: 404,
+          body: {
+            error: {
+              code: "NOT_FOUND",
+              message: `document ${corrected} is a graduation record: it has no credential file (see GET /api/v1/graduates/search for its proof)`,
+            },
+          },
+        });
+      }
     });
   });
 

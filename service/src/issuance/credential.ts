@@ -18,6 +18,8 @@ import { BATCH_OF_DOCUMENT } from "./membership";
 import { shareTokenFor } from "./share";
 
 /** The file this service hands out: the core's format, with the document as stored. */
+const GRADUATION_TYPE = "hocba.graduation/v1";
+
 export interface Credential {
   format: typeof CREDENTIAL_FORMAT;
   document: unknown;
@@ -56,6 +58,14 @@ export async function credentialFor(
     details = { view: "credential", tokenId };
   }
   const record = await visibleRecord(db, "caller" in access ? access.caller : null, id);
+  if (record.type === GRADUATION_TYPE) {
+    // The district signed its import file, not each row: a row alone carries no signature that
+    // verifies, so it gets no credential file. Its proof is in the graduates search answer.
+    throw new HocbaError(
+      "NOT_FOUND",
+      `document ${id} is a graduation record: it has no credential file (see GET /api/v1/graduates/search for its proof)`,
+    );
+  }
   if (record.anchor === null || record.leafIndex === null) {
     throw new HocbaError(
       "NOT_ANCHORED_YET",
