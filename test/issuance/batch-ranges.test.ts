@@ -107,9 +107,9 @@ describe.each(backends)("batches as sequence ranges on $name", (backend) => {
     expect((await membership(db)).filter((r) => r.batch === null)).toEqual([]);
   });
 
-  it.skipIf(backend.name === "pglite")(
-    "waits for a submission still open when the batch is made instead of skipping its document",
-    async () => {
+  // PGlite has a single connection: no submission can stay open beside the batch creator there.
+  if (backend.name !== "pglite")
+    it("waits for a submission still open when the batch is made instead of skipping its document", async () => {
       await migrate(db);
       await addPendingDocuments(db, 1);
       let commit!: () => void;
@@ -141,6 +141,5 @@ describe.each(backends)("batches as sequence ranges on $name", (backend) => {
       }
       // …and then takes its document with the others, in seq order.
       expect([(await batch)?.count, (await membership(db)).map((r) => r.leaf_index)]).toEqual([3, [0, 1, 2]]);
-    },
-  );
+    });
 });
