@@ -189,3 +189,18 @@ export function createChainStatus(registry: RegistryClient, options: ChainStatus
     },
   };
 }
+
+const perRegistry = new WeakMap<RegistryClient, ChainStatus>();
+
+/**
+ * The one chain port of a registry client, made on first use: the routes that verify and the
+ * public chain reads share its caches and its revocation index (one event poll, not one per route).
+ */
+export function chainStatusOf(registry: RegistryClient): ChainStatus {
+  let status = perRegistry.get(registry);
+  if (status === undefined) {
+    status = createChainStatus(registry);
+    perRegistry.set(registry, status);
+  }
+  return status;
+}
