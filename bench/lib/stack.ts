@@ -8,6 +8,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import {
   createWriteStream,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -151,6 +152,7 @@ export async function startServer(
   logFile: string,
 ): Promise<Server> {
   const port = await freePort();
+  mkdirSync(path.dirname(logFile), { recursive: true }); // bench/out/ is not in a fresh clone
   const log = createWriteStream(logFile);
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=bench/out/profile": see where the time goes.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
