@@ -128,6 +128,19 @@ describe("verifyMerkleProof", () => {
     expect(verifyMerkleProof(altered, tree.root, tree.leaves[5]!)).toBe(false);
   });
 
+  it("answers the same for every proof of a tree verified twice, in upper or lower case, and still refuses a tampered one after the genuine ones", () => {
+    const tree = buildMerkleTree(sampleLeaves(1000));
+    const all = () => tree.leaves.map((leaf, i) => verifyMerkleProof(tree.proof(i), tree.root, leaf));
+    expect(all()).toEqual(Array(1000).fill(true));
+    expect(all()).toEqual(Array(1000).fill(true));
+    const upper = (hex: string) => `0x${hex.slice(2).toUpperCase()}`;
+    expect(verifyMerkleProof(tree.proof(7).map(upper), upper(tree.root), upper(tree.leaves[7]!))).toBe(true);
+    const proof = tree.proof(7);
+    const tampered = [...proof.slice(0, -1), keccak256(proof[proof.length - 1]!)];
+    expect(verifyMerkleProof(tampered, tree.root, tree.leaves[7]!)).toBe(false);
+    expect(verifyMerkleProof(proof, tree.root, tree.leaves[8]!)).toBe(false);
+  });
+
   it("reports which value of a proof is malformed", () => {
     const tree = buildMerkleTree(sampleLeaves(2));
     expect(thrown(() => verifyMerkleProof([tree.leaves[1]!, "0xzz"], tree.root, tree.leaves[0]!))).toEqual({

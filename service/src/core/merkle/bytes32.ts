@@ -14,14 +14,22 @@ export function isBytes32(value: unknown): value is string {
 }
 
 /**
- * The 32 bytes of a 0x-hex bytes32 value.
- * @throws HocbaError SCHEMA_INVALID when `value` is not 0x followed by 64 hex digits.
+ * Throws unless `value` is a 0x-prefixed 32-byte hex string.
+ * @throws HocbaError SCHEMA_INVALID naming `what`.
  */
-export function bytes32ToBytes(value: string, what: string): Uint8Array {
+export function assertBytes32(value: unknown, what: string): asserts value is string {
   if (!isBytes32(value)) {
     throw new HocbaError("SCHEMA_INVALID", `${what} is not a 0x-prefixed 32-byte hex value`, {
       details: { what, value },
     });
   }
+}
+
+/**
+ * The 32 bytes of a 0x-hex bytes32 value.
+ * @throws HocbaError SCHEMA_INVALID when `value` is not 0x followed by 64 hex digits.
+ */
+export function bytes32ToBytes(value: string, what: string): Uint8Array {
+  assertBytes32(value, what);
   return fromHex(value);
 }
