@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { keccak256 } from "ethers";
+import { canonicalize } from "json-canonicalize";
 import { describe, expect, it } from "vitest";
+import { makeGraduation, makeTranscript } from "../../../service/src/demo/documents";
 import {
   canonicalBytes,
   docHash,
@@ -129,6 +131,37 @@ describe("RFC 8785 canonicalization", () => {
       expect(() => canonicalBytes([double(bits)])).toThrow();
     },
   );
+});
+
+describe("hocba's RFC 8785 serialiser against json-canonicalize", () => {
+  it("writes exactly what json-canonicalize writes for 200 generated transcripts and graduation records", () => {
+    const documents = [
+      ...Array.from({ length: 100 }, (_, seed) => makeTranscript({ seed })),
+      ...Array.from({ length: 100 }, (_, seed) => makeGraduation({ seed })),
+    ];
+    expect(documents.map((d) => text(d))).toEqual(documents.map((d) => canonicalize(d)));
+  });
+
+  it("agrees on nesting, escapes, numbers, empty containers, undefined members and elements, toJSON, a __proto__ member and array-index-like keys", () => {
+    const values: unknown[] = [
+      { z: [{}, [], [[]], { "": null }], a: { "\u0000": "\u001f\u2028\ud800", b: -0, c: 1e21, d: 1e-7 } },
+      { kept: 1, dropped: undefined, list: [1, undefined, 3] },
+      { when: new Date(Date.UTC(2024, 5, 5, 1, 0, 0)) },
+      [true, false, null, "", 0.1 + 0.2, -1.5e-300, Number.MAX_SAFE_INTEGER],
+      JSON.parse('{"__proto__": {"x": 1}, "b": [2]}'),
+      { nested: { "10": 1, "9": 2, a: { "0": [] } }, top: "index-like keys sort as text" },
+      "just a string",
+      42,
+    ];
+    expect(values.map((v) => text(v))).toEqual(values.map((v) => canonicalize(v)));
+  });
+
+  it('refuses what JSON cannot hold instead of writing "undefined"', () => {
+    expect(() => canonicalBytes(undefined)).toThrow("undefined is not JSON data");
+    expect(() => canonicalBytes({ f: () => 1 })).toThrow("function is not JSON data");
+    expect(() => canonicalBytes({ "1": { f: () => 1 } })).toThrow("function is not JSON data");
+    expect(() => canonicalBytes({ n: 10n })).toThrow("bigint is not JSON data");
+  });
 });
 
 describe("document hashes", () => {

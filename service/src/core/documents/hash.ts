@@ -5,16 +5,16 @@
  *   leaf            = keccak256(docHash)              — the Merkle leaf anchored on chain
  * Hex values are lowercase and 0x-prefixed, as ethers writes bytes32.
  */
-import { canonicalize } from "json-canonicalize";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+import { canonicalJson } from "./jcs";
 
 const encoder = new TextEncoder();
 
 /** RFC 8785 canonical UTF-8 bytes of a JSON value. */
 export function canonicalBytes(value: unknown): Uint8Array {
-  return encoder.encode(canonicalize(value));
+  return encoder.encode(canonicalJson(value));
 }
 
 /** SHA-256 of the canonical bytes, as raw bytes. */
