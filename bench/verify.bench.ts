@@ -9,10 +9,14 @@
  *      sent once, never seen by the server before → verifications/s, p50/p99 latency, every
  *      answer checked to be `valid: true`;
  *   2. the same N credentials again for `--seconds` (everything the chain port caches is cached);
+ *  2b. the same credentials at a steady 700/s for 10 s, open loop (bench/lib/open-loop.ts): the
+ *      latency at a rate the machine sustains, counted from each request's due time;
  *   3. a batch verification of 10,000 other credentials: 10 POST /api/v1/verify/batch of 1,000
  *      with a verifier API key, one after the other → total wall time;
- * and for each phase the JSON-RPC calls the server made (counted by a small proxy between the
- * server and the node), per verified document.
+ * For phase 1 also how many of the machine's cores were busy, and with what: the server, this
+ * process (the autocannon client), the rest (PostgreSQL, Redis, the node), and what the
+ * hypervisor stole. And for each phase the JSON-RPC calls the server made (counted by a small
+ * proxy between the server and the node), per verified document.
  *
  * Run with BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/out/profile" to see where the
  * server's time goes. Everything started is stopped and removed at the end.
@@ -20,12 +24,13 @@
 import { createHash, randomBytes, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type Server as HttpServer } from "node:http";
-import { loadavg } from "node:os";
+import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import { Contract, JsonRpcProvider, Network, Wallet, ZeroHash } from "ethers";
 import { createRegistryClient, REGISTRY_ABI } from "../service/src/adapters/chain/registry";
 import { freePort } from "../service/src/adapters/chain/anvil";
+import { openLoop } from "./lib/open-loop";
 import { BENCH_SCHOOL, CHUNK, signedSet } from "./lib/signed-set";
 import {
   ADMIN_KEY,
@@ -48,6 +53,9 @@ const OUT = path.join(__dirname, "out");
 const WARM_UP = 1_000;
 const BATCH = 10_000;
 const CONNECTIONS = 50;
+/** Phase 2b: a steady rate the machine sustains, to see the latency there rather than at saturation. */
+const STEADY_RATE = 700;
+const STEADY_SECONDS = 10;
 
 const n = (x: number) => Math.round(x).toLocaleString("en-US");
 const ms = (t: number) => `${t.toFixed(1)} ms`;
@@ -99,6 +107,29 @@ function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Jiffies (1/100 s) of the whole machine since boot: busy (not idle or iowait), stolen by the hypervisor, all. */
+function machineCpu(): { busy: number; steal: number; all: number } {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user).
+  const all = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: all - fields[3]! - fields[4]!, steal: fields[7]!, all };
+}
+
+/** Cores busy during a phase: the whole machine, the server, this process (the load client), the rest. */
+function coresUsed(
+  machine: [ReturnType<typeof machineCpu>, ReturnType<typeof machineCpu>],
+  server: number,
+  client: NodeJS.CpuUsage,
+  seconds: number,
+): string {
+  const cores = (jiffies: number) => jiffies / 100 / seconds;
+  const busy = cores(machine[1].busy - machine[0].busy);
+  const serverCores = server / seconds;
+  const clientCores = (client.user + client.system) / 1e6 / seconds;
+  const steal = cores(machine[1].steal - machine[0].steal);
+  return `${busy.toFixed(2)} of ${cpus().length}: server ${serverCores.toFixed(2)}, client ${clientCores.toFixed(2)}, the rest ${(busy - serverCores - clientCores).toFixed(2)}; stolen by the hypervisor ${steal.toFixed(2)}`;
 }
 
 const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
@@ -347,13 +378,27 @@ export async function run(options: BenchOptions): Promise<void> {
     console.log(`1. single verifications: ${n(singles)} distinct credentials, ${CONNECTIONS} connections…`);
     const loadBefore = loadavg();
     const cpu0 = cpuSeconds(server.pid);
+    const machine0 = machineCpu();
+    const client0 = process.cpuUsage();
     const first = await single(server, undefined, singleSet, { amount: singles });
+    const firstClient = process.cpuUsage(client0);
+    const machine1 = machineCpu();
     const firstCalls = proxy.take();
     const cpu1 = cpuSeconds(server.pid);
     console.log(`2. the same credentials again for ${options.seconds} s…`);
     const again = await single(server, undefined, singleSet, { seconds: options.seconds });
     const againCalls = proxy.take();
     const cpu2 = cpuSeconds(server.pid);
+    console.log(
+      `2b. the same credentials at a steady ${n(STEADY_RATE)}/s for ${STEADY_SECONDS} s (open loop)…`,
+    );
+    let steadyNext = 0;
+    const steady = await openLoop(server.url, { rate: STEADY_RATE, seconds: STEADY_SECONDS }, () => ({
+      path: "/api/v1/verify",
+      json: singleSet[steadyNext++ % singleSet.length]!,
+      check: (status, body) => status === 200 && body.startsWith('{"valid":true'),
+    }));
+    const cpu2b = cpuSeconds(server.pid);
     console.log(`3. batch: ${n(BATCH)} other credentials as ${BATCH / CHUNK} requests of ${n(CHUNK)}…`);
     const batched = await batch(server, verifierKey, batchSet);
     const batchCalls = proxy.take();
@@ -378,11 +423,31 @@ export async function run(options: BenchOptions): Promise<void> {
       ],
       ["1. chain calls per verification", perDoc(firstCalls, first.requests), "≤ 1–2"],
       ["1. verifications per CPU-second of the server", perCpuSecond(first.requests, cpu1 - cpu0), ""],
+      [
+        "1. cores busy",
+        coresUsed(
+          [machine0, machine1],
+          cpu1 - cpu0,
+          firstClient,
+          (machine1.all - machine0.all) / 100 / cpus().length,
+        ),
+        "",
+      ],
       ["2. verifications/s (same credentials again)", n(again.requests / again.seconds), ""],
       ["2. latency p50 / p99 / max", `${ms(again.p50)} / ${ms(again.p99)} / ${ms(again.max)}`, ""],
       ["2. answers valid / sent", `${n(again.valid)} / ${n(again.requests)}`, ""],
       ["2. chain calls per verification", perDoc(againCalls, again.requests), ""],
       ["2. verifications per CPU-second of the server", perCpuSecond(again.requests, cpu2 - cpu1), ""],
+      [
+        `2b. steady ${n(STEADY_RATE)}/s, open loop: answered (rate) / sent`,
+        `${n(steady.answered)} (${n(steady.rate)}/s) / ${n(steady.sent)}; wrong ${steady.wrong}, errors ${steady.errors}`,
+        "",
+      ],
+      [
+        "2b. latency from the due time p50 / p90 / p99 / max",
+        `${ms(steady.p50)} / ${ms(steady.p90)} / ${ms(steady.p99)} / ${ms(steady.max)}`,
+        "",
+      ],
       [`3. batch of ${n(BATCH)}: total wall time`, `${(batched.wallMs / 1000).toFixed(2)} s`, "< 15 s"],
       [
         "3. per request of 1,000: min / max",
@@ -391,7 +456,7 @@ export async function run(options: BenchOptions): Promise<void> {
       ],
       ["3. results valid / sent", `${n(batched.valid)} / ${n(BATCH)}`, ""],
       ["3. chain calls per verification", perDoc(batchCalls, BATCH), ""],
-      ["3. verifications per CPU-second of the server", perCpuSecond(BATCH, cpu3 - cpu2), ""],
+      ["3. verifications per CPU-second of the server", perCpuSecond(BATCH, cpu3 - cpu2b), ""],
     ];
     console.log(
       `\nload average (1 min): ${load[0]!.toFixed(1)} at start, ${loadBefore[0]!.toFixed(1)} before 1, ${loadAfter[0]!.toFixed(1)} after 3`,

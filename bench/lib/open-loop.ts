@@ -12,6 +12,8 @@ import { Agent, request as httpRequest } from "node:http";
 
 export interface OpenLoopRequest {
   path: string;
+  /** A JSON body to POST (default: a GET). */
+  json?: string;
   /** Called with the answer; return false to count the answer as wrong. */
   check: (status: number, body: string) => boolean;
 }
@@ -65,14 +67,21 @@ export async function openLoop(
   const inFlight: Promise<void>[] = [];
   const start = performance.now();
 
-  const send = (due: number, { path, check }: OpenLoopRequest): Promise<void> =>
+  const send = (due: number, { path, json, check }: OpenLoopRequest): Promise<void> =>
     new Promise((resolve) => {
       const now = performance.now();
       maxSendDelay = Math.max(maxSendDelay, now - due);
       // Late (the client was busy): count from the due time. Early (timer slack): from the send.
       const from = Math.min(due, now);
       const req = httpRequest(
-        { agent, hostname: url.hostname, port: url.port, path, method: "GET" },
+        {
+          agent,
+          hostname: url.hostname,
+          port: url.port,
+          path,
+          method: json === undefined ? "GET" : "POST",
+          headers: json === undefined ? {} : { "content-type": "application/json" },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -93,7 +102,7 @@ export async function openLoop(
         errors++;
         resolve();
       });
-      req.end();
+      req.end(json);
     });
 
   for (let i = 0; i < total; i++) {
