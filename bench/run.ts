@@ -5,6 +5,7 @@
  *   npm run bench -- signatures            bench/signatures.bench.ts only
  *   npm run bench -- signatures --seconds 2
  *   npm run bench -- issuance --documents 5000     (quick; default 100,000)
+ *   npm run bench -- verify --processes 2          (the server as 2 processes, HTTP_PROCESSES)
  *
  * Each file exports `run(options)`; it prints its own table. One process, one core: the figures
  * are per core. Results worth keeping go to bench/RESULTS.md by hand, with the machine's load.
@@ -20,6 +21,8 @@ export interface BenchOptions {
   documents?: number;
   /** Concurrent HTTP connections submitting (issuance; default 3). */
   connections?: number;
+  /** `hocba serve` processes (HTTP_PROCESSES) for the benchmarks that start the server; default 1. */
+  processes?: number;
 }
 
 interface BenchModule {
@@ -33,6 +36,7 @@ async function main(): Promise<void> {
       seconds: { type: "string", default: "4" },
       documents: { type: "string" },
       connections: { type: "string" },
+      processes: { type: "string" },
     },
   });
   const seconds = Number(values.seconds);
@@ -44,6 +48,7 @@ async function main(): Promise<void> {
   };
   const documents = whole("documents", values.documents);
   const connections = whole("connections", values.connections);
+  const processes = whole("processes", values.processes);
   const available = readdirSync(__dirname)
     .filter((name) => name.endsWith(".bench.ts"))
     .map((name) => name.slice(0, -".bench.ts".length))
@@ -55,7 +60,7 @@ async function main(): Promise<void> {
   for (const name of selected) {
     console.log(`\n## ${name}\n`);
     const module = (await import(join(__dirname, `${name}.bench`))) as BenchModule;
-    await module.run({ seconds, documents, connections });
+    await module.run({ seconds, documents, connections, processes });
   }
 }
 

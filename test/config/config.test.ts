@@ -18,6 +18,7 @@ describe("loadConfig", () => {
     expect(loadConfig({}, "/srv/hocba")).toEqual({
       HOST: "127.0.0.1",
       PORT: 8080,
+      HTTP_PROCESSES: 1,
       DATA_DIR: "/srv/hocba/data",
       DATABASE_URL: undefined,
       DATABASE_POOL_SIZE: 10,
@@ -107,6 +108,44 @@ describe("loadConfig", () => {
         { name: "LOG_LEVEL", message: "must be fatal, error, warn, info, debug, trace or silent" },
       ],
     });
+  });
+
+  it("runs several HTTP processes only on production parts, which they can share", () => {
+    const production = {
+      DATABASE_URL: "postgres://hocba@db:5432/hocba",
+      REDIS_URL: "redis://cache:6379",
+      CHAIN_RPC_URL: "http://besu-1:8545",
+    };
+    expect(loadConfig({ ...production, HTTP_PROCESSES: "4" }).HTTP_PROCESSES).toBe(4);
+    expect([
+      problemsOf({ HTTP_PROCESSES: "2" }),
+      problemsOf({ ...production, REDIS_URL: "", HTTP_PROCESSES: "2" }),
+      problemsOf({ ...production, HTTP_PROCESSES: "0" }),
+      problemsOf({ ...production, HTTP_PROCESSES: "65" }),
+    ]).toEqual([
+      {
+        code: "CONFIG_INVALID",
+        details: [
+          {
+            name: "HTTP_PROCESSES",
+            message:
+              "above 1 needs DATABASE_URL, CHAIN_RPC_URL, REDIS_URL: the embedded database, chain and job runner belong to one process",
+          },
+        ],
+      },
+      {
+        code: "CONFIG_INVALID",
+        details: [
+          {
+            name: "HTTP_PROCESSES",
+            message:
+              "above 1 needs REDIS_URL: the embedded database, chain and job runner belong to one process",
+          },
+        ],
+      },
+      { code: "CONFIG_INVALID", details: [{ name: "HTTP_PROCESSES", message: "must be at least 1" }] },
+      { code: "CONFIG_INVALID", details: [{ name: "HTTP_PROCESSES", message: "must be at most 64" }] },
+    ]);
   });
 
   it("refuses both an anchor key and an anchor key file", () => {

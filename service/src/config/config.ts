@@ -24,6 +24,14 @@ interface Setting {
 export const SETTINGS = {
   HOST: { kind: "string", default: "127.0.0.1", description: "address the HTTP server listens on" },
   PORT: { kind: "int", default: "8080", min: 0, max: 65535, description: "HTTP port" },
+  HTTP_PROCESSES: {
+    kind: "int",
+    default: "1",
+    min: 1,
+    max: 64,
+    description:
+      "`hocba serve` processes sharing PORT (node:cluster; one per core); above 1 needs DATABASE_URL, CHAIN_RPC_URL and REDIS_URL",
+  },
   PUBLIC_URL: {
     kind: "url",
     description:
@@ -206,6 +214,17 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir = ".
       name: "REGISTRY_ADDRESS",
       message: "needs CHAIN_RPC_URL (the embedded chain deploys its own)",
     });
+  }
+  if ((values.HTTP_PROCESSES as number) > 1) {
+    const missing = (["DATABASE_URL", "CHAIN_RPC_URL", "REDIS_URL"] as const).filter(
+      (name) => values[name] === undefined,
+    );
+    if (missing.length > 0) {
+      problems.push({
+        name: "HTTP_PROCESSES",
+        message: `above 1 needs ${missing.join(", ")}: the embedded database, chain and job runner belong to one process`,
+      });
+    }
   }
   if (!["auto", "on", "off"].includes(values.DEMO as string)) {
     problems.push({ name: "DEMO", message: "must be auto, on or off" });

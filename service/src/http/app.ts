@@ -15,6 +15,7 @@ import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { Redis } from "ioredis";
 import { HocbaError } from "../core/errors";
 import { ErrorEnvelopeSchema } from "./schemas";
 import { errorEnvelope, handleError } from "./errors";
@@ -54,6 +55,12 @@ export interface AppOptions {
    * installation, null for none. A folder without index.html makes the pages answer 503.
    */
   pagesDir?: string | null;
+  /**
+   * Where the public rate limits count: a Redis shared by every service process (with REDIS_URL),
+   * so that an address gets the limit once and not once per process; default this process's
+   * memory. While Redis is away the limits are not applied rather than the routes failing.
+   */
+  rateLimitStore?: { redis: Redis; nameSpace: string };
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -83,6 +90,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Routes opt in with `config.rateLimit`; nothing is limited globally.
   await app.register(rateLimit, {
     global: false,
+    ...(options.rateLimitStore
+      ? {
+          redis: options.rateLimitStore.redis,
+          nameSpace: options.rateLimitStore.nameSpace,
+          skipOnError: true,
+        }
+      : {}),
     errorResponseBuilder: (_request, context) =>
       Object.assign(new HocbaError("RATE_LIMITED", `too many requests: retry in ${context.after}`), {
         statusCode: 429,

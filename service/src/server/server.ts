@@ -5,9 +5,10 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
+import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
 import type { Config } from "../config/config";
-import { createAnchorQueue, startAnchorWorker } from "../adapters/queue/bullmq";
+import { createAnchorQueue, fastFailingRedis, startAnchorWorker } from "../adapters/queue/bullmq";
 import { loadSignerFromPem } from "../adapters/pki/keys";
 import { canonicalBytes } from "../core/documents";
 import { signDetached } from "../core/pki";
@@ -137,8 +138,16 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     }
     stops.push(() => runner.stop());
 
+    let rateLimitStore: { redis: Redis; nameSpace: string } | undefined;
+    if (config.REDIS_URL) {
+      const redis = fastFailingRedis(config.REDIS_URL);
+      stops.push(() => Promise.resolve(redis.disconnect()));
+      rateLimitStore = { redis, nameSpace: `${config.REDIS_PREFIX}:rate-limit:` };
+    }
+
     let url = httpUrl(config.HOST, config.PORT);
     const app = await buildApp({
+      ...(rateLimitStore ? { rateLimitStore } : {}),
       bodyLimit: config.BODY_LIMIT_BYTES,
       loggerInstance: logger,
       probes,

@@ -36,6 +36,17 @@ function connection(redisUrl: string, forWorker: boolean): Redis {
 }
 
 /**
+ * A Redis connection that never queues a command while Redis is away: the call fails at once. For
+ * work on a request's path that must not hang on an outage (the public rate limits' shared counts).
+ * Its errors are the caller's to handle; `disconnect()` it on shutdown.
+ */
+export function fastFailingRedis(redisUrl: string): Redis {
+  const redis = connection(redisUrl, false);
+  redis.on("error", () => undefined); // an outage shows in readiness, not as unhandled errors
+  return redis;
+}
+
+/**
  * Ends a connection this module opened. BullMQ treats a connection it was handed as shared and
  * leaves it open on `close()`; its socket (and ioredis's reconnect timer when Redis is away) would
  * keep the process alive after SIGTERM. `disconnect` is immediate and also stops reconnecting.
