@@ -1,10 +1,16 @@
+import { randomBytes } from "node:crypto";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
+import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HocbaError, ERROR_CODES } from "../../service/src/core/errors";
 import { buildApp } from "../../service/src/http/app";
 import { HTTP_STATUS } from "../../service/src/http/errors";
+import { freePort } from "../../service/src/adapters/chain/anvil";
+import { fastFailingRedis } from "../../service/src/adapters/queue/bullmq";
+import { REDIS_URL, serviceAvailable } from "../helpers/services";
 
+const redisReady = await serviceAvailable("redis");
 let app: FastifyInstance;
 let chainUp = true;
 
@@ -191,5 +197,47 @@ describe("the error envelope", () => {
 
   it("gives every error code a 4xx or 5xx status", () => {
     expect(ERROR_CODES.filter((c) => !(HTTP_STATUS[c] >= 400 && HTTP_STATUS[c] < 600))).toEqual([]);
+  });
+});
+
+describe("public rate limits counted in Redis (REDIS_URL)", () => {
+  /** An app with one limited route (2 a minute) counting in `redis` under `nameSpace`. */
+  async function limitedApp(redis: Redis, nameSpace: string): Promise<FastifyInstance> {
+    const limited = await buildApp({ bodyLimit: 1024, rateLimitStore: { redis, nameSpace } });
+    limited.get("/test/limited", { config: { rateLimit: { max: 2, timeWindow: 60_000 } } }, () => ({
+      ok: true,
+    }));
+    await limited.ready();
+    return limited;
+  }
+  const status = async (on: FastifyInstance) =>
+    (await on.inject({ method: "GET", url: "/test/limited" })).statusCode;
+
+  it.runIf(redisReady)("counts an address once across two service processes sharing the Redis", async () => {
+    const redis = fastFailingRedis(REDIS_URL);
+    const nameSpace = `hocba-test-${randomBytes(4).toString("hex")}:rate-limit:`;
+    const [a, b] = [await limitedApp(redis, nameSpace), await limitedApp(redis, nameSpace)];
+    try {
+      expect([await status(a), await status(b), await status(a), await status(b)]).toEqual([
+        200, 200, 429, 429,
+      ]);
+    } finally {
+      await a.close();
+      await b.close();
+      const keys = await redis.keys(`${nameSpace}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    }
+  });
+
+  it("keeps answering, without limits, while Redis is away", async () => {
+    const redis = fastFailingRedis(`redis://127.0.0.1:${await freePort()}`);
+    const app = await limitedApp(redis, "hocba-test-away:rate-limit:");
+    try {
+      expect([await status(app), await status(app), await status(app)]).toEqual([200, 200, 200]);
+    } finally {
+      await app.close();
+      redis.disconnect();
+    }
   });
 });
