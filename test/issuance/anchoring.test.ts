@@ -23,6 +23,7 @@ import {
   adminCall,
   anchoringClient,
   ANCHOR_KEY,
+  eventually,
   startChain,
   stopChain,
   type TestChain,
@@ -66,6 +67,14 @@ describe.each(backends)("anchoring on $name against anvil", (backend) => {
       "SELECT state, leaf_count FROM batches ORDER BY id",
     );
     return rows;
+  }
+
+  /** Anchoring rounds until every batch is confirmed (the in-process runner repeats them likewise). */
+  async function anchorUntilConfirmed() {
+    await eventually(async () => {
+      await anchorPending(deps);
+      return (await batchStates()).every((s) => s.state === "confirmed");
+    });
   }
 
   it("anchors every pending document in one transaction and stores proofs that verify on chain", async () => {
@@ -181,14 +190,16 @@ describe.each(backends)("anchoring on $name against anvil", (backend) => {
     await stopChain(chain); // clean stop: the deployment is in the state file
     chain = await startChain(chain.stateFile, port, address);
     deps = { ...deps, chain: chain.registry };
-    await anchorPending(deps);
+    // One round left the batch unconfirmed once in CI under load; the runner repeats rounds, so does this.
+    await anchorUntilConfirmed();
     const { rows } = await db.query<{ root: string }>("SELECT root FROM batches");
     await stopChain(chain, "kill"); // the anchoring was never written to the state file
     chain = await startChain(chain.stateFile, port, address);
     deps = { ...deps, chain: chain.registry };
     expect(await chain.registry.anchoredAt(rows[0]!.root)).toBe(0);
     expect(await reconcileWithChain(deps)).toEqual([rows[0]!.root]);
-    expect(await anchorPending(deps)).toEqual({ batches: 0, confirmed: 1 });
+    await anchorUntilConfirmed();
+    expect(await batchStates()).toEqual([{ state: "confirmed", leaf_count: 3 }]);
     expect(await chain.registry.anchoredAt(rows[0]!.root)).toBeGreaterThan(0);
     const audit = await db.query("SELECT action, subject FROM audit_log");
     expect(audit.rows).toEqual([{ action: "batch.root_lost", subject: rows[0]!.root }]);
