@@ -5,7 +5,13 @@ import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../service/src/adapters/db/database";
 import { migrate } from "../../service/src/adapters/db/migrate";
-import { assertValidDocument, docHash, leafOf, type Transcript } from "../../service/src/core/documents";
+import {
+  assertValidDocument,
+  canonicalBytes,
+  docHash,
+  leafOf,
+  type Transcript,
+} from "../../service/src/core/documents";
 import type { HocbaError } from "../../service/src/core/errors";
 import { ANCHOR_LOOKUPS_PER_MINUTE } from "../../service/src/http/routes/anchors";
 import { SHARE_READS_PER_MINUTE } from "../../service/src/http/routes/transcripts";
@@ -530,10 +536,12 @@ describe.each(backends)("the transcripts API on $name", (backend) => {
           credential.anchor.merkleRoot,
           credential.anchor.leaf,
         )) as boolean;
-      expect([docHash(served), leafOf(docHash(served)), onChain]).toEqual([
+      expect([docHash(served), leafOf(docHash(served)), onChain, JSON.stringify(served)]).toEqual([
         docHash(document),
         credential.anchor.leaf,
         true,
+        // Served in canonical member order (not jsonb's), so it hashes without reordering.
+        new TextDecoder().decode(canonicalBytes(document)),
       ]);
       const audit = await db.query(
         "SELECT action, details FROM audit_log WHERE subject = $1 AND action = 'document.read' ORDER BY id",

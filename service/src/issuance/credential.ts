@@ -6,10 +6,12 @@
  * signed and anchored, and verification reports the revocation or correction from the chain and
  * the service. Before handing a file out, the document's canonical bytes are hashed again and
  * compared with the stored docHash, so a storage round trip that changed the document (jsonb)
- * can never produce a credential that fails its own integrity check.
+ * can never produce a credential that fails its own integrity check. The document goes out with
+ * its members in canonical (RFC 8785) order rather than jsonb's: the same JSON value, which a
+ * verifier can hash without reordering it.
  */
 import type { Queryable } from "../adapters/db/database";
-import { docHash } from "../core/documents";
+import { inCanonicalForm } from "../core/documents";
 import { HocbaError } from "../core/errors";
 import { proofNodeIndexes } from "../core/merkle/packed";
 import { CREDENTIAL_FORMAT, type CredentialAnchor } from "../core/verification";
@@ -17,7 +19,7 @@ import { auditRead, visibleRecord, type Caller } from "./records";
 import { BATCH_OF_DOCUMENT } from "./membership";
 import { shareTokenFor } from "./share";
 
-/** The file this service hands out: the core's format, with the document as stored. */
+/** The file this service hands out: the core's format, with the document as stored (canonical member order). */
 const GRADUATION_TYPE = "hocba.graduation/v1";
 
 export interface Credential {
@@ -79,13 +81,14 @@ export async function credentialFor(
   );
   const row = rows[0];
   if (!row) throw new HocbaError("NOT_FOUND", `no document ${id}`);
-  if (docHash(row.document) !== record.docHash) {
+  const canonical = inCanonicalForm(row.document);
+  if (canonical.docHash !== record.docHash) {
     throw new HocbaError("INTERNAL", `stored document ${id} no longer hashes to its docHash`);
   }
   await auditRead(db, actor, id, details);
   return {
     format: CREDENTIAL_FORMAT,
-    document: row.document,
+    document: canonical.document,
     signature: Buffer.from(row.signature).toString("base64"),
     anchor: {
       chainId: chain.chainId,

@@ -8,6 +8,7 @@ import {
   docHash,
   docHashBytes,
   fromHex,
+  inCanonicalForm,
   leafOf,
   toHex,
 } from "../../../service/src/core/documents/hash";
@@ -156,6 +157,26 @@ describe("hocba's RFC 8785 serialiser against json-canonicalize", () => {
     expect(values.map((v) => text(v))).toEqual(values.map((v) => canonicalize(v)));
   });
 
+  it("writes a value already in canonical member order as it writes the same value in any other order", () => {
+    const documents = [makeTranscript({ seed: 3 }), makeGraduation({ seed: 4 })];
+    const inOrder = documents.map((d) => JSON.parse(canonicalize(d)) as unknown);
+    const values: unknown[] = [
+      ...inOrder,
+      { a: 1, b: { c: [{ d: 1, e: undefined }, undefined], f: "\u2028" }, g: -0 },
+      { a: { "10": 1, "9": 2 }, b: 1 },
+      { "": 1, A: 2, a: 3, é: 4, "\ud83d\ude00": 5, "\uff61": 6 },
+    ];
+    expect([...values.map((v) => text(v)), ...documents.map((d) => text(d))]).toEqual([
+      ...values.map((v) => canonicalize(v)),
+      ...inOrder.map((d) => canonicalize(d)),
+    ]);
+  });
+
+  it("refuses a non-finite number or a function inside a value already in canonical order", () => {
+    expect(() => canonicalBytes({ a: 1, b: [NaN] })).toThrow("Non-finite number (NaN)");
+    expect(() => canonicalBytes({ a: { b: () => 1 } })).toThrow("function is not JSON data");
+  });
+
   it('refuses what JSON cannot hold instead of writing "undefined"', () => {
     expect(() => canonicalBytes(undefined)).toThrow("undefined is not JSON data");
     expect(() => canonicalBytes({ f: () => 1 })).toThrow("function is not JSON data");
@@ -187,6 +208,16 @@ describe("document hashes", () => {
       score: 8,
     };
     expect(docHash(reordered)).toBe(docHash(doc));
+  });
+
+  it("gives a document in canonical member order with its docHash, for credential files", () => {
+    const form = inCanonicalForm(doc);
+    expect([Object.keys(form.document as object), form.document, form.docHash]).toEqual([
+      ["list", "score", "student", "type"],
+      doc,
+      docHash(doc),
+    ]);
+    expect(JSON.stringify(form.document)).toBe(canonical);
   });
 
   it("pins the hash of a known document", () => {

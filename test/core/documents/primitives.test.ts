@@ -86,6 +86,14 @@ describe("text", () => {
     expect([isNfc("Nguyễn Thị Ánh"), isNfc("Nguyễn Thị Ánh".normalize("NFD"))]).toEqual([true, false]);
   });
 
+  it("finds every string of characters below U+0300 in NFC, as normalize does (the fast path's premise)", () => {
+    const below = Array.from({ length: 0x300 }, (_, code) => String.fromCharCode(code));
+    const pairs = below.flatMap((a) => below.map((b) => a + b));
+    const disagreeing = [...below, ...pairs].filter((s) => isNfc(s) !== (s === s.normalize("NFC")));
+    expect([pairs.length, disagreeing]).toEqual([0x300 * 0x300, []]);
+    expect([isNfc("A\u0301"), isNfc("\u0301"), isNfc("e\u0302\u0301")]).toEqual([false, true, false]);
+  });
+
   it("names the text rule a value breaks", () => {
     expect(
       ["Nguyễn Văn An", "", "  ", " An", "An ", "Nguyễn  An", "Nguyễn\tAn", "Nguyễn\nAn"].map((v) =>

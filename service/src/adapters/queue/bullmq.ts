@@ -41,7 +41,13 @@ function connection(redisUrl: string, forWorker: boolean): Redis {
  * Its errors are the caller's to handle; `disconnect()` it on shutdown.
  */
 export function fastFailingRedis(redisUrl: string): Redis {
-  const redis = connection(redisUrl, false);
+  // Auto-pipelining: the commands of one event-loop turn (concurrent requests' counts) leave in
+  // one socket write instead of one write each — the write was most of a count's CPU cost.
+  const redis = new Redis(redisUrl, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+  });
   redis.on("error", () => undefined); // an outage shows in readiness, not as unhandled errors
   return redis;
 }

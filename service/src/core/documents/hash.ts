@@ -27,6 +27,15 @@ export function docHash(value: unknown): string {
   return toHex(docHashBytes(value));
 }
 
+/**
+ * A copy of a document with its members in canonical order, and its docHash: the form in which
+ * credential files carry documents (any member order verifies; this one needs no reordering).
+ */
+export function inCanonicalForm(value: unknown): { document: unknown; docHash: string } {
+  const text = canonicalJson(value);
+  return { document: JSON.parse(text) as unknown, docHash: toHex(sha256(encoder.encode(text))) };
+}
+
 /** The Merkle leaf for a docHash (0x-hex or raw bytes): keccak256 of its 32 bytes. */
 export function leafOf(docHashValue: string | Uint8Array): string {
   const bytes = typeof docHashValue === "string" ? fromHex(docHashValue) : docHashValue;

@@ -2,7 +2,7 @@
  * The documents module's public surface: formats, validation, canonical hashing. Other modules
  * (signing, issuance, the verifier page) import from here rather than from the files inside.
  */
-export { canonicalBytes, docHash, docHashBytes, fromHex, leafOf, toHex } from "./hash";
+export { canonicalBytes, docHash, docHashBytes, fromHex, inCanonicalForm, leafOf, toHex } from "./hash";
 export { PROBLEM_CODES, type Problem, type ProblemCode } from "./problems";
 export {
   GRADUATION_TYPE,

@@ -8,8 +8,9 @@
  *
  * JCS on ECMAScript is JSON.stringify for every primitive (numbers per Number.prototype.toString,
  * strings with the minimal escapes) with object members sorted by UTF-16 code units — the order
- * Array.prototype.sort gives strings. So the fast path copies the value with every object's
- * members inserted in that order and lets the engine's JSON.stringify write it. Engines list
+ * Array.prototype.sort gives strings. So a value already in that order is handed to the engine's
+ * JSON.stringify as it is, and any other is first copied with every object's members inserted in
+ * that order. Engines list
  * array-index-like keys ("1", "10") first and in numeric order whatever the insertion order, so a
  * value holding such a key is written member by member instead. As in json-canonicalize, an
  * object member whose value is undefined is left out, an undefined array element is null, and a
@@ -30,6 +31,32 @@ function assertJson(value: unknown): void {
 
 function hasToJson(value: object): boolean {
   return (value as { toJSON?: unknown }).toJSON != null;
+}
+
+/**
+ * True when `value` is already written canonically by JSON.stringify: every object's members in
+ * canonical order and no array-index-like key anywhere. Throws, as the other paths do, for what
+ * JSON cannot hold. Credentials this service hands out carry their document in that order, so
+ * verifying them needs no reordered copy.
+ */
+function inCanonicalOrder(value: unknown): boolean {
+  if (value === null || typeof value !== "object") {
+    assertJson(value);
+    return true;
+  }
+  if (hasToJson(value)) return true;
+  if (Array.isArray(value)) {
+    for (const element of value) if (!inCanonicalOrder(element)) return false;
+    return true;
+  }
+  const record = value as Record<string, unknown>;
+  let previous: string | undefined;
+  for (const key of Object.keys(record)) {
+    if ((previous !== undefined && previous >= key) || ARRAY_INDEX.test(key)) return false;
+    if (!inCanonicalOrder(record[key])) return false;
+    previous = key;
+  }
+  return true;
 }
 
 /** `value` with the members of every object in canonical order (no prototype: "__proto__" stays a member). */
@@ -84,6 +111,7 @@ function serialize(value: unknown): string {
  */
 export function canonicalJson(value: unknown): string {
   if (value === undefined) throw new Error("undefined is not JSON data");
+  if (inCanonicalOrder(value)) return JSON.stringify(value);
   let copy: unknown;
   try {
     copy = sortedCopy(value);

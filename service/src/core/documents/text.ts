@@ -27,9 +27,16 @@ export function textProblem(
   return undefined;
 }
 
-/** True when a string is in Unicode Normalization Form C. */
+/**
+ * Characters below U+0300 (Latin, IPA, spacing modifiers; the combining marks start there) are
+ * starters that compose with none of each other, so a string of them alone is already NFC.
+ */
+// eslint-disable-next-line no-control-regex -- every code unit below U+0300, controls included
+const BELOW_COMBINING_MARKS = /^[\u0000-\u02ff]*$/;
+
+/** True when a string is in Unicode Normalization Form C (codes, dates and ASCII text without normalising). */
 export function isNfc(value: string): boolean {
-  return value === value.normalize("NFC");
+  return BELOW_COMBINING_MARKS.test(value) || value === value.normalize("NFC");
 }
 
 /**
