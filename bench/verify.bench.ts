@@ -273,7 +273,7 @@ interface SingleFigures {
  * autocannon over `bodies` (each sent once when `amount` is set, else cycled for `seconds`).
  * `seconds` is timed here, from the start to the last response: autocannon's own `duration` is
  * taken at its next one-second sample tick after the last response, so it counts whole seconds
- * (10,000 answered in 4.2 s were reported as 5.01 s, i.e. 1,996/s; runs before 22 used it).
+ * (10,000 answered in 4.35 s, run 26, would have read 5.01 s: 1,996/s; RESULTS.md runs before 25 used it).
  */
 async function single(
   server: Server,
@@ -401,7 +401,7 @@ export async function run(options: BenchOptions): Promise<void> {
     await batch(server, verifierKey, warm);
     // Then WARM_UP_SECONDS of single verifications over the same credentials (every server
     // process gets connections): 1,000 were too few — phase 1 then still ran on a half-warm heap
-    // and JIT at ~1.3× the CPU per verification of a warm server (runs 17–20).
+    // and JIT at ~1.3× the CPU per verification of a warm server (RESULTS.md runs 19–21).
     await single(server, undefined, warm, { seconds: WARM_UP_SECONDS });
     proxy.take();
 
