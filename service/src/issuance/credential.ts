@@ -19,9 +19,9 @@ import { auditRead, visibleRecord, type Caller } from "./records";
 import { BATCH_OF_DOCUMENT } from "./membership";
 import { shareTokenFor } from "./share";
 
-/** The file this service hands out: the core's format, with the document as stored (canonical member order). */
 const GRADUATION_TYPE = "hocba.graduation/v1";
 
+/** The file this service hands out: the core's format, with the document as stored (in canonical member order). */
 export interface Credential {
   format: typeof CREDENTIAL_FORMAT;
   document: unknown;
