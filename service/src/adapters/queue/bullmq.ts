@@ -8,7 +8,7 @@
  * `hocba serve` alive after SIGTERM) and waits for Redis or a running round only CLOSE_GRACE_MS.
  */
 import { Queue, Worker } from "bullmq";
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import { anchorPending, type AnchoringDeps } from "../../issuance/anchoring";
 import type { AnchorRunner } from "../../issuance/runner";
 
@@ -27,12 +27,12 @@ export interface QueueOptions {
   closeGraceMs?: number;
 }
 
-function connection(redisUrl: string, forWorker: boolean): Redis {
+function connection(redisUrl: string, forWorker: boolean, options: RedisOptions = {}): Redis {
   // Workers block on Redis and must retry forever; producers fail fast so the API never hangs.
-  return new Redis(
-    redisUrl,
-    forWorker ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1, enableOfflineQueue: false },
-  );
+  return new Redis(redisUrl, {
+    ...(forWorker ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1, enableOfflineQueue: false }),
+    ...options,
+  });
 }
 
 /**
@@ -43,11 +43,7 @@ function connection(redisUrl: string, forWorker: boolean): Redis {
 export function fastFailingRedis(redisUrl: string): Redis {
   // Auto-pipelining: the commands of one event-loop turn (concurrent requests' counts) leave in
   // one socket write instead of one write each — the write was most of a count's CPU cost.
-  const redis = new Redis(redisUrl, {
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    enableAutoPipelining: true,
-  });
+  const redis = connection(redisUrl, false, { enableAutoPipelining: true });
   redis.on("error", () => undefined); // an outage shows in readiness, not as unhandled errors
   return redis;
 }
