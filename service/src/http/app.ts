@@ -20,6 +20,7 @@ import { HocbaError } from "../core/errors";
 import { ErrorEnvelopeSchema } from "./schemas";
 import { errorEnvelope, handleError } from "./errors";
 import { authPlugin } from "./plugins/auth";
+import { OPENAPI_OPTIONS } from "./openapi";
 import { metricsPlugin } from "./plugins/metrics";
 import { defaultPagesDir, pagesPlugin } from "./plugins/pages";
 import { healthRoutes, type ReadinessProbe } from "./routes/health";
@@ -102,18 +103,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         statusCode: 429,
       }),
   });
-  await app.register(swagger, {
-    openapi: {
-      openapi: "3.1.0",
-      info: { title: "hocba API", version: "1", description: "học bạ số — verifiable school transcripts" },
-      components: {
-        securitySchemes: {
-          apiKey: { type: "http", scheme: "bearer", description: "issuer or verifier API key" },
-          adminToken: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" },
-        },
-      },
-    },
-  });
+  await app.register(swagger, OPENAPI_OPTIONS);
   await app.register(swaggerUi, { routePrefix: "/docs" });
   await app.register(metricsPlugin);
 

@@ -13,7 +13,10 @@ export const ErrorEnvelopeSchema = Type.Object(
   { $id: "ErrorEnvelope", description: "Every 4xx/5xx answer" },
 );
 
+/** A reference to the envelope (added once to the app with `addSchema`; one component in OpenAPI). */
+export const ERROR_ENVELOPE_REF = Type.Ref(ErrorEnvelopeSchema);
+
 /** Response schemas for the error statuses a route can answer with. */
-export function errorResponses(...statuses: number[]): Record<number, typeof ErrorEnvelopeSchema> {
-  return Object.fromEntries(statuses.map((s) => [s, ErrorEnvelopeSchema]));
+export function errorResponses(...statuses: number[]): Record<number, typeof ERROR_ENVELOPE_REF> {
+  return Object.fromEntries(statuses.map((s) => [s, ERROR_ENVELOPE_REF]));
 }

@@ -1,10 +1,12 @@
 /**
  * Authentication and authorization of the non-public routes. Each route states who may call it by
- * its preHandler: `app.auth.admin`, `app.auth.issuer` (a school or district API key; the admin
- * token is accepted too, as the Department may act on any issuer's behalf), `app.auth.verifier`
- * (optional: a verifier key lifts public rate limits). No credentials → 401 UNAUTHORIZED; valid
- * credentials of the wrong kind → 403 FORBIDDEN. Routes check ownership (school code) themselves
- * against `request.principal`.
+ * its hook: `app.auth.admin`, `app.auth.issuer` (a school or district API key; the admin
+ * token is accepted too, as the Department may act on any issuer's behalf),
+ * `app.auth.issuerOrShareToken` (the same, or anyone with `?token=<share token>`, which the use case
+ * checks), `app.auth.verifier` (optional: a verifier key lifts public rate limits). No credentials →
+ * 401 UNAUTHORIZED; valid credentials of the wrong kind → 403 FORBIDDEN. Routes check ownership
+ * (school code) themselves against `request.principal`. The OpenAPI document's `security` of each
+ * operation is derived from these hooks (`authKindOf`, see ../openapi.ts), so it cannot disagree.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
@@ -20,12 +22,26 @@ export type Principal =
 
 type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
+/** Who a route's auth hook lets in. */
+export type AuthKind = "admin" | "issuer" | "issuerOrShareToken" | "verifier";
+
+const authKinds = new WeakMap<object, AuthKind>();
+
+/** The kind of the first auth hook among a route's hooks (a function or an array of them), if any. */
+export function authKindOf(hooks: unknown): AuthKind | undefined {
+  for (const hook of Array.isArray(hooks) ? (hooks as unknown[]) : [hooks]) {
+    const kind = typeof hook === "function" ? authKinds.get(hook) : undefined;
+    if (kind !== undefined) return kind;
+  }
+  return undefined;
+}
+
 declare module "fastify" {
   interface FastifyRequest {
     principal?: Principal;
   }
   interface FastifyInstance {
-    auth: { admin: PreHandler; issuer: PreHandler; verifier: PreHandler };
+    auth: Record<AuthKind, PreHandler>;
   }
 }
 
@@ -61,21 +77,29 @@ export const authPlugin = fp(
       return principal;
     };
     app.decorateRequest("principal", undefined);
-    app.decorate("auth", {
+    const issuer: PreHandler = async (request, reply) => {
+      const p = await identify(request, reply);
+      if (p.kind === "verifier")
+        throw new HocbaError("FORBIDDEN", "this route is for schools and district offices");
+    };
+    const auth: FastifyInstance["auth"] = {
       async admin(request, reply) {
         const p = await identify(request, reply);
         if (p.kind !== "admin") throw new HocbaError("FORBIDDEN", "this route is for the administrator");
       },
-      async issuer(request, reply) {
-        const p = await identify(request, reply);
-        if (p.kind === "verifier")
-          throw new HocbaError("FORBIDDEN", "this route is for schools and district offices");
+      issuer,
+      async issuerOrShareToken(request, reply) {
+        // With ?token= anyone may ask (the use case checks the token); without, a school or the admin.
+        if ((request.query as { token?: unknown } | undefined)?.token === undefined)
+          await issuer(request, reply);
       },
       async verifier(request, reply) {
         // Optional: anonymous callers pass (rate-limited); a presented key must be valid.
         if (request.headers.authorization !== undefined) await identify(request, reply);
       },
-    } satisfies FastifyInstance["auth"]);
+    };
+    for (const [kind, hook] of Object.entries(auth)) authKinds.set(hook, kind as AuthKind);
+    app.decorate("auth", auth);
     done();
   },
   { name: "hocba-auth" },

@@ -21,7 +21,6 @@ import { errorResponses } from "../schemas";
 
 const CODE = "^[0-9A-Za-z]{2,20}$";
 const HEX32 = "^0x[0-9a-f]{64}$";
-const ADMIN_SECURITY: Array<Record<string, string[]>> = [{ adminToken: [] }];
 
 const CertificateInput = Type.Union(
   [
@@ -144,7 +143,6 @@ export function adminRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
         summary: "Register a school or district office",
         description:
           "Registers the issuer with its signing certificates (each must chain to the trust anchors, be valid now and allow signing) and creates its API key, returned once. The certificates' fingerprints go to the on-chain issuer registry.",
-        security: ADMIN_SECURITY,
         body: RegisterBody,
         response: { 201: Registered, ...errorResponses(400, 401, 403, 409, 413, 422, 500) },
       },
@@ -165,7 +163,6 @@ export function adminRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
         summary: "Add or remove signing certificates (key rotation)",
         description:
           "Removals first, then additions; the answer lists the issuer's active certificates. Both go to the on-chain issuer registry.",
-        security: ADMIN_SECURITY,
         params: CodeParams,
         body: ChangeBody,
         response: { 200: ActiveCertificates, ...errorResponses(400, 401, 403, 404, 409, 413, 422, 500) },
@@ -187,7 +184,6 @@ export function adminRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
         tags: ["admin"],
         summary: "Replace an issuer's API key (lost or leaked)",
         description: "Revokes every key the issuer has and returns a new one, once.",
-        security: ADMIN_SECURITY,
         params: CodeParams,
         response: { 201: RotatedKey, ...errorResponses(400, 401, 403, 404, 500) },
       },
@@ -203,7 +199,6 @@ export function adminRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
       schema: {
         tags: ["admin"],
         summary: "An issuer with every certificate interval and its on-chain state",
-        security: ADMIN_SECURITY,
         params: CodeParams,
         response: { 200: IssuerView, ...errorResponses(400, 401, 403, 404, 500) },
       },
@@ -223,7 +218,6 @@ export function adminRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
         tags: ["admin"],
         summary: "Create a verifier API key (a university or employer verifying in bulk)",
         description: "The key lifts the public rate limits of the verify routes and opens nothing else.",
-        security: ADMIN_SECURITY,
         body: VerifierBody,
         response: { 201: VerifierKey, ...errorResponses(400, 401, 403, 413, 500) },
       },
@@ -239,7 +233,6 @@ export function adminRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
       schema: {
         tags: ["admin"],
         summary: "Revoke a verifier API key",
-        security: ADMIN_SECURITY,
         params: KeyIdParams,
         response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 500) },
       },

@@ -124,7 +124,6 @@ export function graduateRoutes(app: FastifyInstance, _opts: unknown, done: (err?
         description:
           "201 when records were stored; 200 with the earlier answer when the same file was already imported. " +
           "A file with any invalid row imports nothing: 422 IMPORT_INVALID, details = every {row, column, code, message}.",
-        security: [{ apiKey: [] }],
         body: ImportBody,
         response: { 200: ImportReply, 201: ImportReply, ...errorResponses(400, 401, 403, 413, 422, 500) },
       },
@@ -167,7 +166,6 @@ export function graduateRoutes(app: FastifyInstance, _opts: unknown, done: (err?
         description:
           `By fullName + dateOfBirth (optionally year, schoolCode), or by diplomaSerial alone; at most ${MAX_SEARCH_RESULTS} records. ` +
           "Names match without accents, case or extra spaces (đ = d). Never returns the citizen ID or the ethnicity.",
-        security: [{}, { apiKey: [] }],
         querystring: SearchQuerystring,
         response: {
           200: Type.Object({ results: Type.Array(GraduateView, { maxItems: MAX_SEARCH_RESULTS }) }),

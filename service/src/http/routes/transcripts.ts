@@ -8,7 +8,7 @@
  * the service parsing megabytes for it.
  */
 import { Type, type Static } from "@sinclair/typebox";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { HocbaError, type ErrorCode } from "../../core/errors";
 import { credentialFor, type CredentialAccess } from "../../issuance/credential";
@@ -120,8 +120,6 @@ const CredentialQuery = Type.Object({
   token: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "a share token" })),
 });
 
-const ISSUER_SECURITY: Array<Record<string, string[]>> = [{ apiKey: [] }, { adminToken: [] }];
-
 /** The response header naming the share token a PDF's QR code uses, when one was made for it. */
 export const SHARE_TOKEN_ID_HEADER = "hocba-share-token-id";
 
@@ -177,7 +175,6 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
         tags: ["transcripts"],
         summary: "Submit a signed transcript",
         description: "202 when stored, 200 with the same id when this document was already submitted.",
-        security: ISSUER_SECURITY,
         body: SubmitBody,
         response: {
           200: Accepted,
@@ -205,7 +202,6 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
         tags: ["transcripts"],
         summary: `Submit up to ${MAX_BATCH_ITEMS} signed transcripts`,
         description: "207 with one result per item, in input order; good items are stored beside bad ones.",
-        security: ISSUER_SECURITY,
         body: BatchBody,
         response: { 207: BatchResult, ...errorResponses(400, 401, 403, 413, 500, 503) },
       },
@@ -239,7 +235,6 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
       schema: {
         tags: ["transcripts"],
         summary: "A transcript's status and anchoring (the read is audited)",
-        security: ISSUER_SECURITY,
         params: IdParams,
         response: { 200: StatusView, ...errorResponses(400, 401, 403, 404, 500) },
       },
@@ -249,9 +244,7 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
 
   // With ?token= anyone may ask (rate-limited per address); without, a school or the admin.
   const schoolOrToken = {
-    onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
-      if ((request.query as { token?: string }).token === undefined) await issuer(request, reply);
-    },
+    onRequest: app.auth.issuerOrShareToken,
     config: {
       rateLimit: {
         max: SHARE_READS_PER_MINUTE,
@@ -273,7 +266,6 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
         description:
           "409 NOT_ANCHORED_YET until the batch is confirmed. A revoked document still has its credential; " +
           "verification reports the revocation.",
-        security: [...ISSUER_SECURITY, {}],
         params: IdParams,
         querystring: CredentialQuery,
         response: { 200: CredentialSchema, ...errorResponses(400, 401, 403, 404, 409, 429, 500) },
@@ -304,7 +296,6 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
           "caller's token, or — for a school or the admin — a new share token made for this PDF (audited), whose " +
           `id comes back in the ${SHARE_TOKEN_ID_HEADER} header so it can be revoked. The credential file is ` +
           "attached to the PDF as <id>.hocba.json: dropping the PDF on the verifier checks it.",
-        security: [...ISSUER_SECURITY, {}],
         params: IdParams,
         querystring: CredentialQuery,
         produces: ["application/pdf"],
@@ -338,7 +329,6 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
         summary: "Revoke a transcript (own school, or the admin)",
         description:
           "Revoked at once in the service; the leaf is revoked on chain in the next anchoring round.",
-        security: ISSUER_SECURITY,
         params: IdParams,
         body: RevokeBody,
         response: { 202: Revoked, ...errorResponses(400, 401, 403, 404, 409, 500) },
@@ -363,7 +353,6 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
       schema: {
         tags: ["transcripts"],
         summary: "Create a share link to the credential (the token is shown once)",
-        security: ISSUER_SECURITY,
         params: IdParams,
         response: { 201: ShareCreated, ...errorResponses(400, 401, 403, 404, 500) },
       },
@@ -386,7 +375,6 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
       schema: {
         tags: ["transcripts"],
         summary: "Revoke a share link",
-        security: ISSUER_SECURITY,
         params: Type.Object({
           id: IdParams.properties.id,
           tokenId: Type.String({ pattern: "^[0-9a-f]{16}$" }),

@@ -136,7 +136,6 @@ export function verifyRoutes(app: FastifyInstance, _opts: unknown, done: (err?: 
         tags: ["verification"],
         summary: "Verify one credential: the eight named checks and the verdict",
         description: "200 for any JSON object, valid or not; `valid: false` names the failing checks.",
-        security: [{}, { apiKey: [] }],
         body: CredentialBody,
         response: { 200: ResultView, ...errorResponses(400, 401, 413, 429, 500) },
       },
@@ -158,7 +157,6 @@ export function verifyRoutes(app: FastifyInstance, _opts: unknown, done: (err?: 
       schema: {
         tags: ["verification"],
         summary: `Verify up to ${MAX_VERIFY_BATCH} credentials; results in input order`,
-        security: [{}, { apiKey: [] }],
         body: Type.Object({
           credentials: Type.Array(CredentialBody, { minItems: 1, maxItems: MAX_VERIFY_BATCH }),
         }),
