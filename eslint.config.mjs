@@ -33,7 +33,7 @@ export default tseslint.config(
     },
   },
   {
-    // The core is pure and browser-safe: no Node built-ins, no drivers, no frameworks (STYLE.md).
+    // The core is pure and browser-safe: no Node built-ins, no drivers, no frameworks (CONTRIBUTING.md).
     files: ["service/src/core/**/*.ts"],
     rules: {
       "no-restricted-imports": [

@@ -1,7 +1,7 @@
 /**
  * Hardhat 2 configuration. Compilation is offline: the npm `solc` package (pinned exactly in
  * package.json) provides soljson.js, and the GET_SOLC_BUILD subtask is overridden so Hardhat
- * never tries to download a compiler (no network here, see shared/toolchain.md).
+ * never tries to download a compiler (builds run offline; docs/decisions.md).
  *
  * Contract tests are vitest files driving the chain through ethers. `hardhat test` (and so
  * `hardhat coverage`, which runs it on solidity-coverage's instrumented in-process network) serves

@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 /**
  * @title ITranscriptRegistry
- * @dev External interface of the hocba registry (DESIGN.md §4): Merkle roots of batches of school
+ * @dev External interface of the hocba registry (docs/contract.md): Merkle roots of batches of school
  * transcripts and graduation records, revoked leaves, and the trusted-issuer registry saying which
  * signing certificate (SHA-256 fingerprint of its DER) may sign for which school or district office,
  * over time. Other tools call the registry by this ABI: names, errors and events are fixed.

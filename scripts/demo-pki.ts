@@ -1,5 +1,6 @@
 /**
- * Creates the demo PKI (DESIGN.md §7) without the service: `npx tsx scripts/demo-pki.ts [--dir data/demo]`.
+ * Creates the demo PKI (README, Quick start) without the service:
+ * `npx tsx scripts/demo-pki.ts [--dir data/demo]`.
  * Same as `hocba demo-pki`; kept for scripts that run before the CLI is wired in.
  */
 import { demoPki } from "../service/src/cli/commands/demo-pki";

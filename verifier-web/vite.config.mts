@@ -1,5 +1,5 @@
 /**
- * Vite build of the public pages the service serves (DESIGN.md §6): the verifier at `/`
+ * Vite build of the public pages the service serves (README, Verifier page): the verifier at `/`
  * (index.html) and the THCS graduation lookup at `/tra-cuu` (tra-cuu/index.html). Both pages share
  * src/shared (styles, language switch). The output, verifier-web/dist, is what
  * service/src/http/plugins/pages.ts serves; scripts/build.ts runs this build.

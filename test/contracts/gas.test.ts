@@ -1,5 +1,5 @@
 /**
- * Gas per call of TranscriptRegistry, printed as a table (DESIGN.md §4 "gas per call reported"),
+ * Gas per call of TranscriptRegistry, printed as a table (docs/contract.md),
  * with the one hard budget asserted: `anchor` stays under 60k gas. Gas is deterministic for a given
  * compile, so this is not a timing assertion. Not part of the coverage run (instrumented bytecode
  * costs more).

@@ -1,6 +1,7 @@
 /**
  * Proofs built off chain by core/merkle (merkletreejs, sorted pairs, leaves keccak256(docHash))
- * verified on chain by TranscriptRegistry.verify (OpenZeppelin MerkleProof), DESIGN.md §3–§4.
+ * verified on chain by TranscriptRegistry.verify (OpenZeppelin MerkleProof); see docs/formats.md
+ * and docs/contract.md.
  * One fixture: the registry with four anchored trees of 1, 2, 3 and 1,000 leaves.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * TranscriptRegistry driven by its ABI through ethers v6 (DESIGN.md §4): every function, every
+ * TranscriptRegistry driven by its ABI through ethers v6 (docs/contract.md): every function, every
  * custom error with its arguments, every event with its arguments, roles and pause. One fixture
  * for the file: the registry deployed with an admin, an anchorer and a revoker.
  */
@@ -75,7 +75,7 @@ describe("deployment", () => {
     ]);
   });
 
-  it("names its roles as DESIGN.md fixes them, all administered by the admin role", async () => {
+  it("names its roles as docs/contract.md fixes them, all administered by the admin role", async () => {
     expect([
       await registry.ANCHORER_ROLE(),
       await registry.REVOKER_ROLE(),

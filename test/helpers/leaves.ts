@@ -1,6 +1,6 @@
 /**
  * Merkle leaves for tests: `keccak256(docHash)` of small distinct documents, exactly as the
- * service derives them (DESIGN.md §3), so trees in tests look like real batches.
+ * service derives them (docs/formats.md), so trees in tests look like real batches.
  */
 import { docHash, leafOf } from "../../service/src/core/documents/hash";
 

@@ -1,5 +1,5 @@
 /**
- * The one configuration loader (DESIGN.md §7). Every setting is declared once in SETTINGS with its
+ * The one configuration loader (README, Configuration). Every setting is declared once in SETTINGS with its
  * type, default and meaning; `loadConfig(env)` validates an environment against it and returns a
  * typed, frozen Config, reporting every bad value at once. Nothing else reads `process.env`: the
  * entry points pass it in. Embedded and production modes differ only in which settings are present

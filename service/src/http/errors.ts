@@ -1,5 +1,5 @@
 /**
- * The one table from error codes to HTTP statuses, and the error envelope of DESIGN.md §6:
+ * The one table from error codes to HTTP statuses, and the error envelope of docs/http-api.md:
  * `{ "error": { "code", "message", "details" } }`. Only this file decides statuses; use cases
  * throw HocbaError with a code. 5xx answers never carry internal details.
  */

@@ -1,5 +1,5 @@
 /**
- * Anchoring as a crash-safe state machine (DESIGN.md §2.2). Each step is a short database
+ * Anchoring as a crash-safe state machine (README, Anchoring, crash-safe). Each step is a short database
  * transaction, so any number of workers may run the steps at once and any of them may die
  * between two steps:
  *

@@ -1,5 +1,5 @@
 /**
- * The credential file `hocba/1` (DESIGN.md §3): the document exactly as signed, its detached CMS,
+ * The credential file `hocba/1` (docs/formats.md): the document exactly as signed, its detached CMS,
  * and where it is anchored with its Merkle proof — everything a verifier needs, with no call back
  * to this service. It exists only once the document's batch is confirmed (NOT_ANCHORED_YET before).
  * A revoked or superseded document still gets its credential: the file is a fact about what was

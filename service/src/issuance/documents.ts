@@ -1,6 +1,6 @@
 /**
- * Accepting signed documents (DESIGN.md §2.1): schema, school ownership, signature, chain, validity
- * and signer authorization, then storage — idempotent by docHash (the same document again gives
+ * Accepting signed documents (docs/formats.md, signed submission): schema, school ownership,
+ * signature, chain, validity and signer authorization, then storage — idempotent by docHash (the same document again gives
  * the same id), all-or-nothing per item. A batch verifies every item first and stores the accepted
  * ones in one transaction. A document with `supersedes` marks the one it corrects.
  *

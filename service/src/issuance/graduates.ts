@@ -1,5 +1,5 @@
 /**
- * The THCS graduation records (DESIGN.md §2.6): a district office imports its signed graduates
+ * The THCS graduation records (docs/formats.md): a district office imports its signed graduates
  * file, each row becomes a `hocba.graduation/v1` document stored and anchored like a transcript;
  * the public finds a record by name and date of birth, or by diploma serial.
  *
@@ -11,7 +11,7 @@
  * again stores nothing and gives the same answer), a changed row becomes a new document that
  * supersedes the old one. Ids are derived from that key and the content; nonces are random,
  * because a nonce computed from the row would let anyone who knows a graduate's name and birth
- * date recompute the leaf on chain (domain.md) — idempotency comes from the content hash instead.
+ * date recompute the leaf on chain (docs/school-records.md) — idempotency comes from the content hash instead.
  *
  * The lookup never returns the citizen ID or the ethnicity.
  */
@@ -82,7 +82,7 @@ export interface ImportOutcome {
   result: ImportResult;
 }
 
-/** Search answers, at most this many records (DESIGN.md: "at most a handful"). */
+/** Search answers, at most this many records (a handful: a lookup is not a listing). */
 export const MAX_SEARCH_RESULTS = 5;
 /** Arbitrary constant naming the per-district import lock. */
 const IMPORT_LOCK_KEY = 1_751_343_715;

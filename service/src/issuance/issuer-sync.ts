@@ -1,5 +1,5 @@
 /**
- * Sends the issuer-certificate journal to the on-chain issuer registry (DESIGN.md §4, §6), with
+ * Sends the issuer-certificate journal to the on-chain issuer registry (docs/contract.md), with
  * the write-ahead discipline of anchoring: each change is signed under the one service signer
  * (chain-writer.ts), recorded with its transaction (state submitted) in the same database
  * transaction, broadcast after commit, and confirmed by its receipt.

@@ -1,5 +1,5 @@
 /**
- * Schools and district offices as the Department registers them (DESIGN.md §1, §6): the issuer,
+ * Schools and district offices as the Department registers them (docs/http-api.md): the issuer,
  * its signing certificates and its API key are written in one transaction, so a failed
  * registration leaves nothing behind and the key is shown exactly once. Every certificate change
  * is also written to `issuer_certificate_changes`, the journal that issuer-sync.ts sends to the

@@ -1,5 +1,5 @@
 /**
- * The printable PDF of an anchored document (DESIGN.md §2.3, §6 `GET /transcripts/:id/pdf`), for
+ * The printable PDF of an anchored document (README, Printable PDF; `GET /transcripts/:id/pdf`), for
  * whoever may fetch its credential: its school, the admin, or anyone holding a share token. The QR
  * code printed in it must open the credential for whoever holds the paper, so it carries a share
  * token: the caller's own when they came with one, otherwise a new one made for this PDF — audited

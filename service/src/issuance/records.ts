@@ -2,7 +2,7 @@
  * Reading stored documents for the people allowed to: a school sees its own, the admin any.
  * Another school asking gets NOT_FOUND, exactly as for an id that does not exist, so ids never
  * reveal which documents exist elsewhere. Every read of personal data by staff is written to the
- * audit log (shared/domain.md) before the data leaves the service.
+ * audit log (docs/school-records.md) before the data leaves the service.
  */
 import type { Queryable } from "../adapters/db/database";
 import { HocbaError } from "../core/errors";

@@ -1,5 +1,5 @@
 /**
- * Revocation (DESIGN.md §2.5): the school (own documents) or the admin revokes with a reason; the
+ * Revocation (docs/decisions.md): the school (own documents) or the admin revokes with a reason; the
  * document is revoked in the database at once and its leaf goes on chain with `revokeBatch`, with
  * the same write-ahead discipline as anchoring:
  *

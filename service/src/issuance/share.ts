@@ -1,6 +1,6 @@
 /**
  * Share tokens: a link a graduate can hand to a university so it fetches the credential without
- * an account (DESIGN.md §2.3, issue 6). The token is a 256-bit random secret shown once; only its
+ * an account (issue 6). The token is a 256-bit random secret shown once; only its
  * SHA-256 is stored, beside a public id the school uses to revoke it. A token opens exactly one
  * document; an unknown, revoked or other-document token is NOT_FOUND, the same answer as a missing
  * document, so the endpoint is no oracle for either.

@@ -4,7 +4,7 @@
  * so a machine's other cores stay idle behind a single process. Each worker is a whole
  * `hocba serve` on the shared production parts — PostgreSQL, Redis (BullMQ, and the public rate
  * limits' counts) and an external chain — exactly as several service instances behind a load
- * balancer would be (DESIGN.md §7); the primary only forks, restarts and stops them.
+ * balancer would be (README, Configuration); the primary only forks, restarts and stops them.
  *
  * A worker that dies after it was listening is replaced (up to 5 a minute: more is a crash loop).
  * One that dies before (bad configuration, database unreachable at start) stops the whole service

@@ -1,5 +1,5 @@
 /**
- * The composition root: turns a Config into running parts. The embedded default (DESIGN.md §7)
+ * The composition root: turns a Config into running parts. The embedded default (README, Quick start)
  * and production differ only in which adapter each setting selects:
  *   DATABASE_URL  → PostgreSQL            else PGlite under DATA_DIR/pglite
  *   CHAIN_RPC_URL → that chain (+ REGISTRY_ADDRESS, ANCHOR_KEY[_FILE])

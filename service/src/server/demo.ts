@@ -1,5 +1,5 @@
 /**
- * The demo issuers of the embedded default (DESIGN.md §7): the school DEMO01 and the district
+ * The demo issuers of the embedded default (README, Quick start): the school DEMO01 and the district
  * office DEMOQ1, registered like any issuer (registerIssuer) with their demo signer certificates on
  * first start, their API keys written to DATA_DIR/demo/<code>.apikey. A missing key file gets a
  * fresh key (the old ones are revoked); nothing else is ever replaced.

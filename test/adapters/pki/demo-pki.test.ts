@@ -54,7 +54,7 @@ async function failure(promise: Promise<unknown>): Promise<{ code: string; messa
 }
 
 describe("ensureDemoPki", () => {
-  it("creates exactly the files of DESIGN.md §7 plus the CA keys, private ones readable by the owner only", () => {
+  it("creates exactly the demo files the README lists plus the CA keys, private ones readable by the owner only", () => {
     const dir = tmp.path("demo");
     expect(listing(dir)).toEqual({
       "DEMO01.cert.pem": "644",

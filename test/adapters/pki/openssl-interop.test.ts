@@ -1,5 +1,5 @@
 /**
- * Interoperability with the real `openssl cms` (DESIGN.md §2, issue 4 item 4), both ways: what
+ * Interoperability with the real `openssl cms` (docs/formats.md, issue 4 item 4), both ways: what
  * OpenSSL signs over a document's canonical bytes verifies in hocba, what hocba signs verifies in
  * OpenSSL, and OpenSSL-made bad signatures fail in hocba with the right code. OpenSSL is the
  * oracle, so the tests also show it rejecting what it should (else they could not fail).

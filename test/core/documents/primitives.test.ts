@@ -147,7 +147,7 @@ describe("catalogues", () => {
     ]).toEqual([true, true, []]);
   });
 
-  it("assesses exactly the subjects domain.md lists by comment only", () => {
+  it("assesses exactly the subjects docs/school-records.md lists by comment only", () => {
     expect(SUBJECTS.filter((s) => s.assessment === "comment").map((s) => s.code)).toEqual([
       "GDTC",
       "NT",

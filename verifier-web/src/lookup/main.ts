@@ -1,5 +1,5 @@
 /**
- * Entry point of /tra-cuu, the public THCS graduation lookup (DESIGN.md §2 flow 6): checks the
+ * Entry point of /tra-cuu, the public THCS graduation lookup (README, THCS graduation lookup): checks the
  * form, calls the search API, shows the records with their on-chain proof, prints a confirmation.
  * The page keeps one small state and re-renders its text from it on a language switch, so typed
  * input, results and open proofs survive the switch.

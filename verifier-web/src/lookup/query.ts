@@ -1,5 +1,5 @@
 /**
- * What the lookup form asks the search API (DESIGN.md §6, `GET /api/v1/graduates/search`), checked
+ * What the lookup form asks the search API (docs/http-api.md, `GET /api/v1/graduates/search`), checked
  * in the page before anything is sent: a parent gets a precise message next to the field instead
  * of a 400, and no request leaves the page without both identifying inputs. Pure (no DOM), so the
  * rules are tested in Node.

@@ -1,5 +1,5 @@
 /**
- * The lookup's results as DOM: one card per graduate (`[data-testid="graduate"]`, DESIGN.md §6)
+ * The lookup's results as DOM: one card per graduate (`[data-testid="graduate"]`)
  * with the fields a school or employer checks, its on-chain status in words and an icon (never
  * colour alone), the "verified on the chain" mark that opens the proof, and the print button. Text
  * is set with textContent only: record fields come from a spreadsheet and are never parsed as HTML.

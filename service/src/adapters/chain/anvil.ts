@@ -1,5 +1,5 @@
 /**
- * The embedded chain of the default mode (DESIGN.md §7): anvil as a child process, gas-free like
+ * The embedded chain of the default mode (README, Quick start): anvil as a child process, gas-free like
  * the permissioned Besu network, its state kept in a file under DATA_DIR so it survives a
  * restart. anvil writes the state on a clean exit and every `stateIntervalSeconds`; a crash loses
  * what came after the last write — the service reconciles that at start (re-anchors lost roots).

@@ -1,7 +1,7 @@
 /**
  * The TranscriptRegistry through ethers v6: the anchoring port (sign locally, broadcast, follow
  * receipts, find where a root was anchored) and the reads verification and authorization need.
- * Provider settings follow shared/toolchain.md: a static network, no response cache (a cached
+ * Provider settings (docs/decisions.md): a static network, no response cache (a cached
  * nonce is a reused nonce), no request batching, 250 ms polling. Connection failures become
  * CHAIN_UNAVAILABLE so callers can tell "chain down" from "forged".
  */
@@ -194,7 +194,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   return client;
 }
 
-/** An issuer code (school or district code) as the registry's bytes32 key (DESIGN.md §4). */
+/** An issuer code (school or district code) as the registry's bytes32 key (docs/contract.md). */
 export function issuerCodeBytes32(code: string): string {
   try {
     return encodeBytes32String(code);

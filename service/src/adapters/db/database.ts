@@ -111,7 +111,7 @@ export interface PGliteOptions {
 
 /**
  * An embedded PGlite database (PostgreSQL in WebAssembly). It keeps ~750 MB that is not released
- * on close (shared/toolchain.md): open one per process, not one per request or test.
+ * on close (docs/decisions.md): open one per process, not one per request or test.
  */
 export async function createPGliteDatabase(options: PGliteOptions = {}): Promise<Database> {
   const { PGlite: PGliteClass } = await import("@electric-sql/pglite");

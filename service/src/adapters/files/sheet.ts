@@ -1,5 +1,5 @@
 /**
- * Reading the table of an import file (DESIGN.md §3): CSV in UTF-8 with a header row, or XLSX
+ * Reading the table of an import file (docs/formats.md): CSV in UTF-8 with a header row, or XLSX
  * with the same header in the first sheet. The format is told by the bytes (an XLSX is a ZIP
  * archive), not by a name, since the API receives bytes only. Rows keep their number in the file
  * (CSV line, sheet row) so problems can be reported where the district office will look.

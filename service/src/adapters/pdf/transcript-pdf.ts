@@ -1,5 +1,5 @@
 /**
- * The printable PDF of a credential (DESIGN.md §2.3): an A4 học bạ laid out as the paper one of
+ * The printable PDF of a credential (README, Printable PDF): an A4 học bạ laid out as the paper one of
  * Thông tư 22/2021 — the national motto header, the school, the student, and per school year the
  * subjects with their term and year results, the learning and conduct results, absences, the
  * outcome and the homeroom teacher — followed by how to check it: a QR code that opens the verifier
@@ -8,7 +8,7 @@
  * The printed text is for people; the proof is the credential file itself, embedded as the PDF
  * attachment `<id>.hocba.json`, so dropping the PDF on the verifier checks exactly what was signed
  * (core/pdf/extract.ts reads it back). What is printed is minimised: the citizen ID is masked to its
- * last digits and the ethnicity (sensitive personal data, shared/domain.md) is left out — both stay
+ * last digits and the ethnicity (sensitive personal data, docs/school-records.md) is left out — both stay
  * in the signed attachment, which cannot be changed without breaking the signature.
  */
 import { AFRelationship, PDFDocument, rgb, type PDFFont, type PDFPage, type RGB } from "pdf-lib";

@@ -1,5 +1,5 @@
 /**
- * The demo PKI of the embedded default (DESIGN.md §7): a demo root CA → an issuing CA (path
+ * The demo PKI of the embedded default (README, Quick start): a demo root CA → an issuing CA (path
  * length 0) → one signer per demo issuer — the principal of school DEMO01 and the head of district
  * office DEMOQ1 — written where the CLI, the curl examples and the tests find them. It is created
  * once and never overwritten: a restarted service, a test and a user all keep using the same keys,
@@ -23,7 +23,7 @@ import { writeP12 } from "./p12";
 /** Password of the demo `.p12` files. */
 export const DEMO_P12_PASSWORD = "demo";
 
-/** The demo issuers of DESIGN.md §7 and the people who sign for them. */
+/** The demo issuers of the embedded default and the people who sign for them. */
 export const DEMO_SIGNERS: readonly DemoSignerSpec[] = [
   {
     code: "DEMO01",

@@ -2,7 +2,7 @@
  * Loads a signer's key material from the files schools actually hold: a PEM key beside its
  * certificate(s), or a password-protected `.p12` exported by a CA tool — OpenSSL 3's default
  * (AES-256/PBKDF2) or the legacy 3DES/RC2 kind older tools still produce. node-forge decrypts
- * every kind of .p12 (pkijs fails on the legacy ones, toolchain.md); node:crypto then checks the
+ * every kind of .p12 (pkijs fails on the legacy ones); node:crypto then checks the
  * key and the certificates, and the key ends up as a non-extractable WebCrypto key, which is what
  * the CMS signer in core/pki takes.
  *

@@ -1,6 +1,6 @@
 /**
  * node:crypto implementation of the core's signature port: OpenSSL verification with KeyObjects
- * on libuv's thread pool, several times faster than WebCrypto in Node (toolchain.md: RSA-2048
+ * on libuv's thread pool, several times faster than WebCrypto in Node (measured: RSA-2048
  * 35–46k/s, P-256 12–19k/s per core). The service and the CLI pass it as `crypto` to
  * verifyDetached; the browser keeps the core's WebCrypto default.
  */

@@ -1,6 +1,6 @@
 /**
  * Reads a folder of PEM roots into a trust store: trust anchors are configuration, never code
- * (domain.md), and a folder is what operators manage — drop a CA's root in, restart.
+ * (docs/school-records.md), and a folder is what operators manage — drop a CA's root in, restart.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,6 +1,6 @@
 /**
  * `hocba import-graduates`: what a district office runs to publish its list of lower-secondary
- * graduates (DESIGN.md §2.6). It signs the exact bytes of the CSV or XLSX file as a detached CMS
+ * graduates (docs/formats.md). It signs the exact bytes of the CSV or XLSX file as a detached CMS
  * with the office's certificate (.p12 or PEM key, as `hocba sign`) and uploads file and signature
  * to POST /api/v1/graduates/import in one step. A refused file prints every row's problems.
  */

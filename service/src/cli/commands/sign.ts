@@ -1,6 +1,6 @@
 /**
  * `hocba sign`: what school software (or a clerk) runs to sign a transcript before submitting it
- * (DESIGN.md §2, flow 1). It validates the document first — a school should learn about a wrong
+ * (docs/formats.md, signed submission). It validates the document first — a school should learn about a wrong
  * score before it signs, not after — then signs its RFC 8785 canonical bytes as a detached CMS
  * with one or several signers (the principal, and the homeroom teacher when they co-sign).
  */

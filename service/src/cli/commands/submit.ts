@@ -14,7 +14,7 @@ import { HocbaError } from "../../core/errors";
 const errorEnvelope = (error: HocbaError) => ({ error: { code: error.code, message: error.message } });
 
 export const API_KEY_ENV = "HOCBA_API_KEY";
-/** Items per batch request (the API's limit, DESIGN.md §6). */
+/** Items per batch request (the API's limit, docs/http-api.md). */
 export const BATCH_SIZE = 1000;
 
 const HELP = `usage: hocba submit <signed.json>... [--api <url>] [--api-key <key>]

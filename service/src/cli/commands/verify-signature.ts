@@ -1,7 +1,7 @@
 /**
  * `hocba verify-signature`: the offline check of a signed document — what a school runs before
  * submitting, and what anyone can run without the service. It prints every named check, never a
- * bare yes/no (DESIGN.md §5): the document against its schema, then the CMS checks of core/pki
+ * bare yes/no (docs/verification.md): the document against its schema, then the CMS checks of core/pki
  * (digest = docHash, signature, chain to the given roots, validity at signing time, key usage).
  * Authorization needs the issuer registry, which is online only, so it is reported as skipped.
  */

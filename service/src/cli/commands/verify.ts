@@ -1,5 +1,5 @@
 /**
- * `hocba verify`: the eight checks of DESIGN.md §5 on a `hocba/1` credential file, from the command
+ * `hocba verify`: the eight checks (docs/verification.md) on a `hocba/1` credential file, from the command
  * line (or on the credential embedded in a PDF that hocba printed), in one of three places:
  *  - offline (default): `verifyCredential` here, against the roots of `--trust`; the chain is not
  *    asked, so anchoring, revocation and the signer's authorization (issuer registry) are not

@@ -1,7 +1,7 @@
 /**
  * The 63 provinces and centrally-run cities with the codes used by the citizen ID (3 digits, the
  * place where the birth was registered) and by the education database (the same number in 2 digits).
- * Validation only requires a CCCD province prefix in 001–096 (domain.md); this table feeds the
+ * Validation only requires a CCCD province prefix in 001–096 (docs/school-records.md); this table feeds the
  * fixture factory and display.
  */
 

@@ -1,6 +1,6 @@
 /**
- * The subject catalogue hocba ships (domain.md, Thông tư 22/2021 and the 2018 curriculum), kept as
- * data so that a new subject or level is a data change, not a code change. Documents carry the
+ * The subject catalogue hocba ships (docs/school-records.md; Thông tư 22/2021 and the 2018
+ * curriculum), kept as data so that a new subject or level is a data change, not a code change. Documents carry the
  * codes; names are for display. Validation and the fixture factory both read this table.
  */
 

@@ -28,7 +28,7 @@ export function parseCitizenId(citizenId: string): CitizenIdFacts | undefined {
   };
 }
 
-/** True for the province range 001–096 that domain.md gives for birth registration. */
+/** True for the province range 001–096 that docs/school-records.md gives for birth registration. */
 export function isCitizenIdProvince(province: string): boolean {
   const n = Number(province);
   return /^[0-9]{3}$/.test(province) && n >= 1 && n <= 96;

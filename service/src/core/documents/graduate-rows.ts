@@ -1,5 +1,5 @@
 /**
- * From the rows of a district's graduates file (DESIGN.md §3: CSV or XLSX, a header row, the
+ * From the rows of a district's graduates file (docs/formats.md: CSV or XLSX, a header row, the
  * columns in any order) to the content of one `hocba.graduation/v1` document per row, with every
  * problem of every row named by row number and column — a district fixes its whole file at once.
  *
@@ -99,7 +99,7 @@ const COLUMN_OF_PATH: Record<string, GraduateColumn> = {
   "/registryNumber": "registryNumber",
 };
 
-/** Columns whose values no answer may contain (domain.md: personal, or sensitive, data). */
+/** Columns whose values no answer may contain (docs/school-records.md: personal, or sensitive, data). */
 const HIDDEN = new Set<GraduateColumn>(["citizenId", "ethnicity"]);
 
 /** Placeholders that satisfy the schema while a row's content is validated. */

@@ -1,5 +1,5 @@
 /**
- * Canonical bytes and hashes of a document (DESIGN.md §3):
+ * Canonical bytes and hashes of a document (docs/formats.md):
  *   canonical bytes = UTF-8 of RFC 8785 (JCS) serialisation
  *   docHash         = SHA-256(canonical bytes)        — also the CMS message-digest attribute
  *   leaf            = keccak256(docHash)              — the Merkle leaf anchored on chain

@@ -1,5 +1,5 @@
 /**
- * The shapes of the two signed document types (DESIGN.md §3) as TypeBox schemas, and their
+ * The shapes of the two signed document types (docs/formats.md) as TypeBox schemas, and their
  * TypeScript types. The schema fixes structure, JSON types, enumerations and lexical formats, and
  * rejects unknown fields at every level; the rules that relate fields to each other (Thông tư 22
  * results, CCCD vs date of birth, calendar dates, NFC) live in `validate.ts`.

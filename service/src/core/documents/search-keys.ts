@@ -1,6 +1,6 @@
 /**
- * Search keys of the public graduation lookup (domain.md: "search must match regardless of accents
- * and case"). A name is folded to plain lower-case ASCII-like text — accents removed, đ/Đ to d,
+ * Search keys of the public graduation lookup (docs/school-records.md: search matches regardless
+ * of accents and case). A name is folded to plain lower-case ASCII-like text — accents removed, đ/Đ to d,
  * whitespace collapsed — so `nguyen  thi ANH`, `Nguyễn Thị Ánh` and its NFD spelling share one key.
  * The service stores the key beside each record and indexes it; the lookup page may fold its input
  * with the same function. Pure and browser-safe.

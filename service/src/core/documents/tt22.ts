@@ -1,5 +1,5 @@
 /**
- * The arithmetic of Thông tư 22/2021 (domain.md): the year average of a scored subject and the
+ * The arithmetic of Thông tư 22/2021 (docs/school-records.md): the year average of a scored subject and the
  * learning result of a year derived from its subjects. Scores are handled in integer tenths so
  * that 6.5 is exactly 65 and no floating-point boundary can flip a result.
  */

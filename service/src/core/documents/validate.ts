@@ -1,6 +1,6 @@
 /**
  * Validation of signed documents: the schema (structure, types, formats, no unknown fields) and the
- * domain rules of domain.md (Thông tư 22 results, CCCD consistency, calendar dates, NFC text…).
+ * domain rules of docs/school-records.md (Thông tư 22 results, CCCD consistency, calendar dates, NFC text…).
  * It reports every problem, each with a JSON pointer and a stable code from PROBLEM_CODES, so a
  * school sees all its data errors at once. Pure and browser-safe: the verifier page runs it too.
  *

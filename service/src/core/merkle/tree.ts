@@ -1,5 +1,5 @@
 /**
- * Builds the Merkle tree of one anchoring batch (DESIGN.md §3): leaves are `keccak256(docHash)`,
+ * Builds the Merkle tree of one anchoring batch (docs/formats.md): leaves are `keccak256(docHash)`,
  * inner nodes hash the sorted pair, a lonely node is promoted unchanged — so every proof verifies
  * with OpenZeppelin `MerkleProof.verify` on chain and with {@link verifyMerkleProof} offline.
  *

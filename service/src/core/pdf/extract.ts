@@ -1,5 +1,5 @@
 /**
- * Reading the credential back out of a printable PDF (DESIGN.md §2.3): the service embeds the
+ * Reading the credential back out of a printable PDF (README, Printable PDF): the service embeds the
  * `hocba/1` file as a PDF attachment named `<id>.hocba.json`, so a verifier given the PDF (dropped
  * on the page, or `hocba verify transcript.pdf`) checks exactly what was signed and anchored — the
  * printed text is only for people. Browser-safe: pdf-lib parses the file; no node APIs.

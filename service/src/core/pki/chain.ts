@@ -1,7 +1,7 @@
 /**
  * Certification path building and validation (RFC 5280 §6, the parts hocba needs), written out
- * because pkijs's chain engine checks neither the CA path-length limit nor key usage
- * (toolchain.md). Everything here depends only on the certificates and the trust anchors, never on
+ * because pkijs's chain engine checks neither the CA path-length limit nor key usage.
+ * Everything here depends only on the certificates and the trust anchors, never on
  * the document, so the outcome is computed once per (signer certificate, offered certificates,
  * trust store) and cached; the time-dependent checks (validity at signing time) stay per document
  * in verify.ts.

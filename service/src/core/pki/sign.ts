@@ -1,5 +1,5 @@
 /**
- * Makes the detached CMS SignedData a school attaches to a transcript (DESIGN.md §2): SHA-256,
+ * Makes the detached CMS SignedData a school attaches to a transcript (docs/formats.md): SHA-256,
  * signed attributes content-type, message-digest and signing-time, each signer's certificate and
  * chain included. Built with pkijs — signing is rare and its output must be exactly what OpenSSL
  * and other CMS tools expect, so the well-tested builder wins over speed here.

@@ -1,5 +1,5 @@
 /**
- * The configured trust anchors (a folder of PEM roots in production, never code — domain.md),
+ * The configured trust anchors (a folder of PEM roots in production, never code — docs/school-records.md),
  * built once at start-up. The store also owns the cache of chain-validation outcomes, because an
  * outcome is only meaningful relative to the anchors it was computed against.
  */

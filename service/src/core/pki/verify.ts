@@ -2,7 +2,7 @@
  * Verifies a detached CMS signature over a document's canonical bytes and says, check by check,
  * what holds: structure, digest (= docHash), signature, chain to the trust anchors, validity at
  * signing time, key usage, and the signer's authorization for the school. It never throws for a
- * bad signature — callers (the CLI, the verification pipeline of DESIGN.md §5) print or map the
+ * bad signature — callers (the CLI, the verification pipeline of docs/verification.md) print or map the
  * checks; `assertSignatureValid` is the throwing form for the issuance path.
  *
  * Speed comes from caching what does not depend on the document — the parsed certificates, their

@@ -1,5 +1,5 @@
 /**
- * The checks of DESIGN.md §5 after `format`, one small function each, each answering a fragment
+ * The checks of docs/verification.md after `format`, one small function each, each answering a fragment
  * (status, message, data) about an already well-formed credential. They may throw: the pipeline's
  * wrapper turns any exception into an `error` check. The CMS is verified once per credential
  * (core/pki `verifyDetached`) and the integrity, signature and signer checks read that one report.

@@ -1,5 +1,5 @@
 /**
- * Reading a `hocba/1` credential file (DESIGN.md §3) from untrusted JSON: every problem is
+ * Reading a `hocba/1` credential file (docs/formats.md) from untrusted JSON: every problem is
  * collected with its path, so the format check can say all that is wrong at once, and the later
  * checks receive typed values they can trust the shape of.
  */

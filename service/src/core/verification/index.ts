@@ -1,5 +1,5 @@
 /**
- * Verification of hocba/1 credentials (DESIGN.md §5), browser-safe: the service, the CLI and the
+ * Verification of hocba/1 credentials (docs/verification.md), browser-safe: the service, the CLI and the
  * verifier page import from here and pass their own ports (chain, supersession).
  */
 export { verifyCredential, verdictOf } from "./verify";

@@ -1,5 +1,5 @@
 /**
- * The vocabulary of verification (DESIGN.md §5): what a check reports, what a verification
+ * The vocabulary of verification (docs/verification.md): what a check reports, what a verification
  * returns, and the ports through which the pipeline learns what the credential alone cannot tell —
  * the chain's state and the service's knowledge of corrections. The service, the browser page and
  * the CLI pass different ports; the checks are the same.

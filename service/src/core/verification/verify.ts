@@ -1,5 +1,5 @@
 /**
- * The verification pipeline (DESIGN.md §5, in the manner of oa-verify): the format check reads the
+ * The verification pipeline (docs/verification.md, in the manner of oa-verify): the format check reads the
  * file; the seven others run concurrently over the parsed credential, each wrapped so that an
  * exception becomes an `error` check — `verifyCredential` never throws — and one pure rule turns
  * the checks into the verdict. Routes, the CLI and the page add no logic of their own.

@@ -1,5 +1,5 @@
 /**
- * The Department's administration API (DESIGN.md §6): register schools and district offices,
+ * The Department's administration API (docs/http-api.md): register schools and district offices,
  * rotate their signing certificates, replace a lost API key, and read an issuer back with the on-chain state of each
  * certificate. Admin token only. Handlers translate HTTP to issuance/issuers.ts; every call,
  * reads included, is written to the audit log, and every certificate change asks the anchoring

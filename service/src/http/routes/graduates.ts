@@ -1,5 +1,5 @@
 /**
- * The THCS graduation records API (DESIGN.md §6): a district office imports its signed graduates
+ * The THCS graduation records API (docs/http-api.md): a district office imports its signed graduates
  * file; anyone searches by full name and date of birth, or by diploma serial. Handlers translate
  * HTTP to service/src/issuance/graduates.ts and back. The search is rate-limited per client
  * address (LOOKUP_RATE_MAX per LOOKUP_RATE_WINDOW_MS; a verifier key lifts it) and its answer

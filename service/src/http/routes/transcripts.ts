@@ -1,5 +1,5 @@
 /**
- * The transcripts API (DESIGN.md §6) for schools and the admin: submit one or a batch, read the
+ * The transcripts API (docs/http-api.md) for schools and the admin: submit one or a batch, read the
  * status, fetch the credential (also with a share token), revoke, and manage share links.
  * Handlers only translate HTTP to the use cases in service/src/issuance and back; ownership,
  * idempotency, audit and chain work live there. Transcript documents are NOT validated by the
@@ -21,7 +21,7 @@ import { credentialPath } from "../../issuance/share-links";
 import { errorEnvelope, HTTP_STATUS } from "../errors";
 import { errorResponses } from "../schemas";
 
-/** Items per batch request (DESIGN.md §6). */
+/** Items per batch request (docs/http-api.md). */
 export const MAX_BATCH_ITEMS = 1000;
 /** Share-token reads per client address and minute (token guessing is hopeless; this bounds the load). */
 export const SHARE_READS_PER_MINUTE = 30;

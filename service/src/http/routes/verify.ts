@@ -1,6 +1,6 @@
 /**
- * Public verification (DESIGN.md §5, §6): a credential in, the eight named checks out. The route
- * adds no logic of its own — it builds the service's verification context once (trust anchors and
+ * Public verification (docs/verification.md, docs/http-api.md): a credential in, the eight named
+ * checks out. The route adds no logic of its own — it builds the service's verification context once (trust anchors and
  * crypto of submission, the cached chain port over the registry, corrections from the documents
  * table) and answers 200 with the verdict for any JSON object, a forged one included; only a body
  * that is not an object (or a batch outside 1..1,000) is a 400. Anonymous callers are rate-limited

@@ -1,4 +1,4 @@
--- THCS graduation records imported from district offices (DESIGN.md §2.6, §3). Each record is a
+-- THCS graduation records imported from district offices (docs/formats.md). Each record is a
 -- hocba.graduation/v1 row of `documents` (anchored like a transcript); these tables keep what the
 -- public lookup searches on and where each record came from: the signed file it was built from.
 
