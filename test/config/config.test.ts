@@ -1,5 +1,5 @@
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { configurationTable, loadConfig, redactConfig, SETTINGS } from "../../service/src/config/config";
 import { HocbaError } from "../../service/src/core/errors";
 
@@ -101,13 +101,27 @@ describe("loadConfig", () => {
         { name: "DATABASE_URL", message: 'must be a URL, got "not a url"' },
         { name: "CHAIN_CONFIRMATIONS", message: "must be at most 1000" },
         { name: "ANCHOR_MAX_BATCH", message: "must be at least 1" },
+        { name: "LOG_LEVEL", message: "must be fatal, error, warn, info, debug, trace or silent" },
+        { name: "DEMO", message: "must be auto, on or off" },
         { name: "ANCHOR_KEY", message: "must be a 32-byte hex private key" },
         { name: "REGISTRY_ADDRESS", message: "must be a 0x-prefixed 20-byte address" },
         { name: "REGISTRY_ADDRESS", message: "needs CHAIN_RPC_URL (the embedded chain deploys its own)" },
-        { name: "DEMO", message: "must be auto, on or off" },
-        { name: "LOG_LEVEL", message: "must be fatal, error, warn, info, debug, trace or silent" },
       ],
     });
+  });
+
+  it("types the settings that take one of a few values as the union of those values", () => {
+    const config = loadConfig({ DEMO: "off", LOG_LEVEL: "debug" });
+    expectTypeOf(config.DEMO).toEqualTypeOf<"auto" | "on" | "off">();
+    expectTypeOf(config.LOG_LEVEL).toEqualTypeOf<
+      "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent"
+    >();
+    expect([config.DEMO, config.LOG_LEVEL, SETTINGS.DEMO.choices, SETTINGS.LOG_LEVEL.choices]).toEqual([
+      "off",
+      "debug",
+      ["auto", "on", "off"],
+      ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
+    ]);
   });
 
   it("runs several HTTP processes only on production parts, which they can share", () => {

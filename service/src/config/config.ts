@@ -9,7 +9,7 @@
 import path from "node:path";
 import { HocbaError } from "../core/errors";
 
-type Kind = "string" | "int" | "url" | "list" | "path";
+type Kind = "string" | "int" | "url" | "list" | "path" | "choice";
 
 interface Setting {
   readonly kind: Kind;
@@ -17,6 +17,8 @@ interface Setting {
   readonly min?: number;
   readonly max?: number;
   readonly secret?: boolean;
+  /** kind "choice": the values it may take; the Config type is their union. */
+  readonly choices?: readonly string[];
   readonly description: string;
 }
 
@@ -116,12 +118,14 @@ export const SETTINGS = {
   VERIFY_RATE_MAX: { kind: "int", default: "600", min: 1, description: "public verifications per window" },
   VERIFY_RATE_WINDOW_MS: { kind: "int", default: "60000", min: 1000, description: "verify window" },
   LOG_LEVEL: {
-    kind: "string",
+    kind: "choice",
+    choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
     default: "info",
     description: "fatal, error, warn, info, debug, trace, silent",
   },
   DEMO: {
-    kind: "string",
+    kind: "choice",
+    choices: ["auto", "on", "off"],
     default: "auto",
     description:
       "demo trust root, DEMO01/DEMOQ1 and their keys under DATA_DIR/demo: auto (when the chain is embedded), on, off",
@@ -130,11 +134,13 @@ export const SETTINGS = {
 
 export type SettingName = keyof typeof SETTINGS;
 
-type ValueOf<S extends Setting> = S["kind"] extends "int"
-  ? number
-  : S["kind"] extends "list"
-    ? string[]
-    : string;
+type ValueOf<S extends Setting> = S extends { kind: "choice"; choices: readonly (infer C)[] }
+  ? C
+  : S["kind"] extends "int"
+    ? number
+    : S["kind"] extends "list"
+      ? string[]
+      : string;
 type Value<N extends SettingName> = (typeof SETTINGS)[N] extends { default: string }
   ? ValueOf<(typeof SETTINGS)[N]>
   : ValueOf<(typeof SETTINGS)[N]> | undefined;
@@ -171,6 +177,12 @@ function parse(name: SettingName, raw: string, setting: Setting, baseDir: string
         .filter((s) => s !== "");
     case "path":
       return path.resolve(baseDir, raw);
+    case "choice": {
+      const choices = setting.choices ?? [];
+      if (!choices.includes(raw))
+        throw new Error(`must be ${choices.slice(0, -1).join(", ")} or ${choices.at(-1) ?? ""}`);
+      return raw;
+    }
     case "string":
       return raw;
   }
@@ -225,12 +237,6 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir = ".
         message: `above 1 needs ${missing.join(", ")}: the embedded database, chain and job runner belong to one process`,
       });
     }
-  }
-  if (!["auto", "on", "off"].includes(values.DEMO as string)) {
-    problems.push({ name: "DEMO", message: "must be auto, on or off" });
-  }
-  if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(values.LOG_LEVEL as string)) {
-    problems.push({ name: "LOG_LEVEL", message: "must be fatal, error, warn, info, debug, trace or silent" });
   }
   if (problems.length > 0) {
     throw new HocbaError(

@@ -16,14 +16,14 @@ export type Fragment = Omit<Check, "name">;
  * One credential under verification, with its canonical bytes and the signature report computed
  * at most once (RFC 8785 serialisation is a good part of a verification's cost).
  */
-export interface Subject {
+export interface CheckInput {
   credential: ParsedCredential;
   context: VerificationContext;
   canonical: () => Uint8Array;
   report: () => Promise<SignatureReport>;
 }
 
-export type CheckFunction = (subject: Subject) => Fragment | Promise<Fragment>;
+export type CheckFunction = (input: CheckInput) => Fragment | Promise<Fragment>;
 
 /** The school (transcript) or district office (graduation) that must have signed the document. */
 function issuerCodeOf(document: HocbaDocument): string {
@@ -32,21 +32,21 @@ function issuerCodeOf(document: HocbaDocument): string {
 
 const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
 
-/** A Subject for a parsed credential: canonical bytes and signature report made on first use. */
-export function subjectOf(credential: ParsedCredential, context: VerificationContext): Subject {
+/** The input of the checks for a parsed credential: canonical bytes and signature report made on first use. */
+export function checkInputOf(credential: ParsedCredential, context: VerificationContext): CheckInput {
   let canonical: Uint8Array | undefined;
   let report: Promise<SignatureReport> | undefined;
-  const subject: Subject = {
+  const input: CheckInput = {
     credential,
     context,
     canonical: () => (canonical ??= canonicalBytes(credential.document)),
-    report: () => (report ??= signatureReport(subject)),
+    report: () => (report ??= signatureReport(input)),
   };
-  return subject;
+  return input;
 }
 
 /** Runs verifyDetached once; the signer's authorization is asked at the anchoring time. */
-function signatureReport({ credential, context, canonical }: Subject): Promise<SignatureReport> {
+function signatureReport({ credential, context, canonical }: CheckInput): Promise<SignatureReport> {
   const { chain } = context;
   const issuerCode = issuerCodeOf(credential.document);
   return verifyDetached(canonical(), credential.cms, {
@@ -157,7 +157,7 @@ const inclusion: CheckFunction = ({ credential: { anchor } }) => {
 function chainFor({
   credential: { anchor },
   context,
-}: Subject): { chain: ChainStatusPort } | { fragment: Fragment } {
+}: CheckInput): { chain: ChainStatusPort } | { fragment: Fragment } {
   const chain = context.chain;
   if (chain === undefined)
     return { fragment: { status: "skipped", message: "no chain to ask (offline verification)" } };
@@ -178,10 +178,10 @@ function chainFor({
   return { chain };
 }
 
-const anchored: CheckFunction = async (subject) => {
-  const found = chainFor(subject);
+const anchored: CheckFunction = async (input) => {
+  const found = chainFor(input);
   if ("fragment" in found) return found.fragment;
-  const { anchor, anchoredAt } = subject.credential;
+  const { anchor, anchoredAt } = input.credential;
   const data = {
     chainId: anchor.chainId,
     registry: anchor.registry,
@@ -207,13 +207,13 @@ const anchored: CheckFunction = async (subject) => {
   };
 };
 
-const revocation: CheckFunction = async (subject) => {
-  const found = chainFor(subject);
+const revocation: CheckFunction = async (input) => {
+  const found = chainFor(input);
   if ("fragment" in found)
     return found.fragment.status === "skipped"
       ? found.fragment
       : { status: "skipped", message: "the credential names another chain (see the anchored check)" };
-  const leaf = subject.credential.anchor.leaf;
+  const leaf = input.credential.anchor.leaf;
   const at = await found.chain.revokedAt(leaf);
   return at === 0
     ? { status: "valid", message: "the document has not been revoked", data: { leaf } }

@@ -5,7 +5,7 @@
  * the checks into the verdict. Routes, the CLI and the page add no logic of their own.
  */
 import { isHocbaError } from "../errors";
-import { CHECKS, subjectOf, type CheckFunction, type Fragment, type Subject } from "./checks";
+import { CHECKS, checkInputOf, type CheckFunction, type CheckInput, type Fragment } from "./checks";
 import { parseCredential } from "./format";
 import type { Check, CheckName, VerificationContext, VerificationResult } from "./types";
 
@@ -15,10 +15,10 @@ export function verdictOf(checks: readonly Check[]): boolean {
 }
 
 /** Runs one check; any exception becomes an `error` fragment carrying the error code. */
-async function guarded(name: CheckName, check: CheckFunction, subject: Subject): Promise<Check> {
+async function guarded(name: CheckName, check: CheckFunction, input: CheckInput): Promise<Check> {
   let fragment: Fragment;
   try {
-    fragment = await check(subject);
+    fragment = await check(input);
   } catch (error) {
     fragment = {
       status: "error",
@@ -70,7 +70,7 @@ export async function verifyCredential(
     return { valid: false, checks };
   }
   const { document, anchor } = parsed.credential;
-  const subject = subjectOf(parsed.credential, context);
+  const input = checkInputOf(parsed.credential, context);
   const format: Check = {
     name: "format",
     status: "valid",
@@ -82,9 +82,6 @@ export async function verifyCredential(
       registry: anchor.registry,
     },
   };
-  const checks = [
-    format,
-    ...(await Promise.all(CHECKS.map(([name, check]) => guarded(name, check, subject)))),
-  ];
+  const checks = [format, ...(await Promise.all(CHECKS.map(([name, check]) => guarded(name, check, input))))];
   return { valid: verdictOf(checks), checks };
 }
