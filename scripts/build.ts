@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     bundle: true,
     platform: "node",
     format: "cjs",
-    target: "node20",
+    target: "node24",
     packages: "external",
     sourcemap: "linked",
     logLevel: "warning",

@@ -152,7 +152,7 @@ export async function measureAnchoringWork(
     bundle: true,
     platform: "node",
     format: "cjs",
-    target: "node20",
+    target: "node24",
     packages: "external",
     logLevel: "warning",
   });
