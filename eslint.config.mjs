@@ -74,6 +74,10 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs" },
+  },
+  {
     files: ["bin/*.mjs"],
     languageOptions: { globals: { process: "readonly", URL: "readonly" } },
   },

@@ -8,6 +8,7 @@ import type { FastifyInstance } from "fastify";
 import { PDFDocument } from "pdf-lib";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chainStatusOf } from "../../service/src/adapters/chain/chain-status";
 import { createRegistryClient, issuerCodeBytes32 } from "../../service/src/adapters/chain/registry";
 import { buildApp } from "../../service/src/http/app";
 import type { Credential } from "../../service/src/issuance/credential";
@@ -247,7 +248,7 @@ describe.skipIf(!haveChromium)(
       });
       const broken: FastifyInstance = await buildApp({
         bodyLimit: 1_000_000,
-        services: { ...api.services, registry: down },
+        services: { ...api.services, chainStatus: chainStatusOf(down) },
       });
       try {
         const url = await broken.listen({ host: "127.0.0.1", port: 0 });

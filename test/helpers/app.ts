@@ -5,7 +5,10 @@
  * through `app.inject`; anchoring rounds are run by the test with `anchorPending(anchoring)`.
  */
 import type { FastifyInstance } from "fastify";
+import { chainStatusOf } from "../../service/src/adapters/chain/chain-status";
 import type { Database } from "../../service/src/adapters/db/database";
+import { readSheet } from "../../service/src/adapters/files/sheet";
+import { renderTranscriptPdf } from "../../service/src/adapters/pdf/transcript-pdf";
 import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
 import { createApiKey } from "../../service/src/auth/api-keys";
 import { randomSecret, type ApiKeyKind } from "../../service/src/auth/secrets";
@@ -68,8 +71,9 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
   const services: AppServices = {
     db,
     adminToken,
-    submission: { db, trustAnchors: pki.store, crypto: nodeCrypto, requiredRoles: ["principal"] },
-    registry: chain.registry,
+    submission: { db, trustAnchors: pki.store, crypto: nodeCrypto, requiredRoles: ["principal"], readSheet },
+    chainStatus: chainStatusOf(chain.registry),
+    renderPdf: renderTranscriptPdf,
     chain: { chainId: chain.registry.chainId, registry: chain.registry.address },
     triggerAnchoring: () => {
       triggered++;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
+import { chainStatusOf } from "../../service/src/adapters/chain/chain-status";
 import { createRegistryClient, issuerCodeBytes32 } from "../../service/src/adapters/chain/registry";
 import type { Database } from "../../service/src/adapters/db/database";
 import { migrate } from "../../service/src/adapters/db/migrate";
@@ -152,7 +153,7 @@ describe(`the public chain routes (${backend.name})`, () => {
     const broken = await buildApp({
       bodyLimit: 1_000_000,
       pagesDir: null,
-      services: { ...t.services, registry: down },
+      services: { ...t.services, chainStatus: chainStatusOf(down) },
     });
     try {
       const answers = await Promise.all(

@@ -228,14 +228,16 @@ describe.each(backends)("revocation on chain on $name against anvil", (backend) 
     const port: AnchorChainPort = {
       ...chain.registry,
       nextNonce: unreachable,
-      signCall: unreachable,
+      signAnchor: unreachable,
+      signRevocation: unreachable,
+      signIssuerChange: unreachable,
       broadcast: unreachable,
       receipt: unreachable,
       latestBlock: unreachable,
       findAnchor: unreachable,
       revokedAt: unreachable,
     };
-    expect(await revokePending({ db, chain: port, maxBatch: 10, confirmations: 1 })).toEqual({
+    expect(await revokePending({ db, chain: port, confirmations: 1 })).toEqual({
       submitted: 0,
       confirmed: 0,
     });

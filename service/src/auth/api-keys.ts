@@ -2,7 +2,7 @@
  * API key storage: create (the key is returned once), authenticate, revoke. Every creation and
  * revocation is written to the audit log in the same transaction.
  */
-import type { Database, Queryable } from "../adapters/db/database";
+import type { Database, Queryable } from "../issuance/ports";
 import { HocbaError } from "../core/errors";
 import { newApiKey, parseApiKey, safeEqual, sha256Hex, type ApiKeyKind } from "./secrets";
 

@@ -3,17 +3,19 @@
  * route plugins as `app.services`. Embedded and production modes build this differently
  * (service/src/server/compose.ts); routes never know which.
  */
-import type { Database } from "../adapters/db/database";
-import type { RegistryClient } from "../adapters/chain/registry";
-import type { SubmissionDeps } from "../issuance/documents";
+import type { ChainStatusPort } from "../core/verification";
+import type { GraduateImportDeps } from "../issuance/graduates";
+import type { Database, PdfRenderer } from "../issuance/ports";
 
 export interface AppServices {
   db: Database;
   adminToken: string;
-  /** Everything document submission needs (trust anchors, crypto, required roles…). */
-  submission: SubmissionDeps;
-  /** The registry on chain: reads for anchors and verification, admin writes for issuers. */
-  registry: RegistryClient;
+  /** Everything document submission and graduate imports need (trust anchors, crypto, roles, the file reader…). */
+  submission: GraduateImportDeps;
+  /** The registry's answers for verification and the public chain reads (cached, one per service). */
+  chainStatus: ChainStatusPort;
+  /** Renders the printable PDF of a credential. */
+  renderPdf: PdfRenderer;
   /** Chain id and registry address, as credential files state them. */
   chain: { chainId: number; registry: string };
   /**

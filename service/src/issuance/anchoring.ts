@@ -7,65 +7,27 @@
  *   submitBatches   sign `anchor(root, count)`, RECORD it, then broadcast  (state submitted)
  *   confirmBatches  receipt + CHAIN_CONFIRMATIONS → anchored                (state confirmed)
  *
- * The signed transaction is written before it is broadcast, so a crash can at worst leave a
- * recorded transaction that was never sent: the confirm step re-broadcasts it (same hash). A
+ * The last two are the chain outbox (outbox.ts) with what is particular to anchors: one batch per
+ * transaction, and the registry's RootAnchored record as the sign that a root is there. A
  * transaction whose nonce another one took is re-signed only after the registry says the root is
  * not anchored — and the contract itself refuses a repeated root — so no root is anchored twice.
- * One advisory lock serialises signing so nonces never collide between workers (chain-writer.ts).
  */
-import type { Database } from "../adapters/db/database";
 import { HocbaError } from "../core/errors";
 import { buildPackedTree } from "../core/merkle/packed";
-import { withSigner, type RegistryWrite } from "./chain-writer";
 import { syncIssuerCertificates } from "./issuer-sync";
 import { gapsOf } from "./membership";
+import { JOURNALS, registryWrites, type OutboxDeps } from "./outbox";
+import type { RegistryPort } from "./ports";
 import { revokePending } from "./revocation";
 
-export interface SignedTx {
-  rawTx: string;
-  txHash: string;
-  nonce: number;
-}
+export type { AnchorRecord, MinedReceipt, SignedTx } from "./ports";
 
-export interface MinedReceipt {
-  status: "success" | "reverted";
-  blockNumber: number;
-  blockTime: Date;
-}
+/** What anchoring (and every registry write) needs from the chain; adapters/chain/registry.ts implements it. */
+export type AnchorChainPort = RegistryPort;
 
-export interface AnchorRecord {
-  txHash: string;
-  blockNumber: number;
-  anchoredAt: Date;
-}
-
-/** What anchoring needs from the chain; the ethers adapter implements it. */
-export interface AnchorChainPort {
-  /** The next nonce the chain will accept from the anchoring account (pending count). */
-  nextNonce(): Promise<number>;
-  /** Signs a registry call locally with the given nonce; sends nothing. */
-  signCall(fn: RegistryWrite, args: readonly unknown[], nonce: number): Promise<SignedTx>;
-  /**
-   * Sends a signed transaction. "known": the node already has it (pending or mined);
-   * "stale-nonce": another transaction used that nonce. Throws CHAIN_UNAVAILABLE when unreachable.
-   */
-  broadcast(rawTx: string): Promise<"sent" | "known" | "stale-nonce">;
-  receipt(txHash: string): Promise<MinedReceipt | null>;
-  latestBlock(): Promise<number>;
-  /** Where the registry recorded `root` (from its RootAnchored event), or null if it never did. */
-  findAnchor(root: string): Promise<AnchorRecord | null>;
-  /** Block time (seconds) at which the registry revoked `leaf`, 0 if it did not. */
-  revokedAt(leaf: string): Promise<number>;
-}
-
-export interface AnchoringDeps {
-  db: Database;
-  chain: AnchorChainPort;
+export interface AnchoringDeps extends OutboxDeps {
   /** Documents per batch (ANCHOR_MAX_BATCH). */
   maxBatch: number;
-  /** Blocks that must exist on top of the anchoring block, counting it (CHAIN_CONFIRMATIONS; 0 = 1). */
-  confirmations: number;
-  log?: (event: string, details: Record<string, unknown>) => void;
 }
 
 export interface CreatedBatch {
@@ -119,62 +81,39 @@ export async function createBatch(deps: AnchoringDeps): Promise<CreatedBatch | n
   });
 }
 
-async function recordError(db: Database, batchId: number, error: unknown): Promise<void> {
-  const message = error instanceof Error ? error.message : String(error);
-  await db.query("UPDATE batches SET last_error = $2, updated_at = now() WHERE id = $1", [
-    batchId,
-    message.slice(0, 500),
-  ]);
+interface BatchRow {
+  key: number;
+  root: string;
+  count: number;
 }
+
+const BATCH_COLUMNS = "id AS key, root, leaf_count AS count";
+
+/** Anchors as registry writes: one batch per `anchor(root, count)`, present once RootAnchored says so. */
+const anchors = registryWrites<BatchRow>({
+  name: "batch",
+  journal: JOURNALS.batches,
+  columns: BATCH_COLUMNS,
+  next: {
+    sql: `SELECT ${BATCH_COLUMNS} FROM batches WHERE state = 'created' ORDER BY id LIMIT 1 FOR UPDATE`,
+  },
+  sign: (chain, [batch], nonce) => chain.signAnchor(batch!.root, batch!.count, nonce),
+  present: (chain, batches) =>
+    Promise.all(
+      batches.map(async (batch) => {
+        const record = await chain.findAnchor(batch.root);
+        return record && { txHash: record.txHash, blockNumber: record.blockNumber, at: record.anchoredAt };
+      }),
+    ),
+  describe: (batches) => ({ batchId: batches[0]?.key, root: batches[0]?.root }),
+});
 
 /**
  * Signs, records and broadcasts one transaction per created batch. Returns how many were sent.
  * Only one worker signs at a time; the others return 0 at once.
  */
 export async function submitBatches(deps: AnchoringDeps): Promise<number> {
-  let sent = 0;
-  for (;;) {
-    const signed = await withSigner(deps.db, deps.chain, async (tx, sign) => {
-      const { rows } = await tx.query<{ id: number; root: string; leaf_count: number }>(
-        "SELECT id, root, leaf_count FROM batches WHERE state = 'created' ORDER BY id LIMIT 1 FOR UPDATE",
-      );
-      const batch = rows[0];
-      if (!batch) return null;
-      const signedTx = await sign("anchor", [batch.root, batch.leaf_count]);
-      await tx.query(
-        `UPDATE batches SET state = 'submitted', tx_hash = $2, tx_nonce = $3, raw_tx = $4,
-           attempts = attempts + 1, last_error = NULL, updated_at = now() WHERE id = $1`,
-        [batch.id, signedTx.txHash, signedTx.nonce, signedTx.rawTx],
-      );
-      return { batchId: batch.id, root: batch.root, ...signedTx };
-    });
-    if (!signed) return sent;
-    try {
-      await deps.chain.broadcast(signed.rawTx);
-      deps.log?.("batch.submitted", { batchId: signed.batchId, root: signed.root, txHash: signed.txHash });
-      sent++;
-    } catch (error) {
-      // Recorded but not sent: the confirm step re-broadcasts it once the chain answers.
-      await recordError(deps.db, signed.batchId, error);
-      throw error;
-    }
-  }
-}
-
-async function markConfirmed(db: Database, batchId: number, record: AnchorRecord): Promise<void> {
-  await db.query(
-    `UPDATE batches SET state = 'confirmed', tx_hash = $2, block_number = $3, anchored_at = $4,
-       raw_tx = NULL, last_error = NULL, updated_at = now() WHERE id = $1 AND state = 'submitted'`,
-    [batchId, record.txHash, record.blockNumber, record.anchoredAt],
-  );
-}
-
-async function backToCreated(db: Database, batchId: number, reason: string): Promise<void> {
-  await db.query(
-    `UPDATE batches SET state = 'created', tx_hash = NULL, tx_nonce = NULL, raw_tx = NULL,
-       last_error = $2, updated_at = now() WHERE id = $1 AND state = 'submitted'`,
-    [batchId, reason],
-  );
+  return (await anchors.submit(deps)).sent;
 }
 
 /**
@@ -184,59 +123,8 @@ async function backToCreated(db: Database, batchId: number, reason: string): Pro
  * by another transaction or it reverted, and the registry does not have the root.
  * Returns how many batches were confirmed.
  */
-export async function confirmBatches(deps: AnchoringDeps): Promise<number> {
-  const { rows } = await deps.db.query<{ id: number; root: string; tx_hash: string; raw_tx: string }>(
-    "SELECT id, root, tx_hash, raw_tx FROM batches WHERE state = 'submitted' ORDER BY tx_nonce",
-  );
-  if (rows.length === 0) return 0;
-  const needed = Math.max(1, deps.confirmations);
-  const latest = await deps.chain.latestBlock();
-  const deep = (blockNumber: number) => latest - blockNumber + 1 >= needed;
-  let confirmed = 0;
-  for (const batch of rows) {
-    const receipt = await deps.chain.receipt(batch.tx_hash);
-    if (receipt?.status === "success") {
-      if (deep(receipt.blockNumber)) {
-        await markConfirmed(deps.db, batch.id, {
-          txHash: batch.tx_hash,
-          blockNumber: receipt.blockNumber,
-          anchoredAt: receipt.blockTime,
-        });
-        deps.log?.("batch.confirmed", {
-          batchId: batch.id,
-          root: batch.root,
-          blockNumber: receipt.blockNumber,
-        });
-        confirmed++;
-      }
-      continue;
-    }
-    // Reverted, or not mined: perhaps an earlier transaction of ours anchored the root already.
-    const recorded = await deps.chain.findAnchor(batch.root);
-    if (recorded) {
-      if (deep(recorded.blockNumber)) {
-        await markConfirmed(deps.db, batch.id, recorded);
-        deps.log?.("batch.confirmed", {
-          batchId: batch.id,
-          root: batch.root,
-          blockNumber: recorded.blockNumber,
-        });
-        confirmed++;
-      }
-      continue;
-    }
-    if (receipt?.status === "reverted") {
-      await backToCreated(deps.db, batch.id, `transaction ${batch.tx_hash} reverted`);
-      deps.log?.("batch.reverted", { batchId: batch.id, root: batch.root, txHash: batch.tx_hash });
-      continue;
-    }
-    const outcome = await deps.chain.broadcast(batch.raw_tx);
-    if (outcome === "stale-nonce") {
-      await backToCreated(deps.db, batch.id, `nonce of ${batch.tx_hash} was used by another transaction`);
-      deps.log?.("batch.resign", { batchId: batch.id, root: batch.root });
-    }
-  }
-  return confirmed;
+export function confirmBatches(deps: AnchoringDeps): Promise<number> {
+  return anchors.settle(deps);
 }
 
 /**
@@ -245,28 +133,19 @@ export async function confirmBatches(deps: AnchoringDeps): Promise<number> {
  * again, and is reported — never silently assumed. Returns the roots that were lost.
  */
 export async function reconcileWithChain(deps: AnchoringDeps): Promise<string[]> {
-  const { rows } = await deps.db.query<{ id: number; root: string }>(
-    "SELECT id, root FROM batches WHERE state = 'confirmed' ORDER BY id",
-  );
-  const lost: string[] = [];
-  for (const batch of rows) {
-    if (await deps.chain.findAnchor(batch.root)) continue;
-    await deps.db.transaction(async (tx) => {
-      await tx.query(
-        `UPDATE batches SET state = 'created', tx_hash = NULL, tx_nonce = NULL, raw_tx = NULL, block_number = NULL,
-           anchored_at = NULL, reanchored = reanchored + 1, last_error = 'root missing on chain', updated_at = now()
-         WHERE id = $1`,
-        [batch.id],
-      );
-      await tx.query(
-        "INSERT INTO audit_log (actor, action, subject, details) VALUES ('system', 'batch.root_lost', $1, $2)",
-        [batch.root, { batchId: batch.id }],
-      );
-    });
-    deps.log?.("batch.root_lost", { batchId: batch.id, root: batch.root });
-    lost.push(batch.root);
-  }
-  return lost;
+  const lost = await anchors.reopenLost(deps, {
+    reason: "root missing on chain",
+    reset: "reanchored = reanchored + 1",
+    audit: (tx, batches) =>
+      tx.query(
+        `INSERT INTO audit_log (actor, action, subject, details)
+         SELECT 'system', 'batch.root_lost', b.root, jsonb_build_object('batchId', b.id)
+           FROM unnest($1::bigint[], $2::text[]) AS b(id, root)`,
+        [batches.map((b) => b.key), batches.map((b) => b.root)],
+      ),
+  });
+  for (const batch of lost) deps.log?.("batch.root_lost", { batchId: batch.key, root: batch.root });
+  return lost.map((batch) => batch.root);
 }
 
 /** One round of all three steps until there is nothing left to do now. Returns documents anchored. */

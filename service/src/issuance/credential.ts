@@ -10,7 +10,7 @@
  * its members in canonical (RFC 8785) order rather than jsonb's: the same JSON value, which a
  * verifier can hash without reordering it.
  */
-import type { Queryable } from "../adapters/db/database";
+import type { Queryable } from "./ports";
 import { inCanonicalForm } from "../core/documents";
 import { HocbaError } from "../core/errors";
 import { proofNodeIndexes } from "../core/merkle/packed";

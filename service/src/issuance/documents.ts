@@ -9,15 +9,16 @@
  * legitimate older transcripts; a certificate removed after a key compromise stops new
  * submissions at once. Verification later asks the registry at the anchoring time.
  */
-import type { Database, Queryable } from "../adapters/db/database";
+import type { Database, Queryable } from "./ports";
 import { assertValidDocument, canonicalBytes, leafOf, toHex, type HocbaDocument } from "../core/documents";
 import { HocbaError, toHocbaError } from "../core/errors";
 import { assertSignatureValid, type AuthorizationLookup, type PkiCrypto, type TrustStore } from "../core/pki";
 import type { ValidationOptions } from "../core/documents";
+import type { DocumentStatus } from "../core/documents/views";
 import { BATCH_OF_DOCUMENT } from "./membership";
 import { compiledSchemaCheck } from "./schema-check";
 
-export type DocumentStatus = "pending" | "anchored" | "revoked" | "superseded";
+export type { DocumentStatus };
 
 export interface SubmissionDeps {
   db: Database;

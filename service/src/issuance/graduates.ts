@@ -16,8 +16,7 @@
  * The lookup never returns the citizen ID or the ethnicity.
  */
 import { createHash, randomBytes } from "node:crypto";
-import type { Queryable } from "../adapters/db/database";
-import { readSheet } from "../adapters/files/sheet";
+import type { Queryable, SheetReader } from "./ports";
 import {
   canonicalBytes,
   docHash as docHashOf,
@@ -27,6 +26,7 @@ import {
   type Graduation,
 } from "../core/documents";
 import { isCalendarDate } from "../core/documents/dates";
+import type { GraduateView } from "../core/documents/views";
 import {
   importDate,
   readGraduateRows,
@@ -34,7 +34,6 @@ import {
   type RowProblem,
 } from "../core/documents/graduate-rows";
 import { HocbaError } from "../core/errors";
-import type { CredentialAnchor } from "../core/verification";
 import { assertSignatureValid } from "../core/pki";
 import { anchorProof, type CredentialChain } from "./credential";
 import {
@@ -195,6 +194,11 @@ function plan(
   return { planned, problems };
 }
 
+/** What an import needs: submission's checks and the reader of the file's table. */
+export interface GraduateImportDeps extends SubmissionDeps {
+  readSheet: SheetReader;
+}
+
 function nonce(): string {
   return randomBytes(16).toString("base64url");
 }
@@ -206,7 +210,7 @@ function nonce(): string {
  *   SIGNER_NOT_AUTHORIZED), IMPORT_INVALID with every row's problems as details.
  */
 export async function importGraduates(
-  deps: SubmissionDeps,
+  deps: GraduateImportDeps,
   importer: Submitter,
   input: ImportInput,
 ): Promise<ImportOutcome> {
@@ -224,7 +228,7 @@ export async function importGraduates(
   });
   const signer = report.signers.find((s) => s.authorized === true) ?? report.signers[0]!;
   const fileSha256 = sha256Hex(file);
-  const sheet = await readSheet(file);
+  const sheet = await deps.readSheet(file);
   const { records, problems } = readGraduateRows(sheet.header, sheet.rows, {
     district,
     validation: deps.validation,
@@ -358,22 +362,7 @@ async function storeRecords(
 export type SearchQuery =
   { fullName: string; dateOfBirth: string; year?: number; schoolCode?: string } | { diplomaSerial: string };
 
-export interface GraduateView {
-  id: string;
-  fullName: string;
-  dateOfBirth: string;
-  gender: string;
-  placeOfBirth: string;
-  school: { code: string; name: string };
-  district: { code: string; name: string };
-  graduationYear: number;
-  decision: { number: string; date: string };
-  diplomaSerial: string;
-  registryNumber: string;
-  status: DocumentStatus;
-  anchor: CredentialAnchor | null;
-  provenance: { fileSha256: string; signerFingerprint: string; importedAt: string };
-}
+export type { GraduateView };
 
 /**
  * Reads the query string of a search: full name and date of birth (optionally year and school),

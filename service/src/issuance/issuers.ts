@@ -9,7 +9,7 @@
  * anchors, be valid now and allow signing. Refusing a dead certificate at registration is kinder
  * than refusing every transcript signed with it later.
  */
-import type { Database, Queryable } from "../adapters/db/database";
+import type { Database, Queryable } from "./ports";
 import { createApiKey, revokeApiKey } from "../auth/api-keys";
 import { HocbaError, isHocbaError, type ErrorCode } from "../core/errors";
 import { DOCUMENT_SIGNING_EKUS, pemToDer, type PkiCrypto, type TrustStore } from "../core/pki";

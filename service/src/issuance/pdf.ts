@@ -5,8 +5,7 @@
  * token: the caller's own when they came with one, otherwise a new one made for this PDF — audited
  * like any share token, and revocable by the school through its id (returned beside the PDF).
  */
-import type { Database } from "../adapters/db/database";
-import { renderTranscriptPdf } from "../adapters/pdf/transcript-pdf";
+import type { Database, PdfRenderer } from "./ports";
 import { credentialFor, type CredentialAccess, type CredentialChain } from "./credential";
 import { createShareToken } from "./share";
 import { verifierLink } from "./share-links";
@@ -16,6 +15,7 @@ export interface PdfDeps {
   chain: CredentialChain;
   /** The service's public base URL, without a trailing slash. */
   publicUrl: string;
+  render: PdfRenderer;
 }
 
 export interface DocumentPdf {
@@ -39,7 +39,7 @@ export async function documentPdf(deps: PdfDeps, access: CredentialAccess, id: s
     token = created.token;
     shareTokenId = created.tokenId;
   }
-  const bytes = await renderTranscriptPdf(credential, {
+  const bytes = await deps.render(credential, {
     verifierLink: verifierLink(deps.publicUrl, id, token),
     verifierPage: `${deps.publicUrl}/`,
   });

@@ -4,7 +4,7 @@
  * reveal which documents exist elsewhere. Every read of personal data by staff is written to the
  * audit log (docs/school-records.md) before the data leaves the service.
  */
-import type { Queryable } from "../adapters/db/database";
+import type { Queryable } from "./ports";
 import { HocbaError } from "../core/errors";
 import { STATUS_SQL, type DocumentStatus, type Submitter } from "./documents";
 import { BATCH_OF_DOCUMENT, LEAF_INDEX_SQL } from "./membership";

@@ -6,7 +6,7 @@
  * document, so the endpoint is no oracle for either.
  */
 import { randomBytes } from "node:crypto";
-import type { Database, Queryable } from "../adapters/db/database";
+import type { Database, Queryable } from "./ports";
 import { randomSecret, sha256Hex } from "../auth/secrets";
 import { HocbaError } from "../core/errors";
 import { visibleRecord, type Caller } from "./records";

@@ -14,11 +14,13 @@ import path from "node:path";
 import { Wallet } from "ethers";
 import type { Config } from "../config/config";
 import { startAnvil, type AnvilProcess } from "../adapters/chain/anvil";
+import { chainStatusOf } from "../adapters/chain/chain-status";
 import { deployRegistry } from "../adapters/chain/deploy-registry";
 import { createProvider, createRegistryClient, type RegistryClient } from "../adapters/chain/registry";
-import type { Database } from "../adapters/db/database";
 import { migrate } from "../adapters/db/migrate";
 import { openDatabase } from "../adapters/db/open";
+import { readSheet } from "../adapters/files/sheet";
+import { renderTranscriptPdf } from "../adapters/pdf/transcript-pdf";
 import { ensureDemoPki, type DemoPki } from "../adapters/pki/demo-pki";
 import { nodeCrypto } from "../adapters/pki/node-crypto";
 import { loadTrustAnchorsDir } from "../adapters/pki/trust-dir";
@@ -29,7 +31,9 @@ import type { AnchoringDeps } from "../issuance/anchoring";
 import { reconcileWithChain } from "../issuance/anchoring";
 import { reconcileIssuerCertificates, type LostIssuerCertificate } from "../issuance/issuer-sync";
 import { reconcileRevocations } from "../issuance/revocation";
-import type { SubmissionDeps } from "../issuance/documents";
+import type { GraduateImportDeps } from "../issuance/graduates";
+import type { ChainStatusPort } from "../core/verification";
+import type { Database, PdfRenderer } from "../issuance/ports";
 
 export type Log = (
   level: "info" | "warn" | "error",
@@ -46,7 +50,10 @@ export interface Core {
   adminToken: string;
   demo: DemoPki | undefined;
   anchoring: AnchoringDeps;
-  submission: SubmissionDeps;
+  submission: GraduateImportDeps;
+  /** The registry's answers for verification, cached (adapters/chain/chain-status.ts). */
+  chainStatus: ChainStatusPort;
+  renderPdf: PdfRenderer;
   /** Roots found missing on chain at start (re-anchoring has been scheduled). */
   lostRoots: string[];
   /** Revoked leaves found missing on chain at start (to be revoked again). */
@@ -229,11 +236,12 @@ export async function composeCore(config: Config, log: Log): Promise<Core> {
     for (const lost of lostIssuerCertificates)
       log("warn", "issuer certificate state missing on chain: the change will be sent again", { ...lost });
 
-    const submission: SubmissionDeps = {
+    const submission: GraduateImportDeps = {
       db,
       trustAnchors,
       crypto: nodeCrypto,
       requiredRoles: config.REQUIRED_SIGNER_ROLES,
+      readSheet,
     };
     return {
       config,
@@ -245,6 +253,8 @@ export async function composeCore(config: Config, log: Log): Promise<Core> {
       demo,
       anchoring,
       submission,
+      chainStatus: chainStatusOf(registry),
+      renderPdf: renderTranscriptPdf,
       lostRoots,
       lostRevocations,
       lostIssuerCertificates,

@@ -4,7 +4,7 @@
  * service/network being down. Never throws at the page.
  */
 import type { CredentialAnchor } from "../../../service/src/core/verification/format";
-import type { GraduateView } from "../../../service/src/issuance/graduates";
+import type { GraduateView } from "../../../service/src/core/documents/views";
 
 /** Where a record's leaf is anchored: the same fields as a credential file's anchor. */
 export type GraduateAnchor = CredentialAnchor;

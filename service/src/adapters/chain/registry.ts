@@ -1,6 +1,8 @@
 /**
- * The TranscriptRegistry through ethers v6: the anchoring port (sign locally, broadcast, follow
- * receipts, find where a root was anchored) and the reads verification and authorization need.
+ * The TranscriptRegistry through ethers v6: the use cases' registry port (issuance/ports.ts: sign
+ * anchors, revocations and issuer-certificate changes locally, broadcast, follow receipts, find
+ * where a root was anchored) and the reads verification and authorization need. ABI names and
+ * bytes32 encodings stay here.
  * Provider settings (docs/decisions.md): a static network, no response cache (a cached
  * nonce is a reused nonce), no request batching, 250 ms polling. Connection failures become
  * CHAIN_UNAVAILABLE so callers can tell "chain down" from "forged".
@@ -18,7 +20,7 @@ import {
   type Log,
 } from "ethers";
 import { HocbaError, isHocbaError } from "../../core/errors";
-import type { AnchorChainPort, AnchorRecord, MinedReceipt, SignedTx } from "../../issuance/anchoring";
+import type { AnchorRecord, MinedReceipt, RegistryPort, SignedTx } from "../../issuance/ports";
 import { registryArtifact } from "./compiled-registry";
 
 export const REGISTRY_ABI = new Interface(registryArtifact.abi as JsonFragment[]);
@@ -35,13 +37,11 @@ export interface RegistryClientOptions {
   callGasLimit?: bigint;
 }
 
-export interface RegistryClient extends AnchorChainPort {
+export interface RegistryClient extends RegistryPort {
   readonly address: string;
   readonly chainId: number;
   readonly provider: JsonRpcProvider;
   anchoredAt(root: string): Promise<number>;
-  revokedAt(leaf: string): Promise<number>;
-  isIssuerCertificate(issuerCode: string, fingerprint: string, at: Date): Promise<boolean>;
   close(): void;
 }
 
@@ -102,6 +102,28 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   };
   const view = async <T>(name: string, args: unknown[]): Promise<T> =>
     reach(`calling ${name}`, () => contract.getFunction(name).staticCall(...args) as Promise<T>);
+  /** Signs a registry call locally with the given nonce; sends nothing. */
+  const signCall = async (
+    fn: string,
+    args: readonly unknown[],
+    nonce: number,
+    gasLimit = options.callGasLimit ?? 150_000n,
+  ): Promise<SignedTx> => {
+    const signer = needWallet();
+    const gasPrice =
+      options.gasPrice ?? (await reach("reading the gas price", () => provider.getFeeData())).gasPrice ?? 0n;
+    const rawTx = await signer.signTransaction({
+      type: 0,
+      chainId: options.chainId,
+      to: options.address,
+      data: REGISTRY_ABI.encodeFunctionData(fn, args),
+      nonce,
+      gasLimit,
+      gasPrice,
+      value: 0n,
+    });
+    return { rawTx, txHash: Transaction.from(rawTx).hash!, nonce };
+  };
 
   const client: RegistryClient = {
     address: options.address,
@@ -111,27 +133,20 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     nextNonce: () =>
       reach("reading the nonce", () => provider.getTransactionCount(needWallet().address, "pending")),
 
-    async signCall(fn, args, nonce): Promise<SignedTx> {
-      const signer = needWallet();
-      const gasPrice =
-        options.gasPrice ??
-        (await reach("reading the gas price", () => provider.getFeeData())).gasPrice ??
-        0n;
-      const rawTx = await signer.signTransaction({
-        type: 0,
-        chainId: options.chainId,
-        to: options.address,
-        data: REGISTRY_ABI.encodeFunctionData(fn, args),
+    signAnchor: (root, count, nonce) => signCall("anchor", [root, count], nonce),
+    signRevocation: (leaves, reason, nonce) =>
+      signCall(
+        "revokeBatch",
+        [leaves, encodeBytes32String(reason)],
         nonce,
-        gasLimit:
-          fn === "revokeBatch"
-            ? 60_000n + 40_000n * BigInt((args[0] as unknown[]).length)
-            : (options.callGasLimit ?? 150_000n),
-        gasPrice,
-        value: 0n,
-      });
-      return { rawTx, txHash: Transaction.from(rawTx).hash!, nonce };
-    },
+        60_000n + 40_000n * BigInt(leaves.length),
+      ),
+    signIssuerChange: (change, nonce) =>
+      signCall(
+        change.action === "add" ? "addIssuerCertificate" : "removeIssuerCertificate",
+        [issuerCodeBytes32(change.issuerCode), change.fingerprint],
+        nonce,
+      ),
 
     async broadcast(rawTx) {
       const hash = Transaction.from(rawTx).hash!;

@@ -1,30 +1,15 @@
 /**
- * The one data-access seam. PostgreSQL (`pg`, production) and PGlite (embedded default, tests)
- * sit behind the same small interface so that every repository and every test runs unchanged on
- * both. Type differences between the drivers are normalised here and nowhere else:
+ * The one data-access seam: the use cases' Database port (issuance/ports.ts). PostgreSQL (`pg`,
+ * production) and PGlite (embedded default, tests) sit behind it so that every repository and every
+ * test runs unchanged on both. Type differences between the drivers are normalised here and nowhere else:
  *   int8 / count(*) → number (ids and counts stay far below 2^53), bytea → Uint8Array,
  *   timestamptz → Date, json/jsonb → parsed values, numeric → string.
  */
 import { types as pgTypes, Pool, type PoolClient, type PoolConfig } from "pg";
 import type { PGlite } from "@electric-sql/pglite";
+import type { Database, Queryable, QueryResult } from "../../issuance/ports";
 
-export interface QueryResult<R> {
-  rows: R[];
-  rowCount: number;
-}
-
-export interface Queryable {
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
-  /** Runs a script of several statements without parameters (migrations). */
-  exec(sql: string): Promise<void>;
-}
-
-export interface Database extends Queryable {
-  readonly kind: "postgres" | "pglite";
-  /** Runs `fn` in a transaction; commits when it resolves, rolls back when it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  close(): Promise<void>;
-}
+export type { Database, Queryable, QueryResult };
 
 const INT8 = 20;
 const BYTEA = 17;

@@ -8,15 +8,10 @@ import { parse } from "csv-parse/sync";
 import ExcelJS from "exceljs";
 import { HocbaError } from "../../core/errors";
 import type { Cell, SheetRow } from "../../core/documents/graduate-rows";
+import type { Sheet } from "../../issuance/ports";
 
-export type SheetFormat = "csv" | "xlsx";
-
-export interface Sheet {
-  format: SheetFormat;
-  /** The first non-empty row; undefined for an empty file. */
-  header: SheetRow | undefined;
-  rows: SheetRow[];
-}
+export type { Sheet };
+export type SheetFormat = Sheet["format"];
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 

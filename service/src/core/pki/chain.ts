@@ -6,23 +6,14 @@
  * trust store) and cached; the time-dependent checks (validity at signing time) stay per document
  * in verify.ts.
  */
-import type { ErrorCode } from "../errors";
 import type { CertificateInfo } from "./certificate";
 import type { SignatureAlgorithm } from "./crypto";
 import { bytesEqual } from "./der";
 import type { KeyRing } from "./key-ring";
 import { OID } from "./oids";
-import { subjectKey, type TrustStore } from "./trust-store";
+import { subjectKey, type ChainFailure, type ChainOutcome, type TrustStore } from "./trust-store";
 
-export interface ChainFailure {
-  code: ErrorCode;
-  message: string;
-}
-
-/** Structurally valid paths (signer first, anchor last), or why there is none. */
-export type ChainOutcome =
-  | { paths: CertificateInfo[][]; failure?: undefined }
-  | { paths: []; failure: ChainFailure; candidate?: CertificateInfo[] };
+export type { ChainFailure, ChainOutcome };
 
 const MAX_PATH = 8;
 /** Path-building steps before giving up: bounds the work a CMS stuffed with look-alike CAs can cause. */

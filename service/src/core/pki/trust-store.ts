@@ -3,11 +3,20 @@
  * built once at start-up. The store also owns the cache of chain-validation outcomes, because an
  * outcome is only meaningful relative to the anchors it was computed against.
  */
-import { HocbaError } from "../errors";
+import { HocbaError, type ErrorCode } from "../errors";
 import { BoundedCache } from "./bounded-cache";
 import { certificateInfo, type CertificateInfo } from "./certificate";
-import type { ChainOutcome } from "./chain";
 import { webCrypto } from "./crypto";
+
+export interface ChainFailure {
+  code: ErrorCode;
+  message: string;
+}
+
+/** What chain.ts found for a signer: structurally valid paths (signer first, anchor last), or why there is none. */
+export type ChainOutcome =
+  | { paths: CertificateInfo[][]; failure?: undefined }
+  | { paths: []; failure: ChainFailure; candidate?: CertificateInfo[] };
 
 export interface TrustStore {
   readonly anchors: readonly CertificateInfo[];

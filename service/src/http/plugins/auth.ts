@@ -10,7 +10,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
-import type { Database } from "../../adapters/db/database";
+import type { Database } from "../../issuance/ports";
 import { authenticateApiKey } from "../../auth/api-keys";
 import { bearerToken, secretMatches } from "../../auth/secrets";
 import { HocbaError } from "../../core/errors";

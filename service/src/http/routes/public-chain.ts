@@ -10,7 +10,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { chainStatusOf } from "../../adapters/chain/chain-status";
 import { errorResponses } from "../schemas";
 
 /** Reads per client address and minute: one page verification makes about six. */
@@ -33,8 +32,7 @@ export function certificatePem(der: Uint8Array): string {
 
 /** Plugin registered under /api/v1 (see API_ROUTES in app.ts). */
 export function publicChainRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
-  const { db, submission, registry } = app.services;
-  const chain = chainStatusOf(registry);
+  const { db, submission, chainStatus: chain } = app.services;
   const anchors = submission.trustAnchors.anchors.map((anchor) => certificatePem(anchor.der));
   const config = { rateLimit: { max: PUBLIC_CHAIN_READS_PER_MINUTE, timeWindow: 60_000 } };
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();

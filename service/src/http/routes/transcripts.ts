@@ -308,7 +308,12 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
     async (request, reply) => {
       const id = request.params.id.toLowerCase();
       const pdf = await documentPdf(
-        { db: services.db, chain: services.chain, publicUrl: publicUrlOf(request) },
+        {
+          db: services.db,
+          chain: services.chain,
+          publicUrl: publicUrlOf(request),
+          render: services.renderPdf,
+        },
         accessOf(request, request.query.token),
         id,
       );

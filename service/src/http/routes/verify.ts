@@ -9,8 +9,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { chainStatusOf } from "../../adapters/chain/chain-status";
-import type { Queryable } from "../../adapters/db/database";
+import type { Queryable } from "../../issuance/ports";
 import { HocbaError } from "../../core/errors";
 import {
   CHECK_NAMES,
@@ -101,12 +100,12 @@ function supersessionOf(
 
 /** Plugin registered under /api/v1 (see API_ROUTES in app.ts). */
 export function verifyRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
-  const { db, submission, registry } = app.services;
+  const { db, submission, chainStatus } = app.services;
   const limits = app.services.limits ?? DEFAULT_VERIFY_LIMITS;
   const base: VerificationContext = {
     trustAnchors: submission.trustAnchors,
     crypto: submission.crypto,
-    chain: chainStatusOf(registry),
+    chain: chainStatus,
     // The same document checks as the browser's, with TypeBox's compiled checker (the page's
     // interpreted one lists the same problems, some 20× slower).
     policy: { validation: { schemaCheck: compiledSchemaCheck } },

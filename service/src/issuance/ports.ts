@@ -1,0 +1,127 @@
+/**
+ * The ports of the use cases (issuance/, auth/): what they need from the world, in their own words.
+ * Adapters implement them — the database (adapters/db), the registry on chain (adapters/chain), the
+ * import-file reader (adapters/files), the PDF renderer (adapters/pdf) — and server/compose.ts
+ * wires them in. Nothing here names a driver, an ABI function or an encoding.
+ */
+import type { SheetRow } from "../core/documents/graduate-rows";
+import type { CredentialAnchor } from "../core/verification";
+
+// ── Database ────────────────────────────────────────────────────────────────────────────────────
+
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+/** SQL with numbered parameters ($1, $2 …), on PostgreSQL or PGlite alike. */
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: "postgres" | "pglite";
+  /** Runs `fn` in a transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+// ── The registry on chain ───────────────────────────────────────────────────────────────────────
+
+/** A registry call signed with the service key, not sent. */
+export interface SignedTx {
+  rawTx: string;
+  txHash: string;
+  nonce: number;
+}
+
+export interface MinedReceipt {
+  status: "success" | "reverted";
+  blockNumber: number;
+  blockTime: Date;
+}
+
+/** Where the registry recorded a root. */
+export interface AnchorRecord {
+  txHash: string;
+  blockNumber: number;
+  anchoredAt: Date;
+}
+
+/** The reason codes written on chain with a revocation (never free text: the chain keeps it forever). */
+export type OnChainReason = "revoked";
+
+export interface IssuerCertificateChange {
+  issuerCode: string;
+  /** 0x SHA-256 of the certificate's DER. */
+  fingerprint: string;
+  action: "add" | "remove";
+}
+
+/** Signs the registry writes of the service key at a given nonce; sends nothing. */
+export interface RegistrySigner {
+  signAnchor(root: string, count: number, nonce: number): Promise<SignedTx>;
+  signRevocation(leaves: readonly string[], reason: OnChainReason, nonce: number): Promise<SignedTx>;
+  signIssuerChange(change: IssuerCertificateChange, nonce: number): Promise<SignedTx>;
+}
+
+/** The chain's side of sending: nonces, broadcast, receipts. Unreachable → CHAIN_UNAVAILABLE. */
+export interface ChainTransactions {
+  /** The next nonce the chain will accept from the service key (its pending count). */
+  nextNonce(): Promise<number>;
+  /**
+   * Sends a signed transaction. "known": the node already has it (pending or mined);
+   * "stale-nonce": another transaction used its nonce.
+   */
+  broadcast(rawTx: string): Promise<"sent" | "known" | "stale-nonce">;
+  receipt(txHash: string): Promise<MinedReceipt | null>;
+  latestBlock(): Promise<number>;
+}
+
+/** What the registry holds now. */
+export interface RegistryState {
+  /** Where the registry recorded `root`, or null if it never did. */
+  findAnchor(root: string): Promise<AnchorRecord | null>;
+  /** Block time (seconds) at which the registry revoked `leaf`, 0 if it did not. */
+  revokedAt(leaf: string): Promise<number>;
+  /** Was the certificate registered for the issuer at time `at`? */
+  isIssuerCertificate(issuerCode: string, fingerprint: string, at: Date): Promise<boolean>;
+}
+
+/** Everything the registry writes (outbox.ts) need from the chain. */
+export interface RegistryPort extends RegistrySigner, ChainTransactions, RegistryState {}
+
+// ── Files ───────────────────────────────────────────────────────────────────────────────────────
+
+/** The table of an import file (CSV or XLSX), rows numbered as in the file. */
+export interface Sheet {
+  format: "csv" | "xlsx";
+  /** The first non-empty row; undefined for an empty file. */
+  header: SheetRow | undefined;
+  rows: SheetRow[];
+}
+
+/** Reads an import file's table. @throws HocbaError IMPORT_INVALID when it is not a readable CSV or XLSX. */
+export type SheetReader = (bytes: Uint8Array) => Promise<Sheet>;
+
+// ── PDF ─────────────────────────────────────────────────────────────────────────────────────────
+
+/** A credential as printed: the signed document, its signature and its anchor. */
+export interface PrintableCredential {
+  format: string;
+  document: unknown;
+  signature: string;
+  anchor: CredentialAnchor;
+}
+
+export interface PdfLinks {
+  /** The link the QR code opens: the verifier with this document's credential. */
+  verifierLink: string;
+  /** The verifier page, printed for those who type it. */
+  verifierPage: string;
+}
+
+/** Lays out the printable PDF of a credential, with the credential attached. */
+export type PdfRenderer = (credential: PrintableCredential, links: PdfLinks) => Promise<Uint8Array>;
