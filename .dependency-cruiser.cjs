@@ -7,7 +7,9 @@
  *   verifier-web/  the page: no server code outside core
  * and no import cycle anywhere.
  */
-const FRAMEWORKS = "^(fastify|@fastify/.*|pg|@electric-sql/pglite|ethers|bullmq|ioredis|pino|hardhat)$";
+/** Frameworks and drivers, as resolved paths (with their @types). */
+const FRAMEWORKS =
+  "^node_modules/(@types/)?(fastify|@fastify/[^/]+|pg|@electric-sql/pglite|ethers|bullmq|ioredis|pino|hardhat)/";
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -70,6 +72,6 @@ module.exports = {
     doNotFollow: { path: "node_modules" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
-    exclude: { path: "(^|/)(node_modules|dist|artifacts|cache|coverage)/" },
+    exclude: { path: "(^|/)(dist|artifacts|cache|coverage)/" },
   },
 };
