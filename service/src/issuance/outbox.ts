@@ -7,8 +7,9 @@
  * how to ask the registry whether the effect is already there.
  *
  *   submitWrites  under the one signer lock, in one database transaction: select the next rows,
- *                 confirm those the registry already shows (nothing is ever sent twice), sign the
- *                 call at the next free nonce, RECORD it (state submitted); commit; broadcast.
+ *                 confirm those the registry already shows (nothing is ever sent twice; an effect
+ *                 in a block waits for CHAIN_CONFIRMATIONS), sign the call at the next free nonce,
+ *                 RECORD it (state submitted); commit; broadcast.
  *   settleWrites  per recorded transaction: confirmed once its receipt has CHAIN_CONFIRMATIONS
  *                 blocks. Otherwise the rows the registry shows anyway are confirmed; for the rest
  *                 a reverted transaction, or one whose nonce another transaction took, goes back
@@ -159,7 +160,7 @@ async function confirmPresent<Row extends JournalRow>(
   deps: OutboxDeps,
   q: Queryable,
   rows: Row[],
-  deep: (blockNumber: number) => boolean,
+  deep: (blockNumber: number) => Promise<boolean>,
 ): Promise<{ absent: Row[]; confirmed: number; shallow: boolean }> {
   const { table, key, confirmedAt } = kind.journal;
   const effects = await kind.present(deps.chain, rows);
@@ -172,7 +173,7 @@ async function confirmPresent<Row extends JournalRow>(
       absent.push(row);
       continue;
     }
-    if (effect.blockNumber !== undefined && !deep(effect.blockNumber)) {
+    if (effect.blockNumber !== undefined && !(await deep(effect.blockNumber))) {
       shallow = true;
       continue;
     }
@@ -199,16 +200,18 @@ async function submitWrites<Row extends JournalRow>(
   deps: OutboxDeps,
 ): Promise<SubmitOutcome> {
   const { table, key, keyType, countsAttempts } = kind.journal;
-  // Before signing, any effect the registry shows counts, however recent: the write is not sent again.
-  const anyDepth = () => true;
+  const deep = async (blockNumber: number) =>
+    (await deps.chain.latestBlock()) - blockNumber + 1 >= Math.max(1, deps.confirmations);
   let sent = 0;
   let confirmed = 0;
   for (;;) {
     const step = await withSigner(deps, async (tx, nonce) => {
       const { rows } = await tx.query<Row>(kind.next.sql, kind.next.params);
       if (rows.length === 0) return null;
-      const open = await confirmPresent(kind, deps, tx, rows, anyDepth);
-      if (open.absent.length === 0) return { confirmed: open.confirmed };
+      const open = await confirmPresent(kind, deps, tx, rows, deep);
+      // An effect the registry shows but not deep enough yet is neither signed nor confirmed:
+      // this pass ends after the step, and a later round confirms it.
+      if (open.absent.length === 0) return { confirmed: open.confirmed, shallow: open.shallow };
       const signed = await kind.sign(deps.chain, open.absent, await nonce());
       await tx.query(
         `UPDATE ${table} SET state = 'submitted', tx_hash = $2, tx_nonce = $3, raw_tx = $4,
@@ -216,24 +219,26 @@ async function submitWrites<Row extends JournalRow>(
          WHERE ${key} = ANY($1::${keyType}[])`,
         [keysOf(open.absent), signed.txHash, signed.nonce, signed.rawTx],
       );
-      return { confirmed: open.confirmed, rows: open.absent, signed };
+      return { confirmed: open.confirmed, shallow: open.shallow, rows: open.absent, signed };
     });
     if (step === undefined) return { sent, confirmed, busy: true };
     if (step === null) return { sent, confirmed, busy: false };
     confirmed += step.confirmed;
-    if (!step.signed) continue;
-    try {
-      await deps.chain.broadcast(step.signed.rawTx);
+    if (step.signed) {
+      try {
+        await deps.chain.broadcast(step.signed.rawTx);
+      } catch (error) {
+        // Recorded but not sent: settleWrites broadcasts it again once the chain answers.
+        await deps.db.query(
+          `UPDATE ${table} SET last_error = $2, updated_at = now() WHERE tx_hash = $1 AND state = 'submitted'`,
+          [step.signed.txHash, messageOf(error)],
+        );
+        throw error;
+      }
       deps.log?.(`${kind.name}.submitted`, { ...kind.describe(step.rows), txHash: step.signed.txHash });
       sent += step.rows.length;
-    } catch (error) {
-      // Recorded but not sent: settleWrites broadcasts it again once the chain answers.
-      await deps.db.query(
-        `UPDATE ${table} SET last_error = $2, updated_at = now() WHERE tx_hash = $1 AND state = 'submitted'`,
-        [step.signed.txHash, messageOf(error)],
-      );
-      throw error;
     }
+    if (step.shallow) return { sent, confirmed, busy: false };
   }
 }
 
@@ -259,6 +264,7 @@ async function settleWrites<Row extends JournalRow>(
   const needed = Math.max(1, deps.confirmations);
   const latest = await deps.chain.latestBlock();
   const deep = (blockNumber: number) => latest - blockNumber + 1 >= needed;
+  const deepNow = (blockNumber: number) => Promise.resolve(deep(blockNumber));
   const backToWaiting = async (group: Row[], reason: string) =>
     deps.db.query(
       `UPDATE ${table} SET state = '${waiting}', tx_hash = NULL, tx_nonce = NULL, raw_tx = NULL, last_error = $2,
@@ -286,7 +292,7 @@ async function settleWrites<Row extends JournalRow>(
       continue;
     }
     // Reverted, or not mined: perhaps the registry has the effect anyway (an earlier transaction).
-    const open = await confirmPresent(kind, deps, deps.db, group, deep);
+    const open = await confirmPresent(kind, deps, deps.db, group, deepNow);
     confirmed += open.confirmed;
     if (open.absent.length === 0) continue;
     if (receipt?.status === "reverted") {
