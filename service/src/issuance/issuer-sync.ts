@@ -69,7 +69,12 @@ function issuerChanges(retryAfterMs: number) {
           return (change.action === "add" ? active : !active) ? {} : null;
         }),
       ),
-    describe: ([change]) => ({ ...change }),
+    describe: ([change]) => ({
+      id: change?.key,
+      issuerCode: change?.issuerCode,
+      fingerprint: change?.fingerprint,
+      action: change?.action,
+    }),
     revertHint: " (does the service key hold DEFAULT_ADMIN_ROLE?)",
   });
 }
