@@ -5,8 +5,11 @@
  * and by the tests of the document.
  */
 import type { FastifyInstance } from "fastify";
+import { chainStatusOf } from "../../service/src/adapters/chain/chain-status";
 import { createRegistryClient } from "../../service/src/adapters/chain/registry";
 import { createPostgresDatabase } from "../../service/src/adapters/db/database";
+import { readSheet } from "../../service/src/adapters/files/sheet";
+import { renderTranscriptPdf } from "../../service/src/adapters/pdf/transcript-pdf";
 import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
 import { createTrustStore } from "../../service/src/core/pki";
 import { buildApp } from "../../service/src/http/app";
@@ -38,8 +41,10 @@ export async function describedApi(): Promise<DescribedApi> {
         trustAnchors: createTrustStore([]),
         crypto: nodeCrypto,
         requiredRoles: ["principal"],
+        readSheet,
       },
-      registry,
+      chainStatus: chainStatusOf(registry),
+      renderPdf: renderTranscriptPdf,
       chain: { chainId: registry.chainId, registry: registry.address },
       triggerAnchoring: () => undefined,
     },
