@@ -14,6 +14,7 @@ import type { Queryable } from "../../adapters/db/database";
 import { HocbaError } from "../../core/errors";
 import {
   CHECK_NAMES,
+  VERDICTS,
   verifyCredential,
   type SupersessionLookup,
   type VerificationContext,
@@ -38,7 +39,14 @@ const CheckView = Type.Object({
   data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 const ResultView = Type.Object({
-  valid: Type.Boolean({ description: "true iff no check is invalid or error" }),
+  valid: Type.Boolean({ description: "true iff no check is invalid or error (verdict `valid`)" }),
+  verdict: Type.Union(
+    VERDICTS.map((verdict) => Type.Literal(verdict)),
+    {
+      description:
+        "valid; not-hocba (not a hocba/1 file at all); invalid (changed after signing, forged, untrusted, not anchored, corrected); revoked; error (a check could not be made)",
+    },
+  ),
   checks: Type.Array(CheckView, {
     description: "format, integrity, signature, signer, inclusion, anchored, revocation, supersession",
   }),
