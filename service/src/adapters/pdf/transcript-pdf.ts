@@ -468,9 +468,7 @@ function signatureBlock(
   });
   for (let row = 0; row < signers.length; row += 2) {
     const pair = signers.slice(row, row + 2);
-    const roles = pair.map((signer) =>
-      sheet.wrap(signer.role.toUpperCase(), column - 4, ROLE_STYLE),
-    );
+    const roles = pair.map((signer) => sheet.wrap(signer.role.toUpperCase(), column - 4, ROLE_STYLE));
     const roleLines = Math.max(...roles.map((lines) => lines.length));
     sheet.ensure(15 + roleLines * 13 + 50);
     const top = sheet.y - 15;
