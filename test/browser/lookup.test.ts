@@ -103,10 +103,12 @@ describe.skipIf(!haveChromium)(
       seen: { problems: string[]; searches: string[] };
     }
 
-    async function open(options: { width?: number; fragment?: string } = {}): Promise<OpenPage> {
+    async function open(
+      options: { width?: number; fragment?: string; locale?: string } = {},
+    ): Promise<OpenPage> {
       const context = await browser.newContext({
         viewport: { width: options.width ?? 1100, height: 900 },
-        locale: "vi-VN",
+        locale: options.locale ?? "vi-VN",
         timezoneId: "Asia/Ho_Chi_Minh",
       });
       const page = (await context.newPage()) as OpenPage;
@@ -202,28 +204,66 @@ describe.skipIf(!haveChromium)(
       await page.context().close();
     });
 
-    it("takes a date of birth pasted as DD/MM/YYYY and says back the date it understood", async () => {
-      const page = await open();
+    it("takes the date of birth as ngày/tháng/năm typed in a browser set to US English, and refuses a day that does not exist", async () => {
+      const page = await open({ locale: "en-US" });
+      const field = page.locator("input[name=dateOfBirth]");
       await page.fill("input[name=fullName]", "NGUYEN THI ANH");
-      await page.locator("input[name=dateOfBirth]").evaluate((input) => {
-        const data = new DataTransfer();
-        data.setData("text/plain", "17/05/2009");
-        input.dispatchEvent(
-          new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }),
-        );
-      });
+      await field.pressSequentially("31/02/2009");
+      await page.click("#form-name button[type=submit]");
+      const refused = await page.locator("#dateOfBirth-error").innerText();
+      await field.fill("");
+      await field.pressSequentially("17052009");
       const entered = {
-        value: await page.inputValue("input[name=dateOfBirth]"),
+        type: await field.getAttribute("type"),
+        placeholder: await field.getAttribute("placeholder"),
+        value: await field.inputValue(),
         echo: await page.locator("#dateOfBirth-echo").innerText(),
       };
+      await shot(page, "date-typed-en-us");
       await page.click("#form-name button[type=submit]");
       await page.locator('[data-testid="graduate"]').waitFor();
-      expect({ ...entered, names: await page.locator(".graduate-name").allInnerTexts() }).toEqual({
-        value: "2009-05-17",
+      expect({
+        refused,
+        ...entered,
+        names: await page.locator(".graduate-name").allInnerTexts(),
+        searches: page.seen.searches,
+      }).toEqual({
+        refused: "Ngày sinh không hợp lệ. Nhập theo dạng ngày/tháng/năm, ví dụ 17/05/2009.",
+        type: "text",
+        placeholder: "dd/mm/yyyy",
+        value: "17/05/2009",
         echo: "Ngày sinh đã nhập: Chủ Nhật, 17 tháng 5, 2009",
         names: ["Nguyễn Thị Ánh"],
+        searches: ["?fullName=NGUYEN+THI+ANH&dateOfBirth=2009-05-17"],
       });
       await page.context().close();
+    });
+
+    it("keeps each field's focus ring inside its column, on a desktop and a phone", async () => {
+      const outside: Record<number, string[]> = {};
+      for (const width of [1280, 390]) {
+        const page = await open({ width });
+        outside[width] = [];
+        for (const name of ["fullName", "dateOfBirth", "year", "schoolCode"]) {
+          await page.focus(`#${name}`);
+          const escapes = await page.locator(`#${name}`).evaluate((input) => {
+            const style = getComputedStyle(input);
+            const reach = parseFloat(style.outlineWidth) + parseFloat(style.outlineOffset);
+            const box = input.getBoundingClientRect();
+            const column = input.closest(".field")!.getBoundingClientRect();
+            return (
+              style.outlineStyle === "none" ||
+              box.left - Math.max(reach, 0) < column.left - 0.5 ||
+              box.right + Math.max(reach, 0) > column.right + 0.5
+            );
+          });
+          if (escapes) outside[width].push(name);
+        }
+        await page.focus("#year");
+        await shot(page, `focus-${width}`);
+        await page.context().close();
+      }
+      expect(outside).toEqual({ 1280: [], 390: [] });
     });
 
     it("finds a graduate by diploma serial, spaces copied into it ignored", async () => {

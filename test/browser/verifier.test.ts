@@ -83,7 +83,15 @@ describe.skipIf(!haveChromium)(
     let browser: Browser;
     let valid: Credential;
     let revoked: Credential;
-    let files: { valid: string; tampered: string; revoked: string; pdf: string; plainPdf: string };
+    let files: {
+      valid: string;
+      tampered: string;
+      brokenRule: string;
+      notHocba: string;
+      revoked: string;
+      pdf: string;
+      plainPdf: string;
+    };
     let shareUrl: string;
     /** Errors the page logged or threw, by page. */
     const problems = new WeakMap<Page, string[]>();
@@ -104,6 +112,12 @@ describe.skipIf(!haveChromium)(
       files = {
         valid: tmp.write("valid.hocba.json", JSON.stringify(valid, null, 2)),
         tampered: tmp.write("tampered.hocba.json", JSON.stringify(tampered, null, 2)),
+        // A raised score whose year average no longer adds up: changed, and breaking a rule.
+        brokenRule: tmp.write(
+          "broken-rule.hocba.json",
+          JSON.stringify(withValue(valid, "/document/years/0/subjects/0/term2", 10)),
+        ),
+        notHocba: tmp.write("package.json", JSON.stringify({ name: "hocba", version: "0.1.0" })),
         revoked: tmp.write("revoked.hocba.json", JSON.stringify(revoked, null, 2)),
         pdf: tmp.write("hoc-ba.pdf", await printablePdf(api, documents[0]!.id)),
         plainPdf: tmp.write("scan.pdf", await (await PDFDocument.create()).save()),
@@ -219,19 +233,55 @@ describe.skipIf(!haveChromium)(
       expect(overflow).toBe(0);
     });
 
-    it("shows a credential with a changed score as invalid, failing on integrity", async () => {
+    it("shows a credential with a changed score as invalid, failing on integrity and signature", async () => {
       const { requests: _urls, ...result } = await verifyFile(files.tampered, "tampered");
       expect(result).toEqual({
         verdict: "invalid",
         headline: "Học bạ KHÔNG hợp lệ",
-        checks: { ...ALL_VALID, integrity: "invalid" },
+        checks: { ...ALL_VALID, integrity: "invalid", signature: "invalid" },
+      });
+    });
+
+    it("says a changed score that also breaks a rule was changed after signing, and still runs every check", async () => {
+      const page = await open(api.url);
+      await drop(page, files.brokenRule);
+      const result = await seen(page);
+      const text = (check: string) => page.locator(`[data-check="${check}"] .check-text`).textContent();
+      const words = {
+        format: await text("format"),
+        integrity: await text("integrity"),
+        signature: await text("signature"),
+      };
+      await shot(page, "tampered-broken-rule");
+      await page.context().close();
+      expect({ ...result, words }).toEqual({
+        verdict: "invalid",
+        headline: "Học bạ KHÔNG hợp lệ",
+        checks: { ...ALL_VALID, format: "invalid", integrity: "invalid", signature: "invalid" },
+        words: {
+          format:
+            "Tệp là học bạ số hocba/1 nhưng nội dung vi phạm quy định của mẫu (thường vì đã bị sửa sau khi ký).",
+          integrity: "Nội dung đã bị thay đổi sau khi được ký (ví dụ một điểm số hay một tên bị sửa).",
+          signature: "Chữ ký số không khớp với nội dung này hoặc với chứng thư: tệp đã bị sửa hoặc làm giả.",
+        },
+      });
+    });
+
+    it("says a file that is not a hocba credential is not a hocba file, not a forgery", async () => {
+      const { requests: _urls, ...result } = await verifyFile(files.notHocba, "not-hocba");
+      expect(result).toEqual({
+        verdict: "not-hocba",
+        headline: "Đây không phải tệp học bạ số",
+        checks: Object.fromEntries(
+          Object.keys(ALL_VALID).map((name) => [name, name === "format" ? "invalid" : "skipped"]),
+        ),
       });
     });
 
     it("shows a revoked credential as revoked, failing on revocation", async () => {
       const { requests: urls, ...result } = await verifyFile(files.revoked, "revoked");
       expect({ ...result, chainReads: chainReads(urls).sort() }).toEqual({
-        verdict: "invalid",
+        verdict: "revoked",
         headline: "Học bạ ĐÃ BỊ THU HỒI",
         checks: { ...ALL_VALID, revocation: "invalid" },
         chainReads: ["issuers", "revocations", "roots"],
@@ -312,7 +362,7 @@ describe.skipIf(!haveChromium)(
         chainReads: chainReads(urls),
         rpcCalls: urls.some((url) => url.startsWith(rpc)),
       }).toEqual({
-        verdict: "invalid",
+        verdict: "revoked",
         headline: "Học bạ ĐÃ BỊ THU HỒI",
         checks: { ...ALL_VALID, revocation: "invalid" },
         chainReads: [],
@@ -336,9 +386,149 @@ describe.skipIf(!haveChromium)(
       await page.context().close();
       expect({ headline: english.headline, integrity, remembered }).toEqual({
         headline: "NOT a valid transcript",
-        integrity: "The content was changed after signing (for example a score or a name was replaced).",
+        integrity: "The content was changed after it was signed (for example a score or a name was edited).",
         remembered: { lang: "en", title: "Verify a digital transcript" },
       });
+    });
+
+    /** What the student block and the issuer show, as a person reads them. */
+    async function personal(page: Page) {
+      const text = (selector: string) => page.locator(selector).first().innerText();
+      const cell = await page.locator('[data-testid="citizen-id"]').boundingBox();
+      const value = await page.locator('[data-testid="citizen-id"]').evaluate((dd) => {
+        const range = document.createRange();
+        range.selectNodeContents(dd);
+        const box = range.getBoundingClientRect();
+        return { left: box.left, right: box.right };
+      });
+      return {
+        citizenId: await text('[data-testid="citizen-id"]'),
+        ethnicity: await text('[data-testid="ethnicity"]'),
+        button: await text('[data-testid="reveal-personal"]'),
+        idInsideCell: cell !== null && value.left >= cell.x - 0.5 && value.right <= cell.x + cell.width + 0.5,
+        overflow: await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+      };
+    }
+
+    const student = () => (valid.document as { student: { citizenId: string; ethnicity: string } }).student;
+
+    it("hides the citizen ID and ethnicity as the PDF does, until the reader deliberately shows them (desktop and phone)", async () => {
+      const seenAt: Record<string, unknown> = {};
+      for (const width of [1280, 390]) {
+        const page = await open(api.url, { width });
+        await drop(page, files.valid);
+        await seen(page);
+        const hidden = await personal(page);
+        await shot(page, `private-${width}`);
+        await page.locator('[data-testid="reveal-personal"]').click();
+        const shown = await personal(page);
+        await shot(page, `private-shown-${width}`);
+        await page.getByRole("button", { name: "English" }).click();
+        const afterSwitch = await personal(page);
+        await page.context().close();
+        seenAt[width] = { hidden, shown, afterSwitch: afterSwitch.citizenId };
+      }
+      const { citizenId, ethnicity } = student();
+      const masked = `•••••••••${citizenId.slice(-3)}`;
+      const expected = {
+        hidden: {
+          citizenId: masked,
+          ethnicity: "(đã ẩn)",
+          button: "Hiện số định danh và dân tộc",
+          idInsideCell: true,
+          overflow: 0,
+        },
+        shown: {
+          citizenId,
+          ethnicity,
+          button: "Ẩn số định danh và dân tộc",
+          idInsideCell: true,
+          overflow: 0,
+        },
+        afterSwitch: citizenId,
+      };
+      expect(seenAt).toEqual({ 1280: expected, 390: expected });
+    });
+
+    it("translates every value in English and names each signer by role and name", async () => {
+      const read = async (page: Page) => ({
+        gender: await page
+          .locator("dt", { hasText: /^(Giới tính|Gender)$/ })
+          .locator("+ dd")
+          .innerText(),
+        academic: await page
+          .locator("dt", { hasText: /^(Kết quả học tập|Learning result)$/ })
+          .first()
+          .locator("+ dd")
+          .innerText(),
+        outcome: await page
+          .locator("dt", { hasText: /^(Kết quả cuối năm|End of year)$/ })
+          .first()
+          .locator("+ dd")
+          .innerText(),
+        firstSubject: await page.locator("table.grades tbody th").first().innerText(),
+        commentResult: await page.locator("table.grades tbody tr").last().locator("td").last().innerText(),
+        legend: await page.locator(".legend").first().innerText(),
+        signer: await page
+          .locator('[data-testid="signer"]')
+          .evaluateAll((dds) =>
+            dds.map((dd) => `${dd.previousElementSibling?.textContent}: ${dd.textContent}`),
+          ),
+        rawSubjectShown: await page
+          .locator(".card", { hasText: /Đơn vị cấp|Issuer/ })
+          .locator("dd:visible")
+          .allInnerTexts(),
+      });
+      const views: Record<string, unknown> = {};
+      for (const width of [1280, 390]) {
+        const page = await open(api.url, { width });
+        await drop(page, files.valid);
+        await seen(page);
+        const vi = await read(page);
+        await shot(page, `values-vi-${width}`);
+        await page.getByRole("button", { name: "English" }).click();
+        const en = await read(page);
+        await shot(page, `values-en-${width}`);
+        await page.context().close();
+        views[width] = { vi, en };
+      }
+      const document = valid.document as {
+        student: { gender: string };
+        years: { academicResult: string; outcome: string; subjects: { year: unknown }[] }[];
+      };
+      const year = document.years[0]!;
+      const last = year.subjects.at(-1)!.year as string;
+      const english = {
+        gender: { Nam: "Male", Nữ: "Female" }[document.student.gender],
+        academic: {
+          Tốt: "Good",
+          Khá: "Fairly good",
+          Đạt: "Satisfactory",
+          "Chưa đạt": "Not yet satisfactory",
+        }[year.academicResult],
+      };
+      const both = {
+        vi: {
+          gender: document.student.gender,
+          academic: year.academicResult,
+          outcome: "Được lên lớp",
+          firstSubject: "Ngữ văn",
+          commentResult: last,
+          legend: "Đ: Đạt · CĐ: Chưa đạt (môn học đánh giá bằng nhận xét).",
+          signer: ["Hiệu trưởng: Nguyễn Văn Hùng"],
+          rawSubjectShown: expect.not.arrayContaining([expect.stringContaining("CN=")]) as unknown,
+        },
+        en: {
+          ...english,
+          outcome: "Promoted",
+          firstSubject: "Vietnamese literature",
+          commentResult: { Đ: "P", CĐ: "NP" }[last],
+          legend: "P: pass (Đ) · NP: not passed (CĐ) — subjects assessed by comment.",
+          signer: ["Principal: Nguyễn Văn Hùng"],
+          rawSubjectShown: expect.not.arrayContaining([expect.stringContaining("CN=")]) as unknown,
+        },
+      };
+      expect([year.outcome, views]).toEqual(["promoted", { 1280: both, 390: both }]);
     });
   },
 );

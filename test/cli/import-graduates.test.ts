@@ -51,7 +51,14 @@ describe("hocba import-graduates", () => {
         again,
       ),
     ).toBe(0);
-    expect(again.out).toEqual(io.out); // the same file again: the same answer, nothing new
+    expect([again.out, again.err.join("")]).toEqual([
+      io.out, // the same file again: the same answer, nothing new
+      expect.stringMatching(
+        new RegExp(
+          `^hocba import-graduates: ${TEMPLATE.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: already imported on \\d\\d/\\d\\d/\\d{4} \\d\\d:\\d\\d \\(Vietnam time; import ${ID}, file SHA-256 [0-9a-f]{64}\\): nothing changed\\n$`,
+        ),
+      ) as unknown,
+    ]);
   });
 
   it("prints every row's problems and exits with IMPORT_INVALID's code when the file is refused", async () => {

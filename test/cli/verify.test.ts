@@ -197,10 +197,10 @@ describe("hocba verify offline", () => {
     });
   });
 
-  it("finds a tampered document by its integrity check (exit 1)", async () => {
+  it("finds a tampered document by its integrity and signature checks (exit 1)", async () => {
     expect(await cli(files.tampered, "--trust", trustDir)).toEqual({
       code: 1,
-      checks: checks({ ...OFFLINE_SKIPS, integrity: "invalid" }),
+      checks: checks({ ...OFFLINE_SKIPS, integrity: "invalid", signature: "invalid" }),
       rest: ["result: NOT VALID"],
       stderr: "",
     });
@@ -256,7 +256,7 @@ describe("hocba verify --rpc (a hardhat node)", () => {
     expect(await cli(files.revoked, "--trust", trustDir, "--rpc", node.url)).toEqual({
       code: 1,
       checks: checks({ revocation: "invalid", supersession: "skipped" }),
-      rest: ["result: NOT VALID"],
+      rest: ["result: NOT VALID (revoked by its issuer)"],
       stderr: "",
     });
   });
@@ -326,7 +326,7 @@ describe("hocba verify --api", () => {
       1,
       checks({ revocation: "invalid" }),
       1,
-      checks({ integrity: "invalid" }),
+      checks({ integrity: "invalid", signature: "invalid" }),
     ]);
   });
 
@@ -382,12 +382,18 @@ describe("hocba verify with bad input", () => {
     expect(runs.map((run) => run.stderr.split(":")[1]?.trim())).toEqual(cases.map(([, code]) => code));
   }, 120_000);
 
-  it("reports a JSON object that is not a credential by the format check (exit 1)", async () => {
+  it("says a JSON object that is not a credential is not a hocba file, not a forgery (exit 66), here and through the API", async () => {
     const io = captureIo({ HOCBA_TRUST_DIR: trustDir });
     const status = await verify([files.notCredential], io);
-    expect([status, printed(io.stdoutText()).checks]).toEqual([
-      1,
-      CHECK_NAMES.map((name) => `${name}: ${name === "format" ? "invalid" : "skipped"}`),
+    const api = await cli(files.notCredential, "--api", apiUrl);
+    const notHocba = {
+      checks: CHECK_NAMES.map((name) => `${name}: ${name === "format" ? "invalid" : "skipped"}`),
+      rest: ["result: NOT A HOCBA FILE (this is not a hocba/1 credential; nothing was verified)"],
+    };
+    expect([status, printed(io.stdoutText()), api]).toEqual([
+      exitCodeFor("SCHEMA_INVALID"),
+      notHocba,
+      { code: exitCodeFor("SCHEMA_INVALID"), ...notHocba, stderr: "" },
     ]);
   });
 

@@ -82,3 +82,58 @@ export function pdfPages(pdf: Uint8Array): number {
     return Number(/^Pages:\s+(\d+)/m.exec(info)?.[1]);
   });
 }
+
+/** A word as poppler places it: its page (1-based) and box in points from the top-left corner. */
+export interface WordBox {
+  page: number;
+  text: string;
+  xMin: number;
+  yMin: number;
+  xMax: number;
+  yMax: number;
+}
+
+/** Every word of the PDF with its box (`pdftotext -bbox`). */
+export function pdfWords(pdf: Uint8Array): WordBox[] {
+  const html = withFile(pdf, (file) => execFileSync("pdftotext", ["-bbox", file, "-"], { encoding: "utf8" }));
+  const words: WordBox[] = [];
+  html
+    .split("<page ")
+    .slice(1)
+    .forEach((page, index) => {
+      const pattern =
+        /<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g;
+      for (const m of page.matchAll(pattern)) {
+        words.push({
+          page: index + 1,
+          text: m[5]!
+            .replace(/&amp;/g, "&")
+            .replace(/&lt;/g, "<")
+            .replace(/&gt;/g, ">")
+            .replace(/&quot;/g, '"'),
+          xMin: Number(m[1]),
+          yMin: Number(m[2]),
+          xMax: Number(m[3]),
+          yMax: Number(m[4]),
+        });
+      }
+    });
+  return words;
+}
+
+/**
+ * The pairs of words that overlap on a page by more than `tolerance` points each way — text
+ * drawn over text, as when two blocks collide.
+ */
+export function overlappingWords(words: readonly WordBox[], tolerance = 1): [string, string][] {
+  const pairs: [string, string][] = [];
+  words.forEach((a, i) => {
+    for (const b of words.slice(i + 1)) {
+      if (a.page !== b.page) continue;
+      const x = Math.min(a.xMax, b.xMax) - Math.max(a.xMin, b.xMin);
+      const y = Math.min(a.yMax, b.yMax) - Math.max(a.yMin, b.yMin);
+      if (x > tolerance && y > tolerance) pairs.push([`p${a.page} ${a.text}`, `p${b.page} ${b.text}`]);
+    }
+  });
+  return pairs;
+}

@@ -123,6 +123,7 @@ describe.each(backends)("the graduates API on $name", (backend) => {
       expect(res.statusCode).toBe(201);
       const body = res.json<{ importId: string; importedAt: string; results: { id: string }[] }>();
       expect(body).toEqual({
+        alreadyImported: false,
         importId: expect.stringMatching(UUID) as unknown,
         districtCode: DISTRICT_CODE,
         fileSha256: (await import("node:crypto")).createHash("sha256").update(file).digest("hex"),
@@ -184,13 +185,16 @@ describe.each(backends)("the graduates API on $name", (backend) => {
       ]);
     });
 
-    it("answers the same file again with 200 and the same answer, storing nothing new", async () => {
+    it("answers the same file again with 200, already imported, and the same answer, storing nothing new", async () => {
       const file = toCsv(rows(10, 2));
       const first = await importFile(file);
       expect(first.statusCode).toBe(201);
       const before = await documentCount();
       const again = await importFile(file);
-      expect([again.statusCode, again.json()]).toEqual([200, first.json()]);
+      expect([again.statusCode, again.json()]).toEqual([
+        200,
+        { ...first.json<object>(), alreadyImported: true },
+      ]);
       expect(await documentCount()).toBe(before);
     });
 

@@ -3,27 +3,25 @@
  * masked citizen ID), both document types, and the credential attached byte for byte.
  */
 import { describe, expect, it } from "vitest";
-import {
-  formatResult,
-  renderTranscriptPdf,
-  vietnameseDate,
-  vietnameseDateTime,
-  type PdfCredential,
-} from "../../../service/src/adapters/pdf/transcript-pdf";
+import { renderTranscriptPdf, type PdfCredential } from "../../../service/src/adapters/pdf/transcript-pdf";
 import { maskCitizenId } from "../../../service/src/core/documents/cccd";
+import { formatScore, vietnameseDate, vietnameseDateTime } from "../../../service/src/core/documents/display";
 import { extractCredentialFromPdf } from "../../../service/src/core/pdf/extract";
 import { makeGraduation, makeTranscript } from "../../helpers/fixtures";
-import { pdfPages, pdfText, popplerAvailable } from "../../helpers/pdf";
+import { canonicalBytes, type Transcript } from "../../../service/src/core/documents";
+import { signDetached } from "../../../service/src/core/pki";
+import { makeSchoolPki, signerOf } from "../../helpers/pki";
+import { overlappingWords, pdfPages, pdfText, pdfWords, popplerAvailable } from "../../helpers/pdf";
 
 const poppler = popplerAvailable();
 const LINK = "https://hocba.example.vn/#credential=https%3A%2F%2Fhocba.example.vn%2Fapi%2Fv1%2Fx";
 const OPTIONS = { verifierLink: LINK, verifierPage: "https://hocba.example.vn/" };
 
-function credentialOf(document: unknown): PdfCredential {
+function credentialOf(document: unknown, signature = "MAA="): PdfCredential {
   return {
     format: "hocba/1",
     document,
-    signature: "MAA=",
+    signature,
     anchor: {
       chainId: 31337,
       registry: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
@@ -42,9 +40,9 @@ describe("what the PDF prints", () => {
     expect([
       vietnameseDate("2009-05-17"),
       vietnameseDateTime(new Date("2024-06-05T17:30:00Z")),
-      formatResult(8.5),
-      formatResult(9),
-      formatResult("CĐ"),
+      formatScore(8.5),
+      formatScore(9),
+      formatScore("CĐ"),
       maskCitizenId("079309001234"),
     ]).toEqual(["17/05/2009", "06/06/2024 00:30", "8,5", "9,0", "CĐ", "•••••••••234"]);
   });
@@ -104,4 +102,41 @@ describe("what the PDF prints", () => {
       text.includes("TRƯỞNG PHÒNG GIÁO DỤC VÀ ĐÀO TẠO"),
     ]).toEqual([true, true, true, true, true, false, true]);
   });
+
+  it.runIf(poppler)(
+    "prints every signer by role and name with the signing time, and no block over another (4 years, long remarks)",
+    async () => {
+      const pki = await makeSchoolPki("P-256");
+      const document: Transcript = makeTranscript({ seed: 7 });
+      const sentence =
+        "Học sinh chăm ngoan, có ý thức tự giác trong học tập, tích cực tham gia các hoạt động tập thể; cần rèn luyện thêm kỹ năng trình bày. ";
+      document.years.forEach((year, i) => (year.remarks = sentence.repeat([1, 9, 3, 6][i]!).trim()));
+      const signedAt = new Date("2025-06-14T03:04:05Z");
+      const cms = await signDetached(
+        canonicalBytes(document),
+        [signerOf(pki.principal, pki.intermediate), signerOf(pki.homeroom, pki.intermediate)],
+        { signingTime: signedAt },
+      );
+      const pdf = await renderTranscriptPdf(
+        credentialOf(document, Buffer.from(cms).toString("base64")),
+        OPTIONS,
+      );
+      const words = pdfWords(pdf);
+      const text = pdfText(pdf).replace(/\s+/g, " ");
+      expect({
+        signers: [
+          "HIỆU TRƯỞNG",
+          "Nguyễn Văn Hùng",
+          "GIÁO VIÊN CHỦ NHIỆM",
+          "Trần Thị Mai",
+          "(Đã ký số lúc 14/06/2025 10:04)",
+        ].map((part) => text.includes(part)),
+        overlaps: overlappingWords(words),
+        outside: words
+          .filter((w) => w.xMin < 56 - 1 || w.xMax > 595.28 - 56 + 1 || w.yMax > 841.89 - 20)
+          .map((w) => `p${w.page} ${w.text}`),
+        masked: words.some((w) => w.text === maskCitizenId(document.student.citizenId)),
+      }).toEqual({ signers: [true, true, true, true, true], overlaps: [], outside: [], masked: true });
+    },
+  );
 });

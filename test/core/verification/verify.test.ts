@@ -24,8 +24,11 @@ import {
   CHECK_NAMES,
   verifyCredential,
   type ChainStatusPort,
+  type Check,
+  type CheckName,
   type VerificationContext,
   type VerificationResult,
+  type Verdict,
 } from "../../../service/src/core/verification";
 import type { Credential } from "../../../service/src/issuance/credential";
 import { buildTestApp, settle, signedItem, type TestApp } from "../../helpers/app";
@@ -51,15 +54,25 @@ const transcript = (overrides: Partial<Transcript> = {}): Transcript => ({
   ...overrides,
 });
 
-/** Each check as "name: status" — the shape most assertions compare whole. */
-function outcome(result: VerificationResult): { valid: boolean; checks: string[] } {
-  return { valid: result.valid, checks: result.checks.map((check) => `${check.name}: ${check.status}`) };
+interface Outcome {
+  valid: boolean;
+  verdict: Verdict;
+  checks: string[];
 }
 
-/** Every check valid except those given. */
-function expected(statuses: Record<string, string> = {}): { valid: boolean; checks: string[] } {
+/** Each check as "name: status", with the verdict — the shape most assertions compare whole. */
+function outcome(result: VerificationResult): Outcome {
+  return {
+    valid: result.valid,
+    verdict: result.verdict,
+    checks: result.checks.map((check) => `${check.name}: ${check.status}`),
+  };
+}
+
+/** Every check valid except those given, and the verdict stated. */
+function expected(statuses: Record<string, string> = {}, verdict: Verdict = "valid"): Outcome {
   const checks = CHECK_NAMES.map((name) => `${name}: ${statuses[name] ?? "valid"}`);
-  return { valid: Object.values(statuses).every((status) => status === "skipped"), checks };
+  return { valid: verdict === "valid", verdict, checks };
 }
 
 /** The principal as the certificate parser names it. */
@@ -165,102 +178,112 @@ describe("verifyCredential", () => {
     await db?.close();
   });
 
+  /**
+   * The whole result for `credential` (issued by `issue`) with every check as the service's own
+   * credential passes it, except those in `changed`.
+   */
+  function wholeResult(
+    credential: Credential,
+    verdict: Verdict,
+    changed: Partial<Record<CheckName, Omit<Check, "name">>> = {},
+  ): unknown {
+    const document = credential.document as Transcript;
+    const hash = docHash(document);
+    const anchor = credential.anchor;
+    const checks = [
+      {
+        name: "format",
+        status: "valid",
+        message: "a hocba/1 credential holding a valid hocba.transcript/v1 document",
+        data: {
+          documentType: "hocba.transcript/v1",
+          documentId: document.id,
+          chainId: 31337,
+          registry: anchor.registry,
+        },
+      },
+      {
+        name: "integrity",
+        status: "valid",
+        message: `the document hashes to ${hash}, the digest the signature covers, and to the anchored leaf`,
+        data: { docHash: hash, leaf: leafOf(hash), messageDigests: [hash] },
+      },
+      {
+        name: "signature",
+        status: "valid",
+        message: `CMS SignedData, detached, 1 signer(s); ECDSA P-256 signature by "${PRINCIPAL}" verifies`,
+        data: {
+          signers: [
+            {
+              subject: PRINCIPAL,
+              fingerprint: fingerprintOf(pki.principal),
+              signingTime: ANY_STRING,
+            },
+          ],
+        },
+      },
+      {
+        name: "signer",
+        status: "valid",
+        message: AUTHORIZED,
+        data: {
+          issuerCode: SCHOOL_CODE,
+          authorizedAt: anchor.anchoredAt,
+          signers: [
+            {
+              subject: PRINCIPAL,
+              issuer: pki.intermediate.subject,
+              fingerprint: fingerprintOf(pki.principal),
+              serialNumber: ANY_STRING,
+              signingTime: ANY_STRING,
+              chain: [fingerprintOf(pki.principal), fingerprintOf(pki.intermediate), fingerprintOf(pki.root)],
+              authorized: true,
+            },
+          ],
+        },
+      },
+      {
+        name: "inclusion",
+        status: "valid",
+        message: `the Merkle proof leads from the leaf to root ${anchor.merkleRoot}`,
+        data: { root: anchor.merkleRoot, leaf: anchor.leaf, proofLength: 1 },
+      },
+      {
+        name: "anchored",
+        status: "valid",
+        message: `root ${anchor.merkleRoot} was anchored on chain 31337 at ${anchor.anchoredAt}`,
+        data: {
+          chainId: 31337,
+          registry: anchor.registry,
+          root: anchor.merkleRoot,
+          txHash: anchor.txHash,
+          blockNumber: anchor.blockNumber,
+          anchoredAt: anchor.anchoredAt,
+        },
+      },
+      {
+        name: "revocation",
+        status: "valid",
+        message: "the document has not been revoked",
+        data: { leaf: anchor.leaf },
+      },
+      {
+        name: "supersession",
+        status: "valid",
+        message: "no newer document supersedes this one",
+        data: { documentId: document.id },
+      },
+    ] as Check[];
+    return {
+      valid: verdict === "valid",
+      verdict,
+      checks: checks.map((check) => ({ ...check, ...changed[check.name] })),
+    };
+  }
+
   it("accepts a credential from the issuance service, every check valid, with what a page shows", async () => {
     const result = await verifyCredential(first, context);
-    const document = first.document as Transcript;
-    const hash = docHash(document);
-    const anchor = first.anchor;
-    expect(result).toEqual({
-      valid: true,
-      checks: [
-        {
-          name: "format",
-          status: "valid",
-          message: "a hocba/1 credential holding a valid hocba.transcript/v1 document",
-          data: {
-            documentType: "hocba.transcript/v1",
-            documentId: document.id,
-            chainId: 31337,
-            registry: anchor.registry,
-          },
-        },
-        {
-          name: "integrity",
-          status: "valid",
-          message: `the document hashes to ${hash}, the digest the signature covers, and to the anchored leaf`,
-          data: { docHash: hash, leaf: leafOf(hash), messageDigests: [hash] },
-        },
-        {
-          name: "signature",
-          status: "valid",
-          message: `CMS SignedData, detached, 1 signer(s); ECDSA P-256 signature by "${PRINCIPAL}" verifies`,
-          data: {
-            signers: [
-              {
-                subject: PRINCIPAL,
-                fingerprint: fingerprintOf(pki.principal),
-                signingTime: ANY_STRING,
-              },
-            ],
-          },
-        },
-        {
-          name: "signer",
-          status: "valid",
-          message: AUTHORIZED,
-          data: {
-            issuerCode: SCHOOL_CODE,
-            authorizedAt: anchor.anchoredAt,
-            signers: [
-              {
-                subject: PRINCIPAL,
-                issuer: pki.intermediate.subject,
-                fingerprint: fingerprintOf(pki.principal),
-                serialNumber: ANY_STRING,
-                signingTime: ANY_STRING,
-                chain: [
-                  fingerprintOf(pki.principal),
-                  fingerprintOf(pki.intermediate),
-                  fingerprintOf(pki.root),
-                ],
-                authorized: true,
-              },
-            ],
-          },
-        },
-        {
-          name: "inclusion",
-          status: "valid",
-          message: `the Merkle proof leads from the leaf to root ${anchor.merkleRoot}`,
-          data: { root: anchor.merkleRoot, leaf: anchor.leaf, proofLength: 1 },
-        },
-        {
-          name: "anchored",
-          status: "valid",
-          message: `root ${anchor.merkleRoot} was anchored on chain 31337 at ${anchor.anchoredAt}`,
-          data: {
-            chainId: 31337,
-            registry: anchor.registry,
-            root: anchor.merkleRoot,
-            txHash: anchor.txHash,
-            blockNumber: anchor.blockNumber,
-            anchoredAt: anchor.anchoredAt,
-          },
-        },
-        {
-          name: "revocation",
-          status: "valid",
-          message: "the document has not been revoked",
-          data: { leaf: anchor.leaf },
-        },
-        {
-          name: "supersession",
-          status: "valid",
-          message: "no newer document supersedes this one",
-          data: { documentId: document.id },
-        },
-      ],
-    });
+    expect(result).toEqual(wholeResult(first, "valid"));
   });
 
   it("verifies offline without a chain or the service: chain and supersession checks skipped", async () => {
@@ -270,11 +293,101 @@ describe("verifyCredential", () => {
     );
   });
 
-  it("finds a tampered score by its integrity check", async () => {
-    const result = await verifyCredential({ ...first, document: withTamperedScore(first.document) }, context);
-    expect([outcome(result), checkOf(result, "integrity")?.data?.code]).toEqual([
-      expected({ integrity: "invalid" }),
-      "DIGEST_MISMATCH",
+  /** What integrity and signature say of `signed` carrying `document` instead of the signed one. */
+  function changedAfterSigning(
+    signed: Credential,
+    document: unknown,
+  ): Partial<Record<CheckName, Omit<Check, "name">>> {
+    const hash = docHash(document);
+    const original = docHash(signed.document);
+    const signers = [
+      { subject: PRINCIPAL, fingerprint: fingerprintOf(pki.principal), signingTime: ANY_STRING },
+    ];
+    return {
+      integrity: {
+        status: "invalid",
+        message: `the content was changed after it was signed: it hashes to ${hash}, the signature covers ${original}`,
+        data: { docHash: hash, leaf: leafOf(hash), messageDigests: [original], code: "DIGEST_MISMATCH" },
+      },
+      signature: {
+        status: "invalid",
+        message: "the signature does not sign this content: it was made over other content (see integrity)",
+        data: { signers, code: "DIGEST_MISMATCH" },
+      },
+    };
+  }
+
+  /** The format check of `signed` whose document breaks the rules listed. */
+  function rulesBroken(signed: Credential, problems: { path: string; message: string }[]) {
+    const document = signed.document as Transcript;
+    const first = problems[0]!;
+    return {
+      format: {
+        status: "invalid" as const,
+        message: `a hocba/1 credential whose document breaks its rules: ${problems.length} problem${problems.length === 1 ? "" : "s"}, first at ${first.path}: ${first.message}`,
+        data: {
+          failed: "rules",
+          documentType: "hocba.transcript/v1",
+          documentId: document.id,
+          chainId: 31337,
+          registry: signed.anchor.registry,
+          problems,
+        },
+      },
+    };
+  }
+
+  it("says a changed score was changed after signing; the signature does not sign it; the rest still pass", async () => {
+    const tampered = withTamperedScore(first.document);
+    const result = await verifyCredential({ ...first, document: tampered }, context);
+    expect(result).toEqual(wholeResult(first, "invalid", changedAfterSigning(first, tampered)));
+  });
+
+  it("says a changed score that also breaks a rule was changed after signing, and names the rule", async () => {
+    const document = first.document as Transcript;
+    const s = document.years[0]!.subjects.findIndex((subject) => subject.assessment === "score");
+    const tampered = withValue(document, `/years/0/subjects/${s}/term2`, 10);
+    const result = await verifyCredential({ ...first, document: tampered }, context);
+    expect(result).toEqual(
+      wholeResult(first, "invalid", {
+        ...changedAfterSigning(first, tampered),
+        ...rulesBroken(first, [
+          {
+            path: `/document/years/0/subjects/${s}/year`,
+            message: "YEAR_AVERAGE_MISMATCH: year average (6 + 2 × 10) / 3 is 8.7, not 7.1",
+          },
+        ]),
+      }),
+    );
+  });
+
+  it("says a document with a removed field was changed after signing, and names the field", async () => {
+    const tampered = without(first.document, "/student/fullName");
+    const result = await verifyCredential({ ...first, document: tampered }, context);
+    expect(result).toEqual(
+      wholeResult(first, "invalid", {
+        ...changedAfterSigning(first, tampered),
+        ...rulesBroken(first, [
+          { path: "/document/student/fullName", message: "MISSING_FIELD: required field is missing" },
+        ]),
+      }),
+    );
+  });
+
+  it("says a document of an unknown type was changed after signing; no check stops at the shape", async () => {
+    const tampered = { ...(first.document as Transcript), type: "hocba.diploma/v9", school: "none" };
+    const result = await verifyCredential({ ...first, document: tampered }, context);
+    expect([
+      outcome(result),
+      checkOf(result, "format")?.message,
+      checkOf(result, "integrity")?.message,
+    ]).toEqual([
+      expected(
+        { format: "invalid", integrity: "invalid", signature: "invalid", signer: "invalid" },
+        "invalid",
+      ),
+      `a hocba/1 credential whose document breaks its rules: 1 problem, first at /document/type: DOCUMENT_TYPE_INVALID: unknown document type "hocba.diploma/v9"; expected hocba.transcript/v1 or hocba.graduation/v1`,
+      `the content was changed after it was signed: it hashes to ${docHash(tampered)}, the signature covers ${docHash(first.document)}`,
     ]);
   });
 
@@ -293,7 +406,7 @@ describe("verifyCredential", () => {
       context,
     );
     expect([outcome(result), checkOf(result, "signature")?.data?.code]).toEqual([
-      expected({ signature: "invalid" }),
+      expected({ signature: "invalid" }, "invalid"),
       "SIGNATURE_INVALID",
     ]);
   });
@@ -303,7 +416,7 @@ describe("verifyCredential", () => {
       { ...first, anchor: { ...first.anchor, proof: [first.anchor.leaf] } },
       context,
     );
-    expect(outcome(result)).toEqual(expected({ inclusion: "invalid" }));
+    expect(outcome(result)).toEqual(expected({ inclusion: "invalid" }, "invalid"));
   });
 
   it("finds a root that was never anchored by its anchored check", async () => {
@@ -313,7 +426,7 @@ describe("verifyCredential", () => {
     const forged = { ...first, ...item, anchor: { ...first.anchor, merkleRoot: leaf, leaf, proof: [] } };
     const result = await verifyCredential(forged, context);
     expect([outcome(result), checkOf(result, "anchored")?.message]).toEqual([
-      expected({ anchored: "invalid" }),
+      expected({ anchored: "invalid" }, "invalid"),
       `root ${leaf} is not anchored on the registry`,
     ]);
   });
@@ -325,7 +438,7 @@ describe("verifyCredential", () => {
       context,
     );
     expect([outcome(result), checkOf(result, "anchored")?.message]).toEqual([
-      expected({ signer: "invalid", anchored: "invalid" }),
+      expected({ signer: "invalid", anchored: "invalid" }, "invalid"),
       `the credential says anchored at ${claimed}, the registry says ${first.anchor.anchoredAt}`,
     ]);
   });
@@ -336,7 +449,7 @@ describe("verifyCredential", () => {
       { ...first, anchor: { ...first.anchor, registry: "0x000000000000000000000000000000000000dEaD" } },
       context,
     );
-    const wrong = expected({ anchored: "invalid", revocation: "skipped" });
+    const wrong = expected({ anchored: "invalid", revocation: "skipped" }, "invalid");
     expect([outcome(otherChain), outcome(otherRegistry), checkOf(otherChain, "anchored")?.message]).toEqual([
       wrong,
       wrong,
@@ -355,7 +468,7 @@ describe("verifyCredential", () => {
     const after = await verifyCredential(credential, context);
     expect([outcome(before), outcome(after), checkOf(after, "revocation")]).toEqual([
       expected(),
-      expected({ revocation: "invalid" }),
+      expected({ revocation: "invalid" }, "revoked"),
       {
         name: "revocation",
         status: "invalid",
@@ -371,7 +484,7 @@ describe("verifyCredential", () => {
     await submit(correction);
     const result = await verifyCredential(old, context);
     expect([outcome(result), checkOf(result, "supersession")]).toEqual([
-      expected({ supersession: "invalid" }),
+      expected({ supersession: "invalid" }, "invalid"),
       {
         name: "supersession",
         status: "invalid",
@@ -394,7 +507,7 @@ describe("verifyCredential", () => {
         checkOf(result, "anchored")?.data,
         checkOf(result, "revocation")?.data,
       ]).toEqual([
-        expected({ signer: "error", anchored: "error", revocation: "error" }),
+        expected({ signer: "error", anchored: "error", revocation: "error" }, "error"),
         { code: "CHAIN_UNAVAILABLE" },
         { code: "CHAIN_UNAVAILABLE" },
       ]);
@@ -420,7 +533,7 @@ describe("verifyCredential", () => {
       },
     });
     expect([outcome(result), result.checks.slice(5)]).toEqual([
-      expected({ anchored: "error", revocation: "error", supersession: "error" }),
+      expected({ anchored: "error", revocation: "error", supersession: "error" }, "error"),
       [
         {
           name: "anchored",
@@ -454,13 +567,15 @@ describe("verifyCredential", () => {
     const result = await verifyCredential(malformed, context);
     expect(result).toEqual({
       valid: false,
+      verdict: "not-hocba",
       checks: [
         {
           name: "format",
           status: "invalid",
           message:
-            'not a valid hocba/1 credential: 6 problems, first at /format: format must be "hocba/1", not "hocba/2"',
+            'not a hocba/1 credential: 6 problems, first at /format: format must be "hocba/1", not "hocba/2"',
           data: {
+            failed: "structure",
             problems: [
               { path: "/format", message: 'format must be "hocba/1", not "hocba/2"' },
               { path: "/document/student/fullName", message: "MISSING_FIELD: required field is missing" },
@@ -474,24 +589,60 @@ describe("verifyCredential", () => {
         ...CHECK_NAMES.slice(1).map((name) => ({
           name,
           status: "skipped",
-          message: "not checked: the file is not a valid hocba/1 credential",
+          message: "not checked: the file is not a hocba/1 credential",
         })),
       ],
     });
   });
 
-  it("answers a value that is not a credential object with a format failure", async () => {
-    const results = await Promise.all(
-      [null, "text", [first], 42].map((value) => verifyCredential(value, context)),
-    );
-    expect(results.map((result) => [outcome(result), checkOf(result, "format")?.message])).toEqual(
-      Array(4).fill([
-        {
-          valid: false,
-          checks: CHECK_NAMES.map((name) => `${name}: ${name === "format" ? "invalid" : "skipped"}`),
-        },
-        "not a valid hocba/1 credential: 1 problem, first at /: a credential is a JSON object",
+  it("tells a file that is not a hocba credential at all from a forgery, whatever it is", async () => {
+    const { signature: _signature, ...unsigned } = first;
+    const inputs: unknown[] = [
+      null,
+      "text",
+      42,
+      [first],
+      {},
+      { name: "hocba", version: "0.1.0", dependencies: {} },
+      { ...first, format: "vc/1" },
+      { ...first, document: "a transcript" },
+      unsigned,
+      { ...first, anchor: null },
+      { ...first, signature: "not base64!" },
+    ];
+    const results = await Promise.all(inputs.map((value) => verifyCredential(value, context)));
+    const notHocba = {
+      valid: false,
+      verdict: "not-hocba",
+      checks: CHECK_NAMES.map((name) => `${name}: ${name === "format" ? "invalid" : "skipped"}`),
+    };
+    expect(results.map((result) => [outcome(result), checkOf(result, "format")?.message])).toEqual([
+      ...Array.from({ length: 4 }, () => [
+        notHocba,
+        "not a hocba/1 credential: 1 problem, first at /: a credential is a JSON object",
       ]),
-    );
+      [
+        notHocba,
+        'not a hocba/1 credential: 4 problems, first at /format: format must be "hocba/1", not missing',
+      ],
+      [
+        notHocba,
+        'not a hocba/1 credential: 4 problems, first at /format: format must be "hocba/1", not missing',
+      ],
+      [
+        notHocba,
+        'not a hocba/1 credential: 1 problem, first at /format: format must be "hocba/1", not "vc/1"',
+      ],
+      [notHocba, "not a hocba/1 credential: 1 problem, first at /document: document must be a JSON object"],
+      [
+        notHocba,
+        "not a hocba/1 credential: 1 problem, first at /signature: signature must be the base64 of a DER CMS SignedData",
+      ],
+      [notHocba, "not a hocba/1 credential: 1 problem, first at /anchor: anchor must be an object"],
+      [
+        notHocba,
+        "not a hocba/1 credential: 1 problem, first at /signature: signature must be the base64 of a DER CMS SignedData",
+      ],
+    ]);
   });
 });

@@ -1,12 +1,13 @@
 /**
  * The lookup form's behaviour: the two search tabs (WAI-ARIA tabs, arrow keys), the date-of-birth
- * field (a date picker that also takes a pasted or typed DD/MM/YYYY), and field errors shown next
- * to each field and in a summary that links to them.
+ * field (ngày/tháng/năm typed as text whatever the browser's language — no locale date picker,
+ * whose order follows the browser, not the reader), and field errors shown next to each field and
+ * in a summary that links to them.
  */
-import { byId, el } from "../shared/dom";
+import { byId, el, formatDate } from "../shared/dom";
 import { language } from "../shared/i18n";
 import { t, type MessageKey } from "./messages";
-import { parseDateInput, todayInVietnam, type FieldError, type SearchMode } from "./query";
+import { parseDateInput, type FieldError, type SearchMode } from "./query";
 
 const TABS: Record<SearchMode, { tab: string; form: string }> = {
   name: { tab: "tab-name", form: "form-name" },
@@ -51,16 +52,9 @@ export function mountTabs(onChange: (mode: SearchMode) => void): void {
   });
 }
 
-/**
- * The hint under the date field. A native picker shows the day, month and year in the order of
- * the browser's own language, which the page cannot read, so its hint names no order — the
- * echo below the field (see {@link dateEcho}) spells out the date taken instead. The text
- * fallback takes DD/MM/YYYY.
- */
+/** The hint under the date field: day/month/year, with an example. */
 export function dateHint(): string {
-  return byId<HTMLInputElement>("dateOfBirth").type === "date"
-    ? t("dateOfBirthHintPicker")
-    : t("dateOfBirthHint");
+  return t("dateOfBirthHint");
 }
 
 /** The date the field holds, in words ("Thứ Hai, 17 tháng 5, 2009"), or "" when none is complete. */
@@ -75,26 +69,31 @@ export function dateEcho(): string {
 }
 
 /**
- * The date-of-birth field: a native date picker where the browser has one (limited to today),
- * else a text field taking DD/MM/YYYY. A DD/MM/YYYY or YYYY-MM-DD pasted into the picker is
- * converted — the picker itself would ignore it.
+ * "17052009" (eight digits typed without separators) as "17/05/2009"; any other text as it is.
+ * @example withSlashes("1752009") // "1752009" (ambiguous: left for the reader to fix)
+ */
+function withSlashes(text: string): string {
+  const digits = /^(\d{2})(\d{2})(\d{4})$/.exec(text.trim());
+  return digits ? `${digits[1]}/${digits[2]}/${digits[3]}` : text;
+}
+
+/**
+ * The date-of-birth field: a text field taking ngày/tháng/năm (17/05/2009, 17-5-2009, 17.05.2009
+ * or 17052009), the same in every browser language. On leaving the field a readable date is
+ * written back as dd/mm/yyyy; the echo below says the date in words as it is typed.
  */
 export function mountDateField(): void {
   const input = byId<HTMLInputElement>("dateOfBirth");
-  input.max = todayInVietnam();
-  if (input.type !== "date") {
-    input.placeholder = "dd/mm/yyyy";
-    input.inputMode = "numeric";
-  }
   const echo = () => (byId("dateOfBirth-echo").textContent = dateEcho());
-  input.addEventListener("input", echo);
-  input.addEventListener("change", echo);
-  input.addEventListener("paste", (event) => {
-    const parsed = parseDateInput(event.clipboardData?.getData("text") ?? "");
-    if (parsed === undefined || input.type !== "date") return;
-    event.preventDefault();
-    input.value = parsed;
-    input.dispatchEvent(new Event("input", { bubbles: true }));
+  input.addEventListener("input", () => {
+    const slashed = withSlashes(input.value);
+    if (slashed !== input.value) input.value = slashed;
+    echo();
+  });
+  input.addEventListener("change", () => {
+    const iso = parseDateInput(input.value);
+    if (iso !== undefined) input.value = formatDate(iso, "vi");
+    echo();
   });
 }
 

@@ -44,17 +44,11 @@ function value(name: string): string {
   return byId<HTMLInputElement>(name).value;
 }
 
-/** A partly typed date leaves the picker's value empty: report it as invalid, not as missing. */
-function dateOfBirthValue(): string {
-  const input = byId<HTMLInputElement>("dateOfBirth");
-  return input.validity.badInput ? "?" : input.value;
-}
-
 function checkForm(mode: SearchMode): QueryCheck {
   return mode === "name"
     ? checkNameSearch({
         fullName: value("fullName"),
-        dateOfBirth: dateOfBirthValue(),
+        dateOfBirth: value("dateOfBirth"),
         year: value("year"),
         schoolCode: value("schoolCode"),
       })

@@ -4,6 +4,7 @@
  * of a 400, and no request leaves the page without both identifying inputs. Pure (no DOM), so the
  * rules are tested in Node.
  */
+import { parseVietnameseDate, todayInVietnam } from "../../../service/src/core/documents/display";
 
 /** The two ways to search: full name + date of birth, or the diploma serial (số hiệu). */
 export type SearchMode = "name" | "serial";
@@ -31,42 +32,18 @@ export type QueryCheck = { ok: true; params: URLSearchParams } | { ok: false; er
 const EARLIEST_YEAR = 1900;
 const SCHOOL_CODE = /^[A-Za-z0-9]{1,20}$/;
 const SERIAL = /^[\p{L}\p{N}./-]{1,40}$/u;
-const ISO_DATE = /^(\d{4})-(\d{1,2})-(\d{1,2})$/;
-// What Vietnamese people type: 17/05/2009, 17-5-2009, 17.05.2009.
-const VN_DATE = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/;
 
 /** Collapses runs of white space and trims, as the API does before matching names. */
 export function tidy(value: string): string {
   return value.replace(/\s+/g, " ").trim();
 }
 
-function isoDate(year: number, month: number, day: number): string | undefined {
-  if (year < EARLIEST_YEAR || month < 1 || month > 12 || day < 1) return undefined;
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
-  return `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
-}
-
 /**
- * A typed or picked date as YYYY-MM-DD: accepts the date input's own YYYY-MM-DD and the
- * Vietnamese DD/MM/YYYY (also with `-` or `.`); undefined for anything that is not a real date.
- * @example
- * parseDateInput("17/05/2009"); // "2009-05-17"
- * parseDateInput("31/02/2009"); // undefined
+ * A typed date as YYYY-MM-DD: the Vietnamese DD/MM/YYYY (also with `-` or `.`) or YYYY-MM-DD;
+ * undefined for anything that is not a real date (the core's reading, shared with the service).
  */
-export function parseDateInput(value: string): string | undefined {
-  const text = value.trim();
-  const iso = ISO_DATE.exec(text);
-  if (iso) return isoDate(Number(iso[1]), Number(iso[2]), Number(iso[3]));
-  const vn = VN_DATE.exec(text);
-  if (vn) return isoDate(Number(vn[3]), Number(vn[2]), Number(vn[1]));
-  return undefined;
-}
-
-/** Today in Vietnam (UTC+7, no daylight saving) as YYYY-MM-DD. */
-export function todayInVietnam(now: Date = new Date()): string {
-  return new Date(now.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
-}
+export const parseDateInput = parseVietnameseDate;
+export { todayInVietnam };
 
 export interface NameSearchInput {
   fullName: string;

@@ -32,38 +32,5 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return element as T;
 }
 
-/**
- * Formats an ISO time or Date for people, in Vietnam time: "23/11/2026 23:29 (giờ Việt Nam)" or
- * "23 Nov 2026, 23:29 (Vietnam time)".
- */
-export function formatDateTime(value: string | Date, language: "vi" | "en"): string {
-  const date = typeof value === "string" ? new Date(value) : value;
-  if (Number.isNaN(date.getTime())) return String(value);
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-GB", {
-      timeZone: "Asia/Ho_Chi_Minh",
-      year: "numeric",
-      month: language === "vi" ? "2-digit" : "short",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    })
-      .formatToParts(date)
-      .map((part) => [part.type, part.value]),
-  );
-  return language === "vi"
-    ? `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute} (giờ Việt Nam)`
-    : `${parts.day} ${parts.month} ${parts.year}, ${parts.hour}:${parts.minute} (Vietnam time)`;
-}
-
-/** Formats a YYYY-MM-DD date as DD/MM/YYYY (Vietnamese) or e.g. 17 May 2009 (English). */
-export function formatDate(value: string, language: "vi" | "en"): string {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!match) return value;
-  const [, year, month, day] = match;
-  if (language === "vi") return `${day}/${month}/${year}`;
-  return new Intl.DateTimeFormat("en-GB", { dateStyle: "long", timeZone: "UTC" }).format(
-    new Date(`${value}T00:00:00Z`),
-  );
-}
+// Dates for people come from the core, the same as the PDF's.
+export { formatDate, formatDateTime } from "../../../service/src/core/documents/display";

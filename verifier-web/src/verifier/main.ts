@@ -14,7 +14,14 @@ import { language, mountLanguageSwitch, onLanguageChange } from "../shared/i18n"
 import { t } from "./messages";
 import { verificationContext, type PortSettings } from "./ports";
 import { canScan, qrCanvas, scanQr } from "./qr";
-import { renderAnchor, renderChecks, renderDocument, renderIssuer, renderVerdict, verdictOf } from "./render";
+import {
+  hidePersonalData,
+  renderAnchor,
+  renderChecks,
+  renderDocument,
+  renderIssuer,
+  renderVerdict,
+} from "./render";
 import {
   credentialUrlFromScan,
   fetchCredential,
@@ -131,7 +138,7 @@ async function render(): Promise<void> {
   const formatOk = result.checks[0]?.status === "valid";
   const parts: (HTMLElement | null)[] = [renderChecks(result)];
   if (formatOk) {
-    parts.push(renderDocument(documentOf(credential), verdictOf(result)));
+    parts.push(renderDocument(documentOf(credential), result.verdict));
     parts.push(renderIssuer(documentOf(credential), result));
     parts.push(renderAnchor(anchorOf(credential), result));
   }
@@ -148,6 +155,7 @@ function show(next: State): Promise<void> {
 // ---- verification ----------------------------------------------------------------------------------
 
 async function verify(load: () => Promise<unknown>, source: CredentialSource, loading: () => string) {
+  hidePersonalData();
   await show({ phase: "working", message: loading });
   let credential: unknown;
   try {

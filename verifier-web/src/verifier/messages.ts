@@ -3,8 +3,8 @@
  * explanation per outcome, written for an admissions officer, not a cryptographer; the core's
  * English technical message is shown beside it as "details".
  */
-import type { CheckName, CheckStatus } from "../../../service/src/core/verification";
-import { translator } from "../shared/i18n";
+import type { Check, CheckName } from "../../../service/src/core/verification";
+import { language as currentLanguage, translator } from "../shared/i18n";
 
 const vi = {
   brand: "hocba · Học bạ số",
@@ -37,6 +37,17 @@ const vi = {
   verdictError: "Chưa xác minh được",
   verdictErrorText:
     "Một số bước không kiểm tra được lúc này (ví dụ mất kết nối tới chuỗi khối). Đây không phải dấu hiệu giả mạo; hãy thử lại sau.",
+  verdictNotHocba: "Đây không phải tệp học bạ số",
+  verdictNotHocbaText:
+    "Tệp này không có cấu trúc của một học bạ số hocba (mẫu hocba/1: nội dung, chữ ký số và thông tin neo). Có thể bạn đã chọn nhầm tệp; không có gì được kiểm tra thêm.",
+  showPersonal: "Hiện số định danh và dân tộc",
+  hidePersonal: "Ẩn số định danh và dân tộc",
+  personalNote: "Thông tin cá nhân được ẩn như trên bản in; chỉ hiện khi cần đối chiếu.",
+  hiddenValue: "(đã ẩn)",
+  assessmentLegend: "Đ: Đạt · CĐ: Chưa đạt (môn học đánh giá bằng nhận xét).",
+  classification: "Xếp loại",
+  certificates: "Chứng thư số của người ký",
+  signerDefault: "Người ký",
   checksHeading: "Các bước kiểm tra",
   details: "Chi tiết kỹ thuật",
   statusValid: "Đạt",
@@ -136,6 +147,17 @@ const en: Record<Key, string> = {
   verdictError: "Could not be verified",
   verdictErrorText:
     "Some checks could not be made right now (for example the chain could not be reached). This is not a sign of forgery; try again later.",
+  verdictNotHocba: "This is not a hocba file",
+  verdictNotHocbaText:
+    "This file does not have the structure of a hocba digital transcript (the hocba/1 format: content, digital signature and anchoring). Perhaps the wrong file was chosen; nothing else was checked.",
+  showPersonal: "Show the citizen ID and ethnicity",
+  hidePersonal: "Hide the citizen ID and ethnicity",
+  personalNote: "Personal data is hidden as on the printed copy; show it only to compare it.",
+  hiddenValue: "(hidden)",
+  assessmentLegend: "P: pass (Đ) · NP: not passed (CĐ) — subjects assessed by comment.",
+  classification: "Classification",
+  certificates: "Signers' certificates",
+  signerDefault: "Signer",
   checksHeading: "Checks",
   details: "Technical details",
   statusValid: "Passed",
@@ -210,6 +232,8 @@ interface CheckWords {
   title: string;
   valid: string;
   invalid: string;
+  /** The format check when the file is a hocba file whose document breaks the rules. */
+  rules?: string;
 }
 
 const checkWords: Record<"vi" | "en", Record<CheckName, CheckWords>> = {
@@ -217,17 +241,20 @@ const checkWords: Record<"vi" | "en", Record<CheckName, CheckWords>> = {
     format: {
       title: "Định dạng tệp",
       valid: "Tệp là học bạ số theo đúng mẫu hocba/1.",
-      invalid: "Tệp không phải học bạ số đúng mẫu, hoặc có trường thông tin thiếu hay sai.",
+      invalid:
+        "Tệp không phải học bạ số hocba/1: thiếu hoặc sai định dạng, nội dung, chữ ký số hay thông tin neo.",
+      rules:
+        "Tệp là học bạ số hocba/1 nhưng nội dung vi phạm quy định của mẫu (thường vì đã bị sửa sau khi ký).",
     },
     integrity: {
       title: "Nội dung nguyên vẹn",
       valid: "Nội dung không bị thay đổi kể từ khi nhà trường ký.",
-      invalid: "Nội dung đã bị sửa sau khi ký (ví dụ một điểm số hay một tên bị thay).",
+      invalid: "Nội dung đã bị thay đổi sau khi được ký (ví dụ một điểm số hay một tên bị sửa).",
     },
     signature: {
       title: "Chữ ký số",
-      valid: "Chữ ký số là thật: do chủ chứng thư số ký, không bị làm giả.",
-      invalid: "Chữ ký số không khớp: tệp có thể đã bị làm giả.",
+      valid: "Chữ ký số khớp với nội dung này và với chứng thư số của người ký.",
+      invalid: "Chữ ký số không khớp với nội dung này hoặc với chứng thư: tệp đã bị sửa hoặc làm giả.",
     },
     signer: {
       title: "Người ký có thẩm quyền",
@@ -260,17 +287,21 @@ const checkWords: Record<"vi" | "en", Record<CheckName, CheckWords>> = {
     format: {
       title: "File format",
       valid: "The file is a digital transcript in the hocba/1 format.",
-      invalid: "The file is not a well-formed digital transcript, or a field is missing or wrong.",
+      invalid:
+        "The file is not a hocba/1 transcript: its format, content, digital signature or anchoring is missing or wrong.",
+      rules:
+        "The file is a hocba/1 transcript, but its content breaks the format's rules (usually because it was edited after signing).",
     },
     integrity: {
       title: "Content intact",
       valid: "The content has not changed since the school signed it.",
-      invalid: "The content was changed after signing (for example a score or a name was replaced).",
+      invalid: "The content was changed after it was signed (for example a score or a name was edited).",
     },
     signature: {
       title: "Digital signature",
-      valid: "The digital signature is genuine: made by the certificate's holder, not forged.",
-      invalid: "The digital signature does not match: the file may be forged.",
+      valid: "The digital signature matches this content and the signer's certificate.",
+      invalid:
+        "The digital signature does not match this content or its certificate: the file was changed or forged.",
     },
     signer: {
       title: "Authorized signer",
@@ -308,13 +339,73 @@ const errorWords = {
 };
 
 /** Title and plain-language explanation of a check's outcome. */
-export function describeCheck(
-  language: "vi" | "en",
-  name: CheckName,
-  status: CheckStatus,
-): { title: string; explanation: string } {
-  const words = checkWords[language][name];
-  if (status === "valid" || status === "invalid") return { title: words.title, explanation: words[status] };
-  if (status === "error") return { title: words.title, explanation: errorWords[language] };
+export function describeCheck(language: "vi" | "en", check: Check): { title: string; explanation: string } {
+  const words = checkWords[language][check.name];
+  if (check.status === "invalid" && check.data?.failed === "rules" && words.rules !== undefined)
+    return { title: words.title, explanation: words.rules };
+  if (check.status === "valid" || check.status === "invalid")
+    return { title: words.title, explanation: words[check.status] };
+  if (check.status === "error") return { title: words.title, explanation: errorWords[language] };
   return { title: words.title, explanation: "" };
+}
+
+/**
+ * English for the values a document holds in Vietnamese (the Vietnamese page shows them as
+ * written). Names, places and remarks are not translated.
+ */
+const englishValues: Record<string, Record<string, string>> = {
+  gender: { Nam: "Male", Nữ: "Female" },
+  result: { Tốt: "Good", Khá: "Fairly good", Đạt: "Satisfactory", "Chưa đạt": "Not yet satisfactory" },
+  classification: { Giỏi: "Very good", Khá: "Good", "Trung bình": "Average" },
+  assessment: { Đ: "P", CĐ: "NP" },
+  level: { THCS: "Lower secondary (THCS)", THPT: "Upper secondary (THPT)" },
+  subject: {
+    NVAN: "Vietnamese literature",
+    TOAN: "Mathematics",
+    NN1: "Foreign language 1",
+    NN2: "Foreign language 2",
+    GDCD: "Civic education",
+    LSDL: "History and geography",
+    KHTN: "Natural sciences",
+    CN: "Technology",
+    TIN: "Informatics",
+    GDTC: "Physical education",
+    NT: "Arts",
+    AN: "Music",
+    MT: "Fine arts",
+    HDTN: "Experiential and career-guidance activities",
+    GDDP: "Local education content",
+    TDT: "Ethnic minority language",
+    LS: "History",
+    DL: "Geography",
+    VL: "Physics",
+    HH: "Chemistry",
+    SH: "Biology",
+    GDKTPL: "Economic and legal education",
+    GDQPAN: "National defence and security education",
+  },
+};
+
+/**
+ * A document value in the page's language: `value` in Vietnamese (or `shown` when given, e.g. a
+ * subject's name for its code), its English in English when one is known.
+ */
+export function valueText(kind: keyof typeof englishValues, value: string, shown: string = value): string {
+  if (currentLanguage() === "vi") return shown;
+  return englishValues[kind]?.[value] ?? shown;
+}
+
+const englishRoles: Record<string, string> = {
+  "hiệu trưởng": "Principal",
+  "phó hiệu trưởng": "Vice principal",
+  "giáo viên chủ nhiệm": "Homeroom teacher",
+  "trưởng phòng": "Head of the education office",
+  "phó trưởng phòng": "Deputy head of the education office",
+};
+
+/** A signer's role from the certificate's title, in the page's language ("Người ký" without one). */
+export function roleText(title: string | undefined): string {
+  if (title === undefined) return t("signerDefault");
+  if (currentLanguage() === "vi") return title;
+  return englishRoles[title.toLowerCase()] ?? title;
 }

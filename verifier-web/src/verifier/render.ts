@@ -1,23 +1,21 @@
 /**
  * Renders a verification result for people: the verdict (colour, icon and words — never colour
  * alone), each check with its plain-language explanation and the core's technical message, the
- * document as a học bạ, the issuer and the anchoring. The verdict follows the core's rule
- * (`result.valid`); the page only chooses words: any `invalid` check makes the credential invalid
- * (a revocation says so by name), otherwise a failed result is an `error` — not checked, not forged.
+ * document as a học bạ, the issuer and the anchoring. The verdict is the core's (`result.verdict`,
+ * the same rule as the API's and the CLI's); the page only chooses words for it: not a hocba file,
+ * not valid, revoked, or not verified (a check could not be made — not a sign of forgery).
+ *
+ * Personal data is shown as on the printed PDF: the citizen ID masked and the ethnicity hidden
+ * until the reader deliberately asks to see them.
  */
 import type { Graduation, SchoolYear, Transcript } from "../../../service/src/core/documents";
-import type { Check, CheckStatus, VerificationResult } from "../../../service/src/core/verification";
+import { maskCitizenId } from "../../../service/src/core/documents/cccd";
+import { formatScore } from "../../../service/src/core/documents/display";
+import { signerName } from "../../../service/src/core/pki";
+import type { Check, CheckStatus, Verdict, VerificationResult } from "../../../service/src/core/verification";
 import { el, formatDate, formatDateTime } from "../shared/dom";
 import { language } from "../shared/i18n";
-import { describeCheck, t, type MessageKey } from "./messages";
-
-export type Verdict = "valid" | "invalid" | "error";
-
-/** The page's verdict: valid, invalid (some check failed) or error (some check could not be made). */
-export function verdictOf(result: VerificationResult): Verdict {
-  if (result.valid) return "valid";
-  return result.checks.some((check) => check.status === "invalid") ? "invalid" : "error";
-}
+import { describeCheck, roleText, t, valueText, type MessageKey } from "./messages";
 
 const ICONS: Record<CheckStatus, string> = { valid: "✓", invalid: "✗", error: "!", skipped: "–" };
 const STATUS_WORDS: Record<CheckStatus, MessageKey> = {
@@ -31,6 +29,22 @@ function icon(status: CheckStatus): HTMLElement {
   return el("span", { class: `icon icon-${status}`, "aria-hidden": "true" }, ICONS[status]);
 }
 
+const VERDICT_WORDS: Record<Verdict, [title: MessageKey, text: MessageKey]> = {
+  valid: ["verdictValid", "verdictValidText"],
+  "not-hocba": ["verdictNotHocba", "verdictNotHocbaText"],
+  invalid: ["verdictInvalid", "verdictInvalidText"],
+  revoked: ["verdictRevoked", "verdictRevokedText"],
+  error: ["verdictError", "verdictErrorText"],
+};
+
+const VERDICT_ICONS: Record<Verdict, CheckStatus> = {
+  valid: "valid",
+  "not-hocba": "invalid",
+  invalid: "invalid",
+  revoked: "invalid",
+  error: "error",
+};
+
 /** The verdict banner (the `[data-testid="verdict"]` hook), or a failure to verify at all. */
 export function renderVerdict(result: VerificationResult | { failure: string }): HTMLElement {
   if ("failure" in result) {
@@ -41,28 +55,15 @@ export function renderVerdict(result: VerificationResult | { failure: string }):
       el("div", {}, el("h2", { class: "verdict-title" }, t("verdictError")), el("p", {}, result.failure)),
     );
   }
-  const verdict = verdictOf(result);
+  const verdict = result.verdict;
   const revocation = result.checks.find((check) => check.name === "revocation");
-  const revoked = verdict === "invalid" && revocation?.status === "invalid";
-  const [title, text] =
-    verdict === "valid"
-      ? [t("verdictValid"), t("verdictValidText")]
-      : revoked
-        ? [
-            t("verdictRevoked"),
-            t("verdictRevokedText", {
-              at: formatDateTime((revocation.data?.revokedAt as string | undefined) ?? "", language()),
-            }),
-          ]
-        : verdict === "invalid"
-          ? [t("verdictInvalid"), t("verdictInvalidText")]
-          : [t("verdictError"), t("verdictErrorText")];
-  const status: CheckStatus = verdict === "valid" ? "valid" : verdict === "invalid" ? "invalid" : "error";
+  const [title, text] = VERDICT_WORDS[verdict];
+  const at = formatDateTime((revocation?.data?.revokedAt as string | undefined) ?? "", language());
   return el(
     "div",
     { class: `verdict verdict-${verdict}`, "data-testid": "verdict", "data-status": verdict },
-    icon(status),
-    el("div", {}, el("h2", { class: "verdict-title" }, title), el("p", {}, text)),
+    icon(VERDICT_ICONS[verdict]),
+    el("div", {}, el("h2", { class: "verdict-title" }, t(title)), el("p", {}, t(text, { at }))),
   );
 }
 
@@ -81,7 +82,7 @@ export function renderChecks(result: VerificationResult): HTMLElement {
 }
 
 function renderCheck(check: Check, afterFailure: boolean): HTMLElement {
-  const { title, explanation } = describeCheck(language(), check.name, check.status);
+  const { title, explanation } = describeCheck(language(), check);
   const text =
     check.status === "skipped" ? (afterFailure ? t("skippedAfterFailure") : check.message) : explanation;
   return el(
@@ -127,9 +128,9 @@ function fields(...pairs: HTMLElement[][]): HTMLElement {
   return el("dl", { class: "fields" }, ...pairs.flat());
 }
 
+/** A result as the page's language writes it: 8,5 / 8.5; Đ and CĐ as P and NP in English. */
 function scoreText(value: number | string): string {
-  if (typeof value !== "number") return value;
-  return language() === "vi" ? value.toFixed(1).replace(".", ",") : value.toFixed(1);
+  return typeof value === "number" ? formatScore(value, language()) : valueText("assessment", value);
 }
 
 function renderYear(year: SchoolYear): HTMLElement {
@@ -137,7 +138,7 @@ function renderYear(year: SchoolYear): HTMLElement {
     el(
       "tr",
       {},
-      el("th", { scope: "row" }, subject.name),
+      el("th", { scope: "row" }, valueText("subject", subject.code, subject.name)),
       el("td", {}, scoreText(subject.term1)),
       el("td", {}, scoreText(subject.term2)),
       el("td", { class: "year-result" }, scoreText(subject.year)),
@@ -173,9 +174,12 @@ function renderYear(year: SchoolYear): HTMLElement {
         el("tbody", {}, ...rows),
       ),
     ),
+    year.subjects.some((subject) => subject.assessment === "comment")
+      ? el("p", { class: "legend muted" }, t("assessmentLegend"))
+      : null,
     fields(
-      field(t("academicResult"), year.academicResult),
-      field(t("conductResult"), year.conductResult),
+      field(t("academicResult"), valueText("result", year.academicResult)),
+      field(t("conductResult"), valueText("result", year.conductResult)),
       field(t("daysAbsent"), year.daysAbsent),
       field(t("outcome"), t(`outcome_${year.outcome}` as MessageKey)),
       field(t("homeroomTeacher"), year.homeroomTeacher),
@@ -184,17 +188,58 @@ function renderYear(year: SchoolYear): HTMLElement {
   );
 }
 
-function renderStudent(student: Transcript["student"]): HTMLElement {
+/** The documents whose citizen ID and ethnicity the reader chose to see (until the next file). */
+const revealed = new Set<string>();
+
+/** Forgets what the reader chose to see (a new file is checked). */
+export function hidePersonalData(): void {
+  revealed.clear();
+}
+
+/**
+ * The student, with the citizen ID masked and the ethnicity hidden unless the reader pressed
+ * the "show" button (`[data-testid="reveal-personal"]`) for this document.
+ */
+function renderStudent(student: Transcript["student"], documentId: string): HTMLElement[] {
   const lang = language();
-  return fields(
-    field(t("fullName"), student.fullName),
-    field(t("dateOfBirth"), formatDate(student.dateOfBirth, lang)),
-    field(t("gender"), student.gender),
-    field(t("ethnicity"), student.ethnicity),
-    field(t("placeOfBirth"), student.placeOfBirth),
-    field(t("studentCode"), student.studentCode, true),
-    field(t("citizenId"), student.citizenId, true),
-  );
+  const shown = revealed.has(documentId);
+  const citizenId = el("dd", { class: "mono citizen-id", "data-testid": "citizen-id" });
+  const ethnicity = el("dd", { "data-testid": "ethnicity" });
+  const button = el("button", {
+    type: "button",
+    class: "button secondary reveal",
+    "data-testid": "reveal-personal",
+  });
+  const show = (visible: boolean) => {
+    citizenId.textContent = visible ? student.citizenId : maskCitizenId(student.citizenId);
+    ethnicity.textContent = visible ? student.ethnicity : t("hiddenValue");
+    ethnicity.classList.toggle("muted", !visible);
+    button.textContent = visible ? t("hidePersonal") : t("showPersonal");
+    button.setAttribute("aria-pressed", String(visible));
+  };
+  button.addEventListener("click", () => {
+    const visible = !revealed.has(documentId);
+    if (visible) revealed.add(documentId);
+    else revealed.delete(documentId);
+    show(visible);
+  });
+  show(shown);
+  return [
+    el(
+      "dl",
+      { class: "fields" },
+      ...field(t("fullName"), student.fullName),
+      ...field(t("dateOfBirth"), formatDate(student.dateOfBirth, lang)),
+      ...field(t("gender"), valueText("gender", student.gender)),
+      el("dt", {}, t("ethnicity")),
+      ethnicity,
+      ...field(t("placeOfBirth"), student.placeOfBirth),
+      ...field(t("studentCode"), student.studentCode, true),
+      el("dt", {}, t("citizenId")),
+      citizenId,
+    ),
+    el("p", { class: "reveal-row" }, button, " ", el("span", { class: "muted" }, t("personalNote"))),
+  ];
 }
 
 /** The document as a học bạ (or a graduation record), marked unconfirmed unless the verdict is valid. */
@@ -206,12 +251,12 @@ export function renderDocument(document: Transcript | Graduation, verdict: Verdi
     document.type === "hocba.transcript/v1"
       ? [
           el("h3", {}, t("student")),
-          renderStudent(document.student),
+          ...renderStudent(document.student, document.id),
           el("h3", {}, t("school")),
           fields(
             field(t("school"), document.school.name),
             field(t("schoolCode"), document.school.code, true),
-            field(t("level"), document.school.level),
+            field(t("level"), valueText("level", document.school.level)),
           ),
           ...document.years.map(renderYear),
           fields(
@@ -221,12 +266,15 @@ export function renderDocument(document: Transcript | Graduation, verdict: Verdi
         ]
       : [
           el("h3", {}, t("student")),
-          renderStudent(document.student),
+          ...renderStudent(document.student, document.id),
           fields(
             field(t("school"), `${document.school.name} (${document.school.code})`),
             field(t("district"), document.district.name),
             field(t("decision"), `${document.decision.number} — ${formatDate(document.decision.date, lang)}`),
             field(t("graduationYear"), document.graduationYear),
+            document.classification
+              ? field(t("classification"), valueText("classification", document.classification))
+              : [],
             field(t("diplomaSerial"), document.diplomaSerial, true),
             field(t("registryNumber"), document.registryNumber, true),
             field(t("issuedAt"), formatDateTime(document.issuedAt, lang)),
@@ -248,7 +296,11 @@ interface SignerView {
   signingTime?: string;
 }
 
-/** The issuer: the school named in the document and the signer certificate(s) of the signer check. */
+/**
+ * The issuer: the school named in the document, then each signer by role and name ("Hiệu
+ * trưởng: Nguyễn Văn Hùng") with the signing time; the certificates' X.500 names are technical
+ * details, folded.
+ */
 export function renderIssuer(document: Transcript | Graduation, result: VerificationResult): HTMLElement {
   const lang = language();
   // The signer check reports the certificate's issuer too; the signature check only the subject.
@@ -261,12 +313,27 @@ export function renderIssuer(document: Transcript | Graduation, result: Verifica
     el("h2", { id: "issuer-heading" }, t("issuerHeading")),
     fields(
       field(t("school"), `${document.school.name} (${document.school.code})`),
-      ...signers.flatMap((signer) => [
-        field(t("signerSubject"), signer.subject),
-        field(t("signerIssuer"), signer.issuer),
-        field(t("signingTime"), signer.signingTime ? formatDateTime(signer.signingTime, lang) : undefined),
-      ]),
+      ...signers.flatMap((signer) => {
+        const { name, title } = signerName(signer.subject ?? "");
+        return [
+          [el("dt", {}, roleText(title)), el("dd", { "data-testid": "signer" }, name)],
+          field(t("signingTime"), signer.signingTime ? formatDateTime(signer.signingTime, lang) : undefined),
+        ];
+      }),
     ),
+    signers.length === 0
+      ? null
+      : el(
+          "details",
+          { class: "check-details" },
+          el("summary", {}, t("certificates")),
+          fields(
+            ...signers.flatMap((signer) => [
+              field(t("signerSubject"), signer.subject, true),
+              field(t("signerIssuer"), signer.issuer, true),
+            ]),
+          ),
+        ),
   );
 }
 

@@ -9,17 +9,20 @@
  * attachment `<id>.hocba.json`, so dropping the PDF on the verifier checks exactly what was signed
  * (core/pdf/extract.ts reads it back). What is printed is minimised: the citizen ID is masked to its
  * last digits and the ethnicity (sensitive personal data, docs/school-records.md) is left out — both stay
- * in the signed attachment, which cannot be changed without breaking the signature.
+ * in the signed attachment, which cannot be changed without breaking the signature. Every signer is
+ * printed by role and name, with the time the signature says it was made.
  */
 import { AFRelationship, PDFDocument, rgb, type PDFFont, type PDFPage, type RGB } from "pdf-lib";
 import QRCode from "qrcode";
 import { PROVINCES } from "../../core/catalog/provinces";
 import { maskCitizenId } from "../../core/documents/cccd";
+import { formatScore, vietnameseDate, vietnameseDateTime } from "../../core/documents/display";
 import type { Graduation, SchoolYear, Student, Transcript } from "../../core/documents";
 import { GRADUATION_TYPE, TRANSCRIPT_TYPE } from "../../core/documents/schema";
 import { HocbaError } from "../../core/errors";
 import { CREDENTIAL_ATTACHMENT_SUFFIX, CREDENTIAL_ATTACHMENT_TYPE } from "../../core/pdf/extract";
-import type { CredentialAnchor } from "../../core/verification";
+import { signersOf, type SignatureSigner } from "../../core/pki";
+import { decodeBase64, type CredentialAnchor } from "../../core/verification";
 import fontkit from "@pdf-lib/fontkit";
 import { pdfFontBytes } from "./fonts";
 
@@ -48,8 +51,6 @@ const GREY = rgb(0.38, 0.38, 0.38);
 const RULE = rgb(0.45, 0.45, 0.45);
 const SHADE = rgb(0.92, 0.92, 0.92);
 const ACCENT = rgb(0.55, 0.07, 0.07);
-/** Vietnam has one time zone, UTC+7, and no daylight saving. */
-const VIETNAM_OFFSET_MS = 7 * 3_600_000;
 
 const LEVEL_TITLES: Record<string, string> = {
   THCS: "CẤP TRUNG HỌC CƠ SỞ",
@@ -83,23 +84,6 @@ interface TextStyle {
   font?: keyof Fonts;
   size?: number;
   color?: RGB;
-}
-
-/** dd/mm/yyyy of an ISO date (YYYY-MM-DD…), as Vietnamese documents write dates. */
-export function vietnameseDate(iso: string): string {
-  const [y, m, d] = iso.slice(0, 10).split("-");
-  return `${d}/${m}/${y}`;
-}
-
-/** dd/mm/yyyy hh:mm in Vietnam time of an instant. */
-export function vietnameseDateTime(instant: Date): string {
-  const t = new Date(instant.getTime() + VIETNAM_OFFSET_MS).toISOString();
-  return `${vietnameseDate(t)} ${t.slice(11, 16)}`;
-}
-
-/** A term or year result as printed: scores with one decimal and a decimal comma, Đ / CĐ as is. */
-export function formatResult(value: number | string): string {
-  return typeof value === "number" ? value.toFixed(1).replace(".", ",") : value;
 }
 
 /** A cursor over pages: writes top to bottom and starts a new page when a block does not fit. */
@@ -192,15 +176,29 @@ class Sheet {
     }
   }
 
-  /** "Label: value" pairs on one line at the cursor, each pair starting at its column. */
+  /**
+   * "Label: value" pairs on one line at the cursor, each pair starting at its column and kept inside
+   * it (up to the next pair's column, or the right margin): a pair too wide is set smaller, down to
+   * 80 % of `size`, and its value wrapped below when even that does not fit.
+   */
   fields(pairs: [label: string, value: string, x: number][], size = 10.5): void {
     this.ensure(size * 1.6);
     this.y -= size * 1.6;
-    for (const [label, value, x] of pairs) {
+    let below = 0;
+    pairs.forEach(([label, value, x], i) => {
+      const room = (pairs[i + 1]?.[2] ?? A4.width - MARGIN.right) - x - (i + 1 < pairs.length ? 8 : 0);
       const labelText = `${label}: `;
-      this.draw(labelText, x, this.y, { size });
-      this.draw(value, x + this.width(labelText, { size }), this.y, { size, font: "bold" });
-    }
+      const wide = this.width(labelText, { size }) + this.width(value, { size, font: "bold" });
+      const fitted = Math.max(size * 0.8, Math.min(size, (size * room) / wide));
+      const labelWidth = this.width(labelText, { size: fitted });
+      this.draw(labelText, x, this.y, { size: fitted });
+      const lines = this.wrap(value, room - labelWidth, { size: fitted, font: "bold" });
+      lines.forEach((line, n) =>
+        this.draw(line, x + labelWidth, this.y - n * fitted * 1.3, { size: fitted, font: "bold" }),
+      );
+      below = Math.max(below, (lines.length - 1) * fitted * 1.3);
+    });
+    this.y -= below;
   }
 
   rule(x1: number, x2: number, y: number, thickness = 0.6, color = RULE): void {
@@ -339,9 +337,9 @@ function subjectTable(sheet: Sheet, year: SchoolYear): void {
       [
         String(i + 1),
         subject.name,
-        formatResult(subject.term1),
-        formatResult(subject.term2),
-        formatResult(subject.year),
+        formatScore(subject.term1),
+        formatScore(subject.term2),
+        formatScore(subject.year),
       ],
       { size: 9.5 },
     );
@@ -418,23 +416,75 @@ function graduationBlock(sheet: Sheet, doc: Graduation): void {
   if (doc.classification) sheet.fields([["Xếp loại", doc.classification, MARGIN.left]]);
 }
 
+const ROLE_STYLE: TextStyle = { font: "bold", size: 10 };
+
+/** Who signed, as printed: role and name from the certificate, and the CMS signing time. */
+interface PrintedSigner {
+  role: string;
+  name?: string;
+  signingTime?: Date;
+}
+
 /**
- * Where the paper học bạ has the principal's signature and seal: the place and date, the title, and
- * "(đã ký số)" — the signature is the CMS in the attachment, not an image.
+ * The signers of the credential's CMS (names and titles from their certificates, signing-time
+ * attributes); the document's default role alone when the signature cannot be read.
  */
-function signatureBlock(sheet: Sheet, place: string | undefined, issuedAt: string, role: string): void {
-  const cx = A4.width - MARGIN.right - 120;
+function printedSigners(signature: string, defaultRole: string): PrintedSigner[] {
+  const cms = decodeBase64(signature);
+  let signers: SignatureSigner[] = [];
+  try {
+    if (cms !== undefined) signers = signersOf(cms);
+  } catch {
+    // The printed copy is for reading; the attachment carries the signature for checking.
+  }
+  if (signers.length === 0) return [{ role: defaultRole }];
+  return signers.map((signer) => ({
+    role: signer.title ?? (signers.length === 1 ? defaultRole : "Người ký"),
+    name: signer.name,
+    signingTime: new Date(signer.signingTime),
+  }));
+}
+
+/**
+ * Where the paper học bạ has the signatures and seal: the place and issue date, then every signer
+ * — the first (the principal) on the right, a co-signer (the homeroom teacher) on the left, two per
+ * row — with their title, "(Đã ký số)", their name and the time they signed: the signature is the
+ * CMS in the attachment, not an image.
+ */
+function signatureBlock(
+  sheet: Sheet,
+  place: string | undefined,
+  issuedAt: string,
+  signers: PrintedSigner[],
+): void {
+  const column = CONTENT_WIDTH / 2;
+  const centre = (i: number) => A4.width - MARGIN.right - column / 2 - (i % 2) * column;
   const [y, m, d] = issuedAt.slice(0, 10).split("-");
-  sheet.ensure(62);
+  sheet.ensure(20 + 66);
   sheet.y -= 20;
-  sheet.centred(`${place ? `${place}, ` : ""}ngày ${d} tháng ${m} năm ${y}`, cx, sheet.y, {
+  sheet.centred(`${place ? `${place}, ` : ""}ngày ${d} tháng ${m} năm ${y}`, centre(0), sheet.y, {
     font: "italic",
     size: 10,
   });
-  sheet.y -= 15;
-  sheet.centred(role, cx, sheet.y, { font: "bold", size: 10.5 });
-  sheet.y -= 14;
-  sheet.centred("(Đã ký số)", cx, sheet.y, { font: "italic", size: 9.5, color: GREY });
+  for (let row = 0; row < signers.length; row += 2) {
+    const pair = signers.slice(row, row + 2);
+    const roles = pair.map((signer) => sheet.wrap(signer.role.toUpperCase(), column - 4, ROLE_STYLE));
+    const roleLines = Math.max(...roles.map((lines) => lines.length));
+    sheet.ensure(15 + roleLines * 13 + 50);
+    const top = sheet.y - 15;
+    pair.forEach((signer, i) => {
+      const cx = centre(i);
+      let at = top;
+      for (const line of roles[i]!) {
+        sheet.centred(line, cx, at, ROLE_STYLE);
+        at -= 13;
+      }
+      const time = signer.signingTime ? ` lúc ${vietnameseDateTime(signer.signingTime)}` : "";
+      sheet.centred(`(Đã ký số${time})`, cx, at - 1, { font: "italic", size: 9, color: GREY });
+      if (signer.name) sheet.centred(signer.name, cx, at - 30, { font: "bold", size: 10.5 });
+    });
+    sheet.y = top - (roleLines - 1) * 13 - 40;
+  }
   sheet.y -= 6;
 }
 
@@ -589,7 +639,10 @@ export async function renderTranscriptPdf(
     sheet,
     isTranscript(document) ? provinceName(document.school.province) : undefined,
     document.issuedAt,
-    isTranscript(document) ? "HIỆU TRƯỞNG" : "TRƯỞNG PHÒNG GIÁO DỤC VÀ ĐÀO TẠO",
+    printedSigners(
+      credential.signature,
+      isTranscript(document) ? "Hiệu trưởng" : "Trưởng phòng Giáo dục và Đào tạo",
+    ),
   );
   const signedBy = isTranscript(document)
     ? "được nhà trường ký số"

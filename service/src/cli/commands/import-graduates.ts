@@ -4,6 +4,7 @@
  * with the office's certificate (.p12 or PEM key, as `hocba sign`) and uploads file and signature
  * to POST /api/v1/graduates/import in one step. A refused file prints every row's problems.
  */
+import { vietnameseDateTime } from "../../core/documents/display";
 import { HocbaError, isHocbaError } from "../../core/errors";
 import { signDetached } from "../../core/pki";
 import { apiBaseUrl, callApi, secretFrom } from "../api-client";
@@ -25,10 +26,13 @@ row imports nothing; every problem is printed as "row <n> <column> <code> <messa
   --api-key         the district office's API key (default $${API_KEY_ENV})
 
 Prints one line per row: row, graduation year, diploma serial, record id, outcome
-(created, unchanged or superseding).`;
+(created, unchanged or superseding). The same file again changes nothing: it prints the first
+import's lines and says "already imported … nothing changed".`;
 
 interface ImportReply {
+  alreadyImported: boolean;
   importId: string;
+  importedAt: string;
   fileSha256: string;
   counts: { rows: number; created: number; unchanged: number; superseding: number };
   results: { row: number; graduationYear: number; diplomaSerial: string; id: string; outcome: string }[];
@@ -104,7 +108,9 @@ export async function importGraduatesCommand(args: string[], io: CliIo): Promise
     io.stdout(`${r.row}\t${r.graduationYear}\t${r.diplomaSerial}\t${r.id}\t${r.outcome}\n`);
   const { rows, created, unchanged, superseding } = reply.counts;
   io.stderr(
-    `hocba import-graduates: ${path}: ${rows} rows — ${created} created, ${superseding} corrected, ${unchanged} unchanged (import ${reply.importId}, file SHA-256 ${reply.fileSha256})\n`,
+    reply.alreadyImported
+      ? `hocba import-graduates: ${path}: already imported on ${vietnameseDateTime(new Date(reply.importedAt))} (Vietnam time; import ${reply.importId}, file SHA-256 ${reply.fileSha256}): nothing changed\n`
+      : `hocba import-graduates: ${path}: ${rows} rows — ${created} created, ${superseding} corrected, ${unchanged} unchanged (import ${reply.importId}, file SHA-256 ${reply.fileSha256})\n`,
   );
   return 0;
 }

@@ -7,8 +7,9 @@
  *  - against a JSON-RPC node (`--rpc`): the same, with a read-only chain port over the registry
  *    the credential names (or the one given, which the credential must then name);
  *  - against the hocba API (`--api`): POST /api/v1/verify, whose checks are printed as they came.
- * The command adds no verification logic of its own: it prints the checks and turns the verdict
- * into the exit status — 0 valid, 1 invalid, 2 could not be checked (chain or API unreachable).
+ * The command adds no verification logic of its own: it prints the checks and turns the core's
+ * verdict (`verdictOf`) into the exit status — 0 valid, 1 invalid or revoked, 2 could not be
+ * checked (chain or API unreachable), 66 not a hocba file at all.
  */
 import { createChainStatus, type ChainStatus } from "../../adapters/chain/chain-status";
 import { createRegistryClient, type RegistryClient } from "../../adapters/chain/registry";
@@ -16,10 +17,16 @@ import { nodeCrypto } from "../../adapters/pki/node-crypto";
 import { loadTrustAnchorsDir } from "../../adapters/pki/trust-dir";
 import { HocbaError, isHocbaError } from "../../core/errors";
 import { extractCredentialFromPdf } from "../../core/pdf/extract";
-import { verifyCredential, type ChainStatusPort, type VerificationResult } from "../../core/verification";
+import {
+  verdictOf,
+  verifyCredential,
+  type ChainStatusPort,
+  type Verdict,
+  type VerificationResult,
+} from "../../core/verification";
 import { API_URL_ENV, apiBaseUrl, callApi } from "../api-client";
 import type { Command } from "../command";
-import { EXIT_CHECK_ERROR, EXIT_CHECK_FAILED, EXIT_OK } from "../exit-codes";
+import { EXIT_CHECK_ERROR, EXIT_CHECK_FAILED, EXIT_OK, exitCodeFor } from "../exit-codes";
 import { parseCommandArgs, parseJsonInput, processIo, readInput, usageError, type CliIo } from "../io";
 
 export const TRUST_DIR_ENV = "HOCBA_TRUST_DIR";
@@ -49,9 +56,9 @@ anchored, revocation and supersession are skipped and the signer's authorization
   --json              print the whole result as JSON
   -h, --help          this text
 
-Exit status: 0 valid; 1 not valid (a check failed: forged, revoked, untrusted…); 2 could not be
-checked (chain or API unreachable); 64 usage, 65 not JSON, 66 not a JSON object, 67 unreadable
-file, 13 not a readable PDF, 14 a PDF without a credential, 78 unusable trust folder; 40–45
+Exit status: 0 valid; 1 not valid (a check failed: changed after signing, forged, revoked,
+untrusted…); 2 could not be checked (chain or API unreachable); 66 not a hocba file at all (not a
+JSON object, or no hocba/1 structure); 64 usage, 65 not JSON, 67 unreadable file, 13 not a readable PDF, 14 a PDF without a credential, 78 unusable trust folder; 40–45
 refusals of the API (rate limited 44…).`;
 
 type Mode =
@@ -79,7 +86,7 @@ export async function verify(args: string[], io: CliIo): Promise<number> {
   }
   const credential = await readCredential(options.file);
   if (typeof credential !== "object" || credential === null || Array.isArray(credential))
-    throw new HocbaError("SCHEMA_INVALID", `${options.file} is not a credential (a JSON object)`);
+    throw new HocbaError("SCHEMA_INVALID", `${options.file} is not a hocba file (not a JSON object)`);
   const { mode } = options;
   let result: VerificationResult;
   if (mode.kind === "api") {
@@ -104,11 +111,17 @@ async function readCredential(file: string): Promise<unknown> {
   return parseJsonInput(bytes, file);
 }
 
-/** 0 valid; 1 when a check is invalid (whatever else could not be checked); 2 when one is error. */
+const EXIT_STATUS: Record<Verdict, number> = {
+  valid: EXIT_OK,
+  invalid: EXIT_CHECK_FAILED,
+  revoked: EXIT_CHECK_FAILED,
+  error: EXIT_CHECK_ERROR,
+  "not-hocba": exitCodeFor("SCHEMA_INVALID"),
+};
+
+/** The exit status of the core's verdict: 0 valid, 1 invalid or revoked, 2 error, 66 not a hocba file. */
 export function exitStatusOf(result: VerificationResult): number {
-  if (result.checks.some((check) => check.status === "invalid")) return EXIT_CHECK_FAILED;
-  if (result.checks.some((check) => check.status === "error")) return EXIT_CHECK_ERROR;
-  return result.valid ? EXIT_OK : EXIT_CHECK_FAILED;
+  return EXIT_STATUS[verdictOf(result.checks)];
 }
 
 /** Offline or with a chain port: the core's pipeline in this process. */
@@ -228,6 +241,13 @@ const NOT_CHECKED: Record<Mode["kind"], string | undefined> = {
   api: undefined,
 };
 
+const VERDICT_LINES: Record<Exclude<Verdict, "valid">, string> = {
+  "not-hocba": "result: NOT A HOCBA FILE (this is not a hocba/1 credential; nothing was verified)",
+  invalid: "result: NOT VALID",
+  revoked: "result: NOT VALID (revoked by its issuer)",
+  error: "result: NOT VERIFIED (a check could not be made; try again later)",
+};
+
 /** One line per check (name, status, message), then the verdict. */
 export function formatResult(result: VerificationResult, mode: Mode["kind"]): string {
   const width = Math.max(...result.checks.map((check) => check.name.length));
@@ -235,16 +255,12 @@ export function formatResult(result: VerificationResult, mode: Mode["kind"]): st
     (check) => `${check.name.padEnd(width)}  ${check.status.toUpperCase().padEnd(7)}  ${check.message}`,
   );
   const note = NOT_CHECKED[mode];
-  const status = exitStatusOf(result);
-  if (status === EXIT_OK) {
+  const verdict = verdictOf(result.checks);
+  if (verdict === "valid") {
     lines.push(`result: VALID${note === undefined ? "" : ` (${mode})`}`);
     if (note !== undefined) lines.push(`note: ${note}`);
   } else {
-    lines.push(
-      status === EXIT_CHECK_ERROR
-        ? "result: NOT VERIFIED (a check could not be made; try again later)"
-        : "result: NOT VALID",
-    );
+    lines.push(VERDICT_LINES[verdict]);
   }
   return lines.join("\n") + "\n";
 }

@@ -16,6 +16,7 @@ export {
   type Authorization,
   type AuthorizationLookup,
 } from "./verify";
+export { signerName, signersOf, type SignerName, type SignatureSigner } from "./names";
 export { createTrustStore, pemToDer, type TrustStore } from "./trust-store";
 export {
   webCrypto,

@@ -277,7 +277,8 @@ export async function assertSignatureValid(
   return result;
 }
 
-function identifies(signer: ParsedSignerInfo, certificate: CertificateInfo): boolean {
+/** Whether `certificate` is the one a SignerInfo names (by key identifier or issuer and serial). */
+export function identifies(signer: ParsedSignerInfo, certificate: CertificateInfo): boolean {
   const sid = signer.sid;
   if (sid.kind === "subjectKeyIdentifier") {
     return (

@@ -1,13 +1,15 @@
 /**
  * The checks of docs/verification.md after `format`, one small function each, each answering a fragment
- * (status, message, data) about an already well-formed credential. They may throw: the pipeline's
+ * (status, message, data) about a credential whose structure is right — its document may still
+ * break the rules (a changed score often does), so nothing here trusts the document's shape. They may throw: the pipeline's
  * wrapper turns any exception into an `error` check. The CMS is verified once per credential
  * (core/pki `verifyDetached`) and the integrity, signature and signer checks read that one report.
  */
-import { canonicalBytes, leafOf, toHex, type HocbaDocument } from "../documents";
+import { canonicalBytes, leafOf, toHex } from "../documents";
+import { GRADUATION_TYPE } from "../documents/schema";
 import { verifyMerkleProof } from "../merkle/verify";
 import { webCrypto, verifyDetached, type SignatureCheckName, type SignatureReport } from "../pki";
-import type { ParsedCredential } from "./format";
+import type { SignedCredential } from "./format";
 import type { Check, CheckName, ChainStatusPort, VerificationContext } from "./types";
 
 export type Fragment = Omit<Check, "name">;
@@ -17,7 +19,7 @@ export type Fragment = Omit<Check, "name">;
  * at most once (RFC 8785 serialisation is a good part of a verification's cost).
  */
 export interface CheckInput {
-  credential: ParsedCredential;
+  credential: SignedCredential;
   context: VerificationContext;
   canonical: () => Uint8Array;
   report: () => Promise<SignatureReport>;
@@ -25,15 +27,20 @@ export interface CheckInput {
 
 export type CheckFunction = (input: CheckInput) => Fragment | Promise<Fragment>;
 
-/** The school (transcript) or district office (graduation) that must have signed the document. */
-function issuerCodeOf(document: HocbaDocument): string {
-  return document.type === "hocba.graduation/v1" ? document.district.code : document.school.code;
+/**
+ * The school (transcript) or district office (graduation) that must have signed the document;
+ * "" when the document does not say (no issuer is registered under "").
+ */
+function issuerCodeOf(document: SignedCredential["document"]): string {
+  const issuer = document.type === GRADUATION_TYPE ? document.district : document.school;
+  const code = (issuer as { code?: unknown } | null | undefined)?.code;
+  return typeof code === "string" ? code : "";
 }
 
 const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
 
-/** The input of the checks for a parsed credential: canonical bytes and signature report made on first use. */
-export function checkInputOf(credential: ParsedCredential, context: VerificationContext): CheckInput {
+/** The input of the checks for a credential: canonical bytes and signature report made on first use. */
+export function checkInputOf(credential: SignedCredential, context: VerificationContext): CheckInput {
   let canonical: Uint8Array | undefined;
   let report: Promise<SignatureReport> | undefined;
   const input: CheckInput = {
@@ -82,6 +89,9 @@ function fold(report: SignatureReport, names: SignatureCheckName[], data: Record
   return { status: "valid", message: ran.map((check) => check.message).join("; "), data };
 }
 
+/** What a person reads first when the content is not what was signed and anchored. */
+const CHANGED = "the content was changed after it was signed";
+
 const integrity: CheckFunction = async ({ credential, context, canonical, report }) => {
   // docHash = SHA-256 of the canonical bytes, through the crypto port (node:crypto in the service).
   const hash = toHex((context.crypto ?? webCrypto).sha256(canonical()));
@@ -96,12 +106,17 @@ const integrity: CheckFunction = async ({ credential, context, canonical, report
       data,
     };
   const digest = fold(signed, ["digest"], data);
+  if (digest.status === "invalid")
+    return {
+      ...digest,
+      message: `${CHANGED}: it hashes to ${hash}, the signature covers ${digests.find((d) => d !== hash) ?? digests[0]}`,
+    };
   if (digest.status !== "valid") return digest;
   const anchored = credential.anchor.leaf.toLowerCase();
   if (leaf !== anchored) {
     return {
       status: "invalid",
-      message: `the document's leaf ${leaf} is not the anchored leaf ${anchored}`,
+      message: `${CHANGED} and anchored: its leaf ${leaf} is not the anchored leaf ${anchored}`,
       data,
     };
   }
@@ -112,15 +127,29 @@ const integrity: CheckFunction = async ({ credential, context, canonical, report
   };
 };
 
+/**
+ * The signature: readable, and made with the signer certificate's key over this content. When the
+ * content is not what the signer signed (integrity), the signature does not sign it — it never
+ * reads as genuine for a changed document.
+ */
 const signature: CheckFunction = async ({ report }) => {
   const signed = await report();
-  return fold(signed, ["structure", "signature"], {
+  const data = {
     signers: signed.signers.map(({ subject, fingerprint, signingTime }) => ({
       subject,
       fingerprint,
       signingTime,
     })),
-  });
+  };
+  const folded = fold(signed, ["structure", "signature"], data);
+  const digest = fold(signed, ["digest"], data);
+  if (folded.status === "valid" && digest.status === "invalid")
+    return {
+      status: "invalid",
+      message: "the signature does not sign this content: it was made over other content (see integrity)",
+      data: { ...data, code: "DIGEST_MISMATCH" },
+    };
+  return folded;
 };
 
 const signer: CheckFunction = async ({ credential, context, report }) => {
@@ -226,6 +255,8 @@ const revocation: CheckFunction = async (input) => {
 
 const supersession: CheckFunction = async ({ credential, context }) => {
   const documentId = credential.document.id;
+  if (typeof documentId !== "string")
+    return { status: "skipped", message: "the document has no id to look corrections up by" };
   if (context.supersession === undefined)
     return {
       status: "skipped",

@@ -1,7 +1,11 @@
 /**
- * Reading a `hocba/1` credential file (docs/formats.md) from untrusted JSON: every problem is
- * collected with its path, so the format check can say all that is wrong at once, and the later
- * checks receive typed values they can trust the shape of.
+ * Reading a `hocba/1` credential file (docs/formats.md) from untrusted JSON, in two layers:
+ *  - its structure: a JSON object with `format` "hocba/1", a `document` object, a base64
+ *    `signature` and a well-formed `anchor`. A value without it is not a hocba file at all;
+ *  - its document's rules (schema and Thông tư 22): a file with the structure but a document that
+ *    breaks them is still a hocba file — most often one whose content was changed after signing —
+ *    so the other checks run on it and say what else is wrong (integrity first of all).
+ * Every problem is collected with its path, so the format check can say all that is wrong at once.
  */
 import { validateDocument, type HocbaDocument, type ValidationOptions } from "../documents";
 import { isBytes32 } from "../merkle/bytes32";
@@ -19,14 +23,20 @@ export interface CredentialAnchor {
   anchoredAt: string;
 }
 
-/** A credential whose shape is right; nothing in it is trusted yet. */
-export interface ParsedCredential {
-  document: HocbaDocument;
+/** A credential whose structure is right; its document may break the rules; nothing is trusted yet. */
+export interface SignedCredential {
+  /** The document as the file holds it (a JSON object). */
+  document: Readonly<Record<string, unknown>>;
   /** The detached CMS SignedData, decoded from base64. */
   cms: Uint8Array;
   anchor: CredentialAnchor;
   /** `anchor.anchoredAt` parsed. */
   anchoredAt: Date;
+}
+
+/** A credential whose structure and document are right; nothing in it is trusted yet. */
+export interface ParsedCredential extends SignedCredential {
+  document: HocbaDocument;
 }
 
 export interface FormatProblem {
@@ -35,8 +45,16 @@ export interface FormatProblem {
   message: string;
 }
 
+/**
+ * Which layer failed: `structure` (not a hocba/1 file; `problems` lists the document's too when
+ * it is an object) or `rules` (a hocba/1 file whose document breaks its format's rules).
+ */
+export type FormatFailure = "structure" | "rules";
+
 export type ParseResult =
-  { ok: true; credential: ParsedCredential } | { ok: false; problems: FormatProblem[] };
+  | { ok: true; credential: ParsedCredential }
+  | { ok: false; failed: "structure"; problems: FormatProblem[] }
+  | { ok: false; failed: "rules"; problems: FormatProblem[]; credential: SignedCredential };
 
 /** The longest proof accepted: a tree of 2^64 leaves is far beyond any batch. */
 const MAX_PROOF_LENGTH = 64;
@@ -90,15 +108,20 @@ function readAnchor(value: unknown, problems: FormatProblem[]): CredentialAnchor
 }
 
 /**
- * Reads a credential file's JSON value: `format` is "hocba/1", the document passes
- * `validateDocument`, the signature is base64 and the anchor fields are well-formed.
+ * Reads a credential file's JSON value: `format` is "hocba/1", the document is an object that
+ * passes `validateDocument`, the signature is base64 and the anchor fields are well-formed.
  * @example
  * const parsed = parseCredential(JSON.parse(text));
- * if (!parsed.ok) for (const p of parsed.problems) console.log(p.path, p.message);
+ * if (!parsed.ok) for (const p of parsed.problems) console.log(parsed.failed, p.path, p.message);
  */
 export function parseCredential(value: unknown, validation: ValidationOptions = {}): ParseResult {
   if (!isRecord(value))
-    return { ok: false, problems: [{ path: "", message: "a credential is a JSON object" }] };
+    return {
+      ok: false,
+      failed: "structure",
+      problems: [{ path: "", message: "a credential is a JSON object" }],
+    };
+  // In file order: format, document, signature, anchor.
   const problems: FormatProblem[] = [];
   if (value.format !== CREDENTIAL_FORMAT) {
     problems.push({
@@ -106,19 +129,25 @@ export function parseCredential(value: unknown, validation: ValidationOptions = 
       message: `format must be "${CREDENTIAL_FORMAT}", not ${JSON.stringify(value.format) ?? "missing"}`,
     });
   }
-  const validated = validateDocument(value.document, validation);
-  if (!validated.ok) {
-    for (const problem of validated.problems)
-      problems.push({ path: `/document${problem.path}`, message: `${problem.code}: ${problem.message}` });
-  }
+  const document = value.document;
+  const validated = isRecord(document) ? validateDocument(document, validation) : undefined;
+  if (!isRecord(document)) problems.push({ path: "/document", message: "document must be a JSON object" });
+  const rules =
+    validated === undefined || validated.ok
+      ? []
+      : validated.problems.map((problem) => ({
+          path: `/document${problem.path}`,
+          message: `${problem.code}: ${problem.message}`,
+        }));
+  problems.push(...rules);
   const cms = decodeBase64(value.signature);
   if (cms === undefined)
     problems.push({ path: "/signature", message: "signature must be the base64 of a DER CMS SignedData" });
   const anchor = readAnchor(value.anchor, problems);
-  if (problems.length > 0 || !validated.ok || cms === undefined || anchor === undefined)
-    return { ok: false, problems };
-  return {
-    ok: true,
-    credential: { document: validated.document, cms, anchor, anchoredAt: new Date(anchor.anchoredAt) },
-  };
+  const structural = problems.length - rules.length;
+  if (structural > 0 || !isRecord(document) || cms === undefined || anchor === undefined)
+    return { ok: false, failed: "structure", problems };
+  const credential = { document, cms, anchor, anchoredAt: new Date(anchor.anchoredAt) };
+  if (validated === undefined || !validated.ok) return { ok: false, failed: "rules", problems, credential };
+  return { ok: true, credential: { ...credential, document: validated.document } };
 }

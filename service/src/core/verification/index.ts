@@ -8,11 +8,14 @@ export {
   decodeBase64,
   CREDENTIAL_FORMAT,
   type ParsedCredential,
+  type SignedCredential,
+  type FormatFailure,
   type CredentialAnchor,
   type FormatProblem,
 } from "./format";
 export {
   CHECK_NAMES,
+  VERDICTS,
   type Check,
   type CheckName,
   type CheckStatus,
@@ -20,4 +23,5 @@ export {
   type SupersessionLookup,
   type VerificationContext,
   type VerificationResult,
+  type Verdict,
 } from "./types";

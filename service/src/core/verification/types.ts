@@ -34,9 +34,24 @@ export interface Check {
   data?: Record<string, unknown>;
 }
 
+/**
+ * What a verification concludes, for people and programs alike (`verdictOf`):
+ *  - `valid`: no check is invalid or error;
+ *  - `not-hocba`: the file is not a hocba/1 credential at all (its structure is wrong);
+ *  - `invalid`: a hocba file that must not be trusted — changed after signing, forged, untrusted
+ *    signer, not anchored, corrected…;
+ *  - `revoked`: a genuine document its issuer revoked (the revocation is the only failure);
+ *  - `error`: nothing is known wrong but a check could not be made (chain or service unreachable).
+ */
+export type Verdict = "valid" | "not-hocba" | "invalid" | "revoked" | "error";
+
+/** The verdicts, for schemas. */
+export const VERDICTS: readonly Verdict[] = ["valid", "not-hocba", "invalid", "revoked", "error"];
+
 export interface VerificationResult {
-  /** True iff no check is invalid or error (skipped checks do not count). */
+  /** True iff no check is invalid or error (skipped checks do not count): `verdict === "valid"`. */
   valid: boolean;
+  verdict: Verdict;
   checks: Check[];
 }
 

@@ -7,12 +7,36 @@
 import { isHocbaError } from "../errors";
 import { CHECKS, checkInputOf, type CheckFunction, type CheckInput, type Fragment } from "./checks";
 import { parseCredential } from "./format";
-import type { Check, CheckName, VerificationContext, VerificationResult } from "./types";
+import type { Check, CheckName, Verdict, VerificationContext, VerificationResult } from "./types";
 
-/** The verdict: valid iff no check is invalid or error (skipped checks do not count). */
-export function verdictOf(checks: readonly Check[]): boolean {
-  return checks.every((check) => check.status === "valid" || check.status === "skipped");
+/**
+ * The verdict of a verification's checks — the one rule the API, the CLI and the page share:
+ * a format failure of the credential's structure is `not-hocba`; otherwise any invalid check but
+ * the revocation is `invalid`, a revocation alone `revoked`; then any error is `error`; else
+ * `valid` (skipped checks do not count).
+ * @example
+ * verdictOf(result.checks) === "revoked" // a genuine transcript its school revoked
+ */
+export function verdictOf(checks: readonly Check[]): Verdict {
+  const failed = (name: CheckName) =>
+    checks.some((check) => check.name === name && check.status === "invalid");
+  const format = checks.find((check) => check.name === "format");
+  if (format?.status === "invalid" && format.data?.failed !== "rules") return "not-hocba";
+  const invalid = checks.filter((check) => check.status === "invalid");
+  if (invalid.some((check) => check.name !== "revocation")) return "invalid";
+  if (failed("revocation")) return "revoked";
+  if (checks.some((check) => check.status === "error")) return "error";
+  return "valid";
 }
+
+/** A result from its checks: the verdict, and `valid` iff the verdict is. */
+function resultOf(checks: Check[]): VerificationResult {
+  const verdict = verdictOf(checks);
+  return { valid: verdict === "valid", verdict, checks };
+}
+
+/** "1 problem", "3 problems". */
+const problemCount = (count: number) => `${count} problem${count === 1 ? "" : "s"}`;
 
 /** Runs one check; any exception becomes an `error` fragment carrying the error code. */
 async function guarded(name: CheckName, check: CheckFunction, input: CheckInput): Promise<Check> {
@@ -48,40 +72,55 @@ export async function verifyCredential(
   } catch (error) {
     parsed = {
       ok: false,
+      failed: "structure",
       problems: [{ path: "", message: error instanceof Error ? error.message : String(error) }],
     };
   }
-  if (!parsed.ok) {
-    const count = parsed.problems.length;
+  if (!parsed.ok && parsed.failed === "structure") {
     const first = parsed.problems[0];
-    const checks: Check[] = [
+    return resultOf([
       {
         name: "format",
         status: "invalid",
-        message: `not a valid hocba/1 credential: ${count} problem${count === 1 ? "" : "s"}, first at ${first?.path || "/"}: ${first?.message}`,
-        data: { problems: parsed.problems },
+        message: `not a hocba/1 credential: ${problemCount(parsed.problems.length)}, first at ${first?.path || "/"}: ${first?.message}`,
+        data: { failed: "structure", problems: parsed.problems },
       },
       ...CHECKS.map(([name]) => ({
         name,
         status: "skipped" as const,
-        message: "not checked: the file is not a valid hocba/1 credential",
+        message: "not checked: the file is not a hocba/1 credential",
       })),
-    ];
-    return { valid: false, checks };
+    ]);
   }
   const { document, anchor } = parsed.credential;
   const input = checkInputOf(parsed.credential, context);
-  const format: Check = {
-    name: "format",
-    status: "valid",
-    message: `a hocba/1 credential holding a valid ${document.type} document`,
-    data: {
-      documentType: document.type,
-      documentId: document.id,
-      chainId: anchor.chainId,
-      registry: anchor.registry,
-    },
+  const identity = {
+    documentType: document.type,
+    documentId: document.id,
+    chainId: anchor.chainId,
+    registry: anchor.registry,
   };
-  const checks = [format, ...(await Promise.all(CHECKS.map(([name, check]) => guarded(name, check, input))))];
-  return { valid: verdictOf(checks), checks };
+  let format: Check;
+  if (parsed.ok) {
+    format = {
+      name: "format",
+      status: "valid",
+      message: `a hocba/1 credential holding a valid ${parsed.credential.document.type} document`,
+      data: identity,
+    };
+  } else {
+    // A hocba file whose document breaks its rules: the other checks still run (a changed score
+    // that also breaks a rule is first of all a changed score — see integrity).
+    const first = parsed.problems[0];
+    format = {
+      name: "format",
+      status: "invalid",
+      message: `a hocba/1 credential whose document breaks its rules: ${problemCount(parsed.problems.length)}, first at ${first?.path}: ${first?.message}`,
+      data: { failed: "rules", ...identity, problems: parsed.problems },
+    };
+  }
+  return resultOf([
+    format,
+    ...(await Promise.all(CHECKS.map(([name, check]) => guarded(name, check, input)))),
+  ]);
 }

@@ -29,6 +29,10 @@ const ImportBody = Type.Object({
   }),
 });
 const ImportReply = Type.Object({
+  alreadyImported: Type.Boolean({
+    description:
+      "true when this exact file was imported before: nothing changed, and the rest is that import's answer",
+  }),
   importId: Type.String(),
   districtCode: Type.String(),
   fileSha256: Type.String({ pattern: "^[0-9a-f]{64}$" }),
@@ -122,7 +126,7 @@ export function graduateRoutes(app: FastifyInstance, _opts: unknown, done: (err?
         tags: ["graduates"],
         summary: "Import a district office's signed graduates file (CSV or XLSX)",
         description:
-          "201 when records were stored; 200 with the earlier answer when the same file was already imported. " +
+          "201 when records were stored; 200 with `alreadyImported: true` and the earlier answer when the same file was already imported (nothing changed). " +
           "A file with any invalid row imports nothing: 422 IMPORT_INVALID, details = every {row, column, code, message}.",
         body: ImportBody,
         response: { 200: ImportReply, 201: ImportReply, ...errorResponses(400, 401, 403, 413, 422, 500) },
@@ -136,7 +140,9 @@ export function graduateRoutes(app: FastifyInstance, _opts: unknown, done: (err?
           : { issuerCode: null, actor: "admin" };
       const outcome = await importGraduates(submission, importer, request.body);
       if (outcome.stored) app.services.triggerAnchoring();
-      return reply.status(outcome.stored ? 201 : 200).send(outcome.result);
+      return reply
+        .status(outcome.stored ? 201 : 200)
+        .send({ alreadyImported: !outcome.stored, ...outcome.result });
     },
   );
 

@@ -13,6 +13,7 @@ import type { Queryable } from "../../issuance/ports";
 import { HocbaError } from "../../core/errors";
 import {
   CHECK_NAMES,
+  VERDICTS,
   verifyCredential,
   type SupersessionLookup,
   type VerificationContext,
@@ -37,7 +38,14 @@ const CheckView = Type.Object({
   data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 const ResultView = Type.Object({
-  valid: Type.Boolean({ description: "true iff no check is invalid or error" }),
+  valid: Type.Boolean({ description: "true iff no check is invalid or error (verdict `valid`)" }),
+  verdict: Type.Union(
+    VERDICTS.map((verdict) => Type.Literal(verdict)),
+    {
+      description:
+        "valid; not-hocba (not a hocba/1 file at all); invalid (changed after signing, forged, untrusted, not anchored, corrected); revoked; error (a check could not be made)",
+    },
+  ),
   checks: Type.Array(CheckView, {
     description: "format, integrity, signature, signer, inclusion, anchored, revocation, supersession",
   }),
