@@ -19,6 +19,7 @@ import { createProvider, createRegistryClient, type RegistryClient } from "../ad
 import type { Database } from "../adapters/db/database";
 import { migrate } from "../adapters/db/migrate";
 import { openDatabase } from "../adapters/db/open";
+import { privateUmask, secureDataDir } from "../adapters/files/data-dir";
 import { ensureDemoPki, type DemoPki } from "../adapters/pki/demo-pki";
 import { nodeCrypto } from "../adapters/pki/node-crypto";
 import { loadTrustAnchorsDir } from "../adapters/pki/trust-dir";
@@ -159,7 +160,15 @@ async function embeddedChain(config: Config, log: Log) {
 
 /** Opens everything but the HTTP server and the runner. */
 export async function composeCore(config: Config, log: Log): Promise<Core> {
-  mkdirSync(config.DATA_DIR, { recursive: true });
+  // DATA_DIR is the service user's alone: 0700/0600, an older installation's modes fixed, and
+  // what is written from now on private from the start (adapters/files/data-dir.ts).
+  privateUmask();
+  const fixed = secureDataDir(config.DATA_DIR);
+  if (fixed.length > 0)
+    log("warn", "DATA_DIR held folders or files others could open: they are now 0700/0600", {
+      dataDir: config.DATA_DIR,
+      fixed: fixed.length,
+    });
   const closers: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const c of closers.reverse()) await c();
@@ -235,6 +244,7 @@ export async function composeCore(config: Config, log: Log): Promise<Core> {
       crypto: nodeCrypto,
       requiredRoles: config.REQUIRED_SIGNER_ROLES,
     };
+    secureDataDir(config.DATA_DIR); // the demo certificates are written 0644
     return {
       config,
       db,
