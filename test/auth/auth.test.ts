@@ -11,15 +11,18 @@ const ADMIN_TOKEN = "admin-token-for-tests-only-0123456789";
 let db: Database;
 let app: FastifyInstance;
 let schoolKey: string;
+let districtKey: string;
 let verifierKey: string;
 
 beforeAll(async () => {
   db = await createPGliteDatabase();
   await migrate(db);
   await db.query(
-    "INSERT INTO issuers (code, kind, name) VALUES ('79000701', 'school', 'Trường THCS Nguyễn Du')",
+    `INSERT INTO issuers (code, kind, name) VALUES ('79000701', 'school', 'Trường THCS Nguyễn Du'),
+       ('PGDQ1', 'district', 'Phòng GDĐT Quận 1')`,
   );
   schoolKey = (await createApiKey(db, { kind: "issuer", issuerCode: "79000701", actor: "admin" })).key;
+  districtKey = (await createApiKey(db, { kind: "issuer", issuerCode: "PGDQ1", actor: "admin" })).key;
   verifierKey = (await createApiKey(db, { kind: "verifier", label: "ĐH Bách khoa", actor: "admin" })).key;
 
   app = await buildApp({ bodyLimit: 1 << 20 });
@@ -27,8 +30,9 @@ beforeAll(async () => {
   const who = (request: { principal?: unknown }) => ({ principal: request.principal ?? null });
   await app.register((instance, _opts, done) => {
     instance.get("/admin-only", { preHandler: instance.auth.admin }, who);
-    instance.get("/issuer-only", { preHandler: instance.auth.issuer }, who);
-    instance.get("/public", { preHandler: instance.auth.verifier }, who);
+    instance.get("/school-only", { preHandler: instance.auth.school }, who);
+    instance.get("/district-only", { preHandler: instance.auth.district }, who);
+    instance.get("/public", { preHandler: instance.auth.optional }, who);
     done();
   });
   await app.ready();
@@ -63,12 +67,14 @@ describe("API keys", () => {
     );
   });
 
-  it("authenticate to their principal", async () => {
-    expect(await authenticateApiKey(db, schoolKey)).toEqual({
-      keyId: parseApiKey(schoolKey)!.id,
-      kind: "issuer",
-      issuerCode: "79000701",
-    });
+  it("authenticate to their principal, with the kind of issuer they act for", async () => {
+    expect(
+      await Promise.all([schoolKey, districtKey, verifierKey].map((k) => authenticateApiKey(db, k))),
+    ).toEqual([
+      { keyId: parseApiKey(schoolKey)!.id, kind: "issuer", issuerCode: "79000701", issuerKind: "school" },
+      { keyId: parseApiKey(districtKey)!.id, kind: "issuer", issuerCode: "PGDQ1", issuerKind: "district" },
+      { keyId: parseApiKey(verifierKey)!.id, kind: "verifier", issuerCode: null, issuerKind: null },
+    ]);
   });
 
   it("do not authenticate with a changed secret, a changed kind letter or an unknown id", async () => {
@@ -115,34 +121,66 @@ describe("bearer tokens", () => {
 });
 
 describe("route authorization", () => {
-  it("lets the admin token through admin routes and issuer routes", async () => {
-    expect([await call("/admin-only", ADMIN_TOKEN), await call("/issuer-only", ADMIN_TOKEN)]).toEqual([
+  it("lets the admin token through admin, school and district routes", async () => {
+    expect(
+      await Promise.all(["/admin-only", "/school-only", "/district-only"].map((u) => call(u, ADMIN_TOKEN))),
+    ).toEqual([
+      { status: 200, body: { principal: { kind: "admin" } } },
       { status: 200, body: { principal: { kind: "admin" } } },
       { status: 200, body: { principal: { kind: "admin" } } },
     ]);
   });
 
-  it("lets a school key through issuer routes with its school code", async () => {
-    expect(await call("/issuer-only", schoolKey)).toEqual({
-      status: 200,
-      body: { principal: { kind: "issuer", keyId: parseApiKey(schoolKey)!.id, issuerCode: "79000701" } },
-    });
+  it("lets a school key through school routes and a district key through district routes, with their codes", async () => {
+    expect([await call("/school-only", schoolKey), await call("/district-only", districtKey)]).toEqual([
+      {
+        status: 200,
+        body: {
+          principal: {
+            kind: "issuer",
+            keyId: parseApiKey(schoolKey)!.id,
+            issuerCode: "79000701",
+            issuerKind: "school",
+          },
+        },
+      },
+      {
+        status: 200,
+        body: {
+          principal: {
+            kind: "issuer",
+            keyId: parseApiKey(districtKey)!.id,
+            issuerCode: "PGDQ1",
+            issuerKind: "district",
+          },
+        },
+      },
+    ]);
   });
 
   it("answers 401 UNAUTHORIZED without a token or with a wrong one", async () => {
-    expect([await call("/issuer-only"), await call("/admin-only", "wrong")]).toEqual([
+    expect([await call("/school-only"), await call("/admin-only", "wrong")]).toEqual([
       { status: 401, body: { error: { code: "UNAUTHORIZED", message: "missing bearer token" } } },
       { status: 401, body: { error: { code: "UNAUTHORIZED", message: "invalid or revoked credentials" } } },
     ]);
   });
 
-  it("answers 403 FORBIDDEN to valid credentials of the wrong kind", async () => {
-    expect([await call("/admin-only", schoolKey), await call("/issuer-only", verifierKey)]).toEqual([
-      { status: 403, body: { error: { code: "FORBIDDEN", message: "this route is for the administrator" } } },
-      {
-        status: 403,
-        body: { error: { code: "FORBIDDEN", message: "this route is for schools and district offices" } },
-      },
+  it("answers 403 FORBIDDEN to valid credentials of the wrong kind, district and school keys included", async () => {
+    const forbidden = (message: string) => ({ status: 403, body: { error: { code: "FORBIDDEN", message } } });
+    expect([
+      await call("/admin-only", schoolKey),
+      await call("/admin-only", districtKey),
+      await call("/school-only", verifierKey),
+      await call("/school-only", districtKey),
+      await call("/district-only", verifierKey),
+      await call("/district-only", schoolKey),
+    ]).toEqual([
+      forbidden("this route is for the administrator"),
+      forbidden("this route is for the administrator"),
+      forbidden("this route is for schools"),
+      forbidden("this route is for schools"),
+      forbidden("this route is for district offices"),
+      forbidden("this route is for district offices"),
     ]);
   });
 

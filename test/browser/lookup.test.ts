@@ -64,9 +64,15 @@ describe.skipIf(!haveChromium)(
       expect(res.statusCode, res.body).toBe(201);
     }
 
-    /** What the API answers for a serial (read outside the page, to compare with what the page shows). */
+    /**
+     * What the API answers for a serial (read outside the page, to compare with what the page shows),
+     * from another address: the page's own serial searches are limited (LOOKUP_SERIAL_RATE_MAX).
+     */
     async function apiRecord(serial: string): Promise<GraduateRecord> {
-      const res = await api.app.inject({ url: `/api/v1/graduates/search?diplomaSerial=${serial}` });
+      const res = await api.app.inject({
+        url: `/api/v1/graduates/search?diplomaSerial=${serial}`,
+        remoteAddress: "192.0.2.1",
+      });
       return res.json<{ results: GraduateRecord[] }>().results[0]!;
     }
 

@@ -94,7 +94,7 @@ describe("hocba import-graduates", () => {
     });
     expect([refused.code, refused.stderr]).toEqual([
       exitCodeFor("FORBIDDEN"),
-      expect.stringContaining("not a district office") as unknown,
+      expect.stringContaining("this route is for district offices") as unknown,
     ]);
     expect(readFileSync(file, "utf8")).toContain("A1900010");
   });

@@ -1,6 +1,12 @@
 import path from "node:path";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { configurationTable, loadConfig, redactConfig, SETTINGS } from "../../service/src/config/config";
+import {
+  configurationTable,
+  loadConfig,
+  redactConfig,
+  SETTINGS,
+  trustProxyOption,
+} from "../../service/src/config/config";
 import { HocbaError } from "../../service/src/core/errors";
 
 function problemsOf(env: Record<string, string>): unknown {
@@ -19,6 +25,7 @@ describe("loadConfig", () => {
       HOST: "127.0.0.1",
       PORT: 8080,
       HTTP_PROCESSES: 1,
+      TRUST_PROXY: undefined,
       DATA_DIR: "/srv/hocba/data",
       DATABASE_URL: undefined,
       DATABASE_POOL_SIZE: 10,
@@ -38,6 +45,7 @@ describe("loadConfig", () => {
       ADMIN_TOKEN: undefined,
       BODY_LIMIT_BYTES: 8388608,
       LOOKUP_RATE_MAX: 30,
+      LOOKUP_SERIAL_RATE_MAX: 10,
       LOOKUP_RATE_WINDOW_MS: 600000,
       VERIFY_RATE_MAX: 600,
       VERIFY_RATE_WINDOW_MS: 60000,
@@ -72,6 +80,35 @@ describe("loadConfig", () => {
       "/etc/hocba/roots",
       ["principal", "homeroom"],
       3000,
+    ]);
+  });
+
+  it("reads TRUST_PROXY as a list of proxy addresses and CIDRs, and refuses `true`, a hop count or a non-address", () => {
+    expect(
+      trustProxyOption(loadConfig({ TRUST_PROXY: " 10.0.0.0/8, 2001:db8::1,loopback " }).TRUST_PROXY),
+    ).toEqual(["10.0.0.0/8", "2001:db8::1", "loopback"]);
+    expect(trustProxyOption(loadConfig({}).TRUST_PROXY)).toBeUndefined();
+    const name = "list the proxies' addresses or CIDRs (e.g. 10.0.0.0/8, 2001:db8::1)";
+    const refused = (value: string) =>
+      (problemsOf({ TRUST_PROXY: value }) as { details: { message: string }[] }).details.map(
+        (d) => d.message,
+      );
+    expect([
+      refused("true"),
+      refused("1"),
+      refused("proxy.internal"),
+      refused("10.0.0.0/33"),
+      refused("2001:db8::/129"),
+      refused(" , "),
+    ]).toEqual([
+      [
+        `trusting every sender of X-Forwarded-For would let any client choose the address it is counted by: ${name}`,
+      ],
+      [`a hop count cannot tell a proxy from a client: ${name}`],
+      ['"proxy.internal" is not an IP address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)'],
+      ['"10.0.0.0/33" is not an IP address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)'],
+      ['"2001:db8::/129" is not an IP address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)'],
+      [name],
     ]);
   });
 

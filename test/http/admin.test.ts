@@ -118,6 +118,7 @@ describe.each(backends)("admin API on $name", (backend) => {
       keyId: anyString,
       kind: "issuer",
       issuerCode: CODE,
+      issuerKind: "school",
     });
     expect(t.triggers()).toBe(triggers + 1);
     expect(await auditActions()).toEqual([
@@ -201,7 +202,7 @@ describe.each(backends)("admin API on $name", (backend) => {
     const { apiKey: second } = res.json<{ apiKey: string }>();
     expect([await authenticateApiKey(db, first), await authenticateApiKey(db, second)]).toEqual([
       undefined,
-      { keyId: anyString, kind: "issuer", issuerCode: CODE },
+      { keyId: anyString, kind: "issuer", issuerCode: CODE, issuerKind: "school" },
     ]);
     expect((await auditActions()).map((row) => row.action).slice(-3)).toEqual([
       "api_key.revoked",
@@ -231,7 +232,12 @@ describe.each(backends)("admin API on $name", (backend) => {
         url: `/api/v1/admin/verifiers/${keyId}`,
         headers: { authorization: `Bearer ${t.adminToken}` },
       });
-    expect(await authenticateApiKey(db, apiKey)).toEqual({ keyId: id, kind: "verifier", issuerCode: null });
+    expect(await authenticateApiKey(db, apiKey)).toEqual({
+      keyId: id,
+      kind: "verifier",
+      issuerCode: null,
+      issuerKind: null,
+    });
     expect(reply(await inject("GET", `/api/v1/admin/issuers/${CODE}`, undefined, apiKey))).toEqual({
       status: 403,
       body: { error: { code: "FORBIDDEN", message: "this route is for the administrator" } },

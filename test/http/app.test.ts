@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
+import { pino } from "pino";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
@@ -13,15 +15,24 @@ import { REDIS_URL, serviceAvailable } from "../helpers/services";
 const redisReady = await serviceAvailable("redis");
 let app: FastifyInstance;
 let chainUp = true;
+const logLines: string[] = [];
+const logStream = new Writable({
+  write(chunk: Buffer, _encoding, callback) {
+    logLines.push(chunk.toString());
+    callback();
+  },
+});
 
 beforeAll(async () => {
   app = await buildApp({
     bodyLimit: 1024,
     probes: {
-      db: () => Promise.resolve(),
+      database: () => Promise.resolve(),
       chain: () =>
         chainUp ? Promise.resolve() : Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:8545")),
+      queue: () => Promise.resolve(),
     },
+    loggerInstance: pino({ level: "warn" }, logStream),
   });
   // Routes that exist only in this test, to drive the error handler.
   app.post(
@@ -57,21 +68,26 @@ describe("the HTTP application", () => {
     const res = await app.inject({ method: "GET", url: "/readyz" });
     expect([res.statusCode, res.json()]).toEqual([
       200,
-      { status: "ready", checks: { db: { ok: true }, chain: { ok: true } } },
+      { ready: true, checks: { database: "ok", chain: "ok", queue: "ok" } },
     ]);
   });
 
-  it("answers /readyz with 503 naming the dependency that is down", async () => {
+  it("answers /readyz with 503 naming the dependency that is down, its error in the log only", async () => {
     chainUp = false;
+    logLines.length = 0;
     const res = await app.inject({ method: "GET", url: "/readyz" });
+    chainUp = true;
     expect([res.statusCode, res.json()]).toEqual([
       503,
-      {
-        status: "not-ready",
-        checks: { db: { ok: true }, chain: { ok: false, message: "connect ECONNREFUSED 127.0.0.1:8545" } },
-      },
+      { ready: false, checks: { database: "ok", chain: "down", queue: "ok" } },
     ]);
-    chainUp = true;
+    expect(res.body).not.toContain("ECONNREFUSED");
+    expect(
+      logLines.map((line) => {
+        const entry = JSON.parse(line) as { msg: string; check: string; err: { message: string } };
+        return [entry.msg, entry.check, entry.err.message];
+      }),
+    ).toEqual([["readiness check failed", "chain", "connect ECONNREFUSED 127.0.0.1:8545"]]);
   });
 
   it("serves Prometheus metrics that count requests by route", async () => {
@@ -195,6 +211,20 @@ describe("the error envelope", () => {
     ]);
   });
 
+  it("counts IPv6 clients of a limited route by /64, and an IPv4-mapped address as IPv4", async () => {
+    const from = async (remoteAddress: string) =>
+      (await app.inject({ method: "GET", url: "/test/limited", remoteAddress })).statusCode;
+    expect([
+      await from("2001:db8:aa:1::1"),
+      await from("2001:db8:aa:1:ffff::2"),
+      await from("2001:db8:aa:1::3"),
+      await from("2001:db8:aa:2::1"),
+      await from("192.0.2.77"),
+      await from("::ffff:192.0.2.77"),
+      await from("::ffff:192.0.2.77"),
+    ]).toEqual([200, 200, 429, 200, 200, 200, 429]);
+  });
+
   it("gives every error code a 4xx or 5xx status", () => {
     expect(ERROR_CODES.filter((c) => !(HTTP_STATUS[c] >= 400 && HTTP_STATUS[c] < 600))).toEqual([]);
   });
@@ -213,14 +243,15 @@ describe("public rate limits counted in Redis (REDIS_URL)", () => {
   const status = async (on: FastifyInstance) =>
     (await on.inject({ method: "GET", url: "/test/limited" })).statusCode;
 
-  it.runIf(redisReady)("counts an address once across two service processes sharing the Redis", async () => {
+  /** Runs `test` on two apps sharing the real Redis under a fresh name space, then removes its keys. */
+  async function withTwoProcesses(
+    test: (a: FastifyInstance, b: FastifyInstance, redis: Redis, nameSpace: string) => Promise<void>,
+  ): Promise<void> {
     const redis = fastFailingRedis(REDIS_URL);
     const nameSpace = `hocba-test-${randomBytes(4).toString("hex")}:rate-limit:`;
     const [a, b] = [await limitedApp(redis, nameSpace), await limitedApp(redis, nameSpace)];
     try {
-      expect([await status(a), await status(b), await status(a), await status(b)]).toEqual([
-        200, 200, 429, 429,
-      ]);
+      await test(a, b, redis, nameSpace);
     } finally {
       await a.close();
       await b.close();
@@ -228,13 +259,51 @@ describe("public rate limits counted in Redis (REDIS_URL)", () => {
       if (keys.length > 0) await redis.del(...keys);
       redis.disconnect();
     }
-  });
+  }
+
+  it.runIf(redisReady)("counts an address once across two service processes sharing the Redis", () =>
+    withTwoProcesses(async (a, b) => {
+      expect([await status(a), await status(b), await status(a), await status(b)]).toEqual([
+        200, 200, 429, 429,
+      ]);
+    }),
+  );
+
+  it.runIf(redisReady)(
+    "counts IPv6 clients by /64 in Redis, and quotas in units shared by the processes",
+    () =>
+      withTwoProcesses(async (a, b, redis, nameSpace) => {
+        const from = async (on: FastifyInstance, remoteAddress: string) =>
+          (await on.inject({ method: "GET", url: "/test/limited", remoteAddress })).statusCode;
+        expect([
+          await from(a, "2001:db8:bb:1::1"),
+          await from(b, "2001:db8:bb:1::2"),
+          await from(a, "2001:db8:bb:1::3"),
+          await from(b, "2001:db8:bb:2::1"),
+        ]).toEqual([200, 200, 429, 200]);
+        expect([
+          await a.quota.take("verify:2001:db8:bb:1::", 3, 5, 60_000),
+          await b.quota.take("verify:2001:db8:bb:1::", 3, 5, 60_000),
+          await b.quota.take("verify:2001:db8:bb:1::", 2, 5, 60_000),
+        ]).toEqual([
+          { allowed: true, used: 3, resetMs: expect.any(Number) as unknown },
+          { allowed: false, used: 3, resetMs: expect.any(Number) as unknown },
+          { allowed: true, used: 5, resetMs: expect.any(Number) as unknown },
+        ]);
+        expect(await redis.pttl(`${nameSpace}quota:verify:2001:db8:bb:1::`)).toBeGreaterThan(55_000);
+      }),
+  );
 
   it("keeps answering, without limits, while Redis is away", async () => {
     const redis = fastFailingRedis(`redis://127.0.0.1:${await freePort()}`);
     const app = await limitedApp(redis, "hocba-test-away:rate-limit:");
     try {
       expect([await status(app), await status(app), await status(app)]).toEqual([200, 200, 200]);
+      expect(await app.quota.take("verify:192.0.2.1", 10, 5, 60_000)).toEqual({
+        allowed: true,
+        used: 0,
+        resetMs: 60_000,
+      });
     } finally {
       await app.close();
       redis.disconnect();

@@ -9,7 +9,7 @@ import { assertValidDocument, docHash, leafOf, type Graduation } from "../../ser
 import { GRADUATE_COLUMNS } from "../../service/src/core/documents/graduate-rows";
 import { verifyMerkleProof } from "../../service/src/core/merkle";
 import { buildApp } from "../../service/src/http/app";
-import type { GraduateView } from "../../service/src/issuance/graduates";
+import { searchAuditKey, searchDigest, type GraduateView } from "../../service/src/issuance/graduates";
 import { apiKeyFor, buildTestApp, settle, type TestApp } from "../helpers/app";
 import { startChain, stopChain, type TestChain } from "../helpers/chain";
 import { databaseBackends } from "../helpers/databases";
@@ -24,7 +24,7 @@ import {
   type District,
   type GraduateRow,
 } from "../helpers/graduates";
-import { issue, makeSchoolPki, signerOf, type SchoolPki } from "../helpers/pki";
+import { issue, makeSchoolPki, SCHOOL_CODE, signerOf, type SchoolPki } from "../helpers/pki";
 import { signDetached } from "../../service/src/core/pki";
 
 const backends = await databaseBackends();
@@ -401,7 +401,7 @@ describe.each(backends)("the graduates API on $name", (backend) => {
       ).toMatchObject({ rows: [] });
     });
 
-    it("is for district offices only: a school key or the admin token gets 403, no key 401", async () => {
+    it("is for district offices only: a school key, a verifier key or the admin token gets 403, no key 401", async () => {
       const file = toCsv(rows(80, 1));
       const signature = await district.sign(file);
       const payload = { file: file.toString("base64"), signature };
@@ -411,14 +411,18 @@ describe.each(backends)("the graduates API on $name", (backend) => {
         headers: { authorization: `Bearer ${t.schoolKey}` },
         payload,
       });
-      expect([school.statusCode, school.json()]).toEqual([
+      const verifier = await inject({
+        method: "POST",
+        url: "/api/v1/graduates/import",
+        headers: { authorization: `Bearer ${await apiKeyFor(db, DISTRICT_CODE, "verifier")}` },
+        payload,
+      });
+      const forbidden = { error: { code: "FORBIDDEN", message: "this route is for district offices" } };
+      expect([school.statusCode, school.json(), verifier.statusCode, verifier.json()]).toEqual([
         403,
-        {
-          error: {
-            code: "FORBIDDEN",
-            message: "79000701 is not a district office: only district offices import graduates",
-          },
-        },
+        forbidden,
+        403,
+        forbidden,
       ]);
       const anonymous = await inject({ method: "POST", url: "/api/v1/graduates/import", payload });
       expect(anonymous.statusCode).toBe(401);
@@ -507,12 +511,22 @@ describe.each(backends)("the graduates API on $name", (backend) => {
       expect(verifyMerkleProof(anchor.proof, anchor.merkleRoot, anchor.leaf)).toBe(true);
       expect(await chain.registry.anchoredAt(anchor.merkleRoot)).toBeGreaterThan(0);
 
-      // The district signed the file, not the row: a row gets no credential file (nor a PDF).
+      // The district signed the file, not the row: a row gets no credential file (nor a PDF). The
+      // transcripts routes are a school's: the district's key is refused there.
       for (const view of ["credential", "pdf"]) {
-        const res = await inject({
+        const refused = await inject({
           method: "GET",
           url: `/api/v1/transcripts/${corrected}/${view}`,
           headers: { authorization: `Bearer ${district.apiKey}` },
+        });
+        const res = await inject({
+          method: "GET",
+          url: `/api/v1/transcripts/${corrected}/${view}`,
+          headers: { authorization: `Bearer ${t.adminToken}` },
+        });
+        expect({ status: refused.statusCode, body: refused.json<unknown>() }).toEqual({
+          status: 403,
+          body: { error: { code: "FORBIDDEN", message: "this route is for schools" } },
         });
         expect({ status: res.statusCode, body: res.json<unknown>() }).toEqual({
           status: 404,
@@ -639,42 +653,141 @@ describe.each(backends)("the graduates API on $name", (backend) => {
     });
   });
 
-  describe("rate limit", () => {
-    it("answers 429 RATE_LIMITED with a clear message after LOOKUP_RATE_MAX searches; a verifier key is not limited", async () => {
-      const limited = await buildApp({
+  describe("rate limit and audit", () => {
+    let limited: FastifyInstance;
+    beforeAll(async () => {
+      limited = await buildApp({
         bodyLimit: 1_000_000,
         services: {
           ...t.services,
-          limits: { verifyMax: 600, verifyWindowMs: 60_000, lookupMax: 2, lookupWindowMs: 600_000 },
+          limits: {
+            verifyMax: 600,
+            verifyWindowMs: 60_000,
+            lookupMax: 3,
+            lookupSerialMax: 2,
+            lookupWindowMs: 600_000,
+          },
         },
       });
-      try {
-        const ask = (headers: Record<string, string> = {}) =>
-          limited.inject({
-            method: "GET",
-            url: "/api/v1/graduates/search",
-            query: { diplomaSerial: "Z1" },
-            headers,
-          });
-        expect((await ask()).statusCode).toBe(200);
-        expect((await ask()).statusCode).toBe(200);
-        const third = await ask();
-        bodies.push({ url: "429", body: third.body });
-        expect([third.statusCode, third.json()]).toEqual([
-          429,
-          {
-            error: {
-              code: "RATE_LIMITED",
-              message:
-                "too many searches from this address (at most 2 every 10 minutes): try again in 10 minutes",
-            },
-          },
-        ]);
-        const verifier = await apiKeyFor(db, DISTRICT_CODE, "verifier");
-        expect((await ask({ authorization: `Bearer ${verifier}` })).statusCode).toBe(200);
-      } finally {
-        await limited.close();
+    });
+    afterAll(() => limited?.close());
+
+    const ask = (
+      query: Record<string, string>,
+      remoteAddress: string,
+      headers: Record<string, string> = {},
+    ) => limited.inject({ method: "GET", url: "/api/v1/graduates/search", query, headers, remoteAddress });
+    const byName = { fullName: "Không Có Ai", dateOfBirth: "2009-01-01" };
+
+    it("limits every caller, whatever key it holds: school, district, verifier keys and the admin token lift nothing", async () => {
+      const verifier = await apiKeyFor(db, DISTRICT_CODE, "verifier");
+      const keys = [undefined, t.schoolKey, district.apiKey, verifier, t.adminToken];
+      const statuses = [];
+      for (const [n, key] of keys.entries()) {
+        const headers: Record<string, string> = key === undefined ? {} : { authorization: `Bearer ${key}` };
+        const address = `10.20.${backend.name === "pglite" ? 1 : 2}.${n}`;
+        const row = [];
+        for (let i = 0; i < 4; i++) row.push((await ask(byName, address, headers)).statusCode);
+        statuses.push(row);
       }
+      expect(statuses).toEqual(keys.map(() => [200, 200, 200, 429]));
+      const third = await ask(byName, `10.20.${backend.name === "pglite" ? 1 : 2}.4`, {
+        authorization: `Bearer ${t.adminToken}`,
+      });
+      bodies.push({ url: "429", body: third.body });
+      expect([third.statusCode, third.json()]).toEqual([
+        429,
+        {
+          error: {
+            code: "RATE_LIMITED",
+            message:
+              "too many searches from this address (at most 3 every 10 minutes): try again in 10 minutes",
+          },
+        },
+      ]);
+      // A bad key is still refused (401), before any count.
+      expect((await ask(byName, "10.20.9.9", { authorization: "Bearer nope" })).statusCode).toBe(401);
+    });
+
+    it("counts searches by diploma serial apart, against the tighter limit, and IPv6 clients by /64", async () => {
+      const a = backend.name === "pglite" ? "2001:db8:1:1" : "2001:db8:2:1";
+      const serial = { diplomaSerial: "Z1" };
+      const answers = [
+        (await ask(serial, `${a}::1`)).statusCode,
+        (await ask(serial, `${a}::2`)).statusCode,
+        (await ask(serial, `${a}:ffff:ffff:ffff:ffff`)).statusCode,
+        // The name searches of the same /64 have their own count.
+        (await ask(byName, `${a}::3`)).statusCode,
+        // Another /64 is another client.
+        (await ask(serial, `${a.slice(0, -1)}2::1`)).statusCode,
+      ];
+      const refused = await ask(serial, `${a}::9`);
+      expect([answers, refused.statusCode, refused.json()]).toEqual([
+        [200, 200, 429, 200, 200],
+        429,
+        {
+          error: {
+            code: "RATE_LIMITED",
+            message:
+              "too many searches by diploma serial from this address (at most 2 every 10 minutes): try again in 10 minutes",
+          },
+        },
+      ]);
+    });
+
+    it("writes each search made with a key to the audit log: who, when, a keyed digest of the query, the results", async () => {
+      const [anh] = rows(301, 1, { 0: { fullName: "Lý Thị Mai", dateOfBirth: "2009-03-04" } });
+      expect((await importFile(toCsv([anh!]))).statusCode).toBe(201);
+      const since = (await db.query<{ id: string }>("SELECT coalesce(max(id), 0)::text AS id FROM audit_log"))
+        .rows[0]!.id;
+      const address = backend.name === "pglite" ? "10.30.1.1" : "10.30.2.1";
+      const keyed = { authorization: `Bearer ${t.schoolKey}` };
+      const found = await ask(
+        { fullName: "ly thi mai", dateOfBirth: "04/03/2009", year: "2024" },
+        address,
+        keyed,
+      );
+      const id = found.json<{ results: GraduateView[] }>().results[0]!.id;
+      await ask({ diplomaSerial: anh!.diplomaSerial }, address, { authorization: `Bearer ${t.adminToken}` });
+      await ask({ fullName: "Lý Thị Mai", dateOfBirth: "2009-03-04" }, address); // anonymous: not audited
+      const { rows: audit } = await db.query<{ actor: string; action: string; at: Date; details: unknown }>(
+        "SELECT actor, action, at, details FROM audit_log WHERE id > $1 AND action = 'graduates.searched' ORDER BY id",
+        [since],
+      );
+      const auditKey = searchAuditKey(t.adminToken);
+      expect(audit).toEqual([
+        {
+          actor: `issuer:${SCHOOL_CODE}:${t.schoolKey.split("_")[2]}`,
+          action: "graduates.searched",
+          at: expect.any(Date) as unknown,
+          details: {
+            by: "fullName+dateOfBirth",
+            query: searchDigest(auditKey, { fullName: "LÝ THỊ MAI", dateOfBirth: "2009-03-04" }),
+            year: 2024,
+            results: 1,
+            ids: [id],
+          },
+        },
+        {
+          actor: "admin",
+          action: "graduates.searched",
+          at: expect.any(Date) as unknown,
+          details: {
+            by: "diplomaSerial",
+            query: searchDigest(auditKey, { diplomaSerial: ` ${anh!.diplomaSerial.toLowerCase()}` }),
+            results: 1,
+            ids: [id],
+          },
+        },
+      ]);
+      // Nothing of the query in clear: not the name (in any spelling), the birth date or the serial.
+      const text = JSON.stringify(audit).toLowerCase();
+      expect(
+        ["mai", "2009-03-04", "04/03/2009", anh!.diplomaSerial.toLowerCase()].filter((v) => text.includes(v)),
+      ).toEqual([]);
+      expect(searchDigest(searchAuditKey("another token"), { diplomaSerial: anh!.diplomaSerial })).not.toBe(
+        (audit[1]!.details as { query: string }).query,
+      );
     });
   });
 });

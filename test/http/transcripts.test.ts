@@ -20,7 +20,8 @@ import { apiKeyFor, buildTestApp, settle, signedItem, type TestApp } from "../he
 import { startChain, stopChain, type TestChain } from "../helpers/chain";
 import { databaseBackends } from "../helpers/databases";
 import { makeTranscript, withValue } from "../helpers/fixtures";
-import { makeSchoolPki, SCHOOL_CODE, signerOf, type SchoolPki } from "../helpers/pki";
+import { registerDistrict } from "../helpers/graduates";
+import { fingerprintOf, makeSchoolPki, SCHOOL_CODE, signerOf, type SchoolPki } from "../helpers/pki";
 
 const backends = await databaseBackends();
 const dir = mkdtempSync(path.join(os.tmpdir(), "hocba-http-transcripts-"));
@@ -167,7 +168,7 @@ describe.each(backends)("the transcripts API on $name", (backend) => {
       expect([reply(none), reply(unknown), reply(verifier)]).toEqual([
         [401, { error: { code: "UNAUTHORIZED", message: "missing bearer token" } }],
         [401, { error: { code: "UNAUTHORIZED", message: "invalid or revoked credentials" } }],
-        [403, { error: { code: "FORBIDDEN", message: "this route is for schools and district offices" } }],
+        [403, { error: { code: "FORBIDDEN", message: "this route is for schools" } }],
       ]);
     });
 
@@ -485,6 +486,151 @@ describe.each(backends)("the transcripts API on $name", (backend) => {
         400,
         "SCHEMA_INVALID",
       ]);
+    });
+  });
+
+  describe("existence oracles", () => {
+    const unknownId = "00000000-0000-4000-8000-0000000000ee";
+    /** An answer with the document id asked about written as <id>, to compare answers for two ids. */
+    const answerFor = (res: LightMyRequestResponse, id: string) => [
+      res.statusCode,
+      JSON.parse(res.body.split(id).join("<id>")) as unknown,
+    ];
+    /** The other school may sign with the same principal's certificate: its submissions get past the signature checks. */
+    beforeAll(async () => {
+      await db.query(
+        `INSERT INTO issuer_certificates (issuer_code, fingerprint, certificate, subject, role, added_at)
+         SELECT $1, $2, $3, 'principal', 'principal', now() - interval '1 day'
+          WHERE NOT EXISTS (SELECT 1 FROM issuer_certificates WHERE issuer_code = $1 AND fingerprint = $2)`,
+        [OTHER_SCHOOL, fingerprintOf(pki.principal), pki.principal.certificate],
+      );
+    });
+
+    it("answers a correction of another school's document exactly as one of an unknown id, alone and in a batch", async () => {
+      const { id } = await submit();
+      const correct = async (supersedes: string, url = "/api/v1/transcripts") => {
+        const item = await signedItem(pki, { ...transcript(OTHER_SCHOOL), supersedes });
+        return app.inject({
+          method: "POST",
+          url,
+          headers: auth(otherKey),
+          payload: url.endsWith("batch") ? { items: [item] } : item,
+        });
+      };
+      const notFound = [404, { error: { code: "NOT_FOUND", message: "supersedes <id>: no such document" } }];
+      expect([
+        answerFor(await correct(id), id),
+        answerFor(await correct(unknownId), unknownId),
+        answerFor(await correct(id, "/api/v1/transcripts/batch"), id),
+        answerFor(await correct(unknownId, "/api/v1/transcripts/batch"), unknownId),
+      ]).toEqual([
+        notFound,
+        notFound,
+        [207, { results: [{ index: 0, status: 404, body: notFound[1] }] }],
+        [207, { results: [{ index: 0, status: 404, body: notFound[1] }] }],
+      ]);
+      const view = await app.inject({ method: "GET", url: `/api/v1/transcripts/${id}`, headers: school() });
+      expect(view.json<{ status: string; supersededBy: string | null }>()).toMatchObject({
+        status: "pending",
+        supersededBy: null,
+      });
+    });
+
+    it("answers a new document reusing another school's id as one reusing the school's own: no owner, no state", async () => {
+      const mine = transcript();
+      const theirs = transcript(OTHER_SCHOOL);
+      await submit(mine);
+      const other = await app.inject({
+        method: "POST",
+        url: "/api/v1/transcripts",
+        headers: auth(otherKey),
+        payload: await signedItem(pki, theirs),
+      });
+      expect(other.statusCode).toBe(202);
+      const reuse = async (id: string) =>
+        answerFor(
+          await app.inject({
+            method: "POST",
+            url: "/api/v1/transcripts",
+            headers: school(),
+            payload: await signedItem(pki, { ...transcript(), id }),
+          }),
+          id,
+        );
+      const conflict = [
+        409,
+        { error: { code: "CONFLICT", message: "document id <id> is already used by another document" } },
+      ];
+      expect([await reuse(theirs.id), await reuse(mine.id)]).toEqual([conflict, conflict]);
+    });
+
+    it("answers every route on another school's document exactly as on an unknown id", async () => {
+      const { id } = await anchored();
+      const routes: [string, string, unknown?][] = [
+        ["GET", "/api/v1/transcripts/<id>"],
+        ["GET", "/api/v1/transcripts/<id>/credential"],
+        ["GET", "/api/v1/transcripts/<id>/pdf"],
+        ["POST", "/api/v1/transcripts/<id>/revoke", { reason: "x" }],
+        ["POST", "/api/v1/transcripts/<id>/share"],
+        ["DELETE", "/api/v1/transcripts/<id>/share/0123456789abcdef"],
+      ];
+      const ask = async (docId: string) => {
+        const answers = [];
+        for (const [method, url, payload] of routes) {
+          const res = await app.inject({
+            method: method as "GET",
+            url: url.replace("<id>", docId),
+            headers: auth(otherKey),
+            ...(payload === undefined ? {} : { payload: payload as object }),
+          });
+          answers.push(answerFor(res, docId));
+        }
+        return answers;
+      };
+      const notFound = [404, { error: { code: "NOT_FOUND", message: "no document <id>" } }];
+      expect(await ask(id)).toEqual(routes.map(() => notFound));
+      expect(await ask(unknownId)).toEqual(routes.map(() => notFound));
+      const status = await app.inject({ method: "GET", url: `/api/v1/transcripts/${id}`, headers: school() });
+      expect(status.json<{ status: string }>().status).toBe("anchored");
+    });
+
+    it("refuses a district office's key on every transcripts route (403), and a school key on the graduates import", async () => {
+      const district = await registerDistrict(db, pki);
+      const { id } = await submit();
+      const routes: [string, string, unknown?][] = [
+        ["POST", "/api/v1/transcripts", await signedItem(pki, transcript(district.code))],
+        ["POST", "/api/v1/transcripts/batch", { items: [await signedItem(pki, transcript(district.code))] }],
+        ["GET", `/api/v1/transcripts/${id}`],
+        ["GET", `/api/v1/transcripts/${id}/credential`],
+        ["GET", `/api/v1/transcripts/${id}/pdf`],
+        ["POST", `/api/v1/transcripts/${id}/revoke`, { reason: "x" }],
+        ["POST", `/api/v1/transcripts/${id}/share`],
+        ["DELETE", `/api/v1/transcripts/${id}/share/0123456789abcdef`],
+      ];
+      const answers = [];
+      for (const [method, url, payload] of routes) {
+        const res = await app.inject({
+          method: method as "GET",
+          url,
+          headers: auth(district.apiKey),
+          ...(payload === undefined ? {} : { payload: payload as object }),
+        });
+        answers.push(reply(res));
+      }
+      const forbidden = [403, { error: { code: "FORBIDDEN", message: "this route is for schools" } }];
+      expect(answers).toEqual(routes.map(() => forbidden));
+      const schoolImport = await app.inject({
+        method: "POST",
+        url: "/api/v1/graduates/import",
+        headers: school(),
+        payload: { file: "YQ==", signature: "YQ==" },
+      });
+      expect(reply(schoolImport)).toEqual([
+        403,
+        { error: { code: "FORBIDDEN", message: "this route is for district offices" } },
+      ]);
+      const { rows } = await db.query("SELECT id FROM documents WHERE issuer_code = $1", [district.code]);
+      expect(rows).toEqual([]);
     });
   });
 

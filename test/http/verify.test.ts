@@ -224,6 +224,90 @@ describe.each(backends)("the verify API on $name", (backend) => {
     }
   });
 
+  it("counts an anonymous caller's credentials, not requests: a batch of 3 uses 3, one that would go over is refused whole", async () => {
+    const limited = await buildApp({
+      bodyLimit: 6_000_000,
+      services: { ...t.services, limits: { verifyMax: 5, verifyWindowMs: 600_000 } },
+    });
+    try {
+      const batch = (n: number, remoteAddress: string, headers: Record<string, string> = {}) =>
+        limited.inject({
+          method: "POST",
+          url: "/api/v1/verify/batch",
+          headers,
+          remoteAddress,
+          payload: { credentials: Array.from({ length: n }, () => ({})) },
+        });
+      const single = (remoteAddress: string) =>
+        limited.inject({ method: "POST", url: "/api/v1/verify", remoteAddress, payload: {} });
+      const seen = (res: Awaited<ReturnType<typeof single>>) => [
+        res.statusCode,
+        res.headers["x-ratelimit-limit"],
+        res.headers["x-ratelimit-remaining"],
+        res.statusCode === 429 ? res.json<{ error: { message: string } }>().error.message : "",
+      ];
+      const a = "10.40.0.1";
+      const answers = [
+        seen(await batch(3, a)), // 3 of 5
+        seen(await single(a)), // 4 of 5
+        seen(await batch(2, a)), // would be 6: refused, nothing taken
+        seen(await single(a)), // 5 of 5
+        seen(await single(a)),
+        seen(await batch(6, "10.40.0.2")), // more than the limit at once
+        (await batch(6, "10.40.0.2", { authorization: `Bearer ${verifierKey}` })).statusCode,
+      ];
+      expect(answers).toEqual([
+        [200, "5", "2", ""],
+        [200, "5", "1", ""],
+        [
+          429,
+          "5",
+          "1",
+          "too many verifications from this address (at most 5 credentials every 10 minutes, 1 left): try again in 10 minutes",
+        ],
+        [200, "5", "0", ""],
+        [
+          429,
+          "5",
+          "0",
+          "too many verifications from this address (at most 5 credentials every 10 minutes, 0 left): try again in 10 minutes",
+        ],
+        [
+          429,
+          "5",
+          "5",
+          "a batch of 6 credentials is more than this address may verify (at most 5 every 10 minutes): split it, or use a verifier key",
+        ],
+        200,
+      ]);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it("counts IPv6 clients by /64 and IPv4-mapped addresses as IPv4", async () => {
+    const limited = await buildApp({
+      bodyLimit: 6_000_000,
+      services: { ...t.services, limits: { verifyMax: 2, verifyWindowMs: 600_000 } },
+    });
+    try {
+      const from = async (remoteAddress: string) =>
+        (await limited.inject({ method: "POST", url: "/api/v1/verify", remoteAddress, payload: {} }))
+          .statusCode;
+      expect([
+        await from("2001:db8:40:1::1"),
+        await from("2001:db8:40:1:aaaa:bbbb:cccc:dddd"),
+        await from("2001:db8:40:1::2"),
+        await from("2001:db8:40:2::1"),
+        await from("10.40.1.1"),
+        await from("::ffff:10.40.1.1"),
+        await from("::ffff:10.40.1.1"),
+      ]).toEqual([200, 200, 429, 200, 200, 200, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("reports a corrected document as superseded, also among concurrent requests sharing one look-up", async () => {
     const old = credentials[1]!;
     const oldId = (old.document as { id: string }).id;

@@ -60,7 +60,7 @@ describe.runIf(ready)("hocba serve with HTTP_PROCESSES=2", () => {
   it("serves from two processes on one port, counting the public rate limit once across them", async () => {
     const serve = await stack!.serve({
       HTTP_PROCESSES: "2",
-      LOOKUP_RATE_MAX: "3",
+      LOOKUP_SERIAL_RATE_MAX: "3",
       LOOKUP_RATE_WINDOW_MS: "60000",
     });
     try {

@@ -11,7 +11,11 @@ export interface ApiKeyPrincipal {
   kind: ApiKeyKind;
   /** The school or district the key acts for (issuer keys only). */
   issuerCode: string | null;
+  /** Whether that issuer is a school or a district office (issuer keys only). */
+  issuerKind: IssuerKind | null;
 }
+
+export type IssuerKind = "school" | "district";
 
 export interface CreateApiKeyInput {
   kind: ApiKeyKind;
@@ -44,14 +48,21 @@ export async function authenticateApiKey(
 ): Promise<ApiKeyPrincipal | undefined> {
   const parsed = parseApiKey(presented);
   if (!parsed) return undefined;
-  const { rows } = await db.query<{ kind: ApiKeyKind; issuer_code: string | null; secret_hash: string }>(
-    "SELECT kind, issuer_code, secret_hash FROM api_keys WHERE id = $1 AND revoked_at IS NULL",
+  const { rows } = await db.query<{
+    kind: ApiKeyKind;
+    issuer_code: string | null;
+    issuer_kind: IssuerKind | null;
+    secret_hash: string;
+  }>(
+    `SELECT k.kind, k.issuer_code, i.kind AS issuer_kind, k.secret_hash
+       FROM api_keys k LEFT JOIN issuers i ON i.code = k.issuer_code
+      WHERE k.id = $1 AND k.revoked_at IS NULL`,
     [parsed.id],
   );
   const row = rows[0];
   if (!row || row.kind !== parsed.kind || !safeEqual(row.secret_hash, sha256Hex(parsed.secret)))
     return undefined;
-  return { keyId: parsed.id, kind: row.kind, issuerCode: row.issuer_code };
+  return { keyId: parsed.id, kind: row.kind, issuerCode: row.issuer_code, issuerKind: row.issuer_kind };
 }
 
 /** Revokes a key; true if it was active. Pass a transaction. */

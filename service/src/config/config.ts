@@ -6,6 +6,7 @@
  * (DATABASE_URL → PostgreSQL instead of PGlite, REDIS_URL → BullMQ instead of the in-process runner,
  * CHAIN_RPC_URL → an external chain instead of the embedded anvil).
  */
+import { isIP } from "node:net";
 import path from "node:path";
 import { HocbaError } from "../core/errors";
 
@@ -39,10 +40,16 @@ export const SETTINGS = {
     description:
       "the service's address as users reach it (behind a proxy: the outside one), for the verifier links and QR codes printed in PDFs; unset = http://HOST:PORT",
   },
+  TRUST_PROXY: {
+    kind: "string",
+    description:
+      "behind a load balancer: the proxies whose X-Forwarded-For gives the client address the rate limits count, a comma-separated list of addresses/CIDRs (or loopback, linklocal, uniquelocal); unset = none, the connection's address counts",
+  },
   DATA_DIR: {
     kind: "path",
     default: "./data",
-    description: "where the embedded database, chain state and demo files live",
+    description:
+      "where the embedded database, chain state and demo files live; made private at start (folders 0700, files 0600)",
   },
   DATABASE_URL: {
     kind: "url",
@@ -113,9 +120,28 @@ export const SETTINGS = {
     min: 1024,
     description: "largest request body (bytes); a batch of 1,000 transcripts is ~5 MB",
   },
-  LOOKUP_RATE_MAX: { kind: "int", default: "30", min: 1, description: "graduate searches per window" },
+  LOOKUP_RATE_MAX: {
+    kind: "int",
+    default: "30",
+    min: 1,
+    description:
+      "graduate searches by name and date of birth per client address (IPv6: per /64) and window; no API key lifts it",
+  },
+  LOOKUP_SERIAL_RATE_MAX: {
+    kind: "int",
+    default: "10",
+    min: 1,
+    description:
+      "graduate searches by diploma serial per client address and window, counted apart from LOOKUP_RATE_MAX; no API key lifts it",
+  },
   LOOKUP_RATE_WINDOW_MS: { kind: "int", default: "600000", min: 1000, description: "search window" },
-  VERIFY_RATE_MAX: { kind: "int", default: "600", min: 1, description: "public verifications per window" },
+  VERIFY_RATE_MAX: {
+    kind: "int",
+    default: "600",
+    min: 1,
+    description:
+      "credentials verified per client address and window by anonymous callers (a batch of 500 counts 500); any API key lifts it",
+  },
   VERIFY_RATE_WINDOW_MS: { kind: "int", default: "60000", min: 1000, description: "verify window" },
   LOG_LEVEL: {
     kind: "choice",
@@ -238,6 +264,11 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir = ".
       });
     }
   }
+  try {
+    trustProxyOption(values.TRUST_PROXY as string | undefined);
+  } catch (error) {
+    problems.push({ name: "TRUST_PROXY", message: (error as Error).message });
+  }
   if (problems.length > 0) {
     throw new HocbaError(
       "CONFIG_INVALID",
@@ -246,6 +277,47 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir = ".
     );
   }
   return Object.freeze(values) as Config;
+}
+
+/** Names proxy-addr (Fastify's trustProxy) gives to groups of addresses. */
+const PROXY_GROUPS = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+/**
+ * Fastify's `trustProxy` from TRUST_PROXY: undefined (trust no proxy) when unset, else the list of
+ * proxy addresses/CIDRs whose X-Forwarded-For is believed. Refused: `true` (any sender of the
+ * header would choose the address it is counted by) and a hop count (it cannot check that a
+ * request came through the proxy at all; Fastify 5 therefore trusts nothing with one).
+ *
+ * @example
+ * trustProxyOption("10.0.0.0/8, 2001:db8::1") // ["10.0.0.0/8", "2001:db8::1"]
+ */
+export function trustProxyOption(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  const name = "list the proxies' addresses or CIDRs (e.g. 10.0.0.0/8, 2001:db8::1)";
+  if (/^\d+$/.test(text)) throw new Error(`a hop count cannot tell a proxy from a client: ${name}`);
+  if (/^(true|yes|on|\*)$/i.test(text))
+    throw new Error(
+      `trusting every sender of X-Forwarded-For would let any client choose the address it is counted by: ${name}`,
+    );
+  const entries = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  if (entries.length === 0) throw new Error(name);
+  for (const entry of entries) {
+    if (PROXY_GROUPS.has(entry)) continue;
+    const [address = "", prefix, extra] = entry.split("/");
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    if (
+      family === 0 ||
+      extra !== undefined ||
+      (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits))
+    )
+      throw new Error(`"${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)`);
+  }
+  return entries;
 }
 
 /** The configuration as a Markdown table (README), from the same declarations. */

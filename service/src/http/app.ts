@@ -22,6 +22,7 @@ import { errorEnvelope, handleError } from "./errors";
 import { authPlugin } from "./plugins/auth";
 import { OPENAPI_OPTIONS } from "./openapi";
 import { metricsPlugin } from "./plugins/metrics";
+import { IPV6_CLIENT_PREFIX, quotaPlugin } from "./plugins/quota";
 import { defaultPagesDir, pagesPlugin } from "./plugins/pages";
 import { healthRoutes, type ReadinessProbe } from "./routes/health";
 import type { AppServices } from "./services";
@@ -47,8 +48,11 @@ export interface AppOptions {
   logger?: FastifyServerOptions["logger"];
   /** A pino logger shared with the rest of the process (instead of `logger`). */
   loggerInstance?: FastifyServerOptions["loggerInstance"];
-  /** Trust X-Forwarded-For from a load balancer (client address for rate limits). */
-  trustProxy?: boolean;
+  /**
+   * The proxies whose X-Forwarded-For gives the client address the limits count (TRUST_PROXY, see
+   * trustProxyOption in config.ts): addresses/CIDRs; default none.
+   */
+  trustProxy?: string[];
   /** The service behind the API; without it only the operational routes exist (tests of the shell). */
   services?: AppServices;
   /**
@@ -88,9 +92,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     },
   });
-  // Routes opt in with `config.rateLimit`; nothing is limited globally.
+  // Routes opt in with `config.rateLimit`; nothing is limited globally. Clients are counted by
+  // address, IPv6 by /64 (plugins/quota.ts).
   await app.register(rateLimit, {
     global: false,
+    ipv6Subnet: IPV6_CLIENT_PREFIX,
     ...(options.rateLimitStore
       ? {
           redis: options.rateLimitStore.redis,
@@ -106,6 +112,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swagger, OPENAPI_OPTIONS);
   await app.register(swaggerUi, { routePrefix: "/docs" });
   await app.register(metricsPlugin);
+  await app.register(quotaPlugin, { store: options.rateLimitStore });
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler({ preHandler: app.rateLimit({ max: 120, timeWindow: 60_000 }) }, (request, reply) =>

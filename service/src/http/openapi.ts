@@ -31,8 +31,9 @@ export const SECURITY_SCHEMES = {
     type: "http",
     scheme: "bearer",
     description:
-      "A verifier API key (`hocba_v_…`) of a university or employer: lifts the public rate limits and opens " +
-      "nothing else. Any other valid key or the admin token lifts them too.",
+      "A verifier API key (`hocba_v_…`) of a university or employer: lifts the verify routes' rate limit and " +
+      "opens nothing else; any other valid key or the admin token lifts it too. No key lifts the graduates " +
+      "search's limits (a search made with a key is audited).",
   },
   shareToken: {
     type: "apiKey",
@@ -51,9 +52,10 @@ export type SecuritySchemeName = keyof typeof SECURITY_SCHEMES;
 export const SECURITY_OF: Record<AuthKind | "public", SecurityRequirement[]> = {
   public: [],
   admin: [{ adminToken: [] }],
-  issuer: [{ issuerKey: [] }, { adminToken: [] }],
-  issuerOrShareToken: [{ issuerKey: [] }, { adminToken: [] }, { shareToken: [] }],
-  verifier: [{}, { verifierKey: [] }],
+  school: [{ issuerKey: [] }, { adminToken: [] }],
+  schoolOrShareToken: [{ issuerKey: [] }, { adminToken: [] }, { shareToken: [] }],
+  district: [{ issuerKey: [] }, { adminToken: [] }],
+  optional: [{}, { verifierKey: [] }],
 };
 
 const TAGS = [

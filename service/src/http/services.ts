@@ -26,10 +26,18 @@ export interface AppServices {
   /** Ask the anchoring runner for a round soon (after a large submission, a revocation…). */
   triggerAnchoring(): void;
   /**
-   * Public rate limits: VERIFY_RATE_MAX per VERIFY_RATE_WINDOW_MS (default 600 per 60 s) and
-   * LOOKUP_RATE_MAX per LOOKUP_RATE_WINDOW_MS for the graduate search (default 30 per 10 min).
+   * Public rate limits: VERIFY_RATE_MAX credentials per VERIFY_RATE_WINDOW_MS (default 600 per
+   * 60 s), LOOKUP_RATE_MAX per LOOKUP_RATE_WINDOW_MS for the graduate search by name and birth
+   * date (default 30 per 10 min) and LOOKUP_SERIAL_RATE_MAX per LOOKUP_RATE_WINDOW_MS for the
+   * search by diploma serial (default 10 per 10 min).
    */
-  limits?: { verifyMax: number; verifyWindowMs: number; lookupMax?: number; lookupWindowMs?: number };
+  limits?: {
+    verifyMax: number;
+    verifyWindowMs: number;
+    lookupMax?: number;
+    lookupWindowMs?: number;
+    lookupSerialMax?: number;
+  };
 }
 
 declare module "fastify" {

@@ -309,17 +309,18 @@ export async function insertDocuments(
   );
 }
 
-/** Whether `a` may correct the document it names; the problem if not. Locks that document. */
+/**
+ * Whether `a` may correct the document it names; the problem if not. Locks that document. Another
+ * school's document is not even read: it answers NOT_FOUND exactly as an unknown id does (same
+ * code, message and work), so `supersedes` is no oracle for which ids exist elsewhere.
+ */
 async function supersedable(tx: Queryable, a: Accepted): Promise<HocbaError | undefined> {
-  const { rows } = await tx.query<{ issuer_code: string; superseded_by: string | null }>(
-    "SELECT issuer_code, superseded_by FROM documents WHERE id = $1 FOR UPDATE",
-    [a.supersedes],
+  const { rows } = await tx.query<{ superseded_by: string | null }>(
+    "SELECT superseded_by FROM documents WHERE id = $1 AND issuer_code = $2 FOR UPDATE",
+    [a.supersedes, a.issuerCode],
   );
   const old = rows[0];
   if (!old) return new HocbaError("NOT_FOUND", `supersedes ${a.supersedes}: no such document`);
-  if (old.issuer_code !== a.issuerCode) {
-    return new HocbaError("FORBIDDEN", `supersedes ${a.supersedes}: that document belongs to another school`);
-  }
   if (old.superseded_by !== null) {
     return new HocbaError(
       "CONFLICT",

@@ -15,7 +15,7 @@
  *
  * The lookup never returns the citizen ID or the ethnicity.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import type { Queryable, SheetReader } from "./ports";
 import {
   canonicalBytes,
@@ -499,4 +499,52 @@ async function viewOf(db: Queryable, chain: CredentialChain, row: SearchRow): Pr
       importedAt: row.imported_at.toISOString(),
     },
   };
+}
+
+/**
+ * The key of the search audit's digests, derived from the admin token: whoever holds the token can
+ * recompute the digest of a given name and birth date (or serial) to find who looked that person
+ * up; the audit table alone, copied or leaked, cannot be reversed by trying names and dates.
+ * Changing ADMIN_TOKEN changes the digests of later searches.
+ */
+export function searchAuditKey(adminToken: string): Buffer {
+  return createHmac("sha256", adminToken).update("hocba graduates search audit/1").digest();
+}
+
+/**
+ * The identifying part of a search as the audit log keeps it: HMAC-SHA-256 (hex) of the
+ * normalized name and birth date — or of the normalized serial — never the values themselves.
+ */
+export function searchDigest(auditKey: Buffer, query: SearchQuery): string {
+  const text =
+    "diplomaSerial" in query
+      ? `serial\n${serialKey(query.diplomaSerial)}`
+      : `name\n${nameKey(query.fullName)}\n${query.dateOfBirth}`;
+  return createHmac("sha256", auditKey).update(text).digest("hex");
+}
+
+/**
+ * Writes a search made with a key (school, district, verifier or admin) to the audit log: who
+ * (`actor`), when, by what (`by`, the query's digest, the year and school code in clear: they
+ * identify no one), and what came back (how many records, their ids).
+ */
+export async function auditSearch(
+  db: Queryable,
+  auditKey: Buffer,
+  actor: string,
+  query: SearchQuery,
+  results: readonly GraduateView[],
+): Promise<void> {
+  const details = {
+    by: "diplomaSerial" in query ? "diplomaSerial" : "fullName+dateOfBirth",
+    query: searchDigest(auditKey, query),
+    ...("year" in query && query.year !== undefined ? { year: query.year } : {}),
+    ...("schoolCode" in query && query.schoolCode !== undefined ? { schoolCode: query.schoolCode } : {}),
+    results: results.length,
+    ids: results.map((r) => r.id),
+  };
+  await db.query(
+    "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'graduates.searched', NULL, $2)",
+    [actor, JSON.stringify(details)],
+  );
 }

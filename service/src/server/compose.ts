@@ -21,6 +21,7 @@ import { migrate } from "../adapters/db/migrate";
 import { openDatabase } from "../adapters/db/open";
 import { readSheet } from "../adapters/files/sheet";
 import { renderTranscriptPdf } from "../adapters/pdf/transcript-pdf";
+import { privateUmask, secureDataDir } from "../adapters/files/data-dir";
 import { ensureDemoPki, type DemoPki } from "../adapters/pki/demo-pki";
 import { nodeCrypto } from "../adapters/pki/node-crypto";
 import { loadTrustAnchorsDir } from "../adapters/pki/trust-dir";
@@ -166,7 +167,15 @@ async function embeddedChain(config: Config, log: Log) {
 
 /** Opens everything but the HTTP server and the runner. */
 export async function composeCore(config: Config, log: Log): Promise<Core> {
-  mkdirSync(config.DATA_DIR, { recursive: true });
+  // DATA_DIR is the service user's alone: 0700/0600, an older installation's modes fixed, and
+  // what is written from now on private from the start (adapters/files/data-dir.ts).
+  privateUmask();
+  const fixed = secureDataDir(config.DATA_DIR);
+  if (fixed.length > 0)
+    log("warn", "DATA_DIR held folders or files others could open: they are now 0700/0600", {
+      dataDir: config.DATA_DIR,
+      fixed: fixed.length,
+    });
   const closers: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const c of closers.reverse()) await c();
@@ -243,6 +252,7 @@ export async function composeCore(config: Config, log: Log): Promise<Core> {
       requiredRoles: config.REQUIRED_SIGNER_ROLES,
       readSheet,
     };
+    secureDataDir(config.DATA_DIR); // the demo certificates are written 0644
     return {
       config,
       db,

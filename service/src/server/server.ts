@@ -7,7 +7,7 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
-import type { Config } from "../config/config";
+import { trustProxyOption, type Config } from "../config/config";
 import { createAnchorQueue, fastFailingRedis, startAnchorWorker } from "../adapters/queue/bullmq";
 import { loadSignerFromPem } from "../adapters/pki/keys";
 import { canonicalBytes } from "../core/documents";
@@ -130,6 +130,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         stops.push(() => worker.stop());
       }
     } else {
+      probes.queue = () => Promise.resolve(); // the in-process runner lives as long as this process
       runner = startInProcessRunner(core.anchoring, {
         intervalMs: config.ANCHOR_INTERVAL_MS,
         onError: (error) =>
@@ -146,8 +147,10 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     }
 
     let url = httpUrl(config.HOST, config.PORT);
+    const trustProxy = trustProxyOption(config.TRUST_PROXY);
     const app = await buildApp({
       ...(rateLimitStore ? { rateLimitStore } : {}),
+      ...(trustProxy === undefined ? {} : { trustProxy }),
       bodyLimit: config.BODY_LIMIT_BYTES,
       loggerInstance: logger,
       probes,
@@ -164,6 +167,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
           verifyMax: config.VERIFY_RATE_MAX,
           verifyWindowMs: config.VERIFY_RATE_WINDOW_MS,
           lookupMax: config.LOOKUP_RATE_MAX,
+          lookupSerialMax: config.LOOKUP_SERIAL_RATE_MAX,
           lookupWindowMs: config.LOOKUP_RATE_WINDOW_MS,
         },
       },

@@ -1,25 +1,44 @@
 /**
  * The THCS graduation records API (docs/http-api.md): a district office imports its signed graduates
  * file; anyone searches by full name and date of birth, or by diploma serial. Handlers translate
- * HTTP to service/src/issuance/graduates.ts and back. The search is rate-limited per client
- * address (LOOKUP_RATE_MAX per LOOKUP_RATE_WINDOW_MS; a verifier key lifts it) and its answer
- * schema has no citizen ID and no ethnicity, so the serializer could not send them even if a
- * record view carried them.
+ * HTTP to service/src/issuance/graduates.ts and back.
+ *
+ * The search is a public service, not a data feed: it is limited per client (address, IPv6 by
+ * /64) for everyone — no API key, not even the admin token, lifts it — LOOKUP_RATE_MAX per
+ * LOOKUP_RATE_WINDOW_MS by name and date of birth, and LOOKUP_SERIAL_RATE_MAX in the same window,
+ * counted apart, by diploma serial: serials are printed in sequence, so a serial alone answers
+ * only on an exact match and with a tighter count. A search made with a key is written to the
+ * audit log (actor, time, the query as a keyed digest, result ids and count). The answer schema
+ * has no citizen ID and no ethnicity, so the serializer could not send them even if a record view
+ * carried them.
  */
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { HocbaError } from "../../core/errors";
 import {
+  auditSearch,
   importGraduates,
+  searchAuditKey,
   searchGraduates,
   searchQueryOf,
   MAX_SEARCH_RESULTS,
 } from "../../issuance/graduates";
+import { actorOf } from "../plugins/auth";
+import { clientKey } from "../plugins/quota";
 import { errorResponses } from "../schemas";
 
-/** Searches per client address and window, unless configured (LOOKUP_RATE_MAX, LOOKUP_RATE_WINDOW_MS). */
-export const DEFAULT_LOOKUP_LIMITS = { lookupMax: 30, lookupWindowMs: 600_000 } as const;
+/**
+ * Searches per client and window, unless configured (LOOKUP_RATE_MAX, LOOKUP_SERIAL_RATE_MAX,
+ * LOOKUP_RATE_WINDOW_MS).
+ */
+export const DEFAULT_LOOKUP_LIMITS = { lookupMax: 30, lookupSerialMax: 10, lookupWindowMs: 600_000 } as const;
+
+/** Whether a search asks by diploma serial (counted apart, against the tighter limit). */
+function bySerial(request: FastifyRequest): boolean {
+  const serial = (request.query as { diplomaSerial?: unknown }).diplomaSerial;
+  return typeof serial === "string" && serial.trim() !== "";
+}
 
 const HEX32 = "^0x[0-9a-f]{64}$";
 const ImportBody = Type.Object({
@@ -115,13 +134,15 @@ export function graduateRoutes(app: FastifyInstance, _opts: unknown, done: (err?
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { db, submission, chain } = app.services;
   const lookupMax = app.services.limits?.lookupMax ?? DEFAULT_LOOKUP_LIMITS.lookupMax;
+  const serialMax = app.services.limits?.lookupSerialMax ?? DEFAULT_LOOKUP_LIMITS.lookupSerialMax;
   const lookupWindowMs = app.services.limits?.lookupWindowMs ?? DEFAULT_LOOKUP_LIMITS.lookupWindowMs;
   const minutes = Math.max(1, Math.round(lookupWindowMs / 60_000));
+  const auditKey = searchAuditKey(app.services.adminToken);
 
   api.post(
     "/graduates/import",
     {
-      onRequest: app.auth.issuer,
+      onRequest: app.auth.district,
       schema: {
         tags: ["graduates"],
         summary: "Import a district office's signed graduates file (CSV or XLSX)",
@@ -136,7 +157,7 @@ export function graduateRoutes(app: FastifyInstance, _opts: unknown, done: (err?
       const p = request.principal;
       const importer =
         p?.kind === "issuer"
-          ? { issuerCode: p.issuerCode, actor: `issuer:${p.issuerCode}:${p.keyId}` }
+          ? { issuerCode: p.issuerCode, actor: actorOf(p) }
           : { issuerCode: null, actor: "admin" };
       const outcome = await importGraduates(submission, importer, request.body);
       if (outcome.stored) app.services.triggerAnchoring();
@@ -149,18 +170,20 @@ export function graduateRoutes(app: FastifyInstance, _opts: unknown, done: (err?
   api.get(
     "/graduates/search",
     {
-      preHandler: app.auth.verifier,
+      // The key, when one is sent, is checked first (a bad key is 401) but lifts nothing.
+      preHandler: app.auth.optional,
       config: {
         rateLimit: {
-          max: lookupMax,
+          max: (request: FastifyRequest) => (bySerial(request) ? serialMax : lookupMax),
           timeWindow: lookupWindowMs,
+          keyGenerator: (request: FastifyRequest) =>
+            `${bySerial(request) ? "serial" : "name"}:${clientKey(request)}`,
           hook: "preHandler" as const,
-          allowList: (request: FastifyRequest) => request.principal !== undefined,
-          errorResponseBuilder: (_request, context) =>
+          errorResponseBuilder: (request, context) =>
             Object.assign(
               new HocbaError(
                 "RATE_LIMITED",
-                `too many searches from this address (at most ${lookupMax} every ${minutes} minute${minutes === 1 ? "" : "s"}): try again in ${context.after}`,
+                `too many searches ${bySerial(request) ? "by diploma serial " : ""}from this address (at most ${context.max} every ${minutes} minute${minutes === 1 ? "" : "s"}): try again in ${context.after}`,
               ),
               { statusCode: 429 },
             ),
@@ -171,7 +194,10 @@ export function graduateRoutes(app: FastifyInstance, _opts: unknown, done: (err?
         summary: "Find THCS graduation records",
         description:
           `By fullName + dateOfBirth (optionally year, schoolCode), or by diplomaSerial alone; at most ${MAX_SEARCH_RESULTS} records. ` +
-          "Names match without accents, case or extra spaces (đ = d). Never returns the citizen ID or the ethnicity.",
+          "Names match without accents, case or extra spaces (đ = d); a serial matches exactly (case and spaces aside). " +
+          `Limited per client address for everyone, API key or not: ${lookupMax} searches by name and ${serialMax} by serial ` +
+          `every ${minutes} minute${minutes === 1 ? "" : "s"}. A search made with a key is written to the audit log. ` +
+          "Never returns the citizen ID or the ethnicity.",
         querystring: SearchQuerystring,
         response: {
           200: Type.Object({ results: Type.Array(GraduateView, { maxItems: MAX_SEARCH_RESULTS }) }),
@@ -179,7 +205,13 @@ export function graduateRoutes(app: FastifyInstance, _opts: unknown, done: (err?
         },
       },
     },
-    async (request) => ({ results: await searchGraduates(db, chain, searchQueryOf(request.query)) }),
+    async (request) => {
+      const query = searchQueryOf(request.query);
+      const results = await searchGraduates(db, chain, query);
+      if (request.principal !== undefined)
+        await auditSearch(db, auditKey, actorOf(request.principal), query, results);
+      return { results };
+    },
   );
   done();
 }

@@ -1,7 +1,9 @@
 /**
  * Liveness and readiness. /healthz answers while the process runs; /readyz asks each dependency
- * (database, queue, chain) through the probes the app was built with, and answers 503 with the
- * failing ones named when any is down, so a load balancer stops sending traffic.
+ * (database, chain, queue) through the probes the app was built with, and answers
+ * `{ready, checks: {<name>: "ok" | "down"}}` — 503 when any is down, so a load balancer stops
+ * sending traffic. The answer is public: why a probe failed (an error text may name hosts, ports
+ * or users) goes to the log only, never to the caller.
  */
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
@@ -9,11 +11,10 @@ import type { FastifyInstance } from "fastify";
 export type ReadinessProbe = () => Promise<void>;
 
 const ReadyBody = Type.Object({
-  status: Type.Union([Type.Literal("ready"), Type.Literal("not-ready")]),
-  checks: Type.Record(
-    Type.String(),
-    Type.Object({ ok: Type.Boolean(), message: Type.Optional(Type.String()) }),
-  ),
+  ready: Type.Boolean(),
+  checks: Type.Record(Type.String(), Type.Union([Type.Literal("ok"), Type.Literal("down")]), {
+    description: "database, chain, queue",
+  }),
 });
 
 export function healthRoutes(probes: Record<string, ReadinessProbe>) {
@@ -38,21 +39,20 @@ export function healthRoutes(probes: Record<string, ReadinessProbe>) {
           response: { 200: ReadyBody, 503: ReadyBody },
         },
       },
-      async (_request, reply) => {
-        const entries: [string, { ok: boolean; message?: string }][] = await Promise.all(
-          Object.entries(probes).map(async ([name, probe]) => {
+      async (request, reply) => {
+        const entries: [string, "ok" | "down"][] = await Promise.all(
+          Object.entries(probes).map(async ([name, probe]): Promise<[string, "ok" | "down"]> => {
             try {
               await probe();
-              return [name, { ok: true }];
+              return [name, "ok"];
             } catch (error) {
-              return [name, { ok: false, message: error instanceof Error ? error.message : String(error) }];
+              request.log.warn({ check: name, err: error }, "readiness check failed");
+              return [name, "down"];
             }
           }),
         );
-        const ready = entries.every(([, c]) => c.ok);
-        return reply
-          .status(ready ? 200 : 503)
-          .send({ status: ready ? "ready" : "not-ready", checks: Object.fromEntries(entries) });
+        const ready = entries.every(([, state]) => state === "ok");
+        return reply.status(ready ? 200 : 503).send({ ready, checks: Object.fromEntries(entries) });
       },
     );
     done();

@@ -19,6 +19,7 @@ import { documentPdf } from "../../issuance/pdf";
 import { createShareToken, revokeShareToken } from "../../issuance/share";
 import { credentialPath } from "../../issuance/share-links";
 import { errorEnvelope, HTTP_STATUS } from "../errors";
+import { actorOf } from "../plugins/auth";
 import { errorResponses } from "../schemas";
 
 /** Items per batch request (docs/http-api.md). */
@@ -127,8 +128,8 @@ export const SHARE_TOKEN_ID_HEADER = "hocba-share-token-id";
 function callerOf(request: FastifyRequest): Caller {
   const p = request.principal;
   if (p?.kind === "admin") return { issuerCode: null, actor: "admin" };
-  if (p?.kind === "issuer") return { issuerCode: p.issuerCode, actor: `issuer:${p.issuerCode}:${p.keyId}` };
-  throw new HocbaError("FORBIDDEN", "this route is for schools and district offices");
+  if (p?.kind === "issuer") return { issuerCode: p.issuerCode, actor: actorOf(p) };
+  throw new HocbaError("FORBIDDEN", "this route is for schools");
 }
 
 /** Where links printed for people point: PUBLIC_URL (or where the server listens), else this request's origin. */
@@ -165,7 +166,9 @@ function statusView(record: DocumentRecord): Static<typeof StatusView> {
 export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const services = app.services;
-  const issuer = app.auth.issuer;
+  // Transcripts are a school's: a district office's key gets 403 on every route here (its
+  // graduation records are imported, corrected and searched through /graduates).
+  const issuer = app.auth.school;
 
   api.post(
     "/transcripts",
@@ -244,7 +247,7 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
 
   // With ?token= anyone may ask (rate-limited per address); without, a school or the admin.
   const schoolOrToken = {
-    onRequest: app.auth.issuerOrShareToken,
+    onRequest: app.auth.schoolOrShareToken,
     config: {
       rateLimit: {
         max: SHARE_READS_PER_MINUTE,

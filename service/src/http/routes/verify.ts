@@ -3,11 +3,13 @@
  * checks out. The route adds no logic of its own — it builds the service's verification context once (trust anchors and
  * crypto of submission, the cached chain port over the registry, corrections from the documents
  * table) and answers 200 with the verdict for any JSON object, a forged one included; only a body
- * that is not an object (or a batch outside 1..1,000) is a 400. Anonymous callers are rate-limited
- * per client address; any valid API key (verifier keys are made for this) lifts the limit.
+ * that is not an object (or a batch outside 1..1,000) is a 400. Anonymous callers are limited per
+ * client (address, IPv6 by /64) to VERIFY_RATE_MAX *credentials* per window, the single and the
+ * batch route together: a batch of 500 uses 500, and a batch that would go over is refused whole
+ * without using any. Any valid API key (verifier keys are made for this) lifts the limit.
  */
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Queryable } from "../../issuance/ports";
 import { HocbaError } from "../../core/errors";
@@ -19,11 +21,12 @@ import {
   type VerificationContext,
 } from "../../core/verification";
 import { compiledSchemaCheck } from "../../issuance/schema-check";
+import { clientKey, durationText } from "../plugins/quota";
 import { errorResponses } from "../schemas";
 
 /** Credentials per batch request. */
 export const MAX_VERIFY_BATCH = 1000;
-/** Anonymous verification requests per client address and window, unless configured. */
+/** Credentials anonymous callers verify per client and window, unless configured. */
 export const DEFAULT_VERIFY_LIMITS = { verifyMax: 600, verifyWindowMs: 60_000 } as const;
 
 const CheckView = Type.Object({
@@ -123,22 +126,40 @@ export function verifyRoutes(app: FastifyInstance, _opts: unknown, done: (err?: 
     const context = { ...base, supersession: supersessionOf(readCorrections, credentials) };
     return Promise.all(credentials.map((credential) => verifyCredential(credential, context)));
   };
-  const config = {
-    rateLimit: {
-      max: limits.verifyMax,
-      timeWindow: limits.verifyWindowMs,
-      // After the optional key is checked, so that a key holder is known and not limited.
-      hook: "preHandler" as const,
-      allowList: (request: FastifyRequest) => request.principal !== undefined,
+  const max = limits.verifyMax;
+  const window = durationText(limits.verifyWindowMs);
+  /**
+   * Takes the request's credentials from the anonymous caller's count (after the optional key is
+   * checked, so that a key holder is known and not counted); 429 when they do not fit.
+   */
+  const charge = (credentialsOf: (request: FastifyRequest) => number) => [
+    app.auth.optional,
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      if (request.principal !== undefined) return;
+      const n = credentialsOf(request);
+      const quota = await app.quota.take(`verify:${clientKey(request)}`, n, max, limits.verifyWindowMs);
+      const resetS = Math.ceil(quota.resetMs / 1000);
+      void reply.headers({
+        "x-ratelimit-limit": max,
+        "x-ratelimit-remaining": Math.max(0, max - quota.used),
+        "x-ratelimit-reset": resetS,
+      });
+      if (quota.allowed) return;
+      void reply.header("retry-after", resetS);
+      throw new HocbaError(
+        "RATE_LIMITED",
+        n > max
+          ? `a batch of ${n} credentials is more than this address may verify (at most ${max} every ${window}): split it, or use a verifier key`
+          : `too many verifications from this address (at most ${max} credentials every ${window}, ${Math.max(0, max - quota.used)} left): try again in ${durationText(quota.resetMs)}`,
+      );
     },
-  };
+  ];
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
 
   typed.post(
     "/verify",
     {
-      preHandler: app.auth.verifier,
-      config,
+      preHandler: charge(() => 1),
       schema: {
         tags: ["verification"],
         summary: "Verify one credential: the eight named checks and the verdict",
@@ -159,11 +180,11 @@ export function verifyRoutes(app: FastifyInstance, _opts: unknown, done: (err?: 
   typed.post(
     "/verify/batch",
     {
-      preHandler: app.auth.verifier,
-      config,
+      preHandler: charge((request) => (request.body as { credentials: unknown[] }).credentials.length),
       schema: {
         tags: ["verification"],
         summary: `Verify up to ${MAX_VERIFY_BATCH} credentials; results in input order`,
+        description: `An anonymous caller's batch counts one per credential against ${max} per ${window}.`,
         body: Type.Object({
           credentials: Type.Array(CredentialBody, { minItems: 1, maxItems: MAX_VERIFY_BATCH }),
         }),
