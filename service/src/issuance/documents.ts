@@ -25,6 +25,8 @@ export interface SubmissionDeps {
   crypto: PkiCrypto;
   requiredRoles: readonly string[];
   validation?: ValidationOptions;
+  /** Graduates import: largest XLSX uncompressed and most cells (default DEFAULT_SHEET_LIMITS). */
+  importLimits?: { maxUncompressedBytes: number; maxCells: number };
   now?: () => Date;
 }
 

@@ -224,7 +224,7 @@ export async function importGraduates(
   });
   const signer = report.signers.find((s) => s.authorized === true) ?? report.signers[0]!;
   const fileSha256 = sha256Hex(file);
-  const sheet = await readSheet(file);
+  const sheet = await readSheet(file, deps.importLimits);
   const { records, problems } = readGraduateRows(sheet.header, sheet.rows, {
     district,
     validation: deps.validation,

@@ -234,6 +234,10 @@ export async function composeCore(config: Config, log: Log): Promise<Core> {
       trustAnchors,
       crypto: nodeCrypto,
       requiredRoles: config.REQUIRED_SIGNER_ROLES,
+      importLimits: {
+        maxUncompressedBytes: config.IMPORT_MAX_UNCOMPRESSED_BYTES,
+        maxCells: config.IMPORT_MAX_CELLS,
+      },
     };
     return {
       config,

@@ -152,6 +152,7 @@ export function verifyRoutes(app: FastifyInstance, _opts: unknown, done: (err?: 
   typed.post(
     "/verify/batch",
     {
+      bodyLimit: app.bodyLimits.verifyBatch,
       preHandler: app.auth.verifier,
       config,
       schema: {
