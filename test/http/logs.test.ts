@@ -10,20 +10,16 @@ import { Writable } from "node:stream";
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPGliteDatabase, type Database } from "../../service/src/adapters/db/database";
-import { migrate } from "../../service/src/adapters/db/migrate";
+import type { Database } from "../../service/src/adapters/db/database";
 import type { Transcript } from "../../service/src/core/documents";
 import { errorLogView, loggerOptions, redactUrl, scrubLogLine } from "../../service/src/http/logging";
 import type { Credential } from "../../service/src/issuance/credential";
-import { buildTestApp, settle, signedItem, type TestApp } from "../helpers/app";
-import { startChain, stopChain, type TestChain } from "../helpers/chain";
+import { settle, signedItem } from "../helpers/app";
 import { schoolTranscript } from "../helpers/credentials";
-import { tempDir } from "../helpers/files";
 import { graduateRow, registerDistrict, toCsv } from "../helpers/graduates";
-import { grantIssuerAdmin } from "../helpers/listening-app";
-import { issue, makeSchoolPki, type SchoolPki } from "../helpers/pki";
+import { startListeningApp, type ListeningApp } from "../helpers/listening-app";
+import { issue, type SchoolPki } from "../helpers/pki";
 
-const tmp = tempDir("logs");
 const lines: string[] = [];
 const sink = new Writable({
   write(chunk: Buffer | string, _encoding, done) {
@@ -33,26 +29,16 @@ const sink = new Writable({
 });
 
 let db: Database;
-let chain: TestChain;
 let pki: SchoolPki;
-let t: TestApp;
+let t: ListeningApp;
 /** Every secret and personal value the session handled. */
 const secrets = new Set<string>();
 
 beforeAll(async () => {
-  db = await createPGliteDatabase();
-  await migrate(db);
-  pki = await makeSchoolPki("P-256");
-  chain = await startChain(tmp.path("chain.json"));
-  await grantIssuerAdmin(chain);
-  t = await buildTestApp({ db, chain, pki, loggerInstance: pino(loggerOptions("trace"), sink) });
+  t = await startListeningApp("logs", { loggerInstance: pino(loggerOptions("trace"), sink) });
+  [db, pki] = [t.db, t.pki];
 });
-afterAll(async () => {
-  await t?.app.close();
-  if (chain) await stopChain(chain);
-  await db?.close();
-  tmp.dispose();
-});
+afterAll(() => t?.dispose());
 
 /** A person's values as they may appear in a URL or a line: raw, URL-encoded, and the date as typed. */
 function personal(fullName: string, dateOfBirth: string, citizenId: string): string[] {
