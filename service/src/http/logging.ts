@@ -1,5 +1,5 @@
 /**
- * What hocba's logs may say (DESIGN.md §8: no token, key, citizen ID or name with birth date in any
+ * What hocba's logs may say (no token, key, citizen ID or name with birth date in any
  * log line, at any level). One set of pino options for every process (`hocba serve`, `hocba
  * worker`, tests), in three layers:
  *   1. serializers: a request is logged as method, path and only the query parameters known to
