@@ -14,7 +14,7 @@ import { createApiKey } from "../../service/src/auth/api-keys";
 import { randomSecret, type ApiKeyKind } from "../../service/src/auth/secrets";
 import { canonicalBytes } from "../../service/src/core/documents";
 import { signDetached, type SignerInput } from "../../service/src/core/pki";
-import { buildApp } from "../../service/src/http/app";
+import { buildApp, type AppOptions } from "../../service/src/http/app";
 import type { AppServices } from "../../service/src/http/services";
 import { anchorPending, type AnchoringDeps } from "../../service/src/issuance/anchoring";
 import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/membership";
@@ -29,6 +29,8 @@ export interface TestAppOptions {
   bodyLimit?: number;
   /** The built pages to serve (buildApp's pagesDir); default verifier-web/dist. */
   pagesDir?: string | null;
+  /** A logger (made with loggerOptions) to log every request to; default none. */
+  loggerInstance?: AppOptions["loggerInstance"];
 }
 
 export interface TestApp {
@@ -83,6 +85,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
     bodyLimit: options.bodyLimit ?? 6_000_000,
     services,
     ...(options.pagesDir !== undefined ? { pagesDir: options.pagesDir } : {}),
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : {}),
   });
   await app.ready();
   return {

@@ -7,7 +7,7 @@ import net from "node:net";
 import { Wallet, ZeroHash, type ContractTransactionResponse } from "ethers";
 import { createPGliteDatabase, type Database } from "../../service/src/adapters/db/database";
 import { migrate } from "../../service/src/adapters/db/migrate";
-import { buildTestApp, type TestApp } from "./app";
+import { buildTestApp, type TestApp, type TestAppOptions } from "./app";
 import { ANCHOR_KEY, startChain, stopChain, type TestChain } from "./chain";
 import { tempDir } from "./files";
 import { makeSchoolPki, type SchoolPki } from "./pki";
@@ -33,6 +33,8 @@ export async function grantIssuerAdmin(chain: TestChain): Promise<void> {
 export interface ListeningAppOptions {
   /** The built pages to serve; default verifier-web/dist (see test/helpers/pages.ts for a private build). */
   pagesDir?: string | null;
+  /** A logger for every request (buildApp's loggerInstance); default none. */
+  loggerInstance?: TestAppOptions["loggerInstance"];
 }
 
 export async function startListeningApp(

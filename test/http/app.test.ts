@@ -7,7 +7,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HocbaError, ERROR_CODES } from "../../service/src/core/errors";
 import { buildApp } from "../../service/src/http/app";
-import { HTTP_STATUS } from "../../service/src/http/errors";
+import { fromFastifyError, HTTP_STATUS } from "../../service/src/http/errors";
 import { freePort } from "../../service/src/adapters/chain/anvil";
 import { fastFailingRedis } from "../../service/src/adapters/queue/bullmq";
 import { REDIS_URL, serviceAvailable } from "../helpers/services";
@@ -26,6 +26,7 @@ const logStream = new Writable({
 beforeAll(async () => {
   app = await buildApp({
     bodyLimit: 1024,
+    publicBodyLimit: 1024,
     probes: {
       database: () => Promise.resolve(),
       chain: () =>
@@ -52,6 +53,7 @@ beforeAll(async () => {
     if (code === "plain") throw new Error("database password is hunter2");
     throw new HocbaError(code as never, `failed with ${code}`, { details: { hint: "x" } });
   });
+  app.get("/test/param/:value", (request) => ({ params: request.params, query: request.query }));
   app.get("/test/limited", { config: { rateLimit: { max: 2, timeWindow: 60_000 } } }, () => ({ ok: true }));
   await app.ready();
 });
@@ -173,6 +175,151 @@ describe("the error envelope", () => {
     expect([res.statusCode, res.json()]).toEqual([
       413,
       { error: { code: "PAYLOAD_TOO_LARGE", message: "the request body is too large" } },
+    ]);
+  });
+
+  it("refuses a JSON body nested deeper than 32 levels before its schema is checked", async () => {
+    const nested = (depth: number) => `{"name":${"[".repeat(depth - 1)}${"]".repeat(depth - 1)},"year":2024}`;
+    const post = (payload: string) =>
+      app.inject({
+        method: "POST",
+        url: "/test/echo",
+        headers: { "content-type": "application/json" },
+        payload,
+      });
+    const [deep, deepest] = [await post(nested(33)), await post(nested(32))];
+    const message = "the JSON body is nested deeper than 32 levels of objects and arrays";
+    expect([deep.statusCode, deep.json(), deepest.statusCode, deepest.json()]).toEqual([
+      400,
+      {
+        error: {
+          code: "SCHEMA_INVALID",
+          message,
+          details: [{ path: "/body", code: "JSON_TOO_DEEP", message }],
+        },
+      },
+      400,
+      {
+        error: {
+          code: "SCHEMA_INVALID",
+          message: "the request does not match the schema",
+          details: [{ path: "/body/name", code: "SCHEMA_TYPE", message: "must be string" }],
+        },
+      },
+    ]);
+  });
+
+  it("counts no bracket inside a string towards the nesting depth", async () => {
+    const res = await app.inject({
+      method: "POST",
+      url: "/test/echo",
+      payload: { name: "[".repeat(100) + '\\"{'.repeat(20), year: 2024 },
+    });
+    expect([res.statusCode, res.json()]).toEqual([
+      200,
+      { name: "[".repeat(100) + '\\"{'.repeat(20), year: 2024 },
+    ]);
+  });
+
+  it("refuses a NUL or a lone surrogate in a body string or key, a path parameter or a query value with 400", async () => {
+    const answers = await Promise.all(
+      [
+        { method: "POST" as const, url: "/test/echo", payload: '{"name":"An\\u0000","year":2024}' },
+        { method: "POST" as const, url: "/test/echo", payload: '{"name":"An","year":2024,"\\ud800":1}' },
+        { method: "POST" as const, url: "/test/echo", payload: '{"name":"\\udc00An","year":2024}' },
+        { method: "GET" as const, url: "/test/param/a%00b" },
+        { method: "GET" as const, url: "/test/param/a?x=%00" },
+      ].map(async (request) => {
+        const res = await app.inject({ ...request, headers: { "content-type": "application/json" } });
+        const { error } = res.json<{ error: { code: string; details: { path: string; code: string }[] } }>();
+        return [res.statusCode, error.code, error.details];
+      }),
+    );
+    expect(answers).toEqual([
+      [
+        400,
+        "SCHEMA_INVALID",
+        [
+          {
+            path: "/body/name",
+            code: "STRING_NUL",
+            message: "a NUL character is not allowed (at /body/name)",
+          },
+        ],
+      ],
+      [
+        400,
+        "SCHEMA_INVALID",
+        [
+          {
+            path: "/body/\ud800",
+            code: "STRING_LONE_SURROGATE",
+            message: "a lone UTF-16 surrogate is not text (at /body/\ud800)",
+          },
+        ],
+      ],
+      [
+        400,
+        "SCHEMA_INVALID",
+        [
+          {
+            path: "/body/name",
+            code: "STRING_LONE_SURROGATE",
+            message: "a lone UTF-16 surrogate is not text (at /body/name)",
+          },
+        ],
+      ],
+      [
+        400,
+        "SCHEMA_INVALID",
+        [
+          {
+            path: "/params/value",
+            code: "STRING_NUL",
+            message: "a NUL character is not allowed (at /params/value)",
+          },
+        ],
+      ],
+      [
+        400,
+        "SCHEMA_INVALID",
+        [
+          {
+            path: "/querystring/x",
+            code: "STRING_NUL",
+            message: "a NUL character is not allowed (at /querystring/x)",
+          },
+        ],
+      ],
+    ]);
+  });
+
+  it("accepts a well-formed surrogate pair (an emoji) in a body string", async () => {
+    const res = await app.inject({
+      method: "POST",
+      url: "/test/echo",
+      payload: { name: "An 🎓", year: 2024 },
+    });
+    expect([res.statusCode, res.json()]).toEqual([200, { name: "An 🎓", year: 2024 }]);
+  });
+
+  it("answers a URL that is not valid percent-encoding with a coded 400, in the envelope", async () => {
+    const res = await app.inject({ method: "GET", url: "/test/param/%E0%A4%A" });
+    expect([res.statusCode, res.json()]).toEqual([
+      400,
+      { error: { code: "USAGE", message: "'/test/param/%E0%A4%A' is not a valid url component" } },
+    ]);
+  });
+
+  it("keeps the 4xx of any other refusal by Fastify or a plugin instead of answering INTERNAL", () => {
+    const refusal = (statusCode: number) =>
+      Object.assign(new Error("refused"), { statusCode, code: "FST_SOMETHING" });
+    expect([400, 403, 405, 415, 431].map((status) => fromFastifyError(refusal(status)).code)).toEqual([
+      "USAGE",
+      "FORBIDDEN",
+      "USAGE",
+      "SCHEMA_INVALID",
+      "USAGE",
     ]);
   });
 

@@ -134,6 +134,10 @@ describe(`the public chain routes (${backend.name})`, () => {
       "/api/v1/chain/revocations/not-a-leaf",
       `/api/v1/chain/issuers/${SCHOOL_CODE}/certificates/${ZERO}?at=yesterday`,
       `/api/v1/chain/issuers/${SCHOOL_CODE}/certificates/${ZERO}`,
+      // Shaped like a date-time, but no date the registry can be asked about.
+      `/api/v1/chain/issuers/${SCHOOL_CODE}/certificates/${ZERO}?at=2016-12-31T23:59:60Z`,
+      `/api/v1/chain/issuers/${SCHOOL_CODE}/certificates/${ZERO}?at=1969-12-31T23:59:59Z`,
+      `/api/v1/chain/issuers/${SCHOOL_CODE}/certificates/${ZERO}?at=2024-02-30T00:00:00Z`,
       "/api/v1/documents/42/supersession",
     ];
     const answers = await Promise.all(urls.map((url) => get(url)));

@@ -118,7 +118,34 @@ export const SETTINGS = {
     kind: "int",
     default: "8388608",
     min: 1024,
-    description: "largest request body (bytes); a batch of 1,000 transcripts is ~5 MB",
+    description:
+      "largest request body (bytes) of the routes that authenticate before reading it (submit, batch, graduates import, administration); a batch of 1,000 transcripts is ~5 MB",
+  },
+  PUBLIC_BODY_LIMIT_BYTES: {
+    kind: "int",
+    default: "65536",
+    min: 1024,
+    description:
+      "largest request body (bytes) of the public routes (POST /api/v1/verify: a credential is ~7 KB) and of any unknown route",
+  },
+  VERIFY_BATCH_BODY_LIMIT_BYTES: {
+    kind: "int",
+    default: "8388608",
+    min: 1024,
+    description: "largest request body (bytes) of POST /api/v1/verify/batch (1,000 credentials are ~7 MB)",
+  },
+  IMPORT_MAX_UNCOMPRESSED_BYTES: {
+    kind: "int",
+    default: "52428800",
+    min: 65536,
+    description:
+      "graduates import: largest XLSX when uncompressed (bytes), checked from the ZIP directory before anything is inflated",
+  },
+  IMPORT_MAX_CELLS: {
+    kind: "int",
+    default: "500000",
+    min: 100,
+    description: "graduates import: most cells in an XLSX sheet or a CSV file (14 columns a row)",
   },
   LOOKUP_RATE_MAX: {
     kind: "int",

@@ -19,6 +19,7 @@ import type { Redis } from "ioredis";
 import { HocbaError } from "../core/errors";
 import { ErrorEnvelopeSchema } from "./schemas";
 import { errorEnvelope, handleError } from "./errors";
+import { installInputGuard } from "./input-guard";
 import { authPlugin } from "./plugins/auth";
 import { OPENAPI_OPTIONS } from "./openapi";
 import { metricsPlugin } from "./plugins/metrics";
@@ -40,13 +41,37 @@ const API_ROUTES: ReadonlyArray<() => Promise<FastifyPluginCallback | FastifyPlu
   () => import("./routes/public-chain").then((m) => m.publicChainRoutes),
 ];
 
+/** Largest body of a public route without a limit of its own (PUBLIC_BODY_LIMIT_BYTES default). */
+export const DEFAULT_PUBLIC_BODY_LIMIT = 65_536;
+/** Largest body of POST /api/v1/verify/batch (VERIFY_BATCH_BODY_LIMIT_BYTES default). */
+export const DEFAULT_VERIFY_BATCH_BODY_LIMIT = 8_388_608;
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Body limits by kind of route: routes declare `bodyLimit` from here (see AppOptions). */
+    bodyLimits: { authenticated: number; verifyBatch: number };
+  }
+}
+
 export interface AppOptions {
-  /** Largest accepted body in bytes (BODY_LIMIT_BYTES). */
+  /**
+   * Largest body of the routes that authenticate before reading it (BODY_LIMIT_BYTES): submit,
+   * batch submit, graduates import, administration.
+   */
   bodyLimit: number;
+  /**
+   * Largest body anywhere else (PUBLIC_BODY_LIMIT_BYTES; default 64 KiB): POST /verify (a credential
+   * is ~7 KB), unknown routes. Public routes are read before anyone is known.
+   */
+  publicBodyLimit?: number;
+  /** Largest body of POST /verify/batch (VERIFY_BATCH_BODY_LIMIT_BYTES; 1,000 credentials). */
+  verifyBatchBodyLimit?: number;
   /** Readiness probes by dependency name (db, queue, chain). */
   probes?: Record<string, ReadinessProbe>;
-  logger?: FastifyServerOptions["logger"];
-  /** A pino logger shared with the rest of the process (instead of `logger`). */
+  /**
+   * A pino logger shared with the rest of the process, made with `loggerOptions` (logging.ts) so
+   * that no secret or personal value reaches a log line; none = no logging.
+   */
   loggerInstance?: FastifyServerOptions["loggerInstance"];
   /**
    * The proxies whose X-Forwarded-For gives the client address the limits count (TRUST_PROXY, see
@@ -70,14 +95,22 @@ export interface AppOptions {
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(options.loggerInstance
-      ? { loggerInstance: options.loggerInstance }
-      : { logger: options.logger ?? false }),
-    bodyLimit: options.bodyLimit,
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: false }),
+    bodyLimit: options.publicBodyLimit ?? DEFAULT_PUBLIC_BODY_LIMIT,
     trustProxy: options.trustProxy ?? false,
+    // Requests Fastify refuses before routing (a URL that is not valid percent-encoding) get the
+    // same coded envelope as every other error.
+    frameworkErrors: (error, request, reply) => {
+      void handleError(error, request, reply);
+    },
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.decorate("bodyLimits", {
+    authenticated: options.bodyLimit,
+    verifyBatch: options.verifyBatchBodyLimit ?? DEFAULT_VERIFY_BATCH_BODY_LIMIT,
+  });
+  installInputGuard(app);
   app.addSchema(ErrorEnvelopeSchema);
   await app.register(helmet, {
     // The verifier page is served from the same origin and runs its checks in the browser.

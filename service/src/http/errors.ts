@@ -46,6 +46,17 @@ export interface ErrorEnvelope {
   error: { code: ErrorCode; message: string; details?: unknown };
 }
 
+/** The code of a 4xx that Fastify or a plugin answered with; any other 4xx is USAGE (400). */
+const CLIENT_ERROR_CODES: Partial<Record<number, ErrorCode>> = {
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  409: "CONFLICT",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "SCHEMA_INVALID",
+  429: "RATE_LIMITED",
+};
+
 /** Turns anything thrown in a route or by Fastify itself into a HocbaError. */
 export function fromFastifyError(error: FastifyError | Error): HocbaError {
   if (isHocbaError(error)) return error;
@@ -70,8 +81,10 @@ export function fromFastifyError(error: FastifyError | Error): HocbaError {
   if (e.statusCode === 400 && e.message.includes("JSON")) {
     return new HocbaError("JSON_MALFORMED", "the request body is not valid JSON");
   }
-  if (e.statusCode === 404) return new HocbaError("NOT_FOUND", e.message);
-  if (e.statusCode === 429) return new HocbaError("RATE_LIMITED", e.message);
+  // Any other refusal of the request by Fastify or a plugin (a bad URL encoding, a static file
+  // path outside the pages, an unsupported method…) keeps its 4xx: the request was bad, not us.
+  const status = typeof e.statusCode === "number" ? e.statusCode : 0;
+  if (status >= 400 && status < 500) return new HocbaError(CLIENT_ERROR_CODES[status] ?? "USAGE", e.message);
   return new HocbaError("INTERNAL", "internal error", { cause: error });
 }
 

@@ -250,7 +250,11 @@ export async function composeCore(config: Config, log: Log): Promise<Core> {
       trustAnchors,
       crypto: nodeCrypto,
       requiredRoles: config.REQUIRED_SIGNER_ROLES,
-      readSheet,
+      readSheet: (bytes) =>
+        readSheet(bytes, {
+          maxUncompressedBytes: config.IMPORT_MAX_UNCOMPRESSED_BYTES,
+          maxCells: config.IMPORT_MAX_CELLS,
+        }),
     };
     secureDataDir(config.DATA_DIR); // the demo certificates are written 0644
     return {

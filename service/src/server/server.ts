@@ -14,6 +14,7 @@ import { canonicalBytes } from "../core/documents";
 import { signDetached } from "../core/pki";
 import { makeTranscript } from "../demo/documents";
 import { buildApp } from "../http/app";
+import { loggerOptions } from "../http/logging";
 import { startInProcessRunner, type AnchorRunner } from "../issuance/runner";
 import { composeCore, type Core, type Log } from "./compose";
 import { ensureDemoIssuers } from "./demo";
@@ -101,7 +102,7 @@ function httpUrl(host: string, port: number): string {
 
 /** Starts everything `config` asks for and listens. */
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
-  const logger = pino({ level: config.LOG_LEVEL });
+  const logger = pino(loggerOptions(config.LOG_LEVEL));
   const log = logFunction(logger);
   const core = await composeCore(config, log);
   const stops: (() => Promise<void>)[] = [];
@@ -152,6 +153,8 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       ...(rateLimitStore ? { rateLimitStore } : {}),
       ...(trustProxy === undefined ? {} : { trustProxy }),
       bodyLimit: config.BODY_LIMIT_BYTES,
+      publicBodyLimit: config.PUBLIC_BODY_LIMIT_BYTES,
+      verifyBatchBodyLimit: config.VERIFY_BATCH_BODY_LIMIT_BYTES,
       loggerInstance: logger,
       probes,
       services: {

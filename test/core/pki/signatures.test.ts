@@ -155,6 +155,29 @@ describe.each(["P-256", "RSA-2048"] as const)("a %s signature", (keyAlgorithm) =
   });
 });
 
+describe("a signer certificate whose public key is corrupt", () => {
+  it("fails the signature check with SIGNATURE_INVALID, never an error, on both crypto implementations", async () => {
+    const cms = await signByPrincipal();
+    // The EC point is the last 65 bytes of the SubjectPublicKeyInfo: change Y so that it is no point of P-256.
+    const spki = new Uint8Array(
+      new x509.X509Certificate(pki.principal.certificate.slice()).publicKey.rawData,
+    );
+    const point = spki.subarray(spki.length - 65);
+    const offset = indexOfBytes(cms, point);
+    const corrupt = flipByte(cms, offset + 64);
+    for (const crypto of [webCrypto, nodeCrypto]) {
+      const report = await verifyDetached(content, corrupt, { trustAnchors: pki.store, at, crypto });
+      expect([outcomeOf(report), report.checks.find((c) => c.name === "signature")?.message]).toEqual([
+        expectedOutcome({ signature: "invalid SIGNATURE_INVALID", chain: "invalid CERT_CHAIN_INVALID" }, [
+          "authorization",
+          "roles",
+        ]),
+        'the public key of "CN=Nguyễn Văn Hùng, title=Hiệu trưởng, O=Trường THCS Nguyễn Du, C=VN" is corrupt (it cannot be imported)',
+      ]);
+    }
+  });
+});
+
 describe("the document and the signature", () => {
   it("rejects a tampered field with DIGEST_MISMATCH", async () => {
     const cms = await signByPrincipal();

@@ -4,11 +4,13 @@
  * archive), not by a name, since the API receives bytes only. Rows keep their number in the file
  * (CSV line, sheet row) so problems can be reported where the district office will look.
  */
-import { parse } from "csv-parse/sync";
-import ExcelJS from "exceljs";
+import { Worker } from "node:worker_threads";
+import { parse } from "csv-parse";
+import type ExcelJS from "exceljs";
 import { HocbaError } from "../../core/errors";
 import type { Cell, SheetRow } from "../../core/documents/graduate-rows";
 import type { Sheet } from "../../issuance/ports";
+import { assertZipWithinLimits, fileTooLarge, type ZipLimits } from "./zip-limits";
 
 export type { Sheet };
 export type SheetFormat = Sheet["format"];
@@ -38,16 +40,33 @@ function delimiterOf(text: string): "," | ";" {
   return header.includes(";") && !header.includes(",") ? ";" : ",";
 }
 
-function readCsv(bytes: Uint8Array): SheetRow[] {
+/** Characters of CSV text parsed between two turns of the event loop (about 5 ms of parsing). */
+const CSV_SLICE = 32_768;
+
+async function readCsv(bytes: Uint8Array): Promise<SheetRow[]> {
   // One line break style: csv-parse counts a CR LF inside a quoted cell as two lines.
   const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes).replace(/\r\n?/g, "\n");
-  const records = parse(text, {
+  const records: { record: string[]; info: { lines: number } }[] = [];
+  const parser = parse({
     bom: true,
     delimiter: delimiterOf(text),
     info: true,
     relax_column_count: true,
     skip_empty_lines: true,
-  }) as unknown as { record: string[]; info: { lines: number } }[];
+  });
+  parser.on("data", (record: { record: string[]; info: { lines: number } }) => records.push(record));
+  const finished = new Promise<void>((resolve, reject) => {
+    parser.on("end", resolve);
+    parser.on("error", reject);
+  });
+  // Slice by slice, yielding between them: a 10,000-row list parsed in one go holds the event
+  // loop for a second.
+  for (let at = 0; at < text.length; at += CSV_SLICE) {
+    parser.write(text.slice(at, at + CSV_SLICE));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  parser.end();
+  await finished;
   // `lines` is where a record ends; a quoted cell may span lines, the row starts that many earlier.
   const breaks = (record: string[]) => record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
   return records.map(({ record, info }) => ({ row: info.lines - breaks(record), cells: record }));
@@ -66,33 +85,78 @@ function cellValue(value: ExcelJS.CellValue): Cell {
   return null;
 }
 
-async function readXlsx(bytes: Uint8Array): Promise<SheetRow[]> {
+/**
+ * Reads the first sheet's raw cell values in a worker thread: ExcelJS parses a whole sheet without
+ * yielding (10,000 rows hold the event loop for over a second), so it parses beside the event
+ * loop, with a heap of its own; the values come back by structured clone (dates stay dates). The
+ * worker's code is inline (worker_threads `eval`) so that the bundle needs no second file.
+ */
+const XLSX_WORKER = `
+const { parentPort, workerData } = require("node:worker_threads");
+const ExcelJS = require(workerData.exceljs);
+(async () => {
   const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load(Buffer.from(bytes) as unknown as ExcelJS.Buffer);
+  await workbook.xlsx.load(Buffer.from(workerData.bytes));
   const sheet = workbook.worksheets[0];
-  if (sheet === undefined) return [];
-  const rows: SheetRow[] = [];
-  sheet.eachRow({ includeEmpty: false }, (row, number) => {
-    const cells: Cell[] = [];
-    row.eachCell({ includeEmpty: true }, (cell, column) => {
-      cells[column - 1] = cellValue(cell.value);
+  const rows = [];
+  if (sheet !== undefined)
+    sheet.eachRow({ includeEmpty: false }, (row, number) => {
+      const cells = [];
+      row.eachCell({ includeEmpty: true }, (cell, column) => { cells[column - 1] = cell.value; });
+      rows.push({ row: number, cells });
     });
-    rows.push({ row: number, cells });
+  parentPort.postMessage({ rows });
+})().catch((error) => parentPort.postMessage({ error: String((error && error.message) || error) }));
+`;
+
+/** Heap of the XLSX worker (MB): far above what a sheet within the import limits needs. */
+const XLSX_WORKER_HEAP_MB = 512;
+
+function readXlsxCells(bytes: Uint8Array): Promise<{ row: number; cells: ExcelJS.CellValue[] }[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(XLSX_WORKER, {
+      eval: true,
+      workerData: { bytes, exceljs: require.resolve("exceljs") },
+      resourceLimits: { maxOldGenerationSizeMb: XLSX_WORKER_HEAP_MB },
+    });
+    worker.once(
+      "message",
+      (answer: { rows: { row: number; cells: ExcelJS.CellValue[] }[] } | { error: string }) => {
+        void worker.terminate();
+        if ("error" in answer) reject(new Error(answer.error));
+        else resolve(answer.rows);
+      },
+    );
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the XLSX reader stopped (exit code ${code})`)));
   });
-  return rows;
 }
 
+async function readXlsx(bytes: Uint8Array): Promise<SheetRow[]> {
+  const rows = await readXlsxCells(bytes);
+  return rows.map(({ row, cells }) => ({ row, cells: Array.from(cells, (value) => cellValue(value)) }));
+}
+
+/** Import limits unless configured (IMPORT_MAX_UNCOMPRESSED_BYTES, IMPORT_MAX_CELLS). */
+export const DEFAULT_SHEET_LIMITS: ZipLimits = { maxUncompressedBytes: 52_428_800, maxCells: 500_000 };
+
 /**
- * Reads the file's rows.
- * @throws HocbaError IMPORT_INVALID (FILE_UNREADABLE) when the bytes are not UTF-8 CSV or a readable XLSX.
+ * Reads the file's rows. An XLSX is measured from its ZIP directory and a counting inflate
+ * (zip-limits.ts) before the spreadsheet reader sees it.
+ * @throws HocbaError IMPORT_INVALID (FILE_UNREADABLE) when the bytes are not UTF-8 CSV or a readable XLSX;
+ *   PAYLOAD_TOO_LARGE (FILE_TOO_LARGE, TOO_MANY_CELLS) when the file is over a limit.
  */
-export async function readSheet(bytes: Uint8Array): Promise<Sheet> {
+export async function readSheet(bytes: Uint8Array, limits: ZipLimits = DEFAULT_SHEET_LIMITS): Promise<Sheet> {
   const format = sheetFormatOf(bytes);
+  if (format === "xlsx") await assertZipWithinLimits(bytes, limits);
   let rows: SheetRow[];
   try {
-    rows = format === "xlsx" ? await readXlsx(bytes) : readCsv(bytes);
+    rows = format === "xlsx" ? await readXlsx(bytes) : await readCsv(bytes);
   } catch (error) {
     throw unreadable(format, error);
   }
+  const cells = rows.reduce((sum, row) => sum + row.cells.length, 0);
+  if (cells > limits.maxCells)
+    throw fileTooLarge("TOO_MANY_CELLS", `the file has ${cells} cells (at most ${limits.maxCells})`);
   return { format, ...split(rows) };
 }

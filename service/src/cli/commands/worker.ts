@@ -1,6 +1,7 @@
 /** `hocba worker`: consumes anchoring jobs from BullMQ; run as many as the load needs. */
 import { pino } from "pino";
 import { loadConfig } from "../../config/config";
+import { loggerOptions } from "../../http/logging";
 import { startAnchorWorker } from "../../adapters/queue/bullmq";
 import { HocbaError } from "../../core/errors";
 import { composeCore } from "../../server/compose";
@@ -25,7 +26,7 @@ export const command: Command = {
     }
     const config = loadConfig(process.env);
     if (!config.REDIS_URL) throw new HocbaError("CONFIG_INVALID", "hocba worker needs REDIS_URL");
-    const logger = pino({ level: config.LOG_LEVEL });
+    const logger = pino(loggerOptions(config.LOG_LEVEL));
     const core = await composeCore(config, logFunction(logger));
     const worker = startAnchorWorker(core.anchoring, {
       redisUrl: config.REDIS_URL,

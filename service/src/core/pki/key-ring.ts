@@ -46,11 +46,27 @@ function createKeyRing(crypto: PkiCrypto): KeyRing {
       }
       let handle = keys.get(signer.fingerprint);
       if (handle === undefined) {
-        handle = crypto.importPublicKey(signer.spki, key);
+        // A thrown import (node:crypto throws at once) is a rejected handle like any other.
+        handle = Promise.resolve().then(() => crypto.importPublicKey(signer.spki, key));
         keys.set(signer.fingerprint, handle);
         handle.catch(() => keys.delete(signer.fingerprint));
       }
-      const ok = await crypto.verify(await handle, algorithm, data, signature);
+      // A public key that cannot be imported (bits that are no point of the curve, a garbled RSA
+      // modulus) is the certificate's fault, not ours: the signature cannot verify with it. The
+      // WebCrypto port imports lazily, so its `verify` is where such a key fails.
+      const corrupt = `the public key of "${signer.subject}" is corrupt (it cannot be imported)`;
+      let imported: unknown;
+      try {
+        imported = await handle;
+      } catch {
+        return corrupt;
+      }
+      let ok: boolean;
+      try {
+        ok = await crypto.verify(imported, algorithm, data, signature);
+      } catch {
+        return corrupt;
+      }
       return ok ? undefined : `the signature does not verify with the key of "${signer.subject}"`;
     },
   };

@@ -138,6 +138,7 @@ export function adminRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
     "/admin/issuers",
     {
       onRequest: admin,
+      bodyLimit: app.bodyLimits.authenticated,
       schema: {
         tags: ["admin"],
         summary: "Register a school or district office",
@@ -158,6 +159,7 @@ export function adminRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
     "/admin/issuers/:code/certificates",
     {
       onRequest: admin,
+      bodyLimit: app.bodyLimits.authenticated,
       schema: {
         tags: ["admin"],
         summary: "Add or remove signing certificates (key rotation)",

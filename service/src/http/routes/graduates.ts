@@ -143,6 +143,7 @@ export function graduateRoutes(app: FastifyInstance, _opts: unknown, done: (err?
     "/graduates/import",
     {
       onRequest: app.auth.district,
+      bodyLimit: app.bodyLimits.authenticated,
       schema: {
         tags: ["graduates"],
         summary: "Import a district office's signed graduates file (CSV or XLSX)",

@@ -10,6 +10,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { HocbaError } from "../../core/errors";
 import { errorResponses } from "../schemas";
 
 /** Reads per client address and minute: one page verification makes about six. */
@@ -122,7 +123,9 @@ export function publicChainRoutes(app: FastifyInstance, _opts: unknown, done: (e
           code: Type.String({ pattern: "^[A-Za-z0-9]{1,31}$", description: "school or district code" }),
           fingerprint: Type.String({ pattern: HEX32, description: "0x + SHA-256 of the certificate DER" }),
         }),
-        querystring: Type.Object({ at: Type.String({ format: "date-time" }) }),
+        querystring: Type.Object({
+          at: Type.String({ format: "date-time", description: "from 1970-01-01T00:00:00Z on" }),
+        }),
         response: {
           200: Type.Object({
             code: Type.String(),
@@ -138,6 +141,14 @@ export function publicChainRoutes(app: FastifyInstance, _opts: unknown, done: (e
       const { code } = request.params;
       const fingerprint = request.params.fingerprint.toLowerCase();
       const at = new Date(request.query.at);
+      // The date-time format lets through what no clock reads (a leap second 23:59:60) and the
+      // registry counts seconds from 1970: either is the question's fault, not the chain's.
+      if (Number.isNaN(at.getTime()) || at.getTime() < 0) {
+        const message = "must be a date-time from 1970-01-01T00:00:00Z on";
+        throw new HocbaError("SCHEMA_INVALID", `at ${message}`, {
+          details: [{ path: "/querystring/at", code: "SCHEMA_FORMAT", message }],
+        });
+      }
       const authorized = await chain.isIssuerCertificate(code, fingerprint, at);
       return { code, fingerprint, at: at.toISOString(), authorized };
     },

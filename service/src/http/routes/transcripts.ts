@@ -174,6 +174,7 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
     "/transcripts",
     {
       onRequest: issuer,
+      bodyLimit: app.bodyLimits.authenticated,
       schema: {
         tags: ["transcripts"],
         summary: "Submit a signed transcript",
@@ -201,6 +202,7 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
     "/transcripts/batch",
     {
       onRequest: issuer,
+      bodyLimit: app.bodyLimits.authenticated,
       schema: {
         tags: ["transcripts"],
         summary: `Submit up to ${MAX_BATCH_ITEMS} signed transcripts`,

@@ -180,6 +180,7 @@ export function verifyRoutes(app: FastifyInstance, _opts: unknown, done: (err?: 
   typed.post(
     "/verify/batch",
     {
+      bodyLimit: app.bodyLimits.verifyBatch,
       preHandler: charge((request) => (request.body as { credentials: unknown[] }).credentials.length),
       schema: {
         tags: ["verification"],
