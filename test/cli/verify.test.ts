@@ -330,6 +330,30 @@ describe("hocba verify --api", () => {
     ]);
   });
 
+  it("reports a revocation whose on-chain write is still pending as revoked (exit 1)", async () => {
+    const document = transcript();
+    const [credential] = await issueCredentials<Credential>(t, pki, [document]);
+    const revoke = await t.app.inject({
+      method: "POST",
+      url: `/api/v1/transcripts/${document.id}/revoke`,
+      headers: { authorization: `Bearer ${t.schoolKey}` },
+      payload: { reason: "Sai điểm môn Toán" },
+    });
+    // No anchoring round runs before the verification (settle is not called).
+    const file = tmp.write("pending-revocation.hocba.json", JSON.stringify(credential));
+    const run = await runCli(["verify", file, "--api", apiUrl], { HOCBA_TRUST_DIR: "", HOCBA_API_KEY: "" });
+    const { rows } = await db.query<{ revoked_at: Date }>("SELECT revoked_at FROM documents WHERE id = $1", [
+      document.id,
+    ]);
+    const revokedAt = new Date(rows[0]!.revoked_at).toISOString();
+    expect([revoke.statusCode, run.code, printed(run.stdout).checks, run.stdout.split("\n")[6]]).toEqual([
+      202,
+      1,
+      checks({ revocation: "invalid" }),
+      `revocation    INVALID  the document was revoked by its issuer at ${revokedAt}; the on-chain write is pending`,
+    ]);
+  });
+
   it("takes the API from HOCBA_API_URL when no trust folder is given", async () => {
     const io = captureIo({ HOCBA_API_URL: apiUrl });
     expect(await verify([files.valid], io)).toBe(0);

@@ -18,6 +18,7 @@ export {
   type CheckStatus,
   type ChainStatusPort,
   type SupersessionLookup,
+  type RevocationLookup,
   type VerificationContext,
   type VerificationResult,
 } from "./types";
