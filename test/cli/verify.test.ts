@@ -368,7 +368,7 @@ describe("hocba verify --api", () => {
       down.code,
       down.stdout,
       down.stderr.startsWith(
-        "hocba verify: could not verify through the API: IO: cannot reach the hocba API",
+        "hocba verify: could not verify through the API: API_UNAVAILABLE: cannot reach the hocba API",
       ),
     ]).toEqual([2, "", true]);
     expect([badKey.code, badKey.stderr]).toEqual([

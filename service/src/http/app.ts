@@ -21,9 +21,10 @@ import { ErrorEnvelopeSchema } from "./schemas";
 import { errorEnvelope, handleError } from "./errors";
 import { authPlugin } from "./plugins/auth";
 import { OPENAPI_OPTIONS } from "./openapi";
-import { metricsPlugin } from "./plugins/metrics";
+import { metricsPlugin, type OperationsMetrics } from "./plugins/metrics";
 import { defaultPagesDir, pagesPlugin } from "./plugins/pages";
 import { healthRoutes, type ReadinessProbe } from "./routes/health";
+import type { ChainHealth } from "../adapters/chain/anvil";
 import type { AppServices } from "./services";
 
 /**
@@ -44,6 +45,10 @@ export interface AppOptions {
   bodyLimit: number;
   /** Readiness probes by dependency name (db, queue, chain). */
   probes?: Record<string, ReadinessProbe>;
+  /** Anchoring and chain-error metrics for /metrics (the service passes them; tests of the shell need not). */
+  metrics?: OperationsMetrics;
+  /** The embedded chain's supervisor state, reported by /healthz (none with an external chain). */
+  embeddedChain?: () => ChainHealth;
   logger?: FastifyServerOptions["logger"];
   /** A pino logger shared with the rest of the process (instead of `logger`). */
   loggerInstance?: FastifyServerOptions["loggerInstance"];
@@ -105,7 +110,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swagger, OPENAPI_OPTIONS);
   await app.register(swaggerUi, { routePrefix: "/docs" });
-  await app.register(metricsPlugin);
+  await app.register(metricsPlugin, options.metrics ?? {});
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler({ preHandler: app.rateLimit({ max: 120, timeWindow: 60_000 }) }, (request, reply) =>
@@ -114,7 +119,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       .send(errorEnvelope(new HocbaError("NOT_FOUND", `no route ${request.method} ${request.url}`))),
   );
 
-  await app.register(healthRoutes(options.probes ?? {}));
+  await app.register(healthRoutes(options.probes ?? {}, options.embeddedChain));
   const pagesDir = options.pagesDir === undefined ? defaultPagesDir() : options.pagesDir;
   if (pagesDir !== null) await app.register(pagesPlugin, { root: pagesDir });
   if (options.services) {
