@@ -112,7 +112,7 @@ describe("hocba issuer", () => {
         "USAGE",
         /^no admin token: give --admin-token or set HOCBA_ADMIN_TOKEN/,
       ],
-      [["add-certificate", "79999999", "--cert", files.homeroom], env, "NOT_FOUND", /^issuer 79999999/],
+      [["add-certificate", "79999999", "--cert", files.homeroom], env, "NOT_FOUND", /^no issuer 79999999$/],
       [
         ["add-certificate", CODE, "--cert", files.homeroom, "--role", "Hiệu trưởng"],
         env,

@@ -20,7 +20,7 @@ import { migrate } from "../../service/src/adapters/db/migrate";
 import { verify } from "../../service/src/cli/commands/verify";
 import { exitCodeFor } from "../../service/src/cli/exit-codes";
 import { docHash, leafOf } from "../../service/src/core/documents";
-import { CHECK_NAMES } from "../../service/src/core/verification";
+import { CHECK_NAMES, verifyCredential } from "../../service/src/core/verification";
 import type { Credential } from "../../service/src/issuance/credential";
 import { buildTestApp, issueCredentials, settle, signedItem, type TestApp } from "../helpers/app";
 import { ADMIN_KEY, ANCHOR_KEY, type TestChain } from "../helpers/chain";
@@ -29,6 +29,7 @@ import { tempDir } from "../helpers/files";
 import { makeTranscript, withValue } from "../helpers/fixtures";
 import { startHardhatNode, type HardhatNode } from "../helpers/hardhat-node";
 import { closedPortUrl } from "../helpers/listening-app";
+import { verificationContext } from "../../verifier-web/src/verifier/ports";
 import { fingerprintOf, makeSchoolPki, SCHOOL_CODE, type SchoolPki } from "../helpers/pki";
 
 const tmp = tempDir("cli-verify");
@@ -346,11 +347,25 @@ describe("hocba verify --api", () => {
       document.id,
     ]);
     const revokedAt = new Date(rows[0]!.revoked_at).toISOString();
-    expect([revoke.statusCode, run.code, printed(run.stdout).checks, run.stdout.split("\n")[6]]).toEqual([
+    // The verifier page's ports (the public routes of this API) see it too.
+    const page = await verifyCredential(credential, await verificationContext({ api: apiUrl }));
+    expect([
+      revoke.statusCode,
+      run.code,
+      printed(run.stdout).checks,
+      run.stdout.split("\n")[6],
+      page.checks.find((check) => check.name === "revocation"),
+    ]).toEqual([
       202,
       1,
       checks({ revocation: "invalid" }),
       `revocation    INVALID  the document was revoked by its issuer at ${revokedAt}; the on-chain write is pending`,
+      {
+        name: "revocation",
+        status: "invalid",
+        message: `the document was revoked by its issuer at ${revokedAt}; the on-chain write is pending`,
+        data: { leaf: credential!.anchor.leaf, revokedAt, onChain: false },
+      },
     ]);
   });
 
