@@ -149,3 +149,40 @@ describe("the hocba command", () => {
     );
   }, 60_000);
 });
+
+describe("hocba --help", () => {
+  it("lists every command with a one-line summary, and where the API commands find the service", async () => {
+    const run = await runCli(["--help"]);
+    const lines = run.stdout.trimEnd().split("\n");
+    expect({
+      code: run.code,
+      head: lines.slice(0, 3),
+      commands: lines.slice(3, -2).map((line) => /^ {2}(\S+) +\S/.exec(line)?.[1] ?? `? ${line}`),
+      tail: lines.slice(-2),
+    }).toEqual({
+      code: 0,
+      head: ["usage: hocba <command> [options]", "", "commands:"],
+      commands: [
+        "demo-pki",
+        "deploy",
+        "import-graduates",
+        "issuer",
+        "migrate",
+        "register-issuer",
+        "serve",
+        "sign",
+        "submit",
+        "verify",
+        "verify-signature",
+        "worker",
+      ],
+      tail: [
+        "",
+        'Run "hocba <command> --help" for a command\'s options. The API commands talk to $HOCBA_API_URL, else http://127.0.0.1:$PORT (port 8080).',
+      ],
+    });
+    expect(lines[6]).toBe(
+      "  issuer            add (with a role) or remove an issuer's signing certificate (admin API)",
+    );
+  });
+});

@@ -133,7 +133,11 @@ describe("hocba register-issuer", () => {
       [
         args("79000804", "--api", closedUrl),
         env,
-        { code: "IO", message: /^cannot reach the hocba API at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED$/ },
+        {
+          code: "API_UNAVAILABLE",
+          message:
+            /^cannot reach the hocba API at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED \(is `hocba serve` running\? set HOCBA_API_URL or --api\)$/,
+        },
       ],
     ];
     for (const [argv, environment, expected] of cases) {

@@ -137,6 +137,26 @@ describe("hocba sign", () => {
     );
   });
 
+  it("says what a file already signed is instead of listing schema problems: a signed file, a credential", async () => {
+    const signed = tmp.write("signed-already.json", JSON.stringify({ document, signature: "MAA=" }));
+    const credential = tmp.write(
+      "cred.hocba.json",
+      JSON.stringify({ format: "hocba/1", document, signature: "MAA=", anchor: {} }),
+    );
+    const run = (path: string) =>
+      commandError(sign([path, "--p12", p12(), "--password", "demo"], captureIo()));
+    expect([await run(signed), await run(credential)]).toEqual([
+      {
+        code: "SCHEMA_INVALID",
+        message: `${signed} is already signed ({document, signature}), not a document to sign: submit it with \`hocba submit ${signed}\`; to co-sign, sign the unsigned document once with every signer (repeat --p12 or --key/--cert, e.g. principal then homeroom teacher), or sign its "document" field alone again`,
+      },
+      {
+        code: "SCHEMA_INVALID",
+        message: `${credential} is a hocba/1 credential (a document already signed and anchored), not a document to sign: check it with \`hocba verify ${credential}\``,
+      },
+    ]);
+  });
+
   it("rejects a missing document file and a missing .p12 file", async () => {
     expect(await commandError(sign([tmp.path("nope.json"), "--p12", p12()], captureIo()))).toEqual({
       code: "IO",

@@ -92,8 +92,8 @@ describe("hocba submit", () => {
       [
         [good.path, "--api", closedUrl],
         env,
-        "IO",
-        /^cannot reach the hocba API at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED$/,
+        "API_UNAVAILABLE",
+        /^cannot reach the hocba API at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED \(is `hocba serve` running\? set HOCBA_API_URL or --api\)$/,
       ],
     ];
     for (const [argv, environment, code, message] of cases) {

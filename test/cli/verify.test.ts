@@ -20,7 +20,7 @@ import { migrate } from "../../service/src/adapters/db/migrate";
 import { verify } from "../../service/src/cli/commands/verify";
 import { exitCodeFor } from "../../service/src/cli/exit-codes";
 import { docHash, leafOf } from "../../service/src/core/documents";
-import { CHECK_NAMES } from "../../service/src/core/verification";
+import { CHECK_NAMES, verifyCredential } from "../../service/src/core/verification";
 import type { Credential } from "../../service/src/issuance/credential";
 import { buildTestApp, issueCredentials, settle, signedItem, type TestApp } from "../helpers/app";
 import { ADMIN_KEY, ANCHOR_KEY, type TestChain } from "../helpers/chain";
@@ -29,6 +29,7 @@ import { tempDir } from "../helpers/files";
 import { makeTranscript, withValue } from "../helpers/fixtures";
 import { startHardhatNode, type HardhatNode } from "../helpers/hardhat-node";
 import { closedPortUrl } from "../helpers/listening-app";
+import { verificationContext } from "../../verifier-web/src/verifier/ports";
 import { fingerprintOf, makeSchoolPki, SCHOOL_CODE, type SchoolPki } from "../helpers/pki";
 
 const tmp = tempDir("cli-verify");
@@ -330,6 +331,44 @@ describe("hocba verify --api", () => {
     ]);
   });
 
+  it("reports a revocation whose on-chain write is still pending as revoked (exit 1)", async () => {
+    const document = transcript();
+    const [credential] = await issueCredentials<Credential>(t, pki, [document]);
+    const revoke = await t.app.inject({
+      method: "POST",
+      url: `/api/v1/transcripts/${document.id}/revoke`,
+      headers: { authorization: `Bearer ${t.schoolKey}` },
+      payload: { reason: "Sai điểm môn Toán" },
+    });
+    // No anchoring round runs before the verification (settle is not called).
+    const file = tmp.write("pending-revocation.hocba.json", JSON.stringify(credential));
+    const run = await runCli(["verify", file, "--api", apiUrl], { HOCBA_TRUST_DIR: "", HOCBA_API_KEY: "" });
+    const { rows } = await db.query<{ revoked_at: Date }>("SELECT revoked_at FROM documents WHERE id = $1", [
+      document.id,
+    ]);
+    const revokedAt = new Date(rows[0]!.revoked_at).toISOString();
+    // The verifier page's ports (the public routes of this API) see it too.
+    const page = await verifyCredential(credential, await verificationContext({ api: apiUrl }));
+    expect([
+      revoke.statusCode,
+      run.code,
+      printed(run.stdout).checks,
+      run.stdout.split("\n")[6],
+      page.checks.find((check) => check.name === "revocation"),
+    ]).toEqual([
+      202,
+      1,
+      checks({ revocation: "invalid" }),
+      `revocation    INVALID  the document was revoked by its issuer at ${revokedAt}; the on-chain write is pending`,
+      {
+        name: "revocation",
+        status: "invalid",
+        message: `the document was revoked by its issuer at ${revokedAt}; the on-chain write is pending`,
+        data: { leaf: credential!.anchor.leaf, revokedAt, onChain: false },
+      },
+    ]);
+  });
+
   it("takes the API from HOCBA_API_URL when no trust folder is given", async () => {
     const io = captureIo({ HOCBA_API_URL: apiUrl });
     expect(await verify([files.valid], io)).toBe(0);
@@ -344,7 +383,7 @@ describe("hocba verify --api", () => {
       down.code,
       down.stdout,
       down.stderr.startsWith(
-        "hocba verify: could not verify through the API: IO: cannot reach the hocba API",
+        "hocba verify: could not verify through the API: API_UNAVAILABLE: cannot reach the hocba API",
       ),
     ]).toEqual([2, "", true]);
     expect([badKey.code, badKey.stderr]).toEqual([

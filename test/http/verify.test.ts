@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issuerCodeBytes32 } from "../../service/src/adapters/chain/registry";
 import type { Database } from "../../service/src/adapters/db/database";
@@ -12,6 +12,7 @@ import { MAX_VERIFY_BATCH } from "../../service/src/http/routes/verify";
 import type { Credential } from "../../service/src/issuance/credential";
 import { apiKeyFor, buildTestApp, settle, signedItem, type TestApp } from "../helpers/app";
 import { startChain, stopChain, type TestChain } from "../helpers/chain";
+import { anchoredCredentials, grantRevoker } from "../helpers/credentials";
 import { databaseBackends } from "../helpers/databases";
 import { makeTranscript, withValue } from "../helpers/fixtures";
 import { fingerprintOf, makeSchoolPki, SCHOOL_CODE, type SchoolPki } from "../helpers/pki";
@@ -179,6 +180,79 @@ describe.each(backends)("the verify API on $name", (backend) => {
       [400, "SCHEMA_INVALID"],
       [400, "SCHEMA_INVALID"],
     ]);
+  });
+
+  it("reports a revocation at once, before the anchoring round writes it on chain, then from the chain", async () => {
+    await grantRevoker(chain);
+    const document = makeTranscript({
+      seed: seed++,
+      school: { code: SCHOOL_CODE, name: "Trường THCS Nguyễn Du", province: "79", level: "THCS" },
+    });
+    const [credential] = await anchoredCredentials(t, pki, [document]);
+    const leaf = credential!.anchor.leaf;
+    // No anchoring round runs here until settle(): as with a long ANCHOR_INTERVAL_MS.
+    const revoke = await app.inject({
+      method: "POST",
+      url: `/api/v1/transcripts/${document.id}/revoke`,
+      headers: { authorization: `Bearer ${t.schoolKey}` },
+      payload: { reason: "cấp nhầm" },
+    });
+    const { rows } = await db.query<{ revoked_at: Date }>("SELECT revoked_at FROM documents WHERE id = $1", [
+      document.id,
+    ]);
+    const revokedAt = new Date(rows[0]!.revoked_at).toISOString();
+    const get = async (url: string) => {
+      const res = await app.inject({ method: "GET", url });
+      return [res.statusCode, res.json<unknown>()];
+    };
+    const revocationOf = (result: VerificationResult) =>
+      result.checks.find((check) => check.name === "revocation");
+    const pending = (await verify(credential)).json<VerificationResult>();
+    expect({
+      revoke: revoke.statusCode,
+      verdict: summary(pending),
+      revocation: revocationOf(pending),
+      service: await get(`/api/v1/revocations/${leaf}`),
+      chain: await get(`/api/v1/chain/revocations/${leaf}`),
+    }).toEqual({
+      revoke: 202,
+      verdict: {
+        valid: false,
+        checks: ALL_VALID.map((check) => (check === "revocation: valid" ? "revocation: invalid" : check)),
+      },
+      revocation: {
+        name: "revocation",
+        status: "invalid",
+        message: `the document was revoked by its issuer at ${revokedAt}; the on-chain write is pending`,
+        data: { leaf, revokedAt, onChain: false },
+      },
+      service: [200, { leaf, revokedAt }],
+      chain: [200, { leaf, revokedAt: 0 }],
+    });
+
+    await settle(t.anchoring);
+    const onChain = new Date((await chain.registry.revokedAt(leaf)) * 1000).toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 600)); // the chain port's revocation index refreshes every 500 ms
+    const written = (await verify(credential)).json<VerificationResult>();
+    expect(revocationOf(written)).toEqual({
+      name: "revocation",
+      status: "invalid",
+      message: `the document was revoked at ${onChain}`,
+      data: { leaf, revokedAt: onChain },
+    });
+  });
+
+  it("answers null for a leaf the service knows as not revoked, and 400 for a malformed one", async () => {
+    const leaf = credentials[0]!.anchor.leaf;
+    const [known, malformed] = (await Promise.all(
+      [leaf, "0x1234"].map((l) => app.inject({ method: "GET", url: `/api/v1/revocations/${l}` })),
+    )) as [LightMyRequestResponse, LightMyRequestResponse];
+    expect([
+      known.statusCode,
+      known.json(),
+      malformed.statusCode,
+      malformed.json<{ error: { code: string } }>().error.code,
+    ]).toEqual([200, { leaf, revokedAt: null }, 400, "SCHEMA_INVALID"]);
   });
 
   it("documents both routes in the OpenAPI description", async () => {

@@ -1,18 +1,26 @@
 /**
  * How CLI commands talk to a running hocba API: where it is (flag, HOCBA_API_URL, or the embedded
- * default), and one call that turns the API's error envelope back into the HocbaError it came
- * from, so `main.ts` gives the same exit code a local failure with that code would. A service that
- * cannot be reached is an IO error naming the address, not a stack trace.
+ * default: this machine's $PORT), and one call that turns the API's error envelope back into the
+ * HocbaError it came from, so `main.ts` gives the same exit code a local failure with that code
+ * would. A service that cannot be reached is API_UNAVAILABLE (its own exit code) naming the address,
+ * not a stack trace and not "unreadable file".
  */
 import { ERROR_CODES, HocbaError, type ErrorCode } from "../core/errors";
-import type { CliIo } from "./io";
+import { readInput, type CliIo } from "./io";
 
 export const API_URL_ENV = "HOCBA_API_URL";
-export const DEFAULT_API_URL = "http://127.0.0.1:8080";
+/** Where `hocba serve` listens without configuration. */
+export const DEFAULT_PORT = 8080;
 
-/** The API's base URL: `--api`, else HOCBA_API_URL, else the embedded default. @throws USAGE. */
+/** The service on this machine: http://127.0.0.1:$PORT (the server's own setting), else port 8080. */
+export function defaultApiUrl(env: Record<string, string | undefined>): string {
+  const port = env.PORT?.trim();
+  return `http://127.0.0.1:${port && /^\d{1,5}$/.test(port) ? port : DEFAULT_PORT}`;
+}
+
+/** The API's base URL: `--api`, else HOCBA_API_URL, else the local service on $PORT. @throws USAGE. */
 export function apiBaseUrl(flag: string | undefined, io: CliIo): string {
-  const value = flag ?? io.env[API_URL_ENV] ?? DEFAULT_API_URL;
+  const value = flag ?? (io.env[API_URL_ENV] || undefined) ?? defaultApiUrl(io.env);
   let url: URL;
   try {
     url = new URL(value);
@@ -62,8 +70,8 @@ export async function callApi<T>(
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     throw new HocbaError(
-      "IO",
-      `cannot reach the hocba API at ${baseUrl}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
+      "API_UNAVAILABLE",
+      `cannot reach the hocba API at ${baseUrl}: ${cause?.code ?? cause?.message ?? (error as Error).message} (is \`hocba serve\` running? set ${API_URL_ENV} or --api)`,
       { cause: error },
     );
   }
@@ -78,6 +86,36 @@ export async function callApi<T>(
   }
   if (!response.ok) throw errorFromEnvelope(response.status, parsed);
   return { status: response.status, body: parsed as T };
+}
+
+export const ADMIN_TOKEN_ENV = "HOCBA_ADMIN_TOKEN";
+
+/** The parseArgs options of the commands that call the admin API: where it is and the token. */
+export const ADMIN_API_OPTIONS = {
+  api: { type: "string" },
+  "admin-token": { type: "string" },
+  "admin-token-file": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/**
+ * The admin token: `--admin-token`, else the file of `--admin-token-file` (e.g. data/demo/admin.token),
+ * else HOCBA_ADMIN_TOKEN, else ADMIN_TOKEN (the server's own setting). @throws USAGE, IO.
+ */
+export function adminToken(
+  values: { "admin-token"?: string; "admin-token-file"?: string },
+  io: CliIo,
+  help: string,
+): string {
+  const file = values["admin-token-file"];
+  return secretFrom(
+    values["admin-token"] ??
+      (file === undefined ? undefined : readInput(file, "admin token file").toString("utf8")),
+    { ...io, env: { ...io.env, [ADMIN_TOKEN_ENV]: io.env[ADMIN_TOKEN_ENV] || io.env.ADMIN_TOKEN } },
+    ADMIN_TOKEN_ENV,
+    "--admin-token",
+    help,
+  );
 }
 
 /** A secret from a flag, else an environment variable. @throws USAGE naming both. */

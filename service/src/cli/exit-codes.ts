@@ -43,6 +43,9 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   RATE_LIMITED: 44,
   CONFLICT: 45,
   CHAIN_UNAVAILABLE: 50,
+  // The hocba API did not answer (not running, wrong HOCBA_API_URL/PORT): nothing was sent or done.
+  // `hocba verify --api` exits EXIT_CHECK_ERROR (2) instead: the credential could not be checked.
+  API_UNAVAILABLE: 51,
   CONFIG_INVALID: 78,
   INTERNAL: 70,
   IMPORT_INVALID: 69,

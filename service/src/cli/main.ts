@@ -15,25 +15,31 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   "demo-pki": () => import("./commands/demo-pki").then((m) => m.command),
   deploy: () => import("./commands/deploy").then((m) => m.command),
   "register-issuer": () => import("./commands/register-issuer").then((m) => m.command),
+  issuer: () => import("./commands/issuer").then((m) => m.command),
   submit: () => import("./commands/submit").then((m) => m.command),
   "import-graduates": () => import("./commands/import-graduates").then((m) => m.command),
   verify: () => import("./commands/verify").then((m) => m.command),
 };
 
-function usage(): string {
+/** The usage text: one line per command with its summary. */
+async function usage(): Promise<string> {
   const names = Object.keys(COMMANDS).sort();
-  return `usage: hocba <command> [options]\n\ncommands:\n${names.map((n) => `  ${n}`).join("\n")}\n\nRun "hocba <command> --help" for a command's options.`;
+  const width = Math.max(...names.map((name) => name.length));
+  const lines = await Promise.all(
+    names.map(async (name) => `  ${name.padEnd(width)}  ${(await COMMANDS[name]!()).summary}`),
+  );
+  return `usage: hocba <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun "hocba <command> --help" for a command's options. The API commands talk to $HOCBA_API_URL, else http://127.0.0.1:$PORT (port 8080).`;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(usage() + "\n");
+    process.stdout.write((await usage()) + "\n");
     return name === undefined ? exitCodeFor("USAGE") : 0;
   }
   const load = COMMANDS[name];
   try {
-    if (!load) throw new HocbaError("USAGE", `unknown command "${name}"\n\n${usage()}`);
+    if (!load) throw new HocbaError("USAGE", `unknown command "${name}"\n\n${await usage()}`);
     const command = await load();
     return await command.run(rest);
   } catch (error) {

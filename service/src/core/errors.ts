@@ -45,6 +45,8 @@ export const ERROR_CODES = [
   // PDF: not a readable PDF; a PDF without the embedded credential file
   "PDF_INVALID",
   "PDF_NO_CREDENTIAL",
+  // CLI: the hocba API could not be reached (connection refused, DNS, timeout)
+  "API_UNAVAILABLE",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

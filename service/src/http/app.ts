@@ -22,10 +22,11 @@ import { errorEnvelope, handleError } from "./errors";
 import { installInputGuard } from "./input-guard";
 import { authPlugin } from "./plugins/auth";
 import { OPENAPI_OPTIONS } from "./openapi";
-import { metricsPlugin } from "./plugins/metrics";
+import { metricsPlugin, type OperationsMetrics } from "./plugins/metrics";
 import { IPV6_CLIENT_PREFIX, quotaPlugin } from "./plugins/quota";
 import { defaultPagesDir, pagesPlugin } from "./plugins/pages";
 import { healthRoutes, type ReadinessProbe } from "./routes/health";
+import type { ChainHealth } from "../issuance/ports";
 import type { AppServices } from "./services";
 
 /**
@@ -68,6 +69,10 @@ export interface AppOptions {
   verifyBatchBodyLimit?: number;
   /** Readiness probes by dependency name (db, queue, chain). */
   probes?: Record<string, ReadinessProbe>;
+  /** Anchoring and chain-error metrics for /metrics (the service passes them; tests of the shell need not). */
+  metrics?: OperationsMetrics;
+  /** The embedded chain's supervisor state, reported by /healthz (none with an external chain). */
+  embeddedChain?: () => ChainHealth;
   /**
    * A pino logger shared with the rest of the process, made with `loggerOptions` (logging.ts) so
    * that no secret or personal value reaches a log line; none = no logging.
@@ -144,7 +149,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swagger, OPENAPI_OPTIONS);
   await app.register(swaggerUi, { routePrefix: "/docs" });
-  await app.register(metricsPlugin);
+  await app.register(metricsPlugin, options.metrics ?? {});
   await app.register(quotaPlugin, { store: options.rateLimitStore });
 
   app.setErrorHandler(handleError);
@@ -154,7 +159,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       .send(errorEnvelope(new HocbaError("NOT_FOUND", `no route ${request.method} ${request.url}`))),
   );
 
-  await app.register(healthRoutes(options.probes ?? {}));
+  await app.register(healthRoutes(options.probes ?? {}, options.embeddedChain));
   const pagesDir = options.pagesDir === undefined ? defaultPagesDir() : options.pagesDir;
   if (pagesDir !== null) await app.register(pagesPlugin, { root: pagesDir });
   if (options.services) {

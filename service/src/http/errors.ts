@@ -40,6 +40,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   IMPORT_INVALID: 422,
   PDF_INVALID: 400,
   PDF_NO_CREDENTIAL: 422,
+  API_UNAVAILABLE: 503,
 };
 
 export interface ErrorEnvelope {

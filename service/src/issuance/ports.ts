@@ -125,3 +125,14 @@ export interface PdfLinks {
 
 /** Lays out the printable PDF of a credential, with the credential attached. */
 export type PdfRenderer = (credential: PrintableCredential, links: PdfLinks) => Promise<Uint8Array>;
+
+/** What /healthz reports of the embedded chain. */
+export interface ChainHealth {
+  state: "running" | "down" | "stopped";
+  /** Restarts since the service started. */
+  restarts: number;
+  /** While down: since when (ISO time). */
+  downSince?: string;
+  /** How the last anvil ended, e.g. "signal SIGKILL" or "exit code 1". */
+  lastExit?: string;
+}

@@ -7,13 +7,14 @@
  *   REDIS_URL     → BullMQ (workers)      else the in-process runner
  *   DEMO          → demo trust root, DEMO01/DEMOQ1 with keys and API keys under DATA_DIR/demo
  * At start it migrates the database and reconciles it with the chain: a root the chain lost is
- * re-anchored and reported.
+ * re-anchored and reported. The embedded chain is supervised: if anvil dies it is restarted from its
+ * state file and the same reconciliation runs again.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Wallet } from "ethers";
 import type { Config } from "../config/config";
-import { startAnvil, type AnvilProcess } from "../adapters/chain/anvil";
+import { superviseAnvil, type ChainHealth, type SupervisedAnvil } from "../adapters/chain/anvil";
 import { chainStatusOf } from "../adapters/chain/chain-status";
 import { deployRegistry } from "../adapters/chain/deploy-registry";
 import { createProvider, createRegistryClient, type RegistryClient } from "../adapters/chain/registry";
@@ -61,6 +62,10 @@ export interface Core {
   lostRevocations: string[];
   /** Issuer certificates whose on-chain state differed from the database at start (change queued). */
   lostIssuerCertificates: LostIssuerCertificate[];
+  /** Chain errors met by this process, by kind (for /metrics): anchoring_round, embedded_chain_exit. */
+  chainErrors: { anchoring_round: number; embedded_chain_exit: number };
+  /** The supervised embedded chain (undefined with CHAIN_RPC_URL). */
+  embeddedChain: EmbeddedChain | undefined;
   close(): Promise<void>;
 }
 
@@ -115,20 +120,19 @@ interface EmbeddedDeployment {
 }
 
 /**
- * The embedded chain: anvil with its state under DATA_DIR/chain, a service key generated on first
- * start, and the registry deployed once (its address kept in deployment.json). If the chain lost
- * the contract itself (killed before its first state dump), it is deployed again and reported.
+ * The registry on the embedded chain at `url`: the one in deployment.json, or deployed (again) when
+ * the chain does not hold it — first start, or a chain killed before its first state dump. The
+ * service key's first transaction is the deployment, so on a chain that lost everything the
+ * registry comes back at the same address.
  */
-async function embeddedChain(config: Config, log: Log) {
-  const dir = path.join(config.DATA_DIR, "chain");
-  mkdirSync(dir, { recursive: true });
-  const key =
-    anchorKeyOf(config) ?? secretFile(path.join(dir, "service.key"), () => Wallet.createRandom().privateKey);
-  const anvil: AnvilProcess = await startAnvil({
-    stateFile: path.join(dir, "state.json"),
-    stateIntervalSeconds: config.CHAIN_STATE_INTERVAL_S,
-  });
-  const provider = createProvider(anvil.url, 31337);
+async function ensureRegistry(
+  url: string,
+  dir: string,
+  key: string,
+  log: Log,
+  progress: Progress,
+): Promise<EmbeddedDeployment> {
+  const provider = createProvider(url, 31337);
   try {
     const deploymentFile = path.join(dir, "deployment.json");
     let deployment: EmbeddedDeployment | undefined = existsSync(deploymentFile)
@@ -141,6 +145,7 @@ async function embeddedChain(config: Config, log: Log) {
       deployment = undefined;
     }
     if (!deployment) {
+      progress("deploying the registry contract…");
       const wallet = new Wallet(key, provider);
       const deployed = await deployRegistry(wallet, {
         anchorers: [wallet.address],
@@ -156,17 +161,93 @@ async function embeddedChain(config: Config, log: Log) {
       writeFileSync(deploymentFile, JSON.stringify(deployment, null, 2) + "\n");
       log("info", "registry deployed on the embedded chain", { address: deployment.address });
     }
-    return { anvil, key, deployment };
-  } catch (error) {
-    await anvil.stop();
-    throw error;
+    return deployment;
   } finally {
     provider.destroy();
   }
 }
 
-/** Opens everything but the HTTP server and the runner. */
-export async function composeCore(config: Config, log: Log): Promise<Core> {
+/** The supervised embedded chain as the rest of the service sees it (health, repair after a restart). */
+export interface EmbeddedChain {
+  health(): ChainHealth;
+  /** The running anvil's pid (-1 while it is down). */
+  pid(): number;
+  /** Calls `listener` after each restart, once what the restart lost has been repaired. */
+  onRestart(listener: () => void): void;
+}
+
+/**
+ * The embedded chain: anvil with its state under DATA_DIR/chain, supervised (restarted from its
+ * state file when it dies), a service key generated on first start, and the registry deployed once
+ * (its address kept in deployment.json). After a restart, `repair` runs (set once the rest of the
+ * core exists): the registry deployed again if lost, then the same reconciliation as at start.
+ */
+async function embeddedChain(config: Config, log: Log, progress: Progress, chainErrors: Core["chainErrors"]) {
+  const dir = path.join(config.DATA_DIR, "chain");
+  mkdirSync(dir, { recursive: true });
+  const key =
+    anchorKeyOf(config) ?? secretFile(path.join(dir, "service.key"), () => Wallet.createRandom().privateKey);
+  let repair: () => Promise<void> = () => Promise.resolve();
+  const listeners: (() => void)[] = [];
+  progress("starting the embedded chain (anvil)…");
+  const anvil: SupervisedAnvil = await superviseAnvil({
+    stateFile: path.join(dir, "state.json"),
+    stateIntervalSeconds: config.CHAIN_STATE_INTERVAL_S,
+    onRestart: () => repair(),
+    onEvent: (event, details) => {
+      log(event === "chain.restarted" ? "info" : event === "chain.exited" ? "error" : "warn", event, details);
+      if (event === "chain.exited") chainErrors.embedded_chain_exit++;
+      if (event === "chain.restarted") for (const listener of listeners) listener();
+    },
+  });
+  try {
+    const deployment = await ensureRegistry(anvil.url, dir, key, log, progress);
+    const supervised: EmbeddedChain = {
+      health: () => anvil.health(),
+      pid: () => anvil.pid(),
+      onRestart: (listener) => void listeners.push(listener),
+    };
+    const setRepair = (fn: () => Promise<void>) => {
+      repair = async () => {
+        const again = await ensureRegistry(anvil.url, dir, key, log, () => undefined);
+        if (again.address.toLowerCase() !== deployment.address.toLowerCase()) {
+          throw new HocbaError(
+            "CHAIN_UNAVAILABLE",
+            `the registry came back at ${again.address}, not ${deployment.address}: restart the service`,
+          );
+        }
+        await fn();
+      };
+    };
+    return { anvil, key, deployment, supervised, setRepair };
+  } catch (error) {
+    await anvil.stop();
+    throw error;
+  }
+}
+
+/** Finds what the chain lost against the database and queues it again (at start and after a chain restart). */
+async function reconcile(anchoring: AnchoringDeps, log: Log) {
+  const lostRoots = await reconcileWithChain(anchoring);
+  for (const root of lostRoots) log("warn", "root missing on chain: it will be anchored again", { root });
+  const lostRevocations = await reconcileRevocations(anchoring);
+  for (const leaf of lostRevocations)
+    log("warn", "revocation missing on chain: it will be sent again", { leaf });
+  const lostIssuerCertificates = await reconcileIssuerCertificates(anchoring);
+  for (const lost of lostIssuerCertificates)
+    log("warn", "issuer certificate state missing on chain: the change will be sent again", { ...lost });
+  return { lostRoots, lostRevocations, lostIssuerCertificates };
+}
+
+/** A step of a (first) start that takes a while, for the person waiting: "deploying the registry…". */
+export type Progress = (step: string) => void;
+
+/** Opens everything but the HTTP server and the runner; `progress` hears the slow steps. */
+export async function composeCore(
+  config: Config,
+  log: Log,
+  progress: Progress = () => undefined,
+): Promise<Core> {
   // DATA_DIR is the service user's alone: 0700/0600, an older installation's modes fixed, and
   // what is written from now on private from the start (adapters/files/data-dir.ts).
   privateUmask();
@@ -181,11 +262,14 @@ export async function composeCore(config: Config, log: Log): Promise<Core> {
     for (const c of closers.reverse()) await c();
   };
   try {
+    progress(config.DATABASE_URL ? "opening the database…" : "opening the embedded database (PGlite)…");
     const db = await openDatabase(config);
     closers.push(() => db.close());
     await migrate(db);
 
-    const demo = demoEnabled(config) ? await ensureDemoPki(path.join(config.DATA_DIR, "demo")) : undefined;
+    const demoDir = path.join(config.DATA_DIR, "demo");
+    if (demoEnabled(config) && !existsSync(demoDir)) progress("creating the demo PKI and issuers…");
+    const demo = demoEnabled(config) ? await ensureDemoPki(demoDir) : undefined;
     const trustAnchors = trustStoreOf(config, demo);
     const adminToken =
       config.ADMIN_TOKEN ??
@@ -197,8 +281,13 @@ export async function composeCore(config: Config, log: Log): Promise<Core> {
 
     let registry: RegistryClient;
     let chain: Core["chain"];
+    let embeddedSupervisor: EmbeddedChain | undefined;
+    const chainErrors: Core["chainErrors"] = { anchoring_round: 0, embedded_chain_exit: 0 };
+    let setRepair: ((fn: () => Promise<void>) => void) | undefined;
     if (config.CHAIN_RPC_URL === undefined) {
-      const embedded = await embeddedChain(config, log);
+      const embedded = await embeddedChain(config, log, progress, chainErrors);
+      embeddedSupervisor = embedded.supervised;
+      setRepair = embedded.setRepair;
       closers.push(() => embedded.anvil.stop());
       registry = createRegistryClient({
         rpcUrl: embedded.anvil.url,
@@ -236,14 +325,8 @@ export async function composeCore(config: Config, log: Log): Promise<Core> {
       confirmations: config.CHAIN_CONFIRMATIONS,
       log: (event, details) => log(event === "batch.root_lost" ? "warn" : "info", event, details),
     };
-    const lostRoots = await reconcileWithChain(anchoring);
-    for (const root of lostRoots) log("warn", "root missing on chain: it will be anchored again", { root });
-    const lostRevocations = await reconcileRevocations(anchoring);
-    for (const leaf of lostRevocations)
-      log("warn", "revocation missing on chain: it will be sent again", { leaf });
-    const lostIssuerCertificates = await reconcileIssuerCertificates(anchoring);
-    for (const lost of lostIssuerCertificates)
-      log("warn", "issuer certificate state missing on chain: the change will be sent again", { ...lost });
+    const { lostRoots, lostRevocations, lostIssuerCertificates } = await reconcile(anchoring, log);
+    setRepair?.(async () => void (await reconcile(anchoring, log)));
 
     const submission: GraduateImportDeps = {
       db,
@@ -272,6 +355,8 @@ export async function composeCore(config: Config, log: Log): Promise<Core> {
       lostRoots,
       lostRevocations,
       lostIssuerCertificates,
+      embeddedChain: embeddedSupervisor,
+      chainErrors,
       close,
     };
   } catch (error) {

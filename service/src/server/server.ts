@@ -11,6 +11,8 @@ import { trustProxyOption, type Config } from "../config/config";
 import { createAnchorQueue, fastFailingRedis, startAnchorWorker } from "../adapters/queue/bullmq";
 import { loadSignerFromPem } from "../adapters/pki/keys";
 import { canonicalBytes } from "../core/documents";
+import { HocbaError, isHocbaError } from "../core/errors";
+import { anchoringStatus } from "../issuance/anchoring-status";
 import { signDetached } from "../core/pki";
 import { makeTranscript } from "../demo/documents";
 import { buildApp } from "../http/app";
@@ -37,15 +39,20 @@ export function logFunction(logger: Logger): Log {
   return (level, message, details) => logger[level](details ?? {}, message);
 }
 
-/** A signed sample transcript of DEMO01 to send with the curl example (written once). */
-async function writeDemoSample(core: Core): Promise<string | undefined> {
+/**
+ * Two sample transcripts of DEMO01 (written once): one signed, to send with the curl example, and
+ * one unsigned, another student's, to try `hocba sign` on.
+ */
+async function writeDemoSamples(core: Core): Promise<string | undefined> {
   const demoSigner = core.demo?.signers.find((s) => s.code === "DEMO01");
   if (!core.demo || !demoSigner) return undefined;
+  const school = { code: "DEMO01", name: "Trường THCS Demo", province: "01", level: "THCS" } as const;
+  const unsigned = path.join(core.demo.dir, "sample-transcript.json");
+  if (!existsSync(unsigned))
+    writeFileSync(unsigned, JSON.stringify(makeTranscript({ school }), null, 2) + "\n", { mode: 0o600 });
   const file = path.join(core.demo.dir, "sample-transcript.signed.json");
   if (existsSync(file)) return file;
-  const document = makeTranscript({
-    school: { code: "DEMO01", name: "Trường THCS Demo", province: "01", level: "THCS" },
-  });
+  const document = makeTranscript({ school });
   const signer = await loadSignerFromPem({
     keyPem: readFileSync(demoSigner.key, "utf8"),
     certPem: readFileSync(demoSigner.chain, "utf8"),
@@ -80,6 +87,11 @@ function banner(core: Core, url: string, sample: string | undefined): string {
       `    -H "Content-Type: application/json" --data @${sample ? rel(sample) : `${demoDir}/sample-transcript.signed.json`}`,
       "",
       `  curl -s ${url}/api/v1/transcripts/<id> -H "Authorization: Bearer $(cat ${demoDir}/DEMO01.apikey)"`,
+      "",
+      "Sign one yourself (an unsigned sample of another student), then submit it:",
+      "",
+      `  npx hocba sign ${demoDir}/sample-transcript.json --p12 ${demoDir}/DEMO01.p12 --password demo --out signed.json`,
+      `  HOCBA_API_URL=${url} npx hocba submit signed.json --api-key "$(cat ${demoDir}/DEMO01.apikey)"`,
     );
   }
   for (const root of core.lostRoots)
@@ -104,16 +116,25 @@ function httpUrl(host: string, port: number): string {
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
   const logger = pino(loggerOptions(config.LOG_LEVEL));
   const log = logFunction(logger);
-  const core = await composeCore(config, log);
+  const out = options.banner === null ? undefined : (options.banner ?? process.stdout);
+  const core = await composeCore(config, log, (step) => out?.write(`${step}\n`));
   const stops: (() => Promise<void>)[] = [];
   try {
     if (core.demo) await ensureDemoIssuers(core, log);
-    const sample = await writeDemoSample(core);
+    const sample = await writeDemoSamples(core);
 
     let runner: AnchorRunner;
     const probes: Record<string, () => Promise<void>> = {
       database: async () => void (await core.db.query("SELECT 1")),
-      chain: async () => void (await core.registry.latestBlock()),
+      chain: async () => {
+        const embedded = core.embeddedChain?.health();
+        if (embedded && embedded.state !== "running")
+          throw new HocbaError(
+            "CHAIN_UNAVAILABLE",
+            `the embedded chain is ${embedded.state} (${embedded.lastExit ?? "not started"}); it is being restarted`,
+          );
+        await core.registry.latestBlock();
+      },
     };
     if (config.REDIS_URL) {
       const queue = await createAnchorQueue({
@@ -134,11 +155,15 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       probes.queue = () => Promise.resolve(); // the in-process runner lives as long as this process
       runner = startInProcessRunner(core.anchoring, {
         intervalMs: config.ANCHOR_INTERVAL_MS,
-        onError: (error) =>
-          log("warn", "anchoring round failed; it will be retried", { error: String(error) }),
+        onError: (error) => {
+          if (isHocbaError(error) && error.code === "CHAIN_UNAVAILABLE") core.chainErrors.anchoring_round++;
+          log("warn", "anchoring round failed; it will be retried", { error: String(error) });
+        },
       });
     }
     stops.push(() => runner.stop());
+    // After the embedded chain was restarted and repaired, anchor what waited at once.
+    core.embeddedChain?.onRestart(() => runner.trigger());
 
     let rateLimitStore: { redis: Redis; nameSpace: string } | undefined;
     if (config.REDIS_URL) {
@@ -157,6 +182,8 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       verifyBatchBodyLimit: config.VERIFY_BATCH_BODY_LIMIT_BYTES,
       loggerInstance: logger,
       probes,
+      ...(core.embeddedChain ? { embeddedChain: () => core.embeddedChain!.health() } : {}),
+      metrics: { anchoring: () => anchoringStatus(core.db), chainErrors: () => core.chainErrors },
       services: {
         db: core.db,
         adminToken: core.adminToken,

@@ -180,6 +180,17 @@ describe("identifiers", () => {
     ]);
   });
 
+  it("quotes the pattern a value must match with its letters' case kept", () => {
+    const result = validateTranscript(withValue(base, "/school/code", "79-000701"));
+    expect(result.ok ? [] : result.problems).toEqual([
+      {
+        path: "/school/code",
+        code: "CODE_FORMAT",
+        message: "invalid value \"79-000701\": expected string to match '^[0-9A-Za-z]{2,20}$'",
+      },
+    ]);
+  });
+
   it.each([["00"], ["97"], ["7"], ["079"]])("rejects the school province %s", (province) => {
     expect(check(withValue(base, "/school/province", province))).toEqual([
       { path: "/school/province", code: "PROVINCE_INVALID" },

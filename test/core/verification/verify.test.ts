@@ -31,6 +31,7 @@ import {
   type Verdict,
 } from "../../../service/src/core/verification";
 import type { Credential } from "../../../service/src/issuance/credential";
+import { serviceKnowledge } from "../../../service/src/issuance/service-knowledge";
 import { buildTestApp, settle, signedItem, type TestApp } from "../../helpers/app";
 import { ANCHOR_KEY, startChain, stopChain, type TestChain } from "../../helpers/chain";
 import { makeTranscript, withValue, without } from "../../helpers/fixtures";
@@ -474,6 +475,73 @@ describe("verifyCredential", () => {
         status: "invalid",
         message: `the document was revoked at ${revokedAt}`,
         data: { leaf: credential!.anchor.leaf, revokedAt },
+      },
+    ]);
+  });
+
+  it("reports a revocation the service knows before the chain does, also when the chain cannot be read", async () => {
+    const [credential] = await issue(transcript());
+    const id = (credential!.document as Transcript).id;
+    const revoke = await t.app.inject({
+      method: "POST",
+      url: `/api/v1/transcripts/${id}/revoke`,
+      headers: { authorization: `Bearer ${t.schoolKey}` },
+      payload: { reason: "cấp nhầm" },
+    });
+    const { rows } = await db.query<{ revoked_at: Date }>("SELECT revoked_at FROM documents WHERE id = $1", [
+      id,
+    ]);
+    const revokedAt = new Date(rows[0]!.revoked_at).toISOString();
+    const withService = { ...context, ...serviceKnowledge(db) };
+    const down = createRegistryClient({
+      rpcUrl: "http://127.0.0.1:9",
+      chainId: 31337,
+      address: chain.registry.address,
+    });
+    try {
+      const [pending, chainDown, onChainOnly] = await Promise.all([
+        verifyCredential(credential, withService),
+        verifyCredential(credential, { ...withService, chain: createChainStatus(down) }),
+        verifyCredential(credential, context),
+      ]);
+      const pendingCheck = {
+        name: "revocation",
+        status: "invalid",
+        message: `the document was revoked by its issuer at ${revokedAt}; the on-chain write is pending`,
+        data: { leaf: credential!.anchor.leaf, revokedAt, onChain: false },
+      };
+      expect([
+        revoke.statusCode,
+        outcome(pending),
+        checkOf(pending, "revocation"),
+        outcome(chainDown),
+        checkOf(chainDown, "revocation"),
+        outcome(onChainOnly),
+      ]).toEqual([
+        202,
+        expected({ revocation: "invalid" }),
+        pendingCheck,
+        expected({ signer: "error", anchored: "error", revocation: "invalid" }),
+        pendingCheck,
+        expected(),
+      ]);
+    } finally {
+      down.close();
+    }
+  });
+
+  it("reports the revocation check as error when the service's revocations cannot be read", async () => {
+    const result = await verifyCredential(first, {
+      ...context,
+      revocations: () => Promise.reject(new HocbaError("INTERNAL", "database closed")),
+    });
+    expect([outcome(result), checkOf(result, "revocation")]).toEqual([
+      expected({ revocation: "error" }),
+      {
+        name: "revocation",
+        status: "error",
+        message: "the revocation check could not be made: database closed",
+        data: { code: "INTERNAL" },
       },
     ]);
   });

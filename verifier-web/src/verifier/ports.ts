@@ -1,6 +1,7 @@
 /**
  * What the page's verification asks beyond the file, through the same ports the service uses
- * (core/verification): the trust anchors, the chain's state and the service's corrections.
+ * (core/verification): the trust anchors, the chain's state and the service's own knowledge
+ * (corrections, and revocations whose on-chain write is pending).
  *  - API mode (default): the public read routes of this service (/api/v1/chain…), which answer from
  *    the chain through the service's cached chain port;
  *  - RPC mode (`?rpc=<url>`): the registry read directly with ethers from a read-only node the
@@ -14,6 +15,7 @@ import { HocbaError } from "../../../service/src/core/errors";
 import { createTrustStore, type TrustStore } from "../../../service/src/core/pki";
 import type {
   ChainStatusPort,
+  RevocationLookup,
   SupersessionLookup,
   VerificationContext,
 } from "../../../service/src/core/verification";
@@ -102,6 +104,16 @@ export function apiSupersession(api: string): SupersessionLookup {
   };
 }
 
+/** The service's revocations, asked per leaf: known before the next anchoring round writes them on chain. */
+export function apiRevocations(api: string): RevocationLookup {
+  return async (leaf) => {
+    const { revokedAt } = await getJson<{ revokedAt: string | null }>(
+      `${api}/api/v1/revocations/${encodeURIComponent(leaf)}`,
+    );
+    return revokedAt === null ? null : { revokedAt: new Date(revokedAt) };
+  };
+}
+
 let anchors: Promise<TrustStore> | undefined;
 
 /** The service's trust anchors, fetched once per page. */
@@ -127,5 +139,10 @@ export async function verificationContext(settings: PortSettings): Promise<Verif
   const chain = settings.rpc
     ? await rpcChainPort(settings.rpc, chainInfo)
     : apiChainPort(settings.api, chainInfo);
-  return { trustAnchors: store, chain, supersession: apiSupersession(settings.api) };
+  return {
+    trustAnchors: store,
+    chain,
+    supersession: apiSupersession(settings.api),
+    revocations: apiRevocations(settings.api),
+  };
 }

@@ -3,11 +3,11 @@
  * API (POST /api/v1/admin/issuers) and receives its API key — printed here once, as the API shows
  * it once. Certificates are PEM files (signer first, then intermediates), checked by the service.
  */
-import { apiBaseUrl, callApi, secretFrom } from "../api-client";
+import { ADMIN_API_OPTIONS, ADMIN_TOKEN_ENV, adminToken, apiBaseUrl, callApi } from "../api-client";
 import type { Command } from "../command";
 import { parseCommandArgs, processIo, readInput, usageError, type CliIo } from "../io";
 
-export const ADMIN_TOKEN_ENV = "HOCBA_ADMIN_TOKEN";
+export { ADMIN_TOKEN_ENV };
 
 const HELP = `usage: hocba register-issuer --kind school|district --code <code> --name <name>
                              --cert <file.pem> [--cert <file.pem>...] [--role <role>...]
@@ -21,8 +21,8 @@ Registers a school or district office with its signing certificates and prints i
   --name              its name, e.g. "Trường THCS Nguyễn Du"
   --cert              a PEM file: the signer's certificate first, then intermediate CAs; repeatable
   --role              the signer's role (default principal): once for every --cert, or once per --cert
-  --api               the hocba API (default $HOCBA_API_URL, else http://127.0.0.1:8080)
-  --admin-token       the ADMIN_TOKEN (default $${ADMIN_TOKEN_ENV})
+  --api               the hocba API (default $HOCBA_API_URL, else http://127.0.0.1:$PORT, port 8080)
+  --admin-token       the ADMIN_TOKEN (default $${ADMIN_TOKEN_ENV}, else $ADMIN_TOKEN)
   --admin-token-file  a file holding it (e.g. data/demo/admin.token)`;
 
 interface Registered {
@@ -49,10 +49,7 @@ export async function registerIssuerCommand(args: string[], io: CliIo): Promise<
         name: { type: "string" },
         cert: { type: "string", multiple: true },
         role: { type: "string", multiple: true },
-        api: { type: "string" },
-        "admin-token": { type: "string" },
-        "admin-token-file": { type: "string" },
-        help: { type: "boolean", short: "h" },
+        ...ADMIN_API_OPTIONS,
       },
       allowPositionals: false,
     },
@@ -72,15 +69,7 @@ export async function registerIssuerCommand(args: string[], io: CliIo): Promise<
   if (roles.length > 1 && roles.length !== certs.length)
     throw usageError(`give --role once, or once per --cert (${certs.length})`, HELP);
   const baseUrl = apiBaseUrl(values.api, io);
-  const tokenFile = values["admin-token-file"];
-  const token = secretFrom(
-    values["admin-token"] ??
-      (tokenFile === undefined ? undefined : readInput(tokenFile, "admin token file").toString("utf8")),
-    io,
-    ADMIN_TOKEN_ENV,
-    "--admin-token",
-    HELP,
-  );
+  const token = adminToken(values, io, HELP);
   const certificates = certs.map((path, index) => {
     const pem = readInput(path, "certificate").toString("utf8");
     const role = roles.length === 1 ? roles[0] : roles[index];

@@ -24,7 +24,8 @@ export const PASSWORD_ENV = "HOCBA_P12_PASSWORD";
 
 const HELP = `usage: hocba sign <document.json> (--p12 <file> [--password <pw>] | --key <pem> --cert <pem> [--chain <pem>])... [--out <file>]
 
-Validates the document (hocba.transcript/v1 or hocba.graduation/v1), signs its RFC 8785
+Validates the document (hocba.transcript/v1 or hocba.graduation/v1; the embedded default writes an
+unsigned sample to data/demo/sample-transcript.json), signs its RFC 8785
 canonical bytes as a detached CMS SignedData (SHA-256, signer certificate and chain included)
 and writes {"document": …, "signature": "<base64 DER>"} to stdout or --out.
 
@@ -61,6 +62,7 @@ export async function sign(args: string[], io: CliIo = processIo): Promise<numbe
   }
   const { documentPath, sources, out } = parsed;
   const document = parseJsonInput(readInput(documentPath, "document"), documentPath);
+  refuseSignedFile(document, documentPath);
   const validation = validateDocument(document);
   if (!validation.ok) {
     const problems = validation.problems;
@@ -81,6 +83,26 @@ export async function sign(args: string[], io: CliIo = processIo): Promise<numbe
   if (out === undefined) io.stdout(output);
   else writeOutput(out, output);
   return 0;
+}
+
+/**
+ * A file that already holds a signature is not a document to sign: say what it is and what to do
+ * instead of listing its fields as schema problems.
+ * @throws HocbaError SCHEMA_INVALID for a `{document, signature}` file or a hocba/1 credential.
+ */
+function refuseSignedFile(value: unknown, file: string): void {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return;
+  const fields = value as Record<string, unknown>;
+  if (!("document" in fields) || !("signature" in fields)) return;
+  if (fields.format === "hocba/1")
+    throw new HocbaError(
+      "SCHEMA_INVALID",
+      `${file} is a hocba/1 credential (a document already signed and anchored), not a document to sign: check it with \`hocba verify ${file}\``,
+    );
+  throw new HocbaError(
+    "SCHEMA_INVALID",
+    `${file} is already signed ({document, signature}), not a document to sign: submit it with \`hocba submit ${file}\`; to co-sign, sign the unsigned document once with every signer (repeat --p12 or --key/--cert, e.g. principal then homeroom teacher), or sign its "document" field alone again`,
+  );
 }
 
 function parse(args: string[]): "help" | { documentPath: string; sources: SignerSource[]; out?: string } {

@@ -228,7 +228,11 @@ async function verifyThroughApi(
     );
     return body;
   } catch (error) {
-    if (!isHocbaError(error) || !["IO", "INTERNAL", "CHAIN_UNAVAILABLE"].includes(error.code)) throw error;
+    if (
+      !isHocbaError(error) ||
+      !["API_UNAVAILABLE", "IO", "INTERNAL", "CHAIN_UNAVAILABLE"].includes(error.code)
+    )
+      throw error;
     io.stderr(`hocba verify: could not verify through the API: ${error.code}: ${error.message}\n`);
     return EXIT_CHECK_ERROR;
   }

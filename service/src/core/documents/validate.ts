@@ -96,6 +96,9 @@ function structuralCode(error: ValueError): ProblemCode {
   return declared ?? "WRONG_TYPE";
 }
 
+/** TypeBox's message with its first letter lowercased: a pattern it quotes keeps its case. */
+const sentence = (message: string): string => message.charAt(0).toLowerCase() + message.slice(1);
+
 function structuralMessage(code: ProblemCode, error: ValueError): string {
   switch (code) {
     case "UNKNOWN_FIELD":
@@ -103,9 +106,9 @@ function structuralMessage(code: ProblemCode, error: ValueError): string {
     case "MISSING_FIELD":
       return "required field is missing";
     case "WRONG_TYPE":
-      return `wrong JSON type: ${error.message.toLowerCase()}`;
+      return `wrong JSON type: ${sentence(error.message)}`;
     default:
-      return `invalid value ${JSON.stringify(error.value)}: ${error.message.toLowerCase()}`;
+      return `invalid value ${JSON.stringify(error.value)}: ${sentence(error.message)}`;
   }
 }
 

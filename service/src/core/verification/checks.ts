@@ -236,6 +236,12 @@ const anchored: CheckFunction = async (input) => {
   };
 };
 
+/**
+ * Revoked on chain, or revoked by the issuer in the service with the on-chain write pending (the
+ * service knows it at once; the chain only after the next anchoring round). The service's answer
+ * also stands when the chain cannot be read: a revocation known is never reported as "could not
+ * be checked".
+ */
 const revocation: CheckFunction = async (input) => {
   const found = chainFor(input);
   if ("fragment" in found)
@@ -243,14 +249,31 @@ const revocation: CheckFunction = async (input) => {
       ? found.fragment
       : { status: "skipped", message: "the credential names another chain (see the anchored check)" };
   const leaf = input.credential.anchor.leaf;
-  const at = await found.chain.revokedAt(leaf);
-  return at === 0
-    ? { status: "valid", message: "the document has not been revoked", data: { leaf } }
-    : {
-        status: "invalid",
-        message: `the document was revoked at ${iso(at)}`,
-        data: { leaf, revokedAt: iso(at) },
-      };
+  const known = input.context.revocations?.(leaf) ?? Promise.resolve(null);
+  known.catch(() => undefined); // asked below; a failure is reported there
+  const pending = (revoked: { revokedAt: Date }): Fragment => ({
+    status: "invalid",
+    message: `the document was revoked by its issuer at ${revoked.revokedAt.toISOString()}; the on-chain write is pending`,
+    data: { leaf, revokedAt: revoked.revokedAt.toISOString(), onChain: false },
+  });
+  let at: number;
+  try {
+    at = await found.chain.revokedAt(leaf);
+  } catch (error) {
+    const revoked = await known.catch(() => null);
+    if (revoked) return pending(revoked);
+    throw error;
+  }
+  if (at !== 0)
+    return {
+      status: "invalid",
+      message: `the document was revoked at ${iso(at)}`,
+      data: { leaf, revokedAt: iso(at) },
+    };
+  const revoked = await known;
+  return revoked
+    ? pending(revoked)
+    : { status: "valid", message: "the document has not been revoked", data: { leaf } };
 };
 
 const supersession: CheckFunction = async ({ credential, context }) => {

@@ -21,6 +21,7 @@ export {
   type CheckStatus,
   type ChainStatusPort,
   type SupersessionLookup,
+  type RevocationLookup,
   type VerificationContext,
   type VerificationResult,
   type Verdict,

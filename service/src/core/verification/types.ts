@@ -72,6 +72,12 @@ export interface ChainStatusPort {
 /** The service's knowledge of corrections: the id of the document that supersedes this one, if any. */
 export type SupersessionLookup = (documentId: string) => Promise<{ supersededBy: string } | null>;
 
+/**
+ * The service's knowledge of revocations: when the issuer revoked the document of this leaf, if it
+ * did — known at once, while the chain learns it only when the next anchoring round writes it.
+ */
+export type RevocationLookup = (leaf: string) => Promise<{ revokedAt: Date } | null>;
+
 export interface VerificationContext {
   /** The root CAs a signer must chain to. */
   trustAnchors: TrustStore;
@@ -81,6 +87,11 @@ export interface VerificationContext {
   chain?: ChainStatusPort;
   /** Without it (offline) the supersession check is skipped. */
   supersession?: SupersessionLookup;
+  /**
+   * Revocations the issuing service knows of, asked beside the chain: a revocation whose on-chain
+   * write is still pending is reported as such (`invalid`), not as "not revoked".
+   */
+  revocations?: RevocationLookup;
   policy?: {
     /** Roles authorized signers must cover together; default ["principal"] (see core/pki). */
     requiredRoles?: string[];

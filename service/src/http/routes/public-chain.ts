@@ -3,14 +3,16 @@
  * core/verification and asks these): the trust anchors, the chain and registry the service reads,
  * and the three chain questions of the ChainStatusPort — root anchored, leaf revoked, certificate
  * authorized for an issuer — answered from the chain through the service's cached chain port (not
- * from the database), plus the service's knowledge of corrections (supersession). All public,
- * read-only and rate-limited per client address. A chain that cannot be read is a 503
+ * from the database), plus the service's own knowledge: corrections (supersession) and revocations
+ * whose on-chain write is still pending (revocations). All public, read-only and rate-limited per
+ * client address. A chain that cannot be read is a 503
  * CHAIN_UNAVAILABLE, which the page reports as an `error` check, never as `invalid`.
  */
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { HocbaError } from "../../core/errors";
+import { serviceKnowledge } from "../../issuance/service-knowledge";
 import { errorResponses } from "../schemas";
 
 /** Reads per client address and minute: one page verification makes about six. */
@@ -34,6 +36,7 @@ export function certificatePem(der: Uint8Array): string {
 /** Plugin registered under /api/v1 (see API_ROUTES in app.ts). */
 export function publicChainRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
   const { db, submission, chainStatus: chain } = app.services;
+  const knowledge = serviceKnowledge(db);
   const anchors = submission.trustAnchors.anchors.map((anchor) => certificatePem(anchor.der));
   const config = { rateLimit: { max: PUBLIC_CHAIN_READS_PER_MINUTE, timeWindow: 60_000 } };
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -170,11 +173,33 @@ export function publicChainRoutes(app: FastifyInstance, _opts: unknown, done: (e
     },
     async (request) => {
       const id = request.params.id.toLowerCase();
-      const { rows } = await db.query<{ superseded_by: string | null }>(
-        "SELECT superseded_by FROM documents WHERE id = $1::uuid",
-        [id],
-      );
-      return { id, supersededBy: rows[0]?.superseded_by ?? null };
+      return { id, supersededBy: (await knowledge.supersession(id))?.supersededBy ?? null };
+    },
+  );
+
+  typed.get(
+    "/revocations/:leaf",
+    {
+      config,
+      schema: {
+        tags: ["verification"],
+        summary: "When the issuer revoked the document of a leaf in this service (null: not revoked)",
+        description:
+          "Known as soon as `POST /api/v1/transcripts/{id}/revoke` answers, before the next anchoring round writes it on chain (then `/chain/revocations/{leaf}` answers it too).",
+        params: Type.Object({ leaf: Type.String({ pattern: HEX32 }) }),
+        response: {
+          200: Type.Object({
+            leaf: Type.String(),
+            revokedAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+          }),
+          ...errorResponses(400, 429, 500),
+        },
+      },
+    },
+    async (request) => {
+      const leaf = request.params.leaf.toLowerCase();
+      const revoked = await knowledge.revocations(leaf);
+      return { leaf, revokedAt: revoked?.revokedAt.toISOString() ?? null };
     },
   );
   done();

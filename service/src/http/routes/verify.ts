@@ -1,26 +1,21 @@
 /**
  * Public verification (docs/verification.md, docs/http-api.md): a credential in, the eight named
- * checks out. The route adds no logic of its own — it builds the service's verification context once (trust anchors and
- * crypto of submission, the cached chain port over the registry, corrections from the documents
- * table) and answers 200 with the verdict for any JSON object, a forged one included; only a body
- * that is not an object (or a batch outside 1..1,000) is a 400. Anonymous callers are limited per
- * client (address, IPv6 by /64) to VERIFY_RATE_MAX *credentials* per window, the single and the
- * batch route together: a batch of 500 uses 500, and a batch that would go over is refused whole
- * without using any. Any valid API key (verifier keys are made for this) lifts the limit.
+ * checks out. The route adds no logic of its own — it builds the service's verification context
+ * once (trust anchors and crypto of submission, the cached chain port over the registry, and the
+ * service's own knowledge of corrections and of revocations whose on-chain write is pending) and
+ * answers 200 with the verdict for any JSON object, a forged one included; only a body that is not
+ * an object (or a batch outside 1..1,000) is a 400. Anonymous callers are limited per client
+ * (address, IPv6 by /64) to VERIFY_RATE_MAX *credentials* per window, the single and the batch
+ * route together: a batch of 500 uses 500, and a batch that would go over is refused whole without
+ * using any. Any valid API key (verifier keys are made for this) lifts the limit.
  */
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import type { Queryable } from "../../issuance/ports";
 import { HocbaError } from "../../core/errors";
-import {
-  CHECK_NAMES,
-  VERDICTS,
-  verifyCredential,
-  type SupersessionLookup,
-  type VerificationContext,
-} from "../../core/verification";
+import { CHECK_NAMES, VERDICTS, verifyCredential, type VerificationContext } from "../../core/verification";
 import { compiledSchemaCheck } from "../../issuance/schema-check";
+import { serviceKnowledge } from "../../issuance/service-knowledge";
 import { clientKey, durationText } from "../plugins/quota";
 import { errorResponses } from "../schemas";
 
@@ -57,75 +52,22 @@ const CredentialBody = Type.Unknown({
   description: "a hocba/1 credential file (*.hocba.json); its problems are reported by the format check",
 });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function documentIdOf(credential: unknown): string | undefined {
-  const id = (credential as { document?: { id?: unknown } } | null)?.document?.id;
-  return typeof id === "string" && UUID.test(id) ? id.toLowerCase() : undefined;
-}
-
-type Corrections = Map<string, string>;
-
-/**
- * Reads corrections (`superseded_by` by document id) for the ids asked during one turn of the
- * event loop in one query: concurrent requests (50 connections verifying one credential each)
- * share a round trip to the database instead of making one each.
- */
-function correctionsReader(db: Queryable): (ids: readonly string[]) => Promise<Corrections> {
-  let gathering: { ids: Set<string>; read: Promise<Corrections> } | undefined;
-  return (ids) => {
-    if (ids.length === 0) return Promise.resolve(new Map());
-    if (gathering === undefined) {
-      const batch = { ids: new Set<string>(), read: Promise.resolve(new Map()) as Promise<Corrections> };
-      batch.read = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-        gathering = undefined;
-        const { rows } = await db.query<{ id: string; superseded_by: string }>(
-          "SELECT id, superseded_by FROM documents WHERE id = ANY($1::uuid[]) AND superseded_by IS NOT NULL",
-          [[...batch.ids]],
-        );
-        return new Map(rows.map((row) => [row.id, row.superseded_by]));
-      });
-      gathering = batch;
-    }
-    for (const id of ids) gathering.ids.add(id);
-    return gathering.read;
-  };
-}
-
-/**
- * Corrections of the documents in one request. A failed read becomes an `error` supersession
- * check of each credential, not a failed request.
- */
-function supersessionOf(
-  read: (ids: readonly string[]) => Promise<Corrections>,
-  credentials: readonly unknown[],
-): SupersessionLookup {
-  const ids = [...new Set(credentials.map(documentIdOf).filter((id) => id !== undefined))];
-  const loaded = read(ids);
-  loaded.catch(() => undefined); // reported by the checks that ask
-  return async (documentId) => {
-    const supersededBy = (await loaded).get(documentId.toLowerCase());
-    return supersededBy === undefined ? null : { supersededBy };
-  };
-}
-
 /** Plugin registered under /api/v1 (see API_ROUTES in app.ts). */
 export function verifyRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
   const { db, submission, chainStatus } = app.services;
   const limits = app.services.limits ?? DEFAULT_VERIFY_LIMITS;
-  const base: VerificationContext = {
+  const context: VerificationContext = {
     trustAnchors: submission.trustAnchors,
     crypto: submission.crypto,
     chain: chainStatus,
     // The same document checks as the browser's, with TypeBox's compiled checker (the page's
     // interpreted one lists the same problems, some 20× slower).
     policy: { validation: { schemaCheck: compiledSchemaCheck } },
+    // Beside the chain, what the service knows at once: corrections, revocations not yet on chain.
+    ...serviceKnowledge(db),
   };
-  const readCorrections = correctionsReader(db);
-  const verifyAll = (credentials: readonly unknown[]) => {
-    const context = { ...base, supersession: supersessionOf(readCorrections, credentials) };
-    return Promise.all(credentials.map((credential) => verifyCredential(credential, context)));
-  };
+  const verifyAll = (credentials: readonly unknown[]) =>
+    Promise.all(credentials.map((credential) => verifyCredential(credential, context)));
   const max = limits.verifyMax;
   const window = durationText(limits.verifyWindowMs);
   /**

@@ -1,0 +1,71 @@
+/**
+ * What the issuing service itself knows for verification, beside the chain — the two service
+ * ports of core/verification:
+ *  - supersession: a correction supersedes a document (documents.superseded_by);
+ *  - revocations: the issuer revoked a document (documents.revoked_at, set when
+ *    `POST …/revoke` answers, while the chain learns it only when the next anchoring round
+ *    writes it), so a verification right after a revocation reports it, "on-chain write pending".
+ * The lookups asked during one turn of the event loop go to the database in one query: a batch of
+ * 1,000 credentials, or 50 connections verifying one credential each, cost one round trip per
+ * question, not one per credential. A failed read rejects the lookups of that turn (the checks
+ * that asked report `error`).
+ */
+import type { Queryable } from "../adapters/db/database";
+import type { RevocationLookup, SupersessionLookup } from "../core/verification";
+
+export interface ServiceKnowledge {
+  supersession: SupersessionLookup;
+  revocations: RevocationLookup;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HEX32 = /^0x[0-9a-f]{64}$/i;
+
+/**
+ * A lookup by key whose keys asked during one turn of the event loop are read together by
+ * `readMany` (the keys it is given are distinct and valid; the map holds the found ones).
+ */
+function gathered<V>(
+  valid: RegExp,
+  readMany: (keys: string[]) => Promise<Map<string, V>>,
+): (key: string) => Promise<V | null> {
+  let gathering: { keys: Set<string>; read: Promise<Map<string, V>> } | undefined;
+  return async (key) => {
+    const normalized = key.toLowerCase();
+    if (!valid.test(normalized)) return null;
+    if (gathering === undefined) {
+      const keys = new Set<string>();
+      const read = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        gathering = undefined;
+        return readMany([...keys]);
+      });
+      gathering = { keys, read };
+    }
+    gathering.keys.add(normalized);
+    return (await gathering.read).get(normalized) ?? null;
+  };
+}
+
+/**
+ * @example
+ * const knowledge = serviceKnowledge(db);
+ * await verifyCredential(credential, { trustAnchors, chain, ...knowledge });
+ */
+export function serviceKnowledge(db: Queryable): ServiceKnowledge {
+  return {
+    supersession: gathered(UUID, async (ids) => {
+      const { rows } = await db.query<{ id: string; superseded_by: string }>(
+        "SELECT id, superseded_by FROM documents WHERE id = ANY($1::uuid[]) AND superseded_by IS NOT NULL",
+        [ids],
+      );
+      return new Map(rows.map((row) => [row.id, { supersededBy: row.superseded_by }]));
+    }),
+    revocations: gathered(HEX32, async (leaves) => {
+      const { rows } = await db.query<{ leaf: string; revoked_at: Date }>(
+        "SELECT leaf, revoked_at FROM documents WHERE leaf = ANY($1::text[]) AND revoked_at IS NOT NULL",
+        [leaves],
+      );
+      return new Map(rows.map((row) => [row.leaf, { revokedAt: new Date(row.revoked_at) }]));
+    }),
+  };
+}
