@@ -5,7 +5,7 @@
  * and the oldest pending document is the first `seq` of the first open batch (or after the last
  * batch) — no scan of the documents table.
  */
-import type { Queryable } from "../adapters/db/database";
+import type { Queryable } from "./ports";
 
 export interface AnchoringStatus {
   pendingDocuments: number;

@@ -10,7 +10,7 @@
  * question, not one per credential. A failed read rejects the lookups of that turn (the checks
  * that asked report `error`).
  */
-import type { Queryable } from "../adapters/db/database";
+import type { Queryable } from "./ports";
 import type { RevocationLookup, SupersessionLookup } from "../core/verification";
 
 export interface ServiceKnowledge {
