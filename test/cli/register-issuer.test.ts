@@ -73,6 +73,7 @@ describe("hocba register-issuer", () => {
       keyId: expect.any(String) as unknown,
       kind: "issuer",
       issuerCode: "79000801",
+      issuerKind: "school",
     });
   });
 

@@ -218,6 +218,7 @@ describe.each(backends)("the verify API on $name", (backend) => {
       revoke: 202,
       verdict: {
         valid: false,
+        verdict: "revoked",
         checks: ALL_VALID.map((check) => (check === "revocation: valid" ? "revocation: invalid" : check)),
       },
       revocation: {

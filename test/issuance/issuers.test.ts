@@ -164,7 +164,7 @@ describe.each(backends)("issuers on $name", (backend) => {
       ],
     });
     const key = await authenticateApiKey(db, registered.apiKey);
-    expect(key).toEqual({ keyId: anyString, kind: "issuer", issuerCode: CODE });
+    expect(key).toEqual({ keyId: anyString, kind: "issuer", issuerCode: CODE, issuerKind: "school" });
     const { rows } = await db.query("SELECT code, kind, name FROM issuers");
     expect(rows).toEqual([{ code: CODE, kind: "school", name: NAME }]);
     expect(await tables()).toEqual({

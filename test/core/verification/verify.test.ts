@@ -519,9 +519,9 @@ describe("verifyCredential", () => {
         outcome(onChainOnly),
       ]).toEqual([
         202,
-        expected({ revocation: "invalid" }),
+        expected({ revocation: "invalid" }, "revoked"),
         pendingCheck,
-        expected({ signer: "error", anchored: "error", revocation: "invalid" }),
+        expected({ signer: "error", anchored: "error", revocation: "invalid" }, "revoked"),
         pendingCheck,
         expected(),
       ]);
@@ -536,7 +536,7 @@ describe("verifyCredential", () => {
       revocations: () => Promise.reject(new HocbaError("INTERNAL", "database closed")),
     });
     expect([outcome(result), checkOf(result, "revocation")]).toEqual([
-      expected({ revocation: "error" }),
+      expected({ revocation: "error" }, "error"),
       {
         name: "revocation",
         status: "error",
