@@ -51,6 +51,10 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   IMPORT_INVALID: 69,
   PDF_INVALID: 13,
   PDF_NO_CREDENTIAL: 14,
+  PKCS11_PIN_INCORRECT: 33,
+  PKCS11_TOKEN_NOT_FOUND: 34,
+  PKCS11_KEY_NOT_FOUND: 35,
+  PKCS11_CERT_MISMATCH: 36,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

@@ -12,6 +12,11 @@ export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Asks for a secret (a token PIN) on the terminal without echoing it; resolves undefined when
+   * there is no terminal to ask on (stdin is not a TTY) or when the io cannot ask at all.
+   */
+  readSecret?(prompt: string): Promise<string | undefined>;
 }
 
 /** The real process streams and environment. */
@@ -19,7 +24,41 @@ export const processIo: CliIo = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   env: process.env,
+  readSecret: (prompt) => readSecretFromTerminal(prompt),
 };
+
+/**
+ * Reads one line from the terminal with echo off (raw mode): the prompt goes to stderr, so stdout
+ * stays the command's output. Backspace edits; Ctrl-C or Ctrl-D cancels (HocbaError USAGE).
+ */
+function readSecretFromTerminal(prompt: string): Promise<string | undefined> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) return Promise.resolve(undefined);
+  process.stderr.write(prompt);
+  return new Promise((resolve, reject) => {
+    let secret = "";
+    const finish = (error?: HocbaError): void => {
+      stdin.off("data", onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write("\n");
+      if (error === undefined) resolve(secret);
+      else reject(error);
+    };
+    const onData = (chunk: Buffer): void => {
+      for (const char of chunk.toString("utf8")) {
+        if (char === "\r" || char === "\n") return finish();
+        if (char === "\u0003" || char === "\u0004")
+          return finish(new HocbaError("USAGE", "cancelled at the PIN prompt"));
+        if (char === "\u007f" || char === "\b") secret = Array.from(secret).slice(0, -1).join("");
+        else secret += char;
+      }
+    };
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on("data", onData);
+  });
+}
 
 /**
  * Reads a whole file.

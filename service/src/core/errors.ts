@@ -47,6 +47,12 @@ export const ERROR_CODES = [
   "PDF_NO_CREDENTIAL",
   // CLI: the hocba API could not be reached (connection refused, DNS, timeout)
   "API_UNAVAILABLE",
+  // PKCS#11 tokens: wrong PIN (or PIN locked); no token with that label; no such private key on
+  // it; no certificate on the token that matches the key
+  "PKCS11_PIN_INCORRECT",
+  "PKCS11_TOKEN_NOT_FOUND",
+  "PKCS11_KEY_NOT_FOUND",
+  "PKCS11_CERT_MISMATCH",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -41,6 +41,10 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   PDF_INVALID: 400,
   PDF_NO_CREDENTIAL: 422,
   API_UNAVAILABLE: 503,
+  PKCS11_PIN_INCORRECT: 400,
+  PKCS11_TOKEN_NOT_FOUND: 400,
+  PKCS11_KEY_NOT_FOUND: 400,
+  PKCS11_CERT_MISMATCH: 400,
 };
 
 export interface ErrorEnvelope {

@@ -12,19 +12,22 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
 import forge from "node-forge";
 import { HocbaError } from "../../core/errors";
-import type { SignerInput } from "../../core/pki/sign";
+import type { CmsSigner, SignerInput } from "../../core/pki/sign";
 
 /** "P-256", or "RSA-<modulus bits>" (at least 2048). */
 export type SignerKeyAlgorithm = "P-256" | `RSA-${number}`;
 
-/** A signer ready for `signDetached`: key, certificate and the intermediates to include. */
-export interface LoadedSigner extends SignerInput {
+/**
+ * A signer ready for `signDetached`: key, certificate and the intermediates to include. `K` is a
+ * WebCrypto key for key files, a CmsSigner for a key that stays on a token (adapters/pki/pkcs11.ts).
+ */
+export interface LoadedSigner<K extends CryptoKey | CmsSigner = CryptoKey> extends SignerInput {
   /** The signer's certificate, DER. */
   certificate: Uint8Array;
   /** Intermediate CA certificates, DER: the signer's issuer first; no root, not the signer. */
   chain: Uint8Array[];
   /** Non-extractable WebCrypto key usable for "sign" (ECDSA P-256 or RSASSA-PKCS1-v1_5/SHA-256). */
-  privateKey: CryptoKey;
+  privateKey: K;
   keyAlgorithm: SignerKeyAlgorithm;
   /** The signer certificate's subject, as node:crypto prints it (for messages). */
   subject: string;
@@ -199,6 +202,17 @@ function keyAlgorithmOf(key: KeyObject): {
   throw new HocbaError(
     "KEY_INVALID",
     `unsupported key type ${key.asymmetricKeyType ?? "?"}: hocba signs with P-256 or RSA ≥ ${MIN_RSA_MODULUS_BITS}`,
+  );
+}
+
+/**
+ * The intermediates to include for `signer` (a certificate read elsewhere, e.g. from a token),
+ * from the certificates of a PEM chain file, ordered as for a key-file signer.
+ * @throws HocbaError KEY_INVALID when a certificate in the file is unreadable.
+ */
+export function chainFromPem(signer: X509Certificate, chainPem: string): Uint8Array[] {
+  return orderChain(signer, readPemCertificates(chainPem, "chain")).map(
+    (certificate) => new Uint8Array(certificate.raw),
   );
 }
 

@@ -5,10 +5,11 @@
  * with one or several signers (the principal, and the homeroom teacher when they co-sign).
  */
 import { loadSignerFromP12, loadSignerFromPem, type LoadedSigner } from "../../adapters/pki/keys";
+import { openPkcs11Signer, type Pkcs11Signer } from "../../adapters/pki/pkcs11";
 import { canonicalBytes } from "../../core/documents/hash";
 import { validateDocument } from "../../core/documents/validate";
 import { HocbaError, isHocbaError } from "../../core/errors";
-import { signDetached } from "../../core/pki";
+import { signDetached, type CmsSigner } from "../../core/pki";
 import type { Command } from "../command";
 import {
   parseCommandArgs,
@@ -22,7 +23,9 @@ import {
 
 export const PASSWORD_ENV = "HOCBA_P12_PASSWORD";
 
-const HELP = `usage: hocba sign <document.json> (--p12 <file> [--password <pw>] | --key <pem> --cert <pem> [--chain <pem>])... [--out <file>]
+const HELP = `usage: hocba sign <document.json> (--p12 <file> [--password <pw>] | --key <pem> --cert <pem> [--chain <pem>]
+                                  | --pkcs11 <module.so> --token <label> [--key <label>] [--pin-env <VAR>] [--chain <pem>])...
+                                 [--out <file>]
 
 Validates the document (hocba.transcript/v1 or hocba.graduation/v1; the embedded default writes an
 unsigned sample to data/demo/sample-transcript.json), signs its RFC 8785
@@ -37,6 +40,16 @@ Signer options (repeat them to co-sign, e.g. principal then homeroom teacher):
   --key <pem>         private key, PKCS#8 or "EC/RSA PRIVATE KEY" PEM
   --cert <pem>        the signer's certificate (may hold the chain too)
   --chain <pem>       intermediate certificates
+  --pkcs11 <module>   sign on a PKCS#11 token (USB token, HSM) through this module, e.g.
+                      /usr/lib/softhsm/libsofthsm2.so; the private key never leaves the token
+  --token <label>     the token's label (pkcs11-tool --list-token-slots shows it)
+  --key <label>       after --pkcs11: the label of the private key (needed when the token holds
+                      several); the certificate with the key's CKA_ID is read from the token
+  --pin-env <VAR>     the environment variable holding the token's user PIN; without it the PIN
+                      is asked on the terminal (echo off). A PIN is never taken on the command line
+  --chain <pem>       after --pkcs11: intermediate certificates to include
+  A --key, --chain, --token or --pin-env right after --pkcs11 belongs to that token signer; to
+  follow it with a PEM signer, give that signer's --cert first.
 Other options:
   --out <file>        write the signed JSON here instead of stdout
   -h, --help          this text
@@ -46,10 +59,19 @@ Keys: RSA ≥ 2048 or ECDSA P-256.`;
 /** One signer as given on the command line. */
 export type SignerSource =
   | { kind: "p12"; p12: string; password?: string }
-  | { kind: "pem"; key?: string; cert?: string; chain?: string; password?: string };
+  | { kind: "pem"; key?: string; cert?: string; chain?: string; password?: string }
+  | {
+      kind: "pkcs11";
+      module: string;
+      token?: string;
+      key?: string;
+      pinEnv?: string;
+      chain?: string;
+      password?: undefined;
+    };
 
 export const command: Command = {
-  summary: "sign a document (.p12 or PEM key) → {document, signature}",
+  summary: "sign a document (.p12, PEM key or PKCS#11 token) → {document, signature}",
   run: (args) => sign(args),
 };
 
@@ -73,11 +95,16 @@ export async function sign(args: string[], io: CliIo = processIo): Promise<numbe
       { details: problems },
     );
   }
-  const signers: LoadedSigner[] = [];
-  for (const [index, source] of sources.entries()) {
-    signers.push(await loadSigner(source, io, sources.length > 1 ? `signer ${index + 1}: ` : ""));
+  const signers: LoadedSigner<CryptoKey | CmsSigner>[] = [];
+  let signature: Uint8Array;
+  try {
+    for (const [index, source] of sources.entries()) {
+      signers.push(await loadSigner(source, io, sources.length > 1 ? `signer ${index + 1}: ` : ""));
+    }
+    signature = await signDetached(canonicalBytes(document), signers);
+  } finally {
+    for (const signer of signers) (signer as Partial<Pkcs11Signer>).close?.();
   }
-  const signature = await signDetached(canonicalBytes(document), signers);
   const output =
     JSON.stringify({ document, signature: Buffer.from(signature).toString("base64") }, null, 2) + "\n";
   if (out === undefined) io.stdout(output);
@@ -115,6 +142,10 @@ function parse(args: string[]): "help" | { documentPath: string; sources: Signer
         key: { type: "string", multiple: true },
         cert: { type: "string", multiple: true },
         chain: { type: "string", multiple: true },
+        pkcs11: { type: "string", multiple: true },
+        token: { type: "string", multiple: true },
+        "pin-env": { type: "string", multiple: true },
+        pin: { type: "string", multiple: true },
         out: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -135,10 +166,12 @@ function parse(args: string[]): "help" | { documentPath: string; sources: Signer
 }
 
 /**
- * Groups signer options in command-line order: `--p12` starts a signer; `--key`, `--cert` and
- * `--chain` fill the current PEM signer or start a new one when theirs is taken; `--password`
- * belongs to the signer just before it (or, given first, to the next one).
- * @throws HocbaError USAGE when no signer is given or one is incomplete or ambiguous.
+ * Groups signer options in command-line order: `--p12` and `--pkcs11` start a signer; `--token`
+ * and `--pin-env` belong to the token signer just before them; `--key` and `--chain` fill the
+ * current token signer while it has none, otherwise they and `--cert` fill the current PEM signer
+ * or start a new one when theirs is taken; `--password` belongs to the signer just before it (or,
+ * given first, to the next one) and never to a token signer.
+ * @throws HocbaError USAGE when no signer is given or one is incomplete or ambiguous, and for `--pin`.
  */
 export function signerSources(options: { name: string; value: string }[]): SignerSource[] {
   const sources: SignerSource[] = [];
@@ -155,13 +188,31 @@ export function signerSources(options: { name: string; value: string }[]): Signe
       case "p12":
         startWith({ kind: "p12", p12: value });
         break;
+      case "pkcs11":
+        if (pendingPassword !== undefined) throw usage(TOKEN_PASSWORD);
+        sources.push({ kind: "pkcs11", module: value });
+        break;
+      case "token":
+      case "pin-env": {
+        const field = name === "token" ? "token" : "pinEnv";
+        if (last?.kind !== "pkcs11") throw usage(`--${name} without a --pkcs11 before it`);
+        if (last[field] !== undefined) throw usage(`two --${name} options for one --pkcs11 signer`);
+        last[field] = value;
+        break;
+      }
+      case "pin":
+        throw usage(
+          "a PIN is never taken on the command line (other users can read it there): use --pin-env <VAR> or type it at the prompt",
+        );
       case "key":
       case "cert":
       case "chain":
-        if (last?.kind === "pem" && last[name] === undefined) last[name] = value;
+        if (name !== "cert" && last?.kind === "pkcs11" && last[name] === undefined) last[name] = value;
+        else if (last?.kind === "pem" && last[name] === undefined) last[name] = value;
         else startWith({ kind: "pem", [name]: value });
         break;
       case "password":
+        if (last?.kind === "pkcs11") throw usage(TOKEN_PASSWORD);
         if (last === undefined) {
           if (pendingPassword !== undefined) throw usage("two --password options before any signer");
           pendingPassword = value;
@@ -174,8 +225,10 @@ export function signerSources(options: { name: string; value: string }[]): Signe
   if (pendingPassword !== undefined) throw usage("--password without a --p12 or --key");
   if (sources.length === 0) throw usage("no signer: give --p12 <file> or --key <pem> --cert <pem>");
   for (const [index, source] of sources.entries()) {
+    const which = sources.length > 1 ? `signer ${index + 1}: ` : "";
+    if (source.kind === "pkcs11" && source.token === undefined)
+      throw usage(`${which}--pkcs11 without --token <label>`);
     if (source.kind === "pem" && (source.key === undefined || source.cert === undefined)) {
-      const which = sources.length > 1 ? `signer ${index + 1}: ` : "";
       throw usage(
         `${which}${source.key === undefined ? "--cert/--chain without --key" : "--key without --cert"} (a PEM signer needs both; do not mix --p12 and --key for one signer)`,
       );
@@ -184,9 +237,26 @@ export function signerSources(options: { name: string; value: string }[]): Signe
   return sources;
 }
 
+const TOKEN_PASSWORD =
+  "--password is not for a --pkcs11 signer: its PIN comes from --pin-env <VAR> or the terminal prompt";
+
 /** Loads one signer's key and certificates; errors name the file (and `label`, e.g. "signer 2: "). */
-export async function loadSigner(source: SignerSource, io: CliIo, label: string): Promise<LoadedSigner> {
+export async function loadSigner(
+  source: SignerSource,
+  io: CliIo,
+  label: string,
+): Promise<LoadedSigner<CryptoKey | CmsSigner>> {
   try {
+    if (source.kind === "pkcs11") {
+      return openPkcs11Signer({
+        module: source.module,
+        token: source.token!,
+        key: source.key,
+        pin: await tokenPin(source, io),
+        chainPem:
+          source.chain === undefined ? undefined : readInput(source.chain, "chain file").toString("utf8"),
+      });
+    }
     if (source.kind === "p12") {
       const password = source.password ?? io.env[PASSWORD_ENV];
       try {
@@ -209,10 +279,28 @@ export async function loadSigner(source: SignerSource, io: CliIo, label: string)
     });
   } catch (error) {
     if (!isHocbaError(error)) throw error;
-    const file = source.kind === "p12" ? source.p12 : source.key!;
-    const message = error.code === "IO" ? error.message : `${file}: ${error.message}`;
+    // token errors name the token themselves; file errors get the file's name in front
+    const file = source.kind === "p12" ? source.p12 : source.kind === "pem" ? source.key : undefined;
+    const message = file === undefined || error.code === "IO" ? error.message : `${file}: ${error.message}`;
     throw new HocbaError(error.code, label + message, { cause: error });
   }
+}
+
+/**
+ * The token's PIN: from the variable --pin-env names, else typed at the terminal.
+ * @throws HocbaError USAGE when the variable is unset or there is no terminal to ask on.
+ */
+async function tokenPin(source: { token?: string; pinEnv?: string }, io: CliIo): Promise<string> {
+  if (source.pinEnv !== undefined) {
+    const pin = io.env[source.pinEnv];
+    if (pin === undefined)
+      throw usage(`--pin-env ${source.pinEnv}: the environment variable ${source.pinEnv} is not set`);
+    return pin;
+  }
+  const pin = await io.readSecret?.(`PIN of token "${source.token}": `);
+  if (pin === undefined)
+    throw usage(`no PIN for token "${source.token}": give --pin-env <VAR> or run hocba sign on a terminal`);
+  return pin;
 }
 
 function usage(message: string): HocbaError {

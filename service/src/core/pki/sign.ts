@@ -10,13 +10,30 @@ import { HocbaError } from "../errors";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { OID } from "./oids";
 
+/**
+ * A private key that signs where it lives (a PKCS#11 token, a remote signing service): hocba hands
+ * it the DER of the signer's signed attributes and puts what it returns into the SignerInfo.
+ */
+export interface CmsSigner {
+  /** "RSA": sha256WithRSAEncryption (RSASSA-PKCS1-v1_5); "ECDSA": ecdsa-with-SHA256 (P-256). */
+  readonly algorithm: "RSA" | "ECDSA";
+  /**
+   * Signs `signedAttributesDer` with SHA-256; returns the signature as CMS carries it: the PKCS#1
+   * v1.5 signature for RSA, the DER Ecdsa-Sig-Value (SEQUENCE of r and s) for ECDSA.
+   */
+  sign(signedAttributesDer: Uint8Array): Promise<Uint8Array> | Uint8Array;
+}
+
 export interface SignerInput {
   /** The signer's certificate, DER. */
   certificate: Uint8Array;
   /** Intermediate CA certificates to include, DER (the root may be included too; it is harmless). */
   chain?: Uint8Array[];
-  /** RSA (RSASSA-PKCS1-v1_5) or ECDSA P-256 private key usable for "sign". */
-  privateKey: CryptoKey;
+  /**
+   * An RSA (RSASSA-PKCS1-v1_5) or ECDSA P-256 WebCrypto private key usable for "sign", or a
+   * CmsSigner for a key that never leaves its device.
+   */
+  privateKey: CryptoKey | CmsSigner;
 }
 
 export interface SignOptions {
@@ -73,8 +90,13 @@ export async function signDetached(
     certificates,
   });
   for (const [index, signer] of signers.entries()) {
+    const key = signer.privateKey;
+    if (isCmsSigner(key)) {
+      await signWith(key, signedData, index);
+      continue;
+    }
     try {
-      await signedData.sign(signer.privateKey, index, "SHA-256");
+      await signedData.sign(key, index, "SHA-256");
     } catch (error) {
       throw new HocbaError(
         "KEY_INVALID",
@@ -88,6 +110,38 @@ export async function signDetached(
     content: signedData.toSchema(true),
   });
   return new Uint8Array(contentInfo.toSchema().toBER(false));
+}
+
+function isCmsSigner(key: CryptoKey | CmsSigner): key is CmsSigner {
+  return typeof (key as Partial<CmsSigner>).sign === "function";
+}
+
+/**
+ * What pkijs' SignedData.sign does for a WebCrypto key, with the signature made by a CmsSigner:
+ * the algorithm identifiers, then the signature over the signed attributes encoded as the
+ * SET OF they are (tag 0x31, not the [0] IMPLICIT of the SignerInfo), RFC 5652 §5.4.
+ * Errors the signer throws (a HocbaError from the token, say) pass through unchanged.
+ */
+async function signWith(signer: CmsSigner, signedData: pkijs.SignedData, index: number): Promise<void> {
+  const info = signedData.signerInfos[index]!;
+  const sha256Id = new pkijs.AlgorithmIdentifier({
+    algorithmId: OID.sha256,
+    algorithmParams: new asn1js.Null(),
+  });
+  if (!signedData.digestAlgorithms.some((algorithm) => algorithm.algorithmId === OID.sha256))
+    signedData.digestAlgorithms.push(sha256Id);
+  info.digestAlgorithm = sha256Id;
+  info.signatureAlgorithm =
+    signer.algorithm === "RSA"
+      ? new pkijs.AlgorithmIdentifier({
+          algorithmId: OID.sha256WithRSAEncryption,
+          algorithmParams: new asn1js.Null(),
+        })
+      : new pkijs.AlgorithmIdentifier({ algorithmId: OID.ecdsaWithSha256 });
+  const attributes = new Uint8Array(info.signedAttrs!.toSchema().toBER(false));
+  attributes[0] = 0x31;
+  const signature = await signer.sign(attributes);
+  info.signature = new asn1js.OctetString({ valueHex: signature.slice().buffer });
 }
 
 /**
