@@ -4,8 +4,8 @@
  * whose order follows the browser, not the reader), and field errors shown next to each field and
  * in a summary that links to them.
  */
-import { byId, el, formatDate } from "../shared/dom";
-import { language } from "../shared/i18n";
+import { byId, el, formatDate } from "../common/dom";
+import { language } from "../common/i18n";
 import { t, type MessageKey } from "./messages";
 import { parseDateInput, type FieldError, type SearchMode } from "./query";
 

@@ -4,10 +4,10 @@
  * The page keeps one small state and re-renders its text from it on a language switch, so typed
  * input, results and open proofs survive the switch.
  */
-import "../shared/base.css";
+import "../common/base.css";
 import "./lookup.css";
-import { byId } from "../shared/dom";
-import { mountLanguageSwitch, onLanguageChange } from "../shared/i18n";
+import { byId } from "../common/dom";
+import { mountLanguageSwitch, onLanguageChange } from "../common/i18n";
 import { searchGraduates, type GraduateRecord, type SearchOutcome } from "./api";
 import { dateEcho, dateHint, mountDateField, mountTabs, selectTab, showFieldErrors } from "./form";
 import { t, type MessageKey } from "./messages";

@@ -3,7 +3,7 @@
  * and schools in Vietnam), English for everyone else. Both dictionaries have the same keys — the
  * type below makes a missing translation a compile error.
  */
-import { translator } from "../shared/i18n";
+import { translator } from "../common/i18n";
 
 const vi = {
   documentTitle: "Tra cứu tốt nghiệp THCS — hocba",

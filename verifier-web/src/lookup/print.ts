@@ -4,7 +4,7 @@
  * only print media shows, so the printout carries no form, buttons or other results. A QR code
  * (the verifier's drawing of it) and the link beside it open the lookup on the same serial again.
  */
-import { byId, el } from "../shared/dom";
+import { byId, el } from "../common/dom";
 import type { GraduateRecord } from "./api";
 import { t } from "./messages";
 import { serialLink } from "./query";

@@ -4,8 +4,8 @@
  * colour alone), the "verified on the chain" mark that opens the proof, and the print button. Text
  * is set with textContent only: record fields come from a spreadsheet and are never parsed as HTML.
  */
-import { el, formatDate, formatDateTime } from "../shared/dom";
-import { language } from "../shared/i18n";
+import { el, formatDate, formatDateTime } from "../common/dom";
+import { language } from "../common/i18n";
 import type { GraduateAnchor, GraduateRecord, SearchOutcome } from "./api";
 import { t } from "./messages";
 import { checkAnchorProof, type ProofCheck } from "./proof";

@@ -4,13 +4,13 @@
  * in the browser with the ports of ports.ts; render.ts shows the outcome. The page keeps one state
  * and re-renders it whole on a language switch.
  */
-import "../shared/base.css";
+import "../common/base.css";
 import "./verifier.css";
 import type { Graduation, Transcript } from "../../../service/src/core/documents";
 import { isHocbaError } from "../../../service/src/core/errors";
 import { verifyCredential, type VerificationResult } from "../../../service/src/core/verification";
-import { byId, el } from "../shared/dom";
-import { language, mountLanguageSwitch, onLanguageChange } from "../shared/i18n";
+import { byId, el } from "../common/dom";
+import { language, mountLanguageSwitch, onLanguageChange } from "../common/i18n";
 import { t } from "./messages";
 import { verificationContext, type PortSettings } from "./ports";
 import { canScan, qrCanvas, scanQr } from "./qr";

@@ -4,7 +4,7 @@
  * English technical message is shown beside it as "details".
  */
 import type { Check, CheckName } from "../../../service/src/core/verification";
-import { language as currentLanguage, translator } from "../shared/i18n";
+import { language as currentLanguage, translator } from "../common/i18n";
 
 const vi = {
   brand: "hocba · Học bạ số",

@@ -13,8 +13,8 @@ import { maskCitizenId } from "../../../service/src/core/documents/cccd";
 import { formatScore } from "../../../service/src/core/documents/display";
 import { signerName } from "../../../service/src/core/pki";
 import type { Check, CheckStatus, Verdict, VerificationResult } from "../../../service/src/core/verification";
-import { el, formatDate, formatDateTime } from "../shared/dom";
-import { language } from "../shared/i18n";
+import { el, formatDate, formatDateTime } from "../common/dom";
+import { language } from "../common/i18n";
 import { describeCheck, roleText, t, valueText, type MessageKey } from "./messages";
 
 const ICONS: Record<CheckStatus, string> = { valid: "✓", invalid: "✗", error: "!", skipped: "–" };
