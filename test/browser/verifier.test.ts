@@ -19,6 +19,7 @@ import {
   screenshot,
   CHROMIUM,
 } from "../helpers/browser";
+import { disclosableItem, settle } from "../helpers/app";
 import { ANCHOR_KEY } from "../helpers/chain";
 import { anchoredCredentials, grantRevoker, revokeDocument, schoolTranscript } from "../helpers/credentials";
 import { tempDir } from "../helpers/files";
@@ -448,6 +449,71 @@ describe.skipIf(!haveChromium)(
         afterSwitch: citizenId,
       };
       expect(seenAt).toEqual({ 1280: expected, 390: expected });
+    });
+
+    it("marks what the holder of a hocba/2 credential withheld, in Vietnamese and English, desktop and phone", async () => {
+      const document = schoolTranscript(91_003);
+      const submitted = await api.app.inject({
+        method: "POST",
+        url: "/api/v1/transcripts",
+        headers: { authorization: `Bearer ${api.schoolKey}` },
+        payload: await disclosableItem(api.pki, document),
+      });
+      expect(submitted.statusCode).toBe(202);
+      await settle(api.anchoring);
+      const res = await api.app.inject({
+        method: "GET",
+        url: `/api/v1/transcripts/${document.id}/credential?withhold=citizenId,ethnicity,years/1`,
+        headers: { authorization: `Bearer ${api.schoolKey}` },
+      });
+      expect(res.statusCode).toBe(200);
+      const file = tmp.write("shared.hocba.json", res.body);
+      const seenAt: Record<string, unknown> = {};
+      for (const [width, english] of [
+        [1280, false],
+        [390, false],
+        [1280, true],
+      ] as const) {
+        const page = await open(api.url, { width });
+        if (english) await page.getByRole("button", { name: "English" }).click();
+        await drop(page, file);
+        const result = await seen(page);
+        const withheld = await page
+          .locator('[data-testid="withheld"]')
+          .evaluateAll((items) => items.map((item) => [item.getAttribute("data-field"), item.textContent]));
+        await shot(page, `withheld-${width}${english ? "-en" : ""}`);
+        seenAt[`${width}${english ? "-en" : ""}`] = {
+          verdict: result.verdict,
+          withheld,
+          years: await page.locator("table.grades").count(),
+          citizenIdShown: await page.getByText(document.student.citizenId).count(),
+          problems: problems.get(page),
+        };
+        await page.context().close();
+      }
+      const vi = {
+        verdict: "valid",
+        withheld: [
+          ["ethnicity", "Không chia sẻ"],
+          ["citizenId", "Không chia sẻ"],
+          ["years/1", "Năm học thứ 2: người giữ học bạ không chia sẻ"],
+        ],
+        years: document.years.length - 1,
+        citizenIdShown: 0,
+        problems: [],
+      };
+      expect(seenAt).toEqual({
+        1280: vi,
+        390: vi,
+        "1280-en": {
+          ...vi,
+          withheld: [
+            ["ethnicity", "Not shared"],
+            ["citizenId", "Not shared"],
+            ["years/1", "School year 2: not shared by the holder"],
+          ],
+        },
+      });
     });
 
     it("translates every value in English and names each signer by role and name", async () => {

@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exitCodeFor } from "../../service/src/cli/exit-codes";
+import { disclose } from "../../service/src/core/documents/disclosure";
 import { runCli } from "../helpers/cli";
 import { tempDir } from "../helpers/files";
 import { makeTranscript, withValue } from "../helpers/fixtures";
@@ -44,10 +45,16 @@ describe("the hocba command", () => {
       },
     );
     expect(signing).toEqual({ code: 0, stdout: "", stderr: "" });
-    expect(JSON.parse(readFileSync(signedPath, "utf8"))).toEqual({
-      document,
+    const signed = JSON.parse(readFileSync(signedPath, "utf8")) as {
+      document: Record<string, unknown>;
+      disclosures: string[];
+    };
+    expect(signed).toEqual({
+      document: expect.objectContaining({ _sd_alg: "sha-256", id: document.id }) as unknown,
+      disclosures: expect.any(Array) as unknown,
       signature: expect.any(String) as unknown,
     });
+    expect(disclose(signed.document, signed.disclosures).view).toEqual(document);
 
     const verifying = await runCli(["verify-signature", signedPath, "--trust", `${demo}/trust`]);
     expect({
@@ -165,6 +172,7 @@ describe("hocba --help", () => {
       commands: [
         "demo-pki",
         "deploy",
+        "disclose",
         "import-graduates",
         "issuer",
         "migrate",
@@ -181,7 +189,7 @@ describe("hocba --help", () => {
         'Run "hocba <command> --help" for a command\'s options. The API commands talk to $HOCBA_API_URL, else http://127.0.0.1:$PORT (port 8080).',
       ],
     });
-    expect(lines[6]).toBe(
+    expect(lines[7]).toBe(
       "  issuer            add (with a role) or remove an issuer's signing certificate (admin API)",
     );
   });

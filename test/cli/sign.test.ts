@@ -4,6 +4,7 @@ import { ensureDemoPki, issueDemoSigner } from "../../service/src/adapters/pki/d
 import { loadTrustAnchorsDir } from "../../service/src/adapters/pki/trust-dir";
 import { sign, signerSources } from "../../service/src/cli/commands/sign";
 import { canonicalBytes } from "../../service/src/core/documents/hash";
+import { disclose } from "../../service/src/core/documents/disclosure";
 import { verifyDetached, type SignatureReport } from "../../service/src/core/pki";
 import { captureIo, commandError } from "../helpers/cli";
 import { tempDir } from "../helpers/files";
@@ -36,8 +37,23 @@ const p12 = (code = "DEMO01") => `${demo}/${code}.p12`;
 async function signedBy(args: string[], env: Record<string, string> = {}): Promise<SignatureReport> {
   const io = captureIo(env);
   expect(await sign(args, io)).toBe(0);
-  const signed = JSON.parse(io.stdoutText()) as { document: unknown; signature: string };
-  expect(signed).toEqual({ document, signature: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/) as unknown });
+  const signed = JSON.parse(io.stdoutText()) as {
+    document: Record<string, unknown>;
+    disclosures: string[];
+    signature: string;
+  };
+  expect(signed).toEqual({
+    document: expect.objectContaining({ _sd_alg: "sha-256", id: document.id }) as unknown,
+    disclosures: expect.any(Array) as unknown,
+    signature: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/) as unknown,
+  });
+  // The signed form discloses exactly the transcript given.
+  expect(disclose(signed.document, signed.disclosures)).toEqual({
+    view: document,
+    withheld: [],
+    keys: ["citizenId", "ethnicity", "placeOfBirth", ...document.years.map((_, i) => `years/${i}`)],
+    problems: [],
+  });
   return verifyDetached(canonicalBytes(signed.document), Buffer.from(signed.signature, "base64"), {
     trustAnchors: loadTrustAnchorsDir(`${demo}/trust`),
   });
@@ -112,9 +128,25 @@ describe("hocba sign", () => {
     expect(await sign([documentPath, "--p12", p12(), "--password", "demo", "--out", out], io)).toBe(0);
     expect(io.out).toEqual([]);
     expect(JSON.parse(readFileSync(out, "utf8"))).toEqual({
-      document,
+      document: expect.objectContaining({ _sd_alg: "sha-256" }) as unknown,
+      disclosures: expect.any(Array) as unknown,
       signature: expect.any(String) as unknown,
     });
+  });
+
+  it("signs the plain form with --plain, as hocba/1 school software does", async () => {
+    const io = captureIo();
+    expect(await sign([documentPath, "--p12", p12(), "--password", "demo", "--plain"], io)).toBe(0);
+    const signed = JSON.parse(io.stdoutText()) as { document: unknown; signature: string };
+    expect(signed).toEqual({ document, signature: expect.any(String) as unknown });
+    const report = await verifyDetached(
+      canonicalBytes(signed.document),
+      Buffer.from(signed.signature, "base64"),
+      {
+        trustAnchors: loadTrustAnchorsDir(`${demo}/trust`),
+      },
+    );
+    expect(summary(report)).toEqual({ ok: true, signers: [principalFingerprint] });
   });
 
   it("rejects malformed JSON", async () => {

@@ -13,13 +13,18 @@ const demo = tmp.path("demo");
 const trust = `${demo}/trust`;
 const document = makeTranscript({ seed: 12 });
 let signed: { document: Record<string, unknown>; signature: string };
+/** The same transcript signed in the selectively disclosable form (hocba sign's default). */
+let disclosable: { document: Record<string, unknown>; disclosures: string[]; signature: string };
 let fingerprint: string;
 
 beforeAll(async () => {
   fingerprint = (await ensureDemoPki(demo)).signers[0]!.fingerprint;
   const io = captureIo({ HOCBA_P12_PASSWORD: "demo" });
-  await sign([tmp.write("doc.json", JSON.stringify(document)), "--p12", `${demo}/DEMO01.p12`], io);
+  await sign([tmp.write("doc.json", JSON.stringify(document)), "--p12", `${demo}/DEMO01.p12`, "--plain"], io);
   signed = JSON.parse(io.stdoutText()) as typeof signed;
+  const sdIo = captureIo({ HOCBA_P12_PASSWORD: "demo" });
+  await sign([tmp.write("doc-sd.json", JSON.stringify(document)), "--p12", `${demo}/DEMO01.p12`], sdIo);
+  disclosable = JSON.parse(sdIo.stdoutText()) as typeof disclosable;
 });
 afterAll(() => tmp.dispose());
 
@@ -114,6 +119,47 @@ describe("hocba verify-signature", () => {
       exit: 1,
       checks: expected({ document: "invalid SCHEMA_INVALID", digest: "invalid DIGEST_MISMATCH" }),
       paths: ["/student/citizenId"],
+    });
+  });
+
+  it("passes a transcript signed in the selectively disclosable form, and says which parts a copy withholds", async () => {
+    const whole = await verify(disclosable);
+    const shared = await verify({ ...disclosable, disclosures: disclosable.disclosures.slice(2) });
+    expect(
+      [whole, shared].map(({ exit, checks, report }) => ({
+        exit,
+        checks,
+        document: report.checks[0]?.message,
+        docHash: report.docHash,
+      })),
+    ).toEqual([
+      {
+        exit: 0,
+        checks: expected(),
+        document: "a valid hocba.transcript/v1 document",
+        docHash: docHash(disclosable.document),
+      },
+      {
+        exit: 0,
+        checks: expected(),
+        document: "a valid hocba.transcript/v1 document; withheld: /student/citizenId, /student/ethnicity",
+        docHash: docHash(disclosable.document),
+      },
+    ]);
+  });
+
+  it("fails the document check for a disclosure the signer did not sign, the digest staying valid", async () => {
+    const [salt] = JSON.parse(Buffer.from(disclosable.disclosures[0]!, "base64url").toString()) as string[];
+    const forged = Buffer.from(JSON.stringify([salt, "citizenId", "001099000001"])).toString("base64url");
+    const result = await verify({
+      ...disclosable,
+      disclosures: [forged, ...disclosable.disclosures.slice(1)],
+    });
+    expect({ exit: result.exit, checks: result.checks, message: result.report.checks[0]?.message }).toEqual({
+      exit: 1,
+      checks: expected({ document: "invalid DISCLOSURE_INVALID" }),
+      message:
+        "disclosure 1 is not one the signer signed: it matches no digest the issuer signed (changed or foreign)",
     });
   });
 

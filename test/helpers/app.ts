@@ -5,6 +5,7 @@
  * through `app.inject`; anchoring rounds are run by the test with `anchorPending(anchoring)`.
  */
 import type { FastifyInstance } from "fastify";
+import { makeDisclosable } from "../../service/src/core/documents/disclosure";
 import { chainStatusOf } from "../../service/src/adapters/chain/chain-status";
 import type { Database } from "../../service/src/adapters/db/database";
 import { readSheet } from "../../service/src/adapters/files/sheet";
@@ -106,6 +107,20 @@ export async function signedItem(
 ): Promise<{ document: unknown; signature: string }> {
   const cms = await signDetached(canonicalBytes(document), [signer]);
   return { document, signature: Buffer.from(cms).toString("base64") };
+}
+
+/**
+ * A transcript signed as `hocba sign` signs it: in the selectively disclosable form, with every
+ * disclosure (docs/selective-disclosure.md).
+ */
+export async function disclosableItem(
+  pki: SchoolPki,
+  transcript: unknown,
+  signer: SignerInput = signerOf(pki.principal, pki.intermediate),
+): Promise<{ document: unknown; disclosures: string[]; signature: string }> {
+  const { document, disclosures } = makeDisclosable(transcript);
+  const cms = await signDetached(canonicalBytes(document), [signer]);
+  return { document, disclosures, signature: Buffer.from(cms).toString("base64") };
 }
 
 /**

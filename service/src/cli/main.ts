@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   submit: () => import("./commands/submit").then((m) => m.command),
   "import-graduates": () => import("./commands/import-graduates").then((m) => m.command),
   verify: () => import("./commands/verify").then((m) => m.command),
+  disclose: () => import("./commands/disclose").then((m) => m.command),
 };
 
 /** The usage text: one line per command with its summary. */

@@ -53,6 +53,9 @@ export const ERROR_CODES = [
   "PKCS11_TOKEN_NOT_FOUND",
   "PKCS11_KEY_NOT_FOUND",
   "PKCS11_CERT_MISMATCH",
+  // selective disclosure: a disclosure that is not one of the document's, or one missing where
+  // every disclosure is needed (submission)
+  "DISCLOSURE_INVALID",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

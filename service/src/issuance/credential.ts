@@ -14,7 +14,13 @@ import type { Queryable } from "./ports";
 import { inCanonicalForm } from "../core/documents";
 import { HocbaError } from "../core/errors";
 import { proofNodeIndexes } from "../core/merkle/packed";
-import { CREDENTIAL_FORMAT, type CredentialAnchor } from "../core/verification";
+import {
+  CREDENTIAL_FORMAT,
+  DISCLOSABLE_CREDENTIAL_FORMAT,
+  type CredentialAnchor,
+  type CredentialFormat,
+} from "../core/verification";
+import { withholding, type DisclosureKey } from "../core/documents/disclosure";
 import { auditRead, visibleRecord, type Caller } from "./records";
 import { BATCH_OF_DOCUMENT } from "./membership";
 import { shareTokenFor } from "./share";
@@ -23,8 +29,10 @@ const GRADUATION_TYPE = "hocba.graduation/v1";
 
 /** The file this service hands out: the core's format, with the document as stored (in canonical member order). */
 export interface Credential {
-  format: typeof CREDENTIAL_FORMAT;
+  format: CredentialFormat;
   document: unknown;
+  /** hocba/2: the disclosures handed out (all, unless some are withheld). */
+  disclosures?: string[];
   /** Base64 of the detached CMS SignedData (DER). */
   signature: string;
   anchor: CredentialAnchor;
@@ -48,6 +56,8 @@ export async function credentialFor(
   chain: CredentialChain,
   access: CredentialAccess,
   id: string,
+  /** Parts to leave out of a hocba/2 credential (ignored for hocba/1, which has none). */
+  withhold: readonly DisclosureKey[] = [],
 ): Promise<Credential> {
   let actor: string;
   let details: Record<string, unknown>;
@@ -75,20 +85,31 @@ export async function credentialFor(
     );
   }
   const proof = await anchorProof(db, id, record.leafIndex);
-  const { rows } = await db.query<{ document: unknown; signature: Uint8Array }>(
-    "SELECT document, signature FROM documents WHERE id = $1",
-    [id],
-  );
+  const { rows } = await db.query<{
+    document: unknown;
+    sd: { document: unknown; disclosures: string[] } | null;
+    signature: Uint8Array;
+  }>("SELECT document, sd, signature FROM documents WHERE id = $1", [id]);
   const row = rows[0];
   if (!row) throw new HocbaError("NOT_FOUND", `no document ${id}`);
-  const canonical = inCanonicalForm(row.document);
+  // The signed form: the selectively disclosable one when the school signed that.
+  const canonical = inCanonicalForm(row.sd === null ? row.document : row.sd.document);
   if (canonical.docHash !== record.docHash) {
     throw new HocbaError("INTERNAL", `stored document ${id} no longer hashes to its docHash`);
   }
   await auditRead(db, actor, id, details);
   return {
-    format: CREDENTIAL_FORMAT,
-    document: canonical.document,
+    ...(row.sd === null
+      ? { format: CREDENTIAL_FORMAT, document: canonical.document }
+      : {
+          format: DISCLOSABLE_CREDENTIAL_FORMAT,
+          document: canonical.document,
+          disclosures: withholding(
+            canonical.document as Record<string, unknown>,
+            row.sd.disclosures,
+            withhold,
+          ),
+        }),
     signature: Buffer.from(row.signature).toString("base64"),
     anchor: {
       chainId: chain.chainId,

@@ -11,6 +11,7 @@
  */
 import type { Database, Queryable } from "./ports";
 import { assertValidDocument, canonicalBytes, leafOf, toHex, type HocbaDocument } from "../core/documents";
+import { disclose, isSelectivelyDisclosable, SD_ALG } from "../core/documents/disclosure";
 import { HocbaError, toHocbaError } from "../core/errors";
 import { assertSignatureValid, type AuthorizationLookup, type PkiCrypto, type TrustStore } from "../core/pki";
 import type { ValidationOptions } from "../core/documents";
@@ -36,7 +37,10 @@ export interface Submitter {
 }
 
 export interface SubmitItem {
+  /** The document as signed: a plain transcript, or one in the selectively disclosable form. */
   document: unknown;
+  /** Every disclosure of a selectively disclosable document (none for a plain one). */
+  disclosures?: unknown;
   /** Base64 of the detached CMS SignedData (DER). */
   signature: string;
 }
@@ -48,7 +52,10 @@ export type SubmitResult =
 /** A checked document ready to be stored. */
 export interface NewDocument {
   id: string;
+  /** The whole document: as signed, or — for the selectively disclosable form — as disclosed. */
   document: HocbaDocument;
+  /** The selectively disclosable form as signed and every disclosure; null for a plain document. */
+  sd: { document: unknown; disclosures: string[] } | null;
   docHash: string;
   leaf: string;
   /** The detached CMS over the document; empty for graduation records (their file is signed). */
@@ -116,7 +123,8 @@ async function check(
 ): Promise<Accepted> {
   if (typeof item !== "object" || item === null)
     throw new HocbaError("SCHEMA_INVALID", "an item is {document, signature}");
-  const document = assertValidDocument(item.document, {
+  const sd = completeDisclosure(item);
+  const document = assertValidDocument(sd?.view ?? item.document, {
     schemaCheck: compiledSchemaCheck,
     ...deps.validation,
   });
@@ -133,7 +141,7 @@ async function check(
     );
   }
   const signature = decodeSignature(item.signature);
-  const content = canonicalBytes(document);
+  const content = canonicalBytes(sd === null ? document : sd.document);
   const now = deps.now ?? (() => new Date());
   const report = await assertSignatureValid(content, signature, {
     trustAnchors: deps.trustAnchors,
@@ -148,6 +156,7 @@ async function check(
   return {
     index,
     document,
+    sd: sd === null ? null : { document: sd.document, disclosures: sd.disclosures },
     id: document.id,
     docHash: hash,
     leaf: leafOf(hash),
@@ -156,6 +165,43 @@ async function check(
     issuerCode,
     supersedes: document.supersedes ?? null,
   };
+}
+
+/**
+ * For a document in the selectively disclosable form: the signed form, its disclosures and the
+ * whole transcript they disclose — the service keeps the whole record, so every disclosure must
+ * come with it; null for a plain document.
+ * @throws HocbaError DISCLOSURE_INVALID (a foreign, malformed or missing disclosure), SCHEMA_INVALID.
+ */
+function completeDisclosure(
+  item: SubmitItem,
+): { document: Record<string, unknown>; disclosures: string[]; view: unknown } | null {
+  const { document, disclosures } = item;
+  if (!isSelectivelyDisclosable(document)) {
+    if (disclosures !== undefined)
+      throw new HocbaError("SCHEMA_INVALID", "disclosures come only with a document that carries _sd_alg");
+    return null;
+  }
+  const signed = document as Record<string, unknown>;
+  if (signed._sd_alg !== SD_ALG) throw new HocbaError("DISCLOSURE_INVALID", `_sd_alg must be "${SD_ALG}"`);
+  if (!Array.isArray(disclosures) || !disclosures.every((d) => typeof d === "string"))
+    throw new HocbaError(
+      "DISCLOSURE_INVALID",
+      "a document with _sd_alg is submitted with every disclosure: disclosures must be an array of strings",
+    );
+  const disclosed = disclose(signed, disclosures);
+  const [problem] = disclosed.problems;
+  if (problem !== undefined)
+    throw new HocbaError("DISCLOSURE_INVALID", `disclosure ${problem.index + 1}: ${problem.message}`, {
+      details: disclosed.problems,
+    });
+  if (disclosed.withheld.length > 0)
+    throw new HocbaError(
+      "DISCLOSURE_INVALID",
+      `every disclosure is submitted; missing: ${disclosed.withheld.join(", ")}`,
+      { details: disclosed.withheld },
+    );
+  return { document: signed, disclosures: disclosures, view: disclosed.view };
 }
 
 function failure(error: unknown): SubmitResult {
@@ -268,11 +314,11 @@ export async function insertDocuments(
   // One JSON parameter for all rows: as arrays of JSON text, every document was escaped again
   // into a PostgreSQL array literal (a fifth of the server's time for batches of 1,000).
   await tx.query(
-    `INSERT INTO documents (id, type, issuer_code, doc_hash, leaf, document, signature, signers, supersedes)
-     SELECT r.id, r.type, r.issuer_code, r.doc_hash, r.leaf, r.document::jsonb, decode(r.signature, 'base64'),
-            r.signers::jsonb, r.supersedes
+    `INSERT INTO documents (id, type, issuer_code, doc_hash, leaf, document, sd, signature, signers, supersedes)
+     SELECT r.id, r.type, r.issuer_code, r.doc_hash, r.leaf, r.document::jsonb, r.sd::jsonb,
+            decode(r.signature, 'base64'), r.signers::jsonb, r.supersedes
        FROM json_to_recordset($1::json) AS r(id uuid, type text, issuer_code text, doc_hash text, leaf text,
-                                              document json, signature text, signers json, supersedes uuid)`,
+                                              document json, sd json, signature text, signers json, supersedes uuid)`,
     [
       JSON.stringify(
         rows.map((a) => ({
@@ -282,6 +328,7 @@ export async function insertDocuments(
           doc_hash: a.docHash,
           leaf: a.leaf,
           document: a.document,
+          sd: a.sd,
           signature: Buffer.from(a.signature).toString("base64"),
           signers: a.signers,
           supersedes: a.supersedes,

@@ -323,6 +323,7 @@ async function storeRecords(
     return {
       id: p.id,
       document,
+      sd: null,
       docHash: hash,
       leaf: leafOf(hash),
       // The file is signed, not the document: the CMS is kept once, in graduate_imports.

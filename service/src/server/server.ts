@@ -10,6 +10,7 @@ import { pino, type Logger } from "pino";
 import { trustProxyOption, type Config } from "../config/config";
 import { createAnchorQueue, fastFailingRedis, startAnchorWorker } from "../adapters/queue/bullmq";
 import { loadSignerFromPem } from "../adapters/pki/keys";
+import { makeDisclosable } from "../core/documents/disclosure";
 import { canonicalBytes } from "../core/documents";
 import { HocbaError, isHocbaError } from "../core/errors";
 import { anchoringStatus } from "../issuance/anchoring-status";
@@ -52,7 +53,8 @@ async function writeDemoSamples(core: Core): Promise<string | undefined> {
     writeFileSync(unsigned, JSON.stringify(makeTranscript({ school }), null, 2) + "\n", { mode: 0o600 });
   const file = path.join(core.demo.dir, "sample-transcript.signed.json");
   if (existsSync(file)) return file;
-  const document = makeTranscript({ school });
+  // Signed as `hocba sign` signs a transcript: in the selectively disclosable form.
+  const { document, disclosures } = makeDisclosable(makeTranscript({ school }));
   const signer = await loadSignerFromPem({
     keyPem: readFileSync(demoSigner.key, "utf8"),
     certPem: readFileSync(demoSigner.chain, "utf8"),
@@ -60,7 +62,8 @@ async function writeDemoSamples(core: Core): Promise<string | undefined> {
   const signature = await signDetached(canonicalBytes(document), [signer]);
   writeFileSync(
     file,
-    JSON.stringify({ document, signature: Buffer.from(signature).toString("base64") }, null, 2) + "\n",
+    JSON.stringify({ document, disclosures, signature: Buffer.from(signature).toString("base64") }, null, 2) +
+      "\n",
   );
   return file;
 }

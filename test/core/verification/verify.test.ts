@@ -32,7 +32,7 @@ import {
 } from "../../../service/src/core/verification";
 import type { Credential } from "../../../service/src/issuance/credential";
 import { serviceKnowledge } from "../../../service/src/issuance/service-knowledge";
-import { buildTestApp, settle, signedItem, type TestApp } from "../../helpers/app";
+import { buildTestApp, disclosableItem, settle, signedItem, type TestApp } from "../../helpers/app";
 import { ANCHOR_KEY, startChain, stopChain, type TestChain } from "../../helpers/chain";
 import { makeTranscript, withValue, without } from "../../helpers/fixtures";
 import {
@@ -627,7 +627,7 @@ describe("verifyCredential", () => {
 
   it("reports every problem of a malformed credential in its format check and skips the rest", async () => {
     const malformed = {
-      format: "hocba/2",
+      format: "hocba/9",
       document: without(first.document, "/student/fullName"),
       signature: "not base64!",
       anchor: { ...first.anchor, merkleRoot: "0x12", proof: ["0x34"], anchoredAt: "yesterday" },
@@ -641,11 +641,11 @@ describe("verifyCredential", () => {
           name: "format",
           status: "invalid",
           message:
-            'not a hocba/1 credential: 6 problems, first at /format: format must be "hocba/1", not "hocba/2"',
+            'not a hocba/1 credential: 6 problems, first at /format: format must be "hocba/1" or "hocba/2", not "hocba/9"',
           data: {
             failed: "structure",
             problems: [
-              { path: "/format", message: 'format must be "hocba/1", not "hocba/2"' },
+              { path: "/format", message: 'format must be "hocba/1" or "hocba/2", not "hocba/9"' },
               { path: "/document/student/fullName", message: "MISSING_FIELD: required field is missing" },
               { path: "/signature", message: "signature must be the base64 of a DER CMS SignedData" },
               { path: "/anchor/merkleRoot", message: "merkleRoot must be a 0x bytes32 hex value" },
@@ -691,15 +691,15 @@ describe("verifyCredential", () => {
       ]),
       [
         notHocba,
-        'not a hocba/1 credential: 4 problems, first at /format: format must be "hocba/1", not missing',
+        'not a hocba/1 credential: 4 problems, first at /format: format must be "hocba/1" or "hocba/2", not missing',
       ],
       [
         notHocba,
-        'not a hocba/1 credential: 4 problems, first at /format: format must be "hocba/1", not missing',
+        'not a hocba/1 credential: 4 problems, first at /format: format must be "hocba/1" or "hocba/2", not missing',
       ],
       [
         notHocba,
-        'not a hocba/1 credential: 1 problem, first at /format: format must be "hocba/1", not "vc/1"',
+        'not a hocba/1 credential: 1 problem, first at /format: format must be "hocba/1" or "hocba/2", not "vc/1"',
       ],
       [notHocba, "not a hocba/1 credential: 1 problem, first at /document: document must be a JSON object"],
       [
@@ -712,5 +712,147 @@ describe("verifyCredential", () => {
         "not a hocba/1 credential: 1 problem, first at /signature: signature must be the base64 of a DER CMS SignedData",
       ],
     ]);
+  });
+
+  describe("a hocba/2 credential (selective disclosure)", () => {
+    let full: Credential;
+    let document: Transcript;
+
+    beforeAll(async () => {
+      document = transcript();
+      const res = await t.app.inject({
+        method: "POST",
+        url: "/api/v1/transcripts",
+        headers: { authorization: `Bearer ${t.schoolKey}` },
+        payload: await disclosableItem(pki, document),
+      });
+      expect(res.statusCode).toBe(202);
+      await settle(t.anchoring);
+      full = await credentialOf(document.id);
+    });
+
+    const withheldOf = (result: VerificationResult) => checkOf(result, "format")?.data?.withheld;
+
+    it("is handed out as hocba/2 with every disclosure and verifies valid with nothing withheld", async () => {
+      expect({ format: full.format, disclosures: full.disclosures?.length }).toEqual({
+        format: "hocba/2",
+        disclosures: 3 + document.years.length,
+      });
+      const result = await verifyCredential(full, context);
+      expect([outcome(result), withheldOf(result), checkOf(result, "format")?.message]).toEqual([
+        expected(),
+        [],
+        "a hocba/2 credential holding a valid hocba.transcript/v1 document",
+      ]);
+    });
+
+    it("verifies valid with the citizen ID, the ethnicity and a school year withheld, and names them", async () => {
+      const res = await t.app.inject({
+        method: "GET",
+        url: `/api/v1/transcripts/${document.id}/credential?withhold=citizenId,ethnicity,years/1`,
+        headers: { authorization: `Bearer ${t.schoolKey}` },
+      });
+      expect(res.statusCode).toBe(200);
+      const shared = res.json<Credential>();
+      expect(shared.disclosures).toHaveLength(full.disclosures!.length - 3);
+      const result = await verifyCredential(shared, context);
+      expect([outcome(result), withheldOf(result), checkOf(result, "format")?.message]).toEqual([
+        expected(),
+        ["/student/citizenId", "/student/ethnicity", "/years/1"],
+        "a hocba/2 credential holding a valid hocba.transcript/v1 document, with student.citizenId, student.ethnicity, school year 2 withheld by the holder",
+      ]);
+      expect(JSON.stringify(shared)).not.toContain(document.student.citizenId);
+    });
+
+    it("is invalid in integrity when a disclosure was changed, and when one from another transcript is added", async () => {
+      const salt = (JSON.parse(Buffer.from(full.disclosures![1]!, "base64url").toString()) as string[])[0];
+      const changed = Buffer.from(JSON.stringify([salt, "ethnicity", "Tày"])).toString("base64url");
+      const foreign = (await disclosableItem(pki, transcript())).disclosures[0]!;
+      const results = await Promise.all([
+        verifyCredential(
+          { ...full, disclosures: full.disclosures!.map((d, i) => (i === 1 ? changed : d)) },
+          context,
+        ),
+        verifyCredential({ ...full, disclosures: [...full.disclosures!, foreign] }, context),
+      ]);
+      expect(results.map((result) => [outcome(result), checkOf(result, "integrity")?.message])).toEqual([
+        [
+          expected({ integrity: "invalid" }, "invalid"),
+          "disclosure 2 is not one the issuer signed: it matches no digest the issuer signed (changed or foreign)",
+        ],
+        [
+          expected({ integrity: "invalid" }, "invalid"),
+          `disclosure ${full.disclosures!.length + 1} is not one the issuer signed: it matches no digest the issuer signed (changed or foreign)`,
+        ],
+      ]);
+    });
+
+    it("is not a hocba file when a hocba/2 has no disclosures array or its document lacks _sd_alg, nor a hocba/1 carrying the disclosable form", async () => {
+      const notHocba = expected(
+        {
+          format: "invalid",
+          ...(Object.fromEntries(CHECK_NAMES.slice(1).map((name) => [name, "skipped"])) as Record<
+            string,
+            string
+          >),
+        },
+        "not-hocba",
+      );
+      const results = await Promise.all([
+        verifyCredential({ ...full, disclosures: "all" }, context),
+        verifyCredential({ ...first, format: "hocba/2", disclosures: [] }, context),
+        verifyCredential({ ...full, format: "hocba/1", disclosures: undefined }, context),
+      ]);
+      expect(results.map((result) => [outcome(result), checkOf(result, "format")?.message])).toEqual([
+        [
+          notHocba,
+          "not a hocba/2 credential: 1 problem, first at /disclosures: disclosures must be an array of at most 64 strings",
+        ],
+        [
+          notHocba,
+          'not a hocba/2 credential: 1 problem, first at /document/_sd_alg: a hocba/2 document carries _sd_alg "sha-256"',
+        ],
+        [
+          notHocba,
+          'not a hocba/1 credential: 1 problem, first at /format: a document with _sd_alg travels in a "hocba/2" credential',
+        ],
+      ]);
+    });
+
+    it("is refused at submission without every disclosure, with a foreign one, or with disclosures beside a plain document", async () => {
+      const item = await disclosableItem(pki, transcript());
+      const plain = await signedItem(pki, transcript());
+      const answers = await Promise.all(
+        [
+          { ...item, disclosures: item.disclosures.slice(1) },
+          { ...item, disclosures: [...item.disclosures, full.disclosures![0]!] },
+          { ...item, disclosures: undefined },
+          { ...plain, disclosures: [] },
+        ].map(async (payload) => {
+          const res = await t.app.inject({
+            method: "POST",
+            url: "/api/v1/transcripts",
+            headers: { authorization: `Bearer ${t.schoolKey}` },
+            payload,
+          });
+          const { code, message } = res.json<{ error: { code: string; message: string } }>().error;
+          return [res.statusCode, code, message];
+        }),
+      );
+      expect(answers).toEqual([
+        [400, "DISCLOSURE_INVALID", "every disclosure is submitted; missing: /student/citizenId"],
+        [
+          400,
+          "DISCLOSURE_INVALID",
+          `disclosure ${item.disclosures.length + 1}: it matches no digest the issuer signed (changed or foreign)`,
+        ],
+        [
+          400,
+          "DISCLOSURE_INVALID",
+          "a document with _sd_alg is submitted with every disclosure: disclosures must be an array of strings",
+        ],
+        [400, "SCHEMA_INVALID", "disclosures come only with a document that carries _sd_alg"],
+      ]);
+    });
   });
 });

@@ -8,7 +8,11 @@ import "../common/base.css";
 import "./verifier.css";
 import type { Graduation, Transcript } from "../../../service/src/core/documents";
 import { isHocbaError } from "../../../service/src/core/errors";
-import { verifyCredential, type VerificationResult } from "../../../service/src/core/verification";
+import {
+  readableDocument,
+  verifyCredential,
+  type VerificationResult,
+} from "../../../service/src/core/verification";
 import { byId, el } from "../common/dom";
 import { language, mountLanguageSwitch, onLanguageChange } from "../common/i18n";
 import { t } from "./messages";
@@ -76,8 +80,10 @@ main.append(
 
 // ---- rendering -------------------------------------------------------------------------------------
 
-function documentOf(credential: unknown): Transcript | Graduation {
-  return (credential as { document: Transcript | Graduation }).document;
+/** The document as the holder disclosed it, and what they withheld (hocba/2). */
+function documentOf(credential: unknown): { document: Transcript | Graduation; withheld: string[] } {
+  const { document, withheld } = readableDocument(credential);
+  return { document: document as Transcript | Graduation, withheld };
 }
 
 function anchorOf(credential: unknown): Parameters<typeof renderAnchor>[0] {
@@ -138,8 +144,9 @@ async function render(): Promise<void> {
   const formatOk = result.checks[0]?.status === "valid";
   const parts: (HTMLElement | null)[] = [renderChecks(result)];
   if (formatOk) {
-    parts.push(renderDocument(documentOf(credential), result.verdict));
-    parts.push(renderIssuer(documentOf(credential), result));
+    const { document: shown, withheld } = documentOf(credential);
+    parts.push(renderDocument(shown, result.verdict, withheld));
+    parts.push(renderIssuer(shown, result));
     parts.push(renderAnchor(anchorOf(credential), result));
   }
   parts.push(await renderShare(source));

@@ -44,6 +44,10 @@ const vi = {
   hidePersonal: "Ẩn số định danh và dân tộc",
   personalNote: "Thông tin cá nhân được ẩn như trên bản in; chỉ hiện khi cần đối chiếu.",
   hiddenValue: "(đã ẩn)",
+  withheldValue: "Không chia sẻ",
+  withheldYear: "Năm học thứ {n}: người giữ học bạ không chia sẻ",
+  withheldNote:
+    "Người giữ học bạ đã chọn không chia sẻ các mục đánh dấu «Không chia sẻ». Chữ ký của nhà trường vẫn được kiểm tra với phần được chia sẻ.",
   assessmentLegend: "Đ: Đạt · CĐ: Chưa đạt (môn học đánh giá bằng nhận xét).",
   classification: "Xếp loại",
   certificates: "Chứng thư số của người ký",
@@ -154,6 +158,10 @@ const en: Record<Key, string> = {
   hidePersonal: "Hide the citizen ID and ethnicity",
   personalNote: "Personal data is hidden as on the printed copy; show it only to compare it.",
   hiddenValue: "(hidden)",
+  withheldValue: "Not shared",
+  withheldYear: "School year {n}: not shared by the holder",
+  withheldNote:
+    "The holder chose not to share the items marked “Not shared”. The school's signature is still checked over what was shared.",
   assessmentLegend: "P: pass (Đ) · NP: not passed (CĐ) — subjects assessed by comment.",
   classification: "Classification",
   certificates: "Signers' certificates",

@@ -200,8 +200,18 @@ export function hidePersonalData(): void {
  * The student, with the citizen ID masked and the ethnicity hidden unless the reader pressed
  * the "show" button (`[data-testid="reveal-personal"]`) for this document.
  */
-function renderStudent(student: Transcript["student"], documentId: string): HTMLElement[] {
+function renderStudent(
+  student: Transcript["student"],
+  documentId: string,
+  withheld: readonly string[] = [],
+): HTMLElement[] {
   const lang = language();
+  const isWithheld = (field: string) => withheld.includes(`/student/${field}`);
+  // A field the holder withheld is shown as such — never as "hidden until you press show".
+  const withheldField = (label: string, field: string): HTMLElement[] => [
+    el("dt", {}, label),
+    el("dd", { class: "muted withheld", "data-testid": "withheld", "data-field": field }, t("withheldValue")),
+  ];
   const shown = revealed.has(documentId);
   const citizenId = el("dd", { class: "mono citizen-id", "data-testid": "citizen-id" });
   const ethnicity = el("dd", { "data-testid": "ethnicity" });
@@ -211,7 +221,8 @@ function renderStudent(student: Transcript["student"], documentId: string): HTML
     "data-testid": "reveal-personal",
   });
   const show = (visible: boolean) => {
-    citizenId.textContent = visible ? student.citizenId : maskCitizenId(student.citizenId);
+    if (!isWithheld("citizenId"))
+      citizenId.textContent = visible ? student.citizenId : maskCitizenId(student.citizenId);
     ethnicity.textContent = visible ? student.ethnicity : t("hiddenValue");
     ethnicity.classList.toggle("muted", !visible);
     button.textContent = visible ? t("hidePersonal") : t("showPersonal");
@@ -224,26 +235,40 @@ function renderStudent(student: Transcript["student"], documentId: string): HTML
     show(visible);
   });
   show(shown);
-  return [
+  const revealable = !isWithheld("citizenId") || !isWithheld("ethnicity");
+  const parts: Array<HTMLElement | null> = [
     el(
       "dl",
       { class: "fields" },
       ...field(t("fullName"), student.fullName),
       ...field(t("dateOfBirth"), formatDate(student.dateOfBirth, lang)),
       ...field(t("gender"), valueText("gender", student.gender)),
-      el("dt", {}, t("ethnicity")),
-      ethnicity,
-      ...field(t("placeOfBirth"), student.placeOfBirth),
+      ...(isWithheld("ethnicity")
+        ? withheldField(t("ethnicity"), "ethnicity")
+        : [el("dt", {}, t("ethnicity")), ethnicity]),
+      ...(isWithheld("placeOfBirth")
+        ? withheldField(t("placeOfBirth"), "placeOfBirth")
+        : field(t("placeOfBirth"), student.placeOfBirth)),
       ...field(t("studentCode"), student.studentCode, true),
-      el("dt", {}, t("citizenId")),
-      citizenId,
+      ...(isWithheld("citizenId")
+        ? withheldField(t("citizenId"), "citizenId")
+        : [el("dt", {}, t("citizenId")), citizenId]),
     ),
-    el("p", { class: "reveal-row" }, button, " ", el("span", { class: "muted" }, t("personalNote"))),
+    revealable
+      ? el("p", { class: "reveal-row" }, button, " ", el("span", { class: "muted" }, t("personalNote")))
+      : null,
+    withheld.length > 0 ? el("p", { class: "muted withheld-note" }, t("withheldNote")) : null,
   ];
+  return parts.filter((part): part is HTMLElement => part !== null);
 }
 
 /** The document as a học bạ (or a graduation record), marked unconfirmed unless the verdict is valid. */
-export function renderDocument(document: Transcript | Graduation, verdict: Verdict): HTMLElement {
+export function renderDocument(
+  document: Transcript | Graduation,
+  verdict: Verdict,
+  /** JSON pointers of what the holder withheld (a hocba/2 credential shared in part). */
+  withheld: readonly string[] = [],
+): HTMLElement {
   const lang = language();
   const confirmed = verdict === "valid";
   const heading = document.type === "hocba.transcript/v1" ? t("transcriptHeading") : t("graduationHeading");
@@ -251,7 +276,7 @@ export function renderDocument(document: Transcript | Graduation, verdict: Verdi
     document.type === "hocba.transcript/v1"
       ? [
           el("h3", {}, t("student")),
-          ...renderStudent(document.student, document.id),
+          ...renderStudent(document.student, document.id, withheld),
           el("h3", {}, t("school")),
           fields(
             field(t("school"), document.school.name),
@@ -259,6 +284,19 @@ export function renderDocument(document: Transcript | Graduation, verdict: Verdi
             field(t("level"), valueText("level", document.school.level)),
           ),
           ...document.years.map(renderYear),
+          ...withheld
+            .filter((pointer) => pointer.startsWith("/years/"))
+            .map((pointer) =>
+              el(
+                "p",
+                {
+                  class: "school-year withheld muted",
+                  "data-testid": "withheld",
+                  "data-field": pointer.slice(1),
+                },
+                t("withheldYear", { n: String(Number(pointer.slice("/years/".length)) + 1) }),
+              ),
+            ),
           fields(
             field(t("issuedAt"), formatDateTime(document.issuedAt, lang)),
             field(t("documentId"), document.id, true),

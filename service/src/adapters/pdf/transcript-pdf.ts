@@ -671,7 +671,7 @@ export async function renderTranscriptPdf(
     `${document.id}${CREDENTIAL_ATTACHMENT_SUFFIX}`,
     {
       mimeType: CREDENTIAL_ATTACHMENT_TYPE,
-      description: "Học bạ số (hocba/1): tệp để kiểm tra bằng trang kiểm tra hoặc lệnh hocba verify",
+      description: "Học bạ số (hocba/1 hoặc hocba/2): tệp để kiểm tra bằng trang kiểm tra hoặc lệnh hocba verify",
       creationDate: anchoredAt,
       modificationDate: anchoredAt,
       afRelationship: AFRelationship.Source,

@@ -7,6 +7,8 @@
 import { loadSignerFromP12, loadSignerFromPem, type LoadedSigner } from "../../adapters/pki/keys";
 import { openPkcs11Signer, type Pkcs11Signer } from "../../adapters/pki/pkcs11";
 import { canonicalBytes } from "../../core/documents/hash";
+import { makeDisclosable } from "../../core/documents/disclosure";
+import { TRANSCRIPT_TYPE } from "../../core/documents/schema";
 import { validateDocument } from "../../core/documents/validate";
 import { HocbaError, isHocbaError } from "../../core/errors";
 import { signDetached, type CmsSigner } from "../../core/pki";
@@ -30,7 +32,11 @@ const HELP = `usage: hocba sign <document.json> (--p12 <file> [--password <pw>] 
 Validates the document (hocba.transcript/v1 or hocba.graduation/v1; the embedded default writes an
 unsigned sample to data/demo/sample-transcript.json), signs its RFC 8785
 canonical bytes as a detached CMS SignedData (SHA-256, signer certificate and chain included)
-and writes {"document": …, "signature": "<base64 DER>"} to stdout or --out.
+and writes {"document": …, "disclosures": […], "signature": "<base64 DER>"} to stdout or --out.
+A transcript is signed in the selectively disclosable form: its citizen ID, ethnicity, place of
+birth and each school year are replaced by salted digests, and "disclosures" holds the parts
+(docs/selective-disclosure.md), so the graduate can later withhold any of them. Submit the whole
+output: the service keeps every part.
 
 Signer options (repeat them to co-sign, e.g. principal then homeroom teacher):
   --p12 <file>        a .p12/.pfx file (OpenSSL 3 AES or legacy 3DES/RC2)
@@ -51,6 +57,7 @@ Signer options (repeat them to co-sign, e.g. principal then homeroom teacher):
   A --key, --chain, --token or --pin-env right after --pkcs11 belongs to that token signer; to
   follow it with a PEM signer, give that signer's --cert first.
 Other options:
+  --plain             sign a transcript in the plain form (hocba/1, nothing withholdable)
   --out <file>        write the signed JSON here instead of stdout
   -h, --help          this text
 
@@ -71,7 +78,7 @@ export type SignerSource =
     };
 
 export const command: Command = {
-  summary: "sign a document (.p12, PEM key or PKCS#11 token) → {document, signature}",
+  summary: "sign a document (.p12, PEM key or PKCS#11 token) → {document, disclosures, signature}",
   run: (args) => sign(args),
 };
 
@@ -82,7 +89,7 @@ export async function sign(args: string[], io: CliIo = processIo): Promise<numbe
     io.stdout(HELP + "\n");
     return 0;
   }
-  const { documentPath, sources, out } = parsed;
+  const { documentPath, sources, out, plain } = parsed;
   const document = parseJsonInput(readInput(documentPath, "document"), documentPath);
   refuseSignedFile(document, documentPath);
   const validation = validateDocument(document);
@@ -95,18 +102,31 @@ export async function sign(args: string[], io: CliIo = processIo): Promise<numbe
       { details: problems },
     );
   }
+  // A transcript is signed in the selectively disclosable form unless --plain asks otherwise: the
+  // graduate can then withhold their citizen ID, ethnicity, place of birth or a school year.
+  const disclosable =
+    validation.document.type === TRANSCRIPT_TYPE && !plain ? makeDisclosable(validation.document) : undefined;
+  const signed = disclosable?.document ?? validation.document;
   const signers: LoadedSigner<CryptoKey | CmsSigner>[] = [];
   let signature: Uint8Array;
   try {
     for (const [index, source] of sources.entries()) {
       signers.push(await loadSigner(source, io, sources.length > 1 ? `signer ${index + 1}: ` : ""));
     }
-    signature = await signDetached(canonicalBytes(document), signers);
+    signature = await signDetached(canonicalBytes(signed), signers);
   } finally {
     for (const signer of signers) (signer as Partial<Pkcs11Signer>).close?.();
   }
   const output =
-    JSON.stringify({ document, signature: Buffer.from(signature).toString("base64") }, null, 2) + "\n";
+    JSON.stringify(
+      {
+        document: signed,
+        ...(disclosable ? { disclosures: disclosable.disclosures } : {}),
+        signature: Buffer.from(signature).toString("base64"),
+      },
+      null,
+      2,
+    ) + "\n";
   if (out === undefined) io.stdout(output);
   else writeOutput(out, output);
   return 0;
@@ -121,10 +141,10 @@ function refuseSignedFile(value: unknown, file: string): void {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return;
   const fields = value as Record<string, unknown>;
   if (!("document" in fields) || !("signature" in fields)) return;
-  if (fields.format === "hocba/1")
+  if (fields.format === "hocba/1" || fields.format === "hocba/2")
     throw new HocbaError(
       "SCHEMA_INVALID",
-      `${file} is a hocba/1 credential (a document already signed and anchored), not a document to sign: check it with \`hocba verify ${file}\``,
+      `${file} is a ${String(fields.format)} credential (a document already signed and anchored), not a document to sign: check it with \`hocba verify ${file}\``,
     );
   throw new HocbaError(
     "SCHEMA_INVALID",
@@ -132,7 +152,9 @@ function refuseSignedFile(value: unknown, file: string): void {
   );
 }
 
-function parse(args: string[]): "help" | { documentPath: string; sources: SignerSource[]; out?: string } {
+function parse(
+  args: string[],
+): "help" | { documentPath: string; sources: SignerSource[]; out?: string; plain: boolean } {
   const parsed = parseCommandArgs(
     {
       args,
@@ -147,6 +169,7 @@ function parse(args: string[]): "help" | { documentPath: string; sources: Signer
         "pin-env": { type: "string", multiple: true },
         pin: { type: "string", multiple: true },
         out: { type: "string" },
+        plain: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: true,
@@ -162,7 +185,12 @@ function parse(args: string[]): "help" | { documentPath: string; sources: Signer
   const options = parsed.tokens.flatMap((token) =>
     token.kind === "option" && token.value !== undefined ? [{ name: token.name, value: token.value }] : [],
   );
-  return { documentPath: parsed.positionals[0]!, sources: signerSources(options), out: parsed.values.out };
+  return {
+    documentPath: parsed.positionals[0]!,
+    sources: signerSources(options),
+    out: parsed.values.out,
+    plain: parsed.values.plain === true,
+  };
 }
 
 /**

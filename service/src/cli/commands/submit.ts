@@ -19,7 +19,7 @@ export const BATCH_SIZE = 1000;
 
 const HELP = `usage: hocba submit <signed.json>... [--api <url>] [--api-key <key>]
 
-Submits signed transcripts ({document, signature}, as "hocba sign" writes them) to the hocba API
+Submits signed transcripts ({document, disclosures, signature}, as "hocba sign" writes them) to the hocba API
 and prints one tab-separated line per file: the file, its id, docHash and status — or ERROR, the
 error code and message. Several files are sent as batches of ${BATCH_SIZE} (smaller when a batch
 exceeds the server's body limit).
@@ -31,6 +31,7 @@ Exit code 0 when every file was accepted; otherwise the exit code of the first r
 
 interface Item {
   document: unknown;
+  disclosures?: unknown;
   signature: string;
 }
 interface Accepted {
@@ -60,7 +61,11 @@ function readItem(path: string): Item {
       "SCHEMA_INVALID",
       `${path} is not a signed document ({document, signature}, from "hocba sign")`,
     );
-  return { document: item.document, signature: item.signature };
+  return {
+    document: item.document,
+    ...(item.disclosures === undefined ? {} : { disclosures: item.disclosures }),
+    signature: item.signature,
+  };
 }
 
 /** Runs the command with `io` (tests pass a captured one). Returns the exit code. */

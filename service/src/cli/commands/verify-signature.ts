@@ -10,6 +10,7 @@ import { loadTrustAnchorsDir } from "../../adapters/pki/trust-dir";
 import { canonicalBytes, docHash } from "../../core/documents/hash";
 import type { Problem } from "../../core/documents/problems";
 import { validateDocument } from "../../core/documents/validate";
+import { disclose, isSelectivelyDisclosable } from "../../core/documents/disclosure";
 import { HocbaError, type ErrorCode } from "../../core/errors";
 import { verifyDetached, type CheckStatus, type SignerReport } from "../../core/pki";
 import type { Command } from "../command";
@@ -59,8 +60,8 @@ export async function verifySignature(args: string[], io: CliIo = processIo): Pr
   }
   const trustAnchors = loadTrustAnchorsDir(parsed.trust);
   const signed = parseJsonInput(readInput(parsed.file, "signed document"), parsed.file);
-  const { document, signature } = signedParts(signed, parsed.file);
-  const report = await verifyOffline(document, signature, trustAnchors);
+  const { document, signature, disclosures } = signedParts(signed, parsed.file);
+  const report = await verifyOffline(document, signature, trustAnchors, disclosures);
   io.stdout(parsed.json ? JSON.stringify(report, null, 2) + "\n" : formatReport(report));
   return report.ok ? EXIT_OK : EXIT_CHECK_FAILED;
 }
@@ -73,16 +74,35 @@ export async function verifyOffline(
   document: unknown,
   signatureBase64: string,
   trustAnchors: ReturnType<typeof loadTrustAnchorsDir>,
+  /** The disclosures of a document in the selectively disclosable form. */
+  disclosures: readonly unknown[] = [],
 ): Promise<OfflineReport> {
-  const validation = validateDocument(document);
-  const documentCheck: OfflineCheck = validation.ok
-    ? { name: "document", status: "valid", message: `a valid ${validation.document.type} document` }
-    : {
-        name: "document",
-        status: "invalid",
-        code: "SCHEMA_INVALID",
-        message: validation.problems.map((p) => `${p.path || "/"} ${p.code}: ${p.message}`).join("; "),
-      };
+  const sd = isSelectivelyDisclosable(document)
+    ? disclose(document as Record<string, unknown>, disclosures)
+    : undefined;
+  const validation = validateDocument(sd?.view ?? document, { withheld: sd?.withheld ?? [] });
+  const foreign = sd?.problems[0];
+  const withheld = sd && sd.withheld.length > 0 ? `; withheld: ${sd.withheld.join(", ")}` : "";
+  const documentCheck: OfflineCheck =
+    foreign !== undefined
+      ? {
+          name: "document",
+          status: "invalid",
+          code: "DISCLOSURE_INVALID",
+          message: `disclosure ${foreign.index + 1} is not one the signer signed: ${foreign.message}`,
+        }
+      : validation.ok
+        ? {
+            name: "document",
+            status: "valid",
+            message: `a valid ${validation.document.type} document${withheld}`,
+          }
+        : {
+            name: "document",
+            status: "invalid",
+            code: "SCHEMA_INVALID",
+            message: validation.problems.map((p) => `${p.path || "/"} ${p.code}: ${p.message}`).join("; "),
+          };
   const signature = decodeBase64(signatureBase64);
   const pki = await verifyDetached(canonicalBytes(document), signature ?? new Uint8Array(), {
     trustAnchors,
@@ -102,7 +122,7 @@ export async function verifyOffline(
     }),
   ];
   return {
-    ok: validation.ok && pki.ok,
+    ok: documentCheck.status === "valid" && pki.ok,
     docHash: docHash(document),
     checks,
     signers: pki.signers,
@@ -151,7 +171,10 @@ function parse(args: string[]): "help" | { file: string; trust: string; json: bo
   return { file: parsed.positionals[0]!, trust: parsed.values.trust, json: parsed.values.json === true };
 }
 
-function signedParts(value: unknown, path: string): { document: unknown; signature: string } {
+function signedParts(
+  value: unknown,
+  path: string,
+): { document: unknown; signature: string; disclosures: unknown[] } {
   const record =
     typeof value === "object" && value !== null && !Array.isArray(value)
       ? (value as Record<string, unknown>)
@@ -166,7 +189,11 @@ function signedParts(value: unknown, path: string): { document: unknown; signatu
       "SCHEMA_INVALID",
       `${path} is not a signed document: expected {"document": {…}, "signature": "<base64>"}`,
     );
-  return { document: record.document, signature: record.signature };
+  return {
+    document: record.document,
+    signature: record.signature,
+    disclosures: Array.isArray(record.disclosures) ? (record.disclosures as unknown[]) : [],
+  };
 }
 
 /** Strict base64 (whitespace allowed): undefined when the text is not base64. */

@@ -73,7 +73,7 @@ interface Options {
 }
 
 export const command: Command = {
-  summary: "verify a hocba/1 credential (offline, against a chain node, or through the API)",
+  summary: "verify a hocba/1 or hocba/2 credential (offline, against a chain node, or through the API)",
   run: (args) => verify(args, processIo),
 };
 

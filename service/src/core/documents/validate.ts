@@ -47,6 +47,12 @@ export interface ValidationOptions {
    * list the errors, so the problems reported are the same either way.
    */
   schemaCheck?: (schema: TSchema, value: unknown) => boolean;
+  /**
+   * JSON pointers of parts the holder withheld (core/documents/disclosure.ts): a withheld student
+   * field is not missing, and with a school year withheld the order of the years shown is not
+   * checked (neighbours in the view need not be neighbours in the transcript).
+   */
+  withheld?: readonly string[];
 }
 
 export type ValidationResult<T> = { ok: true; document: T } | { ok: false; problems: Problem[] };
@@ -472,7 +478,7 @@ interface YearKey {
 }
 
 /** Order of school years and the grade each outcome leads to. */
-function checkSequence(years: readonly unknown[], report: Report): YearKey[] {
+function checkSequence(years: readonly unknown[], report: Report | undefined): YearKey[] {
   const keys: YearKey[] = [];
   years.forEach((year, index) => {
     const schoolYear = stringAt(year, "schoolYear");
@@ -480,7 +486,7 @@ function checkSequence(years: readonly unknown[], report: Report): YearKey[] {
     if (schoolYear === undefined || !isSchoolYear(schoolYear) || !isGrade(grade)) return;
     keys.push({ index, start: Number(schoolYear.slice(0, 4)), grade, outcome: (year as Json).outcome });
   });
-  for (let k = 1; k < keys.length; k++) {
+  for (let k = 1; report !== undefined && k < keys.length; k++) {
     const prev = keys[k - 1] as YearKey;
     const cur = keys[k] as YearKey;
     const path = `/years/${cur.index}`;
@@ -526,7 +532,8 @@ function checkTranscriptRules(doc: Json, options: ValidationOptions, report: Rep
   years.forEach((year, i) => {
     if (isRecord(year)) checkYear(year, `/years/${i}`, level, options, report);
   });
-  const keys = checkSequence(years, report);
+  const yearsWithheld = (options.withheld ?? []).some((path) => path.startsWith("/years/"));
+  const keys = checkSequence(years, yearsWithheld ? undefined : report);
   // Age at the start of each school year: grade + 5 is usual; allow 2 years early and 10 late.
   checkDateOfBirth(
     dateOfBirth,
@@ -628,7 +635,16 @@ function validateWith<T>(
   // that has a string to report.
   if (!allNfc(doc)) checkNfc(doc, "", report);
   rules(doc, options, report);
-  if (report.problems.length > 0) return { ok: false, problems: sortProblems(report.problems) };
+  const withheld = options.withheld ?? [];
+  const problems =
+    withheld.length === 0
+      ? report.problems
+      : report.problems.filter(
+          (problem) =>
+            !(problem.code === "MISSING_FIELD" && withheld.includes(problem.path)) &&
+            !(problem.code === "YEARS_EMPTY" && withheld.some((path) => path.startsWith("/years/"))),
+        );
+  if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
   return { ok: true, document: doc as T };
 }
 

@@ -112,6 +112,13 @@ const integrity: CheckFunction = async ({ credential, context, canonical, report
       message: `${CHANGED}: it hashes to ${hash}, the signature covers ${digests.find((d) => d !== hash) ?? digests[0]}`,
     };
   if (digest.status !== "valid") return digest;
+  const [foreign] = credential.disclosed.problems;
+  if (foreign !== undefined)
+    return {
+      status: "invalid",
+      message: `disclosure ${foreign.index + 1} is not one the issuer signed: ${foreign.message}`,
+      data: { ...data, disclosure: foreign.index },
+    };
   const anchored = credential.anchor.leaf.toLowerCase();
   if (leaf !== anchored) {
     return {

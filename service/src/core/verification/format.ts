@@ -8,9 +8,16 @@
  * Every problem is collected with its path, so the format check can say all that is wrong at once.
  */
 import { validateDocument, type HocbaDocument, type ValidationOptions } from "../documents";
+import { disclose, isSelectivelyDisclosable, SD_ALG, type Disclosed } from "../documents/disclosure";
 import { isBytes32 } from "../merkle/bytes32";
 
+/** A credential whose document is in the plain form. */
 export const CREDENTIAL_FORMAT = "hocba/1";
+/** A credential whose document is in the selectively disclosable form, with its disclosures. */
+export const DISCLOSABLE_CREDENTIAL_FORMAT = "hocba/2";
+export type CredentialFormat = typeof CREDENTIAL_FORMAT | typeof DISCLOSABLE_CREDENTIAL_FORMAT;
+/** More disclosures than any transcript has parts (3 student fields and one per school year). */
+const MAX_DISCLOSURES = 64;
 
 export interface CredentialAnchor {
   chainId: number;
@@ -25,8 +32,17 @@ export interface CredentialAnchor {
 
 /** A credential whose structure is right; its document may break the rules; nothing is trusted yet. */
 export interface SignedCredential {
-  /** The document as the file holds it (a JSON object). */
+  format: CredentialFormat;
+  /** The document as the file holds it and the school signed it (a JSON object). */
   document: Readonly<Record<string, unknown>>;
+  /** The disclosures the file holds (hocba/2; [] for hocba/1). */
+  disclosures: readonly string[];
+  /**
+   * What a reader sees: for hocba/1 the document itself; for hocba/2 the document with the
+   * disclosed parts put back, `withheld` the pointers of the others, `problems` the disclosures
+   * that do not belong (the integrity check reports them).
+   */
+  disclosed: Pick<Disclosed, "view" | "withheld" | "problems">;
   /** The detached CMS SignedData, decoded from base64. */
   cms: Uint8Array;
   anchor: CredentialAnchor;
@@ -36,7 +52,8 @@ export interface SignedCredential {
 
 /** A credential whose structure and document are right; nothing in it is trusted yet. */
 export interface ParsedCredential extends SignedCredential {
-  document: HocbaDocument;
+  /** The disclosed view, valid by its format's rules (withheld parts aside). */
+  view: HocbaDocument;
 }
 
 export interface FormatProblem {
@@ -108,8 +125,10 @@ function readAnchor(value: unknown, problems: FormatProblem[]): CredentialAnchor
 }
 
 /**
- * Reads a credential file's JSON value: `format` is "hocba/1", the document is an object that
- * passes `validateDocument`, the signature is base64 and the anchor fields are well-formed.
+ * Reads a credential file's JSON value: `format` is "hocba/1" (a plain document) or "hocba/2" (a
+ * selectively disclosable document and its `disclosures`), the document — as disclosed — passes
+ * `validateDocument` (withheld parts aside), the signature is base64 and the anchor fields are
+ * well-formed.
  * @example
  * const parsed = parseCredential(JSON.parse(text));
  * if (!parsed.ok) for (const p of parsed.problems) console.log(parsed.failed, p.path, p.message);
@@ -121,17 +140,57 @@ export function parseCredential(value: unknown, validation: ValidationOptions = 
       failed: "structure",
       problems: [{ path: "", message: "a credential is a JSON object" }],
     };
-  // In file order: format, document, signature, anchor.
+  // In file order: format, document, disclosures, signature, anchor.
   const problems: FormatProblem[] = [];
-  if (value.format !== CREDENTIAL_FORMAT) {
+  const format = value.format;
+  if (format !== CREDENTIAL_FORMAT && format !== DISCLOSABLE_CREDENTIAL_FORMAT) {
     problems.push({
       path: "/format",
-      message: `format must be "${CREDENTIAL_FORMAT}", not ${JSON.stringify(value.format) ?? "missing"}`,
+      message: `format must be "${CREDENTIAL_FORMAT}" or "${DISCLOSABLE_CREDENTIAL_FORMAT}", not ${JSON.stringify(format) ?? "missing"}`,
     });
   }
   const document = value.document;
-  const validated = isRecord(document) ? validateDocument(document, validation) : undefined;
   if (!isRecord(document)) problems.push({ path: "/document", message: "document must be a JSON object" });
+  const disclosable = format === DISCLOSABLE_CREDENTIAL_FORMAT;
+  let disclosures: string[] = [];
+  if (disclosable) {
+    if (isRecord(document) && document._sd_alg !== SD_ALG)
+      problems.push({ path: "/document/_sd_alg", message: `a hocba/2 document carries _sd_alg "${SD_ALG}"` });
+    const given = value.disclosures;
+    if (
+      !Array.isArray(given) ||
+      given.length > MAX_DISCLOSURES ||
+      !given.every((item) => typeof item === "string")
+    )
+      problems.push({
+        path: "/disclosures",
+        message: `disclosures must be an array of at most ${MAX_DISCLOSURES} strings`,
+      });
+    else disclosures = given;
+  } else if (isRecord(document) && isSelectivelyDisclosable(document)) {
+    problems.push({
+      path: "/format",
+      message: `a document with _sd_alg travels in a "${DISCLOSABLE_CREDENTIAL_FORMAT}" credential`,
+    });
+  } else if (value.disclosures !== undefined) {
+    problems.push({
+      path: "/disclosures",
+      message: `a "${CREDENTIAL_FORMAT}" credential has no disclosures`,
+    });
+  }
+  // A hocba/1 file carrying the disclosable form is not read further: its rules would only repeat
+  // that the parts are missing.
+  const misfiled = !disclosable && isRecord(document) && isSelectivelyDisclosable(document);
+  const disclosed: SignedCredential["disclosed"] | undefined =
+    !isRecord(document) || misfiled
+      ? undefined
+      : disclosable
+        ? disclose(document, disclosures)
+        : { view: document, withheld: [], problems: [] };
+  const validated =
+    disclosed === undefined
+      ? undefined
+      : validateDocument(disclosed.view, { ...validation, withheld: disclosed.withheld });
   const rules =
     validated === undefined || validated.ok
       ? []
@@ -145,9 +204,40 @@ export function parseCredential(value: unknown, validation: ValidationOptions = 
     problems.push({ path: "/signature", message: "signature must be the base64 of a DER CMS SignedData" });
   const anchor = readAnchor(value.anchor, problems);
   const structural = problems.length - rules.length;
-  if (structural > 0 || !isRecord(document) || cms === undefined || anchor === undefined)
+  if (
+    structural > 0 ||
+    !isRecord(document) ||
+    disclosed === undefined ||
+    cms === undefined ||
+    anchor === undefined
+  )
     return { ok: false, failed: "structure", problems };
-  const credential = { document, cms, anchor, anchoredAt: new Date(anchor.anchoredAt) };
+  const credential: SignedCredential = {
+    format: disclosable ? DISCLOSABLE_CREDENTIAL_FORMAT : CREDENTIAL_FORMAT,
+    document,
+    disclosures,
+    disclosed,
+    cms,
+    anchor,
+    anchoredAt: new Date(anchor.anchoredAt),
+  };
   if (validated === undefined || !validated.ok) return { ok: false, failed: "rules", problems, credential };
-  return { ok: true, credential: { ...credential, document: validated.document } };
+  return { ok: true, credential: { ...credential, view: validated.document } };
+}
+
+/**
+ * What a reader of a credential file sees: the document as disclosed (for hocba/2, the disclosed
+ * parts put back) and the JSON pointers of the parts the holder withheld. For display only —
+ * whether any of it can be trusted is what verifyCredential says.
+ * @example
+ * const { document, withheld } = readableDocument(JSON.parse(text));
+ */
+export function readableDocument(credential: unknown): { document: unknown; withheld: string[] } {
+  const value = isRecord(credential) ? credential : {};
+  const document = value.document;
+  if (value.format !== DISCLOSABLE_CREDENTIAL_FORMAT || !isRecord(document))
+    return { document, withheld: [] };
+  const disclosures = Array.isArray(value.disclosures) ? (value.disclosures as unknown[]) : [];
+  const { view, withheld } = disclose(document, disclosures);
+  return { document: view, withheld };
 }

@@ -5,8 +5,11 @@
 export { verifyCredential, verdictOf } from "./verify";
 export {
   parseCredential,
+  readableDocument,
   decodeBase64,
   CREDENTIAL_FORMAT,
+  DISCLOSABLE_CREDENTIAL_FORMAT,
+  type CredentialFormat,
   type ParsedCredential,
   type SignedCredential,
   type FormatFailure,

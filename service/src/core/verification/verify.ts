@@ -6,7 +6,7 @@
  */
 import { isHocbaError } from "../errors";
 import { CHECKS, checkInputOf, type CheckFunction, type CheckInput, type Fragment } from "./checks";
-import { parseCredential } from "./format";
+import { DISCLOSABLE_CREDENTIAL_FORMAT, parseCredential } from "./format";
 import type { Check, CheckName, Verdict, VerificationContext, VerificationResult } from "./types";
 
 /**
@@ -33,6 +33,19 @@ export function verdictOf(checks: readonly Check[]): Verdict {
 function resultOf(checks: Check[]): VerificationResult {
   const verdict = verdictOf(checks);
   return { valid: verdict === "valid", verdict, checks };
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** ", with student.citizenId and year 2 withheld" — what a reader must know is not shown. */
+function withheldNote(withheld: readonly string[]): string {
+  if (withheld.length === 0) return "";
+  const named = withheld.map((pointer) => {
+    const year = /^\/years\/(\d+)$/.exec(pointer);
+    return year ? `school year ${Number(year[1]) + 1}` : pointer.slice(1).replace("/", ".");
+  });
+  return `, with ${named.join(", ")} withheld by the holder`;
 }
 
 /** "1 problem", "3 problems". */
@@ -78,34 +91,38 @@ export async function verifyCredential(
   }
   if (!parsed.ok && parsed.failed === "structure") {
     const first = parsed.problems[0];
+    const named =
+      isRecord(credential) && credential.format === DISCLOSABLE_CREDENTIAL_FORMAT ? "hocba/2" : "hocba/1";
     return resultOf([
       {
         name: "format",
         status: "invalid",
-        message: `not a hocba/1 credential: ${problemCount(parsed.problems.length)}, first at ${first?.path || "/"}: ${first?.message}`,
+        message: `not a ${named} credential: ${problemCount(parsed.problems.length)}, first at ${first?.path || "/"}: ${first?.message}`,
         data: { failed: "structure", problems: parsed.problems },
       },
       ...CHECKS.map(([name]) => ({
         name,
         status: "skipped" as const,
-        message: "not checked: the file is not a hocba/1 credential",
+        message: `not checked: the file is not a ${named} credential`,
       })),
     ]);
   }
-  const { document, anchor } = parsed.credential;
+  const { document, anchor, format: named, disclosed } = parsed.credential;
   const input = checkInputOf(parsed.credential, context);
   const identity = {
     documentType: document.type,
     documentId: document.id,
     chainId: anchor.chainId,
     registry: anchor.registry,
+    // What the holder withheld (hocba/2): JSON pointers into the transcript.
+    ...(named === DISCLOSABLE_CREDENTIAL_FORMAT ? { withheld: disclosed.withheld } : {}),
   };
   let format: Check;
   if (parsed.ok) {
     format = {
       name: "format",
       status: "valid",
-      message: `a hocba/1 credential holding a valid ${parsed.credential.document.type} document`,
+      message: `a ${named} credential holding a valid ${String(document.type)} document${withheldNote(disclosed.withheld)}`,
       data: identity,
     };
   } else {
@@ -115,7 +132,7 @@ export async function verifyCredential(
     format = {
       name: "format",
       status: "invalid",
-      message: `a hocba/1 credential whose document breaks its rules: ${problemCount(parsed.problems.length)}, first at ${first?.path}: ${first?.message}`,
+      message: `a ${named} credential whose document breaks its rules: ${problemCount(parsed.problems.length)}, first at ${first?.path}: ${first?.message}`,
       data: { failed: "rules", ...identity, problems: parsed.problems },
     };
   }

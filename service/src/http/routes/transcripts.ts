@@ -13,6 +13,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { HocbaError, type ErrorCode } from "../../core/errors";
 import { credentialFor, type CredentialAccess } from "../../issuance/credential";
 import { submitDocuments, type SubmitItem, type SubmitResult } from "../../issuance/documents";
+import { isDisclosureKey, type DisclosureKey } from "../../core/documents/disclosure";
 import { readDocument, type Caller, type DocumentRecord } from "../../issuance/records";
 import { revokeDocument } from "../../issuance/revocation";
 import { documentPdf } from "../../issuance/pdf";
@@ -39,6 +40,13 @@ const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.U
 const IdParams = Type.Object({ id: Type.String({ pattern: UUID, description: "the document's id" }) });
 const SubmitBody = Type.Object({
   document: Type.Unknown({ description: "the transcript exactly as signed (validated by hocba, not here)" }),
+  disclosures: Type.Optional(
+    Type.Array(Type.String(), {
+      maxItems: 64,
+      description:
+        "every disclosure of a transcript signed in the selectively disclosable form (_sd_alg), as `hocba sign` writes them",
+    }),
+  ),
   signature: Type.String({ description: "base64 of the detached CMS SignedData (DER)" }),
 });
 const Accepted = Type.Object({
@@ -50,10 +58,13 @@ const ItemErrorBody = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
 });
 const BatchBody = Type.Object({
-  items: Type.Array(Type.Unknown({ description: "{document, signature}, checked item by item" }), {
-    minItems: 1,
-    maxItems: MAX_BATCH_ITEMS,
-  }),
+  items: Type.Array(
+    Type.Unknown({ description: "{document, disclosures?, signature}, checked item by item" }),
+    {
+      minItems: 1,
+      maxItems: MAX_BATCH_ITEMS,
+    },
+  ),
 });
 const BatchResult = Type.Object({
   results: Type.Array(
@@ -85,8 +96,15 @@ const StatusView = Type.Object({
   anchor: Type.Union([AnchorInfo, Type.Null()]),
 });
 const CredentialSchema = Type.Object({
-  format: Type.Literal("hocba/1"),
+  format: Type.Union([Type.Literal("hocba/1"), Type.Literal("hocba/2")], {
+    description: "hocba/2 when the transcript was signed in the selectively disclosable form",
+  }),
   document: Type.Unknown({ description: "exactly the signed document" }),
+  disclosures: Type.Optional(
+    Type.Array(Type.String(), {
+      description: "hocba/2: the disclosures handed out (all but those withheld)",
+    }),
+  ),
   signature: Type.String(),
   anchor: Type.Object({
     chainId: Type.Integer(),
@@ -117,9 +135,25 @@ const ShareCreated = Type.Object({
   token: Type.String({ description: "the secret, shown once" }),
   url: Type.String({ description: "relative link to the credential" }),
 });
+/** `citizenId,ethnicity,years/0`: the parts a hocba/2 credential may leave out. */
+const WITHHOLD_PATTERN =
+  "^(citizenId|ethnicity|placeOfBirth|years/(0|[1-9][0-9]{0,2}))(,(citizenId|ethnicity|placeOfBirth|years/(0|[1-9][0-9]{0,2})))*$";
+
 const CredentialQuery = Type.Object({
   token: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "a share token" })),
+  withhold: Type.Optional(
+    Type.String({
+      pattern: WITHHOLD_PATTERN,
+      maxLength: 200,
+      description:
+        "hocba/2: comma-separated parts to leave out — citizenId, ethnicity, placeOfBirth, years/<n> (0 = first year)",
+    }),
+  ),
 });
+
+function withholdOf(list: string | undefined): DisclosureKey[] {
+  return list === undefined ? [] : list.split(",").filter(isDisclosureKey);
+}
 
 /** The response header naming the share token a PDF's QR code uses, when one was made for it. */
 export const SHARE_TOKEN_ID_HEADER = "hocba-share-token-id";
@@ -267,7 +301,7 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
       ...schoolOrToken,
       schema: {
         tags: ["transcripts"],
-        summary: "The credential file (hocba/1) once anchored",
+        summary: "The credential file (hocba/1 or hocba/2) once anchored",
         description:
           "409 NOT_ANCHORED_YET until the batch is confirmed. A revoked document still has its credential; " +
           "verification reports the revocation.",
@@ -282,6 +316,7 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
         services.chain,
         accessOf(request, request.query.token),
         request.params.id,
+        withholdOf(request.query.withhold),
       );
       return reply
         .header("content-disposition", `attachment; filename="${request.params.id.toLowerCase()}.hocba.json"`)
