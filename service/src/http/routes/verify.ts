@@ -49,7 +49,8 @@ const ResultView = Type.Object({
   }),
 });
 const CredentialBody = Type.Unknown({
-  description: "a hocba/1 or hocba/2 credential file (*.hocba.json); its problems are reported by the format check",
+  description:
+    "a hocba/1 or hocba/2 credential file (*.hocba.json); its problems are reported by the format check",
 });
 
 /** Plugin registered under /api/v1 (see API_ROUTES in app.ts). */
