@@ -397,6 +397,27 @@ describe.skipIf(!haveChromium)(
       await page.context().close();
     });
 
+    it("says for which years it holds records and what replaces the THCS diploma from 2026, in Vietnamese and English", async () => {
+      const page = await open();
+      const coverage = page.locator('[data-testid="coverage"]');
+      await coverage.getByText(/2024/).waitFor();
+      const vi = (await coverage.locator("p").allInnerTexts()).map((text) => text.replace(/\s+/g, " "));
+      await shot(page, "coverage");
+      await page.click('button[data-lang="en"]');
+      const en = (await coverage.locator("p").allInnerTexts()).map((text) => text.replace(/\s+/g, " "));
+      await page.context().close();
+      expect({ vi, en }).toEqual({
+        vi: [
+          "Trang có hồ sơ tốt nghiệp THCS năm 2024.",
+          "Từ năm 2026 không còn cấp bằng tốt nghiệp THCS: Hiệu trưởng xác nhận học sinh hoàn thành chương trình trung học cơ sở ngay trên học bạ số. Hãy kiểm tra học bạ đó tại trang Xác minh học bạ. Hồ sơ của các Phòng Giáo dục và Đào tạo (giải thể năm 2025) nay do Sở Giáo dục và Đào tạo quản lý và vẫn có giá trị.",
+        ],
+        en: [
+          "Records of lower-secondary graduation are available for 2024.",
+          "From 2026 no lower-secondary diploma is issued: the principal confirms completion of lower secondary on the digital transcript itself. Check that transcript on the Verify a transcript page. Records of the district education offices (dissolved in 2025) are now kept by the provincial department and remain valid.",
+        ],
+      });
+    });
+
     it("explains what is missing before any search is sent", async () => {
       const page = await open();
       await page.click("#form-name button[type=submit]");

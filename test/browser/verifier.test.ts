@@ -451,8 +451,10 @@ describe.skipIf(!haveChromium)(
       expect(seenAt).toEqual({ 1280: expected, 390: expected });
     });
 
-    it("marks what the holder of a hocba/2 credential withheld, in Vietnamese and English, desktop and phone", async () => {
-      const document = schoolTranscript(91_003);
+    it("marks what the holder of a hocba/2 credential withheld, and shows the principal's confirmation of completion, in Vietnamese and English, desktop and phone", async () => {
+      // Grade 9 in 2025-2026: no diploma any more, the principal confirms completion on the transcript.
+      const document = schoolTranscript(91_003, { startYear: 2022, issuedAt: "2026-06-10T08:00:00+07:00" });
+      document.completion = { date: "2026-06-05", principal: "Nguyễn Văn Hùng" };
       const submitted = await api.app.inject({
         method: "POST",
         url: "/api/v1/transcripts",
@@ -486,6 +488,9 @@ describe.skipIf(!haveChromium)(
           verdict: result.verdict,
           withheld,
           years: await page.locator("table.grades").count(),
+          completion: (await page.locator('[data-testid="completion"]').innerText())
+            .split("\n")
+            .filter(Boolean),
           citizenIdShown: await page.getByText(document.student.citizenId).count(),
           problems: problems.get(page),
         };
@@ -499,6 +504,13 @@ describe.skipIf(!haveChromium)(
           ["years/1", "Năm học thứ 2: người giữ học bạ không chia sẻ"],
         ],
         years: document.years.length - 1,
+        completion: [
+          "Xác nhận hoàn thành chương trình trung học cơ sở",
+          "Ngày xác nhận",
+          "05/06/2026",
+          "Hiệu trưởng",
+          "Nguyễn Văn Hùng",
+        ],
         citizenIdShown: 0,
         problems: [],
       };
@@ -511,6 +523,13 @@ describe.skipIf(!haveChromium)(
             ["ethnicity", "Not shared"],
             ["citizenId", "Not shared"],
             ["years/1", "School year 2: not shared by the holder"],
+          ],
+          completion: [
+            "Confirmation of lower-secondary completion",
+            "Confirmed on",
+            "05/06/2026",
+            "Principal",
+            "Nguyễn Văn Hùng",
           ],
         },
       });

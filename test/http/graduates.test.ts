@@ -616,6 +616,17 @@ describe.each(backends)("the graduates API on $name", (backend) => {
       expect((await search({ diplomaSerial: "Z9999999" })).json()).toEqual({ results: [] });
     });
 
+    it("lists the graduation years it holds records for, to anyone, rate-limited, with nothing personal", async () => {
+      const res = await app.inject({ method: "GET", url: "/api/v1/graduates/years" });
+      expect({ status: res.statusCode, body: res.json<unknown>(), limited: res.headers["x-ratelimit-limit"] }).toEqual(
+        {
+          status: 200,
+          body: { years: [2024] },
+          limited: "600",
+        },
+      );
+    });
+
     it("refuses a search without both identifying inputs (400 SCHEMA_INVALID)", async () => {
       const refused = async (query: Record<string, string>) => {
         const res = await search(query);

@@ -430,6 +430,17 @@ interface SearchRow {
  * Finds graduation records: current ones first, then newest year. At most MAX_SEARCH_RESULTS.
  * The answer carries no citizen ID and no ethnicity.
  */
+/**
+ * The graduation years the lookup holds current records for, ascending — what the lookup page
+ * tells people before they search (nothing personal: years only).
+ */
+export async function graduationYears(db: Queryable): Promise<number[]> {
+  const { rows } = await db.query<{ year: number }>(
+    "SELECT DISTINCT graduation_year AS year FROM graduates WHERE current ORDER BY 1",
+  );
+  return rows.map((row) => Number(row.year));
+}
+
 export async function searchGraduates(
   db: Queryable,
   chain: CredentialChain,

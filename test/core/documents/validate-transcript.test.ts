@@ -672,3 +672,88 @@ describe("validateDocument and assertValidDocument", () => {
     });
   });
 });
+
+describe("the principal's confirmation of lower-secondary completion", () => {
+  // Grade 9 in 2025-2026, issued in June 2026: the first year without a THCS diploma.
+  const graduate = makeTranscript({ seed: 43, startYear: 2022, issuedAt: "2026-06-10T08:00:00+07:00" });
+  const confirmed = { ...graduate, completion: { date: "2026-06-05", principal: "Nguyễn Văn Hùng" } };
+  const messages = (doc: unknown) =>
+    ((r) => (r.ok ? [] : r.problems.map(({ path, code, message }) => ({ path, code, message }))))(
+      validateTranscript(doc),
+    );
+
+  it("is accepted on a THCS transcript whose last year is grade 9, graduated, dated from 2026 before the issue", () => {
+    expect(graduate.years.at(-1)).toEqual(
+      expect.objectContaining({ schoolYear: "2025-2026", grade: 9, outcome: "graduated" }),
+    );
+    expect(validateTranscript(confirmed)).toEqual({ ok: true, document: confirmed });
+  });
+
+  it("is refused before 2026, before the end of the last school year, after the issue, and without a graduated grade 9", () => {
+    const heldBack = withValue(confirmed, `/years/${confirmed.years.length - 1}/outcome`, "held-back");
+    expect(
+      [
+        makeTranscript({ seed: 44 }),
+        { ...confirmed, completion: { ...confirmed.completion, date: "2026-04-30" } },
+        { ...confirmed, completion: { ...confirmed.completion, date: "2026-06-11" } },
+        heldBack,
+      ].map((doc, i) =>
+        messages(
+          i === 0 ? { ...doc, completion: { date: "2025-06-01", principal: "Lê Thị Mai" } } : doc,
+        ).filter((p) => p.code === "COMPLETION_INVALID"),
+      ),
+    ).toEqual([
+      [
+        {
+          path: "/completion",
+          code: "COMPLETION_INVALID",
+          message:
+            "completion is confirmed on the transcript from 2026-01-01; earlier graduates have a THCS diploma",
+        },
+      ],
+      [
+        {
+          path: "/completion",
+          code: "COMPLETION_INVALID",
+          message: "completion cannot be confirmed before the end of school year 2025-2026",
+        },
+      ],
+      [
+        {
+          path: "/completion",
+          code: "COMPLETION_INVALID",
+          message: "completion is dated 2026-06-11, after the transcript was issued (2026-06-10)",
+        },
+      ],
+      [
+        {
+          path: "/completion",
+          code: "COMPLETION_INVALID",
+          message:
+            "completion is confirmed only when the last school year is grade 9 with the outcome graduated",
+        },
+      ],
+    ]);
+  });
+
+  it("is refused on a THPT transcript, with an empty principal, an unreal date and an unknown member", () => {
+    const thpt = makeTranscript({
+      seed: 45,
+      school: { level: "THPT" },
+      startYear: 2023,
+      issuedAt: "2026-06-10T08:00:00+07:00",
+    });
+    expect([
+      check({ ...thpt, completion: { date: "2026-06-05", principal: "Trần Văn Bình" } }),
+      check({ ...confirmed, completion: { date: "2026-02-30", principal: "" } }),
+      check({ ...confirmed, completion: { ...confirmed.completion, seal: true } }),
+    ]).toEqual([
+      [{ path: "/completion", code: "COMPLETION_INVALID" }],
+      [
+        { path: "/completion/date", code: "DATE_INVALID" },
+        { path: "/completion/principal", code: "TEXT_EMPTY" },
+      ],
+      [{ path: "/completion/seal", code: "UNKNOWN_FIELD" }],
+    ]);
+  });
+});

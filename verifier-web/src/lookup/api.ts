@@ -65,3 +65,21 @@ export async function searchGraduates(
   if (!response.ok || !Array.isArray(results)) return { kind: "failed", status: response.status };
   return { kind: "results", results: results as GraduateRecord[] };
 }
+
+export const YEARS_PATH = "/api/v1/graduates/years";
+
+/** The graduation years the lookup holds records for; undefined when the service cannot say. */
+export async function graduationYears(fetchImpl: typeof fetch = fetch): Promise<number[] | undefined> {
+  try {
+    const response = await fetchImpl(YEARS_PATH, {
+      headers: { accept: "application/json" },
+      credentials: "omit",
+    });
+    const years = ((await response.json()) as { years?: unknown } | null)?.years;
+    return response.ok && Array.isArray(years) && years.every(Number.isInteger)
+      ? (years as number[])
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -8,7 +8,7 @@ import "../common/base.css";
 import "./lookup.css";
 import { byId } from "../common/dom";
 import { mountLanguageSwitch, onLanguageChange } from "../common/i18n";
-import { searchGraduates, type GraduateRecord, type SearchOutcome } from "./api";
+import { graduationYears, searchGraduates, type GraduateRecord, type SearchOutcome } from "./api";
 import { dateEcho, dateHint, mountDateField, mountTabs, selectTab, showFieldErrors } from "./form";
 import { t, type MessageKey } from "./messages";
 import { printRecord } from "./print";
@@ -28,6 +28,8 @@ interface PageState {
   shown: { outcome: SearchOutcome; lookedUpAt: Date } | undefined;
   openProofs: Set<string>;
   busy: boolean;
+  /** The graduation years the lookup holds, once the service said (GET /graduates/years). */
+  years?: number[] | undefined;
 }
 
 const state: PageState = {
@@ -64,6 +66,17 @@ function applyTexts(): void {
     node.setAttribute("aria-label", t(node.dataset.i18nLabel as MessageKey));
   byId("dateOfBirth-hint").textContent = dateHint();
   byId("dateOfBirth-echo").textContent = dateEcho();
+  byId("coverage-years").textContent =
+    state.years === undefined
+      ? ""
+      : state.years.length === 0
+        ? t("coverageNone")
+        : state.years.length === 1
+          ? t("coverageYear", { year: String(state.years[0]) })
+          : t("coverageYears", {
+              from: String(state.years[0]),
+              to: String(state.years.at(-1)),
+            });
   for (const button of document.querySelectorAll<HTMLButtonElement>("button.submit"))
     button.textContent = t(state.busy ? "searching" : "submit");
 }
@@ -127,6 +140,10 @@ function main(): void {
   }
   selectTab(state.mode);
   applyTexts();
+  void graduationYears().then((years) => {
+    state.years = years;
+    applyTexts();
+  });
   onLanguageChange(() => {
     applyTexts();
     for (const mode of ["name", "serial"] as const) showFieldErrors(FORM_ID[mode], state.errors[mode], false);

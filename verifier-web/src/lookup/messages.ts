@@ -11,7 +11,12 @@ const vi = {
   skipLink: "Bỏ qua đến nội dung",
   heading: "Tra cứu tốt nghiệp THCS",
   intro:
-    "Tra cứu văn bằng tốt nghiệp trung học cơ sở theo danh sách do Phòng Giáo dục và Đào tạo công bố. Mỗi hồ sơ được neo trên chuỗi khối nên không thể bị sửa đổi âm thầm.",
+    "Tra cứu văn bằng tốt nghiệp trung học cơ sở theo danh sách công nhận tốt nghiệp do Phòng Giáo dục và Đào tạo (đến năm 2025) và Sở Giáo dục và Đào tạo công bố. Mỗi hồ sơ được neo trên chuỗi khối nên không thể bị sửa đổi âm thầm.",
+  coverageYears: "Trang có hồ sơ tốt nghiệp THCS các năm {from}–{to}.",
+  coverageYear: "Trang có hồ sơ tốt nghiệp THCS năm {year}.",
+  coverageNone: "Trang chưa có hồ sơ tốt nghiệp THCS nào.",
+  coverageAfter:
+    "Từ năm 2026 không còn cấp bằng tốt nghiệp THCS: Hiệu trưởng xác nhận học sinh hoàn thành chương trình trung học cơ sở ngay trên học bạ số. Hãy kiểm tra học bạ đó tại trang Xác minh học bạ. Hồ sơ của các Phòng Giáo dục và Đào tạo (giải thể năm 2025) nay do Sở Giáo dục và Đào tạo quản lý và vẫn có giá trị.",
   privacy: "Trang không bao giờ hiển thị số định danh cá nhân (CCCD) hay dân tộc.",
   tabsLabel: "Cách tra cứu",
   tabName: "Theo họ tên và ngày sinh",
@@ -130,7 +135,12 @@ const en: Record<Key, string> = {
   skipLink: "Skip to content",
   heading: "Lower-secondary (THCS) graduation lookup",
   intro:
-    "Look up a lower-secondary graduation diploma in the lists published by district education offices. Every record is anchored on a blockchain, so it cannot be changed silently.",
+    "Look up a lower-secondary graduation diploma in the graduation lists published by district education offices (until 2025) and the provincial education department. Every record is anchored on a blockchain, so it cannot be changed silently.",
+  coverageYears: "Records of lower-secondary graduation are available for {from}–{to}.",
+  coverageYear: "Records of lower-secondary graduation are available for {year}.",
+  coverageNone: "No lower-secondary graduation records are available yet.",
+  coverageAfter:
+    "From 2026 no lower-secondary diploma is issued: the principal confirms completion of lower secondary on the digital transcript itself. Check that transcript on the Verify a transcript page. Records of the district education offices (dissolved in 2025) are now kept by the provincial department and remain valid.",
   privacy: "This page never shows the citizen ID number or ethnicity.",
   tabsLabel: "Search by",
   tabName: "Name and date of birth",

@@ -39,12 +39,15 @@ const vi = {
     "Một số bước không kiểm tra được lúc này (ví dụ mất kết nối tới chuỗi khối). Đây không phải dấu hiệu giả mạo; hãy thử lại sau.",
   verdictNotHocba: "Đây không phải tệp học bạ số",
   verdictNotHocbaText:
-    "Tệp này không có cấu trúc của một học bạ số hocba (mẫu hocba/1: nội dung, chữ ký số và thông tin neo). Có thể bạn đã chọn nhầm tệp; không có gì được kiểm tra thêm.",
+    "Tệp này không có cấu trúc của một học bạ số hocba (mẫu hocba/1 hoặc hocba/2: nội dung, chữ ký số và thông tin neo). Có thể bạn đã chọn nhầm tệp; không có gì được kiểm tra thêm.",
   showPersonal: "Hiện số định danh và dân tộc",
   hidePersonal: "Ẩn số định danh và dân tộc",
   personalNote: "Thông tin cá nhân được ẩn như trên bản in; chỉ hiện khi cần đối chiếu.",
   hiddenValue: "(đã ẩn)",
   withheldValue: "Không chia sẻ",
+  completionHeading: "Xác nhận hoàn thành chương trình trung học cơ sở",
+  completionDate: "Ngày xác nhận",
+  completionPrincipal: "Hiệu trưởng",
   withheldYear: "Năm học thứ {n}: người giữ học bạ không chia sẻ",
   withheldNote:
     "Người giữ học bạ đã chọn không chia sẻ các mục đánh dấu «Không chia sẻ». Chữ ký của nhà trường vẫn được kiểm tra với phần được chia sẻ.",
@@ -153,12 +156,15 @@ const en: Record<Key, string> = {
     "Some checks could not be made right now (for example the chain could not be reached). This is not a sign of forgery; try again later.",
   verdictNotHocba: "This is not a hocba file",
   verdictNotHocbaText:
-    "This file does not have the structure of a hocba digital transcript (the hocba/1 format: content, digital signature and anchoring). Perhaps the wrong file was chosen; nothing else was checked.",
+    "This file does not have the structure of a hocba digital transcript (the hocba/1 or hocba/2 format: content, digital signature and anchoring). Perhaps the wrong file was chosen; nothing else was checked.",
   showPersonal: "Show the citizen ID and ethnicity",
   hidePersonal: "Hide the citizen ID and ethnicity",
   personalNote: "Personal data is hidden as on the printed copy; show it only to compare it.",
   hiddenValue: "(hidden)",
   withheldValue: "Not shared",
+  completionHeading: "Confirmation of lower-secondary completion",
+  completionDate: "Confirmed on",
+  completionPrincipal: "Principal",
   withheldYear: "School year {n}: not shared by the holder",
   withheldNote:
     "The holder chose not to share the items marked “Not shared”. The school's signature is still checked over what was shared.",
@@ -248,11 +254,11 @@ const checkWords: Record<"vi" | "en", Record<CheckName, CheckWords>> = {
   vi: {
     format: {
       title: "Định dạng tệp",
-      valid: "Tệp là học bạ số theo đúng mẫu hocba/1.",
+      valid: "Tệp là học bạ số theo đúng mẫu hocba.",
       invalid:
-        "Tệp không phải học bạ số hocba/1: thiếu hoặc sai định dạng, nội dung, chữ ký số hay thông tin neo.",
+        "Tệp không phải học bạ số hocba: thiếu hoặc sai định dạng, nội dung, chữ ký số hay thông tin neo.",
       rules:
-        "Tệp là học bạ số hocba/1 nhưng nội dung vi phạm quy định của mẫu (thường vì đã bị sửa sau khi ký).",
+        "Tệp là học bạ số hocba nhưng nội dung vi phạm quy định của mẫu (thường vì đã bị sửa sau khi ký).",
     },
     integrity: {
       title: "Nội dung nguyên vẹn",
@@ -294,11 +300,11 @@ const checkWords: Record<"vi" | "en", Record<CheckName, CheckWords>> = {
   en: {
     format: {
       title: "File format",
-      valid: "The file is a digital transcript in the hocba/1 format.",
+      valid: "The file is a digital transcript in the hocba format.",
       invalid:
-        "The file is not a hocba/1 transcript: its format, content, digital signature or anchoring is missing or wrong.",
+        "The file is not a hocba transcript: its format, content, digital signature or anchoring is missing or wrong.",
       rules:
-        "The file is a hocba/1 transcript, but its content breaks the format's rules (usually because it was edited after signing).",
+        "The file is a hocba transcript, but its content breaks the format's rules (usually because it was edited after signing).",
     },
     integrity: {
       title: "Content intact",

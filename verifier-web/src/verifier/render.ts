@@ -133,6 +133,30 @@ function scoreText(value: number | string): string {
   return typeof value === "number" ? formatScore(value, language()) : valueText("assessment", value);
 }
 
+/**
+ * The school years in the transcript's order, a withheld one ("/years/<n>") as a line in its place:
+ * the years shown are the others, in order.
+ */
+function renderYears(years: readonly SchoolYear[], withheld: readonly string[]): HTMLElement[] {
+  const hidden = new Set(
+    withheld.filter((pointer) => pointer.startsWith("/years/")).map((pointer) => Number(pointer.slice(7))),
+  );
+  const shown = [...years];
+  return Array.from({ length: years.length + hidden.size }, (_, position) =>
+    hidden.has(position)
+      ? el(
+          "p",
+          {
+            class: "school-year withheld muted",
+            "data-testid": "withheld",
+            "data-field": `years/${position}`,
+          },
+          t("withheldYear", { n: String(position + 1) }),
+        )
+      : renderYear(shown.shift()!),
+  );
+}
+
 function renderYear(year: SchoolYear): HTMLElement {
   const rows = year.subjects.map((subject) =>
     el(
@@ -283,20 +307,18 @@ export function renderDocument(
             field(t("schoolCode"), document.school.code, true),
             field(t("level"), valueText("level", document.school.level)),
           ),
-          ...document.years.map(renderYear),
-          ...withheld
-            .filter((pointer) => pointer.startsWith("/years/"))
-            .map((pointer) =>
-              el(
-                "p",
-                {
-                  class: "school-year withheld muted",
-                  "data-testid": "withheld",
-                  "data-field": pointer.slice(1),
-                },
-                t("withheldYear", { n: String(Number(pointer.slice("/years/".length)) + 1) }),
-              ),
-            ),
+          ...renderYears(document.years, withheld),
+          document.completion
+            ? el(
+                "section",
+                { class: "completion", "data-testid": "completion" },
+                el("h3", {}, t("completionHeading")),
+                fields(
+                  field(t("completionDate"), formatDate(document.completion.date, lang)),
+                  field(t("completionPrincipal"), document.completion.principal),
+                ),
+              )
+            : null,
           fields(
             field(t("issuedAt"), formatDateTime(document.issuedAt, lang)),
             field(t("documentId"), document.id, true),

@@ -17,12 +17,12 @@ import QRCode from "qrcode";
 import { PROVINCES } from "../../core/catalog/provinces";
 import { maskCitizenId } from "../../core/documents/cccd";
 import { formatScore, vietnameseDate, vietnameseDateTime } from "../../core/documents/display";
-import type { Graduation, SchoolYear, Student, Transcript } from "../../core/documents";
+import type { Completion, Graduation, SchoolYear, Student, Transcript } from "../../core/documents";
 import { GRADUATION_TYPE, TRANSCRIPT_TYPE } from "../../core/documents/schema";
 import { HocbaError } from "../../core/errors";
 import { CREDENTIAL_ATTACHMENT_SUFFIX, CREDENTIAL_ATTACHMENT_TYPE } from "../../core/pdf/extract";
 import { signersOf, type SignatureSigner } from "../../core/pki";
-import { decodeBase64, type CredentialAnchor } from "../../core/verification";
+import { decodeBase64, readableDocument, type CredentialAnchor } from "../../core/verification";
 import fontkit from "@pdf-lib/fontkit";
 import { pdfFontBytes } from "./fonts";
 
@@ -403,6 +403,17 @@ function schoolYear(sheet: Sheet, year: SchoolYear): void {
   sheet.fields([["Giáo viên chủ nhiệm", year.homeroomTeacher, MARGIN.left]], 10);
 }
 
+/** The principal's confirmation of lower-secondary completion (from 2026, instead of a diploma). */
+function completionBlock(sheet: Sheet, completion: Completion): void {
+  sheet.y -= 6;
+  sheet.paragraph(
+    `Xác nhận hoàn thành chương trình trung học cơ sở: ngày ${vietnameseDate(completion.date)}, Hiệu trưởng ${completion.principal}.`,
+    MARGIN.left,
+    CONTENT_WIDTH,
+    { font: "bold", size: 10 },
+  );
+}
+
 function graduationBlock(sheet: Sheet, doc: Graduation): void {
   sheet.fields([["Năm tốt nghiệp", String(doc.graduationYear), MARGIN.left]]);
   sheet.fields([
@@ -602,7 +613,8 @@ export async function renderTranscriptPdf(
   credential: PdfCredential,
   options: TranscriptPdfOptions,
 ): Promise<Uint8Array> {
-  const { document } = credential;
+  // A hocba/2 credential's document is the signed, selectively disclosable form: print it as disclosed.
+  const { document } = readableDocument(credential);
   if (!isTranscript(document) && !isGraduation(document)) {
     throw new HocbaError(
       "SCHEMA_INVALID",
@@ -629,6 +641,7 @@ export async function renderTranscriptPdf(
     title(sheet, "HỌC BẠ", LEVEL_TITLES[document.school.level], document.id, kind);
     studentBlock(sheet, document.student, `${document.school.name} (mã trường ${document.school.code})`);
     for (const year of document.years) schoolYear(sheet, year);
+    if (document.completion) completionBlock(sheet, document.completion);
   } else {
     header(sheet, document.district.name, undefined);
     title(sheet, "GIẤY CHỨNG NHẬN TỐT NGHIỆP", "TRUNG HỌC CƠ SỞ", document.id, kind);
@@ -671,7 +684,8 @@ export async function renderTranscriptPdf(
     `${document.id}${CREDENTIAL_ATTACHMENT_SUFFIX}`,
     {
       mimeType: CREDENTIAL_ATTACHMENT_TYPE,
-      description: "Học bạ số (hocba/1 hoặc hocba/2): tệp để kiểm tra bằng trang kiểm tra hoặc lệnh hocba verify",
+      description:
+        "Học bạ số (hocba/1 hoặc hocba/2): tệp để kiểm tra bằng trang kiểm tra hoặc lệnh hocba verify",
       creationDate: anchoredAt,
       modificationDate: anchoredAt,
       afRelationship: AFRelationship.Source,

@@ -9,6 +9,7 @@ export {
   GraduationSchema,
   TRANSCRIPT_TYPE,
   TranscriptSchema,
+  type Completion,
   type Graduation,
   type HocbaDocument,
   type LearningResult,
@@ -24,6 +25,7 @@ export {
   validateDocument,
   validateGraduation,
   validateTranscript,
+  COMPLETION_CONFIRMED_FROM,
   type ValidationOptions,
   type ValidationResult,
 } from "./validate";

@@ -68,6 +68,8 @@ export const PROBLEM_CODES = [
   "GRADUATION_YEAR_INVALID",
   "DECISION_YEAR_MISMATCH",
   "CLASSIFICATION_NOT_ALLOWED",
+  // the principal's confirmation of lower-secondary completion (from 2026, instead of a diploma)
+  "COMPLETION_INVALID",
 ] as const;
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number];

@@ -105,6 +105,21 @@ export const SchoolYearSchema = Type.Object(
   closed,
 );
 
+/**
+ * The principal's confirmation that the student completed lower secondary (THCS), entered on the
+ * transcript. From 2026 it replaces the THCS diploma (the amended Education Law ends the diploma);
+ * the principal signs it with the transcript.
+ */
+export const CompletionSchema = Type.Object(
+  {
+    /** The day the principal confirmed completion. */
+    date: DateString,
+    /** The principal who confirmed it, as on the signature. */
+    principal: Text,
+  },
+  closed,
+);
+
 export const TranscriptSchema = Type.Object(
   {
     type: Type.Literal(TRANSCRIPT_TYPE, code("DOCUMENT_TYPE_INVALID")),
@@ -121,6 +136,8 @@ export const TranscriptSchema = Type.Object(
     ),
     student: StudentSchema,
     years: Type.Array(SchoolYearSchema, { minItems: 1, ...code("YEARS_EMPTY") }),
+    /** THCS transcripts from 2026: the principal's confirmation of completion (optional). */
+    completion: Type.Optional(CompletionSchema),
     issuedAt: DateTimeString,
     supersedes: Supersedes,
   },
@@ -158,5 +175,6 @@ export type Student = Static<typeof StudentSchema>;
 export type Subject = Static<typeof SubjectSchema>;
 export type SchoolYear = Static<typeof SchoolYearSchema>;
 export type Transcript = Static<typeof TranscriptSchema>;
+export type Completion = Static<typeof CompletionSchema>;
 export type Graduation = Static<typeof GraduationSchema>;
 export type HocbaDocument = Transcript | Graduation;

@@ -520,6 +520,53 @@ function checkSequence(years: readonly unknown[], report: Report | undefined): Y
   return keys;
 }
 
+/** The amended Education Law ended the THCS diploma from this day: completion is confirmed on the transcript. */
+export const COMPLETION_CONFIRMED_FROM = "2026-01-01";
+
+/**
+ * The principal's confirmation of THCS completion: on a THCS transcript whose last year is grade 9
+ * with the outcome "graduated", dated from COMPLETION_CONFIRMED_FROM, not before 1 May of that
+ * school year's end (results are final at the end of May) and not after the transcript's issue.
+ */
+function checkCompletion(
+  doc: Json,
+  level: Level | undefined,
+  years: readonly unknown[],
+  yearsWithheld: boolean,
+  issuedOn: string | undefined,
+  report: Report,
+): void {
+  const completion = doc.completion;
+  if (!isRecord(completion)) return;
+  checkTexts(completion, "/completion", ["principal"], report);
+  checkDate(completion.date, "/completion/date", report);
+  const date = realDate(stringAt(completion, "date"));
+  const problem = (message: string) => report.add("/completion", "COMPLETION_INVALID", message);
+  if (level !== undefined && level !== "THCS")
+    return problem("only a THCS transcript carries the confirmation of lower-secondary completion");
+  const last = years.at(-1);
+  // With a school year withheld, the last year shown need not be the last year.
+  if (!yearsWithheld && isRecord(last) && (last.grade !== 9 || last.outcome !== "graduated"))
+    return problem(
+      "completion is confirmed only when the last school year is grade 9 with the outcome graduated",
+    );
+  if (date === undefined) return;
+  if (date < COMPLETION_CONFIRMED_FROM)
+    return problem(
+      `completion is confirmed on the transcript from ${COMPLETION_CONFIRMED_FROM}; earlier graduates have a THCS diploma`,
+    );
+  const schoolYear = stringAt(last, "schoolYear");
+  if (
+    !yearsWithheld &&
+    schoolYear !== undefined &&
+    isSchoolYear(schoolYear) &&
+    date < `${schoolYear.slice(5)}-05-01`
+  )
+    return problem(`completion cannot be confirmed before the end of school year ${schoolYear}`);
+  if (issuedOn !== undefined && date > issuedOn)
+    problem(`completion is dated ${date}, after the transcript was issued (${issuedOn})`);
+}
+
 function checkTranscriptRules(doc: Json, options: ValidationOptions, report: Report): void {
   checkSupersedes(doc, report);
   const issuedOn = checkIssuedAt(doc, report);
@@ -533,6 +580,7 @@ function checkTranscriptRules(doc: Json, options: ValidationOptions, report: Rep
     if (isRecord(year)) checkYear(year, `/years/${i}`, level, options, report);
   });
   const yearsWithheld = (options.withheld ?? []).some((path) => path.startsWith("/years/"));
+  checkCompletion(doc, level, years, yearsWithheld, issuedOn, report);
   const keys = checkSequence(years, yearsWithheld ? undefined : report);
   // Age at the start of each school year: grade + 5 is usual; allow 2 years early and 10 late.
   checkDateOfBirth(

@@ -18,6 +18,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { HocbaError } from "../../core/errors";
 import {
   auditSearch,
+  graduationYears,
   importGraduates,
   searchAuditKey,
   searchGraduates,
@@ -27,6 +28,7 @@ import {
 import { actorOf } from "../plugins/auth";
 import { clientKey } from "../plugins/quota";
 import { errorResponses } from "../schemas";
+import { PUBLIC_CHAIN_READS_PER_MINUTE } from "./public-chain";
 
 /**
  * Searches per client and window, unless configured (LOOKUP_RATE_MAX, LOOKUP_SERIAL_RATE_MAX,
@@ -166,6 +168,25 @@ export function graduateRoutes(app: FastifyInstance, _opts: unknown, done: (err?
         .status(outcome.stored ? 201 : 200)
         .send({ alreadyImported: !outcome.stored, ...outcome.result });
     },
+  );
+
+  api.get(
+    "/graduates/years",
+    {
+      config: { rateLimit: { max: PUBLIC_CHAIN_READS_PER_MINUTE, timeWindow: 60_000 } },
+      schema: {
+        tags: ["graduates"],
+        summary: "The graduation years the lookup holds records for",
+        description:
+          "Ascending. The THCS diploma ended with the amended Education Law (2026): from then on the principal " +
+          "confirms completion on the transcript, which the verifier checks, so no later year is expected here.",
+        response: {
+          200: Type.Object({ years: Type.Array(Type.Integer({ minimum: 1900, maximum: 2199 })) }),
+          ...errorResponses(429, 500),
+        },
+      },
+    },
+    async () => ({ years: await graduationYears(db) }),
   );
 
   api.get(
