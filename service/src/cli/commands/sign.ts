@@ -6,10 +6,11 @@
  */
 import { loadSignerFromP12, loadSignerFromPem, type LoadedSigner } from "../../adapters/pki/keys";
 import { openPkcs11Signer, type Pkcs11Signer } from "../../adapters/pki/pkcs11";
+import { httpTimestampTransport } from "../../adapters/pki/tsa-http";
 import { canonicalBytes } from "../../core/documents/hash";
 import { validateDocument } from "../../core/documents/validate";
 import { HocbaError, isHocbaError } from "../../core/errors";
-import { signDetached, type CmsSigner } from "../../core/pki";
+import { requestTimestamp, signDetached, type CmsSigner, type SignOptions } from "../../core/pki";
 import type { Command } from "../command";
 import {
   parseCommandArgs,
@@ -25,7 +26,7 @@ export const PASSWORD_ENV = "HOCBA_P12_PASSWORD";
 
 const HELP = `usage: hocba sign <document.json> (--p12 <file> [--password <pw>] | --key <pem> --cert <pem> [--chain <pem>]
                                   | --pkcs11 <module.so> --token <label> [--key <label>] [--pin-env <VAR>] [--chain <pem>])...
-                                 [--out <file>]
+                                 [--tsa <url>] [--out <file>]
 
 Validates the document (hocba.transcript/v1 or hocba.graduation/v1; the embedded default writes an
 unsigned sample to data/demo/sample-transcript.json), signs its RFC 8785
@@ -51,6 +52,10 @@ Signer options (repeat them to co-sign, e.g. principal then homeroom teacher):
   A --key, --chain, --token or --pin-env right after --pkcs11 belongs to that token signer; to
   follow it with a PEM signer, give that signer's --cert first.
 Other options:
+  --tsa <url>         add an RFC 3161 signature timestamp from this TSA to every signer (CAdES-T):
+                      the SHA-256 of each signature value is sent by HTTP POST
+                      (application/timestamp-query); verifiers then use the TSA's time instead
+                      of the signing-time the signer claims
   --out <file>        write the signed JSON here instead of stdout
   -h, --help          this text
 
@@ -82,7 +87,19 @@ export async function sign(args: string[], io: CliIo = processIo): Promise<numbe
     io.stdout(HELP + "\n");
     return 0;
   }
-  const { documentPath, sources, out } = parsed;
+  const { documentPath, sources, out, tsa } = parsed;
+  const options: SignOptions = {};
+  if (tsa !== undefined) {
+    const transport = httpTimestampTransport(tsa);
+    options.timestamp = async (value) => {
+      try {
+        return await requestTimestamp(value, transport);
+      } catch (error) {
+        if (!isHocbaError(error) || error.message.includes(tsa)) throw error;
+        throw new HocbaError(error.code, `${tsa}: ${error.message}`, { cause: error });
+      }
+    };
+  }
   const document = parseJsonInput(readInput(documentPath, "document"), documentPath);
   refuseSignedFile(document, documentPath);
   const validation = validateDocument(document);
@@ -101,7 +118,7 @@ export async function sign(args: string[], io: CliIo = processIo): Promise<numbe
     for (const [index, source] of sources.entries()) {
       signers.push(await loadSigner(source, io, sources.length > 1 ? `signer ${index + 1}: ` : ""));
     }
-    signature = await signDetached(canonicalBytes(document), signers);
+    signature = await signDetached(canonicalBytes(document), signers, options);
   } finally {
     for (const signer of signers) (signer as Partial<Pkcs11Signer>).close?.();
   }
@@ -132,7 +149,9 @@ function refuseSignedFile(value: unknown, file: string): void {
   );
 }
 
-function parse(args: string[]): "help" | { documentPath: string; sources: SignerSource[]; out?: string } {
+function parse(
+  args: string[],
+): "help" | { documentPath: string; sources: SignerSource[]; out?: string; tsa?: string } {
   const parsed = parseCommandArgs(
     {
       args,
@@ -147,6 +166,7 @@ function parse(args: string[]): "help" | { documentPath: string; sources: Signer
         "pin-env": { type: "string", multiple: true },
         pin: { type: "string", multiple: true },
         out: { type: "string" },
+        tsa: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: true,
@@ -162,7 +182,12 @@ function parse(args: string[]): "help" | { documentPath: string; sources: Signer
   const options = parsed.tokens.flatMap((token) =>
     token.kind === "option" && token.value !== undefined ? [{ name: token.name, value: token.value }] : [],
   );
-  return { documentPath: parsed.positionals[0]!, sources: signerSources(options), out: parsed.values.out };
+  return {
+    documentPath: parsed.positionals[0]!,
+    sources: signerSources(options),
+    out: parsed.values.out,
+    tsa: parsed.values.tsa,
+  };
 }
 
 /**
