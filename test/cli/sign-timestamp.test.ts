@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureDemoPki, issueDemoSigner } from "../../service/src/adapters/pki/demo-pki";
 import { loadTrustAnchorsDir } from "../../service/src/adapters/pki/trust-dir";
 import { sign } from "../../service/src/cli/commands/sign";
+import { verifySignature } from "../../service/src/cli/commands/verify-signature";
 import { exitCodeFor } from "../../service/src/cli/exit-codes";
 import { canonicalBytes } from "../../service/src/core/documents/hash";
 import { verifyDetached } from "../../service/src/core/pki";
@@ -160,5 +161,37 @@ describe("hocba sign --tsa", () => {
     } finally {
       tsa.mode = "ok";
     }
+  });
+});
+
+describe("hocba verify-signature --tsa-trust", () => {
+  it("checks each signer's timestamp offline and prints the TSA's time; without the TSA's root the time is not used", async () => {
+    const io = captureIo();
+    expect(await sign([documentPath, ...coSigners, "--tsa", tsa.url], io)).toBe(0);
+    const file = tmp.write("signed-tsa.json", io.stdoutText());
+    const run = async (extra: string[]) => {
+      const out = captureIo();
+      const exit = await verifySignature([file, "--trust", `${demo}/trust`, ...extra], out);
+      return { exit, text: out.stdoutText() };
+    };
+    const trusted = await run(["--tsa-trust", tsa.trustDir]);
+    const untrusted = await run([]);
+    const lineOf = (text: string, name: string) =>
+      text
+        .split("\n")
+        .find((line) => line.startsWith(name))
+        ?.split(/\s+/)
+        .slice(0, 2)
+        .join(" ");
+    expect({
+      exit: trusted.exit,
+      check: lineOf(trusted.text, "timestamp"),
+      stamps: trusted.text.match(/^ {8}timestamp \d{4}-\d\d-\d\dT[\d:.]+Z by .+$/gm)?.length,
+    }).toEqual({ exit: 0, check: "timestamp VALID", stamps: 2 });
+    expect({ exit: untrusted.exit, check: lineOf(untrusted.text, "timestamp") }).toEqual({
+      exit: 0,
+      check: "timestamp SKIPPED",
+    });
+    expect(trusted.text).toContain(`by ${TSA_SUBJECT}`);
   });
 });
