@@ -48,8 +48,8 @@ async function verify(
 
 /** Every check valid except those given; authorization and roles always skipped offline. */
 function expected(failures: Record<string, string> = {}): string[] {
-  return ["document", "structure", "digest", "signature", "chain", "validity", "keyUsage"]
-    .map((name) => `${name}: ${failures[name] ?? "valid"}`)
+  return ["document", "structure", "digest", "signature", "timestamp", "chain", "validity", "keyUsage"]
+    .map((name) => `${name}: ${failures[name] ?? (name === "timestamp" ? "skipped" : "valid")}`)
     .concat(["authorization: skipped", "roles: skipped"]);
 }
 
@@ -59,18 +59,19 @@ describe("hocba verify-signature", () => {
     const io = captureIo();
     expect(await verifySignature([path, "--trust", trust], io)).toBe(0);
     const lines = io.stdoutText().split("\n");
-    expect(lines.map((line) => line.split(/\s+/).slice(0, 2).join(" ")).slice(0, 9)).toEqual([
+    expect(lines.map((line) => line.split(/\s+/).slice(0, 2).join(" ")).slice(0, 10)).toEqual([
       "document VALID",
       "structure VALID",
       "digest VALID",
       "signature VALID",
+      "timestamp SKIPPED",
       "chain VALID",
       "validity VALID",
       "keyUsage VALID",
       "authorization SKIPPED",
       "roles SKIPPED",
     ]);
-    expect(lines.slice(9)).toEqual([
+    expect(lines.slice(10)).toEqual([
       `docHash ${docHash(document)}`,
       "signer  C=VN, L=Hà Nội, O=Trường THCS Demo, OU=DEMO01, title=Hiệu trưởng, CN=Trần Thị Minh Hạnh",
       expect.stringMatching(new RegExp(`^        fingerprint ${fingerprint}, signed \\d{4}-`)),
@@ -184,9 +185,16 @@ describe("hocba verify-signature", () => {
         checks: [
           "document: valid",
           "structure: invalid SIGNATURE_MALFORMED",
-          ...["digest", "signature", "chain", "validity", "keyUsage", "authorization", "roles"].map(
-            (name) => `${name}: skipped`,
-          ),
+          ...[
+            "digest",
+            "signature",
+            "timestamp",
+            "chain",
+            "validity",
+            "keyUsage",
+            "authorization",
+            "roles",
+          ].map((name) => `${name}: skipped`),
         ],
       });
     }

@@ -41,6 +41,8 @@ describe("loadConfig", () => {
       ANCHOR_INTERVAL_MS: 5000,
       ANCHOR_MAX_BATCH: 100000,
       TRUST_ANCHORS_DIR: undefined,
+      TSA_TRUST_DIR: undefined,
+      REQUIRE_TIMESTAMP: "false",
       REQUIRED_SIGNER_ROLES: ["principal"],
       ADMIN_TOKEN: undefined,
       BODY_LIMIT_BYTES: 8388608,
@@ -208,6 +210,29 @@ describe("loadConfig", () => {
       code: "CONFIG_INVALID",
       details: [{ name: "ANCHOR_KEY_FILE", message: "set ANCHOR_KEY or ANCHOR_KEY_FILE, not both" }],
     });
+  });
+
+  it("requires a timestamp only from trusted TSAs: REQUIRE_TIMESTAMP=true needs TSA_TRUST_DIR", () => {
+    expect([
+      problemsOf({ REQUIRE_TIMESTAMP: "true" }),
+      problemsOf({ REQUIRE_TIMESTAMP: "yes" }),
+      loadConfig({ REQUIRE_TIMESTAMP: "true", TSA_TRUST_DIR: "tsa" }, "/srv/hocba"),
+    ]).toEqual([
+      {
+        code: "CONFIG_INVALID",
+        details: [
+          {
+            name: "REQUIRE_TIMESTAMP",
+            message: "needs TSA_TRUST_DIR: a required timestamp must come from a trusted TSA",
+          },
+        ],
+      },
+      { code: "CONFIG_INVALID", details: [{ name: "REQUIRE_TIMESTAMP", message: "must be false or true" }] },
+      expect.objectContaining({
+        REQUIRE_TIMESTAMP: "true",
+        TSA_TRUST_DIR: path.join("/srv/hocba", "tsa"),
+      }) as unknown,
+    ]);
   });
 
   it("does not echo a connection string that may hold a password", () => {

@@ -14,10 +14,11 @@ import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
 import { createApiKey } from "../../service/src/auth/api-keys";
 import { randomSecret, type ApiKeyKind } from "../../service/src/auth/secrets";
 import { canonicalBytes } from "../../service/src/core/documents";
-import { signDetached, type SignerInput } from "../../service/src/core/pki";
+import { signDetached, type SignerInput, type SignOptions } from "../../service/src/core/pki";
 import { buildApp, type AppOptions } from "../../service/src/http/app";
 import type { AppServices } from "../../service/src/http/services";
 import { anchorPending, type AnchoringDeps } from "../../service/src/issuance/anchoring";
+import type { SubmissionDeps } from "../../service/src/issuance/documents";
 import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/membership";
 import { eventually, type TestChain } from "./chain";
 import { fingerprintOf, SCHOOL_CODE, signerOf, type SchoolPki } from "./pki";
@@ -32,6 +33,8 @@ export interface TestAppOptions {
   pagesDir?: string | null;
   /** A logger (made with loggerOptions) to log every request to; default none. */
   loggerInstance?: AppOptions["loggerInstance"];
+  /** Trusted TSAs and REQUIRE_TIMESTAMP of submissions; default none. */
+  timestamps?: SubmissionDeps["timestamps"];
 }
 
 export interface TestApp {
@@ -74,7 +77,14 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
   const services: AppServices = {
     db,
     adminToken,
-    submission: { db, trustAnchors: pki.store, crypto: nodeCrypto, requiredRoles: ["principal"], readSheet },
+    submission: {
+      db,
+      trustAnchors: pki.store,
+      crypto: nodeCrypto,
+      requiredRoles: ["principal"],
+      readSheet,
+      ...(options.timestamps ? { timestamps: options.timestamps } : {}),
+    },
     chainStatus: chainStatusOf(chain.registry),
     renderPdf: renderTranscriptPdf,
     chain: { chainId: chain.registry.chainId, registry: chain.registry.address },
@@ -104,8 +114,9 @@ export async function signedItem(
   pki: SchoolPki,
   document: unknown,
   signer: SignerInput = signerOf(pki.principal, pki.intermediate),
+  options: SignOptions = {},
 ): Promise<{ document: unknown; signature: string }> {
-  const cms = await signDetached(canonicalBytes(document), [signer]);
+  const cms = await signDetached(canonicalBytes(document), [signer], options);
   return { document, signature: Buffer.from(cms).toString("base64") };
 }
 

@@ -35,6 +35,8 @@ export interface ListeningAppOptions {
   pagesDir?: string | null;
   /** A logger for every request (buildApp's loggerInstance); default none. */
   loggerInstance?: TestAppOptions["loggerInstance"];
+  /** Trusted TSAs and REQUIRE_TIMESTAMP of submissions; default none. */
+  timestamps?: TestAppOptions["timestamps"];
 }
 
 export async function startListeningApp(

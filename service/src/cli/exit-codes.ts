@@ -55,7 +55,14 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   PKCS11_TOKEN_NOT_FOUND: 34,
   PKCS11_KEY_NOT_FOUND: 35,
   PKCS11_CERT_MISMATCH: 36,
-  DISCLOSURE_INVALID: 17,
+  DISCLOSURE_INVALID: 18,
+  TIMESTAMP_MISSING: 15,
+  TIMESTAMP_INVALID: 16,
+  TIMESTAMP_UNTRUSTED: 17,
+  // `hocba sign --tsa`: nothing was written, sign again when the TSA answers.
+  TSA_UNAVAILABLE: 52,
+  TSA_REJECTED: 53,
+  TSA_RESPONSE_INVALID: 54,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

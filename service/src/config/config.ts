@@ -104,6 +104,18 @@ export const SETTINGS = {
     kind: "path",
     description: "folder of PEM root certificates (added to the demo root)",
   },
+  TSA_TRUST_DIR: {
+    kind: "path",
+    description:
+      "folder of PEM/DER root and intermediate certificates of the timestamp authorities (TSAs) whose RFC 3161 signature timestamps are trusted; unset = timestamps are checked but their time is not used",
+  },
+  REQUIRE_TIMESTAMP: {
+    kind: "choice",
+    choices: ["false", "true"],
+    default: "false",
+    description:
+      "true = refuse a submission unless every signer carries a trusted signature timestamp (`hocba sign --tsa`); needs TSA_TRUST_DIR",
+  },
   REQUIRED_SIGNER_ROLES: {
     kind: "list",
     default: "principal",
@@ -290,6 +302,12 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir = ".
         message: `above 1 needs ${missing.join(", ")}: the embedded database, chain and job runner belong to one process`,
       });
     }
+  }
+  if (values.REQUIRE_TIMESTAMP === "true" && values.TSA_TRUST_DIR === undefined) {
+    problems.push({
+      name: "REQUIRE_TIMESTAMP",
+      message: "needs TSA_TRUST_DIR: a required timestamp must come from a trusted TSA",
+    });
   }
   try {
     trustProxyOption(values.TRUST_PROXY as string | undefined);

@@ -56,6 +56,17 @@ export const ERROR_CODES = [
   // selective disclosure: a disclosure that is not one of the document's, or one missing where
   // every disclosure is needed (submission)
   "DISCLOSURE_INVALID",
+  // RFC 3161 timestamps. Verification: a signer has no signature timestamp where one is required;
+  // the token is malformed, does not cover the signature, or its signature or TSA certificate is
+  // wrong; the TSA does not chain to a configured TSA trust anchor. Signing (hocba sign --tsa): the
+  // TSA cannot be reached or answers with an HTTP error; it refuses the request (PKIStatus); its
+  // answer is not a usable timestamp (garbage, wrong nonce or imprint)
+  "TIMESTAMP_MISSING",
+  "TIMESTAMP_INVALID",
+  "TIMESTAMP_UNTRUSTED",
+  "TSA_UNAVAILABLE",
+  "TSA_REJECTED",
+  "TSA_RESPONSE_INVALID",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

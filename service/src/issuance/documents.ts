@@ -13,7 +13,13 @@ import type { Database, Queryable } from "./ports";
 import { assertValidDocument, canonicalBytes, leafOf, toHex, type HocbaDocument } from "../core/documents";
 import { disclose, isSelectivelyDisclosable, SD_ALG } from "../core/documents/disclosure";
 import { HocbaError, toHocbaError } from "../core/errors";
-import { assertSignatureValid, type AuthorizationLookup, type PkiCrypto, type TrustStore } from "../core/pki";
+import {
+  assertSignatureValid,
+  type AuthorizationLookup,
+  type PkiCrypto,
+  type SignerTimestampPolicy,
+  type TrustStore,
+} from "../core/pki";
 import type { ValidationOptions } from "../core/documents";
 import type { DocumentStatus } from "../core/documents/views";
 import { BATCH_OF_DOCUMENT } from "./membership";
@@ -26,6 +32,8 @@ export interface SubmissionDeps {
   trustAnchors: TrustStore;
   crypto: PkiCrypto;
   requiredRoles: readonly string[];
+  /** Trusted TSAs (TSA_TRUST_DIR) and whether every signer must carry a timestamp (REQUIRE_TIMESTAMP). */
+  timestamps?: SignerTimestampPolicy;
   validation?: ValidationOptions;
   now?: () => Date;
 }
@@ -149,6 +157,7 @@ async function check(
     at: now(),
     authorization: { issuerCode, lookup },
     policy: { requiredRoles: [...deps.requiredRoles] },
+    ...(deps.timestamps ? { timestamps: deps.timestamps } : {}),
   });
   // The docHash is the SHA-256 of these same canonical bytes: hash them once more through the
   // crypto port (OpenSSL in the service) rather than canonicalize again and hash in JavaScript.

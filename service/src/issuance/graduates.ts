@@ -225,6 +225,7 @@ export async function importGraduates(
     authorization: { issuerCode: district.code, lookup: databaseAuthorization(deps.db, now) },
     // A district signs its lists as an office: any registered certificate of it will do.
     policy: { requiredRoles: [] },
+    ...(deps.timestamps ? { timestamps: deps.timestamps } : {}),
   });
   const signer = report.signers.find((s) => s.authorized === true) ?? report.signers[0]!;
   const fileSha256 = sha256Hex(file);

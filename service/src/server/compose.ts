@@ -333,6 +333,10 @@ export async function composeCore(
       trustAnchors,
       crypto: nodeCrypto,
       requiredRoles: config.REQUIRED_SIGNER_ROLES,
+      timestamps: {
+        ...(config.TSA_TRUST_DIR ? { trustAnchors: loadTrustAnchorsDir(config.TSA_TRUST_DIR) } : {}),
+        required: config.REQUIRE_TIMESTAMP === "true",
+      },
       readSheet: (bytes) =>
         readSheet(bytes, {
           maxUncompressedBytes: config.IMPORT_MAX_UNCOMPRESSED_BYTES,

@@ -114,12 +114,15 @@ export function apiRevocations(api: string): RevocationLookup {
   };
 }
 
-let anchors: Promise<TrustStore> | undefined;
+let anchors: Promise<{ signers: TrustStore; tsas?: TrustStore }> | undefined;
 
-/** The service's trust anchors, fetched once per page. */
-export function trustAnchors(api: string): Promise<TrustStore> {
-  anchors ??= getJson<{ anchors: string[] }>(`${api}/api/v1/trust-anchors`).then((body) =>
-    createTrustStore(body.anchors),
+/** The service's trust anchors for signers and for timestamp authorities, fetched once per page. */
+export function trustAnchors(api: string): Promise<{ signers: TrustStore; tsas?: TrustStore }> {
+  anchors ??= getJson<{ anchors: string[]; tsaAnchors?: string[] }>(`${api}/api/v1/trust-anchors`).then(
+    (body) => ({
+      signers: createTrustStore(body.anchors),
+      ...(body.tsaAnchors?.length ? { tsas: createTrustStore(body.tsaAnchors) } : {}),
+    }),
   );
   anchors.catch(() => {
     anchors = undefined; // asked again next time
@@ -132,7 +135,7 @@ export function trustAnchors(api: string): Promise<TrustStore> {
  * @throws HocbaError CHAIN_UNAVAILABLE when the service's trust anchors or chain identity cannot be fetched.
  */
 export async function verificationContext(settings: PortSettings): Promise<VerificationContext> {
-  const [store, chainInfo] = await Promise.all([
+  const [stores, chainInfo] = await Promise.all([
     trustAnchors(settings.api),
     getJson<{ chainId: number; registry: string }>(`${settings.api}/api/v1/chain`),
   ]);
@@ -140,7 +143,8 @@ export async function verificationContext(settings: PortSettings): Promise<Verif
     ? await rpcChainPort(settings.rpc, chainInfo)
     : apiChainPort(settings.api, chainInfo);
   return {
-    trustAnchors: store,
+    trustAnchors: stores.signers,
+    ...(stores.tsas ? { timestamps: { trustAnchors: stores.tsas } } : {}),
     chain,
     supersession: apiSupersession(settings.api),
     revocations: apiRevocations(settings.api),

@@ -354,6 +354,8 @@ interface SignerView {
   subject?: string;
   issuer?: string;
   signingTime?: string;
+  /** A verified RFC 3161 timestamp: the trusted signing time and the TSA's certificate subject. */
+  timestamp?: { time?: string; tsa?: string };
 }
 
 /**
@@ -378,6 +380,15 @@ export function renderIssuer(document: Transcript | Graduation, result: Verifica
         return [
           [el("dt", {}, roleText(title)), el("dd", { "data-testid": "signer" }, name)],
           field(t("signingTime"), signer.signingTime ? formatDateTime(signer.signingTime, lang) : undefined),
+          field(
+            t("timestamp"),
+            signer.timestamp?.time
+              ? t("timestampBy", {
+                  time: formatDateTime(signer.timestamp.time, lang),
+                  tsa: signerName(signer.timestamp.tsa ?? "").name || (signer.timestamp.tsa ?? ""),
+                })
+              : undefined,
+          ),
         ];
       }),
     ),

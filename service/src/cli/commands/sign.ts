@@ -6,12 +6,13 @@
  */
 import { loadSignerFromP12, loadSignerFromPem, type LoadedSigner } from "../../adapters/pki/keys";
 import { openPkcs11Signer, type Pkcs11Signer } from "../../adapters/pki/pkcs11";
+import { httpTimestampTransport } from "../../adapters/pki/tsa-http";
 import { canonicalBytes } from "../../core/documents/hash";
 import { makeDisclosable } from "../../core/documents/disclosure";
 import { TRANSCRIPT_TYPE } from "../../core/documents/schema";
 import { validateDocument } from "../../core/documents/validate";
 import { HocbaError, isHocbaError } from "../../core/errors";
-import { signDetached, type CmsSigner } from "../../core/pki";
+import { requestTimestamp, signDetached, type CmsSigner, type SignOptions } from "../../core/pki";
 import type { Command } from "../command";
 import {
   parseCommandArgs,
@@ -27,7 +28,7 @@ export const PASSWORD_ENV = "HOCBA_P12_PASSWORD";
 
 const HELP = `usage: hocba sign <document.json> (--p12 <file> [--password <pw>] | --key <pem> --cert <pem> [--chain <pem>]
                                   | --pkcs11 <module.so> --token <label> [--key <label>] [--pin-env <VAR>] [--chain <pem>])...
-                                 [--out <file>]
+                                 [--tsa <url>] [--out <file>]
 
 Validates the document (hocba.transcript/v1 or hocba.graduation/v1; the embedded default writes an
 unsigned sample to data/demo/sample-transcript.json), signs its RFC 8785
@@ -58,6 +59,10 @@ Signer options (repeat them to co-sign, e.g. principal then homeroom teacher):
   follow it with a PEM signer, give that signer's --cert first.
 Other options:
   --plain             sign a transcript in the plain form (hocba/1, nothing withholdable)
+  --tsa <url>         add an RFC 3161 signature timestamp from this TSA to every signer (CAdES-T):
+                      the SHA-256 of each signature value is sent by HTTP POST
+                      (application/timestamp-query); verifiers then use the TSA's time instead
+                      of the signing-time the signer claims
   --out <file>        write the signed JSON here instead of stdout
   -h, --help          this text
 
@@ -89,7 +94,19 @@ export async function sign(args: string[], io: CliIo = processIo): Promise<numbe
     io.stdout(HELP + "\n");
     return 0;
   }
-  const { documentPath, sources, out, plain } = parsed;
+  const { documentPath, sources, out, plain, tsa } = parsed;
+  const options: SignOptions = {};
+  if (tsa !== undefined) {
+    const transport = httpTimestampTransport(tsa);
+    options.timestamp = async (value) => {
+      try {
+        return await requestTimestamp(value, transport);
+      } catch (error) {
+        if (!isHocbaError(error) || error.message.includes(tsa)) throw error;
+        throw new HocbaError(error.code, `${tsa}: ${error.message}`, { cause: error });
+      }
+    };
+  }
   const document = parseJsonInput(readInput(documentPath, "document"), documentPath);
   refuseSignedFile(document, documentPath);
   const validation = validateDocument(document);
@@ -113,7 +130,7 @@ export async function sign(args: string[], io: CliIo = processIo): Promise<numbe
     for (const [index, source] of sources.entries()) {
       signers.push(await loadSigner(source, io, sources.length > 1 ? `signer ${index + 1}: ` : ""));
     }
-    signature = await signDetached(canonicalBytes(signed), signers);
+    signature = await signDetached(canonicalBytes(signed), signers, options);
   } finally {
     for (const signer of signers) (signer as Partial<Pkcs11Signer>).close?.();
   }
@@ -154,7 +171,7 @@ function refuseSignedFile(value: unknown, file: string): void {
 
 function parse(
   args: string[],
-): "help" | { documentPath: string; sources: SignerSource[]; out?: string; plain: boolean } {
+): "help" | { documentPath: string; sources: SignerSource[]; out?: string; plain: boolean; tsa?: string } {
   const parsed = parseCommandArgs(
     {
       args,
@@ -170,6 +187,7 @@ function parse(
         pin: { type: "string", multiple: true },
         out: { type: "string" },
         plain: { type: "boolean" },
+        tsa: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: true,
@@ -190,6 +208,7 @@ function parse(
     sources: signerSources(options),
     out: parsed.values.out,
     plain: parsed.values.plain === true,
+    tsa: parsed.values.tsa,
   };
 }
 

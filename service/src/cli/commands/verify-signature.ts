@@ -17,7 +17,7 @@ import type { Command } from "../command";
 import { EXIT_CHECK_FAILED, EXIT_OK } from "../exit-codes";
 import { parseCommandArgs, parseJsonInput, processIo, readInput, usageError, type CliIo } from "../io";
 
-const HELP = `usage: hocba verify-signature <signed.json> --trust <dir> [--json]
+const HELP = `usage: hocba verify-signature <signed.json> --trust <dir> [--tsa-trust <dir>] [--json]
 
 Checks a signed document {"document": …, "signature": "<base64 CMS>"} (a hocba/1 credential
 file works too) offline: the document's schema and rules, the message digest against the
@@ -25,6 +25,9 @@ document's docHash, the signature, the certificate chain to the roots in <dir>, 
 signing time and key usage. Authorization is skipped: it needs the issuer registry (online).
 
   --trust <dir>   folder of trusted root certificates (*.pem, *.crt, *.cer)
+  --tsa-trust <dir>
+                  folder of trusted timestamp authority certificates: signature timestamps
+                  from these TSAs are checked and their time used instead of the signing time
   --json          print the report as JSON
   -h, --help      this text
 
@@ -61,7 +64,8 @@ export async function verifySignature(args: string[], io: CliIo = processIo): Pr
   const trustAnchors = loadTrustAnchorsDir(parsed.trust);
   const signed = parseJsonInput(readInput(parsed.file, "signed document"), parsed.file);
   const { document, signature, disclosures } = signedParts(signed, parsed.file);
-  const report = await verifyOffline(document, signature, trustAnchors, disclosures);
+  const tsaTrust = parsed.tsaTrust === undefined ? undefined : loadTrustAnchorsDir(parsed.tsaTrust);
+  const report = await verifyOffline(document, signature, trustAnchors, disclosures, tsaTrust);
   io.stdout(parsed.json ? JSON.stringify(report, null, 2) + "\n" : formatReport(report));
   return report.ok ? EXIT_OK : EXIT_CHECK_FAILED;
 }
@@ -76,6 +80,7 @@ export async function verifyOffline(
   trustAnchors: ReturnType<typeof loadTrustAnchorsDir>,
   /** The disclosures of a document in the selectively disclosable form. */
   disclosures: readonly unknown[] = [],
+  tsaTrust?: ReturnType<typeof loadTrustAnchorsDir>,
 ): Promise<OfflineReport> {
   const sd = isSelectivelyDisclosable(document)
     ? disclose(document as Record<string, unknown>, disclosures)
@@ -107,6 +112,7 @@ export async function verifyOffline(
   const pki = await verifyDetached(canonicalBytes(document), signature ?? new Uint8Array(), {
     trustAnchors,
     crypto: nodeCrypto,
+    ...(tsaTrust === undefined ? {} : { timestamps: { trustAnchors: tsaTrust } }),
   });
   const checks: OfflineCheck[] = [
     documentCheck,
@@ -143,18 +149,22 @@ export function formatReport(report: OfflineReport): string {
   lines.push(`docHash ${report.docHash}`);
   for (const signer of report.signers)
     lines.push(
-      `signer  ${signer.subject}\n        fingerprint ${signer.fingerprint}, signed ${signer.signingTime}`,
+      `signer  ${signer.subject}\n        fingerprint ${signer.fingerprint}, signed ${signer.signingTime}` +
+        (signer.timestamp === undefined
+          ? ""
+          : `\n        timestamp ${signer.timestamp.time} by ${signer.timestamp.tsa}`),
     );
   lines.push(report.ok ? "result: VALID (authorization not checked offline)" : "result: NOT VALID");
   return lines.join("\n") + "\n";
 }
 
-function parse(args: string[]): "help" | { file: string; trust: string; json: boolean } {
+function parse(args: string[]): "help" | { file: string; trust: string; tsaTrust?: string; json: boolean } {
   const parsed = parseCommandArgs(
     {
       args,
       options: {
         trust: { type: "string" },
+        "tsa-trust": { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -168,7 +178,12 @@ function parse(args: string[]): "help" | { file: string; trust: string; json: bo
       parsed.positionals.length === 0 ? "the signed file is missing" : "give exactly one signed file",
     );
   if (parsed.values.trust === undefined) throw usage("--trust <dir of PEM roots> is required");
-  return { file: parsed.positionals[0]!, trust: parsed.values.trust, json: parsed.values.json === true };
+  return {
+    file: parsed.positionals[0]!,
+    trust: parsed.values.trust,
+    tsaTrust: parsed.values["tsa-trust"],
+    json: parsed.values.json === true,
+  };
 }
 
 function signedParts(

@@ -71,6 +71,8 @@ export interface CertificateInfo {
   basicConstraints?: { ca: boolean; pathLength?: number };
   keyUsage?: ReadonlySet<KeyUsageName>;
   extendedKeyUsage?: readonly string[];
+  /** The extended key usage extension is marked critical (RFC 3161 requires it of a TSA). */
+  extendedKeyUsageCritical?: boolean;
   unknownCriticalExtensions: readonly string[];
   /** The tbs and outer signature algorithms differ (RFC 5280 §4.1.1.2 forbids it). */
   signatureAlgorithmMismatch: boolean;
@@ -181,6 +183,7 @@ function readExtensions(der: Uint8Array, wrapper: Tlv, info: CertificateInfo): v
       case OID.extKeyUsage: {
         const sequence = expectTag(readRoot(value), TAG.sequence, "extKeyUsage");
         info.extendedKeyUsage = childrenOf(value, sequence).map((oid) => readOid(value, oid));
+        info.extendedKeyUsageCritical = critical;
         break;
       }
       case OID.subjectKeyIdentifier:

@@ -20,6 +20,7 @@ import {
   type Tlv,
 } from "./der";
 import { OID } from "./oids";
+import type { VerifiedTimestamp } from "./timestamp";
 
 export type SignerIdentifier =
   | { kind: "issuerAndSerialNumber"; issuer: Uint8Array; serialNumber: Uint8Array }
@@ -40,6 +41,10 @@ export interface ParsedSignerInfo {
   signingTime: Date;
   signatureAlgorithm: AlgorithmIdentifier;
   signature: Uint8Array;
+  /** DER of each id-aa-signatureTimeStampToken value among the unsigned attributes (RFC 3161 tokens). */
+  timestampTokens: Uint8Array[];
+  /** Set by verification once a timestamp token verified (core/pki/trusted-time.ts). */
+  verifiedTimestamp?: VerifiedTimestamp;
 }
 
 export interface ParsedSignedData {
@@ -134,13 +139,43 @@ function parseSignerInfo(bytes: Uint8Array, info: Tlv): ParsedSignerInfo {
   index++;
   const signatureAlgorithm = readAlgorithm(bytes, fields[index++], "SignerInfo.signatureAlgorithm");
   const signature = contentOf(bytes, expectTag(fields[index++], TAG.octetString, "SignerInfo.signature"));
-  if (fields[index]?.tag === TAG.context1) index++; // unsigned attributes (e.g. counter-signatures)
+  const timestampTokens: Uint8Array[] = [];
+  if (fields[index]?.tag === TAG.context1) {
+    // unsigned attributes: signature timestamps are read, others (counter-signatures…) ignored
+    timestampTokens.push(...readTimestampTokens(bytes, fields[index++]!));
+  }
   if (index !== fields.length) throw malformed("SignerInfo has unexpected trailing fields");
 
   const attributes = readSignedAttributes(bytes, attributesTlv);
-  const signedAttributes = elementOf(bytes, attributesTlv).slice();
+  // A copy, never a view: Buffer's slice() shares memory, and the tag below must not change `cms`.
+  const signedAttributes = new Uint8Array(elementOf(bytes, attributesTlv));
   signedAttributes[0] = TAG.set;
-  return { sid, digestAlgorithm, signedAttributes, ...attributes, signatureAlgorithm, signature };
+  return {
+    sid,
+    digestAlgorithm,
+    signedAttributes,
+    ...attributes,
+    signatureAlgorithm,
+    signature,
+    timestampTokens,
+  };
+}
+
+/** Signature timestamps a signer may carry (CAdES allows several); more is not a transcript signature. */
+const MAX_TIMESTAMPS = 4;
+
+function readTimestampTokens(bytes: Uint8Array, tlv: Tlv): Uint8Array[] {
+  const tokens: Uint8Array[] = [];
+  for (const attribute of childrenOf(bytes, tlv)) {
+    const parts = childrenOf(bytes, expectTag(attribute, TAG.sequence, "unsigned Attribute"));
+    if (parts.length !== 2) throw malformed("malformed unsigned attribute");
+    if (readOid(bytes, parts[0]!) !== OID.signatureTimeStampToken) continue;
+    for (const value of childrenOf(bytes, expectTag(parts[1], TAG.set, "Attribute.values")))
+      tokens.push(elementOf(bytes, expectTag(value, TAG.sequence, "TimeStampToken")));
+  }
+  if (tokens.length > MAX_TIMESTAMPS)
+    throw malformed(`a signer carries ${tokens.length} signature timestamps (at most ${MAX_TIMESTAMPS})`);
+  return tokens;
 }
 
 function readAlgorithm(bytes: Uint8Array, tlv: Tlv | undefined, what: string): AlgorithmIdentifier {

@@ -16,6 +16,17 @@ export {
   type Authorization,
   type AuthorizationLookup,
 } from "./verify";
+export {
+  requestTimestamp,
+  timestampRequest,
+  tokenFromResponse,
+  verifyTimestampToken,
+  type TimestampTransport,
+  type TimestampRequest,
+  type VerifiedTimestamp,
+  type SignerTimestampPolicy,
+} from "./timestamp";
+export { trustedTime, type TrustedTime, type TimedSigner } from "./trusted-time";
 export { signerName, signersOf, type SignerName, type SignatureSigner } from "./names";
 export { createTrustStore, pemToDer, type TrustStore } from "./trust-store";
 export {

@@ -10,6 +10,9 @@ export const OID = {
   contentType: "1.2.840.113549.1.9.3",
   messageDigest: "1.2.840.113549.1.9.4",
   signingTime: "1.2.840.113549.1.9.5",
+  // RFC 3161 timestamps: the TSTInfo content type and CAdES' signature-timestamp unsigned attribute
+  tstInfo: "1.2.840.113549.1.9.16.1.4",
+  signatureTimeStampToken: "1.2.840.113549.1.9.16.2.14",
   // digests
   sha256: "2.16.840.1.101.3.4.2.1",
   sha384: "2.16.840.1.101.3.4.2.2",

@@ -1,7 +1,7 @@
 /**
  * Makes the detached CMS SignedData a school attaches to a transcript (docs/formats.md): SHA-256,
  * signed attributes content-type, message-digest and signing-time, each signer's certificate and
- * chain included. Built with pkijs — signing is rare and its output must be exactly what OpenSSL
+ * chain included, and optionally an RFC 3161 signature timestamp per signer (CAdES-T). Built with pkijs — signing is rare and its output must be exactly what OpenSSL
  * and other CMS tools expect, so the well-tested builder wins over speed here.
  */
 import * as asn1js from "asn1js";
@@ -39,6 +39,13 @@ export interface SignerInput {
 export interface SignOptions {
   /** Default: now. */
   signingTime?: Date;
+  /**
+   * Makes a CAdES-T signature: called with each SignerInfo's signature value, returns an RFC 3161
+   * timestamp token (DER) over it — `(value) => requestTimestamp(value, transport)` (timestamp.ts)
+   * — added to that signer as the unsigned attribute id-aa-signatureTimeStampToken. Its errors
+   * (TSA_UNAVAILABLE…) pass through.
+   */
+  timestamp?: (signatureValue: Uint8Array) => Promise<Uint8Array>;
 }
 
 /**
@@ -103,6 +110,20 @@ export async function signDetached(
         `signer ${index + 1}: the private key cannot sign (${String(error)})`,
         { cause: error },
       );
+    }
+  }
+  if (options.timestamp !== undefined) {
+    for (const info of signedData.signerInfos) {
+      const token = await options.timestamp(new Uint8Array(info.signature.valueBlock.valueHexView));
+      info.unsignedAttrs = new pkijs.SignedAndUnsignedAttributes({
+        type: 1,
+        attributes: [
+          new pkijs.Attribute({
+            type: OID.signatureTimeStampToken,
+            values: [asn1js.fromBER(new Uint8Array(token)).result],
+          }),
+        ],
+      });
     }
   }
   const contentInfo = new pkijs.ContentInfo({

@@ -18,10 +18,20 @@ import { webCrypto, type PkiCrypto, type SignatureAlgorithm } from "./crypto";
 import { keyRingFor, type KeyRing } from "./key-ring";
 import { bytesEqual } from "./der";
 import { DOCUMENT_SIGNING_EKUS, OID } from "./oids";
+import { checkSignerTimestamp, type SignerTimestampPolicy } from "./timestamp";
+import { trustedTime, type TrustedTime } from "./trusted-time";
 import type { TrustStore } from "./trust-store";
 
 export type SignatureCheckName =
-  "structure" | "digest" | "signature" | "chain" | "validity" | "keyUsage" | "authorization" | "roles";
+  | "structure"
+  | "digest"
+  | "signature"
+  | "timestamp"
+  | "chain"
+  | "validity"
+  | "keyUsage"
+  | "authorization"
+  | "roles";
 
 export type CheckStatus = "valid" | "invalid" | "error" | "skipped";
 
@@ -40,8 +50,10 @@ export interface SignerReport {
   issuer: string;
   /** Lowercase hex, no 0x. */
   serialNumber: string;
-  /** ISO-8601, from the signing-time signed attribute. */
+  /** ISO-8601, from the signing-time signed attribute (the signer's claim). */
   signingTime: string;
+  /** The signer's verified RFC 3161 timestamp: its genTime (ISO-8601) and the TSA's subject. */
+  timestamp?: { time: string; tsa: string };
   /** 0x-hex of the message-digest signed attribute (equals docHash when the digest check passes). */
   messageDigest: string;
   /** Fingerprints from the signer to the trust anchor; [] when no path was found. */
@@ -84,6 +96,8 @@ export interface VerifyContext {
   policy?: { requiredRoles?: string[] };
   /** Signature arithmetic; default WebCrypto. The service passes the node:crypto adapter. */
   crypto?: PkiCrypto;
+  /** Trusted TSAs and whether every signer needs a signature timestamp; default: none, not required. */
+  timestamps?: SignerTimestampPolicy;
 }
 
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -93,6 +107,7 @@ export const SIGNATURE_CHECKS: readonly SignatureCheckName[] = [
   "structure",
   "digest",
   "signature",
+  "timestamp",
   "chain",
   "validity",
   "keyUsage",
@@ -198,6 +213,13 @@ export async function verifyDetached(
             },
       );
       await guarded("signature", () => checkSignature(signer, certificate, ring));
+      // Before every check that asks when the signer signed: a verified timestamp answers that.
+      await guarded("timestamp", async () => {
+        const verdict = await checkSignerTimestamp(signer, context.timestamps ?? {}, ring, at);
+        const stamp = signer.verifiedTimestamp;
+        if (stamp !== undefined) signerReport.timestamp = { time: stamp.time.toISOString(), tsa: stamp.tsa };
+        return verdict;
+      });
       let outcome: ChainOutcome | undefined;
       await guarded("chain", async () => {
         outcome = await validateChain(certificate, offered, context.trustAnchors, ring);
@@ -208,7 +230,7 @@ export async function verifyDetached(
         // Without a path (untrusted, or the chain check crashed) the signer's own validity is still told.
         const paths =
           outcome?.failure === undefined ? outcome?.paths : outcome.candidate && [outcome.candidate];
-        const verdict = checkValidity(signer.signingTime, at, paths ?? [[certificate]]);
+        const verdict = checkValidity(trustedTime(signer), at, paths ?? [[certificate]]);
         signerReport.chain = paths === undefined ? [] : verdict.path.map((entry) => entry.fingerprint);
         return verdict.verdict;
       });
@@ -217,7 +239,7 @@ export async function verifyDetached(
         if (context.authorization === undefined)
           return { status: "skipped", message: "no issuer registry given" };
         const { issuerCode, lookup } = context.authorization;
-        const answer = await lookup(issuerCode, certificate.fingerprint, signer.signingTime);
+        const answer = await lookup(issuerCode, certificate.fingerprint, trustedTime(signer).time);
         signerReport.authorized = answer.authorized;
         if (!answer.authorized) {
           return {
@@ -327,33 +349,36 @@ async function checkSignature(
 }
 
 /**
- * Every certificate of the path must be valid at the signing time (a transcript signed in 2024
- * stays valid after the certificate expires — that is what anchoring is for), and the signing time
- * may not lie in the future of the verification time.
+ * Every certificate of the path must be valid at the signing time — the trusted time, i.e. the
+ * verified timestamp's when there is one (trusted-time.ts). A transcript signed in 2024 stays valid
+ * after the certificate expires — that is what anchoring and timestamps are for — and the signing
+ * time may not lie in the future of the verification time.
  */
 function checkValidity(
-  signingTime: Date,
+  when: TrustedTime,
   at: Date,
   paths: CertificateInfo[][],
 ): { verdict: Verdict; path: CertificateInfo[] } {
+  const signingTime = when.time;
+  const signed = `${when.source === "timestamp" ? "timestamped" : "signed"} ${signingTime.toISOString()}`;
   if (signingTime.getTime() > at.getTime() + CLOCK_SKEW_MS) {
     return {
       verdict: {
         status: "invalid",
         code: "SIGNATURE_INVALID",
-        message: `signing time ${signingTime.toISOString()} is after the verification time ${at.toISOString()}`,
+        message: `${when.source === "timestamp" ? "timestamp" : "signing time"} ${signingTime.toISOString()} is after the verification time ${at.toISOString()}`,
       },
       path: paths[0]!,
     };
   }
   let first: Verdict | undefined;
   for (const path of paths) {
-    const failure = validityFailure(signingTime, path);
+    const failure = validityFailure(signingTime, signed, path);
     if (failure === undefined) {
       return {
         verdict: {
           status: "valid",
-          message: `all ${path.length} certificate(s) valid at ${signingTime.toISOString()}`,
+          message: `all ${path.length} certificate(s) valid at ${signingTime.toISOString()}${when.source === "timestamp" ? " (timestamp)" : ""}`,
         },
         path,
       };
@@ -363,21 +388,21 @@ function checkValidity(
   return { verdict: first!, path: paths[0]! };
 }
 
-function validityFailure(signingTime: Date, path: CertificateInfo[]): Verdict | undefined {
+function validityFailure(signingTime: Date, signed: string, path: CertificateInfo[]): Verdict | undefined {
   const time = signingTime.getTime();
   for (const certificate of path) {
     if (time < certificate.notBefore.getTime()) {
       return {
         status: "invalid",
         code: "CERT_NOT_YET_VALID",
-        message: `"${certificate.subject}" is valid from ${certificate.notBefore.toISOString()}, signed ${signingTime.toISOString()}`,
+        message: `"${certificate.subject}" is valid from ${certificate.notBefore.toISOString()}, ${signed}`,
       };
     }
     if (time > certificate.notAfter.getTime()) {
       return {
         status: "invalid",
         code: "CERT_EXPIRED",
-        message: `"${certificate.subject}" expired ${certificate.notAfter.toISOString()}, signed ${signingTime.toISOString()}`,
+        message: `"${certificate.subject}" expired ${certificate.notAfter.toISOString()}, ${signed}`,
       };
     }
   }

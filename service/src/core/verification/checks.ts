@@ -60,6 +60,7 @@ function signatureReport({ credential, context, canonical }: CheckInput): Promis
     trustAnchors: context.trustAnchors,
     ...(context.crypto ? { crypto: context.crypto } : {}),
     ...(context.at ? { at: context.at } : {}),
+    ...(context.timestamps ? { timestamps: context.timestamps } : {}),
     ...(context.policy?.requiredRoles ? { policy: { requiredRoles: context.policy.requiredRoles } } : {}),
     ...(chain
       ? {
@@ -161,16 +162,17 @@ const signature: CheckFunction = async ({ report }) => {
 
 const signer: CheckFunction = async ({ credential, context, report }) => {
   const signed = await report();
-  return fold(signed, ["chain", "validity", "keyUsage", "authorization", "roles"], {
+  return fold(signed, ["timestamp", "chain", "validity", "keyUsage", "authorization", "roles"], {
     issuerCode: issuerCodeOf(credential.document),
     ...(context.chain ? { authorizedAt: credential.anchor.anchoredAt } : {}),
     signers: signed.signers.map(
-      ({ subject, issuer, fingerprint, serialNumber, signingTime, chain, authorized }) => ({
+      ({ subject, issuer, fingerprint, serialNumber, signingTime, timestamp, chain, authorized }) => ({
         subject,
         issuer,
         fingerprint,
         serialNumber,
         signingTime,
+        ...(timestamp === undefined ? {} : { timestamp }),
         chain,
         ...(authorized === undefined ? {} : { authorized }),
       }),

@@ -5,7 +5,7 @@
  * the CLI pass different ports; the checks are the same.
  */
 import type { ValidationOptions } from "../documents";
-import type { PkiCrypto, TrustStore } from "../pki";
+import type { PkiCrypto, SignerTimestampPolicy, TrustStore } from "../pki";
 
 export type CheckName =
   "format" | "integrity" | "signature" | "signer" | "inclusion" | "anchored" | "revocation" | "supersession";
@@ -100,4 +100,9 @@ export interface VerificationContext {
   };
   /** The verification time (default now): a signature dated after it is rejected. */
   at?: Date;
+  /**
+   * The TSAs whose signature timestamps are trusted, and whether one is required of every signer;
+   * without trusted TSAs a timestamp is checked but its time is not used (docs/verification.md).
+   */
+  timestamps?: SignerTimestampPolicy;
 }

@@ -38,6 +38,9 @@ export function publicChainRoutes(app: FastifyInstance, _opts: unknown, done: (e
   const { db, submission, chainStatus: chain } = app.services;
   const knowledge = serviceKnowledge(db);
   const anchors = submission.trustAnchors.anchors.map((anchor) => certificatePem(anchor.der));
+  const tsaAnchors = (submission.timestamps?.trustAnchors?.anchors ?? []).map((anchor) =>
+    certificatePem(anchor.der),
+  );
   const config = { rateLimit: { max: PUBLIC_CHAIN_READS_PER_MINUTE, timeWindow: 60_000 } };
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -47,14 +50,20 @@ export function publicChainRoutes(app: FastifyInstance, _opts: unknown, done: (e
       config,
       schema: {
         tags: ["verification"],
-        summary: "The root certificates a signer must chain to (PEM)",
+        summary: "The root certificates a signer must chain to, and those of the trusted TSAs (PEM)",
         response: {
-          200: Type.Object({ anchors: Type.Array(Type.String({ description: "PEM certificate" })) }),
+          200: Type.Object({
+            anchors: Type.Array(Type.String({ description: "PEM certificate" })),
+            tsaAnchors: Type.Array(Type.String({ description: "PEM certificate" }), {
+              description:
+                "root and intermediate certificates of the timestamp authorities whose signature timestamps are trusted (TSA_TRUST_DIR); empty when none",
+            }),
+          }),
           ...errorResponses(429, 500),
         },
       },
     },
-    () => ({ anchors }),
+    () => ({ anchors, tsaAnchors }),
   );
 
   typed.get(

@@ -61,6 +61,11 @@ export function verifyRoutes(app: FastifyInstance, _opts: unknown, done: (err?: 
     trustAnchors: submission.trustAnchors,
     crypto: submission.crypto,
     chain: chainStatus,
+    // Trusted TSAs, without REQUIRE_TIMESTAMP: that is a rule for submissions, and documents
+    // anchored without a timestamp stay valid.
+    ...(submission.timestamps?.trustAnchors
+      ? { timestamps: { trustAnchors: submission.timestamps.trustAnchors } }
+      : {}),
     // The same document checks as the browser's, with TypeBox's compiled checker (the page's
     // interpreted one lists the same problems, some 20× slower).
     policy: { validation: { schemaCheck: compiledSchemaCheck } },
