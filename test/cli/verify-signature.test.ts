@@ -41,10 +41,13 @@ async function verify(
   };
 }
 
-/** Every check valid except those given; authorization and roles always skipped offline. */
+/**
+ * Every check valid except those given; the certificate status skipped (the demo signatures carry
+ * no status evidence); authorization and roles always skipped offline.
+ */
 function expected(failures: Record<string, string> = {}): string[] {
-  return ["document", "structure", "digest", "signature", "chain", "validity", "keyUsage"]
-    .map((name) => `${name}: ${failures[name] ?? "valid"}`)
+  return ["document", "structure", "digest", "signature", "chain", "validity", "certStatus", "keyUsage"]
+    .map((name) => `${name}: ${failures[name] ?? (name === "certStatus" ? "skipped" : "valid")}`)
     .concat(["authorization: skipped", "roles: skipped"]);
 }
 
@@ -54,18 +57,19 @@ describe("hocba verify-signature", () => {
     const io = captureIo();
     expect(await verifySignature([path, "--trust", trust], io)).toBe(0);
     const lines = io.stdoutText().split("\n");
-    expect(lines.map((line) => line.split(/\s+/).slice(0, 2).join(" ")).slice(0, 9)).toEqual([
+    expect(lines.map((line) => line.split(/\s+/).slice(0, 2).join(" ")).slice(0, 10)).toEqual([
       "document VALID",
       "structure VALID",
       "digest VALID",
       "signature VALID",
       "chain VALID",
       "validity VALID",
+      "certStatus SKIPPED",
       "keyUsage VALID",
       "authorization SKIPPED",
       "roles SKIPPED",
     ]);
-    expect(lines.slice(9)).toEqual([
+    expect(lines.slice(10)).toEqual([
       `docHash ${docHash(document)}`,
       "signer  C=VN, L=Hà Nội, O=Trường THCS Demo, OU=DEMO01, title=Hiệu trưởng, CN=Trần Thị Minh Hạnh",
       expect.stringMatching(new RegExp(`^        fingerprint ${fingerprint}, signed \\d{4}-`)),
@@ -138,7 +142,7 @@ describe("hocba verify-signature", () => {
         checks: [
           "document: valid",
           "structure: invalid SIGNATURE_MALFORMED",
-          ...["digest", "signature", "chain", "validity", "keyUsage", "authorization", "roles"].map(
+          ...["digest", "signature", "chain", "validity", "certStatus", "keyUsage", "authorization", "roles"].map(
             (name) => `${name}: skipped`,
           ),
         ],

@@ -55,6 +55,9 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   PKCS11_TOKEN_NOT_FOUND: 34,
   PKCS11_KEY_NOT_FOUND: 35,
   PKCS11_CERT_MISMATCH: 36,
+  CERT_REVOKED: 15,
+  CERT_STATUS_INVALID: 16,
+  CERT_STATUS_UNAVAILABLE: 52,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

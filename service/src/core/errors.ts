@@ -53,6 +53,11 @@ export const ERROR_CODES = [
   "PKCS11_TOKEN_NOT_FOUND",
   "PKCS11_KEY_NOT_FOUND",
   "PKCS11_CERT_MISMATCH",
+  // certificate status (OCSP/CRL): a certificate of the signer's path is revoked; its status could
+  // not be obtained (CERT_STATUS=require); an OCSP response or CRL given as evidence does not verify
+  "CERT_REVOKED",
+  "CERT_STATUS_UNAVAILABLE",
+  "CERT_STATUS_INVALID",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -45,6 +45,9 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   PKCS11_TOKEN_NOT_FOUND: 400,
   PKCS11_KEY_NOT_FOUND: 400,
   PKCS11_CERT_MISMATCH: 400,
+  CERT_REVOKED: 422,
+  CERT_STATUS_INVALID: 422,
+  CERT_STATUS_UNAVAILABLE: 503,
 };
 
 export interface ErrorEnvelope {

@@ -15,6 +15,7 @@ import { HocbaError, toHocbaError } from "../core/errors";
 import { assertSignatureValid, type AuthorizationLookup, type PkiCrypto, type TrustStore } from "../core/pki";
 import type { ValidationOptions } from "../core/documents";
 import type { DocumentStatus } from "../core/documents/views";
+import { withCertificateStatus, type CertificateStatusChecker } from "./certificate-status";
 import { BATCH_OF_DOCUMENT } from "./membership";
 import { compiledSchemaCheck } from "./schema-check";
 
@@ -26,6 +27,8 @@ export interface SubmissionDeps {
   crypto: PkiCrypto;
   requiredRoles: readonly string[];
   validation?: ValidationOptions;
+  /** Certificate status (OCSP/CRL) of the signers' paths; absent = not checked (CERT_STATUS=off). */
+  certStatus?: CertificateStatusChecker;
   now?: () => Date;
 }
 
@@ -142,6 +145,12 @@ async function check(
     authorization: { issuerCode, lookup },
     policy: { requiredRoles: [...deps.requiredRoles] },
   });
+  // The status evidence goes into the stored CMS as unsigned attributes: the signature (over the
+  // signed attributes) and the docHash (of the document) are unchanged by it.
+  const stored =
+    deps.certStatus === undefined
+      ? signature
+      : await withCertificateStatus(deps.certStatus, signature, report, deps.trustAnchors, deps.crypto);
   // The docHash is the SHA-256 of these same canonical bytes: hash them once more through the
   // crypto port (OpenSSL in the service) rather than canonicalize again and hash in JavaScript.
   const hash = toHex(deps.crypto.sha256(content));
@@ -151,7 +160,7 @@ async function check(
     id: document.id,
     docHash: hash,
     leaf: leafOf(hash),
-    signature,
+    signature: stored,
     signers: report.signers,
     issuerCode,
     supersedes: document.supersedes ?? null,

@@ -294,6 +294,21 @@ interface SignerView {
   subject?: string;
   issuer?: string;
   signingTime?: string;
+  status?: { state?: string; at?: string; revokedAt?: string; responder?: string; source?: string };
+}
+
+/**
+ * "tốt lúc <time>, theo <responder>" / "good at <time>, per <responder>": the certificate status
+ * the signature's embedded OCSP response or CRL proves (the responder by its common name).
+ */
+function certStatusText(status: SignerView["status"], lang: "vi" | "en"): string | undefined {
+  if (status?.at === undefined || status.responder === undefined) return undefined;
+  const responder = /(?:^|, )CN=([^,]+)/.exec(status.responder)?.[1] ?? status.responder;
+  const per = `, ${t("certStatusPer")} ${responder}`;
+  if (status.state === "good") return `${t("certStatusGood")} ${formatDateTime(status.at, lang)}${per}`;
+  if (status.state === "revoked" && status.revokedAt !== undefined)
+    return `${t("certStatusRevoked")} ${formatDateTime(status.revokedAt, lang)} (${t("certStatusAfterSigning")})${per}`;
+  return `${t("certStatusUnknown")} ${formatDateTime(status.at, lang)}${per}`;
 }
 
 /**
@@ -318,6 +333,7 @@ export function renderIssuer(document: Transcript | Graduation, result: Verifica
         return [
           [el("dt", {}, roleText(title)), el("dd", { "data-testid": "signer" }, name)],
           field(t("signingTime"), signer.signingTime ? formatDateTime(signer.signingTime, lang) : undefined),
+          field(t("certStatus"), certStatusText(signer.status, lang)),
         ];
       }),
     ),

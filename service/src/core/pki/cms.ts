@@ -40,6 +40,8 @@ export interface ParsedSignerInfo {
   signingTime: Date;
   signatureAlgorithm: AlgorithmIdentifier;
   signature: Uint8Array;
+  /** Unsigned attributes by type: the DER of each value (e.g. revocation values). */
+  unsignedAttributes: ReadonlyMap<string, readonly Uint8Array[]>;
 }
 
 export interface ParsedSignedData {
@@ -134,13 +136,40 @@ function parseSignerInfo(bytes: Uint8Array, info: Tlv): ParsedSignerInfo {
   index++;
   const signatureAlgorithm = readAlgorithm(bytes, fields[index++], "SignerInfo.signatureAlgorithm");
   const signature = contentOf(bytes, expectTag(fields[index++], TAG.octetString, "SignerInfo.signature"));
-  if (fields[index]?.tag === TAG.context1) index++; // unsigned attributes (e.g. counter-signatures)
+  const unsignedTlv = fields[index]?.tag === TAG.context1 ? fields[index++] : undefined;
   if (index !== fields.length) throw malformed("SignerInfo has unexpected trailing fields");
+  const unsignedAttributes = unsignedTlv === undefined ? NONE : readUnsignedAttributes(bytes, unsignedTlv);
 
   const attributes = readSignedAttributes(bytes, attributesTlv);
   const signedAttributes = elementOf(bytes, attributesTlv).slice();
   signedAttributes[0] = TAG.set;
-  return { sid, digestAlgorithm, signedAttributes, ...attributes, signatureAlgorithm, signature };
+  return {
+    sid,
+    digestAlgorithm,
+    signedAttributes,
+    ...attributes,
+    signatureAlgorithm,
+    signature,
+    unsignedAttributes,
+  };
+}
+
+const NONE: ReadonlyMap<string, readonly Uint8Array[]> = new Map();
+
+/** Unsigned attributes (not covered by the signature): read for what they carry, not trusted. */
+function readUnsignedAttributes(bytes: Uint8Array, tlv: Tlv): Map<string, Uint8Array[]> {
+  const attributes = new Map<string, Uint8Array[]>();
+  for (const attribute of childrenOf(bytes, tlv)) {
+    const parts = childrenOf(bytes, expectTag(attribute, TAG.sequence, "unsigned Attribute"));
+    if (parts.length !== 2) throw malformed("malformed unsigned attribute");
+    const type = readOid(bytes, expectTag(parts[0], TAG.oid, "Attribute.type"));
+    const values = childrenOf(bytes, expectTag(parts[1], TAG.set, "Attribute.values"));
+    attributes.set(type, [
+      ...(attributes.get(type) ?? []),
+      ...values.map((value) => elementOf(bytes, value)),
+    ]);
+  }
+  return attributes;
 }
 
 function readAlgorithm(bytes: Uint8Array, tlv: Tlv | undefined, what: string): AlgorithmIdentifier {

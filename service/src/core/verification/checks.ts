@@ -154,11 +154,11 @@ const signature: CheckFunction = async ({ report }) => {
 
 const signer: CheckFunction = async ({ credential, context, report }) => {
   const signed = await report();
-  return fold(signed, ["chain", "validity", "keyUsage", "authorization", "roles"], {
+  return fold(signed, ["chain", "validity", "certStatus", "keyUsage", "authorization", "roles"], {
     issuerCode: issuerCodeOf(credential.document),
     ...(context.chain ? { authorizedAt: credential.anchor.anchoredAt } : {}),
     signers: signed.signers.map(
-      ({ subject, issuer, fingerprint, serialNumber, signingTime, chain, authorized }) => ({
+      ({ subject, issuer, fingerprint, serialNumber, signingTime, chain, authorized, status }) => ({
         subject,
         issuer,
         fingerprint,
@@ -166,6 +166,7 @@ const signer: CheckFunction = async ({ credential, context, report }) => {
         signingTime,
         chain,
         ...(authorized === undefined ? {} : { authorized }),
+        ...(status === undefined ? {} : { status }),
       }),
     ),
   });
