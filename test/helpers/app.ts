@@ -17,6 +17,7 @@ import { signDetached, type SignerInput } from "../../service/src/core/pki";
 import { buildApp, type AppOptions } from "../../service/src/http/app";
 import type { AppServices } from "../../service/src/http/services";
 import { anchorPending, type AnchoringDeps } from "../../service/src/issuance/anchoring";
+import type { CertificateStatusChecker } from "../../service/src/issuance/certificate-status";
 import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/membership";
 import { eventually, type TestChain } from "./chain";
 import { fingerprintOf, SCHOOL_CODE, signerOf, type SchoolPki } from "./pki";
@@ -31,6 +32,8 @@ export interface TestAppOptions {
   pagesDir?: string | null;
   /** A logger (made with loggerOptions) to log every request to; default none. */
   loggerInstance?: AppOptions["loggerInstance"];
+  /** Certificate status checking on submission; default none (CERT_STATUS=off). */
+  certStatus?: CertificateStatusChecker;
 }
 
 export interface TestApp {
@@ -73,7 +76,14 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
   const services: AppServices = {
     db,
     adminToken,
-    submission: { db, trustAnchors: pki.store, crypto: nodeCrypto, requiredRoles: ["principal"], readSheet },
+    submission: {
+      db,
+      trustAnchors: pki.store,
+      crypto: nodeCrypto,
+      requiredRoles: ["principal"],
+      readSheet,
+      ...(options.certStatus ? { certStatus: options.certStatus } : {}),
+    },
     chainStatus: chainStatusOf(chain.registry),
     renderPdf: renderTranscriptPdf,
     chain: { chainId: chain.registry.chainId, registry: chain.registry.address },

@@ -145,7 +145,7 @@ describe("certificate status on submission, against OpenSSL's OCSP responder and
     );
     expect(rows[0]!.signers[0]!.status).toEqual({
       state: "good",
-      at: expect.stringMatching(ISO),
+      at: expect.stringMatching(ISO) as unknown,
       responder: RESPONDER,
       source: "ocsp",
     });
@@ -173,7 +173,7 @@ describe("certificate status on submission, against OpenSSL's OCSP responder and
       });
       expect(report.signers[0]!.status).toEqual({
         state: "good",
-        at: expect.stringMatching(ISO),
+        at: expect.stringMatching(ISO) as unknown,
         responder: RESPONDER,
         source: "ocsp",
       });
@@ -260,7 +260,7 @@ describe("certificate status on submission, against OpenSSL's OCSP responder and
     });
     expect(report.signers[0]!.status).toEqual({
       state: "good",
-      at: expect.stringMatching(ISO),
+      at: expect.stringMatching(ISO) as unknown,
       responder: INTERMEDIATE,
       source: "crl",
     });
