@@ -142,9 +142,16 @@ describe("hocba verify-signature", () => {
         checks: [
           "document: valid",
           "structure: invalid SIGNATURE_MALFORMED",
-          ...["digest", "signature", "chain", "validity", "certStatus", "keyUsage", "authorization", "roles"].map(
-            (name) => `${name}: skipped`,
-          ),
+          ...[
+            "digest",
+            "signature",
+            "chain",
+            "validity",
+            "certStatus",
+            "keyUsage",
+            "authorization",
+            "roles",
+          ].map((name) => `${name}: skipped`),
         ],
       });
     }

@@ -188,7 +188,10 @@ describe("certificate status on submission, against OpenSSL's OCSP responder and
     const ocsp = readRevocationValues(signer.unsignedAttributes.get(OID.revocationValues)![0]!).ocsp[0]!;
     const at = indexOfBytes(goodStored, ocsp);
     const verdict = async (cms: Uint8Array) => {
-      const report = await verifyDetached(canonicalBytes(goodDocument), cms, { trustAnchors: pki.store, crypto: nodeCrypto });
+      const report = await verifyDetached(canonicalBytes(goodDocument), cms, {
+        trustAnchors: pki.store,
+        crypto: nodeCrypto,
+      });
       return { ok: report.ok, check: certStatusOf(report.checks) };
     };
     // A digit of the response's last time (nextUpdate's seconds), under the responder's signature.

@@ -60,7 +60,8 @@ export function httpStatusFetcher(options: HttpStatusOptions): StatusFetcher {
 
 /** Why an exchange failed, in a few words: "no answer within 5000 ms", "ECONNREFUSED", "other side closed". */
 function failure(error: unknown, timeoutMs: number): string {
-  if (error instanceof DOMException && error.name === "TimeoutError") return `no answer within ${timeoutMs} ms`;
+  if (error instanceof DOMException && error.name === "TimeoutError")
+    return `no answer within ${timeoutMs} ms`;
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
   if (typeof cause?.message === "string") return cause.message;
   if (typeof cause?.code === "string") return cause.code;

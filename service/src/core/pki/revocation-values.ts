@@ -57,11 +57,11 @@ function encodeOid(oid: string): Uint8Array {
 
 /** The Attribute (type and one RevocationValues value) carrying `evidence`; CRLs and OCSP responses once each. */
 export function revocationValuesAttribute(evidence: readonly StatusEvidence[]): Uint8Array {
-  const unique = (source: StatusEvidence["source"]): Uint8Array[] => {
-    const seen = new Map<string, Uint8Array>();
-    for (const item of evidence) if (item.source === source) seen.set(toHex(item.der), item.der);
-    return [...seen.values()];
-  };
+  // The same answer (one CRL covering two certificates) is the same bytes object: cached answers
+  // are shared, and comparing identities costs nothing even for a large CRL.
+  const unique = (source: StatusEvidence["source"]): Uint8Array[] => [
+    ...new Set(evidence.filter((item) => item.source === source).map((item) => item.der)),
+  ];
   const crls = unique("crl");
   const ocsp = unique("ocsp");
   const value = tlv(
