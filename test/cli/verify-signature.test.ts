@@ -46,10 +46,26 @@ async function verify(
   };
 }
 
-/** Every check valid except those given; authorization and roles always skipped offline. */
+/**
+ * Every check valid except those given; the certificate status skipped (the demo signatures carry
+ * no status evidence); authorization and roles always skipped offline.
+ */
 function expected(failures: Record<string, string> = {}): string[] {
-  return ["document", "structure", "digest", "signature", "timestamp", "chain", "validity", "keyUsage"]
-    .map((name) => `${name}: ${failures[name] ?? (name === "timestamp" ? "skipped" : "valid")}`)
+  return [
+    "document",
+    "structure",
+    "digest",
+    "signature",
+    "timestamp",
+    "chain",
+    "validity",
+    "certStatus",
+    "keyUsage",
+  ]
+    .map(
+      (name) =>
+        `${name}: ${failures[name] ?? (name === "timestamp" || name === "certStatus" ? "skipped" : "valid")}`,
+    )
     .concat(["authorization: skipped", "roles: skipped"]);
 }
 
@@ -59,7 +75,7 @@ describe("hocba verify-signature", () => {
     const io = captureIo();
     expect(await verifySignature([path, "--trust", trust], io)).toBe(0);
     const lines = io.stdoutText().split("\n");
-    expect(lines.map((line) => line.split(/\s+/).slice(0, 2).join(" ")).slice(0, 10)).toEqual([
+    expect(lines.map((line) => line.split(/\s+/).slice(0, 2).join(" ")).slice(0, 11)).toEqual([
       "document VALID",
       "structure VALID",
       "digest VALID",
@@ -67,11 +83,12 @@ describe("hocba verify-signature", () => {
       "timestamp SKIPPED",
       "chain VALID",
       "validity VALID",
+      "certStatus SKIPPED",
       "keyUsage VALID",
       "authorization SKIPPED",
       "roles SKIPPED",
     ]);
-    expect(lines.slice(10)).toEqual([
+    expect(lines.slice(11)).toEqual([
       `docHash ${docHash(document)}`,
       "signer  C=VN, L=Hà Nội, O=Trường THCS Demo, OU=DEMO01, title=Hiệu trưởng, CN=Trần Thị Minh Hạnh",
       expect.stringMatching(new RegExp(`^        fingerprint ${fingerprint}, signed \\d{4}-`)),
@@ -191,6 +208,7 @@ describe("hocba verify-signature", () => {
             "timestamp",
             "chain",
             "validity",
+            "certStatus",
             "keyUsage",
             "authorization",
             "roles",

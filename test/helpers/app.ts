@@ -19,6 +19,7 @@ import { buildApp, type AppOptions } from "../../service/src/http/app";
 import type { AppServices } from "../../service/src/http/services";
 import { anchorPending, type AnchoringDeps } from "../../service/src/issuance/anchoring";
 import type { SubmissionDeps } from "../../service/src/issuance/documents";
+import type { CertificateStatusChecker } from "../../service/src/issuance/certificate-status";
 import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/membership";
 import { eventually, type TestChain } from "./chain";
 import { fingerprintOf, SCHOOL_CODE, signerOf, type SchoolPki } from "./pki";
@@ -35,6 +36,8 @@ export interface TestAppOptions {
   loggerInstance?: AppOptions["loggerInstance"];
   /** Trusted TSAs and REQUIRE_TIMESTAMP of submissions; default none. */
   timestamps?: SubmissionDeps["timestamps"];
+  /** Certificate status checking on submission; default none (CERT_STATUS=off). */
+  certStatus?: CertificateStatusChecker;
 }
 
 export interface TestApp {
@@ -84,6 +87,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
       requiredRoles: ["principal"],
       readSheet,
       ...(options.timestamps ? { timestamps: options.timestamps } : {}),
+      ...(options.certStatus ? { certStatus: options.certStatus } : {}),
     },
     chainStatus: chainStatusOf(chain.registry),
     renderPdf: renderTranscriptPdf,

@@ -63,6 +63,9 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   TSA_UNAVAILABLE: 52,
   TSA_REJECTED: 53,
   TSA_RESPONSE_INVALID: 54,
+  CERT_REVOKED: 37,
+  CERT_STATUS_INVALID: 38,
+  CERT_STATUS_UNAVAILABLE: 55,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

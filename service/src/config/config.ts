@@ -121,6 +121,27 @@ export const SETTINGS = {
     default: "principal",
     description: "signer roles every transcript must carry (comma-separated)",
   },
+  CERT_STATUS: {
+    kind: "choice",
+    choices: ["off", "prefer", "require"],
+    default: "prefer",
+    description:
+      "certificate status (OCSP, else CRL) of the signers' paths on submission and registration: off; prefer (revoked = refused, no answer = accepted without evidence); require (no answer = refused)",
+  },
+  CERT_STATUS_TIMEOUT_MS: {
+    kind: "int",
+    default: "5000",
+    min: 100,
+    max: 60000,
+    description: "time limit of one OCSP request or CRL download",
+  },
+  CERT_STATUS_MAX_AGE_S: {
+    kind: "int",
+    default: "3600",
+    min: 0,
+    description:
+      "longest a certificate's status answer is reused for further documents (also bounded by its nextUpdate)",
+  },
   ADMIN_TOKEN: {
     kind: "string",
     secret: true,

@@ -67,6 +67,11 @@ export const ERROR_CODES = [
   "TSA_UNAVAILABLE",
   "TSA_REJECTED",
   "TSA_RESPONSE_INVALID",
+  // certificate status (OCSP/CRL): a certificate of the signer's path is revoked; its status could
+  // not be obtained (CERT_STATUS=require); an OCSP response or CRL given as evidence does not verify
+  "CERT_REVOKED",
+  "CERT_STATUS_UNAVAILABLE",
+  "CERT_STATUS_INVALID",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -52,6 +52,9 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   TSA_UNAVAILABLE: 503,
   TSA_REJECTED: 502,
   TSA_RESPONSE_INVALID: 502,
+  CERT_REVOKED: 422,
+  CERT_STATUS_INVALID: 422,
+  CERT_STATUS_UNAVAILABLE: 503,
 };
 
 export interface ErrorEnvelope {

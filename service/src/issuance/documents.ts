@@ -22,6 +22,7 @@ import {
 } from "../core/pki";
 import type { ValidationOptions } from "../core/documents";
 import type { DocumentStatus } from "../core/documents/views";
+import { withCertificateStatus, type CertificateStatusChecker } from "./certificate-status";
 import { BATCH_OF_DOCUMENT } from "./membership";
 import { compiledSchemaCheck } from "./schema-check";
 
@@ -35,6 +36,8 @@ export interface SubmissionDeps {
   /** Trusted TSAs (TSA_TRUST_DIR) and whether every signer must carry a timestamp (REQUIRE_TIMESTAMP). */
   timestamps?: SignerTimestampPolicy;
   validation?: ValidationOptions;
+  /** Certificate status (OCSP/CRL) of the signers' paths; absent = not checked (CERT_STATUS=off). */
+  certStatus?: CertificateStatusChecker;
   now?: () => Date;
 }
 
@@ -159,6 +162,12 @@ async function check(
     policy: { requiredRoles: [...deps.requiredRoles] },
     ...(deps.timestamps ? { timestamps: deps.timestamps } : {}),
   });
+  // The status evidence goes into the stored CMS as unsigned attributes: the signature (over the
+  // signed attributes) and the docHash (of the document) are unchanged by it.
+  const stored =
+    deps.certStatus === undefined
+      ? signature
+      : await withCertificateStatus(deps.certStatus, signature, report, deps.trustAnchors, deps.crypto);
   // The docHash is the SHA-256 of these same canonical bytes: hash them once more through the
   // crypto port (OpenSSL in the service) rather than canonicalize again and hash in JavaScript.
   const hash = toHex(deps.crypto.sha256(content));
@@ -169,7 +178,7 @@ async function check(
     id: document.id,
     docHash: hash,
     leaf: leafOf(hash),
-    signature,
+    signature: stored,
     signers: report.signers,
     issuerCode,
     supersedes: document.supersedes ?? null,

@@ -6,7 +6,8 @@
  * on-chain issuer registry; the database is the mirror submissions are checked against at once.
  *
  * A certificate is only registered if it could sign today: it must chain to the configured trust
- * anchors, be valid now and allow signing. Refusing a dead certificate at registration is kinder
+ * anchors, be valid now, not be revoked (CERT_STATUS, issuance/certificate-status.ts) and allow
+ * signing. Refusing a dead certificate at registration is kinder
  * than refusing every transcript signed with it later.
  */
 import type { Database, Queryable } from "./ports";
@@ -16,6 +17,7 @@ import { DOCUMENT_SIGNING_EKUS, pemToDer, type PkiCrypto, type TrustStore } from
 import { certificateInfo, type CertificateInfo } from "../core/pki/certificate";
 import { validateChain } from "../core/pki/chain";
 import { keyRingFor } from "../core/pki/key-ring";
+import { assertPathStatus, type CertificateStatusChecker } from "./certificate-status";
 
 export type IssuerKind = "school" | "district";
 
@@ -26,6 +28,8 @@ export interface IssuerDeps {
   db: Database;
   trustAnchors: TrustStore;
   crypto: PkiCrypto;
+  /** Certificate status (OCSP/CRL) of registered certificates; absent = not checked. */
+  certStatus?: CertificateStatusChecker;
   now?: () => Date;
 }
 
@@ -110,7 +114,7 @@ function parseDer(pem: string, crypto: PkiCrypto): CertificateInfo[] {
  */
 export async function checkSignerCertificate(
   pem: string,
-  deps: Pick<IssuerDeps, "trustAnchors" | "crypto">,
+  deps: Pick<IssuerDeps, "trustAnchors" | "crypto" | "certStatus">,
   at: Date,
 ): Promise<CertificateInfo> {
   const [signer, ...offered] = parseDer(pem, deps.crypto);
@@ -131,6 +135,14 @@ export async function checkSignerCertificate(
       );
     if (time > certificate.notAfter.getTime())
       fail("CERT_EXPIRED", `"${certificate.subject}" expired ${certificate.notAfter.toISOString()}`);
+  }
+  if (deps.certStatus !== undefined) {
+    try {
+      await assertPathStatus(deps.certStatus, path);
+    } catch (error) {
+      if (isHocbaError(error)) fail(error.code, error.message);
+      throw error;
+    }
   }
   const usage = signer!.keyUsage;
   if (usage !== undefined && !usage.has("digitalSignature") && !usage.has("nonRepudiation")) {

@@ -136,3 +136,22 @@ export interface ChainHealth {
   /** How the last anvil ended, e.g. "signal SIGKILL" or "exit code 1". */
   lastExit?: string;
 }
+
+// ── Certificate status ──────────────────────────────────────────────────────────────────────────
+
+/** One HTTP exchange with an OCSP responder (POST `body`) or a CRL distribution point (GET). */
+export interface StatusRequest {
+  url: string;
+  /** DER OCSP request: sent as a POST with `contentType`; absent for a GET. */
+  body?: Uint8Array;
+  contentType?: string;
+  accept: string;
+  /** A larger answer is abandoned (and fails). */
+  maxBytes: number;
+}
+
+/**
+ * Fetches a certificate status document over HTTP, with a time limit.
+ * @throws any Error when there is no 2xx answer within the limits (the caller treats it as "unavailable").
+ */
+export type StatusFetcher = (request: StatusRequest) => Promise<Uint8Array>;

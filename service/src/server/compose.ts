@@ -25,12 +25,14 @@ import { renderTranscriptPdf } from "../adapters/pdf/transcript-pdf";
 import { privateUmask, secureDataDir } from "../adapters/files/data-dir";
 import { ensureDemoPki, type DemoPki } from "../adapters/pki/demo-pki";
 import { nodeCrypto } from "../adapters/pki/node-crypto";
+import { httpStatusFetcher } from "../adapters/pki/status-http";
 import { loadTrustAnchorsDir } from "../adapters/pki/trust-dir";
 import { randomSecret } from "../auth/secrets";
 import { HocbaError } from "../core/errors";
 import { createTrustStore, type TrustStore } from "../core/pki";
 import type { AnchoringDeps } from "../issuance/anchoring";
 import { reconcileWithChain } from "../issuance/anchoring";
+import { createCertificateStatusChecker } from "../issuance/certificate-status";
 import { reconcileIssuerCertificates, type LostIssuerCertificate } from "../issuance/issuer-sync";
 import { reconcileRevocations } from "../issuance/revocation";
 import type { GraduateImportDeps } from "../issuance/graduates";
@@ -337,6 +339,16 @@ export async function composeCore(
         ...(config.TSA_TRUST_DIR ? { trustAnchors: loadTrustAnchorsDir(config.TSA_TRUST_DIR) } : {}),
         required: config.REQUIRE_TIMESTAMP === "true",
       },
+      ...(config.CERT_STATUS === "off"
+        ? {}
+        : {
+            certStatus: createCertificateStatusChecker({
+              policy: config.CERT_STATUS,
+              fetch: httpStatusFetcher({ timeoutMs: config.CERT_STATUS_TIMEOUT_MS }),
+              crypto: nodeCrypto,
+              maxAgeMs: config.CERT_STATUS_MAX_AGE_S * 1000,
+            }),
+          }),
       readSheet: (bytes) =>
         readSheet(bytes, {
           maxUncompressedBytes: config.IMPORT_MAX_UNCOMPRESSED_BYTES,

@@ -181,6 +181,7 @@ describe("ensureDemoPki", () => {
       "signature: valid",
       "chain: valid",
       "validity: valid",
+      "certStatus: skipped",
       "keyUsage: valid",
       "authorization: skipped",
       "roles: skipped",

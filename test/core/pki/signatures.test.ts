@@ -119,6 +119,7 @@ describe.each(["P-256", "RSA-2048"] as const)("a %s signature", (keyAlgorithm) =
           status: "valid",
           message: "all 3 certificate(s) valid at 2026-06-05T01:00:00.000Z",
         },
+        { name: "certStatus", status: "skipped", message: "no certificate status evidence in the signature" },
         { name: "keyUsage", status: "valid", message: "the certificate may sign documents" },
         { name: "authorization", status: "valid", message: `authorized for ${SCHOOL_CODE} as principal` },
         { name: "roles", status: "valid", message: "required roles present: principal" },

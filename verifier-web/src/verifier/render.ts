@@ -356,6 +356,21 @@ interface SignerView {
   signingTime?: string;
   /** A verified RFC 3161 timestamp: the trusted signing time and the TSA's certificate subject. */
   timestamp?: { time?: string; tsa?: string };
+  status?: { state?: string; at?: string; revokedAt?: string; responder?: string; source?: string };
+}
+
+/**
+ * "tốt lúc <time>, theo <responder>" / "good at <time>, per <responder>": the certificate status
+ * the signature's embedded OCSP response or CRL proves (the responder by its common name).
+ */
+function certStatusText(status: SignerView["status"], lang: "vi" | "en"): string | undefined {
+  if (status?.at === undefined || status.responder === undefined) return undefined;
+  const responder = /(?:^|, )CN=([^,]+)/.exec(status.responder)?.[1] ?? status.responder;
+  const per = `, ${t("certStatusPer")} ${responder}`;
+  if (status.state === "good") return `${t("certStatusGood")} ${formatDateTime(status.at, lang)}${per}`;
+  if (status.state === "revoked" && status.revokedAt !== undefined)
+    return `${t("certStatusRevoked")} ${formatDateTime(status.revokedAt, lang)} (${t("certStatusAfterSigning")})${per}`;
+  return `${t("certStatusUnknown")} ${formatDateTime(status.at, lang)}${per}`;
 }
 
 /**
@@ -389,6 +404,7 @@ export function renderIssuer(document: Transcript | Graduation, result: Verifica
                 })
               : undefined,
           ),
+          field(t("certStatus"), certStatusText(signer.status, lang)),
         ];
       }),
     ),

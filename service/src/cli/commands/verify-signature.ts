@@ -147,13 +147,19 @@ export function formatReport(report: OfflineReport): string {
   for (const problem of report.problems ?? [])
     lines.push(`    ${problem.path || "/"}  ${problem.code}  ${problem.message}`);
   lines.push(`docHash ${report.docHash}`);
-  for (const signer of report.signers)
+  for (const signer of report.signers) {
     lines.push(
       `signer  ${signer.subject}\n        fingerprint ${signer.fingerprint}, signed ${signer.signingTime}` +
         (signer.timestamp === undefined
           ? ""
           : `\n        timestamp ${signer.timestamp.time} by ${signer.timestamp.tsa}`),
     );
+    const status = signer.status;
+    if (status !== undefined)
+      lines.push(
+        `        certificate status: ${status.state} at ${status.at}${status.revokedAt === undefined ? "" : ` (revoked ${status.revokedAt})`}, per ${status.source === "ocsp" ? "OCSP responder" : "CRL of"} ${status.responder}`,
+      );
+  }
   lines.push(report.ok ? "result: VALID (authorization not checked offline)" : "result: NOT VALID");
   return lines.join("\n") + "\n";
 }

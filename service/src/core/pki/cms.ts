@@ -45,6 +45,8 @@ export interface ParsedSignerInfo {
   timestampTokens: Uint8Array[];
   /** Set by verification once a timestamp token verified (core/pki/trusted-time.ts). */
   verifiedTimestamp?: VerifiedTimestamp;
+  /** Unsigned attributes by type: the DER of each value (e.g. revocation values). */
+  unsignedAttributes: ReadonlyMap<string, readonly Uint8Array[]>;
 }
 
 export interface ParsedSignedData {
@@ -139,12 +141,10 @@ function parseSignerInfo(bytes: Uint8Array, info: Tlv): ParsedSignerInfo {
   index++;
   const signatureAlgorithm = readAlgorithm(bytes, fields[index++], "SignerInfo.signatureAlgorithm");
   const signature = contentOf(bytes, expectTag(fields[index++], TAG.octetString, "SignerInfo.signature"));
-  const timestampTokens: Uint8Array[] = [];
-  if (fields[index]?.tag === TAG.context1) {
-    // unsigned attributes: signature timestamps are read, others (counter-signatures…) ignored
-    timestampTokens.push(...readTimestampTokens(bytes, fields[index++]!));
-  }
+  const unsignedTlv = fields[index]?.tag === TAG.context1 ? fields[index++] : undefined;
   if (index !== fields.length) throw malformed("SignerInfo has unexpected trailing fields");
+  const unsignedAttributes = unsignedTlv === undefined ? NONE : readUnsignedAttributes(bytes, unsignedTlv);
+  const timestampTokens = timestampTokensOf(unsignedAttributes);
 
   const attributes = readSignedAttributes(bytes, attributesTlv);
   // A copy, never a view: Buffer's slice() shares memory, and the tag below must not change `cms`.
@@ -158,24 +158,39 @@ function parseSignerInfo(bytes: Uint8Array, info: Tlv): ParsedSignerInfo {
     signatureAlgorithm,
     signature,
     timestampTokens,
+    unsignedAttributes,
   };
 }
 
 /** Signature timestamps a signer may carry (CAdES allows several); more is not a transcript signature. */
 const MAX_TIMESTAMPS = 4;
 
-function readTimestampTokens(bytes: Uint8Array, tlv: Tlv): Uint8Array[] {
-  const tokens: Uint8Array[] = [];
+/** The id-aa-signatureTimeStampToken values among a signer's unsigned attributes (RFC 3161 tokens). */
+function timestampTokensOf(attributes: ReadonlyMap<string, readonly Uint8Array[]>): Uint8Array[] {
+  const tokens = [...(attributes.get(OID.signatureTimeStampToken) ?? [])];
+  if (tokens.length > MAX_TIMESTAMPS)
+    throw malformed(`a signer carries ${tokens.length} signature timestamps (at most ${MAX_TIMESTAMPS})`);
+  for (const token of tokens)
+    if (token[0] !== TAG.sequence) throw malformed("TimeStampToken: expected a SEQUENCE");
+  return tokens;
+}
+
+const NONE: ReadonlyMap<string, readonly Uint8Array[]> = new Map();
+
+/** Unsigned attributes (not covered by the signature): read for what they carry, not trusted. */
+function readUnsignedAttributes(bytes: Uint8Array, tlv: Tlv): Map<string, Uint8Array[]> {
+  const attributes = new Map<string, Uint8Array[]>();
   for (const attribute of childrenOf(bytes, tlv)) {
     const parts = childrenOf(bytes, expectTag(attribute, TAG.sequence, "unsigned Attribute"));
     if (parts.length !== 2) throw malformed("malformed unsigned attribute");
-    if (readOid(bytes, parts[0]!) !== OID.signatureTimeStampToken) continue;
-    for (const value of childrenOf(bytes, expectTag(parts[1], TAG.set, "Attribute.values")))
-      tokens.push(elementOf(bytes, expectTag(value, TAG.sequence, "TimeStampToken")));
+    const type = readOid(bytes, expectTag(parts[0], TAG.oid, "Attribute.type"));
+    const values = childrenOf(bytes, expectTag(parts[1], TAG.set, "Attribute.values"));
+    attributes.set(type, [
+      ...(attributes.get(type) ?? []),
+      ...values.map((value) => elementOf(bytes, value)),
+    ]);
   }
-  if (tokens.length > MAX_TIMESTAMPS)
-    throw malformed(`a signer carries ${tokens.length} signature timestamps (at most ${MAX_TIMESTAMPS})`);
-  return tokens;
+  return attributes;
 }
 
 function readAlgorithm(bytes: Uint8Array, tlv: Tlv | undefined, what: string): AlgorithmIdentifier {

@@ -13,6 +13,15 @@ export const OID = {
   // RFC 3161 timestamps: the TSTInfo content type and CAdES' signature-timestamp unsigned attribute
   tstInfo: "1.2.840.113549.1.9.16.1.4",
   signatureTimeStampToken: "1.2.840.113549.1.9.16.2.14",
+  // CAdES unsigned attribute (RFC 5126 §6.3.4): the OCSP responses and CRLs of the signer's path
+  revocationValues: "1.2.840.113549.1.9.16.2.24",
+  // OCSP (RFC 6960)
+  ocspBasic: "1.3.6.1.5.5.7.48.1.1",
+  ocspNoCheck: "1.3.6.1.5.5.7.48.1.5",
+  ocspSigning: "1.3.6.1.5.5.7.3.9",
+  // access methods of the authority information access extension
+  adOcsp: "1.3.6.1.5.5.7.48.1",
+  sha1: "1.3.14.3.2.26",
   // digests
   sha256: "2.16.840.1.101.3.4.2.1",
   sha384: "2.16.840.1.101.3.4.2.2",

@@ -18,6 +18,8 @@ import { webCrypto, type PkiCrypto, type SignatureAlgorithm } from "./crypto";
 import { keyRingFor, type KeyRing } from "./key-ring";
 import { bytesEqual } from "./der";
 import { DOCUMENT_SIGNING_EKUS, OID } from "./oids";
+import { embeddedStatus, judgeStatus } from "./revocation-values";
+import type { StatusEvidence } from "./status";
 import { checkSignerTimestamp, type SignerTimestampPolicy } from "./timestamp";
 import { trustedTime, type TrustedTime } from "./trusted-time";
 import type { TrustStore } from "./trust-store";
@@ -29,6 +31,7 @@ export type SignatureCheckName =
   | "timestamp"
   | "chain"
   | "validity"
+  | "certStatus"
   | "keyUsage"
   | "authorization"
   | "roles";
@@ -61,6 +64,20 @@ export interface SignerReport {
   /** From the authorization lookup; absent when none was configured or it failed. */
   authorized?: boolean;
   role?: string;
+  /** The signer certificate's status, from the evidence embedded in the signature (CAdES-LT). */
+  status?: SignerStatus;
+}
+
+/** A certificate's status as the verified evidence tells it. */
+export interface SignerStatus {
+  state: "good" | "revoked" | "unknown";
+  /** ISO-8601: the OCSP response's producedAt or the CRL's thisUpdate. */
+  at: string;
+  /** ISO-8601, for "revoked". */
+  revokedAt?: string;
+  /** Subject of the OCSP responder's certificate, or of the CA that issued the CRL. */
+  responder: string;
+  source: "ocsp" | "crl";
 }
 
 export interface SignatureReport {
@@ -110,6 +127,7 @@ export const SIGNATURE_CHECKS: readonly SignatureCheckName[] = [
   "timestamp",
   "chain",
   "validity",
+  "certStatus",
   "keyUsage",
   "authorization",
   "roles",
@@ -221,6 +239,7 @@ export async function verifyDetached(
         return verdict;
       });
       let outcome: ChainOutcome | undefined;
+      let path: CertificateInfo[] | undefined;
       await guarded("chain", async () => {
         outcome = await validateChain(certificate, offered, context.trustAnchors, ring);
         if (outcome.failure !== undefined) return { status: "invalid", ...outcome.failure };
@@ -232,8 +251,10 @@ export async function verifyDetached(
           outcome?.failure === undefined ? outcome?.paths : outcome.candidate && [outcome.candidate];
         const verdict = checkValidity(trustedTime(signer), at, paths ?? [[certificate]]);
         signerReport.chain = paths === undefined ? [] : verdict.path.map((entry) => entry.fingerprint);
+        if (paths !== undefined && outcome?.failure === undefined) path = verdict.path;
         return verdict.verdict;
       });
+      await guarded("certStatus", () => checkCertStatus(signer, path, ring, signerReport));
       await guarded("keyUsage", () => checkKeyUsage(certificate));
       await guarded("authorization", async () => {
         if (context.authorization === undefined)
@@ -407,6 +428,51 @@ function validityFailure(signingTime: Date, signed: string, path: CertificateInf
     }
   }
   return undefined;
+}
+
+/**
+ * The status of the path's certificates from the evidence embedded in the signer's unsigned
+ * revocation-values attribute, judged at the trusted time (core/pki/revocation-values.ts).
+ */
+async function checkCertStatus(
+  signer: ParsedSignerInfo,
+  path: CertificateInfo[] | undefined,
+  ring: KeyRing,
+  signerReport: SignerReport,
+): Promise<Verdict> {
+  const values = signer.unsignedAttributes.get(OID.revocationValues);
+  if (values === undefined)
+    return { status: "skipped", message: "no certificate status evidence in the signature" };
+  if (values.length !== 1)
+    return {
+      status: "invalid",
+      code: "CERT_STATUS_INVALID",
+      message: "the revocation values attribute must have one value",
+    };
+  if (path === undefined) return { status: "skipped", message: "no trusted path to check the status of" };
+  let entries: Awaited<ReturnType<typeof embeddedStatus>>;
+  try {
+    entries = await embeddedStatus(values[0]!, path, ring);
+  } catch (error) {
+    // Evidence that does not verify is a forgery or damage, not a failure to check.
+    if (isHocbaError(error) && error.code === "CERT_STATUS_INVALID")
+      return { status: "invalid", code: error.code, message: error.message };
+    throw error;
+  }
+  const own = entries[0]?.evidence;
+  if (own !== undefined) signerReport.status = signerStatusOf(own);
+  return judgeStatus(entries, trustedTime(signer));
+}
+
+/** The report form of a certificate's verified status. */
+export function signerStatusOf(evidence: StatusEvidence): SignerStatus {
+  return {
+    state: evidence.state,
+    at: evidence.at.toISOString(),
+    ...(evidence.revokedAt === undefined ? {} : { revokedAt: evidence.revokedAt.toISOString() }),
+    responder: evidence.responder,
+    source: evidence.source,
+  };
 }
 
 function checkKeyUsage(certificate: CertificateInfo): Verdict {

@@ -162,22 +162,37 @@ const signature: CheckFunction = async ({ report }) => {
 
 const signer: CheckFunction = async ({ credential, context, report }) => {
   const signed = await report();
-  return fold(signed, ["timestamp", "chain", "validity", "keyUsage", "authorization", "roles"], {
-    issuerCode: issuerCodeOf(credential.document),
-    ...(context.chain ? { authorizedAt: credential.anchor.anchoredAt } : {}),
-    signers: signed.signers.map(
-      ({ subject, issuer, fingerprint, serialNumber, signingTime, timestamp, chain, authorized }) => ({
-        subject,
-        issuer,
-        fingerprint,
-        serialNumber,
-        signingTime,
-        ...(timestamp === undefined ? {} : { timestamp }),
-        chain,
-        ...(authorized === undefined ? {} : { authorized }),
-      }),
-    ),
-  });
+  return fold(
+    signed,
+    ["timestamp", "chain", "validity", "certStatus", "keyUsage", "authorization", "roles"],
+    {
+      issuerCode: issuerCodeOf(credential.document),
+      ...(context.chain ? { authorizedAt: credential.anchor.anchoredAt } : {}),
+      signers: signed.signers.map(
+        ({
+          subject,
+          issuer,
+          fingerprint,
+          serialNumber,
+          signingTime,
+          timestamp,
+          chain,
+          authorized,
+          status,
+        }) => ({
+          subject,
+          issuer,
+          fingerprint,
+          serialNumber,
+          signingTime,
+          ...(timestamp === undefined ? {} : { timestamp }),
+          chain,
+          ...(authorized === undefined ? {} : { authorized }),
+          ...(status === undefined ? {} : { status }),
+        }),
+      ),
+    },
+  );
 };
 
 const inclusion: CheckFunction = ({ credential: { anchor } }) => {
