@@ -53,6 +53,8 @@ export const ERROR_CODES = [
   "PKCS11_TOKEN_NOT_FOUND",
   "PKCS11_KEY_NOT_FOUND",
   "PKCS11_CERT_MISMATCH",
+  // the printable PDF could not be sealed (PDF_SEAL_P12)
+  "PDF_SEAL_FAILED",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
