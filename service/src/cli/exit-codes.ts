@@ -56,6 +56,9 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   PKCS11_KEY_NOT_FOUND: 35,
   PKCS11_CERT_MISMATCH: 36,
   PDF_SEAL_FAILED: 15,
+  PDF_NOT_SIGNED: 16,
+  PDF_SIGNATURE_INVALID: 17,
+  PDF_MODIFIED_AFTER_SIGNING: 18,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

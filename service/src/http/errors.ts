@@ -46,6 +46,9 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   PKCS11_KEY_NOT_FOUND: 400,
   PKCS11_CERT_MISMATCH: 400,
   PDF_SEAL_FAILED: 500,
+  PDF_NOT_SIGNED: 422,
+  PDF_SIGNATURE_INVALID: 422,
+  PDF_MODIFIED_AFTER_SIGNING: 422,
 };
 
 export interface ErrorEnvelope {

@@ -11,6 +11,8 @@ import { renderTranscriptPdf, type PdfCredential } from "../../../service/src/ad
 import { docHash } from "../../../service/src/core/documents/hash";
 import { isHocbaError } from "../../../service/src/core/errors";
 import { extractCredentialFromPdf } from "../../../service/src/core/pdf/extract";
+import { verifyPdfSignatures } from "../../../service/src/core/pdf/signatures";
+import { createTrustStore } from "../../../service/src/core/pki";
 import { openssl, tempDir } from "../../helpers/files";
 import { makeTranscript } from "../../helpers/fixtures";
 import { pdfText, pdfsig, pdfsigAvailable, popplerAvailable } from "../../helpers/pdf";
@@ -52,12 +54,30 @@ let pdf: Uint8Array;
 beforeAll(async () => {
   openssl(
     ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"],
-    ...["-keyout", tmp.path("seal.key"), "-out", tmp.path("seal.crt"), "-days", "30", "-utf8"],
+    ...["-keyout", tmp.path("root.key"), "-out", tmp.path("root.crt"), "-days", "30", "-utf8"],
+    ...["-subj", "/C=VN/CN=Root CA thử nghiệm"],
+  );
+  openssl(
+    ...["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"],
+    ...["-keyout", tmp.path("seal.key"), "-out", tmp.path("seal.csr"), "-utf8"],
     ...["-subj", "/C=VN/O=Sở GDĐT Thử nghiệm/CN=Dấu chuyển đổi PDF"],
   );
   openssl(
+    ...[
+      "x509",
+      "-req",
+      "-in",
+      tmp.path("seal.csr"),
+      "-CA",
+      tmp.path("root.crt"),
+      "-CAkey",
+      tmp.path("root.key"),
+    ],
+    ...["-CAcreateserial", "-out", tmp.path("seal.crt"), "-days", "30"],
+  );
+  openssl(
     ...["pkcs12", "-export", "-inkey", tmp.path("seal.key"), "-in", tmp.path("seal.crt")],
-    ...["-out", tmp.path("seal.p12"), "-passout", "pass:mật khẩu"],
+    ...["-certfile", tmp.path("root.crt"), "-out", tmp.path("seal.p12"), "-passout", "pass:mật khẩu"],
   );
   seal = await loadPdfSeal(readFileSync(tmp.path("seal.p12")), "mật khẩu");
   credential = credentialOf(makeTranscript({ seed: 11 }));
@@ -112,6 +132,28 @@ describe("the sealed printable PDF", () => {
     expect({ attributes, verified }).toEqual({
       attributes: ["1.2.840.113549.1.9.3", "1.2.840.113549.1.9.4", "1.2.840.113549.1.9.16.2.47"],
       verified: "",
+    });
+  });
+
+  it("is verified by hocba's own PDF signature reader, the claimed time taken from /M", async () => {
+    const before = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const fresh = await renderTranscriptPdf(credential, { ...OPTIONS, seal });
+    const result = await verifyPdfSignatures(fresh, {
+      trustAnchors: createTrustStore([readFileSync(tmp.path("root.crt"), "utf8")]),
+    });
+    const [signature] = result.signatures;
+    expect({
+      ok: result.ok,
+      problems: result.problems,
+      problem: signature?.problem,
+      claimedAfterStart: Date.parse(signature?.claimedTime ?? "") >= before.getTime(),
+      signingTimeIsClaimed: signature?.report?.signers[0]?.signingTime === signature?.claimedTime,
+    }).toEqual({
+      ok: true,
+      problems: [],
+      problem: undefined,
+      claimedAfterStart: true,
+      signingTimeIsClaimed: true,
     });
   });
 

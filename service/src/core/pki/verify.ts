@@ -84,6 +84,11 @@ export interface VerifyContext {
   policy?: { requiredRoles?: string[] };
   /** Signature arithmetic; default WebCrypto. The service passes the node:crypto adapter. */
   crypto?: PkiCrypto;
+  /**
+   * The signing time the container claims, used when the CMS has no signing-time attribute (a PDF
+   * signature's /M: PAdES leaves signing-time out). Unset = signing-time is required.
+   */
+  claimedTime?: Date;
 }
 
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -125,7 +130,7 @@ export async function verifyDetached(
   let offered: CertificateInfo[];
   const signerCertificates: CertificateInfo[] = [];
   try {
-    parsed = parseDetachedSignedData(cms);
+    parsed = parseDetachedSignedData(cms, { claimedTime: context.claimedTime });
     offered = parsed.certificates.map((der) => certificateInfo(der, crypto, "SIGNATURE_MALFORMED"));
     for (const [index, signer] of parsed.signers.entries()) {
       const certificate = offered.find((candidate) => identifies(signer, candidate));
