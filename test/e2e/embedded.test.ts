@@ -13,6 +13,9 @@ import { freePort } from "../../service/src/adapters/chain/anvil";
 import { docHash, leafOf } from "../../service/src/core/documents";
 import { verifyMerkleProof } from "../../service/src/core/merkle";
 import { eventually } from "../helpers/chain";
+import { pdfsig, pdfsigAvailable } from "../helpers/pdf";
+
+const hasPdfsig = pdfsigAvailable();
 
 const BIN = path.resolve(__dirname, "../../bin/hocba.mjs");
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "hocba-e2e-"));
@@ -156,6 +159,20 @@ describe("the embedded default, as `hocba serve` runs it", () => {
     expect(verifyMerkleProof(anchor.proof, anchor.merkleRoot, anchor.leaf)).toBe(true);
     const anchored = await fetch(`${server.url}/api/v1/anchors/${anchor.merkleRoot}`);
     expect(anchored.status).toBe(200);
+    // Its printable PDF is sealed by the demo seal (PAdES), which pdfsig accepts.
+    const printed = await fetch(`${server.url}/api/v1/transcripts/${id}/pdf`, {
+      headers: { authorization: `Bearer ${demo("DEMO01.apikey")}` },
+    });
+    const printedPdf = new Uint8Array(await printed.arrayBuffer());
+    if (hasPdfsig)
+      expect(pdfsig(printedPdf)).toEqual([
+        {
+          type: "ETSI.CAdES.detached",
+          signer: "Dấu chuyển đổi PDF hocba Demo",
+          totalDocumentSigned: true,
+          validation: "Signature is Valid.",
+        },
+      ]);
     firstAnchoredAt = anchor.anchoredAt;
     root = anchor.merkleRoot;
 

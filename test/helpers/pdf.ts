@@ -3,7 +3,7 @@
  * as pixels (`pdftoppm`), from which the QR code is read back with jsQR. Under CI=true poppler-utils
  * must be installed (.ci/run); elsewhere the tests that need it are skipped without it.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -136,4 +136,41 @@ export function overlappingWords(words: readonly WordBox[], tolerance = 1): [str
     }
   });
   return pairs;
+}
+
+/** One signature as poppler's `pdfsig` reports it. */
+export interface PdfsigSignature {
+  /** "Signature Type", e.g. ETSI.CAdES.detached. */
+  type: string;
+  /** The signer certificate's common name. */
+  signer: string;
+  /** Whether pdfsig says "Total document signed" (else the ranges do not cover the file). */
+  totalDocumentSigned: boolean;
+  /** "Signature Validation", e.g. "Signature is Valid." or "Digest Mismatch.". */
+  validation: string;
+}
+
+/** Whether poppler's pdfsig is here; under CI its absence is an error. */
+export function pdfsigAvailable(): boolean {
+  const ok = hasCommand("pdfsig");
+  if (!ok && IN_CI) throw new Error("pdfsig (poppler-utils) is missing and CI=true");
+  return ok;
+}
+
+/** What `pdfsig` says of every signature of the PDF, in file order. */
+export function pdfsig(pdf: Uint8Array): PdfsigSignature[] {
+  const report = withFile(pdf, (file) => {
+    // pdfsig exits non-zero when a signature is not valid; its report is what is wanted.
+    const run = spawnSync("pdfsig", [file], { encoding: "utf8" });
+    return run.stdout;
+  });
+  return report
+    .split(/^Signature #\d+:$/m)
+    .slice(1)
+    .map((block) => ({
+      type: /Signature Type: (.*)$/m.exec(block)?.[1]?.trim() ?? "",
+      signer: /Signer Certificate Common Name: (.*)$/m.exec(block)?.[1]?.trim() ?? "",
+      totalDocumentSigned: /^\s*- Total document signed$/m.test(block),
+      validation: /Signature Validation: (.*)$/m.exec(block)?.[1]?.trim() ?? "",
+    }));
 }

@@ -66,6 +66,10 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   CERT_REVOKED: 37,
   CERT_STATUS_INVALID: 38,
   CERT_STATUS_UNAVAILABLE: 55,
+  PDF_SEAL_FAILED: 90,
+  PDF_NOT_SIGNED: 91,
+  PDF_SIGNATURE_INVALID: 92,
+  PDF_MODIFIED_AFTER_SIGNING: 93,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

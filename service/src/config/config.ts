@@ -116,6 +116,16 @@ export const SETTINGS = {
     description:
       "true = refuse a submission unless every signer carries a trusted signature timestamp (`hocba sign --tsa`); needs TSA_TRUST_DIR",
   },
+  PDF_SEAL_P12: {
+    kind: "path",
+    description:
+      "the operator's certificate and key (.p12) that seal the printable PDFs (PAdES); unset = the demo seal when DEMO is on, else PDFs are served unsealed (a warning at start)",
+  },
+  PDF_SEAL_PASSWORD: {
+    kind: "string",
+    secret: true,
+    description: "password of PDF_SEAL_P12",
+  },
   REQUIRED_SIGNER_ROLES: {
     kind: "list",
     default: "principal",

@@ -72,6 +72,13 @@ export const ERROR_CODES = [
   "CERT_REVOKED",
   "CERT_STATUS_UNAVAILABLE",
   "CERT_STATUS_INVALID",
+  // the printable PDF could not be sealed (PDF_SEAL_P12)
+  "PDF_SEAL_FAILED",
+  // signed PDFs (PAdES): no signature at all; a signature whose byte range or SubFilter is wrong;
+  // bytes added after the last signature that are not validation data
+  "PDF_NOT_SIGNED",
+  "PDF_SIGNATURE_INVALID",
+  "PDF_MODIFIED_AFTER_SIGNING",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -6,6 +6,7 @@
  *                                         else anvil under DATA_DIR/chain, registry deployed on first start
  *   REDIS_URL     → BullMQ (workers)      else the in-process runner
  *   DEMO          → demo trust root, DEMO01/DEMOQ1 with keys and API keys under DATA_DIR/demo
+ *   PDF_SEAL_P12  → that seal on the printable PDFs  else the demo seal, else unsealed (warned)
  * At start it migrates the database and reconciles it with the chain: a root the chain lost is
  * re-anchored and reported. The embedded chain is supervised: if anvil dies it is restarted from its
  * state file and the same reconciliation runs again.
@@ -21,9 +22,10 @@ import { createProvider, createRegistryClient, type RegistryClient } from "../ad
 import { migrate } from "../adapters/db/migrate";
 import { openDatabase } from "../adapters/db/open";
 import { readSheet } from "../adapters/files/sheet";
+import { loadPdfSeal, type PdfSeal } from "../adapters/pdf/seal";
 import { renderTranscriptPdf } from "../adapters/pdf/transcript-pdf";
 import { privateUmask, secureDataDir } from "../adapters/files/data-dir";
-import { ensureDemoPki, type DemoPki } from "../adapters/pki/demo-pki";
+import { DEMO_P12_PASSWORD, ensureDemoPki, type DemoPki } from "../adapters/pki/demo-pki";
 import { nodeCrypto } from "../adapters/pki/node-crypto";
 import { httpStatusFetcher } from "../adapters/pki/status-http";
 import { loadTrustAnchorsDir } from "../adapters/pki/trust-dir";
@@ -97,6 +99,37 @@ function trustStoreOf(config: Config, demo: DemoPki | undefined): TrustStore {
     );
   }
   return createTrustStore(roots);
+}
+
+/**
+ * The seal of the printable PDFs: PDF_SEAL_P12, else the demo seal, else none — PDFs are then
+ * served unsealed (their attached credential still proves them) and the start says so.
+ */
+async function pdfSealOf(config: Config, demo: DemoPki | undefined, log: Log): Promise<PdfSeal | undefined> {
+  let file: string;
+  let password: string;
+  if (config.PDF_SEAL_P12) {
+    file = config.PDF_SEAL_P12;
+    password = config.PDF_SEAL_PASSWORD ?? "";
+  } else if (demo) {
+    file = demo.seal.p12;
+    password = DEMO_P12_PASSWORD;
+  } else {
+    log("warn", "PDF_SEAL_P12 is not set: printable PDFs are served unsealed (no PAdES signature)");
+    return undefined;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (cause) {
+    throw new HocbaError("CONFIG_INVALID", `cannot read PDF_SEAL_P12 ${file}`, { cause });
+  }
+  // A seal that does not open is a configuration error, said at start rather than on the first PDF.
+  const seal = await loadPdfSeal(bytes, password).catch((cause: unknown) => {
+    throw new HocbaError("CONFIG_INVALID", `PDF_SEAL_P12 ${file}: ${(cause as Error).message}`, { cause });
+  });
+  log("info", "printable PDFs are sealed", { converter: seal.converter });
+  return seal;
 }
 
 function anchorKeyOf(config: Config): string | undefined {
@@ -273,6 +306,7 @@ export async function composeCore(
     if (demoEnabled(config) && !existsSync(demoDir)) progress("creating the demo PKI and issuers…");
     const demo = demoEnabled(config) ? await ensureDemoPki(demoDir) : undefined;
     const trustAnchors = trustStoreOf(config, demo);
+    const seal = await pdfSealOf(config, demo, log);
     const adminToken =
       config.ADMIN_TOKEN ??
       (demo
@@ -367,7 +401,7 @@ export async function composeCore(
       anchoring,
       submission,
       chainStatus: chainStatusOf(registry),
-      renderPdf: renderTranscriptPdf,
+      renderPdf: (credential, links) => renderTranscriptPdf(credential, { ...links, seal }),
       lostRoots,
       lostRevocations,
       lostIssuerCertificates,

@@ -65,33 +65,39 @@ describe("ensureDemoPki", () => {
       "DEMOQ1.chain.pem": "644",
       "DEMOQ1.key.pem": "600",
       "DEMOQ1.p12": "600",
+      "PDFSEAL.cert.pem": "644",
+      "PDFSEAL.chain.pem": "644",
+      "PDFSEAL.key.pem": "600",
+      "PDFSEAL.p12": "600",
       "ca/intermediate.cert.pem": "644",
       "ca/intermediate.key.pem": "600",
       "ca/root.key.pem": "600",
       "trust/root.pem": "644",
     });
+    const filesOf = (code: string) => ({
+      code,
+      key: join(dir, `${code}.key.pem`),
+      cert: join(dir, `${code}.cert.pem`),
+      chain: join(dir, `${code}.chain.pem`),
+      p12: join(dir, `${code}.p12`),
+      fingerprint:
+        "0x" +
+        new X509Certificate(readFileSync(join(dir, `${code}.cert.pem`))).fingerprint256
+          .replace(/:/g, "")
+          .toLowerCase(),
+    });
     expect(pki).toEqual({
       dir,
       root: join(dir, "trust/root.pem"),
       trustDir: join(dir, "trust"),
-      signers: ["DEMO01", "DEMOQ1"].map((code) => ({
-        code,
-        key: join(dir, `${code}.key.pem`),
-        cert: join(dir, `${code}.cert.pem`),
-        chain: join(dir, `${code}.chain.pem`),
-        p12: join(dir, `${code}.p12`),
-        fingerprint:
-          "0x" +
-          new X509Certificate(readFileSync(join(dir, `${code}.cert.pem`))).fingerprint256
-            .replace(/:/g, "")
-            .toLowerCase(),
-      })),
+      signers: ["DEMO01", "DEMOQ1"].map(filesOf),
+      seal: filesOf("PDFSEAL"),
       written: [
         "ca/root.key.pem",
         "trust/root.pem",
         "ca/intermediate.key.pem",
         "ca/intermediate.cert.pem",
-        ...["DEMO01", "DEMOQ1"].flatMap((code) =>
+        ...["DEMO01", "DEMOQ1", "PDFSEAL"].flatMap((code) =>
           ["key.pem", "cert.pem", "chain.pem", "p12"].map((suffix) => `${code}.${suffix}`),
         ),
       ].map((name) => join(dir, name)),

@@ -11,12 +11,18 @@
  * last digits and the ethnicity (sensitive personal data, docs/school-records.md) is left out — both stay
  * in the signed attachment, which cannot be changed without breaking the signature. Every signer is
  * printed by role and name, with the time the signature says it was made.
+ *
+ * With a seal (`options.seal`, adapters/pdf/seal.ts) the PDF is a conversion of the electronic
+ * document in the sense of the 2023 Law on E-Transactions: a framed block at the end says so and names
+ * the converter (the seal certificate's holder), the time of conversion and the source (document id
+ * and docHash), and the whole file is signed with PAdES by that certificate.
  */
 import { AFRelationship, PDFDocument, rgb, type PDFFont, type PDFPage, type RGB } from "pdf-lib";
 import QRCode from "qrcode";
 import { PROVINCES } from "../../core/catalog/provinces";
 import { maskCitizenId } from "../../core/documents/cccd";
 import { formatScore, vietnameseDate, vietnameseDateTime } from "../../core/documents/display";
+import { docHash } from "../../core/documents/hash";
 import type { Completion, Graduation, SchoolYear, Student, Transcript } from "../../core/documents";
 import { GRADUATION_TYPE, TRANSCRIPT_TYPE } from "../../core/documents/schema";
 import { HocbaError } from "../../core/errors";
@@ -25,6 +31,7 @@ import { signersOf, type SignatureSigner } from "../../core/pki";
 import { decodeBase64, readableDocument, type CredentialAnchor } from "../../core/verification";
 import fontkit from "@pdf-lib/fontkit";
 import { pdfFontBytes } from "./fonts";
+import { sealPdf, type PdfSeal, type SealPlacement } from "./seal";
 
 /** What the PDF is made from: the credential file exactly as served. */
 export interface PdfCredential {
@@ -39,8 +46,10 @@ export interface TranscriptPdfOptions {
   verifierLink: string;
   /** Where the verifier page is, printed for people who type rather than scan. */
   verifierPage: string;
-  /** Printed in the footer; default now. */
+  /** Printed in the footer (and, sealed, the time of conversion); default now. */
   printedAt?: Date;
+  /** The operator's seal: with it the PDF carries the conversion block and a PAdES signature. */
+  seal?: PdfSeal;
 }
 
 const A4 = { width: 595.28, height: 841.89 };
@@ -575,6 +584,58 @@ function verification(
   sheet.y = top - height;
 }
 
+/**
+ * The conversion block (2023 Law on E-Transactions: a document converted from a data message says
+ * it is a conversion and by whom, when and from what): converter, time, source id and docHash,
+ * in Vietnamese with English. Returns where the signature widget goes.
+ */
+function conversionBlock(
+  sheet: Sheet,
+  converter: string,
+  at: Date,
+  id: string,
+  hash: string,
+  kind: string,
+): Omit<SealPlacement, "at"> {
+  const textWidth = CONTENT_WIDTH - 20;
+  const lines: [string, TextStyle][] = [
+    [`BẢN CHUYỂN ĐỔI TỪ ${kind.toUpperCase()}`, { font: "bold", size: 10, color: ACCENT }],
+    ["Conversion of the electronic record", { font: "italic", size: 8.5, color: GREY }],
+    [
+      `Văn bản này được chuyển đổi từ ${kind} (thông điệp dữ liệu) theo Luật Giao dịch điện tử 2023 ` +
+        "và được ký số bằng dấu của đơn vị chuyển đổi (PAdES; mở bằng trình đọc PDF để xem chữ ký).",
+      { size: 8.5 },
+    ],
+    [
+      "This PDF was converted from the electronic record under the 2023 Law on E-Transactions and " +
+        "sealed by the converter (PAdES; a PDF reader shows the signature).",
+      { font: "italic", size: 8, color: GREY },
+    ],
+    [`Đơn vị chuyển đổi (converter): ${converter}`, { font: "bold", size: 8.5 }],
+    [
+      `Thời điểm chuyển đổi (time of conversion): ${vietnameseDateTime(at)} (giờ Việt Nam) · ${at.toISOString()}`,
+      { size: 8.5 },
+    ],
+    [`Mã văn bản gốc (source id): ${id}`, { size: 8.5 }],
+    [`Mã băm văn bản gốc (source docHash, SHA-256): ${hash}`, { size: 7.5 }],
+  ];
+  const wrapped = lines.map(([text, style]) => [sheet.wrap(text, textWidth, style), style] as const);
+  const height = wrapped.reduce((h, [ls, style]) => h + ls.length * (style.size ?? 9) * 1.4, 0) + 16;
+  sheet.ensure(height + 16);
+  sheet.y -= 16;
+  const top = sheet.y;
+  sheet.box(MARGIN.left, top - height, CONTENT_WIDTH, height, undefined, ACCENT);
+  let y = top - 6;
+  for (const [ls, style] of wrapped) {
+    for (const line of ls) {
+      y -= (style.size ?? 9) * 1.4;
+      sheet.draw(line, MARGIN.left + 10, y + 2, style);
+    }
+  }
+  sheet.y = top - height;
+  return { page: sheet.current, rect: [MARGIN.left, top - height, MARGIN.left + CONTENT_WIDTH, top] };
+}
+
 function footers(sheet: Sheet, id: string, kind: string, printedAt: Date): void {
   const total = sheet.pages.length;
   sheet.pages.forEach((page, i) => {
@@ -606,8 +667,9 @@ function isGraduation(document: unknown): document is Graduation {
 }
 
 /**
- * Renders the printable PDF of `credential` with the credential embedded as `<id>.hocba.json`.
- * @throws HocbaError SCHEMA_INVALID when the document is of no known type.
+ * Renders the printable PDF of `credential` with the credential embedded as `<id>.hocba.json`,
+ * sealed when `options.seal` is given.
+ * @throws HocbaError SCHEMA_INVALID when the document is of no known type; PDF_SEAL_FAILED.
  */
 export async function renderTranscriptPdf(
   credential: PdfCredential,
@@ -668,6 +730,10 @@ export async function renderTranscriptPdf(
     { font: "italic", size: 8.5, color: GREY },
   );
   verification(sheet, credential, document.id, kind, options);
+  const { seal } = options;
+  const placement = seal
+    ? conversionBlock(sheet, seal.converter, printedAt, document.id, docHash(document), kind)
+    : undefined;
   footers(sheet, document.id, kind, printedAt);
 
   const name = document.student.fullName;
@@ -691,5 +757,6 @@ export async function renderTranscriptPdf(
       afRelationship: AFRelationship.Source,
     },
   );
-  return doc.save();
+  if (!seal || !placement) return doc.save();
+  return sealPdf(doc, seal, { ...placement, at: printedAt });
 }

@@ -11,6 +11,7 @@
  *   ca/root.key.pem                        its private key (PKCS#8)
  *   ca/intermediate.cert.pem, ca/intermediate.key.pem   the issuing CA
  *   <code>.key.pem <code>.cert.pem <code>.chain.pem <code>.p12 (password "demo")   per signer
+ *   PDFSEAL.*                              the operator's seal of the printable PDF (PDF_SEAL_P12)
  */
 import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -34,6 +35,12 @@ export const DEMO_SIGNERS: readonly DemoSignerSpec[] = [
     subject: "C=VN, L=Hà Nội, O=Phòng GDĐT Demo, OU=DEMOQ1, T=Trưởng phòng, CN=Lê Văn Phúc",
   },
 ];
+
+/** The demo operator's seal: signs the printable PDFs (adapters/pdf/seal.ts). Not an issuer. */
+export const DEMO_PDF_SEAL: DemoSignerSpec = {
+  code: "PDFSEAL",
+  subject: "C=VN, L=Hà Nội, O=hocba Demo (đơn vị vận hành), CN=Dấu chuyển đổi PDF hocba Demo",
+};
 
 const ROOT_SUBJECT = "C=VN, O=Sở Giáo dục và Đào tạo Demo, OU=Chỉ dùng thử nghiệm, CN=hocba Demo Root CA";
 const INTERMEDIATE_SUBJECT =
@@ -68,6 +75,8 @@ export interface DemoPki {
   root: string;
   trustDir: string;
   signers: DemoSignerFiles[];
+  /** The operator's seal for the printable PDF (`PDFSEAL.p12`, password "demo"). */
+  seal: DemoSignerFiles;
   /** The files this call wrote (empty when everything existed). */
   written: string[];
 }
@@ -113,7 +122,13 @@ export async function ensureDemoPki(dir: string, options: DemoPkiOptions = {}): 
       await ensureSigner(dir, { keyAlgorithm: options.keyAlgorithm, ...spec }, intermediate, written),
     );
   }
-  return { dir, root: paths.root, trustDir: paths.trustDir, signers, written };
+  const seal = await ensureSigner(
+    dir,
+    { keyAlgorithm: options.keyAlgorithm, ...DEMO_PDF_SEAL },
+    intermediate,
+    written,
+  );
+  return { dir, root: paths.root, trustDir: paths.trustDir, signers, seal, written };
 }
 
 /**

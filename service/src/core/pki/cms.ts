@@ -3,7 +3,9 @@
  * without building an object tree. Every structural rule hocba insists on is enforced here, so
  * everything after this point can trust the shape: a SignedData of id-data, no encapsulated
  * content (detached), at least one SignerInfo, each with the signed attributes content-type
- * (= id-data), message-digest and signing-time present exactly once.
+ * (= id-data), message-digest and signing-time present exactly once — or, for a container that
+ * states the claimed time itself (a PDF signature's /M, PAdES), signing-time absent and that time
+ * given as `claimedTime`.
  */
 import { HocbaError } from "../errors";
 import {
@@ -59,9 +61,12 @@ export interface ParsedSignedData {
  * Parses a detached CMS SignedData.
  * @throws HocbaError SIGNATURE_MALFORMED for anything that is not such a structure.
  */
-export function parseDetachedSignedData(cms: Uint8Array): ParsedSignedData {
+export function parseDetachedSignedData(
+  cms: Uint8Array,
+  options: { claimedTime?: Date } = {},
+): ParsedSignedData {
   try {
-    return parse(cms);
+    return parse(cms, options.claimedTime);
   } catch (error) {
     if (error instanceof DerError) throw malformed(`not a DER CMS SignedData: ${error.message}`, error);
     throw error;
@@ -76,7 +81,7 @@ function malformed(message: string, cause?: unknown): HocbaError {
   return new HocbaError("SIGNATURE_MALFORMED", message, { cause });
 }
 
-function parse(bytes: Uint8Array): ParsedSignedData {
+function parse(bytes: Uint8Array, claimedTime: Date | undefined): ParsedSignedData {
   if (bytes.length === 0) throw malformed("the signature is empty");
   const contentInfo = childrenOf(bytes, expectTag(readRoot(bytes), TAG.sequence, "ContentInfo"));
   const contentType = readOid(bytes, expectTag(contentInfo[0], TAG.oid, "ContentInfo.contentType"));
@@ -113,10 +118,10 @@ function parse(bytes: Uint8Array): ParsedSignedData {
   if (signerInfos.length === 0) throw malformed("SignedData has no SignerInfo");
   if (signerInfos.length > MAX_SIGNERS)
     throw malformed(`SignedData has ${signerInfos.length} signers (at most ${MAX_SIGNERS})`);
-  return { certificates, signers: signerInfos.map((info) => parseSignerInfo(bytes, info)) };
+  return { certificates, signers: signerInfos.map((info) => parseSignerInfo(bytes, info, claimedTime)) };
 }
 
-function parseSignerInfo(bytes: Uint8Array, info: Tlv): ParsedSignerInfo {
+function parseSignerInfo(bytes: Uint8Array, info: Tlv, claimedTime: Date | undefined): ParsedSignerInfo {
   const fields = childrenOf(bytes, expectTag(info, TAG.sequence, "SignerInfo"));
   let index = 0;
   const version = readSmallInteger(bytes, expectTag(fields[index++], TAG.integer, "SignerInfo.version"));
@@ -146,7 +151,7 @@ function parseSignerInfo(bytes: Uint8Array, info: Tlv): ParsedSignerInfo {
   const unsignedAttributes = unsignedTlv === undefined ? NONE : readUnsignedAttributes(bytes, unsignedTlv);
   const timestampTokens = timestampTokensOf(unsignedAttributes);
 
-  const attributes = readSignedAttributes(bytes, attributesTlv);
+  const attributes = readSignedAttributes(bytes, attributesTlv, claimedTime);
   // A copy, never a view: Buffer's slice() shares memory, and the tag below must not change `cms`.
   const signedAttributes = new Uint8Array(elementOf(bytes, attributesTlv));
   signedAttributes[0] = TAG.set;
@@ -200,7 +205,11 @@ function readAlgorithm(bytes: Uint8Array, tlv: Tlv | undefined, what: string): A
   return parts[1] === undefined ? { oid } : { oid, parameters: elementOf(bytes, parts[1]) };
 }
 
-function readSignedAttributes(bytes: Uint8Array, tlv: Tlv): { messageDigest: Uint8Array; signingTime: Date } {
+function readSignedAttributes(
+  bytes: Uint8Array,
+  tlv: Tlv,
+  claimedTime: Date | undefined,
+): { messageDigest: Uint8Array; signingTime: Date } {
   const seen = new Map<string, Tlv>();
   for (const attribute of childrenOf(bytes, tlv)) {
     const parts = childrenOf(bytes, expectTag(attribute, TAG.sequence, "Attribute"));
@@ -220,11 +229,12 @@ function readSignedAttributes(bytes: Uint8Array, tlv: Tlv): { messageDigest: Uin
   const signingTime = seen.get(OID.signingTime);
   if (contentType === undefined) throw malformed("the content-type signed attribute is missing");
   if (messageDigest === undefined) throw malformed("the message-digest signed attribute is missing");
-  if (signingTime === undefined) throw malformed("the signing-time signed attribute is missing");
+  if (signingTime === undefined && claimedTime === undefined)
+    throw malformed("the signing-time signed attribute is missing");
   const type = readOid(bytes, contentType);
   if (type !== OID.data) throw malformed(`the content-type attribute is ${type}, not id-data`);
   return {
     messageDigest: contentOf(bytes, expectTag(messageDigest, TAG.octetString, "message-digest")),
-    signingTime: readTime(bytes, signingTime),
+    signingTime: signingTime === undefined ? claimedTime! : readTime(bytes, signingTime),
   };
 }

@@ -22,6 +22,8 @@ export const OID = {
   // access methods of the authority information access extension
   adOcsp: "1.3.6.1.5.5.7.48.1",
   sha1: "1.3.14.3.2.26",
+  // ESS signing-certificate-v2 signed attribute (RFC 5035), which PAdES requires
+  signingCertificateV2: "1.2.840.113549.1.9.16.2.47",
   // digests
   sha256: "2.16.840.1.101.3.4.2.1",
   sha384: "2.16.840.1.101.3.4.2.2",

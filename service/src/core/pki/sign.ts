@@ -46,6 +46,14 @@ export interface SignOptions {
    * (TSA_UNAVAILABLE…) pass through.
    */
   timestamp?: (signatureValue: Uint8Array) => Promise<Uint8Array>;
+  /**
+   * "cades" (default): the signed attributes content-type, message-digest and signing-time — what
+   * hocba credentials carry. "pades": the PAdES baseline set (ETSI EN 319 142-1 §5.1/§6.3, CAdES
+   * ETSI EN 319 122-1 §5.2.2): content-type, message-digest and ESS signing-certificate-v2 naming
+   * the signer's certificate by its SHA-256 hash, and no signing-time — a PDF signature's claimed
+   * time is the signature dictionary's /M, and a trusted one comes from a timestamp.
+   */
+  profile?: "cades" | "pades";
 }
 
 /**
@@ -86,7 +94,12 @@ export async function signDetached(
       }),
       signedAttrs: new pkijs.SignedAndUnsignedAttributes({
         type: 0,
-        attributes: signedAttributes(digest, signingTime),
+        attributes: signedAttributes(
+          digest,
+          options.profile === "pades"
+            ? { signingCertificate: { der: signer.certificate, certificate } }
+            : { signingTime },
+        ),
       }),
     });
   });
@@ -166,15 +179,41 @@ async function signWith(signer: CmsSigner, signedData: pkijs.SignedData, index: 
 }
 
 /**
- * The three signed attributes in DER order: a SET OF is sorted by encoding, and verifiers such as
+ * ESS signing-certificate-v2 (RFC 5035): SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF
+ * ESSCertIDv2 }, ESSCertIDv2 ::= SEQUENCE { certHash OCTET STRING (SHA-256, the default algorithm,
+ * so hashAlgorithm is omitted), issuerSerial { issuer GeneralNames [4] directoryName, serial } }.
+ */
+function signingCertificateV2(der: Uint8Array, certificate: pkijs.Certificate): pkijs.Attribute {
+  const issuerSerial = new asn1js.Sequence({
+    value: [
+      new asn1js.Sequence({
+        value: [
+          new asn1js.Constructed({
+            idBlock: { tagClass: 3, tagNumber: 4 },
+            value: [certificate.issuer.toSchema()],
+          }),
+        ],
+      }),
+      certificate.serialNumber,
+    ],
+  });
+  const essCertId = new asn1js.Sequence({
+    value: [new asn1js.OctetString({ valueHex: sha256(der).slice().buffer }), issuerSerial],
+  });
+  return new pkijs.Attribute({
+    type: OID.signingCertificateV2,
+    values: [new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertId] })] })],
+  });
+}
+
+type VariableAttributes =
+  { signingTime: Date } | { signingCertificate: { der: Uint8Array; certificate: pkijs.Certificate } };
+
+/**
+ * The signed attributes in DER order: a SET OF is sorted by encoding, and verifiers such as
  * OpenSSL re-encode the set before checking the signature, so an unsorted set would not verify.
  */
-function signedAttributes(digest: Uint8Array, signingTime: Date): pkijs.Attribute[] {
-  const year = signingTime.getUTCFullYear();
-  const time =
-    year >= 1950 && year < 2050
-      ? new asn1js.UTCTime({ valueDate: signingTime })
-      : new asn1js.GeneralizedTime({ valueDate: signingTime });
+function signedAttributes(digest: Uint8Array, variable: VariableAttributes): pkijs.Attribute[] {
   const attributes = [
     new pkijs.Attribute({
       type: OID.contentType,
@@ -184,7 +223,9 @@ function signedAttributes(digest: Uint8Array, signingTime: Date): pkijs.Attribut
       type: OID.messageDigest,
       values: [new asn1js.OctetString({ valueHex: digest.slice().buffer })],
     }),
-    new pkijs.Attribute({ type: OID.signingTime, values: [time] }),
+    "signingTime" in variable
+      ? new pkijs.Attribute({ type: OID.signingTime, values: [timeValue(variable.signingTime)] })
+      : signingCertificateV2(variable.signingCertificate.der, variable.signingCertificate.certificate),
   ];
   const encoded = attributes.map((attribute) => ({
     attribute,
@@ -192,6 +233,14 @@ function signedAttributes(digest: Uint8Array, signingTime: Date): pkijs.Attribut
   }));
   encoded.sort((a, b) => compareBytes(a.der, b.der));
   return encoded.map((entry) => entry.attribute);
+}
+
+/** UTCTime for 1950–2049, GeneralizedTime otherwise (RFC 5652 §11.3). */
+function timeValue(time: Date): asn1js.UTCTime | asn1js.GeneralizedTime {
+  const year = time.getUTCFullYear();
+  return year >= 1950 && year < 2050
+    ? new asn1js.UTCTime({ valueDate: time })
+    : new asn1js.GeneralizedTime({ valueDate: time });
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {

@@ -115,6 +115,11 @@ export interface VerifyContext {
   crypto?: PkiCrypto;
   /** Trusted TSAs and whether every signer needs a signature timestamp; default: none, not required. */
   timestamps?: SignerTimestampPolicy;
+  /**
+   * The signing time the container claims, used when the CMS has no signing-time attribute (a PDF
+   * signature's /M: PAdES leaves signing-time out). Unset = signing-time is required.
+   */
+  claimedTime?: Date;
 }
 
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -158,7 +163,7 @@ export async function verifyDetached(
   let offered: CertificateInfo[];
   const signerCertificates: CertificateInfo[] = [];
   try {
-    parsed = parseDetachedSignedData(cms);
+    parsed = parseDetachedSignedData(cms, { claimedTime: context.claimedTime });
     offered = parsed.certificates.map((der) => certificateInfo(der, crypto, "SIGNATURE_MALFORMED"));
     for (const [index, signer] of parsed.signers.entries()) {
       const certificate = offered.find((candidate) => identifies(signer, candidate));
