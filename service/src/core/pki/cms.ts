@@ -22,7 +22,7 @@ import {
   type Tlv,
 } from "./der";
 import { OID } from "./oids";
-import type { VerifiedTimestamp } from "./timestamp";
+import type { VerifiedTimestamp } from "./trusted-time";
 
 export type SignerIdentifier =
   | { kind: "issuerAndSerialNumber"; issuer: Uint8Array; serialNumber: Uint8Array }

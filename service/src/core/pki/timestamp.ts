@@ -21,6 +21,9 @@ import { bytesEqual } from "./der";
 import type { KeyRing } from "./key-ring";
 import { OID } from "./oids";
 import type { TrustStore } from "./trust-store";
+import type { VerifiedTimestamp } from "./trusted-time";
+
+export type { VerifiedTimestamp };
 
 /** Sends a DER TimeStampReq to a TSA and returns its DER TimeStampResp (adapters/pki/tsa-http.ts). */
 export type TimestampTransport = (request: Uint8Array) => Promise<Uint8Array>;
@@ -32,12 +35,6 @@ export interface TimestampRequest {
   imprint: Uint8Array;
   /** The request's nonce, INTEGER content octets. */
   nonce: Uint8Array;
-}
-
-/** A token that verified: when, and by which TSA (subject of its certificate). */
-export interface VerifiedTimestamp {
-  time: Date;
-  tsa: string;
 }
 
 const HASHES: Record<string, { name: HashName; digest: (data: Uint8Array) => Uint8Array }> = {

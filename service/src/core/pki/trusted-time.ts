@@ -6,7 +6,11 @@
  * certificate validity check, the issuer registry's authorization lookup, and anything else that
  * asks when a signature was made.
  */
-import type { VerifiedTimestamp } from "./timestamp";
+/** A timestamp token that verified (core/pki/timestamp.ts): when, and by which TSA (its certificate's subject). */
+export interface VerifiedTimestamp {
+  time: Date;
+  tsa: string;
+}
 
 /** What trustedTime needs of a signer: the claimed time, and the timestamp once it verified. */
 export interface TimedSigner {
