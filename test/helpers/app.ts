@@ -7,7 +7,8 @@
 import type { FastifyInstance } from "fastify";
 import { chainStatusOf } from "../../service/src/adapters/chain/chain-status";
 import type { Database } from "../../service/src/adapters/db/database";
-import { readSheet } from "../../service/src/adapters/files/sheet";
+import { readSheet, readWorkbookFile } from "../../service/src/adapters/files/sheet";
+import { writeWorkbook } from "../../service/src/adapters/files/workbook-writer";
 import { renderTranscriptPdf } from "../../service/src/adapters/pdf/transcript-pdf";
 import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
 import { createApiKey } from "../../service/src/auth/api-keys";
@@ -74,6 +75,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
     db,
     adminToken,
     submission: { db, trustAnchors: pki.store, crypto: nodeCrypto, requiredRoles: ["principal"], readSheet },
+    drafts: { db, readWorkbook: (bytes) => readWorkbookFile(bytes), writeWorkbook },
     chainStatus: chainStatusOf(chain.registry),
     renderPdf: renderTranscriptPdf,
     chain: { chainId: chain.registry.chainId, registry: chain.registry.address },

@@ -53,6 +53,8 @@ export const ERROR_CODES = [
   "PKCS11_TOKEN_NOT_FOUND",
   "PKCS11_KEY_NOT_FOUND",
   "PKCS11_CERT_MISMATCH",
+  // class workbook import: the file states another school than the one importing it
+  "WORKBOOK_SCHOOL_MISMATCH",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

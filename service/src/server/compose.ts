@@ -20,7 +20,9 @@ import { deployRegistry } from "../adapters/chain/deploy-registry";
 import { createProvider, createRegistryClient, type RegistryClient } from "../adapters/chain/registry";
 import { migrate } from "../adapters/db/migrate";
 import { openDatabase } from "../adapters/db/open";
-import { readSheet } from "../adapters/files/sheet";
+import { readSheet, readWorkbookFile } from "../adapters/files/sheet";
+import { writeWorkbook } from "../adapters/files/workbook-writer";
+import type { DraftServices } from "../issuance/drafts";
 import { renderTranscriptPdf } from "../adapters/pdf/transcript-pdf";
 import { privateUmask, secureDataDir } from "../adapters/files/data-dir";
 import { ensureDemoPki, type DemoPki } from "../adapters/pki/demo-pki";
@@ -53,6 +55,8 @@ export interface Core {
   demo: DemoPki | undefined;
   anchoring: AnchoringDeps;
   submission: GraduateImportDeps;
+  /** The class workbook import (same limits as the graduates import) and the drafts store. */
+  drafts: DraftServices;
   /** The registry's answers for verification, cached (adapters/chain/chain-status.ts). */
   chainStatus: ChainStatusPort;
   renderPdf: PdfRenderer;
@@ -328,16 +332,21 @@ export async function composeCore(
     const { lostRoots, lostRevocations, lostIssuerCertificates } = await reconcile(anchoring, log);
     setRepair?.(async () => void (await reconcile(anchoring, log)));
 
+    const importLimits = {
+      maxUncompressedBytes: config.IMPORT_MAX_UNCOMPRESSED_BYTES,
+      maxCells: config.IMPORT_MAX_CELLS,
+    };
     const submission: GraduateImportDeps = {
       db,
       trustAnchors,
       crypto: nodeCrypto,
       requiredRoles: config.REQUIRED_SIGNER_ROLES,
-      readSheet: (bytes) =>
-        readSheet(bytes, {
-          maxUncompressedBytes: config.IMPORT_MAX_UNCOMPRESSED_BYTES,
-          maxCells: config.IMPORT_MAX_CELLS,
-        }),
+      readSheet: (bytes) => readSheet(bytes, importLimits),
+    };
+    const drafts: DraftServices = {
+      db,
+      readWorkbook: (bytes) => readWorkbookFile(bytes, importLimits),
+      writeWorkbook,
     };
     secureDataDir(config.DATA_DIR); // the demo certificates are written 0644
     return {
@@ -350,6 +359,7 @@ export async function composeCore(
       demo,
       anchoring,
       submission,
+      drafts,
       chainStatus: chainStatusOf(registry),
       renderPdf: renderTranscriptPdf,
       lostRoots,
