@@ -72,7 +72,8 @@ export function csvOf(c: TestClass, edit: (table: WorkbookTable) => void = () =>
  */
 export async function fillTemplate(c: TestClass): Promise<Uint8Array> {
   const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load(Buffer.from(await templateWorkbook(writeWorkbook, c.info.school.level)));
+  const template = await templateWorkbook(writeWorkbook, c.info.school.level);
+  await workbook.xlsx.load(template.buffer as ArrayBuffer);
   for (const table of workbookTables(c.info, c.transcripts)) {
     const sheet = workbook.getWorksheet(table.name);
     if (!sheet) throw new Error(`the template has no sheet ${table.name}`);
