@@ -32,6 +32,7 @@ import {
   foldHeader,
   outcomeOfWord,
   subjectColumnOf,
+  subjectHeader,
   yearSheetName,
   type ColumnSpec,
   type Term,
@@ -193,7 +194,7 @@ function readTable(
           {
             sheet: name,
             row: header.row,
-            column: `${subject.name} – ${term === "term1" ? "HK I" : term === "term2" ? "HK II" : "Cả năm"}`,
+            column: subjectHeader(subject, term),
           },
           "COLUMN_MISSING",
           "môn học cần đủ ba cột HK I, HK II và Cả năm",
