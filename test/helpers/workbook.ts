@@ -83,7 +83,7 @@ export async function fillTemplate(c: TestClass): Promise<Uint8Array> {
         const column = headings.indexOf(header);
         if (column < 1) throw new Error(`the template's sheet ${table.name} has no column ${header}`);
         const value = values[i];
-        sheet.getCell(r + 2, column).value = value === undefined ? null : (value);
+        sheet.getCell(r + 2, column).value = value === undefined ? null : value;
       });
     });
   }
