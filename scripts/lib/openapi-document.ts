@@ -8,7 +8,8 @@ import type { FastifyInstance } from "fastify";
 import { chainStatusOf } from "../../service/src/adapters/chain/chain-status";
 import { createRegistryClient } from "../../service/src/adapters/chain/registry";
 import { createPostgresDatabase } from "../../service/src/adapters/db/database";
-import { readSheet } from "../../service/src/adapters/files/sheet";
+import { readSheet, readWorkbookFile } from "../../service/src/adapters/files/sheet";
+import { writeWorkbook } from "../../service/src/adapters/files/workbook-writer";
 import { renderTranscriptPdf } from "../../service/src/adapters/pdf/transcript-pdf";
 import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
 import { createTrustStore } from "../../service/src/core/pki";
@@ -43,6 +44,7 @@ export async function describedApi(): Promise<DescribedApi> {
         requiredRoles: ["principal"],
         readSheet,
       },
+      drafts: { db, readWorkbook: readWorkbookFile, writeWorkbook },
       chainStatus: chainStatusOf(registry),
       renderPdf: renderTranscriptPdf,
       chain: { chainId: registry.chainId, registry: registry.address },

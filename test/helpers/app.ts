@@ -8,7 +8,8 @@ import type { FastifyInstance } from "fastify";
 import { makeDisclosable } from "../../service/src/core/documents/disclosure";
 import { chainStatusOf } from "../../service/src/adapters/chain/chain-status";
 import type { Database } from "../../service/src/adapters/db/database";
-import { readSheet } from "../../service/src/adapters/files/sheet";
+import { readSheet, readWorkbookFile } from "../../service/src/adapters/files/sheet";
+import { writeWorkbook } from "../../service/src/adapters/files/workbook-writer";
 import { renderTranscriptPdf } from "../../service/src/adapters/pdf/transcript-pdf";
 import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
 import { createApiKey } from "../../service/src/auth/api-keys";
@@ -89,6 +90,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
       ...(options.timestamps ? { timestamps: options.timestamps } : {}),
       ...(options.certStatus ? { certStatus: options.certStatus } : {}),
     },
+    drafts: { db, readWorkbook: (bytes) => readWorkbookFile(bytes), writeWorkbook },
     chainStatus: chainStatusOf(chain.registry),
     renderPdf: renderTranscriptPdf,
     chain: { chainId: chain.registry.chainId, registry: chain.registry.address },

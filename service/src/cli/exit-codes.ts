@@ -70,6 +70,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   PDF_NOT_SIGNED: 91,
   PDF_SIGNATURE_INVALID: 92,
   PDF_MODIFIED_AFTER_SIGNING: 93,
+  WORKBOOK_SCHOOL_MISMATCH: 49,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

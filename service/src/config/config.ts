@@ -162,7 +162,7 @@ export const SETTINGS = {
     default: "8388608",
     min: 1024,
     description:
-      "largest request body (bytes) of the routes that authenticate before reading it (submit, batch, graduates import, administration); a batch of 1,000 transcripts is ~5 MB",
+      "largest request body (bytes) of the routes that authenticate before reading it (submit, batch, graduates and class workbook imports, administration); a batch of 1,000 transcripts is ~5 MB",
   },
   PUBLIC_BODY_LIMIT_BYTES: {
     kind: "int",
@@ -182,13 +182,13 @@ export const SETTINGS = {
     default: "52428800",
     min: 65536,
     description:
-      "graduates import: largest XLSX when uncompressed (bytes), checked from the ZIP directory before anything is inflated",
+      "graduates and class workbook imports: largest XLSX when uncompressed (bytes), checked from the ZIP directory before anything is inflated",
   },
   IMPORT_MAX_CELLS: {
     kind: "int",
     default: "500000",
     min: 100,
-    description: "graduates import: most cells in an XLSX sheet or a CSV file (14 columns a row)",
+    description: "graduates and class workbook imports: most cells in an XLSX (all its sheets) or a CSV file",
   },
   LOOKUP_RATE_MAX: {
     kind: "int",

@@ -79,6 +79,8 @@ export const ERROR_CODES = [
   "PDF_NOT_SIGNED",
   "PDF_SIGNATURE_INVALID",
   "PDF_MODIFIED_AFTER_SIGNING",
+  // class workbook import: the file states another school than the one importing it
+  "WORKBOOK_SCHOOL_MISMATCH",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

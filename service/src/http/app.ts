@@ -39,6 +39,7 @@ const API_ROUTES: ReadonlyArray<() => Promise<FastifyPluginCallback | FastifyPlu
   () => import("./routes/admin").then((m) => m.adminRoutes),
   () => import("./routes/verify").then((m) => m.verifyRoutes),
   () => import("./routes/graduates").then((m) => m.graduateRoutes),
+  () => import("./routes/drafts").then((m) => m.draftRoutes),
   () => import("./routes/public-chain").then((m) => m.publicChainRoutes),
 ];
 

@@ -59,6 +59,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   PDF_NOT_SIGNED: 422,
   PDF_SIGNATURE_INVALID: 422,
   PDF_MODIFIED_AFTER_SIGNING: 422,
+  WORKBOOK_SCHOOL_MISMATCH: 403,
 };
 
 export interface ErrorEnvelope {

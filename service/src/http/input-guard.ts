@@ -51,7 +51,8 @@ export function badStringIn(value: unknown, path: string): { path: string; nul: 
     const m = NUL_OR_LONE_SURROGATE.exec(value);
     return m ? { path, nul: m[0] === "\0" } : undefined;
   }
-  if (typeof value !== "object" || value === null) return undefined;
+  // Bytes (a file sent as the raw body) are not text.
+  if (typeof value !== "object" || value === null || ArrayBuffer.isView(value)) return undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const found = badStringIn(value[i], `${path}/${i}`);

@@ -66,6 +66,10 @@ const TAGS = [
   { name: "verification", description: "Anyone checks a credential, and reads what the checks need." },
   { name: "graduates", description: "District offices import graduates lists; anyone looks a record up." },
   {
+    name: "drafts",
+    description: "Schools import a class workbook into unsigned drafts and read them back.",
+  },
+  {
     name: "admin",
     description: "The Department registers issuers and their certificates, and verifier keys.",
   },

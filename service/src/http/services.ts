@@ -4,6 +4,7 @@
  * (service/src/server/compose.ts); routes never know which.
  */
 import type { ChainStatusPort } from "../core/verification";
+import type { DraftServices } from "../issuance/drafts";
 import type { GraduateImportDeps } from "../issuance/graduates";
 import type { Database, PdfRenderer } from "../issuance/ports";
 
@@ -12,6 +13,8 @@ export interface AppServices {
   adminToken: string;
   /** Everything document submission and graduate imports need (trust anchors, crypto, roles, the file reader…). */
   submission: GraduateImportDeps;
+  /** The class workbook import and the drafts store (reader, writer, validation options). */
+  drafts: DraftServices;
   /** The registry's answers for verification and the public chain reads (cached, one per service). */
   chainStatus: ChainStatusPort;
   /** Renders the printable PDF of a credential. */

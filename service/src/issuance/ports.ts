@@ -6,6 +6,7 @@
  */
 import type { SheetRow } from "../core/documents/graduate-rows";
 import type { CredentialAnchor } from "../core/verification";
+import type { WorkbookTable } from "../core/workbook/layout";
 
 // ── Database ────────────────────────────────────────────────────────────────────────────────────
 
@@ -105,6 +106,18 @@ export interface Sheet {
 
 /** Reads an import file's table. @throws HocbaError IMPORT_INVALID when it is not a readable CSV or XLSX. */
 export type SheetReader = (bytes: Uint8Array) => Promise<Sheet>;
+
+/** Every sheet of a class workbook (docs/workbook.md): an XLSX's sheets by name, a CSV as one sheet named null. */
+export interface WorkbookFile {
+  format: "csv" | "xlsx";
+  sheets: { name: string | null; rows: SheetRow[] }[];
+}
+
+/** Reads a workbook file within the import limits. @throws HocbaError IMPORT_INVALID, PAYLOAD_TOO_LARGE. */
+export type WorkbookReader = (bytes: Uint8Array) => Promise<WorkbookFile>;
+
+/** Writes the sheets of a class workbook as an XLSX file (the template, the demo's example). */
+export type WorkbookWriter = (tables: readonly WorkbookTable[]) => Promise<Uint8Array>;
 
 // ── PDF ─────────────────────────────────────────────────────────────────────────────────────────
 

@@ -21,8 +21,10 @@ import { deployRegistry } from "../adapters/chain/deploy-registry";
 import { createProvider, createRegistryClient, type RegistryClient } from "../adapters/chain/registry";
 import { migrate } from "../adapters/db/migrate";
 import { openDatabase } from "../adapters/db/open";
-import { readSheet } from "../adapters/files/sheet";
+import { readSheet, readWorkbookFile } from "../adapters/files/sheet";
+import { writeWorkbook } from "../adapters/files/workbook-writer";
 import { loadPdfSeal, type PdfSeal } from "../adapters/pdf/seal";
+import type { DraftServices } from "../issuance/drafts";
 import { renderTranscriptPdf } from "../adapters/pdf/transcript-pdf";
 import { privateUmask, secureDataDir } from "../adapters/files/data-dir";
 import { DEMO_P12_PASSWORD, ensureDemoPki, type DemoPki } from "../adapters/pki/demo-pki";
@@ -57,6 +59,8 @@ export interface Core {
   demo: DemoPki | undefined;
   anchoring: AnchoringDeps;
   submission: GraduateImportDeps;
+  /** The class workbook import (same limits as the graduates import) and the drafts store. */
+  drafts: DraftServices;
   /** The registry's answers for verification, cached (adapters/chain/chain-status.ts). */
   chainStatus: ChainStatusPort;
   renderPdf: PdfRenderer;
@@ -364,6 +368,10 @@ export async function composeCore(
     const { lostRoots, lostRevocations, lostIssuerCertificates } = await reconcile(anchoring, log);
     setRepair?.(async () => void (await reconcile(anchoring, log)));
 
+    const importLimits = {
+      maxUncompressedBytes: config.IMPORT_MAX_UNCOMPRESSED_BYTES,
+      maxCells: config.IMPORT_MAX_CELLS,
+    };
     const submission: GraduateImportDeps = {
       db,
       trustAnchors,
@@ -383,11 +391,12 @@ export async function composeCore(
               maxAgeMs: config.CERT_STATUS_MAX_AGE_S * 1000,
             }),
           }),
-      readSheet: (bytes) =>
-        readSheet(bytes, {
-          maxUncompressedBytes: config.IMPORT_MAX_UNCOMPRESSED_BYTES,
-          maxCells: config.IMPORT_MAX_CELLS,
-        }),
+      readSheet: (bytes) => readSheet(bytes, importLimits),
+    };
+    const drafts: DraftServices = {
+      db,
+      readWorkbook: (bytes) => readWorkbookFile(bytes, importLimits),
+      writeWorkbook,
     };
     secureDataDir(config.DATA_DIR); // the demo certificates are written 0644
     return {
@@ -400,6 +409,7 @@ export async function composeCore(
       demo,
       anchoring,
       submission,
+      drafts,
       chainStatus: chainStatusOf(registry),
       renderPdf: (credential, links) => renderTranscriptPdf(credential, { ...links, seal }),
       lostRoots,

@@ -16,6 +16,9 @@ import { HocbaError, isHocbaError } from "../core/errors";
 import { anchoringStatus } from "../issuance/anchoring-status";
 import { signDetached } from "../core/pki";
 import { makeTranscript } from "../demo/documents";
+import { makeClass } from "../demo/class";
+import { writeWorkbook } from "../adapters/files/workbook-writer";
+import { workbookTables } from "../core/workbook/layout";
 import { buildApp } from "../http/app";
 import { loggerOptions } from "../http/logging";
 import { startInProcessRunner, type AnchorRunner } from "../issuance/runner";
@@ -40,6 +43,9 @@ export function logFunction(logger: Logger): Log {
   return (level, message, details) => logger[level](details ?? {}, message);
 }
 
+/** The demo school DEMO01 as its documents state it. */
+const DEMO_SCHOOL = { code: "DEMO01", name: "Trường THCS Demo", province: "01", level: "THCS" } as const;
+
 /**
  * Two sample transcripts of DEMO01 (written once): one signed, to send with the curl example, and
  * one unsigned, another student's, to try `hocba sign` on.
@@ -47,7 +53,7 @@ export function logFunction(logger: Logger): Log {
 async function writeDemoSamples(core: Core): Promise<string | undefined> {
   const demoSigner = core.demo?.signers.find((s) => s.code === "DEMO01");
   if (!core.demo || !demoSigner) return undefined;
-  const school = { code: "DEMO01", name: "Trường THCS Demo", province: "01", level: "THCS" } as const;
+  const school = DEMO_SCHOOL;
   const unsigned = path.join(core.demo.dir, "sample-transcript.json");
   if (!existsSync(unsigned))
     writeFileSync(unsigned, JSON.stringify(makeTranscript({ school }), null, 2) + "\n", { mode: 0o600 });
@@ -66,6 +72,18 @@ async function writeDemoSamples(core: Core): Promise<string | undefined> {
       "\n",
   );
   return file;
+}
+
+/**
+ * The filled class workbook of DEMO01 (written once): class 9A1, 30 students, school years
+ * 2021-2022 to 2024-2025 — the template filled as an office would, to try the drafts import with.
+ */
+async function writeDemoClass(core: Core): Promise<void> {
+  if (!core.demo) return;
+  const file = path.join(core.demo.dir, "sample-class.xlsx");
+  if (existsSync(file)) return;
+  const { info, transcripts } = makeClass({ school: DEMO_SCHOOL, size: 30, seed: 2025 });
+  writeFileSync(file, await writeWorkbook(workbookTables(info, transcripts)), { mode: 0o600 });
 }
 
 function banner(core: Core, url: string, sample: string | undefined): string {
@@ -95,6 +113,12 @@ function banner(core: Core, url: string, sample: string | undefined): string {
       "",
       `  npx hocba sign ${demoDir}/sample-transcript.json --p12 ${demoDir}/DEMO01.p12 --password demo --out signed.json`,
       `  HOCBA_API_URL=${url} npx hocba submit signed.json --api-key "$(cat ${demoDir}/DEMO01.apikey)"`,
+      "",
+      "Import a class from its spreadsheet into drafts (the template, filled: docs/workbook.md):",
+      "",
+      `  curl -s -X POST ${url}/api/v1/drafts/import \\`,
+      `    -H "Authorization: Bearer $(cat ${demoDir}/DEMO01.apikey)" \\`,
+      `    -H "Content-Type: application/octet-stream" --data-binary @${demoDir}/sample-class.xlsx`,
     );
   }
   for (const root of core.lostRoots)
@@ -125,6 +149,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   try {
     if (core.demo) await ensureDemoIssuers(core, log);
     const sample = await writeDemoSamples(core);
+    await writeDemoClass(core);
 
     let runner: AnchorRunner;
     const probes: Record<string, () => Promise<void>> = {
@@ -191,6 +216,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         db: core.db,
         adminToken: core.adminToken,
         submission: core.submission,
+        drafts: core.drafts,
         chainStatus: core.chainStatus,
         renderPdf: core.renderPdf,
         chain: { chainId: core.chain.chainId, registry: core.chain.registry },

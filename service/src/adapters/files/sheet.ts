@@ -9,10 +9,10 @@ import { parse } from "csv-parse";
 import type ExcelJS from "exceljs";
 import { HocbaError } from "../../core/errors";
 import type { Cell, SheetRow } from "../../core/documents/graduate-rows";
-import type { Sheet } from "../../issuance/ports";
+import type { Sheet, WorkbookFile } from "../../issuance/ports";
 import { assertZipWithinLimits, fileTooLarge, type ZipLimits } from "./zip-limits";
 
-export type { Sheet };
+export type { Sheet, WorkbookFile };
 export type SheetFormat = Sheet["format"];
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
@@ -97,44 +97,52 @@ const ExcelJS = require(workerData.exceljs);
 (async () => {
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load(Buffer.from(workerData.bytes));
-  const sheet = workbook.worksheets[0];
-  const rows = [];
-  if (sheet !== undefined)
+  const sheets = [];
+  for (const sheet of workerData.all ? workbook.worksheets : workbook.worksheets.slice(0, 1)) {
+    const rows = [];
     sheet.eachRow({ includeEmpty: false }, (row, number) => {
       const cells = [];
       row.eachCell({ includeEmpty: true }, (cell, column) => { cells[column - 1] = cell.value; });
       rows.push({ row: number, cells });
     });
-  parentPort.postMessage({ rows });
+    sheets.push({ name: sheet.name, rows });
+  }
+  parentPort.postMessage({ sheets });
 })().catch((error) => parentPort.postMessage({ error: String((error && error.message) || error) }));
 `;
 
 /** Heap of the XLSX worker (MB): far above what a sheet within the import limits needs. */
 const XLSX_WORKER_HEAP_MB = 512;
 
-function readXlsxCells(bytes: Uint8Array): Promise<{ row: number; cells: ExcelJS.CellValue[] }[]> {
+interface RawSheet {
+  name: string;
+  rows: { row: number; cells: ExcelJS.CellValue[] }[];
+}
+
+function readXlsxSheets(bytes: Uint8Array, all: boolean): Promise<RawSheet[]> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(XLSX_WORKER, {
       eval: true,
-      workerData: { bytes, exceljs: require.resolve("exceljs") },
+      workerData: { bytes, all, exceljs: require.resolve("exceljs") },
       resourceLimits: { maxOldGenerationSizeMb: XLSX_WORKER_HEAP_MB },
     });
-    worker.once(
-      "message",
-      (answer: { rows: { row: number; cells: ExcelJS.CellValue[] }[] } | { error: string }) => {
-        void worker.terminate();
-        if ("error" in answer) reject(new Error(answer.error));
-        else resolve(answer.rows);
-      },
-    );
+    worker.once("message", (answer: { sheets: RawSheet[] } | { error: string }) => {
+      void worker.terminate();
+      if ("error" in answer) reject(new Error(answer.error));
+      else resolve(answer.sheets);
+    });
     worker.once("error", reject);
     worker.once("exit", (code) => reject(new Error(`the XLSX reader stopped (exit code ${code})`)));
   });
 }
 
+function rowsOf(sheet: RawSheet): SheetRow[] {
+  return sheet.rows.map(({ row, cells }) => ({ row, cells: Array.from(cells, (value) => cellValue(value)) }));
+}
+
 async function readXlsx(bytes: Uint8Array): Promise<SheetRow[]> {
-  const rows = await readXlsxCells(bytes);
-  return rows.map(({ row, cells }) => ({ row, cells: Array.from(cells, (value) => cellValue(value)) }));
+  const [first] = await readXlsxSheets(bytes, false);
+  return first === undefined ? [] : rowsOf(first);
 }
 
 /** Import limits unless configured (IMPORT_MAX_UNCOMPRESSED_BYTES, IMPORT_MAX_CELLS). */
@@ -155,8 +163,35 @@ export async function readSheet(bytes: Uint8Array, limits: ZipLimits = DEFAULT_S
   } catch (error) {
     throw unreadable(format, error);
   }
-  const cells = rows.reduce((sum, row) => sum + row.cells.length, 0);
+  countCells([{ name: null, rows }], limits);
+  return { format, ...split(rows) };
+}
+
+function countCells(sheets: WorkbookFile["sheets"], limits: ZipLimits): void {
+  const cells = sheets.reduce((sum, s) => s.rows.reduce((n, row) => n + row.cells.length, sum), 0);
   if (cells > limits.maxCells)
     throw fileTooLarge("TOO_MANY_CELLS", `the file has ${cells} cells (at most ${limits.maxCells})`);
-  return { format, ...split(rows) };
+}
+
+/**
+ * Reads every sheet of a class workbook (docs/workbook.md), within the same limits as readSheet.
+ * @throws HocbaError IMPORT_INVALID (FILE_UNREADABLE), PAYLOAD_TOO_LARGE (FILE_TOO_LARGE, TOO_MANY_CELLS).
+ */
+export async function readWorkbookFile(
+  bytes: Uint8Array,
+  limits: ZipLimits = DEFAULT_SHEET_LIMITS,
+): Promise<WorkbookFile> {
+  const format = sheetFormatOf(bytes);
+  if (format === "xlsx") await assertZipWithinLimits(bytes, limits);
+  let sheets: WorkbookFile["sheets"];
+  try {
+    sheets =
+      format === "xlsx"
+        ? (await readXlsxSheets(bytes, true)).map((s) => ({ name: s.name, rows: rowsOf(s) }))
+        : [{ name: null, rows: await readCsv(bytes) }];
+  } catch (error) {
+    throw unreadable(format, error);
+  }
+  countCells(sheets, limits);
+  return { format, sheets };
 }

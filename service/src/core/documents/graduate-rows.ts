@@ -111,6 +111,10 @@ function isColumn(name: string): name is GraduateColumn {
 }
 
 /** Text of a cell: NFC, whitespace runs collapsed, trimmed. */
+export function cellText(cell: Cell): string {
+  return text(cell);
+}
+
 function text(cell: Cell): string {
   if (cell === null || cell === undefined) return "";
   if (cell instanceof Date) return isoDate(cell);
@@ -170,7 +174,7 @@ function blank(row: SheetRow): boolean {
 }
 
 /** The citizen ID of a cell; a number cell lost the leading zero of provinces 001–096. */
-function citizenIdOf(cell: Cell): string {
+export function citizenIdOf(cell: Cell): string {
   const value = text(cell);
   return typeof cell === "number" && /^[0-9]{11}$/.test(value) ? `0${value}` : value;
 }
