@@ -55,6 +55,8 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   PKCS11_TOKEN_NOT_FOUND: 34,
   PKCS11_KEY_NOT_FOUND: 35,
   PKCS11_CERT_MISMATCH: 36,
+  BACKUP_INVALID: 71,
+  DATABASE_NOT_EMPTY: 72,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

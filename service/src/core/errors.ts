@@ -53,6 +53,10 @@ export const ERROR_CODES = [
   "PKCS11_TOKEN_NOT_FOUND",
   "PKCS11_KEY_NOT_FOUND",
   "PKCS11_CERT_MISMATCH",
+  // backups: the file is not a hocba backup, is damaged (checksum) or is of a newer schema;
+  // `hocba restore` onto a database that already holds hocba data
+  "BACKUP_INVALID",
+  "DATABASE_NOT_EMPTY",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -45,6 +45,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   PKCS11_TOKEN_NOT_FOUND: 400,
   PKCS11_KEY_NOT_FOUND: 400,
   PKCS11_CERT_MISMATCH: 400,
+  BACKUP_INVALID: 400,
+  DATABASE_NOT_EMPTY: 409,
 };
 
 export interface ErrorEnvelope {
