@@ -71,12 +71,12 @@ describe.runIf(await serviceAvailable("postgres"))("hocba backup and restore on 
     const restore = await runCli(["restore", file], envOf(target.url));
     const { rows } = await target.db.query<{ n: number }>("SELECT count(*) AS n FROM documents");
     const tables =
-      "api_keys 0, audit_log 0, batches 0, graduate_imports 0, graduates 0, issuer_certificate_changes 0, issuer_certificates 0, issuers 1, documents 3, revocations 0, share_tokens 0";
+      "issuers 1, api_keys 0, audit_log 0, batches 0, documents 3, graduate_imports 0, graduates 0, issuer_certificate_changes 0, issuer_certificates 0, revocations 0";
     expect({ backup, mode: modeOf(file), onFull, restore, documents: rows[0]!.n }).toEqual({
       backup: {
         code: 0,
         stdout:
-          `backup written to ${file} (0600): ${tables.replace("issuers 1, ", "issuers 1, ").replace("share_tokens 0", "schema_migrations 4, share_tokens 0")}\n` +
+          `backup written to ${file} (0600): ${tables}, schema_migrations 4, share_tokens 0\n` +
           `deployment: chain 31337, registry ${chain.registry.address}\n` +
           "keys not included (add --include-keys to carry DATA_DIR's keys and tokens)\n",
         stderr: "",
@@ -92,7 +92,7 @@ describe.runIf(await serviceAvailable("postgres"))("hocba backup and restore on 
         code: 0,
         stdout: expect.stringMatching(
           new RegExp(
-            `^restored ${file} \\(taken [0-9T:.-]+Z from postgres\\): .*documents 3.*\\n` +
+            `^restored ${file} \\(taken [0-9T:.-]+Z from postgres\\): ${tables}, share_tokens 0\\n` +
               `reconciliation with chain 31337, registry ${chain.registry.address}:\\n` +
               "  roots of the database missing on chain \\(anchored again\\): 0\\n" +
               "  revocations of the database missing on chain \\(sent again\\): 0\\n" +
@@ -113,9 +113,11 @@ describe.runIf(await serviceAvailable("postgres"))("hocba backup and restore on 
     expect((await runCli(["backup", file], envOf(source.url))).code).toBe(0);
     const text = gunzipSync(readFileSync(file)).toString("utf8");
     const damaged = path.join(dir, "damaged.hocba-backup");
-    writeFileSync(damaged, gzipSync(text.replace('"issuers"', '"issuerz"')));
+    writeFileSync(damaged, gzipSync(text.replace('"database":"postgres"', '"database":"postgrez"')));
     const truncated = path.join(dir, "truncated.hocba-backup");
     writeFileSync(truncated, gzipSync(text.split("\n").slice(0, 3).join("\n") + "\n"));
+    const miscounted = path.join(dir, "miscounted.hocba-backup");
+    writeFileSync(miscounted, gzipSync(text.replace('"schema_migrations":4', '"schema_migrations":5')));
     const notGzip = path.join(dir, "plain.txt");
     writeFileSync(notGzip, "hello");
     const target = await database();
@@ -124,6 +126,7 @@ describe.runIf(await serviceAvailable("postgres"))("hocba backup and restore on 
       [
         [damaged, envOf(target.url)],
         [truncated, envOf(target.url)],
+        [miscounted, envOf(target.url)],
         [notGzip, envOf(target.url)],
         [path.join(dir, "missing.hocba-backup"), envOf(target.url)],
         [file, envOf(target.url, other)],
@@ -137,6 +140,10 @@ describe.runIf(await serviceAvailable("postgres"))("hocba backup and restore on 
       [
         exitCodeFor("BACKUP_INVALID"),
         `hocba restore: BACKUP_INVALID: ${truncated} is not a usable hocba backup: it is incomplete (no end line): the backup did not finish\n`,
+      ],
+      [
+        exitCodeFor("BACKUP_INVALID"),
+        `hocba restore: BACKUP_INVALID: ${miscounted} is not a usable hocba backup: table schema_migrations has 4 rows; the backup wrote 5\n`,
       ],
       [
         exitCodeFor("BACKUP_INVALID"),

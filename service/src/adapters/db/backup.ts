@@ -238,6 +238,12 @@ export function readBackup(file: string): Backup {
       backup.keys.push({ path: entry.key, data: new Uint8Array(Buffer.from(String(entry.data), "base64")) });
   }
   if (!backup.meta) throw invalid(file, "no meta line");
+  const counts = (end.tables ?? {}) as Record<string, number>;
+  for (const [name, expected] of Object.entries(counts)) {
+    const found = backup.tables.find((t) => t.name === name)?.rows.length ?? 0;
+    if (found !== expected)
+      throw invalid(file, `table ${name} has ${found} rows; the backup wrote ${expected}`);
+  }
   return backup;
 }
 

@@ -9,6 +9,7 @@ import path from "node:path";
 import { loadConfig, type Config } from "../../config/config";
 import { readBackup, restoreDatabase, type Backup, type DeploymentRecord } from "../../adapters/db/backup";
 import { openDatabase } from "../../adapters/db/open";
+import { privateUmask, secureDataDir } from "../../adapters/files/data-dir";
 import { HocbaError } from "../../core/errors";
 import { findUnknownOnChain, type UnknownOnChain } from "../../issuance/restore-check";
 import { composeCore } from "../../server/compose";
@@ -143,7 +144,9 @@ export async function restoreCommand(args: string[], io: CliIo): Promise<number>
   const config = loadConfig(io.env);
   checkDeployment(backup.meta.deployment, await deploymentOf(config));
   if (!values.check) {
+    privateUmask();
     const keys = restoreKeys(config, backup);
+    secureDataDir(config.DATA_DIR);
     const db = await openDatabase(config);
     try {
       const counts = await restoreDatabase(db, backup);
