@@ -69,10 +69,11 @@ describe.runIf(await serviceAvailable("postgres"))("hocba backup and restore on 
     const target = await database();
     const onFull = await runCli(["restore", file], envOf(source.url));
     const restore = await runCli(["restore", file], envOf(target.url));
+    const check = await runCli(["restore", "--check", file], envOf(target.url));
     const { rows } = await target.db.query<{ n: number }>("SELECT count(*) AS n FROM documents");
     const tables =
       "issuers 1, api_keys 0, audit_log 0, batches 0, documents 3, graduate_imports 0, graduates 0, issuer_certificate_changes 0, issuer_certificates 0, revocations 0";
-    expect({ backup, mode: modeOf(file), onFull, restore, documents: rows[0]!.n }).toEqual({
+    expect({ backup, mode: modeOf(file), onFull, restore, check, documents: rows[0]!.n }).toEqual({
       backup: {
         code: 0,
         stdout:
@@ -102,9 +103,19 @@ describe.runIf(await serviceAvailable("postgres"))("hocba backup and restore on 
         ) as unknown,
         stderr: "",
       },
+      check: {
+        code: 0,
+        stdout:
+          `reconciliation with chain 31337, registry ${chain.registry.address}:\n` +
+          "  roots of the database missing on chain (anchored again): 0\n" +
+          "  revocations of the database missing on chain (sent again): 0\n" +
+          "  roots on chain the database does not know: 0\n" +
+          "  revocations on chain the database does not know: 0\n",
+        stderr: "",
+      },
       documents: 3,
     });
-  }, 120_000);
+  }, 400_000);
 
   it("refuses a damaged file, a truncated one and a backup of another registry with their exit codes", async () => {
     const source = await database();
@@ -160,7 +171,7 @@ describe.runIf(await serviceAvailable("postgres"))("hocba backup and restore on 
         `hocba restore: CONFIG_INVALID: the backup belongs to chain 31337, registry ${chain.registry.address}; this configuration names chain 31337, registry ${other}\n`,
       ],
     ]);
-  }, 120_000);
+  }, 400_000);
 });
 
 describe("hocba backup and restore of the embedded database", () => {
@@ -213,5 +224,5 @@ describe("hocba backup and restore of the embedded database", () => {
       restore: [0, ["keys: written chain/service.key; already there none"], ""],
       key: [key + "\n", "600"],
     });
-  }, 180_000);
+  }, 400_000);
 });
