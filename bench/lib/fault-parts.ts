@@ -200,13 +200,13 @@ export function hocbaProcess(
       c.stderr.pipe(log, { end: false });
       child = c;
       if (!url) return;
-      const deadline = Date.now() + 120_000;
+      const deadline = Date.now() + 300_000; // a start on a loaded machine has taken over 120 s
       for (;;) {
         if (c.exitCode !== null)
           throw new Error(
             `${name} exited with ${c.exitCode}:\n${readFileSync(logFile, "utf8").slice(-3000)}`,
           );
-        if (Date.now() > deadline) throw new Error(`${name} did not answer /healthz within 120 s`);
+        if (Date.now() > deadline) throw new Error(`${name} did not answer /healthz within 300 s`);
         const ok = await fetch(`${url}/healthz`).then(
           (r) => r.status === 200,
           () => false,
