@@ -224,5 +224,5 @@ describe("hocba backup and restore of the embedded database", () => {
       restore: [0, ["keys: written chain/service.key; already there none"], ""],
       key: [key + "\n", "600"],
     });
-  }, 400_000);
+  }, 900_000);
 });
