@@ -6,6 +6,8 @@
  *   npm run bench -- signatures --seconds 2
  *   npm run bench -- issuance --documents 5000     (quick; default 100,000)
  *   npm run bench -- verify --processes 2          (the server as 2 processes, HTTP_PROCESSES)
+ *   npm run bench -- faults [--quick]              the fault suite (only when named; exits non-zero
+ *                                                  unless nothing was lost or anchored twice)
  *
  * Each file exports `run(options)`; it prints its own table. One process, one core: the figures
  * are per core. Results worth keeping go to bench/RESULTS.md by hand, with the machine's load.
@@ -23,7 +25,12 @@ export interface BenchOptions {
   connections?: number;
   /** `hocba serve` processes (HTTP_PROCESSES) for the benchmarks that start the server; default 1. */
   processes?: number;
+  /** The short form of a long benchmark (faults: a few minutes instead of ~15). */
+  quick?: boolean;
 }
+
+/** Benchmarks that run only when named: they start and break whole deployments. */
+const ON_REQUEST = new Set(["faults"]);
 
 interface BenchModule {
   run(options: BenchOptions): Promise<void>;
@@ -37,6 +44,7 @@ async function main(): Promise<void> {
       documents: { type: "string" },
       connections: { type: "string" },
       processes: { type: "string" },
+      quick: { type: "boolean", default: false },
     },
   });
   const seconds = Number(values.seconds);
@@ -56,11 +64,11 @@ async function main(): Promise<void> {
   const unknown = positionals.filter((name) => !available.includes(name));
   if (unknown.length > 0)
     throw new Error(`unknown benchmark(s) ${unknown.join(", ")}; available: ${available.join(", ")}`);
-  const selected = positionals.length > 0 ? positionals : available;
+  const selected = positionals.length > 0 ? positionals : available.filter((name) => !ON_REQUEST.has(name));
   for (const name of selected) {
     console.log(`\n## ${name}\n`);
     const module = (await import(join(__dirname, `${name}.bench`))) as BenchModule;
-    await module.run({ seconds, documents, connections, processes });
+    await module.run({ seconds, documents, connections, processes, quick: values.quick });
   }
 }
 

@@ -71,6 +71,8 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   PDF_SIGNATURE_INVALID: 92,
   PDF_MODIFIED_AFTER_SIGNING: 93,
   WORKBOOK_SCHOOL_MISMATCH: 49,
+  BACKUP_INVALID: 71,
+  DATABASE_NOT_EMPTY: 72,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

@@ -20,6 +20,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   "import-graduates": () => import("./commands/import-graduates").then((m) => m.command),
   verify: () => import("./commands/verify").then((m) => m.command),
   disclose: () => import("./commands/disclose").then((m) => m.command),
+  backup: () => import("./commands/backup").then((m) => m.command),
+  restore: () => import("./commands/restore").then((m) => m.command),
 };
 
 /** The usage text: one line per command with its summary. */

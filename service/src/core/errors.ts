@@ -81,6 +81,10 @@ export const ERROR_CODES = [
   "PDF_MODIFIED_AFTER_SIGNING",
   // class workbook import: the file states another school than the one importing it
   "WORKBOOK_SCHOOL_MISMATCH",
+  // backups: the file is not a hocba backup, is damaged (checksum) or is of a newer schema;
+  // `hocba restore` onto a database that already holds hocba data
+  "BACKUP_INVALID",
+  "DATABASE_NOT_EMPTY",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

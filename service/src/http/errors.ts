@@ -60,6 +60,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   PDF_SIGNATURE_INVALID: 422,
   PDF_MODIFIED_AFTER_SIGNING: 422,
   WORKBOOK_SCHOOL_MISMATCH: 403,
+  BACKUP_INVALID: 400,
+  DATABASE_NOT_EMPTY: 409,
 };
 
 export interface ErrorEnvelope {

@@ -260,10 +260,33 @@ export async function submitDocuments(
     }
   }
   if (accepted.length > 0) {
-    const stored = await deps.db.transaction((tx) => store(tx, submitter, accepted));
+    const stored = await storeRetrying(deps.db, submitter, accepted);
     for (const [index, result] of stored) results[index] = result;
   }
   return results;
+}
+
+/** PostgreSQL's SQLSTATE unique_violation, as both backends report it (`error.code`). */
+const UNIQUE_VIOLATION = "23505";
+
+/**
+ * `store` in a transaction, run again when it lost a race: two requests carrying the same id or
+ * content, both finding nothing, both inserting — the second insert waits for the first
+ * transaction and then fails on the unique index. Run again, it finds the first one's row and
+ * gives the documented answer (200 same id, or 409 CONFLICT) instead of an error.
+ */
+async function storeRetrying(
+  db: SubmissionDeps["db"],
+  submitter: Submitter,
+  accepted: Accepted[],
+): Promise<Map<number, SubmitResult>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction((tx) => store(tx, submitter, accepted));
+    } catch (error) {
+      if (attempt >= 5 || (error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+    }
+  }
 }
 
 async function store(
@@ -272,6 +295,12 @@ async function store(
   accepted: Accepted[],
 ): Promise<Map<number, SubmitResult>> {
   const out = new Map<number, SubmitResult>();
+  // The documents being corrected are locked first, in a fixed order: a concurrent correction of
+  // the same document (or the same correction sent twice at once) waits here for the other's
+  // commit, and the look-up below then sees what it wrote.
+  const targets = [...new Set(accepted.flatMap((a) => (a.supersedes === null ? [] : [a.supersedes])))].sort();
+  if (targets.length > 0)
+    await tx.query("SELECT id FROM documents WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE", [targets]);
   const existing = await tx.query<{ id: string; doc_hash: string; status: DocumentStatus }>(
     `SELECT d.id, d.doc_hash, ${STATUS_SQL} AS status FROM documents d LEFT JOIN batches b ON ${BATCH_OF_DOCUMENT}
       WHERE d.doc_hash = ANY($1::text[]) OR d.id = ANY($2::uuid[])`,

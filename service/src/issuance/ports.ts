@@ -91,6 +91,30 @@ export interface RegistryState {
   isIssuerCertificate(issuerCode: string, fingerprint: string, at: Date): Promise<boolean>;
 }
 
+/** A RootAnchored event: a root the registry recorded, where and how many documents it covers. */
+export interface AnchoredRootEvent {
+  root: string;
+  count: number;
+  blockNumber: number;
+  txHash: string;
+}
+
+/** A LeafRevoked event: a leaf the registry revoked, and where. */
+export interface RevokedLeafEvent {
+  leaf: string;
+  blockNumber: number;
+  txHash: string;
+}
+
+/**
+ * What the registry has recorded, from its events (in block order), from block `fromBlock` on:
+ * what a restored database is compared with (issuance/restore-check.ts).
+ */
+export interface RegistryHistory {
+  anchoredRoots(fromBlock: number): Promise<AnchoredRootEvent[]>;
+  revokedLeaves(fromBlock: number): Promise<RevokedLeafEvent[]>;
+}
+
 /** Everything the registry writes (outbox.ts) need from the chain. */
 export interface RegistryPort extends RegistrySigner, ChainTransactions, RegistryState {}
 

@@ -20,7 +20,13 @@ import {
   type Log,
 } from "ethers";
 import { HocbaError, isHocbaError } from "../../core/errors";
-import type { AnchorRecord, MinedReceipt, RegistryPort, SignedTx } from "../../issuance/ports";
+import type {
+  AnchorRecord,
+  MinedReceipt,
+  RegistryHistory,
+  RegistryPort,
+  SignedTx,
+} from "../../issuance/ports";
 import { registryArtifact } from "./compiled-registry";
 
 export const REGISTRY_ABI = new Interface(registryArtifact.abi as JsonFragment[]);
@@ -35,9 +41,11 @@ export interface RegistryClientOptions {
   gasPrice?: bigint;
   /** Gas limit of an anchor or issuer-certificate transaction (they use ~50–100k). */
   callGasLimit?: bigint;
+  /** Blocks per eth_getLogs request when reading the registry's history (Besu allows 5,000 by default). */
+  maxLogRange?: number;
 }
 
-export interface RegistryClient extends RegistryPort {
+export interface RegistryClient extends RegistryPort, RegistryHistory {
   readonly address: string;
   readonly chainId: number;
   readonly provider: JsonRpcProvider;
@@ -125,6 +133,23 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     return { rawTx, txHash: Transaction.from(rawTx).hash!, nonce };
   };
 
+  const maxLogRange = options.maxLogRange ?? 5_000;
+  /** Every log of `event` the registry emitted from `fromBlock` to the latest block, in order. */
+  const eventLogs = async (event: "RootAnchored" | "LeafRevoked", fromBlock: number): Promise<Log[]> => {
+    const topic = REGISTRY_ABI.getEvent(event)!.topicHash;
+    const latest = await reach("reading the block number", () => provider.getBlockNumber());
+    const logs: Log[] = [];
+    for (let start = fromBlock; start <= latest; start += maxLogRange) {
+      const toBlock = Math.min(latest, start + maxLogRange - 1);
+      logs.push(
+        ...(await reach(`reading ${event} events`, () =>
+          provider.getLogs({ address: options.address, topics: [topic], fromBlock: start, toBlock }),
+        )),
+      );
+    }
+    return logs;
+  };
+
   const client: RegistryClient = {
     address: options.address,
     chainId: options.chainId,
@@ -194,6 +219,25 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       if (!log)
         throw new HocbaError("INTERNAL", `root ${root} is anchored but its RootAnchored event was not found`);
       return { txHash: log.transactionHash, blockNumber: log.blockNumber, anchoredAt: new Date(at * 1000) };
+    },
+
+    async anchoredRoots(fromBlock) {
+      return (await eventLogs("RootAnchored", fromBlock)).map((log) => {
+        const parsed = REGISTRY_ABI.parseLog(log)!;
+        return {
+          root: String(parsed.args[0]).toLowerCase(),
+          count: Number(parsed.args[1]),
+          blockNumber: log.blockNumber,
+          txHash: log.transactionHash,
+        };
+      });
+    },
+    async revokedLeaves(fromBlock) {
+      return (await eventLogs("LeafRevoked", fromBlock)).map((log) => ({
+        leaf: log.topics[1]!.toLowerCase(),
+        blockNumber: log.blockNumber,
+        txHash: log.transactionHash,
+      }));
     },
 
     anchoredAt: async (root) => Number(await view<bigint>("anchoredAt", [root])),
