@@ -54,11 +54,13 @@ const checksOf = (verdict: VerificationResult["verdict"]): VerificationResult =>
 describe("the tổ hợp average", () => {
   it("is the mean of the chosen subjects' year results over the chosen grades, and the total the sum of subject means", () => {
     const document = thpt(1);
-    const results = D01.subjects.map((code) => [10, 11, 12].map((grade) => yearResult(document, grade, code)));
+    const results = D01.subjects.map((code) =>
+      [10, 11, 12].map((grade) => yearResult(document, grade, code)),
+    );
     const sum = results.flat().reduce((a, b) => a + b, 0);
     const total = results.reduce((acc, grades) => acc + grades.reduce((a, b) => a + b, 0) / 3, 0);
     expect(averageOf(document, D01)).toEqual({
-      average: Math.round(sum / 9 * 100 + 1e-9) / 100,
+      average: Math.round((sum / 9) * 100 + 1e-9) / 100,
       total: Math.round(total * 100 + 1e-9) / 100,
     });
   });
@@ -135,7 +137,9 @@ describe("the rows of a bulk verification", () => {
   it("fall back on name and date of birth when the citizen ID is withheld", () => {
     const { citizenId: _withheld, ...student } = a.student;
     const row = resultRow(0, "x", { document: { ...a, student } }, checksOf("valid"));
-    expect(identityOf(row)).toBe(`name:${a.student.fullName.toLocaleLowerCase("vi")}|${a.student.dateOfBirth}`);
+    expect(identityOf(row)).toBe(
+      `name:${a.student.fullName.toLocaleLowerCase("vi")}|${a.student.dateOfBirth}`,
+    );
   });
 
   it("keep no document of a file that is not a hocba file", () => {
@@ -198,7 +202,11 @@ describe("the export sheet", () => {
       average: column("Điểm TB tổ hợp D01 (Ngữ văn–Toán–Ngoại ngữ 1; lớp 10, 11, 12)"),
       total: column("Tổng điểm tổ hợp D01"),
       note: column("Ghi chú điểm tổ hợp"),
-      math10: [column("Lớp 10 Toán HK I")[0], column("Lớp 10 Toán HK II")[0], column("Lớp 10 Toán cả năm")[0]],
+      math10: [
+        column("Lớp 10 Toán HK I")[0],
+        column("Lớp 10 Toán HK II")[0],
+        column("Lớp 10 Toán cả năm")[0],
+      ],
       conduct12: column("Lớp 12 kết quả rèn luyện"),
     }).toEqual({
       status: ["Hợp lệ", "Không hợp lệ", "Không phải học bạ số"],
@@ -206,11 +214,7 @@ describe("the export sheet", () => {
       citizenId: [valid.student.citizenId, forged.student.citizenId, null],
       average: [average.average, null, null],
       total: [average.total, null, null],
-      note: [
-        null,
-        "Không tính: học bạ không hợp lệ",
-        "Không tính: học bạ không hợp lệ",
-      ],
+      note: [null, "Không tính: học bạ không hợp lệ", "Không tính: học bạ không hợp lệ"],
       math10: [math10.term1, math10.term2, math10.year],
       conduct12: [valid.years[2]!.conductResult, null, null],
     });
@@ -253,7 +257,9 @@ describe("a ZIP of credential files", () => {
       "hoc-ba/.DS_Store": enc("x"),
     });
     expect(isZip(zip)).toBe(true);
-    expect(unzipEntries("ho-so.zip", zip).map((entry) => [entry.name, new TextDecoder().decode(entry.bytes)])).toEqual([
+    expect(
+      unzipEntries("ho-so.zip", zip).map((entry) => [entry.name, new TextDecoder().decode(entry.bytes)]),
+    ).toEqual([
       ["ho-so.zip/hoc-ba/a.hocba.json", "{}"],
       ["ho-so.zip/hoc-ba/b.pdf", "%PDF-"],
     ]);

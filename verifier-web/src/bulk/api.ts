@@ -49,7 +49,10 @@ export class BatchVerifier {
         return;
       }
       const json = JSON.stringify(credential);
-      if (this.items.length > 0 && (this.bytes + json.length > BATCH_BYTES || this.items.length >= BATCH_ITEMS))
+      if (
+        this.items.length > 0 &&
+        (this.bytes + json.length > BATCH_BYTES || this.items.length >= BATCH_ITEMS)
+      )
         this.send();
       this.items.push({ json, done });
       this.bytes += json.length + 1;

@@ -83,7 +83,6 @@ function scoreColumns(rows: readonly Row[]): { grades: number[]; subjects: Map<n
 
 /** The export sheet of the rows for a combination. */
 export function exportSheet(rows: readonly Row[], combination: Combination): Sheet {
-  const lang = language();
   const duplicates = duplicateGroups(rows);
   const { grades, subjects } = scoreColumns(rows);
   const combinationName = combination.code === "custom" ? t("custom") : combination.code;
@@ -134,7 +133,8 @@ export function exportSheet(rows: readonly Row[], combination: Combination): She
         reasonText(row),
         duplicates.get(row.index) ?? null,
         student.fullName ?? null,
-        student.dateOfBirth ? formatDate(student.dateOfBirth, lang) : null,
+        // dd/mm/yyyy in both languages: one format for a spreadsheet to sort and match on.
+        student.dateOfBirth ? formatDate(student.dateOfBirth, "vi") : null,
         student.gender ?? null,
         student.ethnicity ?? null,
         student.placeOfBirth ?? null,
@@ -193,6 +193,10 @@ export function toCsv(sheet: Sheet): string {
 }
 
 /** The export's file name: hocba-xac-minh-<combination>-<yyyy-mm-dd>.<ext>. */
-export function exportFileName(combination: Combination, extension: "xlsx" | "csv", now = new Date()): string {
+export function exportFileName(
+  combination: Combination,
+  extension: "xlsx" | "csv",
+  now = new Date(),
+): string {
   return `hocba-xac-minh-${combination.code}-${now.toISOString().slice(0, 10)}.${extension}`;
 }

@@ -17,7 +17,7 @@ import { BatchVerifier } from "./api";
 import { exportFileName, exportSheet, reasonText, subjectText, toCsv } from "./export";
 import { t, type MessageKey } from "./messages";
 import { WorkerPool } from "./pool";
-import type { Answer, Job } from "./protocol";
+import type { Job } from "./protocol";
 import type { ReadProblem } from "./rows";
 import {
   duplicateGroups,
@@ -274,7 +274,13 @@ function combination(): Combination {
 const CUSTOM_SUBJECTS = ["TOAN", "NVAN", "NN1", "VL", "HH", "SH", "LS", "DL", "GDKTPL", "TIN", "CN"];
 const CUSTOM_GRADES = [6, 7, 8, 9, 10, 11, 12];
 
-function checkbox(name: string, value: string, checked: boolean, label: string, change: (on: boolean) => void) {
+function checkbox(
+  name: string,
+  value: string,
+  checked: boolean,
+  label: string,
+  change: (on: boolean) => void,
+) {
   const input = el("input", { type: "checkbox", name, value, checked });
   input.addEventListener("change", () => change(input.checked));
   return el("label", { class: "check-option" }, input, " ", label);
@@ -406,10 +412,9 @@ async function expand(files: readonly File[], runId: number): Promise<Source[]> 
     notice = () => t("reading", { name: file.name });
     render();
     const bytes = await file.arrayBuffer();
-    const answer = await pool!.run(async () => ({
-      job: { kind: "unzip", name: file.name, bytes },
-      transfer: [bytes],
-    }));
+    const answer = await pool!.run(() =>
+      Promise.resolve({ job: { kind: "unzip", name: file.name, bytes }, transfer: [bytes] }),
+    );
     if (runId !== run) return [];
     if (answer.kind === "entries")
       for (const entry of answer.entries)
@@ -437,6 +442,7 @@ async function start(files: readonly File[]): Promise<void> {
   const key = keyInput.value.trim();
   const batch = key ? new BatchVerifier(api, key) : undefined;
   const settings = { api };
+  const answered: Promise<void>[] = [];
   const add = (row: Row) => {
     if (runId !== run) return;
     rows.push(row);
@@ -452,16 +458,24 @@ async function start(files: readonly File[]): Promise<void> {
           : { kind: "verify", name: source.name, bytes, settings };
         return { job, transfer: [bytes] };
       });
-      if (answer.kind === "problem") return add(problemRow(index, source.name, answer.status, answer.problem));
+      if (answer.kind === "problem")
+        return add(problemRow(index, source.name, answer.status, answer.problem));
       if (answer.kind === "verified")
         return add(resultRow(index, source.name, answer.credential, answer.result));
       if (answer.kind === "read" && batch) {
-        const outcome = await batch.verify(answer.credential);
-        if ("result" in outcome) return add(resultRow(index, source.name, answer.credential, outcome.result));
-        return add(problemRow(index, source.name, "error", outcome.problem));
+        // Not awaited here: the last batch goes out only when every file has been read (flush).
+        const { credential } = answer;
+        answered.push(
+          batch.verify(credential).then((outcome) => {
+            if ("result" in outcome) add(resultRow(index, source.name, credential, outcome.result));
+            else add(problemRow(index, source.name, "error", outcome.problem));
+          }),
+        );
       }
     }),
-  ).then(() => batch?.flush());
+  );
+  await batch?.flush();
+  await Promise.all(answered);
   if (runId !== run) return;
   phase = "done";
   elapsed = performance.now() - startedAt;
@@ -493,7 +507,9 @@ xlsxButton.addEventListener("click", () => {
   const chosen = combination();
   const sheet = exportSheet(rows, chosen);
   // The XLSX writer is loaded only when asked for.
-  void import("./xlsx").then(async ({ toXlsx }) => download(await toXlsx(sheet), exportFileName(chosen, "xlsx")));
+  void import("./xlsx").then(async ({ toXlsx }) =>
+    download(await toXlsx(sheet), exportFileName(chosen, "xlsx")),
+  );
 });
 
 combinationSelect.addEventListener("change", () => {
@@ -519,12 +535,16 @@ async function droppedFiles(transfer: DataTransfer): Promise<File[]> {
   const files: File[] = [];
   const walk = async (entry: FileSystemEntry): Promise<void> => {
     if (entry.isFile) {
-      files.push(await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject)));
+      files.push(
+        await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject)),
+      );
       return;
     }
     const reader = (entry as FileSystemDirectoryEntry).createReader();
     for (;;) {
-      const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+      const batch = await new Promise<FileSystemEntry[]>((resolve, reject) =>
+        reader.readEntries(resolve, reject),
+      );
       if (batch.length === 0) break;
       for (const child of batch) await walk(child);
     }

@@ -22,7 +22,8 @@ const vi = {
   reading: "Đang đọc {name}…",
   progress: "Đã kiểm tra {done} / {total} tệp",
   finished: "Xong: {total} tệp trong {seconds} giây.",
-  summary: "{valid} hợp lệ · {notValid} không hợp lệ · {error} chưa kiểm tra được · {duplicates} tệp trùng học sinh",
+  summary:
+    "{valid} hợp lệ · {notValid} không hợp lệ · {error} chưa kiểm tra được · {duplicates} tệp trùng học sinh",
   filterLabel: "Hiển thị",
   filter_all: "Tất cả ({count})",
   filter_valid: "Hợp lệ ({count})",
@@ -117,7 +118,8 @@ const en: Record<Key, string> = {
   reading: "Reading {name}…",
   progress: "{done} of {total} files checked",
   finished: "Done: {total} files in {seconds} s.",
-  summary: "{valid} valid · {notValid} not valid · {error} could not be checked · {duplicates} files of a duplicated student",
+  summary:
+    "{valid} valid · {notValid} not valid · {error} could not be checked · {duplicates} files of a duplicated student",
   filterLabel: "Show",
   filter_all: "All ({count})",
   filter_valid: "Valid ({count})",

@@ -37,7 +37,9 @@ export interface Row {
 /** The check a row's status is owed to: the first invalid check, else the first that could not be made. */
 export function failingCheck(row: Row): Check | undefined {
   const checks = row.result?.checks ?? [];
-  return checks.find((check) => check.status === "invalid") ?? checks.find((check) => check.status === "error");
+  return (
+    checks.find((check) => check.status === "invalid") ?? checks.find((check) => check.status === "error")
+  );
 }
 
 /** A row from a file that gave no result. */
@@ -111,7 +113,15 @@ export function matches(row: Row, filter: Filter, duplicates: ReadonlyMap<number
 }
 
 export type SortKey = "index" | "file" | "status" | "name" | "dateOfBirth" | "school" | "years";
-export const SORT_KEYS: readonly SortKey[] = ["index", "file", "status", "name", "dateOfBirth", "school", "years"];
+export const SORT_KEYS: readonly SortKey[] = [
+  "index",
+  "file",
+  "status",
+  "name",
+  "dateOfBirth",
+  "school",
+  "years",
+];
 
 /** The school years a transcript covers, "2021-2022 – 2023-2024"; a graduation record's year. */
 export function yearsCovered(document: Transcript | Graduation | undefined): string {
@@ -152,7 +162,8 @@ export function sortRows(rows: readonly Row[], key: SortKey, descending = false)
     const [x, y] = [sortValue(a, key), sortValue(b, key)];
     if (x === "" && y !== "") return 1;
     if (y === "" && x !== "") return -1;
-    const order = typeof x === "number" && typeof y === "number" ? x - y : collator.compare(String(x), String(y));
+    const order =
+      typeof x === "number" && typeof y === "number" ? x - y : collator.compare(String(x), String(y));
     return (descending ? -order : order) || a.index - b.index;
   });
 }

@@ -59,7 +59,10 @@ export function yearsByGrade(years: readonly SchoolYear[]): Map<number, SchoolYe
  * @example
  * averageOf(transcript, COMBINATIONS[0]) // { average: 8.04, total: 24.13 }
  */
-export function averageOf(document: { type: string; years?: readonly SchoolYear[] }, combination: Combination): Average {
+export function averageOf(
+  document: { type: string; years?: readonly SchoolYear[] },
+  combination: Combination,
+): Average {
   if (document.type !== "hocba.transcript/v1" || !document.years) return { reason: "not-transcript" };
   if (combination.subjects.length === 0 || combination.grades.length === 0)
     return { reason: "empty-combination" };

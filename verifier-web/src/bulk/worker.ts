@@ -11,7 +11,7 @@ import { verifyCredential, type VerificationContext } from "../../../service/src
 import { retryWhenRateLimited, verificationContext, type PortSettings } from "../verifier/ports";
 import { readCredentialBytes } from "../verifier/source";
 import type { Answer, AnswerMessage, Job, JobMessage } from "./protocol";
-import { unzipEntries, ZipProblem } from "./zip";
+import { unzipEntries, type ZipProblem } from "./zip";
 
 /** A thousand files ask the public read routes thousands of times: wait out a 429 and ask again. */
 retryWhenRateLimited(20);
