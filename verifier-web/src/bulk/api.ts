@@ -21,9 +21,6 @@ interface Item {
   done: (outcome: BatchOutcome) => void;
 }
 
-/** Thrown to stop everything when the service refuses the key (401/403). */
-export class KeyRejected extends Error {}
-
 /**
  * Collects credentials and sends them in batches as they come; `flush()` sends the rest and
  * resolves when every answer is in.

@@ -178,7 +178,7 @@ function rowElement(row: Row, duplicate: number | undefined): HTMLTableRowElemen
     el("td", { class: "file" }, row.file),
     el(
       "td",
-      { class: "status" },
+      { class: "status", "data-label": t("col_status") },
       el(
         "span",
         { class: `badge status-${row.status}` },
@@ -190,11 +190,15 @@ function rowElement(row: Row, duplicate: number | undefined): HTMLTableRowElemen
         ? null
         : el("span", { class: "badge duplicate" }, t("duplicateOf", { group: duplicate })),
     ),
-    el("td", { class: "reason" }, reasonText(row)),
-    el("td", {}, student?.fullName ?? ""),
-    el("td", { class: "nowrap" }, student ? formatDate(student.dateOfBirth, language()) : ""),
-    el("td", {}, document?.school.name ?? ""),
-    el("td", { class: "nowrap" }, yearsCovered(document)),
+    el("td", { class: "reason", "data-label": t("col_reason") }, reasonText(row)),
+    el("td", { "data-label": t("col_name") }, student?.fullName ?? ""),
+    el(
+      "td",
+      { class: "nowrap", "data-label": t("col_dateOfBirth") },
+      student ? formatDate(student.dateOfBirth, language()) : "",
+    ),
+    el("td", { "data-label": t("col_school") }, document?.school.name ?? ""),
+    el("td", { class: "nowrap", "data-label": t("col_years") }, yearsCovered(document)),
   );
   rowElements.set(row.index, tr);
   return tr;
