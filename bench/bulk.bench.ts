@@ -22,6 +22,7 @@ import path from "node:path";
 import { zipSync } from "fflate";
 import type { Page } from "playwright-core";
 import { launchChromium } from "../test/helpers/browser";
+import { api, pool } from "./lib/http";
 import { BENCH_SCHOOL, signedSet } from "./lib/signed-set";
 import {
   ADMIN_KEY,
@@ -45,35 +46,6 @@ const PAGE_FILES = 1_000;
 const PAGE_PDFS = 500;
 
 const n = (x: number) => Math.round(x).toLocaleString("en-US");
-
-async function api<T>(
-  server: Server,
-  token: string,
-  method: string,
-  url: string,
-  body?: unknown,
-): Promise<T> {
-  const response = await fetch(`${server.url}${url}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
-  });
-  if (response.status >= 300)
-    throw new Error(`${method} ${url}: ${response.status} ${(await response.text()).slice(0, 300)}`);
-  return (await response.json()) as T;
-}
-
-/** Runs `work(i)` for i in [0, count) with `parallel` in flight. */
-async function pool(count: number, parallel: number, work: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < count; i = next++) await work(i);
-  };
-  await Promise.all(Array.from({ length: parallel }, worker));
-}
 
 /** GET with the key until the answer is no longer 409 (not anchored yet). */
 async function fetchAnchored(server: Server, key: string, url: string): Promise<Buffer> {

@@ -10,6 +10,7 @@
  * (idle | working | done), `[data-testid="export-xlsx"]`, `[data-testid="export-csv"]`.
  */
 import "../common/base.css";
+import "../common/intake.css";
 import "./bulk.css";
 import { byId, el, formatDate } from "../common/dom";
 import { language, mountLanguageSwitch, onLanguageChange } from "../common/i18n";

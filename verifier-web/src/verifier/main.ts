@@ -5,6 +5,7 @@
  * and re-renders it whole on a language switch.
  */
 import "../common/base.css";
+import "../common/intake.css";
 import "./verifier.css";
 import type { Graduation, Transcript } from "../../../service/src/core/documents";
 import { isHocbaError } from "../../../service/src/core/errors";
