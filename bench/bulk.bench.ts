@@ -225,10 +225,13 @@ export async function run(options: BenchOptions): Promise<void> {
 
     console.log(`1. the page: ${n(PAGE_FILES)} files (${PAGE_PDFS} PDFs) in ${workers} workers…`);
     const inPage = await verifyInPage(page, pagePaths, PAGE_FILES);
+    // Printed at once: phase 2 takes minutes more, and a stopped run keeps phase 1's figures.
+    console.log(`   ${JSON.stringify(inPage)}`);
     const page2 = await context.newPage();
     await page2.goto(`${server.url}/xac-minh-hang-loat`);
     console.log(`2. the API path: ${n(apiFiles)} credentials in one ZIP, with a verifier key…`);
     const viaApi = await verifyInPage(page2, [zipPath], apiFiles, verifierKey);
+    console.log(`   ${JSON.stringify(viaApi)}`);
     const loadAfter = loadavg();
 
     const line = (label: string, figures: PageFigures, target: string) => [
