@@ -32,6 +32,7 @@ import autocannon from "autocannon";
 import { Contract, JsonRpcProvider, Network, Wallet, ZeroHash } from "ethers";
 import { createRegistryClient, REGISTRY_ABI } from "../service/src/adapters/chain/registry";
 import { freePort } from "../service/src/adapters/chain/anvil";
+import { api, pool } from "./lib/http";
 import { openLoop } from "./lib/open-loop";
 import { BENCH_SCHOOL, CHUNK, signedSet } from "./lib/signed-set";
 import {
@@ -156,35 +157,6 @@ const describeCalls = (counts: Map<string, number>) =>
     .sort((a, b) => b[1] - a[1])
     .map(([method, count]) => `${method} ${n(count)}`)
     .join(", ") || "none";
-
-async function api<T>(
-  server: Server,
-  token: string,
-  method: string,
-  url: string,
-  body?: unknown,
-): Promise<T> {
-  const response = await fetch(`${server.url}${url}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (response.status >= 300) throw new Error(`${method} ${url}: ${response.status} ${text.slice(0, 300)}`);
-  return JSON.parse(text) as T;
-}
-
-/** Runs `work(i)` for i in [0, count) with `parallel` in flight. */
-async function pool(count: number, parallel: number, work: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < count; i = next++) await work(i);
-  };
-  await Promise.all(Array.from({ length: parallel }, worker));
-}
 
 /** Until the principal's certificate is in the registry's issuer registry (the server syncs it). */
 async function waitIssuerOnChain(rpcUrl: string, registry: string, fingerprint: string): Promise<void> {

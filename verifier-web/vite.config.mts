@@ -1,6 +1,7 @@
 /**
  * Vite build of the public pages the service serves (README, Verifier page): the verifier at `/`
- * (index.html) and the THCS graduation lookup at `/tra-cuu` (tra-cuu/index.html). Both pages share
+ * (index.html), the THCS graduation lookup at `/tra-cuu` (tra-cuu/index.html) and the bulk
+ * verification at `/xac-minh-hang-loat` (xac-minh-hang-loat/index.html). Both pages share
  * src/shared (styles, language switch). The output, verifier-web/dist, is what
  * service/src/http/plugins/pages.ts serves; scripts/build.ts runs this build.
  */
@@ -15,6 +16,8 @@ function pageInputs(): Record<string, string> {
   const inputs: Record<string, string> = { verifier: path.join(root, "index.html") };
   const lookup = path.join(root, "tra-cuu/index.html");
   if (existsSync(lookup)) inputs.lookup = lookup;
+  const bulk = path.join(root, "xac-minh-hang-loat/index.html");
+  if (existsSync(bulk)) inputs.bulk = bulk;
   return inputs;
 }
 
@@ -24,6 +27,8 @@ export default defineConfig({
   // Relative to root; served by the service, never by a CDN.
   publicDir: false,
   logLevel: "warn",
+  // The bulk page's workers (src/bulk/worker.ts) load the PDF reader: ES module workers, split.
+  worker: { format: "es" },
   build: {
     outDir: path.join(root, "dist"),
     // Not emptied: a page loaded from the previous build keeps finding its (hashed) assets while

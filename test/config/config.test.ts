@@ -58,6 +58,7 @@ describe("loadConfig", () => {
       LOOKUP_RATE_WINDOW_MS: 600000,
       VERIFY_RATE_MAX: 600,
       VERIFY_RATE_WINDOW_MS: 60000,
+      PUBLIC_READ_RATE_MAX: 600,
       LOG_LEVEL: "info",
       DEMO: "auto",
     });

@@ -9,12 +9,15 @@ afterAll(() => tmp.dispose());
 
 const VERIFIER = '<!doctype html><title>verifier</title><script type="module" src="/assets/v-1.js"></script>';
 const LOOKUP = "<!doctype html><title>lookup</title>";
+const BULK = "<!doctype html><title>bulk</title>";
 
 describe("the public pages", () => {
   let app: FastifyInstance;
   beforeAll(async () => {
     mkdirSync(tmp.path("assets"));
     mkdirSync(tmp.path("tra-cuu"));
+    mkdirSync(tmp.path("xac-minh-hang-loat"));
+    tmp.write("xac-minh-hang-loat/index.html", BULK);
     tmp.write("index.html", VERIFIER);
     tmp.write("assets/v-1.js", "export {};");
     tmp.write("tra-cuu/index.html", LOOKUP);
@@ -37,6 +40,13 @@ describe("the public pages", () => {
       { status: 200, type: "text/html; charset=utf-8", cache: "no-cache", body: VERIFIER },
       { status: 200, type: "text/html; charset=utf-8", cache: "no-cache", body: LOOKUP },
       { status: 200, type: "text/html; charset=utf-8", cache: "no-cache", body: LOOKUP },
+    ]);
+  });
+
+  it("serves the bulk verification at /xac-minh-hang-loat and /xac-minh-hang-loat/, never cached", async () => {
+    expect([await get("/xac-minh-hang-loat"), await get("/xac-minh-hang-loat/")]).toEqual([
+      { status: 200, type: "text/html; charset=utf-8", cache: "no-cache", body: BULK },
+      { status: 200, type: "text/html; charset=utf-8", cache: "no-cache", body: BULK },
     ]);
   });
 
@@ -78,9 +88,16 @@ describe("the public pages", () => {
     const bare = await buildApp({ bodyLimit: 1_000_000, pagesDir: tmp.path("not-built") });
     try {
       const answers = await Promise.all(
-        ["/", "/tra-cuu", "/healthz"].map((url) => bare.inject({ method: "GET", url })),
+        ["/", "/tra-cuu", "/xac-minh-hang-loat", "/healthz"].map((url) =>
+          bare.inject({ method: "GET", url }),
+        ),
       );
       expect(answers.map((res) => [res.statusCode, res.statusCode === 503 ? res.body : "…"])).toEqual([
+        [
+          503,
+          "hocba: the verifier pages are not built (no index.html in the pages folder).\n" +
+            "Run `npm run build`, then restart the service. The API under /api/v1 works without them.\n",
+        ],
         [
           503,
           "hocba: the verifier pages are not built (no index.html in the pages folder).\n" +

@@ -213,6 +213,13 @@ export const SETTINGS = {
       "credentials verified per client address and window by anonymous callers (a batch of 500 counts 500); any API key lifts it",
   },
   VERIFY_RATE_WINDOW_MS: { kind: "int", default: "60000", min: 1000, description: "verify window" },
+  PUBLIC_READ_RATE_MAX: {
+    kind: "int",
+    default: "600",
+    min: 1,
+    description:
+      "reads per client address and minute of the public routes a page's in-browser verification asks (trust anchors, chain, revocations, supersession; about four per file)",
+  },
   LOG_LEVEL: {
     kind: "choice",
     choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"],

@@ -40,6 +40,8 @@ export interface AppServices {
     lookupMax?: number;
     lookupWindowMs?: number;
     lookupSerialMax?: number;
+    /** PUBLIC_READ_RATE_MAX: reads of the public verification routes per client and minute. */
+    publicReadsMax?: number;
   };
 }
 

@@ -228,6 +228,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
           lookupMax: config.LOOKUP_RATE_MAX,
           lookupSerialMax: config.LOOKUP_SERIAL_RATE_MAX,
           lookupWindowMs: config.LOOKUP_RATE_WINDOW_MS,
+          publicReadsMax: config.PUBLIC_READ_RATE_MAX,
         },
       },
     });

@@ -5,6 +5,7 @@
  * and re-renders it whole on a language switch.
  */
 import "../common/base.css";
+import "../common/intake.css";
 import "./verifier.css";
 import type { Graduation, Transcript } from "../../../service/src/core/documents";
 import { isHocbaError } from "../../../service/src/core/errors";
@@ -116,6 +117,7 @@ async function render(): Promise<void> {
   document.title = `${t("pageTitle")} — hocba`;
   byId("site-title").textContent = t("brand");
   byId("nav-lookup").textContent = t("lookupLink");
+  byId("nav-bulk").textContent = t("bulkLink");
   byId("footer").textContent = t("footer");
   document.querySelector(".skip-link")!.textContent = t("skip");
   title.textContent = t("pageTitle");

@@ -27,13 +27,30 @@ export interface PortSettings {
   rpc?: string;
 }
 
+/**
+ * How a 429 is met: by default it is an answer like any other failure; the bulk page waits the
+ * Retry-After the service names (at most a minute each time) and asks again, so that a thousand
+ * files checked in the browser slow down under the public rate limit instead of ending as errors.
+ */
+let rateLimitedRetries = 0;
+
+/** Makes every later read retry up to `retries` times on a 429 (see `rateLimitedRetries`). */
+export function retryWhenRateLimited(retries: number): void {
+  rateLimitedRetries = retries;
+}
+
 /** GET a JSON answer of the hocba API; any failure to get a 200 is CHAIN_UNAVAILABLE. */
 async function getJson<T>(url: string): Promise<T> {
   let response: Response;
-  try {
-    response = await fetch(url, { headers: { accept: "application/json" } });
-  } catch (cause) {
-    throw new HocbaError("CHAIN_UNAVAILABLE", `the service could not be reached (${url})`, { cause });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      response = await fetch(url, { headers: { accept: "application/json" } });
+    } catch (cause) {
+      throw new HocbaError("CHAIN_UNAVAILABLE", `the service could not be reached (${url})`, { cause });
+    }
+    if (response.status !== 429 || attempt >= rateLimitedRetries) break;
+    const seconds = Math.min(60, Math.max(1, Number(response.headers.get("retry-after")) || 1));
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   }
   if (!response.ok) {
     const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;

@@ -72,7 +72,14 @@ export async function readCredentialFile(
   file: File,
   extractFromPdf: (bytes: Uint8Array) => Promise<unknown>,
 ): Promise<unknown> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
+  return readCredentialBytes(new Uint8Array(await file.arrayBuffer()), extractFromPdf);
+}
+
+/** The credential in a file's bytes (see `readCredentialFile`); the bulk page's workers read these. */
+export async function readCredentialBytes(
+  bytes: Uint8Array,
+  extractFromPdf: (bytes: Uint8Array) => Promise<unknown>,
+): Promise<unknown> {
   if (isPdf(bytes)) return extractFromPdf(bytes);
   const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes).replace(/^\uFEFF/, "");
   try {

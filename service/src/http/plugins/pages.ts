@@ -1,6 +1,7 @@
 /**
  * The public pages built by Vite into verifier-web/dist (scripts/build.ts): the verifier at `/`,
- * the graduation lookup at `/tra-cuu` (and `/tra-cuu/`), their hashed assets under `/assets/`
+ * the graduation lookup at `/tra-cuu` (and `/tra-cuu/`), the bulk verification at
+ * `/xac-minh-hang-loat` (and `/xac-minh-hang-loat/`), their hashed assets under `/assets/`
  * (cached for a year: a new build gives new names). If the pages were not built, the API works as
  * before and the pages answer 503 with a plain message saying how to build them.
  */
@@ -34,7 +35,7 @@ const NOT_BUILT =
 export async function pagesPlugin(app: FastifyInstance, options: PagesOptions): Promise<void> {
   const { root } = options;
   if (!existsSync(path.join(root, "index.html"))) {
-    for (const url of ["/", "/tra-cuu", "/tra-cuu/"])
+    for (const url of ["/", "/tra-cuu", "/tra-cuu/", "/xac-minh-hang-loat", "/xac-minh-hang-loat/"])
       app.get(url, { schema: { hide: true } }, (_request, reply) =>
         reply.status(503).type("text/plain; charset=utf-8").send(NOT_BUILT),
       );
@@ -54,4 +55,7 @@ export async function pagesPlugin(app: FastifyInstance, options: PagesOptions): 
     },
   });
   app.get("/tra-cuu", { schema: { hide: true } }, (_request, reply) => reply.sendFile("tra-cuu/index.html"));
+  app.get("/xac-minh-hang-loat", { schema: { hide: true } }, (_request, reply) =>
+    reply.sendFile("xac-minh-hang-loat/index.html"),
+  );
 }

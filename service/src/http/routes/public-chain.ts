@@ -15,7 +15,10 @@ import { HocbaError } from "../../core/errors";
 import { serviceKnowledge } from "../../issuance/service-knowledge";
 import { errorResponses } from "../schemas";
 
-/** Reads per client address and minute: one page verification makes about six. */
+/**
+ * Reads per client address and minute unless PUBLIC_READ_RATE_MAX says otherwise: one page
+ * verification makes about six (the bulk page's workers about four per file after the first).
+ */
 export const PUBLIC_CHAIN_READS_PER_MINUTE = 600;
 
 const HEX32 = "^0x[0-9a-fA-F]{64}$";
@@ -41,7 +44,8 @@ export function publicChainRoutes(app: FastifyInstance, _opts: unknown, done: (e
   const tsaAnchors = (submission.timestamps?.trustAnchors?.anchors ?? []).map((anchor) =>
     certificatePem(anchor.der),
   );
-  const config = { rateLimit: { max: PUBLIC_CHAIN_READS_PER_MINUTE, timeWindow: 60_000 } };
+  const max = app.services.limits?.publicReadsMax ?? PUBLIC_CHAIN_READS_PER_MINUTE;
+  const config = { rateLimit: { max, timeWindow: 60_000 } };
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
 
   typed.get(

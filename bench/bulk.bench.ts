@@ -1,0 +1,265 @@
+/**
+ * The bulk verification page at scale (issue 15), against the production parts: the real
+ * `hocba serve` process on PostgreSQL + Redis + a `hardhat node`, and the page in Debian's headless
+ * Chromium (playwright-core, the flags of the browser tests).
+ *
+ *   0. --documents N (default 10,000) + 1,000 distinct signed transcripts are submitted, anchored
+ *      and fetched back as credential files; 500 of the first 1,000 also as printable PDFs.
+ *   1. in the browser: 1,000 files (500 `.hocba.json`, 500 PDFs) chosen in the page's file input,
+ *      checked in its web workers → wall time from the choice to the last row, the verdicts, and
+ *      the page's responsiveness: the longest task on the main thread (PerformanceObserver
+ *      `longtask`), their total, and the longest gap of a 50 ms timer (what a click would wait);
+ *   2. through the API path: the N other credentials as one ZIP, with a verifier key (the page
+ *      reads them in its workers and sends them to POST /api/v1/verify/batch) → wall time, verdicts,
+ *      the same responsiveness figures.
+ * The public read routes' limit (PUBLIC_READ_RATE_MAX) is lifted for phase 1: one address asks about
+ * four reads per file, and the default 600 a minute would measure the limit, not the page.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import path from "node:path";
+import { zipSync } from "fflate";
+import type { Page } from "playwright-core";
+import { launchChromium } from "../test/helpers/browser";
+import { api, pool } from "./lib/http";
+import { BENCH_SCHOOL, signedSet } from "./lib/signed-set";
+import {
+  ADMIN_KEY,
+  ANCHOR_KEY,
+  createSchema,
+  ensureBuilt,
+  redisPrefix,
+  REDIS_URL,
+  startChain,
+  startServer,
+  Teardown,
+  tempDir,
+  trustAnchorsDir,
+  type Server,
+} from "./lib/stack";
+import type { BenchOptions } from "./run";
+
+const SEED = 3;
+const OUT = path.join(__dirname, "out");
+const PAGE_FILES = 1_000;
+const PAGE_PDFS = 500;
+
+const n = (x: number) => Math.round(x).toLocaleString("en-US");
+
+/** GET with the key until the answer is no longer 409 (not anchored yet). */
+async function fetchAnchored(server: Server, key: string, url: string): Promise<Buffer> {
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    const response = await fetch(`${server.url}${url}`, { headers: { authorization: `Bearer ${key}` } });
+    if (response.status === 200) return Buffer.from(await response.arrayBuffer());
+    if (response.status !== 409 || Date.now() > deadline)
+      throw new Error(`${url}: HTTP ${response.status} ${await response.text()}`);
+    await response.arrayBuffer();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** Records the page's long tasks and the longest gap of a 50 ms timer, from before its scripts run. */
+const RESPONSIVENESS_PROBE = `
+  window.__bench = { longest: 0, total: 0, count: 0, gap: 0 };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      window.__bench.longest = Math.max(window.__bench.longest, entry.duration);
+      window.__bench.total += entry.duration;
+      window.__bench.count += 1;
+    }
+  }).observe({ type: "longtask", buffered: true });
+  let last = performance.now();
+  setInterval(() => {
+    const now = performance.now();
+    window.__bench.gap = Math.max(window.__bench.gap, now - last - 50);
+    last = now;
+  }, 50);
+`;
+
+interface PageFigures {
+  files: number;
+  seconds: number;
+  statuses: Record<string, number>;
+  longestTaskMs: number;
+  longTasksMs: number;
+  longTasks: number;
+  timerGapMs: number;
+}
+
+async function verifyInPage(page: Page, inputs: string[], total: number, key?: string): Promise<PageFigures> {
+  await page.evaluate(() => {
+    const probe = (window as unknown as { __bench: Record<string, number> }).__bench;
+    Object.assign(probe, { longest: 0, total: 0, count: 0, gap: 0 });
+  });
+  if (key) await page.fill("input[name=verifierKey]", key);
+  const started = performance.now();
+  await page.locator("input[type=file][name=credentials]").setInputFiles(inputs);
+  await page.locator('[data-testid="progress"][data-state="done"]').waitFor({ timeout: 900_000 });
+  const seconds = (performance.now() - started) / 1000;
+  const statuses = await page.locator('[data-testid="result"]').evaluateAll((rows) => {
+    const counts: Record<string, number> = {};
+    for (const row of rows) {
+      const status = row.getAttribute("data-status") ?? "?";
+      counts[status] = (counts[status] ?? 0) + 1;
+    }
+    return counts;
+  });
+  const probe = await page.evaluate(
+    () =>
+      (window as unknown as { __bench: { longest: number; total: number; count: number; gap: number } })
+        .__bench,
+  );
+  return {
+    files: total,
+    seconds,
+    statuses,
+    longestTaskMs: probe.longest,
+    longTasksMs: probe.total,
+    longTasks: probe.count,
+    timerGapMs: probe.gap,
+  };
+}
+
+export async function run(options: BenchOptions): Promise<void> {
+  const apiFiles = options.documents ?? 10_000;
+  const documents = PAGE_FILES + apiFiles;
+  const loadBefore = loadavg();
+  const set = await signedSet(OUT, documents, SEED);
+  ensureBuilt();
+  const teardown = new Teardown();
+  process.once("SIGINT", () => void teardown.run().then(() => process.exit(130)));
+  try {
+    const chain = await startChain(teardown);
+    const { Contract, JsonRpcProvider, Network, Wallet, ZeroHash } = await import("ethers");
+    const { REGISTRY_ABI } = await import("../service/src/adapters/chain/registry");
+    const network = Network.from(31337);
+    const provider = new JsonRpcProvider(chain.node.url, network, {
+      staticNetwork: network,
+      cacheTimeout: -1,
+    });
+    const grant = (await new Contract(
+      chain.registry,
+      REGISTRY_ABI,
+      new Wallet(ADMIN_KEY, provider),
+    ).getFunction("grantRole")(ZeroHash, new Wallet(ANCHOR_KEY).address)) as { wait(): Promise<unknown> };
+    await grant.wait();
+    provider.destroy();
+    const { url: databaseUrl } = await createSchema(teardown, "bulk");
+    const adminToken = randomBytes(24).toString("hex");
+    const server = await startServer(
+      teardown,
+      {
+        DATABASE_URL: databaseUrl,
+        REDIS_URL,
+        REDIS_PREFIX: redisPrefix(teardown, "bulk"),
+        CHAIN_RPC_URL: chain.node.url,
+        CHAIN_ID: "31337",
+        REGISTRY_ADDRESS: chain.registry,
+        ANCHOR_KEY,
+        ANCHOR_INTERVAL_MS: "1000",
+        TRUST_ANCHORS_DIR: trustAnchorsDir(teardown, set.pki.rootPem),
+        ADMIN_TOKEN: adminToken,
+        DATA_DIR: tempDir(teardown, "data"),
+        DEMO: "off",
+        LOG_LEVEL: "warn",
+        PUBLIC_READ_RATE_MAX: "1000000",
+      },
+      path.join(OUT, "bulk-server.log"),
+    );
+    const school = await api<{ apiKey: string }>(server, adminToken, "POST", "/api/v1/admin/issuers", {
+      kind: "school",
+      code: BENCH_SCHOOL.code,
+      name: BENCH_SCHOOL.name,
+      certificates: [set.pki.signerChainPem],
+    });
+    const { apiKey: verifierKey } = await api<{ apiKey: string }>(
+      server,
+      adminToken,
+      "POST",
+      "/api/v1/admin/verifiers",
+      { label: "bulk benchmark" },
+    );
+
+    console.log(`0. issuing ${n(documents)} credentials (submit, anchor, fetch; ${PAGE_PDFS} PDFs)…`);
+    const i0 = performance.now();
+    const ids: string[] = [];
+    for (let c = 0; c < set.chunks; c++) {
+      const body = set.chunk(c);
+      ids.push(
+        ...(JSON.parse(body) as { items: { document: { id: string } }[] }).items.map((i) => i.document.id),
+      );
+      await api(server, school.apiKey, "POST", "/api/v1/transcripts/batch", body);
+    }
+    const dir = tempDir(teardown, "bulk-files");
+    const pageDir = path.join(dir, "page");
+    mkdirSync(pageDir);
+    const pagePaths = new Array<string>(PAGE_FILES);
+    const apiEntries: Record<string, Uint8Array> = {};
+    await pool(ids.length, 8, async (i) => {
+      const id = ids[i]!;
+      if (i < PAGE_PDFS) {
+        const pdf = await fetchAnchored(server, school.apiKey, `/api/v1/transcripts/${id}/pdf`);
+        pagePaths[i] = path.join(pageDir, `${id}.pdf`);
+        writeFileSync(pagePaths[i], pdf);
+        return;
+      }
+      const json = await fetchAnchored(server, school.apiKey, `/api/v1/transcripts/${id}/credential`);
+      if (i < PAGE_FILES) {
+        pagePaths[i] = path.join(pageDir, `${id}.hocba.json`);
+        writeFileSync(pagePaths[i], json);
+      } else apiEntries[`ho-so/${id}.hocba.json`] = new Uint8Array(json);
+    });
+    const zipPath = path.join(dir, "ho-so.zip");
+    writeFileSync(zipPath, zipSync(apiEntries, { level: 6 }));
+    console.log(`   done in ${((performance.now() - i0) / 1000).toFixed(1)} s`);
+
+    const browser = await launchChromium();
+    teardown.add("chromium", () => browser.close());
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "vi-VN" });
+    await context.addInitScript(RESPONSIVENESS_PROBE);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/xac-minh-hang-loat`);
+    const workers = await page.evaluate(() => Math.min(8, Math.max(1, navigator.hardwareConcurrency || 2)));
+
+    console.log(`1. the page: ${n(PAGE_FILES)} files (${PAGE_PDFS} PDFs) in ${workers} workers…`);
+    const inPage = await verifyInPage(page, pagePaths, PAGE_FILES);
+    // Printed at once: phase 2 takes minutes more, and a stopped run keeps phase 1's figures.
+    console.log(`   ${JSON.stringify(inPage)}`);
+    const page2 = await context.newPage();
+    await page2.goto(`${server.url}/xac-minh-hang-loat`);
+    console.log(`2. the API path: ${n(apiFiles)} credentials in one ZIP, with a verifier key…`);
+    const viaApi = await verifyInPage(page2, [zipPath], apiFiles, verifierKey);
+    console.log(`   ${JSON.stringify(viaApi)}`);
+    const loadAfter = loadavg();
+
+    const line = (label: string, figures: PageFigures, target: string) => [
+      [
+        `${label}: wall time`,
+        `${figures.seconds.toFixed(1)} s (${n(figures.files / figures.seconds)} files/s)`,
+        target,
+      ],
+      [`${label}: verdicts`, JSON.stringify(figures.statuses), `${n(figures.files)} valid`],
+      [
+        `${label}: longest main-thread task / all long tasks`,
+        `${figures.longestTaskMs.toFixed(0)} ms / ${n(figures.longTasksMs)} ms in ${figures.longTasks}`,
+        "",
+      ],
+      [`${label}: longest 50 ms timer delay`, `${figures.timerGapMs.toFixed(0)} ms`, ""],
+    ];
+    const rows = [
+      ...line(`1. page, ${n(PAGE_FILES)} files (${PAGE_PDFS} PDF)`, inPage, "≤ 60 s"),
+      ...line(`2. API path, ${n(apiFiles)} in a ZIP`, viaApi, ""),
+      [
+        "load average before / after",
+        `${loadBefore.map((x) => x.toFixed(2)).join(" ")} / ${loadAfter.map((x) => x.toFixed(2)).join(" ")}`,
+        `${cpus().length} cores`,
+      ],
+    ];
+    console.log("\n| measure | result | target |\n| --- | --- | --- |");
+    for (const [measure, result, target] of rows) console.log(`| ${measure} | ${result} | ${target} |`);
+  } finally {
+    await teardown.run();
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * What the bulk page and its workers say to each other (worker.ts, pool.ts). A job carries a file's
+ * bytes (transferred, not copied); the answer carries what the table and the export need.
+ */
+import type { Graduation, Transcript } from "../../../service/src/core/documents";
+import type { VerificationResult } from "../../../service/src/core/verification";
+import type { PortSettings } from "../verifier/ports";
+import type { ReadProblem } from "./rows";
+
+export type Job =
+  /** Read the file and verify it here, with the ports of `settings`. */
+  | { kind: "verify"; name: string; bytes: ArrayBuffer; settings: PortSettings }
+  /** Only read the file (a PDF's attachment, a JSON file): the service verifies it. */
+  | { kind: "read"; name: string; bytes: ArrayBuffer }
+  /** Unpack a ZIP archive, within the limits of zip.ts. */
+  | { kind: "unzip"; name: string; bytes: ArrayBuffer };
+
+export type Answer =
+  | { kind: "verified"; credential: { document?: Transcript | Graduation }; result: VerificationResult }
+  | { kind: "read"; credential: unknown }
+  | { kind: "entries"; entries: { name: string; bytes: ArrayBuffer }[] }
+  /** The file gave no credential (`not-hocba`) or could not be checked (`error`). */
+  | { kind: "problem"; status: "not-hocba" | "error"; problem: ReadProblem };
+
+/** A job's message to a worker, numbered so that answers find their job. */
+export interface JobMessage {
+  id: number;
+  job: Job;
+}
+
+export interface AnswerMessage {
+  id: number;
+  answer: Answer;
+}
