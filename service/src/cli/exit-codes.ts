@@ -55,6 +55,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   PKCS11_TOKEN_NOT_FOUND: 34,
   PKCS11_KEY_NOT_FOUND: 35,
   PKCS11_CERT_MISMATCH: 36,
+  CERT_CHAIN_INCOMPLETE: 39,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

@@ -53,6 +53,10 @@ export const ERROR_CODES = [
   "PKCS11_TOKEN_NOT_FOUND",
   "PKCS11_KEY_NOT_FOUND",
   "PKCS11_CERT_MISMATCH",
+  // a certification path could not be completed: an issuer certificate is in neither the CMS, the
+  // trust store nor TRUST_INTERMEDIATES_DIR, and its AIA caIssuers URL did not give it (unreachable,
+  // 404, timeout, too large, not a certificate)
+  "CERT_CHAIN_INCOMPLETE",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

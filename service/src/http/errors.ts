@@ -45,6 +45,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   PKCS11_TOKEN_NOT_FOUND: 400,
   PKCS11_KEY_NOT_FOUND: 400,
   PKCS11_CERT_MISMATCH: 400,
+  CERT_CHAIN_INCOMPLETE: 422,
 };
 
 export interface ErrorEnvelope {

@@ -4,6 +4,9 @@
  * the same id), all-or-nothing per item. A batch verifies every item first and stores the accepted
  * ones in one transaction. A document with `supersedes` marks the one it corrects.
  *
+ * Roles: the authorized signers must cover together the roles the school requires (its own,
+ * set by the admin, else REQUIRED_SIGNER_ROLES — issuers.ts `issuerRoles`); a missing one is named.
+ *
  * Authorization policy: the signer must be registered to the document's school *at submission
  * time*. Schools sign transcripts before hocba knows them, so the signing time would refuse
  * legitimate older transcripts; a certificate removed after a key compromise stops new
@@ -15,6 +18,7 @@ import { HocbaError, toHocbaError } from "../core/errors";
 import { assertSignatureValid, type AuthorizationLookup, type PkiCrypto, type TrustStore } from "../core/pki";
 import type { ValidationOptions } from "../core/documents";
 import type { DocumentStatus } from "../core/documents/views";
+import { issuerRoles } from "./issuers";
 import { BATCH_OF_DOCUMENT } from "./membership";
 import { compiledSchemaCheck } from "./schema-check";
 
@@ -24,6 +28,7 @@ export interface SubmissionDeps {
   db: Database;
   trustAnchors: TrustStore;
   crypto: PkiCrypto;
+  /** REQUIRED_SIGNER_ROLES: what a school that has no roles of its own requires. */
   requiredRoles: readonly string[];
   validation?: ValidationOptions;
   now?: () => Date;
@@ -106,6 +111,24 @@ function memoized(lookup: AuthorizationLookup): AuthorizationLookup {
   };
 }
 
+/** The roles a school's documents require, asked once per school per call. */
+type RequiredRoles = (issuerCode: string) => Promise<string[]>;
+
+function requiredRolesOf(deps: SubmissionDeps): RequiredRoles {
+  const answers = new Map<string, Promise<string[]>>();
+  return (issuerCode) => {
+    let answer = answers.get(issuerCode);
+    if (!answer) {
+      answer = issuerRoles(deps.db, issuerCode, deps.requiredRoles).then(
+        (found) => found?.requiredRoles ?? [...deps.requiredRoles],
+      );
+      answers.set(issuerCode, answer);
+      answer.catch(() => answers.delete(issuerCode));
+    }
+    return answer;
+  };
+}
+
 /** Checks everything that needs no storage; throws the item's HocbaError. */
 async function check(
   deps: SubmissionDeps,
@@ -113,6 +136,7 @@ async function check(
   item: SubmitItem,
   index: number,
   lookup: AuthorizationLookup,
+  requiredRoles: RequiredRoles,
 ): Promise<Accepted> {
   if (typeof item !== "object" || item === null)
     throw new HocbaError("SCHEMA_INVALID", "an item is {document, signature}");
@@ -140,7 +164,7 @@ async function check(
     crypto: deps.crypto,
     at: now(),
     authorization: { issuerCode, lookup },
-    policy: { requiredRoles: [...deps.requiredRoles] },
+    policy: { requiredRoles: await requiredRoles(issuerCode) },
   });
   // The docHash is the SHA-256 of these same canonical bytes: hash them once more through the
   // crypto port (OpenSSL in the service) rather than canonicalize again and hash in JavaScript.
@@ -188,9 +212,10 @@ export async function submitDocuments(
   // One look-up per (issuer, certificate) per call, not per item: a batch of 1,000 from one
   // school otherwise makes 1,000 identical database round trips (bench/RESULTS.md, issuance).
   const lookup = memoized(databaseAuthorization(deps.db, deps.now ?? (() => new Date())));
+  const roles = requiredRolesOf(deps);
   for (const [index, item] of items.entries()) {
     try {
-      accepted.push(await check(deps, submitter, item, index, lookup));
+      accepted.push(await check(deps, submitter, item, index, lookup, roles));
     } catch (error) {
       results[index] = failure(error);
     }

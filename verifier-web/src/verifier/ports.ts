@@ -15,6 +15,7 @@ import { HocbaError } from "../../../service/src/core/errors";
 import { createTrustStore, type TrustStore } from "../../../service/src/core/pki";
 import type {
   ChainStatusPort,
+  IssuerRolesLookup,
   RevocationLookup,
   SupersessionLookup,
   VerificationContext,
@@ -114,12 +115,34 @@ export function apiRevocations(api: string): RevocationLookup {
   };
 }
 
+/**
+ * The issuer registry's roles (the service's public route): each certificate's role and the roles
+ * the issuer's documents require; null for an issuer the service does not know.
+ */
+export function apiIssuerRoles(api: string): IssuerRolesLookup {
+  return async (code) => {
+    const body = await getJson<{
+      known: boolean;
+      requiredRoles: string[];
+      certificates: { fingerprint: string; role: string }[];
+    }>(`${api}/api/v1/issuers/${encodeURIComponent(code)}/roles`);
+    if (!body.known) return null;
+    const roles: Record<string, string> = {};
+    for (const certificate of body.certificates) roles[certificate.fingerprint] = certificate.role;
+    return { requiredRoles: body.requiredRoles, roles };
+  };
+}
+
 let anchors: Promise<TrustStore> | undefined;
 
-/** The service's trust anchors, fetched once per page. */
+/**
+ * The service's trust anchors, with the intermediate CAs it knows (a page cannot follow a
+ * certificate's AIA URL across origins, so a signature that carries only the signer's certificate
+ * is completed with these), fetched once per page.
+ */
 export function trustAnchors(api: string): Promise<TrustStore> {
-  anchors ??= getJson<{ anchors: string[] }>(`${api}/api/v1/trust-anchors`).then((body) =>
-    createTrustStore(body.anchors),
+  anchors ??= getJson<{ anchors: string[]; intermediates?: string[] }>(`${api}/api/v1/trust-anchors`).then(
+    (body) => createTrustStore(body.anchors, { intermediates: body.intermediates ?? [] }),
   );
   anchors.catch(() => {
     anchors = undefined; // asked again next time
@@ -144,5 +167,6 @@ export async function verificationContext(settings: PortSettings): Promise<Verif
     chain,
     supersession: apiSupersession(settings.api),
     revocations: apiRevocations(settings.api),
+    issuerRoles: apiIssuerRoles(settings.api),
   };
 }

@@ -15,7 +15,7 @@ import { signerName } from "../../../service/src/core/pki";
 import type { Check, CheckStatus, Verdict, VerificationResult } from "../../../service/src/core/verification";
 import { el, formatDate, formatDateTime } from "../common/dom";
 import { language } from "../common/i18n";
-import { describeCheck, roleText, t, valueText, type MessageKey } from "./messages";
+import { describeCheck, signerRoleText, t, valueText, type MessageKey } from "./messages";
 
 const ICONS: Record<CheckStatus, string> = { valid: "✓", invalid: "✗", error: "!", skipped: "–" };
 const STATUS_WORDS: Record<CheckStatus, MessageKey> = {
@@ -294,12 +294,18 @@ interface SignerView {
   subject?: string;
   issuer?: string;
   signingTime?: string;
+  /** The issuer registry's role (signer check), when it was asked. */
+  role?: string;
+  name?: string;
+  organisation?: string;
 }
 
 /**
  * The issuer: the school named in the document, then each signer by role and name ("Hiệu
- * trưởng: Nguyễn Văn Hùng") with the signing time; the certificates' X.500 names are technical
- * details, folded.
+ * trưởng: Nguyễn Văn Hùng", "Tổ chức (con dấu của trường): Trường THCS Nguyễn Du") with the
+ * organisation its certificate names and the signing time; the role is the issuer registry's
+ * (the certificate's title when the registry was not asked); the certificates' X.500 names are
+ * technical details, folded.
  */
 export function renderIssuer(document: Transcript | Graduation, result: VerificationResult): HTMLElement {
   const lang = language();
@@ -315,8 +321,18 @@ export function renderIssuer(document: Transcript | Graduation, result: Verifica
       field(t("school"), `${document.school.name} (${document.school.code})`),
       ...signers.flatMap((signer) => {
         const { name, title } = signerName(signer.subject ?? "");
+        const shown = signer.name ?? name;
+        const organisation = signer.organisation === shown ? undefined : signer.organisation;
         return [
-          [el("dt", {}, roleText(title)), el("dd", { "data-testid": "signer" }, name)],
+          [
+            el("dt", { "data-testid": "signer-role" }, signerRoleText(signer.role, title)),
+            el(
+              "dd",
+              { "data-testid": "signer" },
+              shown,
+              organisation ? el("span", { class: "signer-organisation" }, ` — ${organisation}`) : null,
+            ),
+          ],
           field(t("signingTime"), signer.signingTime ? formatDateTime(signer.signingTime, lang) : undefined),
         ];
       }),

@@ -252,12 +252,32 @@ const VERDICT_LINES: Record<Exclude<Verdict, "valid">, string> = {
   error: "result: NOT VERIFIED (a check could not be made; try again later)",
 };
 
-/** One line per check (name, status, message), then the verdict. */
+interface SignerData {
+  role?: string;
+  name?: string;
+  organisation?: string;
+}
+
+/**
+ * One line per signer the signer check reports: "signed by principal: Nguyễn Văn Hùng (Trường
+ * THCS Nguyễn Du)"; the role is the issuer registry's, unknown offline.
+ */
+function signerLines(result: VerificationResult): string[] {
+  const signers = result.checks.find((check) => check.name === "signer")?.data?.signers;
+  if (!Array.isArray(signers)) return [];
+  return (signers as SignerData[]).map(
+    ({ role, name, organisation }) =>
+      `signed by ${role ?? "(role not checked)"}: ${name ?? "?"}${organisation ? ` (${organisation})` : ""}`,
+  );
+}
+
+/** One line per check (name, status, message), one per signer (role and name), then the verdict. */
 export function formatResult(result: VerificationResult, mode: Mode["kind"]): string {
   const width = Math.max(...result.checks.map((check) => check.name.length));
   const lines = result.checks.map(
     (check) => `${check.name.padEnd(width)}  ${check.status.toUpperCase().padEnd(7)}  ${check.message}`,
   );
+  lines.push(...signerLines(result));
   const note = NOT_CHECKED[mode];
   const verdict = verdictOf(result.checks);
   if (verdict === "valid") {

@@ -17,7 +17,16 @@ export {
   type AuthorizationLookup,
 } from "./verify";
 export { signerName, signersOf, type SignerName, type SignatureSigner } from "./names";
-export { createTrustStore, pemToDer, type TrustStore } from "./trust-store";
+export { organisationOf } from "./subject";
+export {
+  createTrustStore,
+  pemToDer,
+  type TrustStore,
+  type TrustStoreOptions,
+  type IssuerFetcher,
+  type IntermediatePool,
+} from "./trust-store";
+export { certificatesOfBundle, isFetchableUrl } from "./aia";
 export {
   webCrypto,
   type PkiCrypto,

@@ -22,6 +22,7 @@ export {
   type ChainStatusPort,
   type SupersessionLookup,
   type RevocationLookup,
+  type IssuerRolesLookup,
   type VerificationContext,
   type VerificationResult,
   type Verdict,
