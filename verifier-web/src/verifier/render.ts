@@ -302,7 +302,7 @@ interface SignerView {
 
 /**
  * The issuer: the school named in the document, then each signer by role and name ("Hiệu
- * trưởng: Nguyễn Văn Hùng", "Tổ chức (con dấu của trường): Trường THCS Nguyễn Du") with the
+ * trưởng: Nguyễn Văn Hùng", "Con dấu của trường: Trường THCS Nguyễn Du") with the
  * organisation its certificate names and the signing time; the role is the issuer registry's
  * (the certificate's title when the registry was not asked); the certificates' X.500 names are
  * technical details, folded.
