@@ -41,6 +41,8 @@ describe("loadConfig", () => {
       ANCHOR_INTERVAL_MS: 5000,
       ANCHOR_MAX_BATCH: 100000,
       TRUST_ANCHORS_DIR: undefined,
+      TRUST_INTERMEDIATES_DIR: undefined,
+      AIA_FETCH: "on",
       REQUIRED_SIGNER_ROLES: ["principal"],
       ADMIN_TOKEN: undefined,
       BODY_LIMIT_BYTES: 8388608,
