@@ -43,7 +43,7 @@ describe.skipIf(!haveChromium)(
     let file: string;
     let refused: { status: number; body: unknown };
 
-    const admin = (method: "POST" | "PUT", url: string, payload: unknown) =>
+    const admin = (method: "POST" | "PUT", url: string, payload: Record<string, unknown>) =>
       api.app.inject({ method, url, payload, headers: { authorization: `Bearer ${api.adminToken}` } });
     const submit = async (seed: number, signers: IssuedCertificate[]) => {
       const document = schoolTranscript(seed);
@@ -78,7 +78,7 @@ describe.skipIf(!haveChromium)(
       const roles = await admin("PUT", `/api/v1/admin/issuers/${SCHOOL_CODE}/required-roles`, {
         requiredRoles: ["principal", "organisation"],
       });
-      expect([addSeal.statusCode, roles.statusCode, roles.json()]).toEqual([
+      expect([addSeal.statusCode, roles.statusCode, roles.json<unknown>()]).toEqual([
         200,
         200,
         { code: SCHOOL_CODE, requiredRoles: ["principal", "organisation"] },

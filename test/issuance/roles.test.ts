@@ -12,7 +12,6 @@ import type { Database } from "../../service/src/adapters/db/database";
 import { migrate } from "../../service/src/adapters/db/migrate";
 import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
 import { canonicalBytes } from "../../service/src/core/documents/hash";
-import { isHocbaError } from "../../service/src/core/errors";
 import { signDetached } from "../../service/src/core/pki";
 import { submitDocuments, type SubmissionDeps } from "../../service/src/issuance/documents";
 import {
@@ -24,22 +23,12 @@ import {
 } from "../../service/src/issuance/issuers";
 import { schoolTranscript, TEST_SCHOOL } from "../helpers/credentials";
 import { databaseBackends } from "../helpers/databases";
+import { rejectionOf } from "../helpers/errors";
 import { fingerprintOf, issue, makeSchoolPki, signerOf, SCHOOL_CODE, type SchoolPki } from "../helpers/pki";
 
 const backends = await databaseBackends();
 
-async function errorOf(run: Promise<unknown>): Promise<{ code: string; message: string; details?: unknown }> {
-  try {
-    await run;
-  } catch (error) {
-    if (isHocbaError(error))
-      return error.details === undefined
-        ? { code: error.code, message: error.message }
-        : { code: error.code, message: error.message, details: error.details };
-    throw error;
-  }
-  throw new Error("expected a HocbaError");
-}
+const errorOf = rejectionOf;
 
 describe.each(backends)("roles of a school's signers ($name)", (backend) => {
   let db: Database;

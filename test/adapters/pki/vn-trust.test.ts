@@ -17,11 +17,11 @@ import { aiaFetcher } from "../../../service/src/adapters/pki/aia-fetcher";
 import { nodeCrypto } from "../../../service/src/adapters/pki/node-crypto";
 import { readCertificateDir } from "../../../service/src/adapters/pki/trust-dir";
 import { canonicalBytes } from "../../../service/src/core/documents/hash";
-import { isHocbaError } from "../../../service/src/core/errors";
 import { createTrustStore, verifyDetached, type TrustStore } from "../../../service/src/core/pki";
 import { submitDocuments } from "../../../service/src/issuance/documents";
 import { checkSignerCertificate, registerIssuer } from "../../../service/src/issuance/issuers";
 import { schoolTranscript, TEST_SCHOOL } from "../../helpers/credentials";
+import { rejectionOf } from "../../helpers/errors";
 import { tempDir } from "../../helpers/files";
 import { fingerprintOf, registryOf, SCHOOL_CODE } from "../../helpers/pki";
 import { makeVietnamPki, signWithLeaf, type OpensslCertificate, type VietnamPki } from "../../helpers/vn-pki";
@@ -34,15 +34,11 @@ let base: string;
 const requests = new Map<string, number>();
 const leaves: Record<string, OpensslCertificate> = {};
 
-async function errorOf(run: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await run;
-  } catch (error) {
-    if (isHocbaError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error("expected a HocbaError");
-}
+/** The rejection's code and message (checkSignerCertificate's details are not asserted here). */
+const errorOf = async (run: Promise<unknown>) => {
+  const { code, message } = await rejectionOf(run);
+  return { code, message };
+};
 
 beforeAll(async () => {
   server = http.createServer((request, response) => {
