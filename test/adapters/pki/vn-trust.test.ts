@@ -16,12 +16,14 @@ import { migrate } from "../../../service/src/adapters/db/migrate";
 import { aiaFetcher } from "../../../service/src/adapters/pki/aia-fetcher";
 import { nodeCrypto } from "../../../service/src/adapters/pki/node-crypto";
 import { readCertificateDir } from "../../../service/src/adapters/pki/trust-dir";
+import { verifySignature } from "../../../service/src/cli/commands/verify-signature";
 import { canonicalBytes } from "../../../service/src/core/documents/hash";
 import { createTrustStore, verifyDetached, type TrustStore } from "../../../service/src/core/pki";
 import { submitDocuments } from "../../../service/src/issuance/documents";
 import { checkSignerCertificate, registerIssuer } from "../../../service/src/issuance/issuers";
 import { schoolTranscript, TEST_SCHOOL } from "../../helpers/credentials";
 import { rejectionOf } from "../../helpers/errors";
+import { captureIo } from "../../helpers/cli";
 import { tempDir } from "../../helpers/files";
 import { fingerprintOf, registryOf, SCHOOL_CODE } from "../../helpers/pki";
 import { makeVietnamPki, signWithLeaf, type OpensslCertificate, type VietnamPki } from "../../helpers/vn-pki";
@@ -222,6 +224,43 @@ describe("a signature that carries only the leaf", () => {
       ],
       chain: [fingerprintOf(leaves.der!.der), fingerprintOf(pki.licensedCa.der), fingerprintOf(pki.root.der)],
     });
+  });
+});
+
+describe("hocba verify-signature on a signature that carries only the leaf", () => {
+  it("completes the path through the AIA caIssuers URL: every offline check valid", async () => {
+    const document = schoolTranscript(120_003);
+    const cms = signWithLeaf(pki.dir, leaves.pem!, canonicalBytes(document));
+    const trust = tmp.path("roots");
+    mkdirSync(trust);
+    writeFileSync(`${trust}/root-ca.cer`, pki.root.der);
+    const file = tmp.write(
+      "signed.json",
+      JSON.stringify({ document, signature: Buffer.from(cms).toString("base64") }),
+    );
+    const io = captureIo({});
+    const exit = await verifySignature([file, "--trust", trust], io);
+    expect([
+      exit,
+      io
+        .stdoutText()
+        .split("\n")
+        .slice(0, 9)
+        .map((line) => line.split(/\s+/).slice(0, 2).join(" ")),
+    ]).toEqual([
+      0,
+      [
+        "document VALID",
+        "structure VALID",
+        "digest VALID",
+        "signature VALID",
+        "chain VALID",
+        "validity VALID",
+        "keyUsage VALID",
+        "authorization SKIPPED",
+        "roles SKIPPED",
+      ],
+    ]);
   });
 });
 

@@ -14,6 +14,7 @@
 import { createChainStatus, type ChainStatus } from "../../adapters/chain/chain-status";
 import { createRegistryClient, type RegistryClient } from "../../adapters/chain/registry";
 import { nodeCrypto } from "../../adapters/pki/node-crypto";
+import { aiaFetcher } from "../../adapters/pki/aia-fetcher";
 import { loadTrustAnchorsDir } from "../../adapters/pki/trust-dir";
 import { HocbaError, isHocbaError } from "../../core/errors";
 import { extractCredentialFromPdf } from "../../core/pdf/extract";
@@ -44,8 +45,9 @@ Offline (the default) every check runs here except those that need the chain or 
 anchored, revocation and supersession are skipped and the signer's authorization for the school
 (issuer registry) is not checked.
 
-  --trust <dir>       folder of trusted root certificates (*.pem, *.crt, *.cer);
-                      default $${TRUST_DIR_ENV}; required offline and with --rpc
+  --trust <dir>       folder of trusted root certificates (*.pem, *.crt, *.cer, *.der);
+                      default $${TRUST_DIR_ENV}; required offline and with --rpc. A CA
+                      certificate missing from the signature is fetched through its AIA URL
   --rpc <url>         also read the registry on this JSON-RPC node: anchored, revocation and the
                       signer's authorization are checked (supersession stays skipped)
   --registry <0x…>    the registry to trust (default: the one the credential names)
@@ -129,7 +131,7 @@ async function verifyHere(
   mode: Extract<Mode, { kind: "offline" | "rpc" }>,
   credential: Record<string, unknown>,
 ): Promise<VerificationResult> {
-  const trustAnchors = loadTrustAnchorsDir(mode.trust);
+  const trustAnchors = loadTrustAnchorsDir(mode.trust, { fetchIssuer: aiaFetcher() });
   if (mode.kind === "offline") return verifyCredential(credential, { trustAnchors, crypto: nodeCrypto });
   const target = chainTarget(mode, credential);
   // Without a registry to ask (no flag, and none readable in the file) the format check fails anyway.
