@@ -203,14 +203,8 @@ describe.skipIf(!haveChromium)(
       }
       const expected = {
         status: "valid",
-        vi: [
-          `Hiệu trưởng: Nguyễn Văn Hùng — ${TEST_SCHOOL.name}`,
-          `Con dấu của trường: ${TEST_SCHOOL.name}`,
-        ],
-        en: [
-          `Principal: Nguyễn Văn Hùng — ${TEST_SCHOOL.name}`,
-          `School seal: ${TEST_SCHOOL.name}`,
-        ],
+        vi: [`Hiệu trưởng: Nguyễn Văn Hùng — ${TEST_SCHOOL.name}`, `Con dấu của trường: ${TEST_SCHOOL.name}`],
+        en: [`Principal: Nguyễn Văn Hùng — ${TEST_SCHOOL.name}`, `School seal: ${TEST_SCHOOL.name}`],
         overflow: 0,
         problems: [],
       };
