@@ -600,7 +600,7 @@ describe.skipIf(!haveChromium)(
           firstSubject: "Ngữ văn",
           commentResult: last,
           legend: "Đ: Đạt · CĐ: Chưa đạt (môn học đánh giá bằng nhận xét).",
-          signer: ["Hiệu trưởng: Nguyễn Văn Hùng"],
+          signer: ["Hiệu trưởng: Nguyễn Văn Hùng — Trường THCS Nguyễn Du"],
           rawSubjectShown: expect.not.arrayContaining([expect.stringContaining("CN=")]) as unknown,
         },
         en: {
@@ -609,7 +609,7 @@ describe.skipIf(!haveChromium)(
           firstSubject: "Vietnamese literature",
           commentResult: { Đ: "P", CĐ: "NP" }[last],
           legend: "P: pass (Đ) · NP: not passed (CĐ) — subjects assessed by comment.",
-          signer: ["Principal: Nguyễn Văn Hùng"],
+          signer: ["Principal: Nguyễn Văn Hùng — Trường THCS Nguyễn Du"],
           rawSubjectShown: expect.not.arrayContaining([expect.stringContaining("CN=")]) as unknown,
         },
       };

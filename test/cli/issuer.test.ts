@@ -79,6 +79,29 @@ describe("hocba issuer", () => {
     ]);
   });
 
+  it("sets the roles the issuer's documents require, then returns it to the default, audited", async () => {
+    const env = { HOCBA_API_URL: api.url, HOCBA_ADMIN_TOKEN: api.adminToken };
+    const set = captureIo(env);
+    const back = captureIo(env);
+    const codes = [
+      await issuerCommand(["set-roles", CODE, "principal", "organisation"], set),
+      await issuerCommand(["set-roles", CODE, "--default"], back),
+    ];
+    const { rows } = await api.db.query(
+      "SELECT details FROM audit_log WHERE action = 'issuer.required_roles_changed' AND subject = $1 ORDER BY id",
+      [CODE],
+    );
+    expect([codes, set.out, back.out, rows]).toEqual([
+      [0, 0],
+      [`required roles of ${CODE}: principal, organisation\n`],
+      [`required roles of ${CODE}: the service default (REQUIRED_SIGNER_ROLES)\n`],
+      [
+        { details: { before: null, after: ["principal", "organisation"] } },
+        { details: { before: ["principal", "organisation"], after: null } },
+      ],
+    ]);
+  });
+
   it("refuses bad usage, an unknown issuer, a missing token and an unreachable API with their codes", async () => {
     const env = { HOCBA_API_URL: api.url, HOCBA_ADMIN_TOKEN: api.adminToken };
     const cases: [string[], Record<string, string>, string, RegExp][] = [
@@ -88,6 +111,12 @@ describe("hocba issuer", () => {
       [["add-certificate", CODE, "extra"], env, "USAGE", /^unexpected argument "extra"/],
       [["add-certificate", CODE], env, "USAGE", /^--cert is missing/],
       [["remove-certificate", CODE], env, "USAGE", /^--fingerprint is missing/],
+      [["set-roles", CODE], env, "USAGE", /^give at least one role/],
+      [["set-roles", CODE, "principal", "--default"], env, "USAGE", /^give roles or --default, not both/],
+      [["set-roles", CODE, "--cert", files.homeroom], env, "USAGE", /^set-roles takes roles, or --default/],
+      [["add-certificate", CODE, "--default"], env, "USAGE", /^--default is for set-roles/],
+      [["set-roles", "79999999", "principal"], env, "NOT_FOUND", /^no issuer 79999999$/],
+      [["set-roles", CODE, "Principal"], env, "SCHEMA_INVALID", /^the request does not match the schema$/],
       [
         ["remove-certificate", CODE, "--fingerprint", "0x00", "--role", "x"],
         env,

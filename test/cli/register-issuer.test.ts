@@ -30,7 +30,7 @@ beforeAll(async () => {
   };
   closedUrl = await closedPortUrl();
   env = { HOCBA_API_URL: api.url, HOCBA_ADMIN_TOKEN: api.adminToken };
-}, 60_000);
+}, 240_000);
 afterAll(async () => {
   await api.dispose();
   tmp.dispose();
@@ -62,19 +62,39 @@ describe("hocba register-issuer", () => {
     );
     expect(code).toBe(0);
     const lines = io.out;
-    expect(lines.slice(0, 3)).toEqual([
+    expect(lines.slice(0, 4)).toEqual([
       'registered school 79000801 "Trường THCS Lê Lợi"\n',
       `certificate ${fingerprintOf(api.pki.principal)} principal ${subject(api.pki.principal.certificate)}\n`,
       `certificate ${fingerprintOf(api.pki.homeroom)} homeroom ${subject(api.pki.homeroom.certificate)}\n`,
+      "required roles: the service default (REQUIRED_SIGNER_ROLES)\n",
     ]);
-    expect(lines).toHaveLength(4);
-    const key = KEY_LINE.exec(lines[3]!)![1]!;
+    expect(lines).toHaveLength(5);
+    const key = KEY_LINE.exec(lines[4]!)![1]!;
     expect(await authenticateApiKey(api.db, key)).toEqual({
       keyId: expect.any(String) as unknown,
       kind: "issuer",
       issuerCode: "79000801",
       issuerKind: "school",
     });
+  });
+
+  it("registers with the signer's DER certificate alone when the service knows its CA, and the roles its documents require", async () => {
+    // The service completes the path from its intermediates (TRUST_INTERMEDIATES_DIR in production).
+    api.pki.store.intermediates.add(
+      certificateInfo(api.pki.intermediate.certificate, nodeCrypto, "CONFIG_INVALID"),
+    );
+    const der = tmp.write("principal.cer", api.pki.principal.certificate);
+    const io = captureIo(env);
+    const argv = [...args("79000806"), "--require-roles", "principal,organisation"];
+    argv[argv.indexOf(files.principal)] = der;
+    expect(await registerIssuerCommand(argv, io)).toBe(0);
+    expect(io.out.slice(0, 3)).toEqual([
+      'registered school 79000806 "Trường THCS Lê Lợi"\n',
+      `certificate ${fingerprintOf(api.pki.principal)} principal ${subject(api.pki.principal.certificate)}\n`,
+      "required roles: principal, organisation\n",
+    ]);
+    const { rows } = await api.db.query("SELECT required_roles FROM issuers WHERE code = '79000806'");
+    expect(rows).toEqual([{ required_roles: ["principal", "organisation"] }]);
   });
 
   it("takes the admin token from a file and one --role for every certificate", async () => {
@@ -131,6 +151,16 @@ describe("hocba register-issuer", () => {
         { code: "CERT_UNTRUSTED", message: /^certificate 1: no path from/ },
       ],
       [args("79-04"), env, { code: "SCHEMA_INVALID", message: /^the request does not match the schema$/ }],
+      [
+        args("79000804", "--require-roles", " , "),
+        env,
+        { code: "USAGE", message: /^give at least one role, e.g. principal,organisation/ },
+      ],
+      [
+        args("79000804", "--require-roles", "Principal"),
+        env,
+        { code: "SCHEMA_INVALID", message: /^the request does not match the schema$/ },
+      ],
       [
         args("79000804", "--api", closedUrl),
         env,

@@ -233,7 +233,7 @@ describe("hocba verify-signature", () => {
     mkdirSync(tmp.path("empty"));
     expect(await commandError(verifySignature([path, "--trust", tmp.path("empty")], captureIo()))).toEqual({
       code: "CONFIG_INVALID",
-      message: `the trust anchors folder ${tmp.path("empty")} holds no .pem/.crt/.cer file`,
+      message: `the trust anchors folder ${tmp.path("empty")} holds no .pem/.crt/.cer/.der file`,
     });
     expect((await commandError(verifySignature([path, "--trust", tmp.path("none")], captureIo()))).code).toBe(
       "IO",

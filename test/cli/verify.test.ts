@@ -161,9 +161,15 @@ afterAll(async () => {
   tmp.dispose();
 });
 
-/** What the command printed: "name: status" per check, then the lines after the checks. */
+/**
+ * What the command printed: "name: status" per check, then the lines after the checks, without
+ * the "signed by" lines (asserted in their own test).
+ */
 function printed(stdout: string): { checks: string[]; rest: string[] } {
-  const lines = stdout.trimEnd().split("\n");
+  const lines = stdout
+    .trimEnd()
+    .split("\n")
+    .filter((line) => !line.startsWith("signed by "));
   const checks = lines
     .slice(0, CHECK_NAMES.length)
     .map((line) => /^(\w+)\s+(VALID|INVALID|ERROR|SKIPPED)\s/.exec(line))

@@ -41,6 +41,8 @@ describe("loadConfig", () => {
       ANCHOR_INTERVAL_MS: 5000,
       ANCHOR_MAX_BATCH: 100000,
       TRUST_ANCHORS_DIR: undefined,
+      TRUST_INTERMEDIATES_DIR: undefined,
+      AIA_FETCH: "on",
       TSA_TRUST_DIR: undefined,
       REQUIRE_TIMESTAMP: "false",
       REQUIRED_SIGNER_ROLES: ["principal"],

@@ -111,6 +111,7 @@ describe.each(backends)("admin API on $name", (backend) => {
         name: NAME,
         apiKey: anyString,
         certificates: [principal(), homeroom()],
+        requiredRoles: null,
       },
     });
     const { apiKey } = res.json<{ apiKey: string }>();
@@ -143,6 +144,7 @@ describe.each(backends)("admin API on $name", (backend) => {
         kind: "school",
         name: NAME,
         createdAt: ISO,
+        requiredRoles: null,
         certificates: [
           { ...principal(), addedAt: ISO, removedAt: null, onChain: { add: pending, remove: null } },
         ],
@@ -166,6 +168,7 @@ describe.each(backends)("admin API on $name", (backend) => {
       kind: "school",
       name: NAME,
       createdAt: ISO,
+      requiredRoles: null,
       certificates: [
         { ...principal(), addedAt: ISO, removedAt: ISO, onChain: { add: confirmed, remove: pending } },
         { ...homeroom(), addedAt: ISO, removedAt: null, onChain: { add: pending, remove: null } },

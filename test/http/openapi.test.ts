@@ -72,6 +72,7 @@ describe("the OpenAPI document", () => {
         `POST /api/v1/transcripts/{id}/share ${school}`,
         `POST /api/v1/verify ${optionalKey}`,
         `POST /api/v1/verify/batch ${optionalKey}`,
+        `PUT /api/v1/admin/issuers/{code}/required-roles ${admin}`,
       ].sort(),
     ]);
   });

@@ -162,6 +162,7 @@ describe.each(backends)("issuers on $name", (backend) => {
         { ...principal, role: "principal" },
         { ...homeroom, role: "homeroom" },
       ],
+      requiredRoles: null,
     });
     const key = await authenticateApiKey(db, registered.apiKey);
     expect(key).toEqual({ keyId: anyString, kind: "issuer", issuerCode: CODE, issuerKind: "school" });

@@ -52,7 +52,7 @@ export function errorFromEnvelope(status: number, body: unknown): HocbaError {
 export async function callApi<T>(
   baseUrl: string,
   token: string | undefined,
-  method: "GET" | "POST",
+  method: "GET" | "POST" | "PUT",
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: T }> {

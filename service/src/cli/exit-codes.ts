@@ -73,6 +73,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   WORKBOOK_SCHOOL_MISMATCH: 49,
   BACKUP_INVALID: 71,
   DATABASE_NOT_EMPTY: 72,
+  CERT_CHAIN_INCOMPLETE: 39,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

@@ -72,6 +72,18 @@ export function readInput(path: string, what: string): Buffer {
   }
 }
 
+/**
+ * A certificate file as PEM text: PEM files as they are, a DER file (.cer/.der exported from a
+ * token or Windows) wrapped in a PEM block.
+ * @throws HocbaError IO.
+ */
+export function readCertificateFile(path: string): string {
+  const bytes = readInput(path, "certificate");
+  if (bytes.includes("-----BEGIN")) return bytes.toString("utf8");
+  const lines = bytes.toString("base64").match(/.{1,64}/g) ?? [];
+  return `-----BEGIN CERTIFICATE-----\n${lines.join("\n")}\n-----END CERTIFICATE-----\n`;
+}
+
 /** Writes a whole file. @throws HocbaError IO. */
 export function writeOutput(path: string, data: string | Uint8Array): void {
   try {

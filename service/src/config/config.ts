@@ -104,6 +104,18 @@ export const SETTINGS = {
     kind: "path",
     description: "folder of PEM root certificates (added to the demo root)",
   },
+  TRUST_INTERMEDIATES_DIR: {
+    kind: "path",
+    description:
+      "folder of intermediate CA certificates (PEM or DER: licensed CAs, the Government CA) used to complete a signer's path; never trusted by themselves",
+  },
+  AIA_FETCH: {
+    kind: "choice",
+    choices: ["on", "off"],
+    default: "on",
+    description:
+      "fetch an issuer certificate missing from the signature and TRUST_INTERMEDIATES_DIR through the certificate's AIA caIssuers URL (once; cached under DATA_DIR/aia-cache)",
+  },
   TSA_TRUST_DIR: {
     kind: "path",
     description:
@@ -129,7 +141,8 @@ export const SETTINGS = {
   REQUIRED_SIGNER_ROLES: {
     kind: "list",
     default: "principal",
-    description: "signer roles every transcript must carry (comma-separated)",
+    description:
+      "signer roles a school's transcripts must carry together unless the school has its own (comma-separated lowercase words: principal, homeroom, organisation…)",
   },
   CERT_STATUS: {
     kind: "choice",

@@ -85,6 +85,10 @@ export const ERROR_CODES = [
   // `hocba restore` onto a database that already holds hocba data
   "BACKUP_INVALID",
   "DATABASE_NOT_EMPTY",
+  // a certification path could not be completed: an issuer certificate is in neither the CMS, the
+  // trust store nor TRUST_INTERMEDIATES_DIR, and its AIA caIssuers URL did not give it (unreachable,
+  // 404, timeout, too large, not a certificate)
+  "CERT_CHAIN_INCOMPLETE",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

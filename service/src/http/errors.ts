@@ -62,6 +62,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   WORKBOOK_SCHOOL_MISMATCH: 403,
   BACKUP_INVALID: 400,
   DATABASE_NOT_EMPTY: 409,
+  CERT_CHAIN_INCOMPLETE: 422,
 };
 
 export interface ErrorEnvelope {

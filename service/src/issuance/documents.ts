@@ -4,6 +4,9 @@
  * the same id), all-or-nothing per item. A batch verifies every item first and stores the accepted
  * ones in one transaction. A document with `supersedes` marks the one it corrects.
  *
+ * Roles: the authorized signers must cover together the roles the school requires (its own,
+ * set by the admin, else REQUIRED_SIGNER_ROLES — issuers.ts `issuerRoles`); a missing one is named.
+ *
  * Authorization policy: the signer must be registered to the document's school *at submission
  * time*. Schools sign transcripts before hocba knows them, so the signing time would refuse
  * legitimate older transcripts; a certificate removed after a key compromise stops new
@@ -23,6 +26,7 @@ import {
 import type { ValidationOptions } from "../core/documents";
 import type { DocumentStatus } from "../core/documents/views";
 import { withCertificateStatus, type CertificateStatusChecker } from "./certificate-status";
+import { issuerRoles } from "./issuers";
 import { BATCH_OF_DOCUMENT } from "./membership";
 import { compiledSchemaCheck } from "./schema-check";
 
@@ -32,6 +36,7 @@ export interface SubmissionDeps {
   db: Database;
   trustAnchors: TrustStore;
   crypto: PkiCrypto;
+  /** REQUIRED_SIGNER_ROLES: what a school that has no roles of its own requires. */
   requiredRoles: readonly string[];
   /** Trusted TSAs (TSA_TRUST_DIR) and whether every signer must carry a timestamp (REQUIRE_TIMESTAMP). */
   timestamps?: SignerTimestampPolicy;
@@ -124,6 +129,24 @@ function memoized(lookup: AuthorizationLookup): AuthorizationLookup {
   };
 }
 
+/** The roles a school's documents require, asked once per school per call. */
+type RequiredRoles = (issuerCode: string) => Promise<string[]>;
+
+function requiredRolesOf(deps: SubmissionDeps): RequiredRoles {
+  const answers = new Map<string, Promise<string[]>>();
+  return (issuerCode) => {
+    let answer = answers.get(issuerCode);
+    if (!answer) {
+      answer = issuerRoles(deps.db, issuerCode, deps.requiredRoles).then(
+        (found) => found?.requiredRoles ?? [...deps.requiredRoles],
+      );
+      answers.set(issuerCode, answer);
+      answer.catch(() => answers.delete(issuerCode));
+    }
+    return answer;
+  };
+}
+
 /** Checks everything that needs no storage; throws the item's HocbaError. */
 async function check(
   deps: SubmissionDeps,
@@ -131,6 +154,7 @@ async function check(
   item: SubmitItem,
   index: number,
   lookup: AuthorizationLookup,
+  requiredRoles: RequiredRoles,
 ): Promise<Accepted> {
   if (typeof item !== "object" || item === null)
     throw new HocbaError("SCHEMA_INVALID", "an item is {document, signature}");
@@ -159,7 +183,7 @@ async function check(
     crypto: deps.crypto,
     at: now(),
     authorization: { issuerCode, lookup },
-    policy: { requiredRoles: [...deps.requiredRoles] },
+    policy: { requiredRoles: await requiredRoles(issuerCode) },
     ...(deps.timestamps ? { timestamps: deps.timestamps } : {}),
   });
   // The status evidence goes into the stored CMS as unsigned attributes: the signature (over the
@@ -252,9 +276,10 @@ export async function submitDocuments(
   // One look-up per (issuer, certificate) per call, not per item: a batch of 1,000 from one
   // school otherwise makes 1,000 identical database round trips (bench/RESULTS.md, issuance).
   const lookup = memoized(databaseAuthorization(deps.db, deps.now ?? (() => new Date())));
+  const roles = requiredRolesOf(deps);
   for (const [index, item] of items.entries()) {
     try {
-      accepted.push(await check(deps, submitter, item, index, lookup));
+      accepted.push(await check(deps, submitter, item, index, lookup, roles));
     } catch (error) {
       results[index] = failure(error);
     }

@@ -7,8 +7,13 @@
  *
  * A certificate is only registered if it could sign today: it must chain to the configured trust
  * anchors, be valid now, not be revoked (CERT_STATUS, issuance/certificate-status.ts) and allow
- * signing. Refusing a dead certificate at registration is kinder
- * than refusing every transcript signed with it later.
+ * signing. Refusing a dead certificate at registration is kinder than refusing every transcript
+ * signed with it later. The certificate alone is enough when the path can be completed from
+ * TRUST_INTERMEDIATES_DIR or the certificate's AIA (core/pki/chain.ts).
+ *
+ * Roles: each certificate has one (principal, homeroom, organisation for the school's seal
+ * certificate, or any other lowercase word the Department uses), and each issuer may have the
+ * roles its documents require (`requiredRoles`; null = the service's REQUIRED_SIGNER_ROLES).
  */
 import type { Database, Queryable } from "./ports";
 import { createApiKey, revokeApiKey } from "../auth/api-keys";
@@ -38,6 +43,8 @@ export interface RegisterIssuerInput {
   code: string;
   name: string;
   certificates: readonly CertificateInput[];
+  /** Roles the issuer's documents must carry together; absent or null = REQUIRED_SIGNER_ROLES. */
+  requiredRoles?: readonly string[] | null;
 }
 
 export interface RegisteredCertificate {
@@ -53,13 +60,40 @@ export interface RegisteredIssuer {
   /** The issuer's API key: this is the only time it is ever returned. */
   apiKey: string;
   certificates: RegisteredCertificate[];
+  /** null: the service's REQUIRED_SIGNER_ROLES. */
+  requiredRoles: string[] | null;
 }
 
 /** The school/district code of the document schema (schema.ts `Code`). */
 export const ISSUER_CODE_PATTERN = /^[0-9A-Za-z]{2,20}$/;
 const ROLE_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
 export const DEFAULT_CERTIFICATE_ROLE = "principal";
+/** The role of a school's organisation certificate (its seal), as Vietnamese CAs issue them to organisations. */
+export const ORGANISATION_ROLE = "organisation";
 export const MAX_CERTIFICATES = 10;
+export const MAX_REQUIRED_ROLES = 10;
+
+/**
+ * A list of required roles: 1–10 distinct lowercase words (`null` stays null: the default).
+ * @throws HocbaError SCHEMA_INVALID naming `path`.
+ */
+export function checkRequiredRoles(roles: unknown, path: string): string[] | null {
+  if (roles === null || roles === undefined) return null;
+  if (!Array.isArray(roles) || roles.length < 1 || roles.length > MAX_REQUIRED_ROLES)
+    throw schemaError(
+      `required roles are a list of 1–${MAX_REQUIRED_ROLES} roles (or null for the default)`,
+      path,
+    );
+  for (const [index, role] of (roles as unknown[]).entries()) {
+    if (typeof role !== "string" || !ROLE_PATTERN.test(role))
+      throw schemaError(
+        "a role is a lowercase word, e.g. principal, homeroom, organisation",
+        `${path}/${index}`,
+      );
+  }
+  if (new Set(roles).size !== roles.length) throw schemaError("a role is listed twice", path);
+  return [...(roles as string[])];
+}
 
 export interface CertificateProblem {
   /** Index of the certificate in the request. */
@@ -280,6 +314,7 @@ export async function registerIssuer(
     throw schemaError("name must be non-empty text without surrounding spaces", "/name");
   if (input.name.normalize("NFC") !== input.name)
     throw schemaError("name must be in Unicode NFC (precomposed Vietnamese letters)", "/name");
+  const requiredRoles = checkRequiredRoles(input.requiredRoles, "/requiredRoles");
   const at = (deps.now ?? (() => new Date()))();
   const certificates = await acceptCertificates(
     deps,
@@ -289,8 +324,9 @@ export async function registerIssuer(
   );
   return deps.db.transaction(async (tx) => {
     const inserted = await tx.query(
-      "INSERT INTO issuers (code, kind, name) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING",
-      [code, input.kind, input.name],
+      `INSERT INTO issuers (code, kind, name, required_roles) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (code) DO NOTHING`,
+      [code, input.kind, input.name, requiredRoles],
     );
     if (inserted.rowCount === 0) throw new HocbaError("CONFLICT", `issuer ${code} is already registered`);
     await insertCertificates(tx, code, certificates, at);
@@ -300,6 +336,7 @@ export async function registerIssuer(
       name: input.name,
       apiKeyId: key.id,
       certificates: certificates.map(publicCertificate),
+      requiredRoles,
     });
     return {
       code,
@@ -307,8 +344,75 @@ export async function registerIssuer(
       name: input.name,
       apiKey: key.key,
       certificates: certificates.map(publicCertificate),
+      requiredRoles,
     };
   });
+}
+
+/**
+ * Sets the roles an issuer's documents must carry together (`null`: back to REQUIRED_SIGNER_ROLES),
+ * audited with the roles before and after. Documents already accepted stay accepted.
+ * @throws HocbaError NOT_FOUND, SCHEMA_INVALID.
+ * @example
+ * await setRequiredRoles(db, "79000701", ["principal", "organisation"], "admin");
+ */
+export async function setRequiredRoles(
+  db: Database,
+  code: string,
+  roles: readonly string[] | null,
+  actor: string,
+): Promise<{ code: string; requiredRoles: string[] | null }> {
+  checkCode(code);
+  const requiredRoles = checkRequiredRoles(roles, "/requiredRoles");
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ required_roles: string[] | null }>(
+      "SELECT required_roles FROM issuers WHERE code = $1 FOR UPDATE",
+      [code],
+    );
+    if (rows.length === 0) throw new HocbaError("NOT_FOUND", `no issuer ${code}`);
+    await tx.query("UPDATE issuers SET required_roles = $2 WHERE code = $1", [code, requiredRoles]);
+    await audit(tx, actor, "issuer.required_roles_changed", code, {
+      before: rows[0]!.required_roles,
+      after: requiredRoles,
+    });
+    return { code, requiredRoles };
+  });
+}
+
+/** What the issuer registry says of an issuer's signers: each certificate's role and the required roles. */
+export interface IssuerRoles {
+  /** The issuer's own, or the default when it has none (districts: none unless set). */
+  requiredRoles: string[];
+  /** Fingerprint → role of every certificate the issuer has had (the latest interval's role). */
+  roles: Record<string, string>;
+}
+
+/**
+ * The roles of an issuer's signers; `defaults` are REQUIRED_SIGNER_ROLES, which apply to schools
+ * (a district office's graduation records are checked without roles unless it was given some,
+ * as on submission). null for an unknown issuer.
+ */
+export async function issuerRoles(
+  db: Queryable,
+  code: string,
+  defaults: readonly string[],
+): Promise<IssuerRoles | null> {
+  const { rows } = await db.query<{ kind: IssuerKind; required_roles: string[] | null }>(
+    "SELECT kind, required_roles FROM issuers WHERE code = $1",
+    [code],
+  );
+  const issuer = rows[0];
+  if (issuer === undefined) return null;
+  const certificates = await db.query<{ fingerprint: string; role: string }>(
+    "SELECT fingerprint, role FROM issuer_certificates WHERE issuer_code = $1 ORDER BY id",
+    [code],
+  );
+  const roles: Record<string, string> = {};
+  for (const row of certificates.rows) roles[row.fingerprint] = row.role;
+  return {
+    requiredRoles: issuer.required_roles ?? (issuer.kind === "school" ? [...defaults] : []),
+    roles,
+  };
 }
 
 export interface CertificateChanges {
@@ -434,6 +538,8 @@ export interface IssuerRecord {
   kind: IssuerKind;
   name: string;
   createdAt: string;
+  /** The roles its documents require; null: the service's REQUIRED_SIGNER_ROLES. */
+  requiredRoles: string[] | null;
   certificates: IssuerCertificateRecord[];
 }
 
@@ -454,10 +560,13 @@ interface ChangeRow {
  */
 export async function getIssuer(db: Queryable, code: string): Promise<IssuerRecord> {
   checkCode(code);
-  const { rows } = await db.query<{ code: string; kind: IssuerKind; name: string; created_at: Date }>(
-    "SELECT code, kind, name, created_at FROM issuers WHERE code = $1",
-    [code],
-  );
+  const { rows } = await db.query<{
+    code: string;
+    kind: IssuerKind;
+    name: string;
+    created_at: Date;
+    required_roles: string[] | null;
+  }>("SELECT code, kind, name, created_at, required_roles FROM issuers WHERE code = $1", [code]);
   const issuer = rows[0];
   if (!issuer) throw new HocbaError("NOT_FOUND", `no issuer ${code}`);
   const certificates = await db.query<{
@@ -501,6 +610,7 @@ export async function getIssuer(db: Queryable, code: string): Promise<IssuerReco
     kind: issuer.kind,
     name: issuer.name,
     createdAt: issuer.created_at.toISOString(),
+    requiredRoles: issuer.required_roles,
     certificates: certificates.rows.map((row, index) => ({
       fingerprint: row.fingerprint,
       subject: row.subject,

@@ -4,18 +4,22 @@
  *  - supersession: a correction supersedes a document (documents.superseded_by);
  *  - revocations: the issuer revoked a document (documents.revoked_at, set when
  *    `POST …/revoke` answers, while the chain learns it only when the next anchoring round
- *    writes it), so a verification right after a revocation reports it, "on-chain write pending".
+ *    writes it), so a verification right after a revocation reports it, "on-chain write pending";
+ *  - issuerRoles: each certificate's role and the roles the issuer requires (issuers.ts), which
+ *    the on-chain registry does not hold; asked once per issuer for the lookups in flight.
  * The lookups asked during one turn of the event loop go to the database in one query: a batch of
  * 1,000 credentials, or 50 connections verifying one credential each, cost one round trip per
  * question, not one per credential. A failed read rejects the lookups of that turn (the checks
  * that asked report `error`).
  */
 import type { Queryable } from "./ports";
-import type { RevocationLookup, SupersessionLookup } from "../core/verification";
+import type { IssuerRolesLookup, RevocationLookup, SupersessionLookup } from "../core/verification";
+import { issuerRoles } from "./issuers";
 
 export interface ServiceKnowledge {
   supersession: SupersessionLookup;
   revocations: RevocationLookup;
+  issuerRoles: IssuerRolesLookup;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -51,8 +55,22 @@ function gathered<V>(
  * const knowledge = serviceKnowledge(db);
  * await verifyCredential(credential, { trustAnchors, chain, ...knowledge });
  */
-export function serviceKnowledge(db: Queryable): ServiceKnowledge {
+export function serviceKnowledge(
+  db: Queryable,
+  defaultRoles: readonly string[] = ["principal"],
+): ServiceKnowledge {
+  const rolesInFlight = new Map<string, ReturnType<IssuerRolesLookup>>();
   return {
+    issuerRoles: (code) => {
+      let answer = rolesInFlight.get(code);
+      if (answer === undefined) {
+        answer = issuerRoles(db, code, defaultRoles);
+        rolesInFlight.set(code, answer);
+        const forget = () => rolesInFlight.delete(code);
+        answer.then(forget, forget);
+      }
+      return answer;
+    },
     supersession: gathered(UUID, async (ids) => {
       const { rows } = await db.query<{ id: string; superseded_by: string }>(
         "SELECT id, superseded_by FROM documents WHERE id = ANY($1::uuid[]) AND superseded_by IS NOT NULL",

@@ -29,8 +29,9 @@ import { renderTranscriptPdf } from "../adapters/pdf/transcript-pdf";
 import { privateUmask, secureDataDir } from "../adapters/files/data-dir";
 import { DEMO_P12_PASSWORD, ensureDemoPki, type DemoPki } from "../adapters/pki/demo-pki";
 import { nodeCrypto } from "../adapters/pki/node-crypto";
+import { aiaFetcher } from "../adapters/pki/aia-fetcher";
 import { httpStatusFetcher } from "../adapters/pki/status-http";
-import { loadTrustAnchorsDir } from "../adapters/pki/trust-dir";
+import { loadTrustAnchorsDir, readCertificateDir } from "../adapters/pki/trust-dir";
 import { randomSecret } from "../auth/secrets";
 import { HocbaError } from "../core/errors";
 import { createTrustStore, type TrustStore } from "../core/pki";
@@ -91,18 +92,28 @@ function demoEnabled(config: Config): boolean {
   return config.DEMO === "on" || (config.DEMO === "auto" && config.CHAIN_RPC_URL === undefined);
 }
 
-function trustStoreOf(config: Config, demo: DemoPki | undefined): TrustStore {
+/**
+ * The roots (demo root, TRUST_ANCHORS_DIR), the intermediates (TRUST_INTERMEDIATES_DIR) and, unless
+ * AIA_FETCH=off, the caIssuers fetcher whose answers are kept under DATA_DIR/aia-cache.
+ */
+export function trustStoreOf(config: Config, demo: DemoPki | undefined): TrustStore {
   const roots: (string | Uint8Array)[] = [];
   if (demo) roots.push(readFileSync(demo.root, "utf8"));
-  if (config.TRUST_ANCHORS_DIR)
-    roots.push(...loadTrustAnchorsDir(config.TRUST_ANCHORS_DIR).anchors.map((a) => a.der));
+  if (config.TRUST_ANCHORS_DIR) roots.push(...readCertificateDir(config.TRUST_ANCHORS_DIR, "trust anchors"));
   if (roots.length === 0) {
     throw new HocbaError(
       "CONFIG_INVALID",
       "no trust anchors: set TRUST_ANCHORS_DIR (or DEMO=on for the demo root)",
     );
   }
-  return createTrustStore(roots);
+  return createTrustStore(roots, {
+    ...(config.TRUST_INTERMEDIATES_DIR
+      ? { intermediates: readCertificateDir(config.TRUST_INTERMEDIATES_DIR, "intermediate CAs") }
+      : {}),
+    ...(config.AIA_FETCH === "on"
+      ? { fetchIssuer: aiaFetcher({ cacheDir: path.join(config.DATA_DIR, "aia-cache") }) }
+      : {}),
+  });
 }
 
 /**

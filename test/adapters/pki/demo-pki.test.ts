@@ -332,7 +332,7 @@ describe("loadTrustAnchorsDir", () => {
     mkdirSync(tmp.path("empty"));
     expect(attempt(tmp.path("empty"))).toEqual({
       code: "CONFIG_INVALID",
-      message: `the trust anchors folder ${tmp.path("empty")} holds no .pem/.crt/.cer file`,
+      message: `the trust anchors folder ${tmp.path("empty")} holds no .pem/.crt/.cer/.der file`,
     });
     tmp.write("empty/key.pem", readFileSync(tmp.path("demo/DEMO01.key.pem")));
     expect(attempt(tmp.path("empty"))).toEqual({

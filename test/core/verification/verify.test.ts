@@ -232,6 +232,9 @@ describe("verifyCredential", () => {
           authorizedAt: anchor.anchoredAt,
           signers: [
             {
+              role: "principal",
+              name: "Nguyễn Văn Hùng",
+              organisation: "Trường THCS Nguyễn Du",
               subject: PRINCIPAL,
               issuer: pki.intermediate.subject,
               fingerprint: fingerprintOf(pki.principal),

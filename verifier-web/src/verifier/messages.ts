@@ -56,6 +56,9 @@ const vi = {
   classification: "Xếp loại",
   certificates: "Chứng thư số của người ký",
   signerDefault: "Người ký",
+  rolePrincipal: "Hiệu trưởng",
+  roleHomeroom: "Giáo viên chủ nhiệm",
+  roleOrganisation: "Con dấu của trường",
   checksHeading: "Các bước kiểm tra",
   details: "Chi tiết kỹ thuật",
   statusValid: "Đạt",
@@ -182,6 +185,9 @@ const en: Record<Key, string> = {
   classification: "Classification",
   certificates: "Signers' certificates",
   signerDefault: "Signer",
+  rolePrincipal: "Principal",
+  roleHomeroom: "Homeroom teacher",
+  roleOrganisation: "School seal",
   checksHeading: "Checks",
   details: "Technical details",
   statusValid: "Passed",
@@ -434,6 +440,22 @@ const englishRoles: Record<string, string> = {
   "trưởng phòng": "Head of the education office",
   "phó trưởng phòng": "Deputy head of the education office",
 };
+
+const registryRoles: Record<string, Key> = {
+  principal: "rolePrincipal",
+  homeroom: "roleHomeroom",
+  organisation: "roleOrganisation",
+};
+
+/**
+ * A signer's role as the issuer registry names it (principal, homeroom, organisation, or another
+ * word the Department uses), in the page's language; without one, the certificate's title.
+ */
+export function signerRoleText(role: string | undefined, title: string | undefined): string {
+  if (role === undefined) return roleText(title);
+  const key = registryRoles[role];
+  return key === undefined ? role : t(key);
+}
 
 /** A signer's role from the certificate's title, in the page's language ("Người ký" without one). */
 export function roleText(title: string | undefined): string {

@@ -15,6 +15,7 @@ import { HocbaError } from "../../../service/src/core/errors";
 import { createTrustStore, type TrustStore } from "../../../service/src/core/pki";
 import type {
   ChainStatusPort,
+  IssuerRolesLookup,
   RevocationLookup,
   SupersessionLookup,
   VerificationContext,
@@ -131,16 +132,38 @@ export function apiRevocations(api: string): RevocationLookup {
   };
 }
 
+/**
+ * The issuer registry's roles (the service's public route): each certificate's role and the roles
+ * the issuer's documents require; null for an issuer the service does not know.
+ */
+export function apiIssuerRoles(api: string): IssuerRolesLookup {
+  return async (code) => {
+    const body = await getJson<{
+      known: boolean;
+      requiredRoles: string[];
+      certificates: { fingerprint: string; role: string }[];
+    }>(`${api}/api/v1/issuers/${encodeURIComponent(code)}/roles`);
+    if (!body.known) return null;
+    const roles: Record<string, string> = {};
+    for (const certificate of body.certificates) roles[certificate.fingerprint] = certificate.role;
+    return { requiredRoles: body.requiredRoles, roles };
+  };
+}
+
 let anchors: Promise<{ signers: TrustStore; tsas?: TrustStore }> | undefined;
 
-/** The service's trust anchors for signers and for timestamp authorities, fetched once per page. */
+/**
+ * The service's trust anchors for signers — with the intermediate CAs it knows (a page cannot
+ * follow a certificate's AIA URL across origins, so a signature that carries only the signer's
+ * certificate is completed with these) — and for timestamp authorities, fetched once per page.
+ */
 export function trustAnchors(api: string): Promise<{ signers: TrustStore; tsas?: TrustStore }> {
-  anchors ??= getJson<{ anchors: string[]; tsaAnchors?: string[] }>(`${api}/api/v1/trust-anchors`).then(
-    (body) => ({
-      signers: createTrustStore(body.anchors),
-      ...(body.tsaAnchors?.length ? { tsas: createTrustStore(body.tsaAnchors) } : {}),
-    }),
-  );
+  anchors ??= getJson<{ anchors: string[]; intermediates?: string[]; tsaAnchors?: string[] }>(
+    `${api}/api/v1/trust-anchors`,
+  ).then((body) => ({
+    signers: createTrustStore(body.anchors, { intermediates: body.intermediates ?? [] }),
+    ...(body.tsaAnchors?.length ? { tsas: createTrustStore(body.tsaAnchors) } : {}),
+  }));
   anchors.catch(() => {
     anchors = undefined; // asked again next time
   });
@@ -165,5 +188,6 @@ export async function verificationContext(settings: PortSettings): Promise<Verif
     chain,
     supersession: apiSupersession(settings.api),
     revocations: apiRevocations(settings.api),
+    issuerRoles: apiIssuerRoles(settings.api),
   };
 }

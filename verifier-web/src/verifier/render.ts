@@ -15,7 +15,7 @@ import { signerName } from "../../../service/src/core/pki";
 import type { Check, CheckStatus, Verdict, VerificationResult } from "../../../service/src/core/verification";
 import { el, formatDate, formatDateTime } from "../common/dom";
 import { language } from "../common/i18n";
-import { describeCheck, roleText, t, valueText, type MessageKey } from "./messages";
+import { describeCheck, signerRoleText, t, valueText, type MessageKey } from "./messages";
 
 const ICONS: Record<CheckStatus, string> = { valid: "✓", invalid: "✗", error: "!", skipped: "–" };
 const STATUS_WORDS: Record<CheckStatus, MessageKey> = {
@@ -357,6 +357,10 @@ interface SignerView {
   /** A verified RFC 3161 timestamp: the trusted signing time and the TSA's certificate subject. */
   timestamp?: { time?: string; tsa?: string };
   status?: { state?: string; at?: string; revokedAt?: string; responder?: string; source?: string };
+  /** The issuer registry's role (signer check), when it was asked. */
+  role?: string;
+  name?: string;
+  organisation?: string;
 }
 
 /**
@@ -375,8 +379,10 @@ function certStatusText(status: SignerView["status"], lang: "vi" | "en"): string
 
 /**
  * The issuer: the school named in the document, then each signer by role and name ("Hiệu
- * trưởng: Nguyễn Văn Hùng") with the signing time; the certificates' X.500 names are technical
- * details, folded.
+ * trưởng: Nguyễn Văn Hùng", "Con dấu của trường: Trường THCS Nguyễn Du") with the
+ * organisation its certificate names and the signing time; the role is the issuer registry's
+ * (the certificate's title when the registry was not asked); the certificates' X.500 names are
+ * technical details, folded.
  */
 export function renderIssuer(document: Transcript | Graduation, result: VerificationResult): HTMLElement {
   const lang = language();
@@ -392,19 +398,32 @@ export function renderIssuer(document: Transcript | Graduation, result: Verifica
       field(t("school"), `${document.school.name} (${document.school.code})`),
       ...signers.flatMap((signer) => {
         const { name, title } = signerName(signer.subject ?? "");
+        const shown = signer.name ?? name;
+        const organisation = signer.organisation === shown ? undefined : signer.organisation;
         return [
-          [el("dt", {}, roleText(title)), el("dd", { "data-testid": "signer" }, name)],
+          [
+            el("dt", { "data-testid": "signer-role" }, signerRoleText(signer.role, title)),
+            el(
+              "dd",
+              { "data-testid": "signer" },
+              shown,
+              organisation ? el("span", { class: "signer-organisation" }, ` — ${organisation}`) : null,
+            ),
+          ],
           field(t("signingTime"), signer.signingTime ? formatDateTime(signer.signingTime, lang) : undefined),
-          field(
-            t("timestamp"),
-            signer.timestamp?.time
-              ? t("timestampBy", {
+          // Shown only when the signature carries them (a timestamp token, status evidence).
+          signer.timestamp?.time
+            ? field(
+                t("timestamp"),
+                t("timestampBy", {
                   time: formatDateTime(signer.timestamp.time, lang),
                   tsa: signerName(signer.timestamp.tsa ?? "").name || (signer.timestamp.tsa ?? ""),
-                })
-              : undefined,
-          ),
-          field(t("certStatus"), certStatusText(signer.status, lang)),
+                }),
+              )
+            : [],
+          certStatusText(signer.status, lang) === undefined
+            ? []
+            : field(t("certStatus"), certStatusText(signer.status, lang)),
         ];
       }),
     ),

@@ -2,21 +2,29 @@
  * `hocba issuer`: the Department changes a registered issuer's signing certificates through the
  * admin API (POST /api/v1/admin/issuers/:code/certificates) — add a co-signer's certificate with
  * its role (e.g. the homeroom teacher beside the principal), or remove one (key rotation). The
- * service checks the certificate and writes the change to the on-chain issuer registry.
+ * service checks the certificate and writes the change to the on-chain issuer registry — and sets
+ * the roles the issuer's documents require (PUT /api/v1/admin/issuers/:code/required-roles).
  */
 import { ADMIN_API_OPTIONS, adminToken, apiBaseUrl, callApi } from "../api-client";
 import type { Command } from "../command";
-import { parseCommandArgs, processIo, readInput, usageError, type CliIo } from "../io";
+import { parseCommandArgs, processIo, readCertificateFile, usageError, type CliIo } from "../io";
+import { rolesList, rolesText } from "./register-issuer";
 
-const HELP = `usage: hocba issuer add-certificate <code> --cert <file.pem> [--role <role>] [options]
+const HELP = `usage: hocba issuer add-certificate <code> --cert <file> [--role <role>] [options]
        hocba issuer remove-certificate <code> --fingerprint <0x…> [options]
+       hocba issuer set-roles <code> <role>… | --default [options]
 
 Adds a signing certificate to a registered school or district office, with the signer's role, or
 removes one; prints the issuer's active certificates. The change goes to the on-chain issuer
-registry in the next anchoring round.
+registry in the next anchoring round. set-roles sets the roles the issuer's documents must carry
+together (e.g. principal organisation: the principal and the school's seal), --default returns
+it to the service's REQUIRED_SIGNER_ROLES.
 
-  --cert <file.pem>       the signer's certificate first, then intermediate CAs
-  --role <role>           the signer's role: principal (default), homeroom, head… (a-z, 0-9, _ -)
+  --cert <file>           the certificate file (PEM or DER): the signer's alone, or followed by
+                          intermediate CAs
+  --role <role>           the signer's role: principal (default), homeroom, organisation (the
+                          school's seal certificate)… (a-z, 0-9, _ -)
+  --default               (set-roles) no roles of its own: REQUIRED_SIGNER_ROLES applies
   --fingerprint <0x…>     the certificate to remove (as listed: 0x + SHA-256 of its DER)
 options:
   --api <url>             the hocba API (default $HOCBA_API_URL, else http://127.0.0.1:$PORT, port 8080)
@@ -43,6 +51,7 @@ export async function issuerCommand(args: string[], io: CliIo): Promise<number> 
         cert: { type: "string" },
         role: { type: "string" },
         fingerprint: { type: "string" },
+        default: { type: "boolean" },
         ...ADMIN_API_OPTIONS,
       },
       allowPositionals: true,
@@ -54,15 +63,17 @@ export async function issuerCommand(args: string[], io: CliIo): Promise<number> 
     return 0;
   }
   const [action, code, ...extra] = positionals;
-  if (action !== "add-certificate" && action !== "remove-certificate")
+  if (action !== "add-certificate" && action !== "remove-certificate" && action !== "set-roles")
     throw usageError(action === undefined ? "what to do is missing" : `unknown action "${action}"`, HELP);
   if (code === undefined) throw usageError("the issuer code is missing", HELP);
+  if (action === "set-roles") return setRoles(code, extra, values, io);
+  if (values.default) throw usageError("--default is for set-roles", HELP);
   if (extra.length > 0) throw usageError(`unexpected argument "${extra[0]}"`, HELP);
   let change: { add: { pem: string; role: string }[] } | { remove: string[] };
   if (action === "add-certificate") {
     if (values.cert === undefined) throw usageError("--cert is missing", HELP);
     if (values.fingerprint !== undefined) throw usageError("--fingerprint is for remove-certificate", HELP);
-    const pem = readInput(values.cert, "certificate").toString("utf8");
+    const pem = readCertificateFile(values.cert);
     change = { add: [{ pem, role: values.role ?? "principal" }] };
   } else {
     if (values.fingerprint === undefined) throw usageError("--fingerprint is missing", HELP);
@@ -82,5 +93,37 @@ export async function issuerCommand(args: string[], io: CliIo): Promise<number> 
   io.stdout(`${action === "add-certificate" ? "added" : "removed"}; active certificates of ${body.code}:\n`);
   for (const certificate of body.certificates)
     io.stdout(`certificate ${certificate.fingerprint} ${certificate.role} ${certificate.subject}\n`);
+  return 0;
+}
+
+async function setRoles(
+  code: string,
+  roles: string[],
+  values: {
+    default?: boolean | undefined;
+    cert?: string | undefined;
+    role?: string | undefined;
+    fingerprint?: string | undefined;
+    api?: string | undefined;
+    "admin-token"?: string | undefined;
+    "admin-token-file"?: string | undefined;
+  },
+  io: CliIo,
+): Promise<number> {
+  if (values.cert !== undefined || values.role !== undefined || values.fingerprint !== undefined)
+    throw usageError("set-roles takes roles, or --default", HELP);
+  if (values.default === true && roles.length > 0)
+    throw usageError("give roles or --default, not both", HELP);
+  const requiredRoles = values.default === true ? null : rolesList(roles.join(","), HELP);
+  const baseUrl = apiBaseUrl(values.api, io);
+  const token = adminToken(values, io, HELP);
+  const { body } = await callApi<{ code: string; requiredRoles: string[] | null }>(
+    baseUrl,
+    token,
+    "PUT",
+    `/api/v1/admin/issuers/${encodeURIComponent(code)}/required-roles`,
+    { requiredRoles },
+  );
+  io.stdout(`required roles of ${body.code}: ${rolesText(body.requiredRoles)}\n`);
   return 0;
 }

@@ -1,17 +1,18 @@
 /**
  * `hocba register-issuer`: the Department registers a school or district office through the admin
  * API (POST /api/v1/admin/issuers) and receives its API key — printed here once, as the API shows
- * it once. Certificates are PEM files (signer first, then intermediates), checked by the service.
+ * it once. Certificates are PEM or DER files (the signer's certificate alone is enough when the
+ * service can complete its path; else signer first, then intermediates), checked by the service.
  */
 import { ADMIN_API_OPTIONS, ADMIN_TOKEN_ENV, adminToken, apiBaseUrl, callApi } from "../api-client";
 import type { Command } from "../command";
-import { parseCommandArgs, processIo, readInput, usageError, type CliIo } from "../io";
+import { parseCommandArgs, processIo, readCertificateFile, usageError, type CliIo } from "../io";
 
 export { ADMIN_TOKEN_ENV };
 
 const HELP = `usage: hocba register-issuer --kind school|district --code <code> --name <name>
-                             --cert <file.pem> [--cert <file.pem>...] [--role <role>...]
-                             [--api <url>] [--admin-token <token> | --admin-token-file <file>]
+                             --cert <file> [--cert <file>...] [--role <role>...]
+                             [--require-roles <role,role…>] [--api <url>] [--admin-token <token> | --admin-token-file <file>]
 
 Registers a school or district office with its signing certificates and prints its API key
 (shown once: store it now).
@@ -19,8 +20,12 @@ Registers a school or district office with its signing certificates and prints i
   --kind              school or district
   --code              the school or district code used in its documents (2–20 letters/digits)
   --name              its name, e.g. "Trường THCS Nguyễn Du"
-  --cert              a PEM file: the signer's certificate first, then intermediate CAs; repeatable
-  --role              the signer's role (default principal): once for every --cert, or once per --cert
+  --cert              a certificate file (PEM or DER), e.g. as exported from the token: the signer's
+                      certificate alone, or followed by intermediate CAs; repeatable
+  --role              the signer's role (default principal; organisation for the school's seal
+                      certificate): once for every --cert, or once per --cert
+  --require-roles     the roles its documents must carry together, e.g. principal,organisation
+                      (default: the service's REQUIRED_SIGNER_ROLES)
   --api               the hocba API (default $HOCBA_API_URL, else http://127.0.0.1:$PORT, port 8080)
   --admin-token       the ADMIN_TOKEN (default $${ADMIN_TOKEN_ENV}, else $ADMIN_TOKEN)
   --admin-token-file  a file holding it (e.g. data/demo/admin.token)`;
@@ -31,6 +36,7 @@ interface Registered {
   name: string;
   apiKey: string;
   certificates: { fingerprint: string; subject: string; role: string }[];
+  requiredRoles: string[] | null;
 }
 
 export const command: Command = {
@@ -49,6 +55,7 @@ export async function registerIssuerCommand(args: string[], io: CliIo): Promise<
         name: { type: "string" },
         cert: { type: "string", multiple: true },
         role: { type: "string", multiple: true },
+        "require-roles": { type: "string" },
         ...ADMIN_API_OPTIONS,
       },
       allowPositionals: false,
@@ -68,10 +75,12 @@ export async function registerIssuerCommand(args: string[], io: CliIo): Promise<
   const roles = values.role ?? [];
   if (roles.length > 1 && roles.length !== certs.length)
     throw usageError(`give --role once, or once per --cert (${certs.length})`, HELP);
+  const required = values["require-roles"];
+  const requiredRoles = required === undefined ? undefined : rolesList(required, HELP);
   const baseUrl = apiBaseUrl(values.api, io);
   const token = adminToken(values, io, HELP);
   const certificates = certs.map((path, index) => {
-    const pem = readInput(path, "certificate").toString("utf8");
+    const pem = readCertificateFile(path);
     const role = roles.length === 1 ? roles[0] : roles[index];
     return role === undefined ? pem : { pem, role };
   });
@@ -80,10 +89,24 @@ export async function registerIssuerCommand(args: string[], io: CliIo): Promise<
     code,
     name: name.normalize("NFC"),
     certificates,
+    ...(requiredRoles ? { requiredRoles } : {}),
   });
   io.stdout(`registered ${body.kind} ${body.code} "${body.name}"\n`);
   for (const certificate of body.certificates)
     io.stdout(`certificate ${certificate.fingerprint} ${certificate.role} ${certificate.subject}\n`);
+  io.stdout(`required roles: ${rolesText(body.requiredRoles)}\n`);
   io.stdout(`API key (shown once, store it now): ${body.apiKey}\n`);
   return 0;
+}
+
+/** Roles given as "a,b" (or "a b"): non-empty words; the service checks their form. */
+export function rolesList(text: string, help: string): string[] {
+  const roles = text.split(/[\s,]+/).filter((role) => role !== "");
+  if (roles.length === 0) throw usageError("give at least one role, e.g. principal,organisation", help);
+  return roles;
+}
+
+/** How required roles print: the list, or the service default. */
+export function rolesText(roles: string[] | null): string {
+  return roles === null ? "the service default (REQUIRED_SIGNER_ROLES)" : roles.join(", ");
 }

@@ -6,6 +6,7 @@
  * Authorization needs the issuer registry, which is online only, so it is reported as skipped.
  */
 import { nodeCrypto } from "../../adapters/pki/node-crypto";
+import { aiaFetcher } from "../../adapters/pki/aia-fetcher";
 import { loadTrustAnchorsDir } from "../../adapters/pki/trust-dir";
 import { canonicalBytes, docHash } from "../../core/documents/hash";
 import type { Problem } from "../../core/documents/problems";
@@ -24,7 +25,8 @@ file works too) offline: the document's schema and rules, the message digest aga
 document's docHash, the signature, the certificate chain to the roots in <dir>, validity at
 signing time and key usage. Authorization is skipped: it needs the issuer registry (online).
 
-  --trust <dir>   folder of trusted root certificates (*.pem, *.crt, *.cer)
+  --trust <dir>   folder of trusted root certificates (*.pem, *.crt, *.cer, *.der); a CA
+                  certificate missing from the signature is fetched through its AIA URL
   --tsa-trust <dir>
                   folder of trusted timestamp authority certificates: signature timestamps
                   from these TSAs are checked and their time used instead of the signing time
@@ -61,7 +63,7 @@ export async function verifySignature(args: string[], io: CliIo = processIo): Pr
     io.stdout(HELP + "\n");
     return EXIT_OK;
   }
-  const trustAnchors = loadTrustAnchorsDir(parsed.trust);
+  const trustAnchors = loadTrustAnchorsDir(parsed.trust, { fetchIssuer: aiaFetcher() });
   const signed = parseJsonInput(readInput(parsed.file, "signed document"), parsed.file);
   const { document, signature, disclosures } = signedParts(signed, parsed.file);
   const tsaTrust = parsed.tsaTrust === undefined ? undefined : loadTrustAnchorsDir(parsed.tsaTrust);

@@ -14,6 +14,7 @@
 import { createChainStatus, type ChainStatus } from "../../adapters/chain/chain-status";
 import { createRegistryClient, type RegistryClient } from "../../adapters/chain/registry";
 import { nodeCrypto } from "../../adapters/pki/node-crypto";
+import { aiaFetcher } from "../../adapters/pki/aia-fetcher";
 import { loadTrustAnchorsDir } from "../../adapters/pki/trust-dir";
 import { HocbaError, isHocbaError } from "../../core/errors";
 import { extractCredentialFromPdf } from "../../core/pdf/extract";
@@ -44,8 +45,9 @@ Offline (the default) every check runs here except those that need the chain or 
 anchored, revocation and supersession are skipped and the signer's authorization for the school
 (issuer registry) is not checked.
 
-  --trust <dir>       folder of trusted root certificates (*.pem, *.crt, *.cer);
-                      default $${TRUST_DIR_ENV}; required offline and with --rpc
+  --trust <dir>       folder of trusted root certificates (*.pem, *.crt, *.cer, *.der);
+                      default $${TRUST_DIR_ENV}; required offline and with --rpc. A CA
+                      certificate missing from the signature is fetched through its AIA URL
   --rpc <url>         also read the registry on this JSON-RPC node: anchored, revocation and the
                       signer's authorization are checked (supersession stays skipped)
   --registry <0x…>    the registry to trust (default: the one the credential names)
@@ -129,7 +131,7 @@ async function verifyHere(
   mode: Extract<Mode, { kind: "offline" | "rpc" }>,
   credential: Record<string, unknown>,
 ): Promise<VerificationResult> {
-  const trustAnchors = loadTrustAnchorsDir(mode.trust);
+  const trustAnchors = loadTrustAnchorsDir(mode.trust, { fetchIssuer: aiaFetcher() });
   if (mode.kind === "offline") return verifyCredential(credential, { trustAnchors, crypto: nodeCrypto });
   const target = chainTarget(mode, credential);
   // Without a registry to ask (no flag, and none readable in the file) the format check fails anyway.
@@ -252,12 +254,32 @@ const VERDICT_LINES: Record<Exclude<Verdict, "valid">, string> = {
   error: "result: NOT VERIFIED (a check could not be made; try again later)",
 };
 
-/** One line per check (name, status, message), then the verdict. */
+interface SignerData {
+  role?: string;
+  name?: string;
+  organisation?: string;
+}
+
+/**
+ * One line per signer the signer check reports: "signed by principal: Nguyễn Văn Hùng (Trường
+ * THCS Nguyễn Du)"; the role is the issuer registry's, unknown offline.
+ */
+function signerLines(result: VerificationResult): string[] {
+  const signers = result.checks.find((check) => check.name === "signer")?.data?.signers;
+  if (!Array.isArray(signers)) return [];
+  return (signers as SignerData[]).map(
+    ({ role, name, organisation }) =>
+      `signed by ${role ?? "(role not checked)"}: ${name ?? "?"}${organisation ? ` (${organisation})` : ""}`,
+  );
+}
+
+/** One line per check (name, status, message), one per signer (role and name), then the verdict. */
 export function formatResult(result: VerificationResult, mode: Mode["kind"]): string {
   const width = Math.max(...result.checks.map((check) => check.name.length));
   const lines = result.checks.map(
     (check) => `${check.name.padEnd(width)}  ${check.status.toUpperCase().padEnd(7)}  ${check.message}`,
   );
+  lines.push(...signerLines(result));
   const note = NOT_CHECKED[mode];
   const verdict = verdictOf(result.checks);
   if (verdict === "valid") {

@@ -74,6 +74,8 @@ export interface CertificateInfo {
   /** The extended key usage extension is marked critical (RFC 3161 requires it of a TSA). */
   extendedKeyUsageCritical?: boolean;
   unknownCriticalExtensions: readonly string[];
+  /** http(s) URLs of the authority information access caIssuers entries: where the issuer's certificate is published. */
+  caIssuers?: readonly string[];
   /** The tbs and outer signature algorithms differ (RFC 5280 §4.1.1.2 forbids it). */
   signatureAlgorithmMismatch: boolean;
 }
@@ -198,9 +200,30 @@ function readExtensions(der: Uint8Array, wrapper: Tlv, info: CertificateInfo): v
         if (keyId !== undefined) info.authorityKeyIdentifier = contentOf(value, keyId);
         break;
       }
+      case OID.authorityInfoAccess: {
+        const urls = readCaIssuers(value);
+        if (urls.length > 0) info.caIssuers = urls;
+        break;
+      }
     }
   }
   info.unknownCriticalExtensions = unknownCritical;
+}
+
+/** The uniformResourceIdentifier names of the caIssuers access descriptions (RFC 5280 §4.2.2.1). */
+function readCaIssuers(value: Uint8Array): string[] {
+  const urls: string[] = [];
+  for (const description of childrenOf(
+    value,
+    expectTag(readRoot(value), TAG.sequence, "authorityInfoAccess"),
+  )) {
+    const [method, location] = childrenOf(value, expectTag(description, TAG.sequence, "AccessDescription"));
+    if (method === undefined || location === undefined) throw new DerError("malformed AccessDescription");
+    // [6] IA5String uniformResourceIdentifier; other GeneralName forms (directory, LDAP by name) are ignored.
+    if (readOid(value, method) === OID.caIssuers && location.tag === 0x86)
+      urls.push(String.fromCharCode(...contentOf(value, location)));
+  }
+  return urls;
 }
 
 function readBasicConstraints(value: Uint8Array): { ca: boolean; pathLength?: number } {

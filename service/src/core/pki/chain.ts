@@ -6,7 +6,9 @@
  * trust store) and cached; the time-dependent checks (validity at signing time) stay per document
  * in verify.ts.
  */
-import type { CertificateInfo } from "./certificate";
+import { isHocbaError } from "../errors";
+import { certificatesOfBundle, isFetchableUrl } from "./aia";
+import { certificateInfo, type CertificateInfo } from "./certificate";
 import type { SignatureAlgorithm } from "./crypto";
 import { bytesEqual } from "./der";
 import type { KeyRing } from "./key-ring";
@@ -20,8 +22,12 @@ const MAX_PATH = 8;
 const MAX_STEPS = 256;
 
 /**
- * The valid certification paths from `signer` to an anchor of `store`, using the certificates the
- * CMS offered as intermediates. Cached in the store; a rejected (crashed) computation is not.
+ * The valid certification paths from `signer` to an anchor of `store`. Issuers are looked up in
+ * the certificates the CMS offered, then the store's intermediates (TRUST_INTERMEDIATES_DIR), then
+ * — when no path reaches an anchor and the store has a fetcher — through the caIssuers URL of
+ * each certificate where a path stopped (aia.ts), at most MAX_FETCHES URLs. Cached in the store;
+ * a rejected (crashed) computation is not, nor one that failed because an issuer could not be
+ * fetched (the CA's site may answer next time).
  */
 export function validateChain(
   signer: CertificateInfo,
@@ -35,9 +41,17 @@ export function validateChain(
   if (cached !== undefined) return cached;
   const outcome = computeChain(signer, offered, store, ring);
   store.chainCache.set(key, outcome);
-  outcome.catch(() => store.chainCache.delete(key));
+  outcome.then(
+    (result) => {
+      if (result.failure?.code === "CERT_CHAIN_INCOMPLETE") store.chainCache.delete(key);
+    },
+    () => store.chainCache.delete(key),
+  );
   return outcome;
 }
+
+/** caIssuers URLs followed per path computation (a certificate names one or two; a path has few CAs). */
+const MAX_FETCHES = 4;
 
 async function computeChain(
   signer: CertificateInfo,
@@ -46,11 +60,18 @@ async function computeChain(
   ring: KeyRing,
 ): Promise<ChainOutcome> {
   const pool = new Map<string, CertificateInfo[]>();
-  for (const certificate of offered) {
+  const known = new Set<string>();
+  const addToPool = (certificate: CertificateInfo): void => {
+    if (known.has(certificate.fingerprint)) return;
+    known.add(certificate.fingerprint);
     const name = subjectKey(certificate.subjectDer);
     pool.set(name, [...(pool.get(name) ?? []), certificate]);
-  }
-  const complete: CertificateInfo[][] = [];
+  };
+  for (const certificate of offered) addToPool(certificate);
+  const fetched = new Set<string>();
+  const fetchFailures: string[] = [];
+  let complete: CertificateInfo[][] = [];
+  let deadEnds: CertificateInfo[] = [];
   let steps = 0;
   const extend = (path: CertificateInfo[]): void => {
     if (++steps > MAX_STEPS) return;
@@ -61,17 +82,60 @@ async function computeChain(
     }
     if (path.length >= MAX_PATH) return;
     const name = subjectKey(last.issuerDer);
-    const candidates = [...(store.bySubject.get(name) ?? []), ...(pool.get(name) ?? [])];
+    const candidates = [
+      ...(store.bySubject.get(name) ?? []),
+      ...(pool.get(name) ?? []),
+      ...(store.intermediates.bySubject.get(name) ?? []).filter((ca) => !known.has(ca.fingerprint)),
+    ];
+    let extended = false;
     for (const issuer of candidates) {
       if (path.some((certificate) => certificate.fingerprint === issuer.fingerprint)) continue;
       const aki = last.authorityKeyIdentifier;
       const ski = issuer.subjectKeyIdentifier;
       if (aki !== undefined && ski !== undefined && !bytesEqual(aki, ski)) continue;
+      extended = true;
       extend([...path, issuer]);
     }
+    if (!extended && !bytesEqual(last.subjectDer, last.issuerDer)) deadEnds.push(last);
   };
   extend([signer]);
+  // No anchor reached: fetch the missing issuers named by the dead ends' AIA, and build again.
+  while (complete.length === 0 && store.fetchIssuer !== undefined) {
+    const urls = deadEnds
+      .flatMap((certificate) => (certificate.caIssuers ?? []).filter(isFetchableUrl))
+      .filter((url) => !fetched.has(url));
+    if (urls.length === 0 || fetched.size >= MAX_FETCHES) break;
+    let added = false;
+    for (const url of [...new Set(urls)].slice(0, MAX_FETCHES - fetched.size)) {
+      fetched.add(url);
+      try {
+        const ders = certificatesOfBundle(await store.fetchIssuer(url), url);
+        for (const der of ders) {
+          const certificate = certificateInfo(der, ring.crypto, "SIGNATURE_MALFORMED");
+          if (!known.has(certificate.fingerprint)) added = true;
+          addToPool(certificate);
+        }
+      } catch (error) {
+        if (!isHocbaError(error)) throw error;
+        fetchFailures.push(error.message);
+      }
+    }
+    if (!added) break;
+    complete = [];
+    deadEnds = [];
+    steps = 0;
+    extend([signer]);
+  }
   if (complete.length === 0) {
+    if (fetchFailures.length > 0) {
+      return {
+        paths: [],
+        failure: {
+          code: "CERT_CHAIN_INCOMPLETE",
+          message: `no path from "${signer.subject}" to a trust anchor: the issuer certificate of "${deadEnds[0]?.subject ?? signer.subject}" is not installed (TRUST_INTERMEDIATES_DIR) and could not be fetched: ${fetchFailures.join("; ")}`,
+        },
+      };
+    }
     return {
       paths: [],
       failure: {
@@ -87,7 +151,13 @@ async function computeChain(
     if (failure === undefined) valid.push(path);
     else firstFailure ??= failure;
   }
-  if (valid.length > 0) return { paths: valid };
+  if (valid.length > 0) {
+    // A fetched CA on a valid path becomes a known intermediate (the verifier page is given these).
+    if (fetched.size > 0)
+      for (const path of valid)
+        for (const ca of path.slice(1, -1)) if (!offered.includes(ca)) store.intermediates.add(ca);
+    return { paths: valid };
+  }
   return { paths: [], failure: firstFailure!, candidate: complete[0]! };
 }
 

@@ -28,7 +28,16 @@ export {
 } from "./timestamp";
 export { trustedTime, type TrustedTime, type TimedSigner } from "./trusted-time";
 export { signerName, signersOf, type SignerName, type SignatureSigner } from "./names";
-export { createTrustStore, pemToDer, type TrustStore } from "./trust-store";
+export { organisationOf } from "./subject";
+export {
+  createTrustStore,
+  pemToDer,
+  type TrustStore,
+  type TrustStoreOptions,
+  type IssuerFetcher,
+  type IntermediatePool,
+} from "./trust-store";
+export { certificatesOfBundle, isFetchableUrl } from "./aia";
 export {
   webCrypto,
   type PkiCrypto,

@@ -6,41 +6,10 @@
 import { certificateInfo } from "./certificate";
 import { parseDetachedSignedData } from "./cms";
 import { webCrypto, type PkiCrypto } from "./crypto";
+import { signerName, type SignerName } from "./subject";
 import { identifies } from "./verify";
 
-export interface SignerName {
-  /** The common name, e.g. "Nguyễn Văn Hùng"; the whole subject when it has no CN. */
-  name: string;
-  /** The title, e.g. "Hiệu trưởng"; undefined when the certificate names none. */
-  title?: string;
-}
-
-/**
- * Reads the attributes of a subject as certificate.ts writes it ("CN=…, title=…, O=…", with `,`
- * `+` `\` escaped by a backslash).
- */
-function attributes(subject: string): Map<string, string> {
-  const found = new Map<string, string>();
-  for (const part of subject.split(/(?<!\\),\s*/)) {
-    const at = part.indexOf("=");
-    if (at <= 0) continue;
-    const key = part.slice(0, at).trim().toLowerCase();
-    if (!found.has(key)) found.set(key, part.slice(at + 1).replace(/\\([,+\\])/g, "$1"));
-  }
-  return found;
-}
-
-/**
- * The name and title in a certificate subject.
- * @example
- * signerName("CN=Nguyễn Văn Hùng, title=Hiệu trưởng, O=Trường THCS Nguyễn Du, C=VN");
- * // { name: "Nguyễn Văn Hùng", title: "Hiệu trưởng" }
- */
-export function signerName(subject: string): SignerName {
-  const found = attributes(subject);
-  const title = found.get("title") ?? found.get("t");
-  return { name: found.get("cn") ?? subject, ...(title ? { title } : {}) };
-}
+export { signerName, type SignerName } from "./subject";
 
 export interface SignatureSigner extends SignerName {
   subject: string;

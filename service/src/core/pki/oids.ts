@@ -50,6 +50,8 @@ export const OID = {
   authorityKeyIdentifier: "2.5.29.35",
   extKeyUsage: "2.5.29.37",
   authorityInfoAccess: "1.3.6.1.5.5.7.1.1",
+  // access methods of authorityInfoAccess
+  caIssuers: "1.3.6.1.5.5.7.48.2",
   // extended key usages
   anyExtendedKeyUsage: "2.5.29.37.0",
   serverAuth: "1.3.6.1.5.5.7.3.1",

@@ -8,7 +8,14 @@
 import { canonicalBytes, leafOf, toHex } from "../documents";
 import { GRADUATION_TYPE } from "../documents/schema";
 import { verifyMerkleProof } from "../merkle/verify";
-import { webCrypto, verifyDetached, type SignatureCheckName, type SignatureReport } from "../pki";
+import {
+  organisationOf,
+  signerName,
+  webCrypto,
+  verifyDetached,
+  type SignatureCheckName,
+  type SignatureReport,
+} from "../pki";
 import type { SignedCredential } from "./format";
 import type { Check, CheckName, ChainStatusPort, VerificationContext } from "./types";
 
@@ -52,23 +59,41 @@ export function checkInputOf(credential: SignedCredential, context: Verification
   return input;
 }
 
-/** Runs verifyDetached once; the signer's authorization is asked at the anchoring time. */
-function signatureReport({ credential, context, canonical }: CheckInput): Promise<SignatureReport> {
+/**
+ * Runs verifyDetached once; the signer's authorization is asked at the anchoring time, its role
+ * and the issuer's required roles from the issuer registry's roles (context.issuerRoles). A failed
+ * roles look-up makes the authorization check an `error`.
+ */
+async function signatureReport({ credential, context, canonical }: CheckInput): Promise<SignatureReport> {
   const { chain } = context;
   const issuerCode = issuerCodeOf(credential.document);
+  const registry =
+    chain && context.issuerRoles
+      ? await context.issuerRoles(issuerCode).then(
+          (found) => ({ found }),
+          (error: unknown) => ({ error }),
+        )
+      : undefined;
+  const requiredRoles =
+    registry && "found" in registry && registry.found
+      ? registry.found.requiredRoles
+      : context.policy?.requiredRoles;
   return verifyDetached(canonical(), credential.cms, {
     trustAnchors: context.trustAnchors,
     ...(context.crypto ? { crypto: context.crypto } : {}),
     ...(context.at ? { at: context.at } : {}),
     ...(context.timestamps ? { timestamps: context.timestamps } : {}),
-    ...(context.policy?.requiredRoles ? { policy: { requiredRoles: context.policy.requiredRoles } } : {}),
+    ...(requiredRoles ? { policy: { requiredRoles } } : {}),
     ...(chain
       ? {
           authorization: {
             issuerCode,
-            lookup: async (code: string, fingerprint: string) => ({
-              authorized: await chain.isIssuerCertificate(code, fingerprint, credential.anchoredAt),
-            }),
+            lookup: async (code: string, fingerprint: string) => {
+              if (registry && "error" in registry) throw registry.error;
+              const authorized = await chain.isIssuerCertificate(code, fingerprint, credential.anchoredAt);
+              const role = registry?.found?.roles[fingerprint];
+              return role === undefined ? { authorized } : { authorized, role };
+            },
           },
         }
       : {}),
@@ -160,6 +185,10 @@ const signature: CheckFunction = async ({ report }) => {
   return folded;
 };
 
+/**
+ * Who signed, as the registry and the certificates say: each signer's role (when the registry was
+ * asked and it is authorized), name (CN) and organisation (O), beside the certificate's details.
+ */
 const signer: CheckFunction = async ({ credential, context, report }) => {
   const signed = await report();
   return fold(
@@ -179,17 +208,24 @@ const signer: CheckFunction = async ({ credential, context, report }) => {
           chain,
           authorized,
           status,
-        }) => ({
-          subject,
-          issuer,
-          fingerprint,
-          serialNumber,
-          signingTime,
-          ...(timestamp === undefined ? {} : { timestamp }),
-          chain,
-          ...(authorized === undefined ? {} : { authorized }),
-          ...(status === undefined ? {} : { status }),
-        }),
+          role,
+        }) => {
+          const organisation = organisationOf(subject);
+          return {
+            ...(role === undefined ? {} : { role }),
+            name: signerName(subject).name,
+            ...(organisation === undefined ? {} : { organisation }),
+            subject,
+            issuer,
+            fingerprint,
+            serialNumber,
+            signingTime,
+            ...(timestamp === undefined ? {} : { timestamp }),
+            chain,
+            ...(authorized === undefined ? {} : { authorized }),
+            ...(status === undefined ? {} : { status }),
+          };
+        },
       ),
     },
   );

@@ -25,6 +25,7 @@ export {
   type ChainStatusPort,
   type SupersessionLookup,
   type RevocationLookup,
+  type IssuerRolesLookup,
   type VerificationContext,
   type VerificationResult,
   type Verdict,

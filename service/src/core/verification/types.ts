@@ -78,6 +78,15 @@ export type SupersessionLookup = (documentId: string) => Promise<{ supersededBy:
  */
 export type RevocationLookup = (leaf: string) => Promise<{ revokedAt: Date } | null>;
 
+/**
+ * The issuer registry's word on roles, which the chain does not hold: the role of each of the
+ * issuer's certificates (fingerprint → role) and the roles its documents require together; null
+ * for an issuer the service does not know (the defaults then apply).
+ */
+export type IssuerRolesLookup = (
+  issuerCode: string,
+) => Promise<{ requiredRoles: string[]; roles: Record<string, string> } | null>;
+
 export interface VerificationContext {
   /** The root CAs a signer must chain to. */
   trustAnchors: TrustStore;
@@ -92,6 +101,11 @@ export interface VerificationContext {
    * write is still pending is reported as such (`invalid`), not as "not revoked".
    */
   revocations?: RevocationLookup;
+  /**
+   * Signer roles and the issuer's required roles (the service's database, or its public route on
+   * the page). Without it an authorized signer counts as "principal" and policy.requiredRoles applies.
+   */
+  issuerRoles?: IssuerRolesLookup;
   policy?: {
     /** Roles authorized signers must cover together; default ["principal"] (see core/pki). */
     requiredRoles?: string[];

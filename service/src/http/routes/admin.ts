@@ -13,8 +13,10 @@ import {
   changeIssuerCertificates,
   getIssuer,
   MAX_CERTIFICATES,
+  MAX_REQUIRED_ROLES,
   registerIssuer,
   rotateApiKey,
+  setRequiredRoles,
 } from "../../issuance/issuers";
 import { createVerifierKey, revokeVerifierKey } from "../../auth/api-keys";
 import { errorResponses } from "../schemas";
@@ -42,21 +44,38 @@ const Certificate = Type.Object({
   subject: Type.String(),
   role: Type.String(),
 });
+const ROLE = "^[a-z][a-z0-9_-]{0,31}$";
+const RequiredRoles = Type.Union(
+  [Type.Array(Type.String({ pattern: ROLE }), { minItems: 1, maxItems: MAX_REQUIRED_ROLES }), Type.Null()],
+  {
+    description:
+      'roles the issuer\'s documents must carry together, e.g. ["principal", "organisation"] (organisation: the school\'s seal certificate); null: REQUIRED_SIGNER_ROLES',
+  },
+);
 const RegisterBody = Type.Object(
   {
     kind: Type.Union([Type.Literal("school"), Type.Literal("district")]),
     code: Type.String({ pattern: CODE, description: "the school or district code of the documents" }),
     name: Type.String({ minLength: 1, maxLength: 300 }),
     certificates: Type.Array(CertificateInput, { minItems: 1, maxItems: MAX_CERTIFICATES }),
+    requiredRoles: Type.Optional(RequiredRoles),
   },
   { additionalProperties: false },
 );
+const RolesBody = Type.Object({ requiredRoles: RequiredRoles }, { additionalProperties: false });
+const RolesView = Type.Object({
+  code: Type.String(),
+  requiredRoles: Type.Union([Type.Array(Type.String()), Type.Null()]),
+});
 const Registered = Type.Object({
   code: Type.String(),
   kind: Type.Union([Type.Literal("school"), Type.Literal("district")]),
   name: Type.String(),
   apiKey: Type.String({ description: "the issuer's API key: shown this once, never again" }),
   certificates: Type.Array(Certificate),
+  requiredRoles: Type.Union([Type.Array(Type.String()), Type.Null()], {
+    description: "null: REQUIRED_SIGNER_ROLES",
+  }),
 });
 const CodeParams = Type.Object({ code: Type.String({ pattern: CODE }) });
 const ChangeBody = Type.Object(
@@ -93,6 +112,9 @@ const IssuerView = Type.Object({
   kind: Type.Union([Type.Literal("school"), Type.Literal("district")]),
   name: Type.String(),
   createdAt: Type.String({ format: "date-time" }),
+  requiredRoles: Type.Union([Type.Array(Type.String()), Type.Null()], {
+    description: "null: REQUIRED_SIGNER_ROLES",
+  }),
   certificates: Type.Array(
     Type.Object({
       fingerprint: Type.String({ pattern: HEX32 }),
@@ -176,6 +198,23 @@ export function adminRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
       services.triggerAnchoring();
       return { code, certificates };
     },
+  );
+
+  api.put(
+    "/admin/issuers/:code/required-roles",
+    {
+      onRequest: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Set the signer roles an issuer's documents require",
+        description:
+          "e.g. the principal and the school's organisation (seal) certificate. null returns the issuer to REQUIRED_SIGNER_ROLES. Applies to documents submitted from now on; audited.",
+        params: CodeParams,
+        body: RolesBody,
+        response: { 200: RolesView, ...errorResponses(400, 401, 403, 404, 500) },
+      },
+    },
+    async (request) => setRequiredRoles(services.db, request.params.code, request.body.requiredRoles, ACTOR),
   );
 
   api.post(

@@ -4,8 +4,11 @@
  * and the three chain questions of the ChainStatusPort — root anchored, leaf revoked, certificate
  * authorized for an issuer — answered from the chain through the service's cached chain port (not
  * from the database), plus the service's own knowledge: corrections (supersession) and revocations
- * whose on-chain write is still pending (revocations). All public, read-only and rate-limited per
- * client address. A chain that cannot be read is a 503
+ * whose on-chain write is still pending (revocations), and the issuer registry's signer roles.
+ * `/trust-anchors` also lists the intermediate CA certificates the service knows (installed, or
+ * fetched through a certificate's AIA): a page cannot fetch AIA URLs across origins, so it completes
+ * a path from a signature that carries only the signer's certificate with these (docs/decisions.md).
+ * All public, read-only and rate-limited per client address. A chain that cannot be read is a 503
  * CHAIN_UNAVAILABLE, which the page reports as an `error` check, never as `invalid`.
  */
 import { Type } from "@sinclair/typebox";
@@ -39,11 +42,13 @@ export function certificatePem(der: Uint8Array): string {
 /** Plugin registered under /api/v1 (see API_ROUTES in app.ts). */
 export function publicChainRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
   const { db, submission, chainStatus: chain } = app.services;
-  const knowledge = serviceKnowledge(db);
+  const knowledge = serviceKnowledge(db, submission.requiredRoles);
   const anchors = submission.trustAnchors.anchors.map((anchor) => certificatePem(anchor.der));
   const tsaAnchors = (submission.timestamps?.trustAnchors?.anchors ?? []).map((anchor) =>
     certificatePem(anchor.der),
   );
+  const intermediates = () =>
+    submission.trustAnchors.intermediates.list().map((certificate) => certificatePem(certificate.der));
   const max = app.services.limits?.publicReadsMax ?? PUBLIC_CHAIN_READS_PER_MINUTE;
   const config = { rateLimit: { max, timeWindow: 60_000 } };
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -54,10 +59,17 @@ export function publicChainRoutes(app: FastifyInstance, _opts: unknown, done: (e
       config,
       schema: {
         tags: ["verification"],
-        summary: "The root certificates a signer must chain to, and those of the trusted TSAs (PEM)",
+        summary:
+          "The root certificates a signer must chain to, the known intermediate CAs, and the trusted TSAs' certificates (PEM)",
         response: {
           200: Type.Object({
             anchors: Type.Array(Type.String({ description: "PEM certificate" })),
+            intermediates: Type.Array(
+              Type.String({
+                description:
+                  "PEM certificate of an intermediate CA: installed, or fetched through an AIA caIssuers URL; never trusted by itself",
+              }),
+            ),
             tsaAnchors: Type.Array(Type.String({ description: "PEM certificate" }), {
               description:
                 "root and intermediate certificates of the timestamp authorities whose signature timestamps are trusted (TSA_TRUST_DIR); empty when none",
@@ -67,7 +79,50 @@ export function publicChainRoutes(app: FastifyInstance, _opts: unknown, done: (e
         },
       },
     },
-    () => ({ anchors, tsaAnchors }),
+    () => ({ anchors, intermediates: intermediates(), tsaAnchors }),
+  );
+
+  typed.get(
+    "/issuers/:code/roles",
+    {
+      config,
+      schema: {
+        tags: ["verification"],
+        summary: "The role of each of an issuer's signing certificates and the roles its documents require",
+        description:
+          "From the service's issuer registry (the chain holds which certificates, not their roles). An unknown issuer answers `known: false` with the default required roles.",
+        params: Type.Object({
+          code: Type.String({ pattern: "^[A-Za-z0-9]{1,31}$", description: "school or district code" }),
+        }),
+        response: {
+          200: Type.Object({
+            code: Type.String(),
+            known: Type.Boolean(),
+            requiredRoles: Type.Array(Type.String()),
+            certificates: Type.Array(
+              Type.Object({
+                fingerprint: Type.String({ pattern: HEX32 }),
+                role: Type.String({ description: "principal, homeroom, organisation (the seal)…" }),
+              }),
+            ),
+          }),
+          ...errorResponses(400, 429, 500),
+        },
+      },
+    },
+    async (request) => {
+      const { code } = request.params;
+      const found = await knowledge.issuerRoles(code);
+      return {
+        code,
+        known: found !== null,
+        requiredRoles: found?.requiredRoles ?? [...submission.requiredRoles],
+        certificates: Object.entries(found?.roles ?? {}).map(([fingerprint, role]) => ({
+          fingerprint,
+          role,
+        })),
+      };
+    },
   );
 
   typed.get(

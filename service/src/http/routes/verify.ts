@@ -2,7 +2,8 @@
  * Public verification (docs/verification.md, docs/http-api.md): a credential in, the eight named
  * checks out. The route adds no logic of its own — it builds the service's verification context
  * once (trust anchors and crypto of submission, the cached chain port over the registry, and the
- * service's own knowledge of corrections and of revocations whose on-chain write is pending) and
+ * service's own knowledge of corrections, of revocations whose on-chain write is pending and of
+ * signer roles) and
  * answers 200 with the verdict for any JSON object, a forged one included; only a body that is not
  * an object (or a batch outside 1..1,000) is a 400. Anonymous callers are limited per client
  * (address, IPv6 by /64) to VERIFY_RATE_MAX *credentials* per window, the single and the batch
@@ -70,7 +71,7 @@ export function verifyRoutes(app: FastifyInstance, _opts: unknown, done: (err?: 
     // interpreted one lists the same problems, some 20× slower).
     policy: { validation: { schemaCheck: compiledSchemaCheck } },
     // Beside the chain, what the service knows at once: corrections, revocations not yet on chain.
-    ...serviceKnowledge(db),
+    ...serviceKnowledge(db, submission.requiredRoles),
   };
   const verifyAll = (credentials: readonly unknown[]) =>
     Promise.all(credentials.map((credential) => verifyCredential(credential, context)));
