@@ -31,6 +31,8 @@ export interface TestAppOptions {
   pagesDir?: string | null;
   /** A logger (made with loggerOptions) to log every request to; default none. */
   loggerInstance?: AppOptions["loggerInstance"];
+  /** Staff sign-in (test/helpers/staff.ts); default none. */
+  staffSignIn?: AppServices["staffSignIn"];
 }
 
 export interface TestApp {
@@ -80,6 +82,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
     triggerAnchoring: () => {
       triggered++;
     },
+    ...(options.staffSignIn ? { staffSignIn: options.staffSignIn } : {}),
   };
   const app = await buildApp({
     bodyLimit: options.bodyLimit ?? 6_000_000,

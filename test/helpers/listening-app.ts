@@ -35,6 +35,8 @@ export interface ListeningAppOptions {
   pagesDir?: string | null;
   /** A logger for every request (buildApp's loggerInstance); default none. */
   loggerInstance?: TestAppOptions["loggerInstance"];
+  /** Staff sign-in (test/helpers/staff.ts); default none. */
+  staffSignIn?: TestAppOptions["staffSignIn"];
 }
 
 export async function startListeningApp(

@@ -55,6 +55,10 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   PKCS11_TOKEN_NOT_FOUND: 34,
   PKCS11_KEY_NOT_FOUND: 35,
   PKCS11_CERT_MISMATCH: 36,
+  SESSION_INVALID: 46,
+  CSRF_INVALID: 47,
+  LOGIN_INVALID: 48,
+  SIGN_IN_UNAVAILABLE: 52,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

@@ -53,6 +53,14 @@ export const ERROR_CODES = [
   "PKCS11_TOKEN_NOT_FOUND",
   "PKCS11_KEY_NOT_FOUND",
   "PKCS11_CERT_MISMATCH",
+  // staff sign-in: the session cookie is unknown, forged or expired (sign in again); a
+  // state-changing request without the session's CSRF token; a sign-in callback that matches no
+  // login under way (replayed, forged state, expired) or that the OpenID Provider refused; staff
+  // sign-in is not set up on this service
+  "SESSION_INVALID",
+  "CSRF_INVALID",
+  "LOGIN_INVALID",
+  "SIGN_IN_UNAVAILABLE",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -45,6 +45,10 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   PKCS11_TOKEN_NOT_FOUND: 400,
   PKCS11_KEY_NOT_FOUND: 400,
   PKCS11_CERT_MISMATCH: 400,
+  SESSION_INVALID: 401,
+  CSRF_INVALID: 403,
+  LOGIN_INVALID: 400,
+  SIGN_IN_UNAVAILABLE: 503,
 };
 
 export interface ErrorEnvelope {

@@ -136,3 +136,32 @@ export interface ChainHealth {
   /** How the last anvil ended, e.g. "signal SIGKILL" or "exit code 1". */
   lastExit?: string;
 }
+
+// ── Staff sign-in (OpenID Connect) ─────────────────────────────────────────────────────────────
+
+/** What a sign-in under way must remember until the callback: never sent anywhere but kept server-side. */
+export interface LoginSecrets {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+}
+
+/** A person as an OpenID Provider vouched for them at the end of a sign-in. */
+export interface SignedInPerson {
+  issuer: string;
+  subject: string;
+  /** The `name` claim (else preferred_username, else the subject). */
+  name: string;
+}
+
+/**
+ * An OpenID Provider, as staff sign-in needs it: the authorization-code flow with PKCE. Refusals
+ * (the provider's error, a state, nonce or PKCE mismatch, a bad ID token) → LOGIN_INVALID;
+ * the provider unreachable → SIGN_IN_UNAVAILABLE.
+ */
+export interface StaffIdentityProvider {
+  /** Fresh state, nonce and PKCE verifier, and the provider's authorization URL carrying them. */
+  begin(): Promise<{ url: string; secrets: LoginSecrets }>;
+  /** Exchanges the code of the callback URL (as the browser requested it) and checks everything. */
+  finish(callbackUrl: URL, secrets: LoginSecrets): Promise<SignedInPerson>;
+}

@@ -110,6 +110,7 @@ async function render(): Promise<void> {
   document.title = `${t("pageTitle")} — hocba`;
   byId("site-title").textContent = t("brand");
   byId("nav-lookup").textContent = t("lookupLink");
+  byId("nav-workspace").textContent = t("workspaceLink");
   byId("footer").textContent = t("footer");
   document.querySelector(".skip-link")!.textContent = t("skip");
   title.textContent = t("pageTitle");

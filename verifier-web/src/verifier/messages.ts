@@ -10,6 +10,7 @@ const vi = {
   brand: "hocba · Học bạ số",
   pageTitle: "Xác minh học bạ số",
   lookupLink: "Tra cứu tốt nghiệp THCS",
+  workspaceLink: "Nhà trường",
   skip: "Bỏ qua đến nội dung",
   intro:
     "Chọn hoặc kéo thả tệp học bạ số (.hocba.json hoặc .pdf). Việc kiểm tra chạy ngay trên trình duyệt của bạn: tệp không được gửi đi đâu.",
@@ -120,6 +121,7 @@ const en: Record<Key, string> = {
   brand: "hocba · Digital transcripts",
   pageTitle: "Verify a digital transcript",
   lookupLink: "Lower-secondary graduation lookup",
+  workspaceLink: "School workspace",
   skip: "Skip to content",
   intro:
     "Choose or drop a digital transcript file (.hocba.json or .pdf). The checks run in your browser: the file is not sent anywhere.",

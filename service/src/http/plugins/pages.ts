@@ -1,6 +1,6 @@
 /**
  * The public pages built by Vite into verifier-web/dist (scripts/build.ts): the verifier at `/`,
- * the graduation lookup at `/tra-cuu` (and `/tra-cuu/`), their hashed assets under `/assets/`
+ * the graduation lookup at `/tra-cuu` (and `/tra-cuu/`), the school workspace at `/truong`, their hashed assets under `/assets/`
  * (cached for a year: a new build gives new names). If the pages were not built, the API works as
  * before and the pages answer 503 with a plain message saying how to build them.
  */
@@ -34,7 +34,7 @@ const NOT_BUILT =
 export async function pagesPlugin(app: FastifyInstance, options: PagesOptions): Promise<void> {
   const { root } = options;
   if (!existsSync(path.join(root, "index.html"))) {
-    for (const url of ["/", "/tra-cuu", "/tra-cuu/"])
+    for (const url of ["/", "/tra-cuu", "/tra-cuu/", "/truong", "/truong/"])
       app.get(url, { schema: { hide: true } }, (_request, reply) =>
         reply.status(503).type("text/plain; charset=utf-8").send(NOT_BUILT),
       );
@@ -54,4 +54,6 @@ export async function pagesPlugin(app: FastifyInstance, options: PagesOptions): 
     },
   });
   app.get("/tra-cuu", { schema: { hide: true } }, (_request, reply) => reply.sendFile("tra-cuu/index.html"));
+  if (existsSync(path.join(root, "truong/index.html")))
+    app.get("/truong", { schema: { hide: true } }, (_request, reply) => reply.sendFile("truong/index.html"));
 }
