@@ -185,7 +185,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
 
     let url = httpUrl(config.HOST, config.PORT);
     const publicUrl = () => (config.PUBLIC_URL ?? url).replace(/\/+$/, "");
-    const signIn = composeStaffSignIn(config, core.db, core.demo?.dir, publicUrl);
+    const signIn = composeStaffSignIn(config, core.demo?.dir, publicUrl);
     const trustProxy = trustProxyOption(config.TRUST_PROXY);
     const app = await buildApp({
       ...(rateLimitStore ? { rateLimitStore } : {}),
@@ -221,7 +221,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     url = httpUrl(config.HOST, port);
-    await signIn.embedded?.start();
+    await signIn.embedded?.start(core.db);
     if (options.banner !== null) (options.banner ?? process.stdout).write(banner(core, url, sample, signIn));
     return {
       url,

@@ -85,14 +85,13 @@ export interface ComposedSignIn {
   /** The embedded provider: start it once the server's address is known. */
   embedded?: {
     staffFile: string;
-    start(): Promise<string>;
+    start(db: Database): Promise<string>;
   };
 }
 
 /** Staff sign-in for `config`; `publicUrl()` is the server's base URL once it listens. */
 export function composeStaffSignIn(
   config: Config,
-  db: Database,
   demoDir: string | undefined,
   publicUrl: () => string,
 ): ComposedSignIn {
@@ -137,7 +136,7 @@ export function composeStaffSignIn(
     },
     embedded: {
       staffFile: file,
-      async start() {
+      async start(db) {
         provider = openIdProvider({
           issuer: issuer(),
           accounts: staff.map((s) => ({ username: s.username, password: s.password, name: s.name })),
