@@ -47,8 +47,8 @@ describe("staff sign-in with the embedded OpenID Provider", { timeout: 120_000 }
       issuer: s.issuer,
       subject: "giaovu",
       assignments: [{ school: "DEMO01", roles: ["clerk"], classes: [] }],
-      csrfToken: expect.any(String),
-      expiresAt: expect.any(String),
+      csrfToken: expect.any(String) as unknown,
+      expiresAt: expect.any(String) as unknown,
     });
     const { rows } = await s.api.db.query<{ action: string; actor: string }>(
       "SELECT action, actor FROM audit_log WHERE action = 'staff.signed_in' AND actor LIKE 'staff:giaovu@%'",
@@ -282,7 +282,7 @@ describe("staff sign-in with the embedded OpenID Provider", { timeout: 120_000 }
       classes: ["9B"],
       label: null,
       createdBy: `staff:hieutruong@${s.issuer}`,
-      updatedAt: expect.any(String),
+      updatedAt: expect.any(String) as unknown,
     });
     const other = await browser.fetch(`${s.api.url}/api/v1/schools/${SCHOOL_CODE}/staff`);
     expect(other.status).toBe(403);
@@ -407,8 +407,8 @@ describe(
         issuer: outside.issuer,
         subject: "nv.an",
         assignments: [{ school: SCHOOL_CODE, roles: ["principal"], classes: [] }],
-        csrfToken: expect.any(String),
-        expiresAt: expect.any(String),
+        csrfToken: expect.any(String) as unknown,
+        expiresAt: expect.any(String) as unknown,
       });
     });
 
