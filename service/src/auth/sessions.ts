@@ -9,7 +9,7 @@
 import { HocbaError, isHocbaError } from "../core/errors";
 import type { Database, SignedInPerson, StaffIdentityProvider } from "../issuance/ports";
 import { randomSecret, safeEqual, sha256Hex } from "./secrets";
-import { assignmentsOf, staffActor, type StaffAssignment } from "./staff";
+import { assignmentsOf, staffActor, type StaffAssignment, type StaffPerson } from "./staff";
 
 /** How long a sign-in may take between the start and the callback. */
 export const LOGIN_TTL_SECONDS = 600;
@@ -147,7 +147,7 @@ export function csrfMatches(session: StaffSession, presented: string | undefined
 export async function endSession(
   db: Database,
   sessionCookie: string,
-  session: SignedInPerson,
+  session: StaffPerson,
 ): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.query("DELETE FROM staff_sessions WHERE id_hash = $1", [sha256Hex(sessionCookie)]);

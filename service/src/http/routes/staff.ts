@@ -112,6 +112,8 @@ export function signInRoutes(app: FastifyInstance, _opts: unknown, done: (err?: 
     {
       config: { rateLimit },
       schema: {
+        // A browser navigation, not an API call (docs/staff-sign-in.md): not in the OpenAPI document.
+        hide: true,
         summary: "Start a staff sign-in: redirects to the OpenID Provider",
         operationId: "startStaffSignIn",
         tags: ["staff"],
@@ -139,6 +141,7 @@ export function signInRoutes(app: FastifyInstance, _opts: unknown, done: (err?: 
     {
       config: { rateLimit },
       schema: {
+        hide: true,
         summary: "The OpenID Provider's answer: opens a session and redirects to /truong",
         operationId: "finishStaffSignIn",
         tags: ["staff"],
