@@ -42,6 +42,8 @@ describe("loadConfig", () => {
       ANCHOR_MAX_BATCH: 100000,
       TRUST_ANCHORS_DIR: undefined,
       REQUIRED_SIGNER_ROLES: ["principal"],
+      STAFF_SESSION_IDLE_MINUTES: 30,
+      STAFF_SESSION_MAX_HOURS: 12,
       ADMIN_TOKEN: undefined,
       BODY_LIMIT_BYTES: 8388608,
       PUBLIC_BODY_LIMIT_BYTES: 65536,

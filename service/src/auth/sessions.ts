@@ -144,11 +144,7 @@ export function csrfMatches(session: StaffSession, presented: string | undefined
 }
 
 /** Signs out: deletes the session (audited). */
-export async function endSession(
-  db: Database,
-  sessionCookie: string,
-  session: StaffPerson,
-): Promise<void> {
+export async function endSession(db: Database, sessionCookie: string, session: StaffPerson): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.query("DELETE FROM staff_sessions WHERE id_hash = $1", [sha256Hex(sessionCookie)]);
     await tx.query("INSERT INTO audit_log (actor, action, subject) VALUES ($1, 'staff.signed_out', $2)", [

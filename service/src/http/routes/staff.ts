@@ -173,7 +173,6 @@ export function signInRoutes(app: FastifyInstance, _opts: unknown, done: (err?: 
       onRequest: app.auth.staff(),
       schema: {
         summary: "Sign out: ends the session",
-        operationId: "staffSignOut",
         tags: ["staff"],
         response: { 204: { description: "signed out", type: "null" }, ...errorResponses(401, 403) },
       },
