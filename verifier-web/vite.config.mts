@@ -1,7 +1,8 @@
 /**
  * Vite build of the public pages the service serves (README, Verifier page): the verifier at `/`
- * (index.html), the THCS graduation lookup at `/tra-cuu` (tra-cuu/index.html) and the bulk
- * verification at `/xac-minh-hang-loat` (xac-minh-hang-loat/index.html). Both pages share
+ * (index.html), the THCS graduation lookup at `/tra-cuu` (tra-cuu/index.html), the bulk
+ * verification at `/xac-minh-hang-loat` (xac-minh-hang-loat/index.html) and the school workspace
+ * at `/truong` (truong/index.html). The pages share
  * src/shared (styles, language switch). The output, verifier-web/dist, is what
  * service/src/http/plugins/pages.ts serves; scripts/build.ts runs this build.
  */
@@ -11,13 +12,14 @@ import { defineConfig } from "vite";
 
 const root = import.meta.dirname;
 
-/** Both pages; the lookup only once its HTML exists (it is built by a separate change). */
+/** The pages; the lookup only once its HTML exists (it is built by a separate change). */
 function pageInputs(): Record<string, string> {
   const inputs: Record<string, string> = { verifier: path.join(root, "index.html") };
   const lookup = path.join(root, "tra-cuu/index.html");
   if (existsSync(lookup)) inputs.lookup = lookup;
   const bulk = path.join(root, "xac-minh-hang-loat/index.html");
   if (existsSync(bulk)) inputs.bulk = bulk;
+  inputs.workspace = path.join(root, "truong/index.html");
   return inputs;
 }
 

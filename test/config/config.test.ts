@@ -46,6 +46,8 @@ describe("loadConfig", () => {
       TSA_TRUST_DIR: undefined,
       REQUIRE_TIMESTAMP: "false",
       REQUIRED_SIGNER_ROLES: ["principal"],
+      STAFF_SESSION_IDLE_MINUTES: 30,
+      STAFF_SESSION_MAX_HOURS: 12,
       ADMIN_TOKEN: undefined,
       BODY_LIMIT_BYTES: 8388608,
       CERT_STATUS: "prefer",

@@ -39,6 +39,8 @@ export interface TestAppOptions {
   timestamps?: SubmissionDeps["timestamps"];
   /** Certificate status checking on submission; default none (CERT_STATUS=off). */
   certStatus?: CertificateStatusChecker;
+  /** Staff sign-in (test/helpers/staff.ts); default none. */
+  staffSignIn?: AppServices["staffSignIn"];
 }
 
 export interface TestApp {
@@ -97,6 +99,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
     triggerAnchoring: () => {
       triggered++;
     },
+    ...(options.staffSignIn ? { staffSignIn: options.staffSignIn } : {}),
   };
   const app = await buildApp({
     bodyLimit: options.bodyLimit ?? 6_000_000,

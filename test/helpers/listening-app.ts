@@ -37,6 +37,8 @@ export interface ListeningAppOptions {
   loggerInstance?: TestAppOptions["loggerInstance"];
   /** Trusted TSAs and REQUIRE_TIMESTAMP of submissions; default none. */
   timestamps?: TestAppOptions["timestamps"];
+  /** Staff sign-in (test/helpers/staff.ts); default none. */
+  staffSignIn?: TestAppOptions["staffSignIn"];
 }
 
 export async function startListeningApp(

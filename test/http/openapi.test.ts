@@ -47,10 +47,18 @@ describe("the OpenAPI document", () => {
     const schoolOrShare = '[{"issuerKey":[]},{"adminToken":[]},{"shareToken":[]}]';
     const admin = '[{"adminToken":[]}]';
     const optionalKey = '[{},{"verifierKey":[]}]';
+    const staff = '[{"staffSession":[]}]';
+    const adminOrStaff = '[{"adminToken":[]},{"staffSession":[]}]';
     expect([operations.filter(({ op }) => op.security === undefined), authenticated.sort()]).toEqual([
       [],
       [
         `DELETE /api/v1/admin/verifiers/{id} ${admin}`,
+        `DELETE /api/v1/schools/{code}/staff ${adminOrStaff}`,
+        `GET /api/v1/department/progress ${staff}`,
+        `GET /api/v1/schools/{code}/staff ${adminOrStaff}`,
+        `GET /api/v1/staff/me ${staff}`,
+        `PUT /api/v1/schools/{code}/staff ${adminOrStaff}`,
+        `POST /truong/dang-xuat ${staff}`,
         `DELETE /api/v1/transcripts/{id}/share/{tokenId} ${school}`,
         `GET /api/v1/drafts ${school}`,
         `GET /api/v1/drafts/template.xlsx ${school}`,

@@ -52,7 +52,7 @@ export function errorFromEnvelope(status: number, body: unknown): HocbaError {
 export async function callApi<T>(
   baseUrl: string,
   token: string | undefined,
-  method: "GET" | "POST" | "PUT",
+  method: "GET" | "POST" | "PUT" | "DELETE",
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: T }> {
@@ -76,6 +76,7 @@ export async function callApi<T>(
     );
   }
   const text = await response.text();
+  if (response.status === 204) return { status: 204, body: undefined as T };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -74,6 +74,10 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   BACKUP_INVALID: 71,
   DATABASE_NOT_EMPTY: 72,
   CERT_CHAIN_INCOMPLETE: 39,
+  SESSION_INVALID: 46,
+  CSRF_INVALID: 47,
+  LOGIN_INVALID: 48,
+  SIGN_IN_UNAVAILABLE: 56,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

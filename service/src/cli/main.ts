@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   deploy: () => import("./commands/deploy").then((m) => m.command),
   "register-issuer": () => import("./commands/register-issuer").then((m) => m.command),
   issuer: () => import("./commands/issuer").then((m) => m.command),
+  staff: () => import("./commands/staff").then((m) => m.command),
   submit: () => import("./commands/submit").then((m) => m.command),
   "import-graduates": () => import("./commands/import-graduates").then((m) => m.command),
   verify: () => import("./commands/verify").then((m) => m.command),

@@ -233,6 +233,35 @@ export const SETTINGS = {
     description:
       "reads per client address and minute of the public routes a page's in-browser verification asks (trust anchors, chain, revocations, supersession; about four per file)",
   },
+  OIDC_ISSUER_URL: {
+    kind: "url",
+    description:
+      "staff sign-in: the OpenID Provider (the sector's SSO) whose discovery document is at <url>/.well-known/openid-configuration; unset = the embedded provider at /idp with the demo staff (DEMO on), else staff sign-in is off",
+  },
+  OIDC_CLIENT_ID: {
+    kind: "string",
+    description: "staff sign-in: hocba's client id at OIDC_ISSUER_URL (required with it)",
+  },
+  OIDC_CLIENT_SECRET: {
+    kind: "string",
+    secret: true,
+    description:
+      "staff sign-in: hocba's client secret at OIDC_ISSUER_URL; unset = a public client (PKCE only)",
+  },
+  STAFF_SESSION_IDLE_MINUTES: {
+    kind: "int",
+    default: "30",
+    min: 1,
+    max: 1440,
+    description: "a staff session ends after this many minutes without a request",
+  },
+  STAFF_SESSION_MAX_HOURS: {
+    kind: "int",
+    default: "12",
+    min: 1,
+    max: 168,
+    description: "a staff session ends this many hours after sign-in, however active",
+  },
   LOG_LEVEL: {
     kind: "choice",
     choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
@@ -342,6 +371,9 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir = ".
       name: "REGISTRY_ADDRESS",
       message: "needs CHAIN_RPC_URL (the embedded chain deploys its own)",
     });
+  }
+  if (values.OIDC_ISSUER_URL !== undefined && values.OIDC_CLIENT_ID === undefined) {
+    problems.push({ name: "OIDC_CLIENT_ID", message: "is required with OIDC_ISSUER_URL" });
   }
   if ((values.HTTP_PROCESSES as number) > 1) {
     const missing = (["DATABASE_URL", "CHAIN_RPC_URL", "REDIS_URL"] as const).filter(

@@ -89,6 +89,14 @@ export const ERROR_CODES = [
   // trust store nor TRUST_INTERMEDIATES_DIR, and its AIA caIssuers URL did not give it (unreachable,
   // 404, timeout, too large, not a certificate)
   "CERT_CHAIN_INCOMPLETE",
+  // staff sign-in: the session cookie is unknown, forged or expired (sign in again); a
+  // state-changing request without the session's CSRF token; a sign-in callback that matches no
+  // login under way (replayed, forged state, expired) or that the OpenID Provider refused; staff
+  // sign-in is not set up on this service
+  "SESSION_INVALID",
+  "CSRF_INVALID",
+  "LOGIN_INVALID",
+  "SIGN_IN_UNAVAILABLE",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -10,6 +10,7 @@ import Fastify, {
   type FastifyPluginCallback,
   type FastifyServerOptions,
 } from "fastify";
+import cookie from "@fastify/cookie";
 import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
@@ -41,6 +42,7 @@ const API_ROUTES: ReadonlyArray<() => Promise<FastifyPluginCallback | FastifyPlu
   () => import("./routes/graduates").then((m) => m.graduateRoutes),
   () => import("./routes/drafts").then((m) => m.draftRoutes),
   () => import("./routes/public-chain").then((m) => m.publicChainRoutes),
+  () => import("./routes/staff").then((m) => m.staffRoutes),
 ];
 
 /** Largest body of a public route without a limit of its own (PUBLIC_BODY_LIMIT_BYTES default). */
@@ -148,6 +150,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         statusCode: 429,
       }),
   });
+  // Staff sessions ride on an httpOnly cookie (routes/staff.ts); nothing else reads cookies.
+  await app.register(cookie);
   await app.register(swagger, OPENAPI_OPTIONS);
   await app.register(swaggerUi, { routePrefix: "/docs" });
   await app.register(metricsPlugin, options.metrics ?? {});
@@ -165,8 +169,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (pagesDir !== null) await app.register(pagesPlugin, { root: pagesDir });
   if (options.services) {
     app.decorate("services", options.services);
-    await app.register(authPlugin, { db: options.services.db, adminToken: options.services.adminToken });
+    const sessions = options.services.staffSignIn?.policy;
+    await app.register(authPlugin, {
+      db: options.services.db,
+      adminToken: options.services.adminToken,
+      ...(sessions ? { sessions } : {}),
+    });
     for (const load of API_ROUTES) await app.register(await load(), { prefix: "/api/v1" });
+    await app.register((await import("./routes/staff")).signInRoutes);
   }
   return app;
 }

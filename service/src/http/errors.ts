@@ -63,6 +63,10 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   BACKUP_INVALID: 400,
   DATABASE_NOT_EMPTY: 409,
   CERT_CHAIN_INCOMPLETE: 422,
+  SESSION_INVALID: 401,
+  CSRF_INVALID: 403,
+  LOGIN_INVALID: 400,
+  SIGN_IN_UNAVAILABLE: 503,
 };
 
 export interface ErrorEnvelope {

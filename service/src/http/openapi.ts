@@ -35,6 +35,15 @@ export const SECURITY_SCHEMES = {
       "opens nothing else; any other valid key or the admin token lifts it too. No key lifts the graduates " +
       "search's limits (a search made with a key is audited).",
   },
+  staffSession: {
+    type: "apiKey",
+    in: "cookie",
+    name: "hocba_session",
+    description:
+      "A signed-in staff member's session cookie (sign in at /truong/dang-nhap through the OpenID Provider). " +
+      "Every state-changing request must also send the session's CSRF token (GET /api/v1/staff/me, `csrfToken`) " +
+      "in the X-CSRF-Token header; without it the answer is 403 CSRF_INVALID.",
+  },
   shareToken: {
     type: "apiKey",
     in: "query",
@@ -56,6 +65,8 @@ export const SECURITY_OF: Record<AuthKind | "public", SecurityRequirement[]> = {
   schoolOrShareToken: [{ issuerKey: [] }, { adminToken: [] }, { shareToken: [] }],
   district: [{ issuerKey: [] }, { adminToken: [] }],
   optional: [{}, { verifierKey: [] }],
+  staff: [{ staffSession: [] }],
+  adminOrStaff: [{ adminToken: [] }, { staffSession: [] }],
 };
 
 const TAGS = [
@@ -72,6 +83,11 @@ const TAGS = [
   {
     name: "admin",
     description: "The Department registers issuers and their certificates, and verifier keys.",
+  },
+  {
+    name: "staff",
+    description:
+      "School staff and the department sign in through OpenID Connect; the admin and school-admins assign roles.",
   },
   { name: "ops", description: "Liveness, readiness and metrics." },
 ];

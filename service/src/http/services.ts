@@ -6,7 +6,23 @@
 import type { ChainStatusPort } from "../core/verification";
 import type { DraftServices } from "../issuance/drafts";
 import type { GraduateImportDeps } from "../issuance/graduates";
-import type { Database, PdfRenderer } from "../issuance/ports";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { SessionPolicy } from "../auth/sessions";
+import type { Database, PdfRenderer, StaffIdentityProvider } from "../issuance/ports";
+
+/** Staff sign-in (docs/staff-sign-in.md): the OpenID Provider, the sessions' timeouts, the cookies. */
+export interface StaffSignIn {
+  /** OIDC_ISSUER_URL's provider or the embedded one; none = sign-in answers SIGN_IN_UNAVAILABLE. */
+  idp?: StaffIdentityProvider;
+  policy: SessionPolicy;
+  /** Mark cookies Secure (PUBLIC_URL is https). */
+  secureCookies: boolean;
+  /**
+   * The embedded OpenID Provider, served by this server under `prefix` (e.g. /idp): a Node request
+   * handler that receives the unparsed request.
+   */
+  embeddedProvider?: { prefix: string; handle(req: IncomingMessage, res: ServerResponse): void };
+}
 
 export interface AppServices {
   db: Database;
@@ -26,6 +42,8 @@ export interface AppServices {
    * links printed in PDFs point there. Unset (tests): the origin the request was sent to.
    */
   publicUrl?: () => string;
+  /** Staff sign-in and sessions; none = no session is accepted and sign-in is unavailable. */
+  staffSignIn?: StaffSignIn;
   /** Ask the anchoring runner for a round soon (after a large submission, a revocation…). */
   triggerAnchoring(): void;
   /**

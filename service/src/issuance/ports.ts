@@ -192,3 +192,32 @@ export interface StatusRequest {
  * @throws any Error when there is no 2xx answer within the limits (the caller treats it as "unavailable").
  */
 export type StatusFetcher = (request: StatusRequest) => Promise<Uint8Array>;
+
+// ── Staff sign-in (OpenID Connect) ─────────────────────────────────────────────────────────────
+
+/** What a sign-in under way must remember until the callback: never sent anywhere but kept server-side. */
+export interface LoginSecrets {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+}
+
+/** A person as an OpenID Provider vouched for them at the end of a sign-in. */
+export interface SignedInPerson {
+  issuer: string;
+  subject: string;
+  /** The `name` claim (else preferred_username, else the subject). */
+  name: string;
+}
+
+/**
+ * An OpenID Provider, as staff sign-in needs it: the authorization-code flow with PKCE. Refusals
+ * (the provider's error, a state, nonce or PKCE mismatch, a bad ID token) → LOGIN_INVALID;
+ * the provider unreachable → SIGN_IN_UNAVAILABLE.
+ */
+export interface StaffIdentityProvider {
+  /** Fresh state, nonce and PKCE verifier, and the provider's authorization URL carrying them. */
+  begin(): Promise<{ url: string; secrets: LoginSecrets }>;
+  /** Exchanges the code of the callback URL (as the browser requested it) and checks everything. */
+  finish(callbackUrl: URL, secrets: LoginSecrets): Promise<SignedInPerson>;
+}

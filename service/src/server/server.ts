@@ -24,6 +24,7 @@ import { loggerOptions } from "../http/logging";
 import { startInProcessRunner, type AnchorRunner } from "../issuance/runner";
 import { composeCore, type Core, type Log } from "./compose";
 import { ensureDemoIssuers } from "./demo";
+import { composeStaffSignIn, type ComposedSignIn } from "./staff-sign-in";
 
 export interface RunningServer {
   url: string;
@@ -86,11 +87,14 @@ async function writeDemoClass(core: Core): Promise<void> {
   writeFileSync(file, await writeWorkbook(workbookTables(info, transcripts)), { mode: 0o600 });
 }
 
-function banner(core: Core, url: string, sample: string | undefined): string {
+function banner(core: Core, url: string, sample: string | undefined, signIn: ComposedSignIn): string {
   const rel = (p: string) => path.relative(process.cwd(), p) || ".";
   const lines = [
     `hocba is listening on ${url}`,
     `  API docs        ${url}/docs`,
+    `  school workspace ${url}/truong (staff sign-in: ${
+      core.config.OIDC_ISSUER_URL ?? (signIn.embedded ? `embedded OpenID Provider at ${url}/idp` : "off")
+    })`,
     `  health          ${url}/readyz`,
     `  database        ${core.config.DATABASE_URL ? "PostgreSQL" : `PGlite in ${rel(path.join(core.config.DATA_DIR, "pglite"))}`}`,
     `  chain           ${core.chain.embedded ? "embedded anvil" : core.chain.url} (chain id ${core.chain.chainId}), registry ${core.chain.registry}`,
@@ -100,6 +104,13 @@ function banner(core: Core, url: string, sample: string | undefined): string {
     const demoDir = rel(core.demo.dir);
     lines.push(
       `  demo files      ${demoDir}/ (admin.token, trust/root.pem, DEMO01.* and DEMOQ1.* keys, certificates, .p12 (password demo), .apikey)`,
+      ...(signIn.embedded
+        ? [
+            `  demo staff      ${rel(signIn.embedded.staffFile)} (usernames and passwords of DEMO01's clerk, homeroom teacher, principal, seal holder and a department officer)`,
+            "",
+            `Sign in as school staff: open ${url}/truong and use a username and password from ${rel(signIn.embedded.staffFile)}.`,
+          ]
+        : []),
       "",
       "Try it: submit the sample transcript signed by DEMO01, then fetch its status:",
       "",
@@ -201,6 +212,8 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     }
 
     let url = httpUrl(config.HOST, config.PORT);
+    const publicUrl = () => (config.PUBLIC_URL ?? url).replace(/\/+$/, "");
+    const signIn = composeStaffSignIn(config, core.demo?.dir, publicUrl);
     const trustProxy = trustProxyOption(config.TRUST_PROXY);
     const app = await buildApp({
       ...(rateLimitStore ? { rateLimitStore } : {}),
@@ -221,7 +234,8 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         renderPdf: core.renderPdf,
         chain: { chainId: core.chain.chainId, registry: core.chain.registry },
         triggerAnchoring: () => runner.trigger(),
-        publicUrl: () => (config.PUBLIC_URL ?? url).replace(/\/+$/, ""),
+        publicUrl,
+        staffSignIn: signIn.signIn,
         limits: {
           verifyMax: config.VERIFY_RATE_MAX,
           verifyWindowMs: config.VERIFY_RATE_WINDOW_MS,
@@ -237,7 +251,8 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     url = httpUrl(config.HOST, port);
-    if (options.banner !== null) (options.banner ?? process.stdout).write(banner(core, url, sample));
+    await signIn.embedded?.start(core.db);
+    if (options.banner !== null) (options.banner ?? process.stdout).write(banner(core, url, sample, signIn));
     return {
       url,
       core,

@@ -118,6 +118,7 @@ async function render(): Promise<void> {
   byId("site-title").textContent = t("brand");
   byId("nav-lookup").textContent = t("lookupLink");
   byId("nav-bulk").textContent = t("bulkLink");
+  byId("nav-workspace").textContent = t("workspaceLink");
   byId("footer").textContent = t("footer");
   document.querySelector(".skip-link")!.textContent = t("skip");
   title.textContent = t("pageTitle");

@@ -5,7 +5,11 @@
  * or anyone with `?token=<share token>`, which the use case checks), `app.auth.district` (a district
  * office's API key, or the admin token: the route decides what the admin may do), and
  * `app.auth.optional` (public routes: anonymous callers pass, a presented key must be valid; the
- * verify routes lift their limits for it, the graduates search does not). No credentials → 401
+ * verify routes lift their limits for it, the graduates search does not), `app.auth.staff(...roles)`
+ * (a signed-in person's session cookie, holding one of `roles` at some school; no roles = anyone
+ * signed in; every state-changing request must carry the session's CSRF token in X-CSRF-Token)
+ * and `app.auth.adminOrStaff(...roles)` (the admin token, or such a session). A staff route gets
+ * `request.staff` and checks the school itself (`holdsRole`). No credentials → 401
  * UNAUTHORIZED; valid credentials of the wrong kind — a verifier key, a district key on a
  * transcripts route, a school key on the graduates import — → 403 FORBIDDEN. Routes check
  * ownership (school code) themselves against `request.principal`. The OpenAPI document's
@@ -18,6 +22,8 @@ import type { Database } from "../../issuance/ports";
 import { authenticateApiKey, type IssuerKind } from "../../auth/api-keys";
 import { bearerToken, secretMatches } from "../../auth/secrets";
 import { HocbaError } from "../../core/errors";
+import { csrfMatches, sessionOf, type SessionPolicy, type StaffSession } from "../../auth/sessions";
+import type { StaffRole } from "../../auth/staff";
 
 export type Principal =
   | { kind: "admin" }
@@ -39,7 +45,20 @@ export function actorOf(principal: Principal): string {
 type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
 /** Who a route's auth hook lets in. */
-export type AuthKind = "admin" | "school" | "schoolOrShareToken" | "district" | "optional";
+export type AuthKind =
+  "admin" | "school" | "schoolOrShareToken" | "district" | "optional" | "staff" | "adminOrStaff";
+
+/** The session cookie of signed-in staff (httpOnly, SameSite=Lax, Secure behind HTTPS). */
+export const SESSION_COOKIE = "hocba_session";
+/** The header carrying a session's CSRF token on every state-changing request. */
+export const CSRF_HEADER = "x-csrf-token";
+
+/** Does the signed-in person hold one of `roles` at `school` (any school when undefined)? */
+export function holdsRole(staff: StaffSession, roles: readonly StaffRole[], school?: string): boolean {
+  return staff.assignments.some(
+    (a) => (school === undefined || a.school === school) && a.roles.some((r) => roles.includes(r)),
+  );
+}
 
 const authKinds = new WeakMap<object, AuthKind>();
 
@@ -55,16 +74,25 @@ export function authKindOf(hooks: unknown): AuthKind | undefined {
 declare module "fastify" {
   interface FastifyRequest {
     principal?: Principal;
+    /** The signed-in person of a staff route (its session cookie), with their assignments. */
+    staff?: StaffSession;
   }
   interface FastifyInstance {
-    auth: Record<AuthKind, PreHandler>;
+    auth: Record<Exclude<AuthKind, "staff" | "adminOrStaff">, PreHandler> & {
+      staff(...roles: StaffRole[]): PreHandler;
+      adminOrStaff(...roles: StaffRole[]): PreHandler;
+    };
   }
 }
 
 export interface AuthOptions {
   db: Database;
   adminToken: string;
+  /** Staff sessions' timeouts; without them no session is accepted. */
+  sessions?: SessionPolicy;
 }
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** The principal a bearer token stands for, or undefined. */
 async function principalOf(db: Database, adminToken: string, token: string): Promise<Principal | undefined> {
@@ -102,6 +130,44 @@ export const authPlugin = fp(
           throw new HocbaError("FORBIDDEN", forbidden);
       };
     const school = issuerOf("school", "this route is for schools");
+    app.decorateRequest("staff", undefined);
+    /** The session of the request's cookie, CSRF checked on state-changing requests. */
+    const identifyStaff = async (request: FastifyRequest): Promise<StaffSession> => {
+      const cookie = (request.cookies as Record<string, string | undefined> | undefined)?.[SESSION_COOKIE];
+      if (cookie === undefined || options.sessions === undefined)
+        throw new HocbaError("UNAUTHORIZED", "sign in first (/truong/dang-nhap)");
+      const staff = await sessionOf(options.db, cookie, options.sessions);
+      if (!SAFE_METHODS.has(request.method)) {
+        const presented = request.headers[CSRF_HEADER];
+        if (!csrfMatches(staff, typeof presented === "string" ? presented : undefined))
+          throw new HocbaError(
+            "CSRF_INVALID",
+            `a state-changing request with a session needs the session's CSRF token in ${CSRF_HEADER}`,
+          );
+      }
+      request.staff = staff;
+      return staff;
+    };
+    const staff = (...roles: StaffRole[]): PreHandler => {
+      const hook: PreHandler = async (request) => {
+        const person = await identifyStaff(request);
+        if (roles.length > 0 && !holdsRole(person, roles))
+          throw new HocbaError("FORBIDDEN", `this needs one of the roles ${roles.join(", ")}`);
+      };
+      authKinds.set(hook, "staff");
+      return hook;
+    };
+    const adminOrStaff = (...roles: StaffRole[]): PreHandler => {
+      const staffHook = staff(...roles);
+      const hook: PreHandler = async (request, reply) => {
+        if (request.headers.authorization === undefined) return staffHook(request, reply);
+        const p = await identify(request, reply);
+        if (p.kind !== "admin")
+          throw new HocbaError("FORBIDDEN", "this route is for the administrator or staff");
+      };
+      authKinds.set(hook, "adminOrStaff");
+      return hook;
+    };
     const auth: FastifyInstance["auth"] = {
       async admin(request, reply) {
         const p = await identify(request, reply);
@@ -118,8 +184,11 @@ export const authPlugin = fp(
         // Optional: anonymous callers pass (rate-limited); a presented key must be valid.
         if (request.headers.authorization !== undefined) await identify(request, reply);
       },
+      staff,
+      adminOrStaff,
     };
-    for (const [kind, hook] of Object.entries(auth)) authKinds.set(hook, kind as AuthKind);
+    for (const [kind, hook] of Object.entries(auth))
+      if (kind !== "staff" && kind !== "adminOrStaff") authKinds.set(hook, kind as AuthKind);
     app.decorate("auth", auth);
     done();
   },

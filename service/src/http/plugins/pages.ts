@@ -1,7 +1,8 @@
 /**
  * The public pages built by Vite into verifier-web/dist (scripts/build.ts): the verifier at `/`,
  * the graduation lookup at `/tra-cuu` (and `/tra-cuu/`), the bulk verification at
- * `/xac-minh-hang-loat` (and `/xac-minh-hang-loat/`), their hashed assets under `/assets/`
+ * `/xac-minh-hang-loat` (and `/xac-minh-hang-loat/`), the school workspace at `/truong`, their
+ * hashed assets under `/assets/`
  * (cached for a year: a new build gives new names). If the pages were not built, the API works as
  * before and the pages answer 503 with a plain message saying how to build them.
  */
@@ -35,7 +36,15 @@ const NOT_BUILT =
 export async function pagesPlugin(app: FastifyInstance, options: PagesOptions): Promise<void> {
   const { root } = options;
   if (!existsSync(path.join(root, "index.html"))) {
-    for (const url of ["/", "/tra-cuu", "/tra-cuu/", "/xac-minh-hang-loat", "/xac-minh-hang-loat/"])
+    for (const url of [
+      "/",
+      "/tra-cuu",
+      "/tra-cuu/",
+      "/xac-minh-hang-loat",
+      "/xac-minh-hang-loat/",
+      "/truong",
+      "/truong/",
+    ])
       app.get(url, { schema: { hide: true } }, (_request, reply) =>
         reply.status(503).type("text/plain; charset=utf-8").send(NOT_BUILT),
       );
@@ -58,4 +67,6 @@ export async function pagesPlugin(app: FastifyInstance, options: PagesOptions): 
   app.get("/xac-minh-hang-loat", { schema: { hide: true } }, (_request, reply) =>
     reply.sendFile("xac-minh-hang-loat/index.html"),
   );
+  if (existsSync(path.join(root, "truong/index.html")))
+    app.get("/truong", { schema: { hide: true } }, (_request, reply) => reply.sendFile("truong/index.html"));
 }

@@ -1,0 +1,321 @@
+/**
+ * Staff sign-in and the school workspace's first routes (docs/staff-sign-in.md):
+ *   GET  /truong/dang-nhap      start: a pre-login cookie, then the OpenID Provider (302)
+ *   GET  /auth/callback         the provider's answer: a new session cookie, then /truong (303)
+ *   POST /truong/dang-xuat      sign out (session + CSRF token)
+ *   GET  /api/v1/staff/me       who is signed in: name, schools and roles, the CSRF token
+ *   GET  /api/v1/department/progress   every school's documents counted by state (role department)
+ *   GET/PUT/DELETE /api/v1/schools/:code/staff   who has which roles at a school (admin or its school-admin)
+ * Handlers translate HTTP to auth/sessions.ts, auth/staff.ts and issuance/progress.ts.
+ */
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { beginLogin, endSession, finishLogin, LOGIN_TTL_SECONDS } from "../../auth/sessions";
+import {
+  assignStaff,
+  listStaff,
+  SCHOOL_ROLES,
+  STAFF_ROLES,
+  staffActor,
+  unassignStaff,
+  type AssignmentActor,
+  type StaffAssignmentRow,
+} from "../../auth/staff";
+import { HocbaError } from "../../core/errors";
+import { PROGRESS_STATES, schoolsProgress } from "../../issuance/progress";
+import { CSRF_HEADER, SESSION_COOKIE } from "../plugins/auth";
+import { errorResponses } from "../schemas";
+
+/** The pre-login cookie, sent back only to the callback. */
+export const LOGIN_COOKIE = "hocba_login";
+const CALLBACK_PATH = "/auth/callback";
+const CODE = "^[0-9A-Za-z]{2,32}$";
+const SIGN_IN_PER_MINUTE = 30;
+
+const Role = Type.Union(STAFF_ROLES.map((r) => Type.Literal(r)));
+const Assignment = Type.Object({
+  school: Type.String({ description: "school code (a department code for the role department)" }),
+  roles: Type.Array(Role),
+  classes: Type.Array(Type.String(), { description: "a homeroom teacher's classes" }),
+});
+const Me = Type.Object({
+  name: Type.String(),
+  issuer: Type.String({ description: "the OpenID Provider that signed the person in" }),
+  subject: Type.String(),
+  assignments: Type.Array(Assignment),
+  csrfToken: Type.String({ description: `send it in ${CSRF_HEADER} with every state-changing request` }),
+  expiresAt: Type.String({ format: "date-time", description: "the absolute end of the session" }),
+});
+const Counts = Type.Object(
+  Object.fromEntries(PROGRESS_STATES.map((s) => [s, Type.Integer({ minimum: 0 })])) as Record<
+    (typeof PROGRESS_STATES)[number],
+    ReturnType<typeof Type.Integer>
+  >,
+);
+const Progress = Type.Object({
+  schools: Type.Array(
+    Type.Object({ code: Type.String(), name: Type.String(), counts: Counts, total: Type.Integer() }),
+  ),
+  states: Type.Array(Type.String()),
+});
+const StaffRow = Type.Object({
+  issuer: Type.String(),
+  subject: Type.String(),
+  school: Type.String(),
+  roles: Type.Array(Role),
+  classes: Type.Array(Type.String()),
+  label: Type.Union([Type.String(), Type.Null()]),
+  createdBy: Type.String(),
+  updatedAt: Type.String({ format: "date-time" }),
+});
+const CodeParams = Type.Object({ code: Type.String({ pattern: CODE }) });
+const AssignBody = Type.Object(
+  {
+    issuer: Type.String({ minLength: 1, maxLength: 500, description: "the OpenID Provider's issuer URL" }),
+    subject: Type.String({ minLength: 1, maxLength: 255, description: "the person's `sub` there" }),
+    roles: Type.Array(Role, { minItems: 1, maxItems: STAFF_ROLES.length }),
+    classes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { maxItems: 50 })),
+    label: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+const PersonQuery = Type.Object(
+  {
+    issuer: Type.String({ minLength: 1, maxLength: 500 }),
+    subject: Type.String({ minLength: 1, maxLength: 255 }),
+  },
+  { additionalProperties: false },
+);
+
+function rowView(row: StaffAssignmentRow) {
+  return { ...row, updatedAt: row.updatedAt.toISOString() };
+}
+
+/** Plugin registered at the root (sign-in pages' routes) — see app.ts. */
+export function signInRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
+  const { db, staffSignIn } = app.services;
+  const secure = staffSignIn?.secureCookies ?? false;
+  const idpOf = () => {
+    if (!staffSignIn?.idp)
+      throw new HocbaError(
+        "SIGN_IN_UNAVAILABLE",
+        "staff sign-in is not set up on this service (OIDC_ISSUER_URL, or DEMO for the embedded provider)",
+      );
+    return staffSignIn.idp;
+  };
+  const cookies = (request: FastifyRequest) => request.cookies as Record<string, string | undefined>;
+  const rateLimit = { max: SIGN_IN_PER_MINUTE, timeWindow: 60_000 };
+
+  app.get(
+    "/truong/dang-nhap",
+    {
+      config: { rateLimit },
+      schema: {
+        // A browser navigation, not an API call (docs/staff-sign-in.md): not in the OpenAPI document.
+        hide: true,
+        summary: "Start a staff sign-in: redirects to the OpenID Provider",
+        operationId: "startStaffSignIn",
+        tags: ["staff"],
+        response: {
+          302: { description: "to the provider's authorization endpoint" },
+          ...errorResponses(429, 503),
+        },
+      },
+    },
+    async (_request, reply) => {
+      const { loginCookie, url } = await beginLogin(db, idpOf());
+      void reply.setCookie(LOGIN_COOKIE, loginCookie, {
+        path: CALLBACK_PATH,
+        httpOnly: true,
+        sameSite: "lax",
+        secure,
+        maxAge: LOGIN_TTL_SECONDS,
+      });
+      return reply.header("cache-control", "no-store").redirect(url, 302);
+    },
+  );
+
+  app.get(
+    CALLBACK_PATH,
+    {
+      config: { rateLimit },
+      schema: {
+        hide: true,
+        summary: "The OpenID Provider's answer: opens a session and redirects to /truong",
+        operationId: "finishStaffSignIn",
+        tags: ["staff"],
+        querystring: Type.Object({}, { additionalProperties: true }),
+        response: { 303: { description: "signed in: to /truong" }, ...errorResponses(400, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const base = app.services.publicUrl?.() ?? `${request.protocol}://${request.host}`;
+      const { sessionCookie } = await finishLogin(db, idpOf(), {
+        loginCookie: cookies(request)[LOGIN_COOKIE],
+        callbackUrl: new URL(request.url, base),
+        previousSession: cookies(request)[SESSION_COOKIE],
+      });
+      void reply.clearCookie(LOGIN_COOKIE, { path: CALLBACK_PATH });
+      void reply.setCookie(SESSION_COOKIE, sessionCookie, {
+        path: "/",
+        httpOnly: true,
+        sameSite: "lax",
+        secure,
+      });
+      return reply.header("cache-control", "no-store").redirect("/truong", 303);
+    },
+  );
+
+  app.post(
+    "/truong/dang-xuat",
+    {
+      onRequest: app.auth.staff(),
+      schema: {
+        summary: "Sign out: ends the session",
+        tags: ["staff"],
+        response: { 204: { description: "signed out", type: "null" }, ...errorResponses(401, 403) },
+      },
+    },
+    async (request, reply) => {
+      await endSession(db, cookies(request)[SESSION_COOKIE]!, request.staff!);
+      void reply.clearCookie(SESSION_COOKIE, { path: "/" });
+      return reply.status(204).send();
+    },
+  );
+
+  const embedded = staffSignIn?.embeddedProvider;
+  if (embedded) {
+    // The embedded OpenID Provider reads its own bodies: no parser here consumes the stream.
+    app.register((idp, _o, registered) => {
+      idp.removeAllContentTypeParsers();
+      idp.addContentTypeParser("*", (_request, _payload, parsed) => parsed(null, undefined));
+      const handler = (request: FastifyRequest, reply: FastifyReply) => {
+        reply.hijack();
+        embedded.handle(request.raw, reply.raw);
+      };
+      for (const url of [embedded.prefix, `${embedded.prefix}/*`])
+        idp.route({
+          method: ["GET", "POST"],
+          url,
+          config: { rateLimit: { max: 120, timeWindow: 60_000 } },
+          schema: { hide: true },
+          handler,
+        });
+      registered();
+    });
+  }
+  done();
+}
+
+/** Plugin registered under /api/v1 (see API_ROUTES in app.ts). */
+export function staffRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { db } = app.services;
+  const actorOf = (request: FastifyRequest): AssignmentActor =>
+    request.staff
+      ? {
+          kind: "staff",
+          actor: staffActor(request.staff),
+          adminOf: request.staff.assignments
+            .filter((a) => a.roles.includes("school-admin"))
+            .map((a) => a.school),
+        }
+      : { kind: "admin" };
+
+  api.get(
+    "/staff/me",
+    {
+      onRequest: app.auth.staff(),
+      schema: {
+        summary: "Who is signed in: name, schools and roles, and the session's CSRF token",
+        tags: ["staff"],
+        response: { 200: Me, ...errorResponses(401) },
+      },
+    },
+    (request) => {
+      const staff = request.staff!;
+      return {
+        name: staff.name,
+        issuer: staff.issuer,
+        subject: staff.subject,
+        assignments: staff.assignments,
+        csrfToken: staff.csrfToken,
+        expiresAt: staff.expiresAt.toISOString(),
+      };
+    },
+  );
+
+  api.get(
+    "/department/progress",
+    {
+      onRequest: app.auth.staff("department"),
+      schema: {
+        summary: "Every school's documents counted by state (department officers; no student's record)",
+        tags: ["staff"],
+        response: { 200: Progress, ...errorResponses(401, 403) },
+      },
+    },
+    async (request) => ({
+      schools: await schoolsProgress(db, staffActor(request.staff!)),
+      states: [...PROGRESS_STATES],
+    }),
+  );
+
+  const manage = app.auth.adminOrStaff("school-admin");
+  api.get(
+    "/schools/:code/staff",
+    {
+      onRequest: manage,
+      schema: {
+        summary: "The people who hold roles at a school (the admin or the school's school-admin; audited)",
+        tags: ["staff"],
+        params: CodeParams,
+        response: { 200: Type.Object({ staff: Type.Array(StaffRow) }), ...errorResponses(401, 403) },
+      },
+    },
+    async (request) => ({
+      staff: (await listStaff(db, request.params.code, actorOf(request))).map(rowView),
+    }),
+  );
+
+  api.put(
+    "/schools/:code/staff",
+    {
+      onRequest: manage,
+      bodyLimit: app.bodyLimits.authenticated,
+      schema: {
+        summary:
+          "Give a person (issuer + subject) roles at a school, replacing those they had there (audited)",
+        description:
+          `School roles: ${SCHOOL_ROLES.join(", ")} (homeroom with its classes). The role department, at a ` +
+          "department code, is given by the admin only.",
+        tags: ["staff"],
+        params: CodeParams,
+        body: AssignBody,
+        response: { 200: StaffRow, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) =>
+      rowView(await assignStaff(db, { ...request.body, school: request.params.code }, actorOf(request))),
+  );
+
+  api.delete(
+    "/schools/:code/staff",
+    {
+      onRequest: manage,
+      schema: {
+        summary: "Take every role of a person at a school away (audited)",
+        tags: ["staff"],
+        params: CodeParams,
+        querystring: PersonQuery,
+        response: { 204: { description: "removed", type: "null" }, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await unassignStaff(db, { ...request.query, school: request.params.code }, actorOf(request));
+      return reply.status(204).send();
+    },
+  );
+  done();
+}

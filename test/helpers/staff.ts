@@ -1,0 +1,183 @@
+/**
+ * Staff sign-in for tests, with the real parts: the listening test API (test/helpers/listening-app.ts)
+ * with the embedded OpenID Provider composed exactly as `hocba serve` composes it
+ * (server/staff-sign-in.ts: data/demo/staff.json, keys under DATA_DIR/idp), or configured through
+ * OIDC_ISSUER_URL against a second oidc-provider on a port of its own. `HttpBrowser` follows a
+ * sign-in over plain HTTP with a cookie jar, filling the provider's login form as a person would.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { loadConfig } from "../../service/src/config/config";
+import {
+  newProviderKeys,
+  openIdProvider,
+  type OpenIdProvider,
+  type ProviderAccount,
+} from "../../service/src/adapters/oidc/provider";
+import { randomSecret } from "../../service/src/auth/secrets";
+import { composeStaffSignIn, type DemoStaff } from "../../service/src/server/staff-sign-in";
+import { SCHOOL_CODE } from "./pki";
+import { tempDir } from "./files";
+import { startListeningApp, type ListeningApp, type ListeningAppOptions } from "./listening-app";
+
+export interface StaffApp {
+  api: ListeningApp;
+  /** The demo staff as written to staff.json (with their passwords). */
+  staff: DemoStaff[];
+  /** The embedded provider's issuer URL. */
+  issuer: string;
+  dispose(): Promise<void>;
+}
+
+/** Random passwords for `people`. */
+function withPasswords(people: Omit<DemoStaff, "password">[]): DemoStaff[] {
+  return people.map((p) => ({ ...p, password: randomSecret().slice(0, 12) }));
+}
+
+/** The demo school's staff, plus a clerk of the test school (79000701) and one without any role. */
+export const TEST_STAFF: Omit<DemoStaff, "password">[] = [
+  { username: "giaovu", name: "Trần Thị Mai", school: "DEMO01", roles: ["clerk"] },
+  { username: "gvcn9a", name: "Lê Văn Hùng", school: "DEMO01", roles: ["homeroom"], classes: ["9A"] },
+  { username: "hieutruong", name: "Phạm Thị Lan", school: "DEMO01", roles: ["principal", "school-admin"] },
+  { username: "vanthu", name: "Đỗ Minh Tuấn", school: "DEMO01", roles: ["seal"] },
+  { username: "canboso", name: "Hoàng Thu Hà", school: "DEMOSO", roles: ["department"] },
+  { username: "giaovu2", name: "Vũ Văn Nam", school: SCHOOL_CODE, roles: ["clerk"] },
+];
+
+/**
+ * The listening test API with the embedded provider at /idp, its staff.json written first (so the
+ * test knows the passwords), DEMO01 registered as a school, the staff assigned as at a start.
+ */
+export async function startStaffApp(
+  label: string,
+  options: ListeningAppOptions & { env?: Record<string, string> } = {},
+): Promise<StaffApp> {
+  const tmp = tempDir(label);
+  const dataDir = tmp.path("data");
+  const demoDir = path.join(dataDir, "demo");
+  mkdirSync(demoDir, { recursive: true });
+  const staff = withPasswords(TEST_STAFF);
+  writeFileSync(path.join(demoDir, "staff.json"), JSON.stringify(staff, null, 2), { mode: 0o600 });
+  const config = loadConfig({ DATA_DIR: dataDir, DEMO: "on", ...options.env });
+  let base = "http://127.0.0.1:1";
+  const composed = composeStaffSignIn(config, demoDir, () => base);
+  const api = await startListeningApp(label, { ...options, staffSignIn: composed.signIn });
+  base = api.url;
+  await api.db.query(
+    "INSERT INTO issuers (code, kind, name) VALUES ('DEMO01', 'school', 'Trường THCS Demo')",
+  );
+  const issuer = await composed.embedded!.start(api.db);
+  return {
+    api,
+    staff,
+    issuer,
+    dispose: async () => {
+      await api.dispose();
+      tmp.dispose();
+    },
+  };
+}
+
+/** An "outside" OpenID Provider: oidc-provider on its own HTTP server (127.0.0.1, a random port). */
+export async function startOutsideProvider(
+  accounts: ProviderAccount[],
+  client: { clientId: string; clientSecret: string; redirectUri: () => string },
+): Promise<{ issuer: string; start(): void; close(): Promise<void> }> {
+  let provider: OpenIdProvider | undefined;
+  const server = http.createServer((req, res) => {
+    if (provider) provider.handle(req, res);
+    else res.writeHead(503).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    issuer,
+    start() {
+      provider = openIdProvider({
+        issuer,
+        accounts,
+        clients: [
+          {
+            clientId: client.clientId,
+            clientSecret: client.clientSecret,
+            redirectUris: [client.redirectUri()],
+          },
+        ],
+        keys: newProviderKeys(),
+      });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A cookie jar over fetch, following no redirect by itself (like a browser, minus paths). */
+export class HttpBrowser {
+  readonly cookies = new Map<string, string>();
+
+  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size > 0 && !headers.has("cookie"))
+      headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
+    const response = await fetch(url, { ...init, headers, redirect: "manual" });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ""] = line.split(";");
+      const at = pair.indexOf("=");
+      const name = pair.slice(0, at).trim();
+      const value = pair.slice(at + 1).trim();
+      if (value === "" || /expires=thu, 01 jan 1970/i.test(line) || /max-age=0\b/i.test(line))
+        this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return response;
+  }
+
+  /**
+   * Starts a sign-in at `base`, follows the redirects to the provider's login form, fills `login`
+   * and `password`, and follows on until the provider sends the browser to the callback. Returns
+   * the callback URL (not yet requested) and the pre-login cookie.
+   */
+  async signInUntilCallback(
+    base: string,
+    login: string,
+    password: string,
+  ): Promise<{ callback: string; loginCookie: string }> {
+    let response = await this.fetch(`${base}/truong/dang-nhap`);
+    if (response.status !== 302)
+      throw new Error(`sign-in start: ${response.status} ${await response.text()}`);
+    const loginCookie = this.cookies.get("hocba_login")!;
+    let url = new URL(response.headers.get("location")!, base).href;
+    for (let hops = 0; hops < 10; hops++) {
+      if (url.startsWith(`${base}/auth/callback`)) return { callback: url, loginCookie };
+      if (/\/interaction\/[^/]+$/.test(new URL(url).pathname)) {
+        const form = await this.fetch(url);
+        const html = await form.text();
+        const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+        if (!action) throw new Error(`no login form at ${url}: ${html.slice(0, 200)}`);
+        response = await this.fetch(new URL(action, url).href, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ login, password }).toString(),
+        });
+        if (response.status === 200) throw new Error("the provider refused the password");
+      } else response = await this.fetch(url);
+      const location = response.headers.get("location");
+      if (!location) throw new Error(`stuck at ${url}: ${response.status}`);
+      url = new URL(location, url).href;
+    }
+    throw new Error("too many redirects");
+  }
+
+  /** Signs in completely; returns the session cookie. */
+  async signIn(base: string, login: string, password: string): Promise<string> {
+    const { callback } = await this.signInUntilCallback(base, login, password);
+    const response = await this.fetch(callback);
+    if (response.status !== 303) throw new Error(`callback: ${response.status} ${await response.text()}`);
+    return this.cookies.get("hocba_session")!;
+  }
+}
