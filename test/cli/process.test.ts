@@ -170,6 +170,7 @@ describe("hocba --help", () => {
       code: 0,
       head: ["usage: hocba <command> [options]", "", "commands:"],
       commands: [
+        "backup",
         "demo-pki",
         "deploy",
         "disclose",
@@ -177,8 +178,10 @@ describe("hocba --help", () => {
         "issuer",
         "migrate",
         "register-issuer",
+        "restore",
         "serve",
         "sign",
+        "staff",
         "submit",
         "verify",
         "verify-signature",
@@ -189,7 +192,7 @@ describe("hocba --help", () => {
         'Run "hocba <command> --help" for a command\'s options. The API commands talk to $HOCBA_API_URL, else http://127.0.0.1:$PORT (port 8080).',
       ],
     });
-    expect(lines[7]).toBe(
+    expect(lines[8]).toBe(
       "  issuer            add (with a role) or remove an issuer's signing certificate (admin API)",
     );
   });

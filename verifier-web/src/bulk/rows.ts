@@ -9,7 +9,12 @@
  * not be checked (the service or the chain out of reach, a failed request) is `error`.
  */
 import type { Graduation, Transcript } from "../../../service/src/core/documents";
-import type { Check, Verdict, VerificationResult } from "../../../service/src/core/verification";
+import {
+  readableDocument,
+  type Check,
+  type Verdict,
+  type VerificationResult,
+} from "../../../service/src/core/verification";
 
 export type RowStatus = Verdict;
 
@@ -51,7 +56,8 @@ export function problemRow(index: number, file: string, status: RowStatus, probl
 export function resultRow(index: number, file: string, credential: unknown, result: VerificationResult): Row {
   const row: Row = { index, file, status: result.verdict, result };
   if (result.verdict !== "not-hocba") {
-    const document = (credential as { document?: Transcript | Graduation }).document;
+    // A hocba/2 credential's document is its signed, selectively disclosable form: read it as disclosed.
+    const document = readableDocument(credential).document as Transcript | Graduation | undefined;
     if (document) row.document = document;
   }
   return row;

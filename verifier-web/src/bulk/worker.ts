@@ -7,7 +7,11 @@
  */
 import { isHocbaError } from "../../../service/src/core/errors";
 import { extractCredentialFromPdf } from "../../../service/src/core/pdf/extract";
-import { verifyCredential, type VerificationContext } from "../../../service/src/core/verification";
+import {
+  readableDocument,
+  verifyCredential,
+  type VerificationContext,
+} from "../../../service/src/core/verification";
 import { retryWhenRateLimited, verificationContext, type PortSettings } from "../verifier/ports";
 import { readCredentialBytes } from "../verifier/source";
 import type { Answer, AnswerMessage, Job, JobMessage } from "./protocol";
@@ -109,7 +113,7 @@ async function handle(job: Job): Promise<{ answer: Answer; transfer: ArrayBuffer
   }
   const result = await verifyCredential(credential, verification);
   const document =
-    result.verdict === "not-hocba" ? undefined : (credential as { document?: unknown }).document;
+    result.verdict === "not-hocba" ? undefined : readableDocument(credential).document;
   return {
     answer: {
       kind: "verified",

@@ -173,7 +173,9 @@ export function graduateRoutes(app: FastifyInstance, _opts: unknown, done: (err?
   api.get(
     "/graduates/years",
     {
-      config: { rateLimit: { max: PUBLIC_CHAIN_READS_PER_MINUTE, timeWindow: 60_000 } },
+      config: {
+        rateLimit: { max: app.services.limits?.publicReadsMax ?? PUBLIC_CHAIN_READS_PER_MINUTE, timeWindow: 60_000 },
+      },
       schema: {
         tags: ["graduates"],
         summary: "The graduation years the lookup holds records for",
