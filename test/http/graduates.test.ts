@@ -618,13 +618,15 @@ describe.each(backends)("the graduates API on $name", (backend) => {
 
     it("lists the graduation years it holds records for, to anyone, rate-limited, with nothing personal", async () => {
       const res = await app.inject({ method: "GET", url: "/api/v1/graduates/years" });
-      expect({ status: res.statusCode, body: res.json<unknown>(), limited: res.headers["x-ratelimit-limit"] }).toEqual(
-        {
-          status: 200,
-          body: { years: [2024] },
-          limited: "600",
-        },
-      );
+      expect({
+        status: res.statusCode,
+        body: res.json<unknown>(),
+        limited: res.headers["x-ratelimit-limit"],
+      }).toEqual({
+        status: 200,
+        body: { years: [2024] },
+        limited: "600",
+      });
     });
 
     it("refuses a search without both identifying inputs (400 SCHEMA_INVALID)", async () => {

@@ -112,8 +112,7 @@ async function handle(job: Job): Promise<{ answer: Answer; transfer: ArrayBuffer
     };
   }
   const result = await verifyCredential(credential, verification);
-  const document =
-    result.verdict === "not-hocba" ? undefined : readableDocument(credential).document;
+  const document = result.verdict === "not-hocba" ? undefined : readableDocument(credential).document;
   return {
     answer: {
       kind: "verified",

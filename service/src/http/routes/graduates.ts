@@ -174,7 +174,10 @@ export function graduateRoutes(app: FastifyInstance, _opts: unknown, done: (err?
     "/graduates/years",
     {
       config: {
-        rateLimit: { max: app.services.limits?.publicReadsMax ?? PUBLIC_CHAIN_READS_PER_MINUTE, timeWindow: 60_000 },
+        rateLimit: {
+          max: app.services.limits?.publicReadsMax ?? PUBLIC_CHAIN_READS_PER_MINUTE,
+          timeWindow: 60_000,
+        },
       },
       schema: {
         tags: ["graduates"],
