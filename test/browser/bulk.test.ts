@@ -188,7 +188,7 @@ describe.skipIf(!haveChromium)(
           "Nội dung nguyên vẹn: Nội dung đã bị thay đổi sau khi được ký (ví dụ một điểm số hay một tên bị sửa).",
         revoked: "Chưa bị thu hồi: Nhà trường đã thu hồi học bạ này.",
         notHocba:
-          "Định dạng tệp: Tệp không phải học bạ số hocba/1: thiếu hoặc sai định dạng, nội dung, chữ ký số hay thông tin neo.",
+          "Định dạng tệp: Tệp không phải học bạ số hocba: thiếu hoặc sai định dạng, nội dung, chữ ký số hay thông tin neo.",
         scan: "Tệp PDF không mang học bạ số (không có tệp .hocba.json đính kèm).",
         valid: "",
       });

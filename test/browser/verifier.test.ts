@@ -261,7 +261,7 @@ describe.skipIf(!haveChromium)(
         checks: { ...ALL_VALID, format: "invalid", integrity: "invalid", signature: "invalid" },
         words: {
           format:
-            "Tệp là học bạ số hocba/1 nhưng nội dung vi phạm quy định của mẫu (thường vì đã bị sửa sau khi ký).",
+            "Tệp là học bạ số hocba nhưng nội dung vi phạm quy định của mẫu (thường vì đã bị sửa sau khi ký).",
           integrity: "Nội dung đã bị thay đổi sau khi được ký (ví dụ một điểm số hay một tên bị sửa).",
           signature: "Chữ ký số không khớp với nội dung này hoặc với chứng thư: tệp đã bị sửa hoặc làm giả.",
         },
@@ -527,7 +527,7 @@ describe.skipIf(!haveChromium)(
           completion: [
             "Confirmation of lower-secondary completion",
             "Confirmed on",
-            "05/06/2026",
+            "5 June 2026",
             "Principal",
             "Nguyễn Văn Hùng",
           ],

@@ -35,7 +35,7 @@ async function runAll<T>(jobs: (() => Promise<T>)[], width = 3): Promise<T[]> {
 describe("the hocba command", () => {
   it("creates the demo PKI, signs with DEMO01.p12 (password from the environment) and verifies", async () => {
     expect(demoPkiRun.code).toBe(0);
-    expect(demoPkiRun.stdout.split("\n").filter((line) => line.startsWith("wrote "))).toHaveLength(12);
+    expect(demoPkiRun.stdout.split("\n").filter((line) => line.startsWith("wrote "))).toHaveLength(16);
 
     const signedPath = tmp.path("signed.json");
     const signing = await runCli(
@@ -147,7 +147,7 @@ describe("the hocba command", () => {
         args: ["verify-signature", tmp.path("signed.json"), "--trust", tmp.path("empty")],
         code: exitCodeFor("CONFIG_INVALID"),
         output:
-          /^hocba verify-signature: CONFIG_INVALID: the trust anchors folder .*empty holds no \.pem\/\.crt\/\.cer file/,
+          /^hocba verify-signature: CONFIG_INVALID: the trust anchors folder .*empty holds no \.pem\/\.crt\/\.cer\/\.der file/,
       },
     ];
     const results = await runAll(cases.map((c) => () => runCli(c.args)));

@@ -86,13 +86,16 @@ const tokenArgs = (...extra: string[]) => [
   "--pkcs11", SOFTHSM_MODULE, "--token", "school", "--pin-env", "TOKEN_PIN", ...extra,
 ]; // prettier-ignore
 
-/** Runs `hocba sign`, returns the signature DER after checking the output's shape. */
+/**
+ * Runs `hocba sign` (the plain form: this file is about the token, the selectively disclosable
+ * form has its own tests), returns the signature DER after checking the output's shape.
+ */
 async function signed(
   args: string[],
   env: Record<string, string> = { TOKEN_PIN: USER_PIN },
 ): Promise<Uint8Array> {
   const io = captureIo(env);
-  expect(await sign([documentPath, ...args], io)).toBe(0);
+  expect(await sign([documentPath, "--plain", ...args], io)).toBe(0);
   const output = JSON.parse(io.stdoutText()) as { document: unknown; signature: string };
   expect(output).toEqual({ document, signature: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/) as unknown });
   return new Uint8Array(Buffer.from(output.signature, "base64"));
@@ -205,7 +208,16 @@ describe.skipIf(!available)("hocba sign --pkcs11 on SoftHSM2", () => {
         return Promise.resolve(USER_PIN);
       },
     };
-    const args = [documentPath, "--pkcs11", SOFTHSM_MODULE, "--token", "school", "--chain", chainPath];
+    const args = [
+      documentPath,
+      "--plain",
+      "--pkcs11",
+      SOFTHSM_MODULE,
+      "--token",
+      "school",
+      "--chain",
+      chainPath,
+    ];
     expect(await sign(args, io)).toBe(0);
     const output = JSON.parse(io.stdoutText()) as { signature: string };
     expect({

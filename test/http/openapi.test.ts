@@ -97,7 +97,7 @@ describe("the OpenAPI document", () => {
       }),
     );
     expect(answers.filter((a) => a.required !== a.unauthorized)).toEqual([]);
-    expect(answers.filter((a) => a.required).length).toBe(19);
+    expect(answers.filter((a) => a.required).length).toBe(26);
   });
 
   it("names every operation once and answers client errors in every one", () => {

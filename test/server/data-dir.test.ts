@@ -47,7 +47,7 @@ describe("DATA_DIR on the embedded default", () => {
         { ready: true, checks: { database: "ok", chain: "ok", queue: "ok" } },
       ]);
       const listing = readdirSync(dir).sort();
-      expect(listing).toEqual(["chain", "demo", "pglite"]);
+      expect(listing).toEqual(["chain", "demo", "idp", "pglite"]);
       expect(loose(dir)).toEqual([]);
     } finally {
       await server?.close();

@@ -131,7 +131,7 @@ export const SETTINGS = {
   PDF_SEAL_P12: {
     kind: "path",
     description:
-      "the operator's certificate and key (.p12) that seal the printable PDFs (PAdES); unset = the demo seal when DEMO is on, else PDFs are served unsealed (a warning at start)",
+      "the operator's certificate and key (.p12) that seal the printable PDFs (PAdES); unset = the demo seal when DEMO is on, else PDFs are served unsealed (said in the start-up log)",
   },
   PDF_SEAL_PASSWORD: {
     kind: "string",

@@ -130,7 +130,8 @@ async function pdfSealOf(config: Config, demo: DemoPki | undefined, log: Log): P
     file = demo.seal.p12;
     password = DEMO_P12_PASSWORD;
   } else {
-    log("warn", "PDF_SEAL_P12 is not set: printable PDFs are served unsealed (no PAdES signature)");
+    // info, not warn: every process composes this (serve, worker, restore), only serve prints PDFs.
+    log("info", "PDF_SEAL_P12 is not set: printable PDFs are served unsealed (no PAdES signature)");
     return undefined;
   }
   let bytes: Uint8Array;

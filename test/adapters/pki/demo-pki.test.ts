@@ -185,6 +185,7 @@ describe("ensureDemoPki", () => {
       "structure: valid",
       "digest: valid",
       "signature: valid",
+      "timestamp: skipped",
       "chain: valid",
       "validity: valid",
       "certStatus: skipped",

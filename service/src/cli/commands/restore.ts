@@ -163,6 +163,9 @@ export async function restoreCommand(args: string[], io: CliIo): Promise<number>
     } finally {
       await db.close();
     }
+    // The embedded database sets its own files' modes (group-readable): make them the service
+    // user's alone again before the service's start-up check would report them.
+    secureDataDir(config.DATA_DIR);
   }
   const core = await composeCore(config, (level, message) => {
     if (level !== "info") io.stderr(`${level}: ${message}\n`);
