@@ -120,14 +120,22 @@ export async function loadSignerFromP12(bytes: Uint8Array, password: string): Pr
 /**
  * forge uses one password string for everything, but OpenSSL derives PBES2 (AES) keys from the
  * password's UTF-8 bytes and the MAC and legacy PBE keys from its UTF-16 (BMPString) form: a
- * non-ASCII password opens the MAC and then fails to decrypt. Then the MAC has been verified with
- * the real password, so the file is read again without it, with the UTF-8 bytes as password.
+ * non-ASCII password opens the MAC and then fails to decrypt (or, rarely, decrypts to garbage).
+ * Then the MAC has been verified with the real password, so the file is read again without it,
+ * with the UTF-8 bytes as password.
  */
 function parseP12(asn1: forge.asn1.Asn1, password: string): forge.pkcs12.Pkcs12Pfx {
   try {
     return forge.pkcs12.pkcs12FromAsn1(asn1, password);
   } catch (error) {
-    if (/^[\x20-\x7e]*$/.test(password) || !/decrypt/i.test(describe(error))) throw error;
+    // Decrypting AES with the wrong (UTF-16-derived) key usually fails its padding check, but about
+    // one time in 256 the padding happens to look right and the garbage fails later, as ASN.1: any
+    // error after the MAC (which a wrong password fails first) means "try the UTF-8 bytes".
+    if (
+      /^[\x20-\x7e]*$/.test(password) ||
+      /invalid password|mac could not be verified/i.test(describe(error))
+    )
+      throw error;
     const withoutMac = { ...asn1, value: (asn1.value as forge.asn1.Asn1[]).slice(0, 2) };
     return forge.pkcs12.pkcs12FromAsn1(withoutMac, forge.util.encodeUtf8(password));
   }
