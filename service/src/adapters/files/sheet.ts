@@ -55,17 +55,23 @@ async function readCsv(bytes: Uint8Array): Promise<SheetRow[]> {
     skip_empty_lines: true,
   });
   parser.on("data", (record: { record: string[]; info: { lines: number } }) => records.push(record));
+  let failed = false;
   const finished = new Promise<void>((resolve, reject) => {
     parser.on("end", resolve);
-    parser.on("error", reject);
+    parser.on("error", (error) => {
+      failed = true;
+      reject(error);
+    });
   });
+  // Awaited below, after the slices: a parse error meanwhile must not count as unhandled.
+  finished.catch(() => undefined);
   // Slice by slice, yielding between them: a 10,000-row list parsed in one go holds the event
-  // loop for a second.
-  for (let at = 0; at < text.length; at += CSV_SLICE) {
+  // loop for a second. Nothing more is written once the parser failed.
+  for (let at = 0; at < text.length && !failed; at += CSV_SLICE) {
     parser.write(text.slice(at, at + CSV_SLICE));
     await new Promise((resolve) => setImmediate(resolve));
   }
-  parser.end();
+  if (!failed) parser.end();
   await finished;
   // `lines` is where a record ends; a quoted cell may span lines, the row starts that many earlier.
   const breaks = (record: string[]) => record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
