@@ -55,7 +55,7 @@ const vi = {
   noResultHint2: "Bỏ trống năm tốt nghiệp và mã trường nếu không chắc chắn.",
   noResultHint3: "Với số hiệu, nhập đúng từng chữ và số như in trên bằng.",
   noResultHint4:
-    "Nếu vẫn không thấy, hãy liên hệ trường THCS hoặc Phòng GDĐT nơi cấp bằng: danh sách có thể chưa được công bố trên hệ thống.",
+    "Nếu vẫn không thấy, hãy liên hệ trường THCS, hoặc Sở GDĐT (nơi nay giữ hồ sơ của các Phòng GDĐT trước đây): danh sách có thể chưa được công bố trên hệ thống.",
   rateLimitedTitle: "Bạn đã tra cứu quá nhiều lần",
   rateLimitedWait:
     "Để bảo vệ dữ liệu của học sinh, mỗi địa chỉ mạng chỉ được tra cứu một số lần nhất định. Vui lòng thử lại sau {wait}.",
@@ -87,11 +87,11 @@ const vi = {
   "status.mismatch": "Bằng chứng không khớp",
   "statusNote.anchored": "Hồ sơ khớp với dữ liệu đã neo trên chuỗi khối.",
   "statusNote.pending":
-    "Hồ sơ đã được Phòng GDĐT công bố và ký số; việc neo lên chuỗi khối đang được thực hiện, thường trong vài phút. Hãy tra cứu lại sau.",
+    "Hồ sơ đã được cơ quan cấp (Phòng GDĐT trước 7/2025, nay là Sở GDĐT) công bố và ký số; việc neo lên chuỗi khối đang được thực hiện, thường trong vài phút. Hãy tra cứu lại sau.",
   "statusNote.revoked": "Hồ sơ này đã bị cơ quan cấp thu hồi và KHÔNG còn giá trị.",
   "statusNote.superseded": "Hồ sơ này đã được thay bằng một bản đính chính. Hãy dùng bản mới nhất.",
   "statusNote.mismatch":
-    "Đường dẫn Merkle của hồ sơ KHÔNG dẫn tới gốc đã neo trên chuỗi khối. Đừng tin hồ sơ này và hãy báo cho Phòng GDĐT nơi cấp bằng.",
+    "Đường dẫn Merkle của hồ sơ KHÔNG dẫn tới gốc đã neo trên chuỗi khối. Đừng tin hồ sơ này và hãy báo cho Sở GDĐT.",
   showProof: "Xem bằng chứng",
   hideProof: "Ẩn bằng chứng",
   proofHeading: "Bằng chứng trên chuỗi khối",
@@ -124,7 +124,8 @@ const vi = {
   printQr: "Mã QR mở lại kết quả tra cứu này",
   printNote:
     "Bản in này ghi lại kết quả tra cứu tại thời điểm trên. Quét mã QR hoặc mở địa chỉ sau để kiểm tra lại bất cứ lúc nào:",
-  footer: "hocba — học bạ số. Dữ liệu do Phòng GDĐT công bố; chuỗi khối chỉ lưu mã băm.",
+  footer:
+    "hocba — học bạ số. Dữ liệu do các Phòng GDĐT (đến 2025) và Sở GDĐT công bố; chuỗi khối chỉ lưu mã băm.",
 };
 
 type Key = keyof typeof vi;
@@ -178,7 +179,7 @@ const en: Record<Key, string> = {
   noResultHint2: "Leave the graduation year and school code empty if you are not sure.",
   noResultHint3: "For a serial number, type every letter and digit exactly as printed.",
   noResultHint4:
-    "If you still cannot find it, contact the school or the district education office that issued the diploma: the list may not be published here yet.",
+    "If you still cannot find it, contact the school, or the provincial education department (which now keeps the former district offices' records): the list may not be published here yet.",
   rateLimitedTitle: "Too many searches",
   rateLimitedWait:
     "To protect students' data, each network address may only search a limited number of times. Please try again in {wait}.",
@@ -210,11 +211,11 @@ const en: Record<Key, string> = {
   "status.mismatch": "Proof does not match",
   "statusNote.anchored": "The record matches the data anchored on the blockchain.",
   "statusNote.pending":
-    "The district office has published and signed this record; anchoring on the blockchain is in progress and usually takes a few minutes. Please look it up again later.",
+    "The issuing office (a district office until July 2025, now the provincial department) has published and signed this record; anchoring on the blockchain is in progress and usually takes a few minutes. Please look it up again later.",
   "statusNote.revoked": "The issuing office has revoked this record: it is NO LONGER valid.",
   "statusNote.superseded": "This record was replaced by a correction. Use the newest one.",
   "statusNote.mismatch":
-    "The record's Merkle path does NOT lead to the root anchored on the blockchain. Do not trust this record, and tell the district education office that issued it.",
+    "The record's Merkle path does NOT lead to the root anchored on the blockchain. Do not trust this record, and tell the provincial education department.",
   showProof: "Show the proof",
   hideProof: "Hide the proof",
   proofHeading: "Blockchain proof",
@@ -248,7 +249,7 @@ const en: Record<Key, string> = {
   printNote:
     "This printout records the lookup result at the time above. Scan the QR code or open this address to check it again at any time:",
   footer:
-    "hocba — digital transcripts. Data published by district education offices; the blockchain holds only hashes.",
+    "hocba — digital transcripts. Data published by the district education offices (until 2025) and the provincial education department; the blockchain holds only hashes.",
 };
 
 export type MessageKey = Key;
