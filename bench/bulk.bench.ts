@@ -22,21 +22,17 @@ import path from "node:path";
 import { zipSync } from "fflate";
 import type { Page } from "playwright-core";
 import { launchChromium } from "../test/helpers/browser";
+import { fetchAnchored, grantIssuerAdmin, submitChunks } from "./lib/credentials";
 import { api, pool } from "./lib/http";
 import { BENCH_SCHOOL, signedSet } from "./lib/signed-set";
 import {
-  ADMIN_KEY,
-  ANCHOR_KEY,
   createSchema,
   ensureBuilt,
-  redisPrefix,
-  REDIS_URL,
+  serverEnv,
   startChain,
   startServer,
   Teardown,
   tempDir,
-  trustAnchorsDir,
-  type Server,
 } from "./lib/stack";
 import type { BenchOptions } from "./run";
 
@@ -46,19 +42,6 @@ const PAGE_FILES = 1_000;
 const PAGE_PDFS = 500;
 
 const n = (x: number) => Math.round(x).toLocaleString("en-US");
-
-/** GET with the key until the answer is no longer 409 (not anchored yet). */
-async function fetchAnchored(server: Server, key: string, url: string): Promise<Buffer> {
-  const deadline = Date.now() + 600_000;
-  for (;;) {
-    const response = await fetch(`${server.url}${url}`, { headers: { authorization: `Bearer ${key}` } });
-    if (response.status === 200) return Buffer.from(await response.arrayBuffer());
-    if (response.status !== 409 || Date.now() > deadline)
-      throw new Error(`${url}: HTTP ${response.status} ${await response.text()}`);
-    await response.arrayBuffer();
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** Records the page's long tasks and the longest gap of a 50 ms timer, from before its scripts run. */
 const RESPONSIVENESS_PROBE = `
@@ -132,38 +115,19 @@ export async function run(options: BenchOptions): Promise<void> {
   process.once("SIGINT", () => void teardown.run().then(() => process.exit(130)));
   try {
     const chain = await startChain(teardown);
-    const { Contract, JsonRpcProvider, Network, Wallet, ZeroHash } = await import("ethers");
-    const { REGISTRY_ABI } = await import("../service/src/adapters/chain/registry");
-    const network = Network.from(31337);
-    const provider = new JsonRpcProvider(chain.node.url, network, {
-      staticNetwork: network,
-      cacheTimeout: -1,
-    });
-    const grant = (await new Contract(
-      chain.registry,
-      REGISTRY_ABI,
-      new Wallet(ADMIN_KEY, provider),
-    ).getFunction("grantRole")(ZeroHash, new Wallet(ANCHOR_KEY).address)) as { wait(): Promise<unknown> };
-    await grant.wait();
-    provider.destroy();
+    await grantIssuerAdmin(chain.node.url, chain.registry);
     const { url: databaseUrl } = await createSchema(teardown, "bulk");
     const adminToken = randomBytes(24).toString("hex");
     const server = await startServer(
       teardown,
       {
-        DATABASE_URL: databaseUrl,
-        REDIS_URL,
-        REDIS_PREFIX: redisPrefix(teardown, "bulk"),
-        CHAIN_RPC_URL: chain.node.url,
-        CHAIN_ID: "31337",
-        REGISTRY_ADDRESS: chain.registry,
-        ANCHOR_KEY,
-        ANCHOR_INTERVAL_MS: "1000",
-        TRUST_ANCHORS_DIR: trustAnchorsDir(teardown, set.pki.rootPem),
-        ADMIN_TOKEN: adminToken,
-        DATA_DIR: tempDir(teardown, "data"),
-        DEMO: "off",
-        LOG_LEVEL: "warn",
+        ...serverEnv(teardown, "bulk", {
+          databaseUrl,
+          registry: chain.registry,
+          rpcUrl: chain.node.url,
+          rootPem: set.pki.rootPem,
+          adminToken,
+        }),
         PUBLIC_READ_RATE_MAX: "1000000",
       },
       path.join(OUT, "bulk-server.log"),
@@ -184,14 +148,7 @@ export async function run(options: BenchOptions): Promise<void> {
 
     console.log(`0. issuing ${n(documents)} credentials (submit, anchor, fetch; ${PAGE_PDFS} PDFs)…`);
     const i0 = performance.now();
-    const ids: string[] = [];
-    for (let c = 0; c < set.chunks; c++) {
-      const body = set.chunk(c);
-      ids.push(
-        ...(JSON.parse(body) as { items: { document: { id: string } }[] }).items.map((i) => i.document.id),
-      );
-      await api(server, school.apiKey, "POST", "/api/v1/transcripts/batch", body);
-    }
+    const ids = await submitChunks(server, school.apiKey, set);
     const dir = tempDir(teardown, "bulk-files");
     const pageDir = path.join(dir, "page");
     mkdirSync(pageDir);

@@ -22,18 +22,14 @@ import { migrate } from "../service/src/adapters/db/migrate";
 import { measureAnchoringWork } from "./lib/anchoring-work";
 import { BENCH_SCHOOL, signedSet } from "./lib/signed-set";
 import {
-  ANCHOR_KEY,
   createSchema,
   ensureBuilt,
-  redisPrefix,
-  REDIS_URL,
   rssSampler,
+  type Server,
+  serverEnv,
   startChain,
   startServer,
   Teardown,
-  tempDir,
-  trustAnchorsDir,
-  type Server,
 } from "./lib/stack";
 import type { BenchOptions } from "./run";
 
@@ -160,25 +156,18 @@ export async function run(options: BenchOptions): Promise<void> {
   try {
     const chain = await startChain(teardown);
     const { db, url: databaseUrl } = await createSchema(teardown, "http");
-    const prefix = redisPrefix(teardown, "issuance");
     const adminToken = randomBytes(24).toString("hex");
     const server = await startServer(
       teardown,
       {
-        DATABASE_URL: databaseUrl,
-        REDIS_URL,
-        REDIS_PREFIX: prefix,
-        CHAIN_RPC_URL: chain.node.url,
-        CHAIN_ID: "31337",
-        REGISTRY_ADDRESS: chain.registry,
-        ANCHOR_KEY,
+        ...serverEnv(teardown, "issuance", {
+          databaseUrl,
+          registry: chain.registry,
+          rpcUrl: chain.node.url,
+          rootPem: set.pki.rootPem,
+          adminToken,
+        }),
         ANCHOR_MAX_BATCH: String(documents),
-        ANCHOR_INTERVAL_MS: "1000",
-        TRUST_ANCHORS_DIR: trustAnchorsDir(teardown, set.pki.rootPem),
-        ADMIN_TOKEN: adminToken,
-        DATA_DIR: tempDir(teardown, "data"),
-        DEMO: "off",
-        LOG_LEVEL: "warn",
       },
       path.join(OUT, "issuance-server.log"),
     );

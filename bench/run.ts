@@ -8,6 +8,9 @@
  *   npm run bench -- verify --processes 2          (the server as 2 processes, HTTP_PROCESSES)
  *   npm run bench -- faults [--quick]              the fault suite (only when named; exits non-zero
  *                                                  unless nothing was lost or anchored twice)
+ *   npm run bench -- soak [--quick] [--rate 500] [--soak-seconds 300]
+ *                                                  steady submissions + verifications (only when
+ *                                                  named; exits non-zero on an error or memory growth)
  *
  * Each file exports `run(options)`; it prints its own table. One process, one core: the figures
  * are per core. Results worth keeping go to bench/RESULTS.md by hand, with the machine's load.
@@ -25,12 +28,16 @@ export interface BenchOptions {
   connections?: number;
   /** `hocba serve` processes (HTTP_PROCESSES) for the benchmarks that start the server; default 1. */
   processes?: number;
-  /** The short form of a long benchmark (faults: a few minutes instead of ~15). */
+  /** The short form of a long benchmark (faults: a few minutes instead of ~15; soak: 1 minute). */
   quick?: boolean;
+  /** Requests per second of each open loop (soak; default 500 submissions + 500 verifications). */
+  rate?: number;
+  /** How long the soak holds its load, in seconds (default 300, or 60 with --quick). */
+  soakSeconds?: number;
 }
 
 /** Benchmarks that run only when named: they start and break whole deployments. */
-const ON_REQUEST = new Set(["faults"]);
+const ON_REQUEST = new Set(["faults", "soak"]);
 
 interface BenchModule {
   run(options: BenchOptions): Promise<void>;
@@ -45,6 +52,8 @@ async function main(): Promise<void> {
       connections: { type: "string" },
       processes: { type: "string" },
       quick: { type: "boolean", default: false },
+      rate: { type: "string" },
+      "soak-seconds": { type: "string" },
     },
   });
   const seconds = Number(values.seconds);
@@ -57,6 +66,8 @@ async function main(): Promise<void> {
   const documents = whole("documents", values.documents);
   const connections = whole("connections", values.connections);
   const processes = whole("processes", values.processes);
+  const rate = whole("rate", values.rate);
+  const soakSeconds = whole("soak-seconds", values["soak-seconds"]);
   const available = readdirSync(__dirname)
     .filter((name) => name.endsWith(".bench.ts"))
     .map((name) => name.slice(0, -".bench.ts".length))
@@ -68,7 +79,7 @@ async function main(): Promise<void> {
   for (const name of selected) {
     console.log(`\n## ${name}\n`);
     const module = (await import(join(__dirname, `${name}.bench`))) as BenchModule;
-    await module.run({ seconds, documents, connections, processes, quick: values.quick });
+    await module.run({ seconds, documents, connections, processes, quick: values.quick, rate, soakSeconds });
   }
 }
 

@@ -23,31 +23,25 @@
  * Run with BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/out/profile" to see where the
  * server's time goes. Everything started is stopped and removed at the end.
  */
-import { createHash, randomBytes, X509Certificate } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server as HttpServer } from "node:http";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
-import { Contract, JsonRpcProvider, Network, Wallet, ZeroHash } from "ethers";
-import { createRegistryClient, REGISTRY_ABI } from "../service/src/adapters/chain/registry";
 import { freePort } from "../service/src/adapters/chain/anvil";
-import { api, pool } from "./lib/http";
+import { grantIssuerAdmin, issueCredentials, waitIssuerOnChain } from "./lib/credentials";
+import { api } from "./lib/http";
 import { openLoop } from "./lib/open-loop";
 import { BENCH_SCHOOL, CHUNK, signedSet } from "./lib/signed-set";
 import {
-  ADMIN_KEY,
-  ANCHOR_KEY,
   createSchema,
   ensureBuilt,
-  redisPrefix,
-  REDIS_URL,
+  type Server,
+  serverEnv,
   startChain,
   startServer,
   Teardown,
-  tempDir,
-  trustAnchorsDir,
-  type Server,
 } from "./lib/stack";
 import type { BenchOptions } from "./run";
 
@@ -158,78 +152,6 @@ const describeCalls = (counts: Map<string, number>) =>
     .map(([method, count]) => `${method} ${n(count)}`)
     .join(", ") || "none";
 
-/** Until the principal's certificate is in the registry's issuer registry (the server syncs it). */
-async function waitIssuerOnChain(rpcUrl: string, registry: string, fingerprint: string): Promise<void> {
-  const client = createRegistryClient({ rpcUrl, chainId: 31337, address: registry });
-  try {
-    const deadline = Date.now() + 120_000;
-    while (!(await client.isIssuerCertificate(BENCH_SCHOOL.code, fingerprint, new Date()))) {
-      if (Date.now() > deadline) throw new Error("the school's certificate never reached the registry");
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  } finally {
-    client.close();
-  }
-}
-
-/** Gives the anchoring account DEFAULT_ADMIN_ROLE so the server can write the issuer registry. */
-async function grantIssuerAdmin(rpcUrl: string, registry: string): Promise<void> {
-  const network = Network.from(31337);
-  const provider = new JsonRpcProvider(rpcUrl, network, { staticNetwork: network, cacheTimeout: -1 });
-  try {
-    const contract = new Contract(registry, REGISTRY_ABI, new Wallet(ADMIN_KEY, provider));
-    const tx = (await contract.getFunction("grantRole")(ZeroHash, new Wallet(ANCHOR_KEY).address)) as {
-      wait(): Promise<unknown>;
-    };
-    await tx.wait();
-  } finally {
-    provider.destroy();
-  }
-}
-
-/** Phase 0: every document submitted, anchored and fetched back as its credential file (JSON text). */
-async function issueCredentials(
-  server: Server,
-  apiKey: string,
-  set: Awaited<ReturnType<typeof signedSet>>,
-): Promise<string[]> {
-  const ids: string[] = [];
-  for (let c = 0; c < set.chunks; c++) {
-    const body = set.chunk(c);
-    const { items } = JSON.parse(body) as { items: { document: { id: string } }[] };
-    ids.push(...items.map((item) => item.document.id));
-    const { results } = await api<{ results: { status: number }[] }>(
-      server,
-      apiKey,
-      "POST",
-      "/api/v1/transcripts/batch",
-      body,
-    );
-    const refused = results.filter((result) => result.status !== 202 && result.status !== 200);
-    if (refused.length > 0)
-      throw new Error(`chunk ${c}: ${refused.length} refused: ${JSON.stringify(refused[0])}`);
-  }
-  // A credential exists once its batch is confirmed: 409 NOT_ANCHORED_YET until then.
-  const credentials = new Array<string>(ids.length);
-  const deadline = Date.now() + 600_000;
-  await pool(ids.length, 16, async (i) => {
-    for (;;) {
-      const response = await fetch(`${server.url}/api/v1/transcripts/${ids[i]}/credential`, {
-        headers: { authorization: `Bearer ${apiKey}` },
-      });
-      if (response.status === 200) {
-        credentials[i] = await response.text();
-        return;
-      }
-      if (response.status !== 409 || Date.now() > deadline)
-        throw new Error(`credential ${ids[i]}: HTTP ${response.status} ${await response.text()}`);
-      await response.arrayBuffer();
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  });
-  return credentials;
-}
-
 interface SingleFigures {
   requests: number;
   seconds: number;
@@ -325,19 +247,13 @@ export async function run(options: BenchOptions): Promise<void> {
     const server = await startServer(
       teardown,
       {
-        DATABASE_URL: databaseUrl,
-        REDIS_URL,
-        REDIS_PREFIX: redisPrefix(teardown, "verify"),
-        CHAIN_RPC_URL: proxy.url,
-        CHAIN_ID: "31337",
-        REGISTRY_ADDRESS: chain.registry,
-        ANCHOR_KEY,
-        ANCHOR_INTERVAL_MS: "1000",
-        TRUST_ANCHORS_DIR: trustAnchorsDir(teardown, set.pki.rootPem),
-        ADMIN_TOKEN: adminToken,
-        DATA_DIR: tempDir(teardown, "data"),
-        DEMO: "off",
-        LOG_LEVEL: "warn",
+        ...serverEnv(teardown, "verify", {
+          databaseUrl,
+          registry: chain.registry,
+          rpcUrl: proxy.url,
+          rootPem: set.pki.rootPem,
+          adminToken,
+        }),
         // Single verifications are anonymous, as from the public page: the per-address limit is lifted.
         VERIFY_RATE_MAX: "1000000000",
         HTTP_PROCESSES: String(options.processes ?? 1),
@@ -357,9 +273,7 @@ export async function run(options: BenchOptions): Promise<void> {
       "/api/v1/admin/verifiers",
       { label: "benchmark" },
     );
-    const signerFingerprint =
-      "0x" + createHash("sha256").update(new X509Certificate(set.pki.signerChainPem).raw).digest("hex");
-    await waitIssuerOnChain(chain.node.url, chain.registry, signerFingerprint);
+    await waitIssuerOnChain(chain.node.url, chain.registry, set.pki.signerChainPem);
 
     console.log(`0. issuing ${n(documents)} credentials (submit, anchor, fetch)…`);
     const i0 = performance.now();

@@ -149,6 +149,8 @@ export interface HocbaProcess {
   readonly name: string;
   /** The API's address (serve only). */
   readonly url: string | undefined;
+  /** The process id while it runs. */
+  pid(): number | undefined;
   running(): boolean;
   kill(signal: NodeJS.Signals): Promise<void>;
   start(): Promise<void>;
@@ -177,6 +179,7 @@ export function hocbaProcess(
   const handle: HocbaProcess = {
     name,
     url,
+    pid: () => child?.pid,
     running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
     async kill(signal) {
       const c = child;

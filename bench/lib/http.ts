@@ -6,7 +6,7 @@ import type { Server } from "./stack";
 
 /** A JSON call of the API as `token`; throws with the status and the start of the body on ≥ 300. */
 export async function api<T>(
-  server: Server,
+  server: Pick<Server, "url">,
   token: string,
   method: string,
   url: string,

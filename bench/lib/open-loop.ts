@@ -14,6 +14,8 @@ export interface OpenLoopRequest {
   path: string;
   /** A JSON body to POST (default: a GET). */
   json?: string;
+  /** Request headers besides content-type (an API key, say). */
+  headers?: Record<string, string>;
   /** Called with the answer; return false to count the answer as wrong. */
   check: (status: number, body: string) => boolean;
 }
@@ -67,7 +69,7 @@ export async function openLoop(
   const inFlight: Promise<void>[] = [];
   const start = performance.now();
 
-  const send = (due: number, { path, json, check }: OpenLoopRequest): Promise<void> =>
+  const send = (due: number, { path, json, headers, check }: OpenLoopRequest): Promise<void> =>
     new Promise((resolve) => {
       const now = performance.now();
       maxSendDelay = Math.max(maxSendDelay, now - due);
@@ -80,7 +82,7 @@ export async function openLoop(
           port: url.port,
           path,
           method: json === undefined ? "GET" : "POST",
-          headers: json === undefined ? {} : { "content-type": "application/json" },
+          headers: { ...headers, ...(json === undefined ? {} : { "content-type": "application/json" }) },
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -199,6 +199,33 @@ export async function startServer(
   return { url, process: child, pid: child.pid!, logFile };
 }
 
+/**
+ * The settings every benchmark's `hocba serve` (and worker) shares: its own schema and Redis
+ * prefix, the chain (`rpcUrl` when a proxy stands in front of the node), the anchoring key, a
+ * trust anchors folder with `rootPem`, a temporary DATA_DIR, no demo, warnings only in the log.
+ */
+export function serverEnv(
+  teardown: Teardown,
+  label: string,
+  parts: { databaseUrl: string; registry: string; rpcUrl: string; rootPem: string; adminToken: string },
+): Record<string, string> {
+  return {
+    DATABASE_URL: parts.databaseUrl,
+    REDIS_URL,
+    REDIS_PREFIX: redisPrefix(teardown, label),
+    CHAIN_RPC_URL: parts.rpcUrl,
+    CHAIN_ID: "31337",
+    REGISTRY_ADDRESS: parts.registry,
+    ANCHOR_KEY,
+    ANCHOR_INTERVAL_MS: "1000",
+    TRUST_ANCHORS_DIR: trustAnchorsDir(teardown, parts.rootPem),
+    ADMIN_TOKEN: parts.adminToken,
+    DATA_DIR: tempDir(teardown, "data"),
+    DEMO: "off",
+    LOG_LEVEL: "warn",
+  };
+}
+
 /** Writes `pem` as the only root of a trust anchors folder. */
 export function trustAnchorsDir(teardown: Teardown, rootPem: string): string {
   const dir = tempDir(teardown, "trust");
