@@ -17,6 +17,7 @@ import { PUBLIC_CHAIN_READS_PER_MINUTE } from "./public-chain";
 import { callerOf } from "./transcripts";
 
 const HEX32 = "^0x[0-9a-fA-F]{64}$";
+const SCHOOL_CODE = /^[A-Za-z0-9]{2,32}$/;
 
 const Accepted = Type.Object({
   id: Type.String(),
@@ -40,6 +41,8 @@ export function signedPdfRoutes(app: FastifyInstance, _opts: unknown, done: (err
     {
       onRequest: app.auth.school,
       bodyLimit: app.bodyLimits.authenticated,
+      // The body is bytes (the use case reads and checks them); the query is checked below.
+      validatorCompiler: () => () => true,
       schema: {
         tags: ["transcripts"],
         summary: "Submit a học bạ the school signed as a PDF (PAdES), the file as the body",
@@ -67,10 +70,13 @@ export function signedPdfRoutes(app: FastifyInstance, _opts: unknown, done: (err
       },
     },
     async (request, reply) => {
+      const { school } = request.query;
+      if (school !== undefined && !SCHOOL_CODE.test(school))
+        throw new HocbaError("SCHEMA_INVALID", "school must be a school code (2 to 32 letters and digits)");
       const pdf = pdfBodyOf(request.body);
       if (pdf === undefined)
         throw new HocbaError("PDF_INVALID", "the body must be the PDF, with content-type: application/pdf");
-      const result = await submitSignedPdf(services.submission, callerOf(request), pdf, request.query.school);
+      const result = await submitSignedPdf(services.submission, callerOf(request), pdf, school);
       if (result.created) services.triggerAnchoring();
       return reply
         .status(result.created ? 202 : 200)
