@@ -391,8 +391,16 @@ export async function verifySignedPdf(
       named("integrity", integrity),
       named("signature", signature),
       named("signer", signer),
-      named("inclusion", { status: absent.status, message: why, data: { docHash } }),
-      named("anchored", { status: absent.status, message: why, data: { docHash } }),
+      named("inclusion", {
+        status: absent.status,
+        message: why,
+        data: { docHash, neverAnchored: absent.status === "invalid" },
+      }),
+      named("anchored", {
+        status: absent.status,
+        message: why,
+        data: { docHash, neverAnchored: absent.status === "invalid" },
+      }),
       named("revocation", {
         status: "skipped",
         message: "not checked: no anchoring to look revocations up by",
