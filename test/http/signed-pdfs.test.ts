@@ -150,12 +150,12 @@ describe("a PDF the school signed, through the API", () => {
         anchor: {
           chainId: s.api.services.chain.chainId,
           registry: s.api.services.chain.registry,
-          merkleRoot: expect.stringMatching(/^0x[0-9a-f]{64}$/),
-          leaf: expect.stringMatching(/^0x[0-9a-f]{64}$/),
-          proof: expect.any(Array),
-          txHash: expect.stringMatching(/^0x[0-9a-f]{64}$/),
-          blockNumber: expect.any(Number),
-          anchoredAt: expect.any(String),
+          merkleRoot: expect.stringMatching(/^0x[0-9a-f]{64}$/) as unknown,
+          leaf: expect.stringMatching(/^0x[0-9a-f]{64}$/) as unknown,
+          proof: expect.any(Array) as unknown,
+          txHash: expect.stringMatching(/^0x[0-9a-f]{64}$/) as unknown,
+          blockNumber: expect.any(Number) as unknown,
+          anchoredAt: expect.any(String) as unknown,
         },
       },
     ]);
@@ -337,7 +337,9 @@ describe("a signed PDF its school revoked", () => {
     expect([result.verdict, result.checks[6]?.status, result.checks[6]?.message]).toEqual([
       "revoked",
       "invalid",
-      expect.stringMatching(/^the document was revoked by its issuer at .+; the on-chain write is pending$/),
+      expect.stringMatching(
+        /^the document was revoked by its issuer at .+; the on-chain write is pending$/,
+      ) as unknown,
     ]);
   });
 });

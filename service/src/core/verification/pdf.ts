@@ -198,12 +198,12 @@ export async function verifySignedPdf(
   }
   const anchoredAt = proof ? new Date(proof.anchor.anchoredAt) : undefined;
   let roles: { requiredRoles: string[]; roles: Record<string, string> } | null | undefined;
-  let rolesError: unknown;
+  let rolesFailure: { error: unknown } | undefined;
   if (proof && context.chain && context.issuerRoles) {
     try {
       roles = await context.issuerRoles(proof.issuerCode);
     } catch (error) {
-      rolesError = error;
+      rolesFailure = { error };
     }
   }
   const chain = context.chain;
@@ -219,7 +219,7 @@ export async function verifySignedPdf(
             authorization: {
               issuerCode: proof.issuerCode,
               lookup: async (code: string, fingerprint: string) => {
-                if (rolesError !== undefined) throw rolesError;
+                if (rolesFailure !== undefined) throw rolesFailure.error;
                 const authorized = await chain.isIssuerCertificate(code, fingerprint, anchoredAt);
                 const role = roles?.roles[fingerprint];
                 return role === undefined ? { authorized } : { authorized, role };

@@ -161,11 +161,7 @@ export function verifyRoutes(app: FastifyInstance, _opts: unknown, done: (err?: 
       const body = request.body;
       const pdf = pdfBodyOf(body);
       if (pdf !== undefined)
-        return verifySignedPdf(
-          pdf,
-          await proofOf(pdf, request.headers[PDF_PROOF_HEADER] as string | undefined),
-          context,
-        );
+        return verifySignedPdf(pdf, await proofOf(pdf, request.headers[PDF_PROOF_HEADER]), context);
       if (typeof body !== "object" || body === null || Array.isArray(body))
         throw new HocbaError("SCHEMA_INVALID", "the body must be a credential (a JSON object)");
       const [result] = await verifyAll([body]);
