@@ -258,10 +258,13 @@ function readProblem(error: unknown): () => string {
  */
 async function extractFromPdf(bytes: Uint8Array): Promise<unknown> {
   const { extractCredentialFromPdf } = await import("../../../service/src/core/pdf/extract");
+  const { findPdfSignatures } = await import("../../../service/src/core/pdf/signatures");
   try {
     return await extractCredentialFromPdf(bytes);
   } catch (error) {
-    if (isHocbaError(error) && error.code === "PDF_NO_CREDENTIAL") return new SignedPdf(bytes);
+    // A PDF with neither a credential nor a signature is neither kind: "no credential" stands.
+    if (isHocbaError(error) && error.code === "PDF_NO_CREDENTIAL" && findPdfSignatures(bytes).length > 0)
+      return new SignedPdf(bytes);
     throw error;
   }
 }

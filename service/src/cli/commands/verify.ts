@@ -18,6 +18,7 @@ import { aiaFetcher } from "../../adapters/pki/aia-fetcher";
 import { loadTrustAnchorsDir } from "../../adapters/pki/trust-dir";
 import { HocbaError, isHocbaError } from "../../core/errors";
 import { extractCredentialFromPdf } from "../../core/pdf/extract";
+import { findPdfSignatures } from "../../core/pdf/signatures";
 import { verifySignedPdf, type PdfProofSource } from "../../core/verification/pdf";
 import {
   verdictOf,
@@ -133,7 +134,9 @@ async function readCredential(file: string, withProof: boolean): Promise<unknown
     try {
       return await extractCredentialFromPdf(pdf);
     } catch (error) {
-      if (isHocbaError(error) && error.code === "PDF_NO_CREDENTIAL") return new SignedPdf(pdf);
+      // A PDF with neither a credential nor a signature is neither kind: PDF_NO_CREDENTIAL stands.
+      if (isHocbaError(error) && error.code === "PDF_NO_CREDENTIAL" && findPdfSignatures(pdf).length > 0)
+        return new SignedPdf(pdf);
       throw error;
     }
   }
