@@ -41,6 +41,8 @@ export interface TestAppOptions {
   certStatus?: CertificateStatusChecker;
   /** Staff sign-in (test/helpers/staff.ts); default none. */
   staffSignIn?: AppServices["staffSignIn"];
+  /** The roots signers must chain to; default the school PKI's. */
+  trustAnchors?: SubmissionDeps["trustAnchors"];
 }
 
 export interface TestApp {
@@ -85,7 +87,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
     adminToken,
     submission: {
       db,
-      trustAnchors: pki.store,
+      trustAnchors: options.trustAnchors ?? pki.store,
       crypto: nodeCrypto,
       requiredRoles: ["principal"],
       readSheet,

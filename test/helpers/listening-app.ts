@@ -39,6 +39,8 @@ export interface ListeningAppOptions {
   timestamps?: TestAppOptions["timestamps"];
   /** Staff sign-in (test/helpers/staff.ts); default none. */
   staffSignIn?: TestAppOptions["staffSignIn"];
+  /** The roots signers must chain to; default the school PKI's. */
+  trustAnchors?: TestAppOptions["trustAnchors"];
 }
 
 export async function startListeningApp(

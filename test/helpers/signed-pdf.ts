@@ -18,6 +18,8 @@ export interface OpensslIdentity {
   /** SHA-256 of the certificate's DER, 0x-hex: what the issuer registry stores. */
   fingerprint: string;
   pem: string;
+  /** A file of intermediate CA certificates to put into the CMS beside the signer's. */
+  certfile?: string;
 }
 
 export interface OpensslPdfPki {
@@ -93,6 +95,7 @@ class OpensslSigner extends Signer {
     const cms = execFileSync("openssl", [
       ...["cms", "-sign", "-binary", "-cades", "-nosmimecap", "-md", "sha256", "-outform", "DER"],
       ...["-signer", this.who.cert, "-inkey", this.who.key, "-in", input],
+      ...(this.who.certfile === undefined ? [] : ["-certfile", this.who.certfile]),
     ]);
     return Promise.resolve(cms);
   }
@@ -155,4 +158,25 @@ export function appendUpdate(pdf: Uint8Array, objects: string[]): Uint8Array {
   body += `xref\n${size} ${objects.length}\n${offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("")}`;
   body += `trailer\n<< /Size ${size + objects.length} /Root ${root} /Prev ${last[2]} >>\nstartxref\n${xrefAt}\n%%EOF\n`;
   return new Uint8Array(Buffer.concat([Buffer.from(pdf), Buffer.from(body, "latin1")]));
+}
+
+/**
+ * An identity whose certificate and key are given (PEM), written to `dir` for `openssl cms`: a
+ * leaf of another PKI (test/helpers/ocsp.ts) with its intermediate put into the CMS.
+ */
+export function opensslIdentityOf(
+  dir: string,
+  name: string,
+  leaf: { pem: string; keyPem: string; der: Uint8Array },
+  intermediatePem: string,
+): OpensslIdentity {
+  const cert = `${dir}/${name}.crt`;
+  const key = `${dir}/${name}.key`;
+  const certfile = `${dir}/${name}-chain.pem`;
+  writeFileSync(cert, leaf.pem);
+  writeFileSync(key, leaf.keyPem);
+  writeFileSync(certfile, intermediatePem);
+  const fingerprint =
+    "0x" + execFileSync("openssl", ["dgst", "-sha256", "-r"], { input: leaf.der }).toString().slice(0, 64);
+  return { cert, key, fingerprint, pem: leaf.pem, certfile };
 }

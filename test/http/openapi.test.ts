@@ -76,6 +76,7 @@ describe("the OpenAPI document", () => {
         `POST /api/v1/graduates/import ${school}`,
         `POST /api/v1/transcripts ${school}`,
         `POST /api/v1/transcripts/batch ${school}`,
+        `POST /api/v1/transcripts/pdf ${school}`,
         `POST /api/v1/transcripts/{id}/revoke ${school}`,
         `POST /api/v1/transcripts/{id}/share ${school}`,
         `POST /api/v1/verify ${optionalKey}`,
@@ -97,7 +98,7 @@ describe("the OpenAPI document", () => {
       }),
     );
     expect(answers.filter((a) => a.required !== a.unauthorized)).toEqual([]);
-    expect(answers.filter((a) => a.required).length).toBe(26);
+    expect(answers.filter((a) => a.required).length).toBe(27);
   });
 
   it("names every operation once and answers client errors in every one", () => {

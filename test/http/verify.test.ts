@@ -260,7 +260,7 @@ describe.each(backends)("the verify API on $name", (backend) => {
     const res = await app.inject({ method: "GET", url: "/docs/json" });
     const paths = res.json<{ paths: Record<string, { post?: { summary?: string } }> }>().paths;
     expect([paths["/api/v1/verify"]?.post?.summary, paths["/api/v1/verify/batch"]?.post?.summary]).toEqual([
-      "Verify one credential: the eight named checks and the verdict",
+      "Verify one credential, or a signed PDF: the eight named checks and the verdict",
       `Verify up to ${MAX_VERIFY_BATCH} credentials; results in input order`,
     ]);
   });

@@ -46,6 +46,7 @@ export function errorFromEnvelope(status: number, body: unknown): HocbaError {
 
 /**
  * POSTs (or GETs) JSON with a bearer token (none for public routes); resolves with the status and parsed body of a 2xx answer.
+ * A Uint8Array body is sent as it is, as `application/pdf` (signed PDFs), with `headers` beside it.
  * @throws HocbaError with the envelope's code for 4xx/5xx, IO when the API cannot be reached or
  *   does not answer JSON.
  */
@@ -55,7 +56,9 @@ export async function callApi<T>(
   method: "GET" | "POST" | "PUT" | "DELETE",
   path: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: T }> {
+  const raw = body instanceof Uint8Array;
   const url = `${baseUrl}${path}`;
   let response: Response;
   try {
@@ -63,9 +66,10 @@ export async function callApi<T>(
       method,
       headers: {
         ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...(body === undefined ? {} : { "content-type": raw ? "application/pdf" : "application/json" }),
+        ...headers,
       },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(body === undefined ? {} : { body: raw ? Buffer.from(body) : JSON.stringify(body) }),
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   issuer: () => import("./commands/issuer").then((m) => m.command),
   staff: () => import("./commands/staff").then((m) => m.command),
   submit: () => import("./commands/submit").then((m) => m.command),
+  "submit-pdf": () => import("./commands/submit-pdf").then((m) => m.command),
   "import-graduates": () => import("./commands/import-graduates").then((m) => m.command),
   verify: () => import("./commands/verify").then((m) => m.command),
   disclose: () => import("./commands/disclose").then((m) => m.command),

@@ -43,6 +43,7 @@ const API_ROUTES: ReadonlyArray<() => Promise<FastifyPluginCallback | FastifyPlu
   () => import("./routes/drafts").then((m) => m.draftRoutes),
   () => import("./routes/public-chain").then((m) => m.publicChainRoutes),
   () => import("./routes/staff").then((m) => m.staffRoutes),
+  () => import("./routes/signed-pdfs").then((m) => m.signedPdfRoutes),
 ];
 
 /** Largest body of a public route without a limit of its own (PUBLIC_BODY_LIMIT_BYTES default). */

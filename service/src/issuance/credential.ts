@@ -20,6 +20,7 @@ import {
   type CredentialAnchor,
   type CredentialFormat,
 } from "../core/verification";
+import { SIGNED_PDF_TYPE } from "../core/verification/pdf";
 import { withholding, type DisclosureKey } from "../core/documents/disclosure";
 import { auditRead, visibleRecord, type Caller } from "./records";
 import { BATCH_OF_DOCUMENT } from "./membership";
@@ -76,6 +77,13 @@ export async function credentialFor(
     throw new HocbaError(
       "NOT_FOUND",
       `document ${id} is a graduation record: it has no credential file (see GET /api/v1/graduates/search for its proof)`,
+    );
+  }
+  if (record.type === SIGNED_PDF_TYPE) {
+    // The school signed the PDF itself: its proof is the hocba/pdf-1 file, public by the PDF's hash.
+    throw new HocbaError(
+      "NOT_FOUND",
+      `document ${id} is a signed PDF: it has no credential file (its proof is GET /api/v1/pdf-proofs/${record.docHash})`,
     );
   }
   if (record.anchor === null || record.leafIndex === null) {

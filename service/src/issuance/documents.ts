@@ -29,6 +29,7 @@ import { withCertificateStatus, type CertificateStatusChecker } from "./certific
 import { issuerRoles } from "./issuers";
 import { BATCH_OF_DOCUMENT } from "./membership";
 import { compiledSchemaCheck } from "./schema-check";
+import { SIGNED_PDF_TYPE } from "../core/verification/pdf";
 
 export type { DocumentStatus };
 
@@ -79,9 +80,12 @@ export interface NewDocument {
   signers: unknown;
   issuerCode: string;
   supersedes: string | null;
+  /** A signed PDF (signed-pdfs.ts): the exact file, and whether `document` is its attached transcript. */
+  pdf?: { bytes: Uint8Array; structured: boolean };
 }
 
-interface Accepted extends NewDocument {
+/** A checked document with its position in the request. */
+export interface Accepted extends NewDocument {
   index: number;
 }
 
@@ -115,7 +119,7 @@ export function databaseAuthorization(db: Queryable, at: () => Date): Authorizat
  * `lookup` answering each (issuer, fingerprint) once; failed look-ups are not kept. Only for a
  * lookup that ignores the signing time (databaseAuthorization asks as of now).
  */
-function memoized(lookup: AuthorizationLookup): AuthorizationLookup {
+export function memoized(lookup: AuthorizationLookup): AuthorizationLookup {
   const answers = new Map<string, ReturnType<AuthorizationLookup>>();
   return (issuerCode, fingerprint, at) => {
     const key = `${issuerCode}\n${fingerprint}`;
@@ -130,9 +134,9 @@ function memoized(lookup: AuthorizationLookup): AuthorizationLookup {
 }
 
 /** The roles a school's documents require, asked once per school per call. */
-type RequiredRoles = (issuerCode: string) => Promise<string[]>;
+export type RequiredRoles = (issuerCode: string) => Promise<string[]>;
 
-function requiredRolesOf(deps: SubmissionDeps): RequiredRoles {
+export function requiredRolesOf(deps: SubmissionDeps): RequiredRoles {
   const answers = new Map<string, Promise<string[]>>();
   return (issuerCode) => {
     let answer = answers.get(issuerCode);
@@ -300,7 +304,7 @@ const UNIQUE_VIOLATION = "23505";
  * transaction and then fails on the unique index. Run again, it finds the first one's row and
  * gives the documented answer (200 same id, or 409 CONFLICT) instead of an error.
  */
-async function storeRetrying(
+export async function storeRetrying(
   db: SubmissionDeps["db"],
   submitter: Submitter,
   accepted: Accepted[],
@@ -386,16 +390,18 @@ export async function insertDocuments(
   // One JSON parameter for all rows: as arrays of JSON text, every document was escaped again
   // into a PostgreSQL array literal (a fifth of the server's time for batches of 1,000).
   await tx.query(
-    `INSERT INTO documents (id, type, issuer_code, doc_hash, leaf, document, sd, signature, signers, supersedes)
+    `INSERT INTO documents (id, type, issuer_code, doc_hash, leaf, document, sd, signature, signers, supersedes,
+                            pdf, structured)
      SELECT r.id, r.type, r.issuer_code, r.doc_hash, r.leaf, r.document::jsonb, r.sd::jsonb,
-            decode(r.signature, 'base64'), r.signers::jsonb, r.supersedes
+            decode(r.signature, 'base64'), r.signers::jsonb, r.supersedes, decode(r.pdf, 'base64'), r.structured
        FROM json_to_recordset($1::json) AS r(id uuid, type text, issuer_code text, doc_hash text, leaf text,
-                                              document json, sd json, signature text, signers json, supersedes uuid)`,
+                                              document json, sd json, signature text, signers json, supersedes uuid,
+                                              pdf text, structured boolean)`,
     [
       JSON.stringify(
         rows.map((a) => ({
           id: a.id,
-          type: a.document.type,
+          type: a.pdf === undefined ? a.document.type : SIGNED_PDF_TYPE,
           issuer_code: a.issuerCode,
           doc_hash: a.docHash,
           leaf: a.leaf,
@@ -404,6 +410,9 @@ export async function insertDocuments(
           signature: Buffer.from(a.signature).toString("base64"),
           signers: a.signers,
           supersedes: a.supersedes,
+          ...(a.pdf === undefined
+            ? {}
+            : { pdf: Buffer.from(a.pdf.bytes).toString("base64"), structured: a.pdf.structured }),
         })),
       ),
     ],

@@ -10,14 +10,17 @@ import "./verifier.css";
 import type { Graduation, Transcript } from "../../../service/src/core/documents";
 import { isHocbaError } from "../../../service/src/core/errors";
 import {
+  pdfDocHash,
   readableDocument,
   verifyCredential,
+  verifySignedPdf,
+  type PdfProof,
   type VerificationResult,
 } from "../../../service/src/core/verification";
 import { byId, el } from "../common/dom";
 import { language, mountLanguageSwitch, onLanguageChange } from "../common/i18n";
 import { t } from "./messages";
-import { verificationContext, type PortSettings } from "./ports";
+import { fetchPdfProof, verificationContext, type PortSettings } from "./ports";
 import { canScan, qrCanvas, scanQr } from "./qr";
 import {
   hidePersonalData,
@@ -25,6 +28,7 @@ import {
   renderChecks,
   renderDocument,
   renderIssuer,
+  renderSignedPdf,
   renderVerdict,
 } from "./render";
 import {
@@ -40,7 +44,17 @@ type State =
   | { phase: "idle" }
   | { phase: "working"; message: () => string }
   | { phase: "failed"; message: () => string }
-  | { phase: "done"; credential: unknown; result: VerificationResult; source: CredentialSource };
+  | { phase: "done"; credential: unknown; result: VerificationResult; source: CredentialSource }
+  | { phase: "done-pdf"; proof: PdfProof | undefined; result: VerificationResult; source: CredentialSource };
+
+/** A PDF the school signed itself (no hocba credential inside): verified with its hocba/pdf-1 proof. */
+class SignedPdf {
+  constructor(
+    readonly bytes: Uint8Array,
+    /** The proof dropped beside it, if any. */
+    readonly proof?: unknown,
+  ) {}
+}
 
 let state: State = { phase: "idle" };
 const settings: PortSettings = portSettings(new URL(location.href));
@@ -55,6 +69,7 @@ function portSettings(url: URL): PortSettings {
 const main = byId("main");
 const fileInput = el("input", {
   type: "file",
+  multiple: true,
   id: "credential-file",
   class: "file-input",
   accept: ".json,.hocba.json,application/json,.pdf,application/pdf",
@@ -138,6 +153,15 @@ async function render(): Promise<void> {
     results.replaceChildren();
     return;
   }
+  if (state.phase === "done-pdf") {
+    const { result, proof } = state;
+    const parts: HTMLElement[] = [renderChecks(result)];
+    if (result.checks[0]?.status === "valid") parts.push(renderSignedPdf(result, proof));
+    if (proof && result.checks[0]?.status === "valid") parts.push(renderAnchor(proof.anchor, result));
+    verdictRegion.replaceChildren(renderVerdict(result));
+    results.replaceChildren(...parts);
+    return;
+  }
   if (state.phase !== "done") {
     verdictRegion.replaceChildren();
     results.replaceChildren();
@@ -180,6 +204,11 @@ async function verify(load: () => Promise<unknown>, source: CredentialSource, lo
     verdictRegion.focus();
     return;
   }
+  if (credential instanceof SignedPdf) {
+    await verifyPdf(credential, source);
+    verdictRegion.focus();
+    return;
+  }
   await show({ phase: "working", message: () => t("verifying") });
   try {
     const context = await verificationContext(settings);
@@ -192,6 +221,30 @@ async function verify(load: () => Promise<unknown>, source: CredentialSource, lo
   verdictRegion.focus();
 }
 
+/**
+ * A signed PDF in the browser: its proof is the one dropped beside it, else the service's found
+ * by the file's SHA-256; then the same named checks as for a credential (core/verification/pdf.ts).
+ */
+async function verifyPdf(pdf: SignedPdf, source: CredentialSource): Promise<void> {
+  await show({ phase: "working", message: () => t("loadingProof") });
+  try {
+    const [context, found] = await Promise.all([
+      verificationContext(settings),
+      pdf.proof === undefined
+        ? fetchPdfProof(settings.api, pdfDocHash(pdf.bytes))
+        : Promise.resolve({ proof: pdf.proof }),
+    ]);
+    await show({ phase: "working", message: () => t("verifying") });
+    const result = await verifySignedPdf(pdf.bytes, found, context);
+    const proof =
+      "proof" in found && result.checks[0]?.status === "valid" ? (found.proof as PdfProof) : undefined;
+    await show({ phase: "done-pdf", proof, result, source });
+  } catch (error) {
+    const reason = (error as Error).message;
+    await show({ phase: "failed", message: () => `${t("verdictErrorText")} (${reason})` });
+  }
+}
+
 /** Why a file or link gave no credential, in the page's language where the reason is known. */
 function readProblem(error: unknown): () => string {
   if (isHocbaError(error) && error.code === "PDF_NO_CREDENTIAL") return () => t("pdfNoCredential");
@@ -199,18 +252,43 @@ function readProblem(error: unknown): () => string {
   return () => (error as Error).message;
 }
 
-/** The PDF reader (pdf-lib, ~400 kB) is loaded only when a PDF is dropped. */
+/**
+ * The PDF reader (pdf-lib, ~400 kB) is loaded only when a PDF is dropped. A PDF printed by hocba
+ * carries its credential; any other (a PDF the school signed itself) is verified as a signed PDF.
+ */
 async function extractFromPdf(bytes: Uint8Array): Promise<unknown> {
   const { extractCredentialFromPdf } = await import("../../../service/src/core/pdf/extract");
-  return extractCredentialFromPdf(bytes);
+  const { findPdfSignatures } = await import("../../../service/src/core/pdf/signatures");
+  try {
+    return await extractCredentialFromPdf(bytes);
+  } catch (error) {
+    // A PDF with neither a credential nor a signature is neither kind: "no credential" stands.
+    if (isHocbaError(error) && error.code === "PDF_NO_CREDENTIAL" && findPdfSignatures(bytes).length > 0)
+      return new SignedPdf(bytes);
+    throw error;
+  }
 }
 
-function verifyFile(file: File): void {
+/** One file; or a signed PDF with its hocba/pdf-1 proof file dropped beside it. */
+function verifyFile(file: File, proofFile?: File): void {
   void verify(
-    () => readCredentialFile(file, extractFromPdf),
+    async () => {
+      if (proofFile === undefined) return readCredentialFile(file, extractFromPdf);
+      const proof = JSON.parse(await proofFile.text()) as unknown;
+      return new SignedPdf(new Uint8Array(await file.arrayBuffer()), proof);
+    },
     { kind: "file", name: file.name },
     () => t("loadingFile", { name: file.name }),
   );
+}
+
+/** The files chosen or dropped: a PDF and a .json together are a signed PDF and its proof. */
+function verifyFiles(files: FileList | undefined | null): void {
+  const list = [...(files ?? [])];
+  const pdf = list.find((f) => /\.pdf$/i.test(f.name) || f.type === "application/pdf");
+  const json = list.find((f) => /\.json$/i.test(f.name));
+  if (list.length === 2 && pdf && json) verifyFile(pdf, json);
+  else if (list[0]) verifyFile(list[0]);
 }
 
 function verifyLink(url: string): void {
@@ -222,8 +300,7 @@ function verifyLink(url: string): void {
 }
 
 fileInput.addEventListener("change", () => {
-  const file = fileInput.files?.[0];
-  if (file) verifyFile(file);
+  verifyFiles(fileInput.files);
   fileInput.value = "";
 });
 dropzone.addEventListener("dragover", (event) => {
@@ -234,8 +311,7 @@ dropzone.addEventListener("dragleave", () => dropzone.classList.remove("dragging
 dropzone.addEventListener("drop", (event) => {
   event.preventDefault();
   dropzone.classList.remove("dragging");
-  const file = event.dataTransfer?.files[0];
-  if (file) verifyFile(file);
+  verifyFiles(event.dataTransfer?.files);
 });
 
 // ---- QR scanning -----------------------------------------------------------------------------------

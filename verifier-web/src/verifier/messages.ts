@@ -61,6 +61,15 @@ const vi = {
   roleHomeroom: "Giáo viên chủ nhiệm",
   roleOrganisation: "Con dấu của trường",
   checksHeading: "Các bước kiểm tra",
+  signedPdfHeading: "Học bạ PDF có chữ ký số của trường",
+  loadingProof: "Đang tìm bằng chứng neo của tệp PDF theo mã băm…",
+  pdfHash: "Mã băm SHA-256 của tệp",
+  pdfStructured: "Dữ liệu có cấu trúc",
+  pdfStructuredYes: "Có: dịch vụ giữ học bạ có cấu trúc đính kèm trong tệp",
+  pdfStructuredNo: "Không: tệp chỉ có bản PDF, không kèm dữ liệu có cấu trúc",
+  pdfSignature: "Chữ ký {n}",
+  neverAnchored:
+    "Tệp PDF này chưa từng được neo qua hocba: không có bằng chứng nào cho mã băm của tệp (hoặc tệp đã bị sửa, hoặc nhà trường chưa nộp, hoặc chưa neo xong).",
   details: "Chi tiết kỹ thuật",
   statusValid: "Đạt",
   statusInvalid: "Không đạt",
@@ -191,6 +200,15 @@ const en: Record<Key, string> = {
   roleHomeroom: "Homeroom teacher",
   roleOrganisation: "School seal",
   checksHeading: "Checks",
+  signedPdfHeading: "PDF transcript signed by the school",
+  loadingProof: "Looking up the PDF's anchoring proof by its hash…",
+  pdfHash: "SHA-256 of the file",
+  pdfStructured: "Structured data",
+  pdfStructuredYes: "Yes: the service keeps the structured transcript attached to the file",
+  pdfStructuredNo: "No: the file is a PDF only, with no structured data",
+  pdfSignature: "Signature {n}",
+  neverAnchored:
+    "This PDF was never anchored through hocba: there is no proof for the file's hash (it was changed, the school never submitted it, or its anchoring is not finished).",
   details: "Technical details",
   statusValid: "Passed",
   statusInvalid: "Failed",
@@ -381,6 +399,8 @@ const errorWords = {
 /** Title and plain-language explanation of a check's outcome. */
 export function describeCheck(language: "vi" | "en", check: Check): { title: string; explanation: string } {
   const words = checkWords[language][check.name];
+  if (check.status === "invalid" && check.data?.neverAnchored === true)
+    return { title: words.title, explanation: t("neverAnchored") };
   if (check.status === "invalid" && check.data?.failed === "rules" && words.rules !== undefined)
     return { title: words.title, explanation: words.rules };
   if (check.status === "valid" || check.status === "invalid")

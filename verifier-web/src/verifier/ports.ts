@@ -16,6 +16,7 @@ import { createTrustStore, type TrustStore } from "../../../service/src/core/pki
 import type {
   ChainStatusPort,
   IssuerRolesLookup,
+  PdfProofSource,
   RevocationLookup,
   SupersessionLookup,
   VerificationContext,
@@ -190,4 +191,26 @@ export async function verificationContext(settings: PortSettings): Promise<Verif
     revocations: apiRevocations(settings.api),
     issuerRoles: apiIssuerRoles(settings.api),
   };
+}
+
+/**
+ * The `hocba/pdf-1` proof of a signed PDF, found by the file's SHA-256 (GET /api/v1/pdf-proofs):
+ * the proof; or, when the service knows no anchored PDF with that hash (404, 409), why — the
+ * inclusion and anchored checks then say the PDF was never anchored; any other failure is an
+ * `error` (could not be checked), never `invalid`.
+ */
+export async function fetchPdfProof(api: string, docHash: string): Promise<PdfProofSource> {
+  const url = `${api}/api/v1/pdf-proofs/${docHash}`;
+  let response: Response;
+  try {
+    response = await fetch(url, { headers: { accept: "application/json" } });
+  } catch {
+    return { absent: { status: "error", message: `the service could not be reached (${url})` } };
+  }
+  const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+  if (response.ok) return { proof: body };
+  const message = body?.error?.message ?? `HTTP ${response.status}`;
+  return response.status === 404 || response.status === 409
+    ? { absent: { status: "invalid", message } }
+    : { absent: { status: "error", message: `the service answered ${response.status}: ${message}` } };
 }

@@ -385,17 +385,47 @@ function certStatusText(status: SignerView["status"], lang: "vi" | "en"): string
  * technical details, folded.
  */
 export function renderIssuer(document: Transcript | Graduation, result: VerificationResult): HTMLElement {
+  return el(
+    "section",
+    { class: "card", "aria-labelledby": "issuer-heading" },
+    el("h2", { id: "issuer-heading" }, t("issuerHeading")),
+    ...signerParts(result, [field(t("school"), `${document.school.name} (${document.school.code})`)]),
+  );
+}
+
+/**
+ * A PDF the school signed itself (core/verification/pdf.ts): the school's code (the PDF holds no
+ * structured name the page could trust), the file's hash, whether the service keeps structured
+ * data for it, and each signature's signer by role and name, as for a credential.
+ */
+export function renderSignedPdf(
+  result: VerificationResult,
+  proof: { issuerCode: string; structured: boolean } | undefined,
+): HTMLElement {
+  const docHash = result.checks.find((check) => check.name === "integrity")?.data?.docHash as
+    string | undefined;
+  return el(
+    "section",
+    { class: "card", "aria-labelledby": "issuer-heading", "data-testid": "signed-pdf" },
+    el("h2", { id: "issuer-heading" }, t("signedPdfHeading")),
+    ...signerParts(result, [
+      proof ? field(t("school"), proof.issuerCode) : [],
+      field(t("pdfHash"), docHash, true),
+      proof ? field(t("pdfStructured"), t(proof.structured ? "pdfStructuredYes" : "pdfStructuredNo")) : [],
+    ]),
+  );
+}
+
+/** The fields `first`, then each signer by role and name, then the certificates folded. */
+function signerParts(result: VerificationResult, first: HTMLElement[][]): (HTMLElement | null)[] {
   const lang = language();
   // The signer check reports the certificate's issuer too; the signature check only the subject.
   const reported = (name: string) =>
     result.checks.find((check) => check.name === name)?.data?.signers as SignerView[] | undefined;
   const signers = reported("signer") ?? reported("signature") ?? [];
-  return el(
-    "section",
-    { class: "card", "aria-labelledby": "issuer-heading" },
-    el("h2", { id: "issuer-heading" }, t("issuerHeading")),
+  return [
     fields(
-      field(t("school"), `${document.school.name} (${document.school.code})`),
+      ...first,
       ...signers.flatMap((signer) => {
         const { name, title } = signerName(signer.subject ?? "");
         const shown = signer.name ?? name;
@@ -440,7 +470,7 @@ export function renderIssuer(document: Transcript | Graduation, result: Verifica
             ]),
           ),
         ),
-  );
+  ];
 }
 
 interface AnchorView {

@@ -18,6 +18,8 @@ import { aiaFetcher } from "../../adapters/pki/aia-fetcher";
 import { loadTrustAnchorsDir } from "../../adapters/pki/trust-dir";
 import { HocbaError, isHocbaError } from "../../core/errors";
 import { extractCredentialFromPdf } from "../../core/pdf/extract";
+import { findPdfSignatures } from "../../core/pdf/signatures";
+import { verifySignedPdf, type PdfProofSource } from "../../core/verification/pdf";
 import {
   verdictOf,
   verifyCredential,
@@ -33,13 +35,15 @@ import { parseCommandArgs, parseJsonInput, processIo, readInput, usageError, typ
 export const TRUST_DIR_ENV = "HOCBA_TRUST_DIR";
 export const API_KEY_ENV = "HOCBA_API_KEY";
 
-const HELP = `usage: hocba verify <credential.hocba.json | transcript.pdf> [--trust <dir>] [--json]
+const HELP = `usage: hocba verify <credential.hocba.json | transcript.pdf> [--proof <proof.json>] [--trust <dir>] [--json]
        hocba verify <credential.hocba.json> --rpc <url> [--registry <0x…>] [--chain-id <n>] [--trust <dir>] [--json]
        hocba verify <credential.hocba.json> --api <url> [--api-key <key>] [--json]
 
 Runs the checks of a hocba/1 credential — format, integrity, signature, signer, inclusion,
 anchored, revocation, supersession — and prints one line per check, then the verdict. A PDF
-printed by hocba works too: the credential embedded in it is checked.
+printed by hocba works too: the credential embedded in it is checked. A PDF the school signed
+itself (PAdES) is checked with its hocba/pdf-1 proof: the file given with --proof, else (with
+--api) the service's, found by the PDF's SHA-256; each signature is checked and named.
 
 Offline (the default) every check runs here except those that need the chain or the service:
 anchored, revocation and supersession are skipped and the signer's authorization for the school
@@ -55,6 +59,7 @@ anchored, revocation and supersession are skipped and the signer's authorization
   --api <url>         let the hocba API verify it (POST /api/v1/verify) and print its checks;
                       without --trust, --rpc or --api, $${API_URL_ENV} selects this mode
   --api-key <key>     an API key (verifier keys lift the public rate limit); default $${API_KEY_ENV}
+  --proof <file>      the hocba/pdf-1 proof of a signed PDF (GET /api/v1/pdf-proofs/<sha256>)
   --json              print the whole result as JSON
   -h, --help          this text
 
@@ -70,6 +75,7 @@ type Mode =
 
 interface Options {
   file: string;
+  proof?: string;
   json: boolean;
   mode: Mode;
 }
@@ -86,7 +92,15 @@ export async function verify(args: string[], io: CliIo): Promise<number> {
     io.stdout(HELP + "\n");
     return EXIT_OK;
   }
-  const credential = await readCredential(options.file);
+  const credential = await readCredential(options.file, options.proof !== undefined);
+  if (credential instanceof SignedPdf) {
+    const result = await verifyPdfIn(options, credential.bytes, io);
+    if (typeof result === "number") return result;
+    io.stdout(
+      options.json ? JSON.stringify(result, null, 2) + "\n" : formatResult(result, options.mode.kind),
+    );
+    return exitStatusOf(result);
+  }
   if (typeof credential !== "object" || credential === null || Array.isArray(credential))
     throw new HocbaError("SCHEMA_INVALID", `${options.file} is not a hocba file (not a JSON object)`);
   const { mode } = options;
@@ -102,15 +116,94 @@ export async function verify(args: string[], io: CliIo): Promise<number> {
   return exitStatusOf(result);
 }
 
+/** A PDF the school signed itself: verified with its hocba/pdf-1 proof, not as a credential. */
+class SignedPdf {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
 /**
  * The credential's JSON value: the file itself, or the `*.hocba.json` attachment of a PDF that
- * hocba printed (a file named *.pdf, or starting as PDFs do).
+ * hocba printed (a file named *.pdf, or starting as PDFs do); a PDF without that attachment, or
+ * given with its proof, is a signed PDF.
  */
-async function readCredential(file: string): Promise<unknown> {
+async function readCredential(file: string, withProof: boolean): Promise<unknown> {
   const bytes = readInput(file, "credential");
-  if (/\.pdf$/i.test(file) || bytes.subarray(0, 5).toString("latin1") === "%PDF-")
-    return extractCredentialFromPdf(new Uint8Array(bytes));
+  if (/\.pdf$/i.test(file) || bytes.subarray(0, 5).toString("latin1") === "%PDF-") {
+    const pdf = new Uint8Array(bytes);
+    if (withProof) return new SignedPdf(pdf);
+    try {
+      return await extractCredentialFromPdf(pdf);
+    } catch (error) {
+      // A PDF with neither a credential nor a signature is neither kind: PDF_NO_CREDENTIAL stands.
+      if (isHocbaError(error) && error.code === "PDF_NO_CREDENTIAL" && findPdfSignatures(pdf).length > 0)
+        return new SignedPdf(pdf);
+      throw error;
+    }
+  }
+  if (withProof) throw usage("--proof goes with a signed PDF");
   return parseJsonInput(bytes, file);
+}
+
+/**
+ * A signed PDF, here (with the proof given; offline the service is not asked for one) or through
+ * the API (the proof given in the header, else found there by the PDF's hash).
+ */
+async function verifyPdfIn(
+  options: Options,
+  pdf: Uint8Array,
+  io: CliIo,
+): Promise<VerificationResult | number> {
+  const { mode } = options;
+  const proof =
+    options.proof === undefined
+      ? undefined
+      : parseJsonInput(readInput(options.proof, "proof"), options.proof);
+  if (mode.kind === "api") {
+    try {
+      const headers: Record<string, string> =
+        proof === undefined
+          ? {}
+          : { "hocba-pdf-proof": Buffer.from(JSON.stringify(proof)).toString("base64") };
+      const { body } = await callApi<VerificationResult>(
+        mode.api,
+        mode.apiKey,
+        "POST",
+        "/api/v1/verify",
+        pdf,
+        headers,
+      );
+      return body;
+    } catch (error) {
+      if (
+        !isHocbaError(error) ||
+        !["API_UNAVAILABLE", "IO", "INTERNAL", "CHAIN_UNAVAILABLE"].includes(error.code)
+      )
+        throw error;
+      io.stderr(`hocba verify: could not verify through the API: ${error.code}: ${error.message}\n`);
+      return EXIT_CHECK_ERROR;
+    }
+  }
+  const source: PdfProofSource =
+    proof === undefined
+      ? {
+          absent: {
+            status: "error",
+            message:
+              "no proof was given (--proof <file>), and only the service (--api) can find it by the PDF's hash",
+          },
+        }
+      : { proof };
+  const trustAnchors = loadTrustAnchorsDir(mode.trust, { fetchIssuer: aiaFetcher() });
+  if (mode.kind === "offline" || proof === undefined)
+    return verifySignedPdf(pdf, source, { trustAnchors, crypto: nodeCrypto });
+  const target = chainTarget(mode, proof as Record<string, unknown>);
+  if (target === undefined) return verifySignedPdf(pdf, source, { trustAnchors, crypto: nodeCrypto });
+  const rpc = readOnlyChain(mode.rpc, target.chainId, target.registry);
+  try {
+    return await verifySignedPdf(pdf, source, { trustAnchors, crypto: nodeCrypto, chain: rpc.chain });
+  } finally {
+    rpc.close();
+  }
 }
 
 const EXIT_STATUS: Record<Verdict, number> = {
@@ -304,6 +397,7 @@ function parse(args: string[], io: CliIo): "help" | Options {
         "chain-id": { type: "string" },
         api: { type: "string" },
         "api-key": { type: "string" },
+        proof: { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -318,6 +412,7 @@ function parse(args: string[], io: CliIo): "help" | Options {
     );
   const file = positionals[0]!;
   const json = values.json === true;
+  const proofFile = values.proof === undefined ? {} : { proof: values.proof };
   if (values.api !== undefined && values.rpc !== undefined) throw usage("give --rpc or --api, not both");
   if (values.rpc === undefined && (values.registry !== undefined || values["chain-id"] !== undefined))
     throw usage("--registry and --chain-id go with --rpc");
@@ -331,16 +426,22 @@ function parse(args: string[], io: CliIo): "help" | Options {
     if (values.trust !== undefined)
       throw usage("--trust is not used with --api: the service checks against its own roots");
     const apiKey = values["api-key"] ?? nonEmpty(io.env[API_KEY_ENV]);
-    return { file, json, mode: { kind: "api", api: apiUrl(values.api, io), ...(apiKey ? { apiKey } : {}) } };
+    return {
+      file,
+      json,
+      ...proofFile,
+      mode: { kind: "api", api: apiUrl(values.api, io), ...(apiKey ? { apiKey } : {}) },
+    };
   }
   if (trust === undefined)
     throw usage(
       `--trust <dir of PEM roots> (or ${TRUST_DIR_ENV}) is required to verify here; or let the service verify with --api <url>`,
     );
-  if (values.rpc === undefined) return { file, json, mode: { kind: "offline", trust } };
+  if (values.rpc === undefined) return { file, json, ...proofFile, mode: { kind: "offline", trust } };
   return {
     file,
     json,
+    ...proofFile,
     mode: {
       kind: "rpc",
       trust,

@@ -143,3 +143,38 @@ export async function extractCredentialFromPdf(bytes: Uint8Array): Promise<unkno
     throw new HocbaError("JSON_MALFORMED", `the attachment ${found.name} is not valid JSON`, { cause });
   }
 }
+
+/** The `type` of the structured học bạ a school's signed PDF may carry as an attachment. */
+const TRANSCRIPT_ATTACHMENT_TYPE = "hocba.transcript/v1";
+
+/**
+ * The structured học bạ attached to a school's signed PDF (issue 17): the first attached `*.json`
+ * file whose JSON is a `hocba.transcript/v1` document, unchecked (the caller validates it with the
+ * JSON path's rules); undefined when the PDF carries none. Attachments that are not UTF-8 JSON are
+ * passed over: they are not this one.
+ * @throws HocbaError PDF_INVALID (not a PDF, or unreadable).
+ */
+export async function extractTranscriptFromPdf(
+  bytes: Uint8Array,
+): Promise<{ name: string; document: unknown } | undefined> {
+  if (!isPdf(bytes)) throw new HocbaError("PDF_INVALID", "the file is not a PDF");
+  let found: Attachment[];
+  let doc: PDFDocument;
+  try {
+    doc = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false });
+    found = attachments(doc).filter((a) => a.name.toLowerCase().endsWith(".json"));
+  } catch (cause) {
+    throw new HocbaError("PDF_INVALID", "the PDF or its attachments cannot be read", { cause });
+  }
+  for (const attachment of found) {
+    let value: unknown;
+    try {
+      value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(contents(attachment.spec)));
+    } catch {
+      continue;
+    }
+    if ((value as { type?: unknown } | null)?.type === TRANSCRIPT_ATTACHMENT_TYPE)
+      return { name: attachment.name, document: value };
+  }
+  return undefined;
+}

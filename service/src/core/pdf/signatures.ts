@@ -189,6 +189,8 @@ export interface PdfSignatureResult {
   claimedTime?: string;
   /** The CMS verification (absent when the byte range already failed). */
   report?: SignatureReport;
+  /** The CMS of /Contents (DER); empty when it could not be read. */
+  cms: Uint8Array;
   /** The first failure, named: byte range, then the CMS checks in order. */
   problem?: { code: ErrorCode; message: string };
 }
@@ -241,6 +243,7 @@ export async function verifyPdfSignatures(
         subFilter: signature.subFilter,
         byteRange: signature.byteRange,
         coversWholeFile: offset2 + length2 === bytes.length,
+        cms: signature.cms,
         ...(signature.claimedTime ? { claimedTime: signature.claimedTime.toISOString() } : {}),
       };
       if (problem) return { ...base, problem };
@@ -251,6 +254,7 @@ export async function verifyPdfSignatures(
         trustAnchors: context.trustAnchors,
         ...(context.at ? { at: context.at } : {}),
         ...(context.crypto ? { crypto: context.crypto } : {}),
+        ...(context.timestamps ? { timestamps: context.timestamps } : {}),
         ...(context.authorization ? { authorization: context.authorization } : {}),
         policy: { requiredRoles: [] },
         ...(signature.claimedTime ? { claimedTime: signature.claimedTime } : {}),

@@ -35,6 +35,17 @@ export interface CheckInput {
 export type CheckFunction = (input: CheckInput) => Fragment | Promise<Fragment>;
 
 /**
+ * What the checks of the anchoring (inclusion, anchored, revocation, supersession) read: the
+ * anchor and the document's id, so that a signed PDF's `hocba/pdf-1` proof (verification/pdf.ts)
+ * runs through the same checks as a credential.
+ */
+export interface AnchorCheckInput {
+  credential: Pick<SignedCredential, "anchor" | "anchoredAt"> & { document: { readonly id?: unknown } };
+  context: VerificationContext;
+}
+type AnchorCheck = (input: AnchorCheckInput) => Fragment | Promise<Fragment>;
+
+/**
  * The school (transcript) or district office (graduation) that must have signed the document;
  * "" when the document does not say (no issuer is registered under "").
  */
@@ -105,7 +116,11 @@ async function signatureReport({ credential, context, canonical }: CheckInput): 
  * error, in report order — a later check may fail only because an earlier one could not be made),
  * else skipped when all are, else valid with the messages of those that ran.
  */
-function fold(report: SignatureReport, names: SignatureCheckName[], data: Record<string, unknown>): Fragment {
+export function fold(
+  report: SignatureReport,
+  names: SignatureCheckName[],
+  data: Record<string, unknown>,
+): Fragment {
   const parts = report.checks.filter((check) => names.includes(check.name));
   const failed = parts.find((check) => check.status === "invalid" || check.status === "error");
   if (failed !== undefined)
@@ -231,7 +246,7 @@ const signer: CheckFunction = async ({ credential, context, report }) => {
   );
 };
 
-const inclusion: CheckFunction = ({ credential: { anchor } }) => {
+export const inclusion: AnchorCheck = ({ credential: { anchor } }) => {
   const data = { root: anchor.merkleRoot, leaf: anchor.leaf, proofLength: anchor.proof.length };
   return verifyMerkleProof(anchor.proof, anchor.merkleRoot, anchor.leaf)
     ? { status: "valid", message: `the Merkle proof leads from the leaf to root ${anchor.merkleRoot}`, data }
@@ -246,7 +261,7 @@ const inclusion: CheckFunction = ({ credential: { anchor } }) => {
 function chainFor({
   credential: { anchor },
   context,
-}: CheckInput): { chain: ChainStatusPort } | { fragment: Fragment } {
+}: AnchorCheckInput): { chain: ChainStatusPort } | { fragment: Fragment } {
   const chain = context.chain;
   if (chain === undefined)
     return { fragment: { status: "skipped", message: "no chain to ask (offline verification)" } };
@@ -267,7 +282,7 @@ function chainFor({
   return { chain };
 }
 
-const anchored: CheckFunction = async (input) => {
+export const anchored: AnchorCheck = async (input) => {
   const found = chainFor(input);
   if ("fragment" in found) return found.fragment;
   const { anchor, anchoredAt } = input.credential;
@@ -302,7 +317,7 @@ const anchored: CheckFunction = async (input) => {
  * also stands when the chain cannot be read: a revocation known is never reported as "could not
  * be checked".
  */
-const revocation: CheckFunction = async (input) => {
+export const revocation: AnchorCheck = async (input) => {
   const found = chainFor(input);
   if ("fragment" in found)
     return found.fragment.status === "skipped"
@@ -336,7 +351,7 @@ const revocation: CheckFunction = async (input) => {
     : { status: "valid", message: "the document has not been revoked", data: { leaf } };
 };
 
-const supersession: CheckFunction = async ({ credential, context }) => {
+export const supersession: AnchorCheck = async ({ credential, context }) => {
   const documentId = credential.document.id;
   if (typeof documentId !== "string")
     return { status: "skipped", message: "the document has no id to look corrections up by" };

@@ -93,7 +93,8 @@ export function decodeBase64(text: unknown): Uint8Array | undefined {
   return bytes;
 }
 
-function readAnchor(value: unknown, problems: FormatProblem[]): CredentialAnchor | undefined {
+/** The `anchor` of a credential or a `hocba/pdf-1` proof (core/verification/pdf.ts), its problems collected. */
+export function readAnchor(value: unknown, problems: FormatProblem[]): CredentialAnchor | undefined {
   if (!isRecord(value)) {
     problems.push({ path: "/anchor", message: "anchor must be an object" });
     return undefined;

@@ -30,3 +30,14 @@ export {
   type VerificationResult,
   type Verdict,
 } from "./types";
+export {
+  verifySignedPdf,
+  parsePdfProof,
+  pdfDocHash,
+  looksLikePdf,
+  PDF_PROOF_FORMAT,
+  SIGNED_PDF_TYPE,
+  PdfProofSchema,
+  type PdfProof,
+  type PdfProofSource,
+} from "./pdf";

@@ -159,7 +159,7 @@ function withholdOf(list: string | undefined): DisclosureKey[] {
 export const SHARE_TOKEN_ID_HEADER = "hocba-share-token-id";
 
 /** The caller a request's principal stands for (the auth hook ran). */
-function callerOf(request: FastifyRequest): Caller {
+export function callerOf(request: FastifyRequest): Caller {
   const p = request.principal;
   if (p?.kind === "admin") return { issuerCode: null, actor: "admin" };
   if (p?.kind === "issuer") return { issuerCode: p.issuerCode, actor: actorOf(p) };

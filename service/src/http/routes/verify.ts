@@ -15,6 +15,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { HocbaError } from "../../core/errors";
 import { CHECK_NAMES, VERDICTS, verifyCredential, type VerificationContext } from "../../core/verification";
+import { verifySignedPdf, type PdfProofSource } from "../../core/verification/pdf";
+import { pdfProofByHash } from "../../issuance/signed-pdfs";
+import { acceptPdfBodies, pdfBodyOf } from "../pdf-body";
 import { compiledSchemaCheck } from "../../issuance/schema-check";
 import { serviceKnowledge } from "../../issuance/service-knowledge";
 import { clientKey, durationText } from "../plugins/quota";
@@ -53,6 +56,8 @@ const CredentialBody = Type.Unknown({
   description:
     "a hocba/1 or hocba/2 credential file (*.hocba.json); its problems are reported by the format check",
 });
+/** The header carrying a signed PDF's proof file beside it (base64 of the hocba/pdf-1 JSON). */
+export const PDF_PROOF_HEADER = "hocba-pdf-proof";
 
 /** Plugin registered under /api/v1 (see API_ROUTES in app.ts). */
 export function verifyRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
@@ -72,6 +77,29 @@ export function verifyRoutes(app: FastifyInstance, _opts: unknown, done: (err?: 
     policy: { validation: { schemaCheck: compiledSchemaCheck } },
     // Beside the chain, what the service knows at once: corrections, revocations not yet on chain.
     ...serviceKnowledge(db, submission.requiredRoles),
+  };
+  // A signed PDF as the body (content-type: application/pdf), up to the batch route's limit.
+  acceptPdfBodies(app, app.bodyLimits.verifyBatch);
+  /** Its proof: the one sent beside it (PDF_PROOF_HEADER), else the service's by the file's hash. */
+  const proofOf = async (pdf: Uint8Array, header: string | undefined): Promise<PdfProofSource> => {
+    if (header !== undefined) {
+      try {
+        return { proof: JSON.parse(Buffer.from(header, "base64").toString("utf8")) as unknown };
+      } catch {
+        throw new HocbaError(
+          "SCHEMA_INVALID",
+          `the ${PDF_PROOF_HEADER} header must be the base64 of the proof's JSON`,
+        );
+      }
+    }
+    const docHash = "0x" + Buffer.from(submission.crypto.sha256(pdf)).toString("hex");
+    try {
+      return { proof: await pdfProofByHash(db, app.services.chain, docHash) };
+    } catch (error) {
+      if (error instanceof HocbaError && (error.code === "NOT_FOUND" || error.code === "NOT_ANCHORED_YET"))
+        return { absent: { status: "invalid", message: error.message } };
+      throw error;
+    }
   };
   const verifyAll = (credentials: readonly unknown[]) =>
     Promise.all(credentials.map((credential) => verifyCredential(credential, context)));
@@ -111,14 +139,29 @@ export function verifyRoutes(app: FastifyInstance, _opts: unknown, done: (err?: 
       preHandler: charge(() => 1),
       schema: {
         tags: ["verification"],
-        summary: "Verify one credential: the eight named checks and the verdict",
-        description: "200 for any JSON object, valid or not; `valid: false` names the failing checks.",
+        summary: "Verify one credential, or a signed PDF: the eight named checks and the verdict",
+        description:
+          "200 for any JSON object, valid or not; `valid: false` names the failing checks. With " +
+          "`content-type: application/pdf` the body is a signed PDF, checked with its hocba/pdf-1 proof: the one " +
+          `in the ${PDF_PROOF_HEADER} header (base64 of its JSON), else the service's, found by the file's SHA-256.`,
+        consumes: ["application/json", "application/pdf"],
+        headers: Type.Object({
+          [PDF_PROOF_HEADER]: Type.Optional(
+            Type.String({
+              maxLength: 16384,
+              description: "with a PDF body: base64 of its hocba/pdf-1 proof file",
+            }),
+          ),
+        }),
         body: CredentialBody,
         response: { 200: ResultView, ...errorResponses(400, 401, 413, 429, 500) },
       },
     },
     async (request) => {
       const body = request.body;
+      const pdf = pdfBodyOf(body);
+      if (pdf !== undefined)
+        return verifySignedPdf(pdf, await proofOf(pdf, request.headers[PDF_PROOF_HEADER]), context);
       if (typeof body !== "object" || body === null || Array.isArray(body))
         throw new HocbaError("SCHEMA_INVALID", "the body must be a credential (a JSON object)");
       const [result] = await verifyAll([body]);

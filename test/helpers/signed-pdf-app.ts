@@ -1,0 +1,86 @@
+/**
+ * A listening test API (listening-app.ts) for signed PDFs: it trusts the root of an OpenSSL-made
+ * PKI (signed-pdf.ts) the project never saw, and school 79000701 has that PKI's principal
+ * (role principal) and school seal (role organisation) registered — in the database and on the
+ * chain — and requires both roles. With the PDFs a school's software makes: one signature, two
+ * (principal then seal), and the two-signature PDF with a byte changed or a page appended.
+ */
+import { issuerCodeBytes32 } from "../../service/src/adapters/chain/registry";
+import { createTrustStore } from "../../service/src/core/pki";
+import { startListeningApp, type ListeningApp, type ListeningAppOptions } from "./listening-app";
+import { SCHOOL_CODE } from "./pki";
+import {
+  appendUpdate,
+  makeOpensslPdfPki,
+  signPdf,
+  unsignedPdf,
+  type OpensslIdentity,
+  type OpensslPdfPki,
+} from "./signed-pdf";
+
+export interface SignedPdfApp {
+  api: ListeningApp;
+  pki: OpensslPdfPki;
+  pdfs: {
+    unsigned: Uint8Array;
+    byPrincipal: Uint8Array;
+    twoSignatures: Uint8Array;
+    byteChanged: Uint8Array;
+    pageAppended: Uint8Array;
+  };
+  dispose(): Promise<void>;
+}
+
+const der = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ""), "base64");
+
+/** The two-signature PDF with one byte of the first signed revision flipped. */
+export function withByteChanged(pdf: Uint8Array): Uint8Array {
+  const changed = pdf.slice();
+  const at = Buffer.from(changed).indexOf("/MediaBox") + 2;
+  changed[at] = changed[at]! ^ 0x01;
+  return changed;
+}
+
+export async function startSignedPdfApp(
+  label: string,
+  options: ListeningAppOptions = {},
+): Promise<SignedPdfApp> {
+  const pki = makeOpensslPdfPki();
+  const api = await startListeningApp(label, { ...options, trustAnchors: createTrustStore([pki.root.pem]) });
+  await api.db.query("UPDATE issuers SET required_roles = '{principal,organisation}' WHERE code = $1", [
+    SCHOOL_CODE,
+  ]);
+  const register = async (who: OpensslIdentity, role: string) => {
+    await api.db.query(
+      `INSERT INTO issuer_certificates (issuer_code, fingerprint, certificate, subject, role, added_at)
+       VALUES ($1, $2, $3, $4, $5, now() - interval '1 day')`,
+      [SCHOOL_CODE, who.fingerprint, der(who.pem), role, role],
+    );
+    const added = await api.chain.admin
+      .getFunction("addIssuerCertificate")
+      .send(issuerCodeBytes32(SCHOOL_CODE), who.fingerprint);
+    await added.wait();
+  };
+  await register(pki.principal, "principal");
+  await register(pki.seal, "organisation");
+  const unsigned = await unsignedPdf();
+  const byPrincipal = await signPdf(unsigned, pki.principal, pki.dir, "Phạm Văn Đức");
+  const twoSignatures = await signPdf(byPrincipal, pki.seal, pki.dir, "Trường THPT Lê Lợi");
+  return {
+    api,
+    pki,
+    pdfs: {
+      unsigned,
+      byPrincipal,
+      twoSignatures,
+      byteChanged: withByteChanged(twoSignatures),
+      pageAppended: appendUpdate(twoSignatures, [
+        "<< /Type /Page /MediaBox [0 0 595 842] /Contents 1 0 R >>",
+      ]),
+    },
+    dispose: async () => {
+      await api.dispose();
+      pki.dispose();
+    },
+  };
+}
