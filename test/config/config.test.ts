@@ -220,6 +220,24 @@ describe("loadConfig", () => {
     });
   });
 
+  it("takes an http(s) timestamp authority for the PDF seal (PDF_SEAL_TSA_URL) and refuses any other URL", () => {
+    expect([
+      problemsOf({ PDF_SEAL_TSA_URL: "ftp://tsa.example.vn/tsr" }),
+      problemsOf({ PDF_SEAL_TSA_URL: "not a url" }),
+      loadConfig({ PDF_SEAL_TSA_URL: "https://tsa.example.vn/tsr" }).PDF_SEAL_TSA_URL,
+    ]).toEqual([
+      {
+        code: "CONFIG_INVALID",
+        details: [{ name: "PDF_SEAL_TSA_URL", message: "must be an http:// or https:// URL" }],
+      },
+      {
+        code: "CONFIG_INVALID",
+        details: [{ name: "PDF_SEAL_TSA_URL", message: 'must be a URL, got "not a url"' }],
+      },
+      "https://tsa.example.vn/tsr",
+    ]);
+  });
+
   it("requires a timestamp only from trusted TSAs: REQUIRE_TIMESTAMP=true needs TSA_TRUST_DIR", () => {
     expect([
       problemsOf({ REQUIRE_TIMESTAMP: "true" }),

@@ -37,6 +37,12 @@ export interface StatusPki {
   /** Requests the OCSP responder and the CRL server answered, by path ("ocsp", "/ca.crl", "/root.crl"). */
   requests: Map<string, number>;
   signerOf(name: LeafName): Promise<SignerInput>;
+  /**
+   * Issues a signer certificate (the leaf profile: OCSP responder and CRL named) by the
+   * intermediate CA for a key kept elsewhere, e.g. generated on a PKCS#11 token, and enters it in
+   * the CA's index so the responder answers for it ("good"); DER.
+   */
+  certifyPublicKey(publicKeyPem: string, subject: string, serial: string): Promise<Uint8Array>;
   /** Marks `name` revoked at `at` in the intermediate CA's index, remakes its CRL, restarts the responder. */
   revoke(name: LeafName, at: Date): Promise<void>;
   startResponder(): Promise<void>;
@@ -301,6 +307,24 @@ crlDistributionPoints = URI:${crlBase}/ca.crl
         ["sign"],
       );
       return { certificate: leaves[name].der, chain: [pemDer(intermediatePem)], privateKey: key };
+    },
+    async certifyPublicKey(publicKeyPem, subject, serial) {
+      writeFileSync(`${dir}/${serial}.pub.pem`, publicKeyPem);
+      openssl(
+        "x509", "-new", "-subj", subject, "-utf8", "-force_pubkey", `${dir}/${serial}.pub.pem`,
+        "-CA", `${dir}/ca.pem`, "-CAkey", `${dir}/ca.key`, "-set_serial", `0x${serial}`,
+        "-days", "3650", "-sha256",
+        "-extfile", ext, "-extensions", "leaf", "-out", `${dir}/${serial}.pem`,
+      ); // prettier-ignore
+      const pem = readFileSync(`${dir}/${serial}.pem`, "utf8");
+      const index = `${dir}/ca/index.txt`;
+      writeFileSync(
+        index,
+        `${readFileSync(index, "utf8")}V\t400101000000Z\t\t${serial}\tunknown\t${subject}\n`,
+      );
+      await stopResponder();
+      await startResponder();
+      return pemDer(pem);
     },
     async revoke(name, at) {
       const index = `${dir}/ca/index.txt`;

@@ -12,6 +12,10 @@ import { issuerCodeBytes32 } from "../../service/src/adapters/chain/registry";
 import type { Database } from "../../service/src/adapters/db/database";
 import { migrate } from "../../service/src/adapters/db/migrate";
 import type { Transcript } from "../../service/src/core/documents";
+import { loadPdfSeal } from "../../service/src/adapters/pdf/seal";
+import { renderTranscriptPdf } from "../../service/src/adapters/pdf/transcript-pdf";
+import { writeP12 } from "../../service/src/adapters/pki/p12";
+import { httpTimestamper } from "../../service/src/adapters/pki/tsa-http";
 import { extractCredentialFromPdf } from "../../service/src/core/pdf/extract";
 import { CHECK_NAMES, type VerificationResult } from "../../service/src/core/verification";
 import { SHARE_TOKEN_ID_HEADER } from "../../service/src/http/routes/transcripts";
@@ -20,6 +24,7 @@ import { startChain, stopChain, type TestChain } from "../helpers/chain";
 import { databaseBackends } from "../helpers/databases";
 import { makeTranscript } from "../helpers/fixtures";
 import { pdfText, popplerAvailable, qrOnPage, pdfPages } from "../helpers/pdf";
+import { deadTsaUrl } from "../helpers/tsa";
 import { fingerprintOf, makeSchoolPki, SCHOOL_CODE, type SchoolPki } from "../helpers/pki";
 
 const backends = await databaseBackends();
@@ -284,5 +289,56 @@ describe.each(backends)("the transcript PDF on $name", (backend) => {
       reply(other),
       reply(unknown),
     ]).toEqual([200, "application/pdf", 401, notFound, notFound]);
+  });
+
+  it("answers 503 PDF_TIMESTAMP_UNAVAILABLE when the seal's timestamp authority gives no timestamp, and revokes the share token made for it", async () => {
+    const document = await anchored();
+    const seal = await loadPdfSeal(
+      writeP12({
+        privateKeyPkcs8: Buffer.from(
+          pki.homeroom.privateKeyPkcs8Pem.replace(/-----[^-]+-----|\s/g, ""),
+          "base64",
+        ),
+        certificates: [pki.homeroom.certificate, pki.intermediate.certificate],
+        password: "p",
+      }),
+      "p",
+      httpTimestamper(await deadTsaUrl()),
+    );
+    const render = t.services.renderPdf;
+    t.services.renderPdf = (credential, links) => renderTranscriptPdf(credential, { ...links, seal });
+    let res: LightMyRequestResponse;
+    try {
+      res = await app.inject({
+        method: "GET",
+        url: `/api/v1/transcripts/${document.id}/pdf`,
+        headers: auth(t.schoolKey),
+      });
+    } finally {
+      t.services.renderPdf = render;
+    }
+    const tokens = await db.query(
+      "SELECT revoked_at IS NOT NULL AS revoked FROM share_tokens WHERE document_id = $1",
+      [document.id],
+    );
+    const audit = await db.query(
+      "SELECT action FROM audit_log WHERE subject = $1 AND action LIKE 'share_token.%' ORDER BY id",
+      [document.id],
+    );
+    expect([reply(res), res.headers[SHARE_TOKEN_ID_HEADER], tokens.rows, audit.rows]).toEqual([
+      [
+        503,
+        {
+          error: {
+            code: "PDF_TIMESTAMP_UNAVAILABLE",
+            message:
+              "the printable PDF cannot be sealed now: its timestamp authority gave no timestamp (TSA_UNAVAILABLE); try again later — the credential file (…/credential) is available meanwhile",
+          },
+        },
+      ],
+      undefined,
+      [{ revoked: true }],
+      [{ action: "share_token.created" }, { action: "share_token.revoked" }],
+    ]);
   });
 });

@@ -78,6 +78,8 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   CSRF_INVALID: 47,
   LOGIN_INVALID: 48,
   SIGN_IN_UNAVAILABLE: 56,
+  // the printable PDF's seal got no timestamp from PDF_SEAL_TSA_URL: nothing was served, try again
+  PDF_TIMESTAMP_UNAVAILABLE: 73,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

@@ -138,6 +138,11 @@ export const SETTINGS = {
     secret: true,
     description: "password of PDF_SEAL_P12",
   },
+  PDF_SEAL_TSA_URL: {
+    kind: "url",
+    description:
+      "an RFC 3161 timestamp authority (http/https) whose signature timestamp every printable PDF's seal carries (PAdES B-T); when it gives none within 10 s the PDF is refused with 503 PDF_TIMESTAMP_UNAVAILABLE, never sealed without it; unset = B-B (no timestamp)",
+  },
   REQUIRED_SIGNER_ROLES: {
     kind: "list",
     default: "principal",
@@ -391,6 +396,9 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir = ".
       name: "REQUIRE_TIMESTAMP",
       message: "needs TSA_TRUST_DIR: a required timestamp must come from a trusted TSA",
     });
+  }
+  if (typeof values.PDF_SEAL_TSA_URL === "string" && !/^https?:\/\//i.test(values.PDF_SEAL_TSA_URL)) {
+    problems.push({ name: "PDF_SEAL_TSA_URL", message: "must be an http:// or https:// URL" });
   }
   try {
     trustProxyOption(values.TRUST_PROXY as string | undefined);

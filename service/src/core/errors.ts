@@ -97,6 +97,9 @@ export const ERROR_CODES = [
   "CSRF_INVALID",
   "LOGIN_INVALID",
   "SIGN_IN_UNAVAILABLE",
+  // the printable PDF's seal needs a signature timestamp (PDF_SEAL_TSA_URL) and the TSA did not
+  // give one: unreachable, an HTTP error, a refusal, or an answer that is not a timestamp
+  "PDF_TIMESTAMP_UNAVAILABLE",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -67,6 +67,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   CSRF_INVALID: 403,
   LOGIN_INVALID: 400,
   SIGN_IN_UNAVAILABLE: 503,
+  PDF_TIMESTAMP_UNAVAILABLE: 503,
 };
 
 export interface ErrorEnvelope {
@@ -122,7 +123,9 @@ export function errorEnvelope(error: HocbaError): ErrorEnvelope {
     message: status >= 500 ? "internal error" : error.message,
   };
   if (status < 500 && error.details !== undefined) body.details = error.details;
-  if (error.code === "CHAIN_UNAVAILABLE") body.message = error.message;
+  // These say what is down and what to do, and name no internal address or cause.
+  if (error.code === "CHAIN_UNAVAILABLE" || error.code === "PDF_TIMESTAMP_UNAVAILABLE")
+    body.message = error.message;
   return { error: body };
 }
 

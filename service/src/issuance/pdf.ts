@@ -7,7 +7,7 @@
  */
 import type { Database, PdfRenderer } from "./ports";
 import { credentialFor, type CredentialAccess, type CredentialChain } from "./credential";
-import { createShareToken } from "./share";
+import { createShareToken, revokeShareToken } from "./share";
 import { verifierLink } from "./share-links";
 
 export interface PdfDeps {
@@ -26,7 +26,8 @@ export interface DocumentPdf {
 
 /**
  * The PDF of document `id` with its credential embedded and a QR code to the verifier.
- * @throws HocbaError NOT_FOUND (unknown, other school's, bad token), NOT_ANCHORED_YET.
+ * @throws HocbaError NOT_FOUND (unknown, other school's, bad token), NOT_ANCHORED_YET; the
+ *   renderer's errors (PDF_TIMESTAMP_UNAVAILABLE…), after revoking the share token made for the PDF.
  */
 export async function documentPdf(deps: PdfDeps, access: CredentialAccess, id: string): Promise<DocumentPdf> {
   const credential = await credentialFor(deps.db, deps.chain, access, id);
@@ -39,9 +40,16 @@ export async function documentPdf(deps: PdfDeps, access: CredentialAccess, id: s
     token = created.token;
     shareTokenId = created.tokenId;
   }
-  const bytes = await deps.render(credential, {
-    verifierLink: verifierLink(deps.publicUrl, id, token),
-    verifierPage: `${deps.publicUrl}/`,
-  });
-  return { bytes, shareTokenId };
+  try {
+    const bytes = await deps.render(credential, {
+      verifierLink: verifierLink(deps.publicUrl, id, token),
+      verifierPage: `${deps.publicUrl}/`,
+    });
+    return { bytes, shareTokenId };
+  } catch (error) {
+    // The token was never handed out: it goes (audited) rather than stay active unseen.
+    if (shareTokenId !== undefined && !("shareToken" in access))
+      await revokeShareToken(deps.db, access.caller, id, shareTokenId);
+    throw error;
+  }
 }

@@ -7,6 +7,7 @@
  *   REDIS_URL     → BullMQ (workers)      else the in-process runner
  *   DEMO          → demo trust root, DEMO01/DEMOQ1 with keys and API keys under DATA_DIR/demo
  *   PDF_SEAL_P12  → that seal on the printable PDFs  else the demo seal, else unsealed (warned)
+ *   PDF_SEAL_TSA_URL → the seal timestamped (B-T)    else B-B
  * At start it migrates the database and reconciles it with the chain: a root the chain lost is
  * re-anchored and reported. The embedded chain is supervised: if anvil dies it is restarted from its
  * state file and the same reconciliation runs again.
@@ -24,6 +25,7 @@ import { openDatabase } from "../adapters/db/open";
 import { readSheet, readWorkbookFile } from "../adapters/files/sheet";
 import { writeWorkbook } from "../adapters/files/workbook-writer";
 import { loadPdfSeal, type PdfSeal } from "../adapters/pdf/seal";
+import { httpTimestamper } from "../adapters/pki/tsa-http";
 import type { DraftServices } from "../issuance/drafts";
 import { renderTranscriptPdf } from "../adapters/pdf/transcript-pdf";
 import { privateUmask, secureDataDir } from "../adapters/files/data-dir";
@@ -116,6 +118,9 @@ export function trustStoreOf(config: Config, demo: DemoPki | undefined): TrustSt
   });
 }
 
+/** A PDF is served while its caller waits: a TSA slower than this fails it (PDF_TIMESTAMP_UNAVAILABLE). */
+const PDF_SEAL_TSA_TIMEOUT_MS = 10_000;
+
 /**
  * The seal of the printable PDFs: PDF_SEAL_P12, else the demo seal, else none — PDFs are then
  * served unsealed (their attached credential still proves them) and the start says so.
@@ -130,6 +135,11 @@ async function pdfSealOf(config: Config, demo: DemoPki | undefined, log: Log): P
     file = demo.seal.p12;
     password = DEMO_P12_PASSWORD;
   } else {
+    if (config.PDF_SEAL_TSA_URL !== undefined)
+      throw new HocbaError(
+        "CONFIG_INVALID",
+        "PDF_SEAL_TSA_URL timestamps the printable PDFs' seal, and there is none: set PDF_SEAL_P12 (or DEMO=on)",
+      );
     // info, not warn: every process composes this (serve, worker, restore), only serve prints PDFs.
     log("info", "PDF_SEAL_P12 is not set: printable PDFs are served unsealed (no PAdES signature)");
     return undefined;
@@ -141,10 +151,17 @@ async function pdfSealOf(config: Config, demo: DemoPki | undefined, log: Log): P
     throw new HocbaError("CONFIG_INVALID", `cannot read PDF_SEAL_P12 ${file}`, { cause });
   }
   // A seal that does not open is a configuration error, said at start rather than on the first PDF.
-  const seal = await loadPdfSeal(bytes, password).catch((cause: unknown) => {
+  const timestamp =
+    config.PDF_SEAL_TSA_URL === undefined
+      ? undefined
+      : httpTimestamper(config.PDF_SEAL_TSA_URL, PDF_SEAL_TSA_TIMEOUT_MS);
+  const seal = await loadPdfSeal(bytes, password, timestamp).catch((cause: unknown) => {
     throw new HocbaError("CONFIG_INVALID", `PDF_SEAL_P12 ${file}: ${(cause as Error).message}`, { cause });
   });
-  log("info", "printable PDFs are sealed", { converter: seal.converter });
+  log("info", "printable PDFs are sealed", {
+    converter: seal.converter,
+    profile: timestamp === undefined ? "PAdES B-B" : "PAdES B-T",
+  });
   return seal;
 }
 

@@ -2,20 +2,26 @@
  * The operator's PAdES seal on the printable PDF, judged by tools that are not hocba's: poppler's
  * `pdfsig` (valid, whole document signed), OpenSSL (the CMS verifies over the signed byte ranges and
  * carries the PAdES signed attributes), and pdftotext (the conversion block). The seal comes from a
- * .p12 made by OpenSSL.
+ * .p12 made by OpenSSL. With a TSA (PDF_SEAL_TSA_URL, PAdES B-T) the seal's signature timestamp
+ * comes from OpenSSL's own `openssl ts -reply` (test/helpers/tsa.ts) and `openssl ts -verify`
+ * accepts it; a TSA that gives none fails the seal with PDF_TIMESTAMP_UNAVAILABLE.
  */
 import { readFileSync } from "node:fs";
+import * as pkijs from "pkijs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadPdfSeal, type PdfSeal } from "../../../service/src/adapters/pdf/seal";
+import { httpTimestamper } from "../../../service/src/adapters/pki/tsa-http";
 import { renderTranscriptPdf, type PdfCredential } from "../../../service/src/adapters/pdf/transcript-pdf";
 import { docHash } from "../../../service/src/core/documents/hash";
 import { isHocbaError } from "../../../service/src/core/errors";
 import { extractCredentialFromPdf } from "../../../service/src/core/pdf/extract";
 import { verifyPdfSignatures } from "../../../service/src/core/pdf/signatures";
 import { createTrustStore } from "../../../service/src/core/pki";
+import { OID } from "../../../service/src/core/pki/oids";
 import { openssl, tempDir } from "../../helpers/files";
 import { makeTranscript } from "../../helpers/fixtures";
 import { pdfText, pdfsig, pdfsigAvailable, popplerAvailable } from "../../helpers/pdf";
+import { deadTsaUrl, startTsa, type TestTsa } from "../../helpers/tsa";
 
 const poppler = popplerAvailable() && pdfsigAvailable();
 const tmp = tempDir("seal");
@@ -45,6 +51,20 @@ function byteRangeOf(pdf: Uint8Array): number[] {
   const text = Buffer.from(pdf).toString("latin1");
   const all = [...text.matchAll(/\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/g)];
   return all.at(-1)!.slice(1).map(Number);
+}
+
+/** Writes the seal's CMS (DER, without the /Contents padding) and the signed bytes to files. */
+function sealFiles(sealed: Uint8Array, name: string): { cms: string; content: string } {
+  const [, length1, offset2, length2] = byteRangeOf(sealed) as [number, number, number, number];
+  const hex = Buffer.from(sealed.subarray(length1 + 1, offset2 - 1)).toString("latin1");
+  const der = Buffer.from(hex, "hex");
+  return {
+    cms: tmp.write(`${name}.cms`, der.subarray(0, 2 + (der[1]! & 0x7f) + der.readUIntBE(2, der[1]! & 0x7f))),
+    content: tmp.write(
+      `${name}.bin`,
+      Buffer.concat([sealed.subarray(0, length1), sealed.subarray(offset2, offset2 + length2)]),
+    ),
+  };
 }
 
 let seal: PdfSeal;
@@ -110,17 +130,7 @@ describe("the sealed printable PDF", () => {
   });
 
   it("carries a CMS that OpenSSL verifies over the signed ranges, with the PAdES signed attributes and no signing-time", () => {
-    const [, length1, offset2, length2] = byteRangeOf(pdf) as [number, number, number, number];
-    const hex = Buffer.from(pdf.subarray(length1 + 1, offset2 - 1)).toString("latin1");
-    const der = Buffer.from(hex, "hex");
-    const cms = tmp.write(
-      "seal.cms",
-      der.subarray(0, 2 + (der[1]! & 0x7f) + der.readUIntBE(2, der[1]! & 0x7f)),
-    );
-    const content = tmp.write(
-      "content.bin",
-      Buffer.concat([pdf.subarray(0, length1), pdf.subarray(offset2, offset2 + length2)]),
-    );
+    const { cms, content } = sealFiles(pdf, "seal");
     const printed = openssl("cms", "-cmsout", "-print", "-inform", "DER", "-in", cms);
     const attributes = [...printed.matchAll(/object: (\S+) \(([\d.]+)\)/g)]
       .map((m) => m[2]!)
@@ -196,5 +206,104 @@ describe("the sealed printable PDF", () => {
       code: "P12_PASSWORD_INVALID",
       message: "the .p12 password is wrong",
     });
+  });
+});
+
+describe("the sealed printable PDF with a timestamp authority (PDF_SEAL_TSA_URL, PAdES B-T)", () => {
+  let tsa: TestTsa;
+  let stamped: Uint8Array;
+  let timestamped: PdfSeal;
+
+  beforeAll(async () => {
+    tsa = await startTsa();
+    timestamped = await loadPdfSeal(readFileSync(tmp.path("seal.p12")), "mật khẩu", httpTimestamper(tsa.url));
+    stamped = await renderTranscriptPdf(credential, { ...OPTIONS, printedAt: AT, seal: timestamped });
+  });
+  afterAll(() => tsa?.close());
+
+  it.skipIf(!poppler)("is reported by pdfsig as validly signed over the whole document", () => {
+    expect(pdfsig(stamped)).toEqual([
+      {
+        type: "ETSI.CAdES.detached",
+        signer: "Dấu chuyển đổi PDF",
+        totalDocumentSigned: true,
+        validation: "Signature is Valid.",
+      },
+    ]);
+  });
+
+  it("carries one signature timestamp from the TSA, which openssl ts -verify accepts over the seal's signature value, and a CMS openssl cms -verify accepts", () => {
+    const { cms, content } = sealFiles(stamped, "stamped");
+    const verified = openssl(
+      ...["cms", "-verify", "-binary", "-inform", "DER", "-in", cms, "-content", content],
+      ...["-noverify", "-out", tmp.path("stamped.out")],
+    );
+    // The token is the unsigned attribute's value; the signature value is what it timestamps.
+    const signerInfo = pkijs.SignedData.fromBER(
+      pkijs.ContentInfo.fromBER(readFileSync(cms)).content.toBER(false) as ArrayBuffer,
+    ).signerInfos[0]!;
+    const tokens = (signerInfo.unsignedAttrs?.attributes ?? []).filter(
+      (attribute) => attribute.type === OID.signatureTimeStampToken,
+    );
+    const signatureValue = new Uint8Array(signerInfo.signature.valueBlock.valueHexView);
+    tmp.write("stamped.tst", new Uint8Array(tokens[0]!.values[0]!.toBER(false) as ArrayBuffer));
+    tmp.write("stamped.sig", signatureValue);
+    const tsaVerify = openssl(
+      ...["ts", "-verify", "-token_in", "-in", tmp.path("stamped.tst"), "-data", tmp.path("stamped.sig")],
+      ...["-CAfile", tmp.write("tsa-root.pem", tsa.rootPem), "-untrusted", tmp.write("tsa.pem", tsa.tsaPem)],
+    );
+    expect({
+      verified,
+      tokens: tokens.map((token) => token.values.length),
+      tsaVerify: tsaVerify.trim(),
+      requests: tsa.requests,
+    }).toEqual({ verified: "", tokens: [1], tsaVerify: "Verification: OK", requests: 1 });
+  });
+
+  it("is verified by hocba's PDF signature reader at the TSA's time, not the claimed /M (before the seal certificate was issued)", async () => {
+    const before = Date.now() - 60_000;
+    const result = await verifyPdfSignatures(stamped, {
+      trustAnchors: createTrustStore([readFileSync(tmp.path("root.crt"), "utf8")]),
+      timestamps: { trustAnchors: createTrustStore([tsa.rootPem]), required: true },
+    });
+    const signer = result.signatures[0]?.report?.signers[0];
+    expect({
+      ok: result.ok,
+      problems: result.problems,
+      tsa: signer?.timestamp?.tsa,
+      recent: Date.parse(signer?.timestamp?.time ?? "") >= before,
+    }).toEqual({
+      ok: true,
+      problems: [],
+      tsa: expect.stringContaining("Dịch vụ cấp dấu thời gian thử nghiệm"),
+      recent: true,
+    });
+  });
+
+  it("is refused with PDF_TIMESTAMP_UNAVAILABLE, naming no TSA address, when the TSA is down, answers HTTP 500, garbage or refuses", async () => {
+    const failures: unknown[] = [];
+    const attempt = async (timestamper: ReturnType<typeof httpTimestamper>) => {
+      const broken = await loadPdfSeal(readFileSync(tmp.path("seal.p12")), "mật khẩu", timestamper);
+      const error: unknown = await renderTranscriptPdf(credential, { ...OPTIONS, seal: broken }).catch(
+        (e: unknown) => e,
+      );
+      failures.push(isHocbaError(error) ? error.toJSON() : error);
+    };
+    await attempt(httpTimestamper(await deadTsaUrl()));
+    for (const mode of ["http-500", "garbage", "rejected"] as const) {
+      tsa.mode = mode;
+      await attempt(httpTimestamper(tsa.url));
+    }
+    tsa.mode = "ok";
+    const message = (code: string) => ({
+      code: "PDF_TIMESTAMP_UNAVAILABLE",
+      message: `the printable PDF cannot be sealed now: its timestamp authority gave no timestamp (${code}); try again later — the credential file (…/credential) is available meanwhile`,
+    });
+    expect(failures).toEqual([
+      message("TSA_UNAVAILABLE"),
+      message("TSA_UNAVAILABLE"),
+      message("TSA_RESPONSE_INVALID"),
+      message("TSA_REJECTED"),
+    ]);
   });
 });

@@ -11,21 +11,26 @@
  * B-B asks for, which @signpdf/signer-p12 (node-forge's PKCS#7, signing-time and no
  * signing-certificate-v2) does not produce.
  *
- * B-T: `timestamp` is the seam for the signature timestamp of issue 12 item 3 — a function that
- * adds an RFC 3161 token (id-aa-signatureTimeStampToken) to every SignerInfo of the CMS it is
- * given. Unset = B-B.
+ * B-T (PDF_SEAL_TSA_URL): `timestamp` asks a TSA for an RFC 3161 token over the signature value,
+ * which hocba's signer adds to the SignerInfo as id-aa-signatureTimeStampToken — the same
+ * signature timestamp `hocba sign --tsa` adds to a credential's signers. Unset = B-B. A TSA that
+ * gives no timestamp fails the seal with PDF_TIMESTAMP_UNAVAILABLE: no PDF is sealed B-B in its
+ * place (docs/decisions.md, "A PDF seal with a TSA is never served without its timestamp").
  */
 import { pdflibAddPlaceholder } from "@signpdf/placeholder-pdf-lib";
 import signpdf from "@signpdf/signpdf";
 import { Signer, SUBFILTER_ETSI_CADES_DETACHED } from "@signpdf/utils";
 import type { PDFDocument, PDFPage } from "pdf-lib";
-import { HocbaError } from "../../core/errors";
+import { HocbaError, isHocbaError } from "../../core/errors";
 import { signerName } from "../../core/pki/names";
 import { signDetached } from "../../core/pki/sign";
 import { loadSignerFromP12, type LoadedSigner } from "../pki/keys";
 
-/** Adds a signature timestamp to every SignerInfo of a CMS SignedData (DER in, DER out). */
-export type SignatureTimestamper = (cms: Uint8Array) => Promise<Uint8Array>;
+/**
+ * Returns an RFC 3161 timestamp token (DER) over a signature value (SignOptions.timestamp), e.g.
+ * httpTimestamper(PDF_SEAL_TSA_URL) (adapters/pki/tsa-http.ts).
+ */
+export type SignatureTimestamper = (signatureValue: Uint8Array) => Promise<Uint8Array>;
 
 /** What seals a PDF: the operator's key and certificate, and who they name. */
 export interface PdfSeal {
@@ -69,11 +74,29 @@ class PadesSigner extends Signer {
 
   override async sign(content: Buffer): Promise<Buffer> {
     const { certificate, chain, privateKey } = this.seal.signer;
-    let cms = await signDetached(new Uint8Array(content), [{ certificate, chain, privateKey }], {
+    const timestamp = this.seal.timestamp;
+    const cms = await signDetached(new Uint8Array(content), [{ certificate, chain, privateKey }], {
       profile: "pades",
+      ...(timestamp === undefined ? {} : { timestamp: (value) => timestampOrFail(timestamp, value) }),
     });
-    if (this.seal.timestamp) cms = await this.seal.timestamp(cms);
     return Buffer.from(cms);
+  }
+}
+
+/**
+ * The seal's timestamp, its failures said as PDF_TIMESTAMP_UNAVAILABLE: what reaches the caller
+ * names no TSA address; the TSA's own error (code, URL, reason) stays as the cause for the log.
+ */
+async function timestampOrFail(timestamp: SignatureTimestamper, value: Uint8Array): Promise<Uint8Array> {
+  try {
+    return await timestamp(value);
+  } catch (cause) {
+    const code = isHocbaError(cause) ? ` (${cause.code})` : "";
+    throw new HocbaError(
+      "PDF_TIMESTAMP_UNAVAILABLE",
+      `the printable PDF cannot be sealed now: its timestamp authority gave no timestamp${code}; try again later — the credential file (…/credential) is available meanwhile`,
+      { cause },
+    );
   }
 }
 

@@ -2,8 +2,8 @@
  * The HTTP transport of RFC 3161 (§3.4): a DER TimeStampReq POSTed as application/timestamp-query,
  * the DER TimeStampResp read back. What the answer means is decided in core/pki/timestamp.ts.
  */
-import { HocbaError } from "../../core/errors";
-import type { TimestampTransport } from "../../core/pki";
+import { HocbaError, isHocbaError } from "../../core/errors";
+import { requestTimestamp, type TimestampTransport } from "../../core/pki";
 
 /** A TimeStampResp is a few KB; a TSA that sends more is not answering the question asked. */
 const MAX_RESPONSE_BYTES = 1_048_576;
@@ -65,5 +65,28 @@ export function httpTimestampTransport(url: string, timeoutMs: number = TSA_TIME
         `the TSA ${url} answered ${body.length} bytes, not a timestamp`,
       );
     return body;
+  };
+}
+
+/**
+ * A signature timestamper over the TSA at `url` (SignOptions.timestamp): asks for a token over a
+ * signature value and checks the answer (core/pki/timestamp.ts). Every error names the TSA.
+ * @throws HocbaError USAGE for a URL that is not http(s) (at once); the timestamper throws
+ *   TSA_UNAVAILABLE, TSA_REJECTED or TSA_RESPONSE_INVALID.
+ * @example
+ * const cms = await signDetached(content, signers, { timestamp: httpTimestamper("http://tsa.example/tsr") });
+ */
+export function httpTimestamper(
+  url: string,
+  timeoutMs: number = TSA_TIMEOUT_MS,
+): (signatureValue: Uint8Array) => Promise<Uint8Array> {
+  const transport = httpTimestampTransport(url, timeoutMs);
+  return async (value) => {
+    try {
+      return await requestTimestamp(value, transport);
+    } catch (error) {
+      if (!isHocbaError(error) || error.message.includes(url)) throw error;
+      throw new HocbaError(error.code, `${url}: ${error.message}`, { cause: error });
+    }
   };
 }

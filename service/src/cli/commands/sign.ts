@@ -6,13 +6,13 @@
  */
 import { loadSignerFromP12, loadSignerFromPem, type LoadedSigner } from "../../adapters/pki/keys";
 import { openPkcs11Signer, type Pkcs11Signer } from "../../adapters/pki/pkcs11";
-import { httpTimestampTransport } from "../../adapters/pki/tsa-http";
+import { httpTimestamper } from "../../adapters/pki/tsa-http";
 import { canonicalBytes } from "../../core/documents/hash";
 import { makeDisclosable } from "../../core/documents/disclosure";
 import { TRANSCRIPT_TYPE } from "../../core/documents/schema";
 import { validateDocument } from "../../core/documents/validate";
 import { HocbaError, isHocbaError } from "../../core/errors";
-import { requestTimestamp, signDetached, type CmsSigner, type SignOptions } from "../../core/pki";
+import { signDetached, type CmsSigner, type SignOptions } from "../../core/pki";
 import type { Command } from "../command";
 import {
   parseCommandArgs,
@@ -97,15 +97,7 @@ export async function sign(args: string[], io: CliIo = processIo): Promise<numbe
   const { documentPath, sources, out, plain, tsa } = parsed;
   const options: SignOptions = {};
   if (tsa !== undefined) {
-    const transport = httpTimestampTransport(tsa);
-    options.timestamp = async (value) => {
-      try {
-        return await requestTimestamp(value, transport);
-      } catch (error) {
-        if (!isHocbaError(error) || error.message.includes(tsa)) throw error;
-        throw new HocbaError(error.code, `${tsa}: ${error.message}`, { cause: error });
-      }
-    };
+    options.timestamp = httpTimestamper(tsa);
   }
   const document = parseJsonInput(readInput(documentPath, "document"), documentPath);
   refuseSignedFile(document, documentPath);

@@ -254,6 +254,7 @@ export async function verifyPdfSignatures(
         trustAnchors: context.trustAnchors,
         ...(context.at ? { at: context.at } : {}),
         ...(context.crypto ? { crypto: context.crypto } : {}),
+        // a seal's signature timestamp (PAdES B-T) replaces the claimed /M as the trusted time
         ...(context.timestamps ? { timestamps: context.timestamps } : {}),
         ...(context.authorization ? { authorization: context.authorization } : {}),
         policy: { requiredRoles: [] },

@@ -5,9 +5,12 @@
  * SHA-256 of the SignerInfo's signature value (RFC 5126 §5.11.4), so the token proves that this
  * very signature existed at the token's genTime.
  *
- * Browser-safe: pkijs builds and parses the ASN.1, the signature and chain checks go through the
- * same key ring and path validation as the document signer's, and the HTTP exchange with a TSA is a
- * port (`TimestampTransport`) the caller passes in.
+ * Browser-safe: pkijs builds the request and reads the TSA's answer (signing is rare); a token is
+ * read by offset with the same DER reader as the CMS it sits in (der.ts) — every credential's
+ * verification reads one per signer, and pkijs' schema-driven parser cost ~20 ms CPU each
+ * (bench/RESULTS.md, issue 12 item 7). The signature and chain checks go through the same key
+ * ring and path validation as the document signer's, and the HTTP exchange with a TSA is a port
+ * (`TimestampTransport`) the caller passes in.
  */
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
@@ -15,9 +18,22 @@ import { sha256, sha384, sha512 } from "@noble/hashes/sha2.js";
 import { HocbaError, type ErrorCode } from "../errors";
 import { certificateInfo, type CertificateInfo } from "./certificate";
 import { certificateSignatureAlgorithm, validateChain } from "./chain";
-import type { ParsedSignerInfo } from "./cms";
+import type { ParsedSignerInfo, SignerIdentifier } from "./cms";
 import type { HashName, SignatureAlgorithm } from "./crypto";
-import { bytesEqual } from "./der";
+import {
+  DerError,
+  TAG,
+  bytesEqual,
+  childrenOf,
+  contentOf,
+  elementOf,
+  expectTag,
+  readOid,
+  readRoot,
+  readSmallInteger,
+  readTime,
+  type Tlv,
+} from "./der";
 import type { KeyRing } from "./key-ring";
 import { OID } from "./oids";
 import type { TrustStore } from "./trust-store";
@@ -99,16 +115,15 @@ export function tokenFromResponse(response: Uint8Array, request: TimestampReques
   }
   if (resp.timeStampToken === undefined) throw invalid("grants a timestamp but carries no token");
   const token = new Uint8Array(resp.timeStampToken.toSchema().toBER(false));
-  let parsed: ParsedToken;
+  let parsed: ReadToken;
   try {
-    parsed = parseToken(token);
+    parsed = readToken(token);
   } catch (error) {
     throw invalid(`carries a malformed token (${(error as Error).message})`, error);
   }
-  const { tstInfo } = parsed;
-  if (!imprintMatches(tstInfo, request.imprint))
+  if (parsed.imprintAlgorithm !== OID.sha256 || !bytesEqual(parsed.imprint, request.imprint))
     throw invalid("timestamps other data than was sent (message imprint mismatch)");
-  const nonce = tstInfo.nonce?.valueBlock.valueHexView;
+  const nonce = parsed.nonce;
   if (nonce === undefined || !bytesEqual(stripZeros(nonce), stripZeros(request.nonce)))
     throw invalid("does not carry the request's nonce (a replayed or foreign answer)");
   return token;
@@ -125,36 +140,128 @@ export async function requestTimestamp(data: Uint8Array, transport: TimestampTra
   return tokenFromResponse(await transport(request.der), request);
 }
 
-interface ParsedToken {
-  tstInfo: pkijs.TSTInfo;
+/** What verification needs of a TimeStampToken (RFC 3161 §2.4.2): its TSTInfo and its one signer. */
+interface ReadToken {
+  genTime: Date;
+  imprintAlgorithm: string;
+  imprint: Uint8Array;
+  /** INTEGER content octets, when the TSTInfo carries a nonce. */
+  nonce?: Uint8Array;
+  /** The DER TSTInfo: what the signer's message-digest covers. */
   eContent: Uint8Array;
-  signedData: pkijs.SignedData;
-  signerInfo: pkijs.SignerInfo;
+  /** DER of each certificate the token carries. */
   certificates: Uint8Array[];
+  signer: {
+    sid: SignerIdentifier;
+    digestAlgorithm: string;
+    /** The signed attributes as signed (SET OF tag). */
+    signedAttributes: Uint8Array;
+    /** Each signed attribute's values (the SET), by type. */
+    attributes: Map<string, Tlv[]>;
+    signatureAlgorithm: string;
+    signature: Uint8Array;
+  };
 }
 
-/** Reads a token: a SignedData of id-ct-TSTInfo with exactly one signer. Throws plain errors. */
-function parseToken(token: Uint8Array): ParsedToken {
-  const contentInfo = pkijs.ContentInfo.fromBER(new Uint8Array(token));
-  if (contentInfo.contentType !== OID.signedData) throw new Error("the token is not a CMS SignedData");
-  const signedData = new pkijs.SignedData({ schema: contentInfo.content });
-  const encap = signedData.encapContentInfo;
-  if (encap.eContentType !== OID.tstInfo) throw new Error(`the token's content is not a TSTInfo`);
-  if (encap.eContent === undefined) throw new Error("the token carries no TSTInfo");
-  const eContent = new Uint8Array(encap.eContent.getValue());
-  const tstInfo = pkijs.TSTInfo.fromBER(new Uint8Array(eContent));
-  if (signedData.signerInfos.length !== 1) throw new Error("the token must have exactly one signer");
-  const certificates = (signedData.certificates ?? []).flatMap((certificate) =>
-    certificate instanceof pkijs.Certificate ? [new Uint8Array(certificate.toSchema().toBER(false))] : [],
-  );
-  return { tstInfo, eContent, signedData, signerInfo: signedData.signerInfos[0]!, certificates };
+/**
+ * Reads a token: a ContentInfo of SignedData whose encapsulated content is an id-ct-TSTInfo, with
+ * exactly one SignerInfo that has signed attributes. Throws plain errors saying what is wrong.
+ */
+function readToken(token: Uint8Array): ReadToken {
+  try {
+    return readTokenFields(token);
+  } catch (error) {
+    if (error instanceof DerError) throw new Error(`not DER: ${error.message}`, { cause: error });
+    throw error;
+  }
 }
 
-function imprintMatches(tstInfo: pkijs.TSTInfo, expected: Uint8Array): boolean {
-  return (
-    tstInfo.messageImprint.hashAlgorithm.algorithmId === OID.sha256 &&
-    bytesEqual(new Uint8Array(tstInfo.messageImprint.hashedMessage.valueBlock.valueHexView), expected)
-  );
+function readTokenFields(bytes: Uint8Array): ReadToken {
+  const contentInfo = childrenOf(bytes, expectTag(readRoot(bytes), TAG.sequence, "ContentInfo"));
+  if (readOid(bytes, expectTag(contentInfo[0], TAG.oid, "ContentInfo.contentType")) !== OID.signedData)
+    throw new Error("the token is not a CMS SignedData");
+  const inner = childrenOf(bytes, expectTag(contentInfo[1], TAG.context0, "ContentInfo.content"));
+  const fields = childrenOf(bytes, expectTag(inner[0], TAG.sequence, "SignedData"));
+  let index = 0;
+  expectTag(fields[index++], TAG.integer, "SignedData.version");
+  expectTag(fields[index++], TAG.set, "SignedData.digestAlgorithms");
+  const encap = childrenOf(bytes, expectTag(fields[index++], TAG.sequence, "encapContentInfo"));
+  if (readOid(bytes, expectTag(encap[0], TAG.oid, "eContentType")) !== OID.tstInfo)
+    throw new Error("the token's content is not a TSTInfo");
+  if (encap[1] === undefined) throw new Error("the token carries no TSTInfo");
+  const octets = childrenOf(bytes, expectTag(encap[1], TAG.context0, "eContent"));
+  const eContent = contentOf(bytes, expectTag(octets[0], TAG.octetString, "eContent"));
+  const certificates: Uint8Array[] = [];
+  if (fields[index]?.tag === TAG.context0)
+    for (const choice of childrenOf(bytes, fields[index++]!))
+      if (choice.tag === TAG.sequence) certificates.push(elementOf(bytes, choice));
+  if (fields[index]?.tag === TAG.context1) index++;
+  const signerInfos = childrenOf(bytes, expectTag(fields[index], TAG.set, "SignedData.signerInfos"));
+  if (signerInfos.length !== 1) throw new Error("the token must have exactly one signer");
+  return { ...readTstInfo(eContent), eContent, certificates, signer: readTokenSigner(bytes, signerInfos[0]!) };
+}
+
+function readTstInfo(
+  bytes: Uint8Array,
+): Pick<ReadToken, "genTime" | "imprintAlgorithm" | "imprint" | "nonce"> {
+  const fields = childrenOf(bytes, expectTag(readRoot(bytes), TAG.sequence, "TSTInfo"));
+  // version, policy, messageImprint, serialNumber, genTime, then optional accuracy, ordering, nonce…
+  expectTag(fields[0], TAG.integer, "TSTInfo.version");
+  expectTag(fields[1], TAG.oid, "TSTInfo.policy");
+  const imprint = childrenOf(bytes, expectTag(fields[2], TAG.sequence, "TSTInfo.messageImprint"));
+  const algorithm = childrenOf(bytes, expectTag(imprint[0], TAG.sequence, "MessageImprint.hashAlgorithm"));
+  expectTag(fields[3], TAG.integer, "TSTInfo.serialNumber");
+  const genTime = readTime(bytes, expectTag(fields[4], TAG.generalizedTime, "TSTInfo.genTime"));
+  // The first INTEGER after genTime is the nonce (accuracy is a SEQUENCE, ordering a BOOLEAN).
+  const nonce = fields.slice(5).find((field) => field.tag === TAG.integer);
+  return {
+    genTime,
+    imprintAlgorithm: readOid(bytes, expectTag(algorithm[0], TAG.oid, "hashAlgorithm")),
+    imprint: contentOf(bytes, expectTag(imprint[1], TAG.octetString, "MessageImprint.hashedMessage")),
+    ...(nonce === undefined ? {} : { nonce: contentOf(bytes, nonce) }),
+  };
+}
+
+function readTokenSigner(bytes: Uint8Array, info: Tlv): ReadToken["signer"] {
+  const fields = childrenOf(bytes, expectTag(info, TAG.sequence, "SignerInfo"));
+  const version = readSmallInteger(bytes, expectTag(fields[0], TAG.integer, "SignerInfo.version"));
+  const sidTlv = fields[1];
+  let sid: SignerIdentifier;
+  if (version === 1 && sidTlv?.tag === TAG.sequence) {
+    const parts = childrenOf(bytes, sidTlv);
+    sid = {
+      kind: "issuerAndSerialNumber",
+      issuer: elementOf(bytes, expectTag(parts[0], TAG.sequence, "sid.issuer")),
+      serialNumber: contentOf(bytes, expectTag(parts[1], TAG.integer, "sid.serialNumber")),
+    };
+  } else if (version === 3 && sidTlv?.tag === TAG.context0Primitive) {
+    sid = { kind: "subjectKeyIdentifier", keyIdentifier: contentOf(bytes, sidTlv) };
+  } else {
+    throw new Error(`the token's SignerInfo version ${version} does not match its signer identifier`);
+  }
+  const algorithmOf = (tlv: Tlv | undefined, what: string): string =>
+    readOid(bytes, expectTag(childrenOf(bytes, expectTag(tlv, TAG.sequence, what))[0], TAG.oid, what));
+  const digestAlgorithm = algorithmOf(fields[2], "SignerInfo.digestAlgorithm");
+  const attributesTlv = fields[3];
+  if (attributesTlv?.tag !== TAG.context0) throw new Error("the token's signer has no signed attributes");
+  const attributes = new Map<string, Tlv[]>();
+  for (const attribute of childrenOf(bytes, attributesTlv)) {
+    const parts = childrenOf(bytes, expectTag(attribute, TAG.sequence, "Attribute"));
+    const type = readOid(bytes, expectTag(parts[0], TAG.oid, "Attribute.type"));
+    if (attributes.has(type)) throw new Error(`the token's signed attribute ${type} appears twice`);
+    attributes.set(type, childrenOf(bytes, expectTag(parts[1], TAG.set, "Attribute.values")));
+  }
+  // A copy with the SET OF tag: what the signature covers (RFC 5652 §5.4).
+  const signedAttributes = new Uint8Array(elementOf(bytes, attributesTlv));
+  signedAttributes[0] = TAG.set;
+  return {
+    sid,
+    digestAlgorithm,
+    signedAttributes,
+    attributes,
+    signatureAlgorithm: algorithmOf(fields[4], "SignerInfo.signatureAlgorithm"),
+    signature: contentOf(bytes, expectTag(fields[5], TAG.octetString, "SignerInfo.signature")),
+  };
 }
 
 function stripZeros(bytes: Uint8Array): Uint8Array {
@@ -194,21 +301,17 @@ export async function verifyTimestampToken(
     code,
     message,
   });
-  let parsed: ParsedToken;
+  let parsed: ReadToken;
   try {
-    parsed = parseToken(token);
+    parsed = readToken(token);
   } catch (error) {
     return invalid(`the signature timestamp is malformed: ${(error as Error).message}`);
   }
-  const { tstInfo, eContent, signerInfo, certificates } = parsed;
-  const genTime = tstInfo.genTime;
-  const imprintHash = HASHES[tstInfo.messageImprint.hashAlgorithm.algorithmId];
+  const { genTime, eContent, signer: signerInfo, certificates } = parsed;
+  const imprintHash = HASHES[parsed.imprintAlgorithm];
   if (imprintHash === undefined)
-    return invalid(
-      `the signature timestamp's imprint uses unsupported hash ${tstInfo.messageImprint.hashAlgorithm.algorithmId}`,
-    );
-  const imprint = new Uint8Array(tstInfo.messageImprint.hashedMessage.valueBlock.valueHexView);
-  if (!bytesEqual(imprint, imprintHash.digest(signatureValue)))
+    return invalid(`the signature timestamp's imprint uses unsupported hash ${parsed.imprintAlgorithm}`);
+  if (!bytesEqual(parsed.imprint, imprintHash.digest(signatureValue)))
     return invalid(
       "the signature timestamp covers other data than this signature (message imprint mismatch)",
     );
@@ -225,14 +328,9 @@ export async function verifyTimestampToken(
       "the signature timestamp does not include its TSA's certificate (ask the TSA with certReq)",
     );
 
-  const signed = checkSignedAttributes(signerInfo, eContent);
+  const signed = checkSignedAttributes(token, signerInfo, eContent);
   if (typeof signed === "string") return invalid(`the signature timestamp ${signed}`);
-  const why = await context.ring.check(
-    tsa,
-    signed.algorithm,
-    signed.attributes,
-    new Uint8Array(signerInfo.signature.valueBlock.valueHexView),
-  );
+  const why = await context.ring.check(tsa, signed.algorithm, signed.attributes, signerInfo.signature);
   if (why !== undefined) return invalid(`the signature timestamp's signature is invalid: ${why}`);
 
   const purposes = tsa.extendedKeyUsage;
@@ -278,17 +376,16 @@ export async function verifyTimestampToken(
 }
 
 /** Whether `certificate` is the one the token's SignerInfo names. */
-function identifiesTsa(signerInfo: pkijs.SignerInfo, certificate: CertificateInfo): boolean {
-  const sid: unknown = signerInfo.sid;
-  if (sid instanceof pkijs.IssuerAndSerialNumber) {
+function identifiesTsa(signer: ReadToken["signer"], certificate: CertificateInfo): boolean {
+  const sid = signer.sid;
+  if (sid.kind === "issuerAndSerialNumber")
     return (
-      bytesEqual(new Uint8Array(sid.issuer.toSchema().toBER(false)), certificate.issuerDer) &&
-      bytesEqual(new Uint8Array(sid.serialNumber.valueBlock.valueHexView), certificate.serialNumber)
+      bytesEqual(sid.issuer, certificate.issuerDer) && bytesEqual(sid.serialNumber, certificate.serialNumber)
     );
-  }
-  if (sid instanceof asn1js.Primitive && certificate.subjectKeyIdentifier !== undefined)
-    return bytesEqual(new Uint8Array(sid.valueBlock.valueHexView), certificate.subjectKeyIdentifier);
-  return false;
+  return (
+    certificate.subjectKeyIdentifier !== undefined &&
+    bytesEqual(sid.keyIdentifier, certificate.subjectKeyIdentifier)
+  );
 }
 
 /**
@@ -296,29 +393,26 @@ function identifiesTsa(signerInfo: pkijs.SignerInfo, certificate: CertificateInf
  * content-type = id-ct-TSTInfo and message-digest = hash of the TSTInfo; or what is wrong.
  */
 function checkSignedAttributes(
-  signerInfo: pkijs.SignerInfo,
+  token: Uint8Array,
+  signer: ReadToken["signer"],
   eContent: Uint8Array,
 ): { attributes: Uint8Array; algorithm: SignatureAlgorithm } | string {
-  const hash = HASHES[signerInfo.digestAlgorithm.algorithmId];
-  if (hash === undefined) return `uses unsupported digest ${signerInfo.digestAlgorithm.algorithmId}`;
-  const signedAttrs = signerInfo.signedAttrs;
-  if (signedAttrs === undefined) return "has no signed attributes";
-  const value = (type: string): unknown =>
-    signedAttrs.attributes.find((attribute) => attribute.type === type)?.values[0] as unknown;
-  const contentType = value(OID.contentType);
-  if (!(contentType instanceof asn1js.ObjectIdentifier) || contentType.valueBlock.toString() !== OID.tstInfo)
+  const hash = HASHES[signer.digestAlgorithm];
+  if (hash === undefined) return `uses unsupported digest ${signer.digestAlgorithm}`;
+  const contentType = signer.attributes.get(OID.contentType)?.[0];
+  if (contentType?.tag !== TAG.oid || readOid(token, contentType) !== OID.tstInfo)
     return "has no content-type attribute of id-ct-TSTInfo";
-  const digest = value(OID.messageDigest);
-  if (!(digest instanceof asn1js.OctetString)) return "has no message-digest attribute";
-  if (!bytesEqual(new Uint8Array(digest.valueBlock.valueHexView), hash.digest(eContent)))
+  const digest = signer.attributes.get(OID.messageDigest)?.[0];
+  if (digest?.tag !== TAG.octetString) return "has no message-digest attribute";
+  if (!bytesEqual(contentOf(token, digest), hash.digest(eContent)))
     return "was changed after the TSA signed it (its TSTInfo does not match the signed digest)";
-  const signatureOid = signerInfo.signatureAlgorithm.algorithmId;
+  const signatureOid = signer.signatureAlgorithm;
   const algorithm: SignatureAlgorithm | undefined =
     signatureOid === OID.rsaEncryption
       ? { kind: "RSA", hash: hash.name }
       : certificateSignatureAlgorithm(signatureOid);
   if (algorithm === undefined) return `uses unsupported signature algorithm ${signatureOid}`;
-  return { attributes: new Uint8Array(signedAttrs.encodedValue), algorithm };
+  return { attributes: signer.signedAttributes, algorithm };
 }
 
 export interface SignerTimestampPolicy {

@@ -335,13 +335,16 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
           "Same access and answers as /credential. The QR code opens the verifier page on a share link: the " +
           "caller's token, or — for a school or the admin — a new share token made for this PDF (audited), whose " +
           `id comes back in the ${SHARE_TOKEN_ID_HEADER} header so it can be revoked. The credential file is ` +
-          "attached to the PDF as <id>.hocba.json: dropping the PDF on the verifier checks it.",
+          "attached to the PDF as <id>.hocba.json: dropping the PDF on the verifier checks it. With " +
+          "PDF_SEAL_TSA_URL the PDF's seal carries a signature timestamp (PAdES B-T); when the timestamp " +
+          "authority gives none the answer is 503 PDF_TIMESTAMP_UNAVAILABLE (no PDF, and the share token " +
+          "made for it is revoked): try again later.",
         params: IdParams,
         querystring: CredentialQuery,
         produces: ["application/pdf"],
         response: {
           200: Type.Unsafe<Uint8Array>({ type: "string", format: "binary", description: "application/pdf" }),
-          ...errorResponses(400, 401, 403, 404, 409, 429, 500),
+          ...errorResponses(400, 401, 403, 404, 409, 429, 500, 503),
         },
       },
     },
