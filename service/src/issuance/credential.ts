@@ -14,12 +14,7 @@ import type { Queryable } from "./ports";
 import { inCanonicalForm } from "../core/documents";
 import { HocbaError } from "../core/errors";
 import { proofNodeIndexes } from "../core/merkle/packed";
-import {
-  CREDENTIAL_FORMAT,
-  DISCLOSABLE_CREDENTIAL_FORMAT,
-  type CredentialAnchor,
-  type CredentialFormat,
-} from "../core/verification";
+import { CREDENTIAL_FORMAT, DISCLOSABLE_CREDENTIAL_FORMAT, type Credential } from "../core/verification";
 import { withholding, type DisclosureKey } from "../core/documents/disclosure";
 import { auditRead, visibleRecord, type Caller } from "./records";
 import { BATCH_OF_DOCUMENT } from "./membership";
@@ -28,15 +23,7 @@ import { shareTokenFor } from "./share";
 const GRADUATION_TYPE = "hocba.graduation/v1";
 
 /** The file this service hands out: the core's format, with the document as stored (in canonical member order). */
-export interface Credential {
-  format: CredentialFormat;
-  document: unknown;
-  /** hocba/2: the disclosures handed out (all, unless some are withheld). */
-  disclosures?: string[];
-  /** Base64 of the detached CMS SignedData (DER). */
-  signature: string;
-  anchor: CredentialAnchor;
-}
+export type { Credential };
 
 /** The chain a credential names: the one this service anchors on. */
 export interface CredentialChain {

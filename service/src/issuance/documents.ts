@@ -12,6 +12,7 @@
  * legitimate older transcripts; a certificate removed after a key compromise stops new
  * submissions at once. Verification later asks the registry at the anchoring time.
  */
+import { decodeBase64 } from "../core/encoding";
 import type { Database, Queryable } from "./ports";
 import { assertValidDocument, canonicalBytes, leafOf, toHex, type HocbaDocument } from "../core/documents";
 import { disclose, isSelectivelyDisclosable, SD_ALG } from "../core/documents/disclosure";
@@ -85,13 +86,11 @@ interface Accepted extends NewDocument {
   index: number;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-
 export function decodeSignature(signature: unknown): Uint8Array {
-  if (typeof signature !== "string" || signature.length % 4 !== 0 || !BASE64.test(signature)) {
+  const cms = decodeBase64(signature);
+  if (cms === undefined)
     throw new HocbaError("SIGNATURE_MALFORMED", "signature must be the base64 of a DER CMS SignedData");
-  }
-  return new Uint8Array(Buffer.from(signature, "base64"));
+  return cms;
 }
 
 function issuerCodeOf(document: HocbaDocument): string {

@@ -28,18 +28,14 @@ import { GRADUATION_TYPE, TRANSCRIPT_TYPE } from "../../core/documents/schema";
 import { HocbaError } from "../../core/errors";
 import { CREDENTIAL_ATTACHMENT_SUFFIX, CREDENTIAL_ATTACHMENT_TYPE } from "../../core/pdf/extract";
 import { signersOf, type SignatureSigner } from "../../core/pki";
-import { decodeBase64, readableDocument, type CredentialAnchor } from "../../core/verification";
+import { decodeBase64 } from "../../core/encoding";
+import { readableDocument, type Credential } from "../../core/verification";
 import fontkit from "@pdf-lib/fontkit";
 import { pdfFontBytes } from "./fonts";
 import { sealPdf, type PdfSeal, type SealPlacement } from "./seal";
 
 /** What the PDF is made from: the credential file exactly as served. */
-export interface PdfCredential {
-  format: string;
-  document: unknown;
-  signature: string;
-  anchor: CredentialAnchor;
-}
+export type PdfCredential = Credential;
 
 export interface TranscriptPdfOptions {
   /** The verifier page link the QR code opens (a share link: see issuance/share-links.ts). */

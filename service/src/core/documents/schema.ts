@@ -10,6 +10,7 @@
  * (TypeBox's `TypeCompiler` is not). A JSON-Schema validator in strict mode (ajv) must be told
  * about the `errorCode` keyword, and must not be used to strip unknown fields.
  */
+import { UUID_PATTERN } from "../encoding";
 import { Type, type Static, type TLiteral, type TUnion } from "@sinclair/typebox";
 import type { ProblemCode } from "./problems";
 
@@ -30,8 +31,7 @@ function literals<const V extends readonly string[]>(values: V, errorCode: Probl
   ) as TUnion<TLiteral<V[number]>[]>;
 }
 
-/** Lowercase hex UUID (any version). Lowercase only, so one identifier has one canonical hash. */
-export const UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+export { UUID_PATTERN };
 /** 16 random bytes in unpadded base64url: 22 characters, the last one carrying 2 bits. */
 export const NONCE_PATTERN = "^[A-Za-z0-9_-]{21}[AQgw]$";
 export const DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
