@@ -16,7 +16,7 @@ import { HocbaError } from "../core/errors";
 import { proofNodeIndexes } from "../core/merkle/packed";
 import { CREDENTIAL_FORMAT, DISCLOSABLE_CREDENTIAL_FORMAT, type Credential } from "../core/verification";
 import { withholding, type DisclosureKey } from "../core/documents/disclosure";
-import { auditRead, visibleRecord, type Caller } from "./records";
+import { auditRead, visibleRecord, type IssuerActor } from "./records";
 import { BATCH_OF_DOCUMENT } from "./membership";
 import { shareTokenFor } from "./share";
 
@@ -32,7 +32,7 @@ export interface CredentialChain {
 }
 
 /** How the credential is asked for: by a school or the admin, or with a share token. */
-export type CredentialAccess = { caller: Caller } | { shareToken: string };
+export type CredentialAccess = { caller: IssuerActor } | { shareToken: string };
 
 /**
  * Builds the credential of document `id`.

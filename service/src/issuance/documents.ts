@@ -47,8 +47,12 @@ export interface SubmissionDeps {
   now?: () => Date;
 }
 
-/** Who submits: an issuer acts for its own code only; the admin (null) for any registered issuer. */
-export interface Submitter {
+/**
+ * Who acts on issuers' documents (submits, reads, revokes, imports, shares) and for which issuer: an
+ * issuer's key for its own code only; the admin (issuerCode null) for any registered issuer.
+ * `actor` is who the audit log names.
+ */
+export interface IssuerActor {
   issuerCode: string | null;
   actor: string;
 }
@@ -149,7 +153,7 @@ function requiredRolesOf(deps: SubmissionDeps): RequiredRoles {
 /** Checks everything that needs no storage; throws the item's HocbaError. */
 async function check(
   deps: SubmissionDeps,
-  submitter: Submitter,
+  submitter: IssuerActor,
   item: SubmitItem,
   index: number,
   lookup: AuthorizationLookup,
@@ -267,7 +271,7 @@ export const STATUS_SQL = `CASE WHEN d.revoked_at IS NOT NULL THEN 'revoked'
  */
 export async function submitDocuments(
   deps: SubmissionDeps,
-  submitter: Submitter,
+  submitter: IssuerActor,
   items: readonly SubmitItem[],
 ): Promise<SubmitResult[]> {
   const results: SubmitResult[] = new Array<SubmitResult>(items.length);
@@ -301,7 +305,7 @@ const UNIQUE_VIOLATION = "23505";
  */
 async function storeRetrying(
   db: SubmissionDeps["db"],
-  submitter: Submitter,
+  submitter: IssuerActor,
   accepted: Accepted[],
 ): Promise<Map<number, SubmitResult>> {
   for (let attempt = 1; ; attempt++) {
@@ -315,7 +319,7 @@ async function storeRetrying(
 
 async function store(
   tx: Queryable,
-  submitter: Submitter,
+  submitter: IssuerActor,
   accepted: Accepted[],
 ): Promise<Map<number, SubmitResult>> {
   const out = new Map<number, SubmitResult>();

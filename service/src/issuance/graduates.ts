@@ -45,7 +45,7 @@ import {
   type DocumentStatus,
   type NewDocument,
   type SubmissionDeps,
-  type Submitter,
+  type IssuerActor,
 } from "./documents";
 import { BATCH_OF_DOCUMENT, LEAF_INDEX_SQL } from "./membership";
 
@@ -120,7 +120,7 @@ function decodeFile(file: unknown): Uint8Array {
 }
 
 /** The importing district: issuer keys of district offices only. */
-async function districtOf(db: Queryable, importer: Submitter): Promise<{ code: string; name: string }> {
+async function districtOf(db: Queryable, importer: IssuerActor): Promise<{ code: string; name: string }> {
   if (importer.issuerCode === null)
     throw new HocbaError("FORBIDDEN", "graduates are imported with the district office's own API key");
   const { rows } = await db.query<{ kind: string; name: string }>(
@@ -211,7 +211,7 @@ function nonce(): string {
  */
 export async function importGraduates(
   deps: GraduateImportDeps,
-  importer: Submitter,
+  importer: IssuerActor,
   input: ImportInput,
 ): Promise<ImportOutcome> {
   const now = deps.now ?? (() => new Date());

@@ -76,7 +76,7 @@ const SubjectResult = Type.Union([Type.Number(), ...COMMENT_RESULTS.map((v) => T
   ...code("SUBJECT_RESULT_INVALID"),
 });
 
-export const SubjectSchema = Type.Object(
+export const SchoolSubjectSchema = Type.Object(
   {
     code: Type.String(),
     name: Text,
@@ -93,7 +93,7 @@ export const SchoolYearSchema = Type.Object(
     schoolYear: Type.String({ pattern: "^[0-9]{4}-[0-9]{4}$", ...code("SCHOOL_YEAR_FORMAT") }),
     grade: Type.Integer({ minimum: 6, maximum: 12, ...code("GRADE_INVALID") }),
     className: Text,
-    subjects: Type.Array(SubjectSchema, { minItems: 1, ...code("SUBJECTS_EMPTY") }),
+    subjects: Type.Array(SchoolSubjectSchema, { minItems: 1, ...code("SUBJECTS_EMPTY") }),
     academicResult: literals(RESULTS, "ACADEMIC_RESULT_INVALID"),
     conductResult: literals(RESULTS, "CONDUCT_RESULT_INVALID"),
     daysAbsent: Type.Integer({ minimum: 0, ...code("DAYS_ABSENT_INVALID") }),
@@ -172,7 +172,8 @@ export type LearningResult = (typeof RESULTS)[number];
 export type CommentResult = (typeof COMMENT_RESULTS)[number];
 export type Outcome = (typeof OUTCOMES)[number];
 export type Student = Static<typeof StudentSchema>;
-export type Subject = Static<typeof SubjectSchema>;
+/** A school subject (môn học) of a year with its results; not a certificate's subject (core/pki/subject.ts). */
+export type SchoolSubject = Static<typeof SchoolSubjectSchema>;
 export type SchoolYear = Static<typeof SchoolYearSchema>;
 export type Transcript = Static<typeof TranscriptSchema>;
 export type Completion = Static<typeof CompletionSchema>;

@@ -17,7 +17,7 @@ import { CredentialSchema } from "../../core/verification";
 import { credentialFor, type CredentialAccess } from "../../issuance/credential";
 import { submitDocuments, type SubmitItem, type SubmitResult } from "../../issuance/documents";
 import { isDisclosureKey, type DisclosureKey } from "../../core/documents/disclosure";
-import { readDocument, type Caller, type DocumentRecord } from "../../issuance/records";
+import { readDocument, type IssuerActor, type DocumentRecord } from "../../issuance/records";
 import { revokeDocument } from "../../issuance/revocation";
 import { documentPdf } from "../../issuance/pdf";
 import { createShareToken, revokeShareToken } from "../../issuance/share";
@@ -135,7 +135,7 @@ function withholdOf(list: string | undefined): DisclosureKey[] {
 export const SHARE_TOKEN_ID_HEADER = "hocba-share-token-id";
 
 /** The caller a request's principal stands for (the auth hook ran). */
-function callerOf(request: FastifyRequest): Caller {
+function callerOf(request: FastifyRequest): IssuerActor {
   const p = request.principal;
   if (p?.kind === "admin") return { issuerCode: null, actor: "admin" };
   if (p?.kind === "issuer") return { issuerCode: p.issuerCode, actor: actorOf(p) };
