@@ -145,15 +145,15 @@ describe("a school registered by the admin, signing with OpenSSL", () => {
       200,
       "hocba/1",
       leafOf(docHash(document)),
-      server.core.chain.registry,
+      server.parts.chain.registry,
     ]);
 
-    const registry = new Contract(anchor.registry, REGISTRY_ABI, server.core.registry.provider);
+    const registry = new Contract(anchor.registry, REGISTRY_ABI, server.parts.registry.provider);
     expect(
       await registry.getFunction("verify").staticCall(anchor.proof, anchor.merkleRoot, anchor.leaf),
     ).toBe(true);
     const fingerprint = registered.body.certificates[0]!.fingerprint;
     // The principal's certificate reaches the on-chain issuer registry too.
-    await eventually(() => server.core.registry.isIssuerCertificate(SCHOOL.code, fingerprint, new Date()));
+    await eventually(() => server.parts.registry.isIssuerCertificate(SCHOOL.code, fingerprint, new Date()));
   });
 });

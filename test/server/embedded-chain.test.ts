@@ -52,10 +52,10 @@ describe("the supervised embedded chain", () => {
       }),
       { banner: null },
     );
-    const { url, core } = server;
-    const demoDir = core.demo!.dir;
+    const { url, parts } = server;
+    const demoDir = parts.demo!.dir;
     const apiKey = readFileSync(path.join(demoDir, "DEMO01.apikey"), "utf8").trim();
-    const signer = core.demo!.signers.find((s) => s.code === "DEMO01")!;
+    const signer = parts.demo!.signers.find((s) => s.code === "DEMO01")!;
     const school = { code: "DEMO01", name: "Trường THCS Demo", province: "01", level: "THCS" } as const;
     const signed = async (seed: number) => {
       const document = makeTranscript({ seed, school });
@@ -95,7 +95,7 @@ describe("the supervised embedded chain", () => {
     const anchoredMetrics = await metrics();
 
     const stateFile = path.resolve(tmp.path("data"), "chain", "state.json");
-    const killed = core.embeddedChain!.pid();
+    const killed = parts.embeddedChain!.pid();
     expect(anvilsOn(stateFile)).toEqual([killed]);
     process.kill(killed, "SIGKILL");
 
@@ -114,7 +114,7 @@ describe("the supervised embedded chain", () => {
     await eventually(async () => (await statusOf(whileDown.document.id)) === "anchored", 60_000);
     const health = await call("GET", "/healthz");
     const restartedMetrics = await metrics();
-    const restarted = core.embeddedChain!.pid();
+    const restarted = parts.embeddedChain!.pid();
     const credentials = await Promise.all(
       [before, whileDown].map(
         async ({ document }) => (await call("GET", `/api/v1/transcripts/${document.id}/credential`)).body,

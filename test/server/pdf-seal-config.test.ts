@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../service/src/config/config";
 import { isHocbaError } from "../../service/src/core/errors";
-import { composeCore } from "../../service/src/server/compose";
+import { composeServerParts } from "../../service/src/server/compose";
 import { tempDir } from "../helpers/files";
 import { makeSchoolPki } from "../helpers/pki";
 
@@ -25,9 +25,9 @@ describe("PDF_SEAL_TSA_URL at start", () => {
       PDF_SEAL_TSA_URL: "http://127.0.0.1:9/tsr",
       LOG_LEVEL: "silent",
     });
-    const error: unknown = await composeCore(config, () => undefined).then(
-      async (core) => {
-        await core.close();
+    const error: unknown = await composeServerParts(config, () => undefined).then(
+      async (parts) => {
+        await parts.close();
         return "started";
       },
       (e: unknown) => e,

@@ -6,6 +6,7 @@
  * (DATABASE_URL → PostgreSQL instead of PGlite, REDIS_URL → BullMQ instead of the in-process runner,
  * CHAIN_RPC_URL → an external chain instead of the embedded anvil).
  */
+import { ADDRESS_PATTERN, matches } from "../core/encoding";
 import { isIP } from "node:net";
 import path from "node:path";
 import { HocbaError } from "../core/errors";
@@ -368,7 +369,7 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir = ".
   if (typeof values.ANCHOR_KEY === "string" && !/^(0x)?[0-9a-fA-F]{64}$/.test(values.ANCHOR_KEY)) {
     problems.push({ name: "ANCHOR_KEY", message: "must be a 32-byte hex private key" });
   }
-  if (typeof values.REGISTRY_ADDRESS === "string" && !/^0x[0-9a-fA-F]{40}$/.test(values.REGISTRY_ADDRESS)) {
+  if (typeof values.REGISTRY_ADDRESS === "string" && !matches(ADDRESS_PATTERN, values.REGISTRY_ADDRESS)) {
     problems.push({ name: "REGISTRY_ADDRESS", message: "must be a 0x-prefixed 20-byte address" });
   }
   if (values.REGISTRY_ADDRESS !== undefined && values.CHAIN_RPC_URL === undefined) {

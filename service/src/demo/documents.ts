@@ -20,7 +20,7 @@ import {
   type Outcome,
   type SchoolYear,
   type Student,
-  type Subject,
+  type SchoolSubject,
   type Transcript,
 } from "../core/documents/schema";
 import { learningResult, yearAverage } from "../core/documents/tt22";
@@ -199,7 +199,7 @@ function randomScore(rng: Rng, mean: number): number {
   return Math.round(Math.min(10, Math.max(0, raw)) * 10) / 10;
 }
 
-function randomSubject(rng: Rng, code: string, ability: number, bias: number): Subject {
+function randomSubject(rng: Rng, code: string, ability: number, bias: number): SchoolSubject {
   const entry = subjectByCode(code);
   if (!entry) throw new Error(`subject ${code} is not in the catalogue`);
   if (entry.assessment === "comment") {

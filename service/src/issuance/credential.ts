@@ -17,27 +17,19 @@ import { proofNodeIndexes } from "../core/merkle/packed";
 import {
   CREDENTIAL_FORMAT,
   DISCLOSABLE_CREDENTIAL_FORMAT,
+  type Credential,
   type CredentialAnchor,
-  type CredentialFormat,
 } from "../core/verification";
 import { SIGNED_PDF_TYPE } from "../core/verification/pdf";
 import { withholding, type DisclosureKey } from "../core/documents/disclosure";
-import { auditRead, visibleRecord, type Caller } from "./records";
+import { auditRead, visibleRecord, type IssuerActor } from "./records";
 import { BATCH_OF_DOCUMENT } from "./membership";
 import { shareTokenFor } from "./share";
 
 const GRADUATION_TYPE = "hocba.graduation/v1";
 
 /** The file this service hands out: the core's format, with the document as stored (in canonical member order). */
-export interface Credential {
-  format: CredentialFormat;
-  document: unknown;
-  /** hocba/2: the disclosures handed out (all, unless some are withheld). */
-  disclosures?: string[];
-  /** Base64 of the detached CMS SignedData (DER). */
-  signature: string;
-  anchor: CredentialAnchor;
-}
+export type { Credential };
 
 /** The chain a credential names: the one this service anchors on. */
 export interface CredentialChain {
@@ -46,7 +38,7 @@ export interface CredentialChain {
 }
 
 /** How the credential is asked for: by a school or the admin, or with a share token. */
-export type CredentialAccess = { caller: Caller } | { shareToken: string };
+export type CredentialAccess = { caller: IssuerActor } | { shareToken: string };
 
 /**
  * Builds the credential of document `id`.

@@ -12,6 +12,7 @@
  * legitimate older transcripts; a certificate removed after a key compromise stops new
  * submissions at once. Verification later asks the registry at the anchoring time.
  */
+import { decodeBase64 } from "../core/encoding";
 import type { Database, Queryable } from "./ports";
 import { assertValidDocument, canonicalBytes, leafOf, toHex, type HocbaDocument } from "../core/documents";
 import { disclose, isSelectivelyDisclosable, SD_ALG } from "../core/documents/disclosure";
@@ -47,8 +48,12 @@ export interface SubmissionDeps {
   now?: () => Date;
 }
 
-/** Who submits: an issuer acts for its own code only; the admin (null) for any registered issuer. */
-export interface Submitter {
+/**
+ * Who acts on issuers' documents (submits, reads, revokes, imports, shares) and for which issuer: an
+ * issuer's key for its own code only; the admin (issuerCode null) for any registered issuer.
+ * `actor` is who the audit log names.
+ */
+export interface IssuerActor {
   issuerCode: string | null;
   actor: string;
 }
@@ -89,13 +94,11 @@ export interface Accepted extends NewDocument {
   index: number;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-
 export function decodeSignature(signature: unknown): Uint8Array {
-  if (typeof signature !== "string" || signature.length % 4 !== 0 || !BASE64.test(signature)) {
+  const cms = decodeBase64(signature);
+  if (cms === undefined)
     throw new HocbaError("SIGNATURE_MALFORMED", "signature must be the base64 of a DER CMS SignedData");
-  }
-  return new Uint8Array(Buffer.from(signature, "base64"));
+  return cms;
 }
 
 function issuerCodeOf(document: HocbaDocument): string {
@@ -154,7 +157,7 @@ export function requiredRolesOf(deps: SubmissionDeps): RequiredRoles {
 /** Checks everything that needs no storage; throws the item's HocbaError. */
 async function check(
   deps: SubmissionDeps,
-  submitter: Submitter,
+  submitter: IssuerActor,
   item: SubmitItem,
   index: number,
   lookup: AuthorizationLookup,
@@ -272,7 +275,7 @@ export const STATUS_SQL = `CASE WHEN d.revoked_at IS NOT NULL THEN 'revoked'
  */
 export async function submitDocuments(
   deps: SubmissionDeps,
-  submitter: Submitter,
+  submitter: IssuerActor,
   items: readonly SubmitItem[],
 ): Promise<SubmitResult[]> {
   const results: SubmitResult[] = new Array<SubmitResult>(items.length);
@@ -306,7 +309,7 @@ const UNIQUE_VIOLATION = "23505";
  */
 export async function storeRetrying(
   db: SubmissionDeps["db"],
-  submitter: Submitter,
+  submitter: IssuerActor,
   accepted: Accepted[],
 ): Promise<Map<number, SubmitResult>> {
   for (let attempt = 1; ; attempt++) {
@@ -320,7 +323,7 @@ export async function storeRetrying(
 
 async function store(
   tx: Queryable,
-  submitter: Submitter,
+  submitter: IssuerActor,
   accepted: Accepted[],
 ): Promise<Map<number, SubmitResult>> {
   const out = new Map<number, SubmitResult>();

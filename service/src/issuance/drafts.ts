@@ -10,6 +10,7 @@
  * keeps — and reports — those someone has signed (`awaiting`) or that were submitted. Every import
  * and every read of drafts (personal data) is written to the audit log, without names or IDs.
  */
+import { matches, UUID_PATTERN } from "../core/encoding";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Database, Queryable, WorkbookFile, WorkbookReader, WorkbookWriter } from "./ports";
 import type { SchoolLevel } from "../core/catalog/subjects";
@@ -328,7 +329,7 @@ export async function listDrafts(
 }
 
 async function draftRow(db: Queryable, school: string | null, id: string): Promise<DraftRow> {
-  const { rows } = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)
+  const { rows } = matches(UUID_PATTERN, id)
     ? await db.query<DraftRow>(
         "SELECT * FROM drafts WHERE id = $1 AND ($2::text IS NULL OR school_code = $2)",
         [id, school],

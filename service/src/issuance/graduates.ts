@@ -15,6 +15,7 @@
  *
  * The lookup never returns the citizen ID or the ethnicity.
  */
+import { decodeBase64 } from "../core/encoding";
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import type { Queryable, SheetReader } from "./ports";
 import {
@@ -44,7 +45,7 @@ import {
   type DocumentStatus,
   type NewDocument,
   type SubmissionDeps,
-  type Submitter,
+  type IssuerActor,
 } from "./documents";
 import { BATCH_OF_DOCUMENT, LEAF_INDEX_SQL } from "./membership";
 
@@ -85,7 +86,6 @@ export interface ImportOutcome {
 export const MAX_SEARCH_RESULTS = 5;
 /** Arbitrary constant naming the per-district import lock. */
 const IMPORT_LOCK_KEY = 1_751_343_715;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function sha256Hex(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");
@@ -111,16 +111,16 @@ function invalid(problems: RowProblem[]): HocbaError {
 }
 
 function decodeFile(file: unknown): Uint8Array {
-  if (typeof file !== "string" || file.length % 4 !== 0 || !BASE64.test(file))
+  const bytes = file === "" ? new Uint8Array() : decodeBase64(file);
+  if (bytes === undefined)
     throw new HocbaError("SCHEMA_INVALID", "file must be the base64 of a CSV or XLSX file");
-  const bytes = new Uint8Array(Buffer.from(file, "base64"));
   if (bytes.length === 0)
     throw invalid([{ row: 1, column: null, code: "FILE_EMPTY", message: "the file is empty" }]);
   return bytes;
 }
 
 /** The importing district: issuer keys of district offices only. */
-async function districtOf(db: Queryable, importer: Submitter): Promise<{ code: string; name: string }> {
+async function districtOf(db: Queryable, importer: IssuerActor): Promise<{ code: string; name: string }> {
   if (importer.issuerCode === null)
     throw new HocbaError("FORBIDDEN", "graduates are imported with the district office's own API key");
   const { rows } = await db.query<{ kind: string; name: string }>(
@@ -211,7 +211,7 @@ function nonce(): string {
  */
 export async function importGraduates(
   deps: GraduateImportDeps,
-  importer: Submitter,
+  importer: IssuerActor,
   input: ImportInput,
 ): Promise<ImportOutcome> {
   const now = deps.now ?? (() => new Date());

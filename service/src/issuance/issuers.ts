@@ -15,10 +15,11 @@
  * certificate, or any other lowercase word the Department uses), and each issuer may have the
  * roles its documents require (`requiredRoles`; null = the service's REQUIRED_SIGNER_ROLES).
  */
+import { HEX32_PATTERN } from "../core/encoding";
 import type { Database, Queryable } from "./ports";
 import { createApiKey, revokeApiKey } from "../auth/api-keys";
 import { HocbaError, isHocbaError, type ErrorCode } from "../core/errors";
-import { DOCUMENT_SIGNING_EKUS, pemToDer, type PkiCrypto, type TrustStore } from "../core/pki";
+import { pemToDer, signingUseFailure, validityFailure, type PkiCrypto, type TrustStore } from "../core/pki";
 import { certificateInfo, type CertificateInfo } from "../core/pki/certificate";
 import { validateChain } from "../core/pki/chain";
 import { keyRingFor } from "../core/pki/key-ring";
@@ -159,17 +160,9 @@ export async function checkSignerCertificate(
   };
   const outcome = await validateChain(signer!, offered, deps.trustAnchors, keyRingFor(deps.crypto));
   if (outcome.failure !== undefined) fail(outcome.failure.code, outcome.failure.message);
-  const time = at.getTime();
   const path = outcome.paths[0]!;
-  for (const certificate of path) {
-    if (time < certificate.notBefore.getTime())
-      fail(
-        "CERT_NOT_YET_VALID",
-        `"${certificate.subject}" is valid from ${certificate.notBefore.toISOString()}`,
-      );
-    if (time > certificate.notAfter.getTime())
-      fail("CERT_EXPIRED", `"${certificate.subject}" expired ${certificate.notAfter.toISOString()}`);
-  }
+  const invalidAt = validityFailure(path, at);
+  if (invalidAt !== undefined) fail(invalidAt.code, invalidAt.message);
   if (deps.certStatus !== undefined) {
     try {
       await assertPathStatus(deps.certStatus, path);
@@ -178,20 +171,8 @@ export async function checkSignerCertificate(
       throw error;
     }
   }
-  const usage = signer!.keyUsage;
-  if (usage !== undefined && !usage.has("digitalSignature") && !usage.has("nonRepudiation")) {
-    fail(
-      "CERT_KEY_USAGE",
-      `"${signer!.subject}" key usage (${[...usage].join(", ") || "none"}) allows neither digitalSignature nor nonRepudiation`,
-    );
-  }
-  const purposes = signer!.extendedKeyUsage;
-  if (purposes !== undefined && !purposes.some((purpose) => DOCUMENT_SIGNING_EKUS.includes(purpose))) {
-    fail(
-      "CERT_EXTENDED_KEY_USAGE",
-      `"${signer!.subject}" extended key usage (${purposes.join(", ")}) excludes document signing`,
-    );
-  }
+  const misused = signingUseFailure(signer!);
+  if (misused !== undefined) fail(misused.code, misused.message);
   return signer!;
 }
 
@@ -421,7 +402,7 @@ export interface CertificateChanges {
   remove?: readonly string[];
 }
 
-const FINGERPRINT_PATTERN = /^0x[0-9a-f]{64}$/;
+const FINGERPRINT_PATTERN = new RegExp(HEX32_PATTERN);
 
 /**
  * Key rotation: removes and adds signing certificates of a registered issuer (removals first, so a

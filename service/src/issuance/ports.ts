@@ -5,7 +5,7 @@
  * wires them in. Nothing here names a driver, an ABI function or an encoding.
  */
 import type { SheetRow } from "../core/documents/graduate-rows";
-import type { CredentialAnchor } from "../core/verification";
+import type { Credential } from "../core/verification";
 import type { WorkbookTable } from "../core/workbook/layout";
 
 // ── Database ────────────────────────────────────────────────────────────────────────────────────
@@ -145,13 +145,8 @@ export type WorkbookWriter = (tables: readonly WorkbookTable[]) => Promise<Uint8
 
 // ── PDF ─────────────────────────────────────────────────────────────────────────────────────────
 
-/** A credential as printed: the signed document, its signature and its anchor. */
-export interface PrintableCredential {
-  format: string;
-  document: unknown;
-  signature: string;
-  anchor: CredentialAnchor;
-}
+/** A credential as printed: the credential file exactly as served (the document, its signature, its anchor). */
+export type PrintableCredential = Credential;
 
 export interface PdfLinks {
   /** The link the QR code opens: the verifier with this document's credential. */

@@ -6,11 +6,11 @@
  */
 import type { Queryable } from "./ports";
 import { HocbaError } from "../core/errors";
-import { STATUS_SQL, type DocumentStatus, type Submitter } from "./documents";
+import { STATUS_SQL, type DocumentStatus, type IssuerActor } from "./documents";
 import { BATCH_OF_DOCUMENT, LEAF_INDEX_SQL } from "./membership";
 
 /** Who reads or acts: an issuer for its own code only, the admin (issuerCode null) for any. */
-export type Caller = Submitter;
+export type { IssuerActor };
 
 /** A document row with its batch, as the status and credential answers need it. */
 export interface DocumentRecord {
@@ -84,7 +84,7 @@ export function recordOf(row: Row): DocumentRecord {
 /** The document `id` if `caller` may see it; NOT_FOUND otherwise (unknown or another school's). */
 export async function visibleRecord(
   db: Queryable,
-  caller: Caller | null,
+  caller: IssuerActor | null,
   id: string,
 ): Promise<DocumentRecord> {
   const { rows } = await db.query<Row>(
@@ -112,7 +112,7 @@ export async function auditRead(
 }
 
 /** The status of a document for its school or the admin; the read is audited. */
-export async function readDocument(db: Queryable, caller: Caller, id: string): Promise<DocumentRecord> {
+export async function readDocument(db: Queryable, caller: IssuerActor, id: string): Promise<DocumentRecord> {
   const record = await visibleRecord(db, caller, id);
   await auditRead(db, caller.actor, id, { view: "status" });
   return record;

@@ -25,7 +25,7 @@
 import { HocbaError } from "../core/errors";
 import { JOURNALS, registryWrites, type OutboxDeps } from "./outbox";
 import type { Database, OnChainReason } from "./ports";
-import { visibleRecord, type Caller } from "./records";
+import { visibleRecord, type IssuerActor } from "./records";
 
 export type { OnChainReason } from "./ports";
 
@@ -48,7 +48,7 @@ export interface Revoked {
  */
 export async function revokeDocument(
   db: Database,
-  caller: Caller,
+  caller: IssuerActor,
   id: string,
   reason: string,
 ): Promise<Revoked> {

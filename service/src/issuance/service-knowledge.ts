@@ -12,6 +12,7 @@
  * question, not one per credential. A failed read rejects the lookups of that turn (the checks
  * that asked report `error`).
  */
+import { BYTES32_PATTERN, UUID_ANY_CASE_PATTERN } from "../core/encoding";
 import type { Queryable } from "./ports";
 import type { IssuerRolesLookup, RevocationLookup, SupersessionLookup } from "../core/verification";
 import { issuerRoles } from "./issuers";
@@ -22,8 +23,8 @@ export interface ServiceKnowledge {
   issuerRoles: IssuerRolesLookup;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const HEX32 = /^0x[0-9a-f]{64}$/i;
+const UUID = new RegExp(UUID_ANY_CASE_PATTERN);
+const BYTES32 = new RegExp(BYTES32_PATTERN);
 
 /**
  * A lookup by key whose keys asked during one turn of the event loop are read together by
@@ -78,7 +79,7 @@ export function serviceKnowledge(
       );
       return new Map(rows.map((row) => [row.id, { supersededBy: row.superseded_by }]));
     }),
-    revocations: gathered(HEX32, async (leaves) => {
+    revocations: gathered(BYTES32, async (leaves) => {
       const { rows } = await db.query<{ leaf: string; revoked_at: Date }>(
         "SELECT leaf, revoked_at FROM documents WHERE leaf = ANY($1::text[]) AND revoked_at IS NOT NULL",
         [leaves],

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import type { Database, Queryable } from "./ports";
 import { randomSecret, sha256Hex } from "../auth/secrets";
 import { HocbaError } from "../core/errors";
-import { visibleRecord, type Caller } from "./records";
+import { visibleRecord, type IssuerActor } from "./records";
 
 export interface NewShareToken {
   tokenId: string;
@@ -18,7 +18,11 @@ export interface NewShareToken {
 }
 
 /** Creates a share token for document `id` (its school or the admin); audited. */
-export async function createShareToken(db: Database, caller: Caller, id: string): Promise<NewShareToken> {
+export async function createShareToken(
+  db: Database,
+  caller: IssuerActor,
+  id: string,
+): Promise<NewShareToken> {
   return db.transaction(async (tx) => {
     await visibleRecord(tx, caller, id);
     const tokenId = randomBytes(8).toString("hex");
@@ -38,7 +42,7 @@ export async function createShareToken(db: Database, caller: Caller, id: string)
 /** Revokes share token `tokenId` of document `id`; NOT_FOUND if there is no such active token. */
 export async function revokeShareToken(
   db: Database,
-  caller: Caller,
+  caller: IssuerActor,
   id: string,
   tokenId: string,
 ): Promise<void> {

@@ -35,14 +35,14 @@ import {
   type Accepted,
   type SubmissionDeps,
   type SubmitResult,
-  type Submitter,
+  type IssuerActor,
 } from "./documents";
 import { BATCH_OF_DOCUMENT, LEAF_INDEX_SQL } from "./membership";
 import type { Queryable } from "./ports";
 import { compiledSchemaCheck } from "./schema-check";
 
 /** The school a signed PDF is submitted for: the key's own, or — for the admin — the one named. */
-function schoolOf(submitter: Submitter, school: string | undefined): string {
+function schoolOf(submitter: IssuerActor, school: string | undefined): string {
   if (submitter.issuerCode !== null) {
     if (school !== undefined && school !== submitter.issuerCode)
       throw new HocbaError(
@@ -66,7 +66,7 @@ function schoolOf(submitter: Submitter, school: string | undefined): string {
  */
 export async function submitSignedPdf(
   deps: SubmissionDeps,
-  submitter: Submitter,
+  submitter: IssuerActor,
   pdf: Uint8Array,
   school?: string,
 ): Promise<Extract<SubmitResult, { ok: true }>> {

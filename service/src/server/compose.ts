@@ -52,7 +52,12 @@ export type Log = (
   details?: Record<string, unknown>,
 ) => void;
 
-export interface Core {
+/**
+ * What the composition root opens for a server process (and for `hocba worker`, `hocba restore`): the
+ * configuration, database, chain, trust anchors and the use cases' dependencies. Not the domain core
+ * (`service/src/core`).
+ */
+export interface ServerParts {
   config: Config;
   db: Database;
   registry: RegistryClient;
@@ -248,9 +253,14 @@ export interface EmbeddedChain {
  * The embedded chain: anvil with its state under DATA_DIR/chain, supervised (restarted from its
  * state file when it dies), a service key generated on first start, and the registry deployed once
  * (its address kept in deployment.json). After a restart, `repair` runs (set once the rest of the
- * core exists): the registry deployed again if lost, then the same reconciliation as at start.
+ * parts exist): the registry deployed again if lost, then the same reconciliation as at start.
  */
-async function embeddedChain(config: Config, log: Log, progress: Progress, chainErrors: Core["chainErrors"]) {
+async function embeddedChain(
+  config: Config,
+  log: Log,
+  progress: Progress,
+  chainErrors: ServerParts["chainErrors"],
+) {
   const dir = path.join(config.DATA_DIR, "chain");
   mkdirSync(dir, { recursive: true });
   const key =
@@ -311,11 +321,11 @@ async function reconcile(anchoring: AnchoringDeps, log: Log) {
 export type Progress = (step: string) => void;
 
 /** Opens everything but the HTTP server and the runner; `progress` hears the slow steps. */
-export async function composeCore(
+export async function composeServerParts(
   config: Config,
   log: Log,
   progress: Progress = () => undefined,
-): Promise<Core> {
+): Promise<ServerParts> {
   // DATA_DIR is the service user's alone: 0700/0600, an older installation's modes fixed, and
   // what is written from now on private from the start (adapters/files/data-dir.ts).
   privateUmask();
@@ -349,9 +359,9 @@ export async function composeCore(
           })());
 
     let registry: RegistryClient;
-    let chain: Core["chain"];
+    let chain: ServerParts["chain"];
     let embeddedSupervisor: EmbeddedChain | undefined;
-    const chainErrors: Core["chainErrors"] = { anchoring_round: 0, embedded_chain_exit: 0 };
+    const chainErrors: ServerParts["chainErrors"] = { anchoring_round: 0, embedded_chain_exit: 0 };
     let setRepair: ((fn: () => Promise<void>) => void) | undefined;
     if (config.CHAIN_RPC_URL === undefined) {
       const embedded = await embeddedChain(config, log, progress, chainErrors);

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createApiKey, revokeApiKey } from "../auth/api-keys";
 import { registerIssuer } from "../issuance/issuers";
-import type { Core, Log } from "./compose";
+import type { ServerParts, Log } from "./compose";
 
 const DEMO_ISSUERS = [
   { code: "DEMO01", kind: "school", name: "Trường THCS Demo" },
@@ -16,8 +16,8 @@ const DEMO_ISSUERS = [
 ] as const;
 
 /** A new API key for an issuer already registered, revoking its others. */
-async function replaceApiKey(core: Core, code: string): Promise<string> {
-  return core.db.transaction(async (tx) => {
+async function replaceApiKey(parts: ServerParts, code: string): Promise<string> {
+  return parts.db.transaction(async (tx) => {
     const { rows } = await tx.query<{ id: string }>(
       "SELECT id FROM api_keys WHERE issuer_code = $1 AND revoked_at IS NULL",
       [code],
@@ -27,21 +27,21 @@ async function replaceApiKey(core: Core, code: string): Promise<string> {
   });
 }
 
-export async function ensureDemoIssuers(core: Core, log: Log): Promise<void> {
-  if (!core.demo) return;
+export async function ensureDemoIssuers(parts: ServerParts, log: Log): Promise<void> {
+  if (!parts.demo) return;
   for (const issuer of DEMO_ISSUERS) {
-    const signer = core.demo.signers.find((s) => s.code === issuer.code);
+    const signer = parts.demo.signers.find((s) => s.code === issuer.code);
     if (!signer) continue;
-    const keyFile = path.join(core.demo.dir, `${issuer.code}.apikey`);
-    const { rowCount } = await core.db.query("SELECT 1 FROM issuers WHERE code = $1", [issuer.code]);
+    const keyFile = path.join(parts.demo.dir, `${issuer.code}.apikey`);
+    const { rowCount } = await parts.db.query("SELECT 1 FROM issuers WHERE code = $1", [issuer.code]);
     let apiKey: string | undefined;
     if (rowCount === 0) {
-      const deps = { db: core.db, trustAnchors: core.trustAnchors, crypto: core.submission.crypto };
+      const deps = { db: parts.db, trustAnchors: parts.trustAnchors, crypto: parts.submission.crypto };
       const input = { ...issuer, certificates: [readFileSync(signer.chain, "utf8")] };
       apiKey = (await registerIssuer(deps, input, "system")).apiKey;
       log("info", "demo issuer registered", { issuer: issuer.code });
     } else if (!existsSync(keyFile)) {
-      apiKey = await replaceApiKey(core, issuer.code);
+      apiKey = await replaceApiKey(parts, issuer.code);
     }
     if (apiKey) writeFileSync(keyFile, apiKey + "\n", { mode: 0o600 });
   }

@@ -1,5 +1,5 @@
 /**
- * `hocba serve`: the composed core, the anchoring runner and the HTTP API, with graceful
+ * `hocba serve`: the composed server parts, the anchoring runner and the HTTP API, with graceful
  * shutdown. In the embedded default it also prints where everything is and a request to try.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -22,13 +22,13 @@ import { workbookTables } from "../core/workbook/layout";
 import { buildApp } from "../http/app";
 import { loggerOptions } from "../http/logging";
 import { startInProcessRunner, type AnchorRunner } from "../issuance/runner";
-import { composeCore, type Core, type Log } from "./compose";
+import { composeServerParts, type ServerParts, type Log } from "./compose";
 import { ensureDemoIssuers } from "./demo";
 import { composeStaffSignIn, type ComposedSignIn } from "./staff-sign-in";
 
 export interface RunningServer {
   url: string;
-  core: Core;
+  parts: ServerParts;
   app: FastifyInstance;
   close(): Promise<void>;
 }
@@ -51,14 +51,14 @@ const DEMO_SCHOOL = { code: "DEMO01", name: "Trường THCS Demo", province: "01
  * Two sample transcripts of DEMO01 (written once): one signed, to send with the curl example, and
  * one unsigned, another student's, to try `hocba sign` on.
  */
-async function writeDemoSamples(core: Core): Promise<string | undefined> {
-  const demoSigner = core.demo?.signers.find((s) => s.code === "DEMO01");
-  if (!core.demo || !demoSigner) return undefined;
+async function writeDemoSamples(parts: ServerParts): Promise<string | undefined> {
+  const demoSigner = parts.demo?.signers.find((s) => s.code === "DEMO01");
+  if (!parts.demo || !demoSigner) return undefined;
   const school = DEMO_SCHOOL;
-  const unsigned = path.join(core.demo.dir, "sample-transcript.json");
+  const unsigned = path.join(parts.demo.dir, "sample-transcript.json");
   if (!existsSync(unsigned))
     writeFileSync(unsigned, JSON.stringify(makeTranscript({ school }), null, 2) + "\n", { mode: 0o600 });
-  const file = path.join(core.demo.dir, "sample-transcript.signed.json");
+  const file = path.join(parts.demo.dir, "sample-transcript.signed.json");
   if (existsSync(file)) return file;
   // Signed as `hocba sign` signs a transcript: in the selectively disclosable form.
   const { document, disclosures } = makeDisclosable(makeTranscript({ school }));
@@ -79,29 +79,29 @@ async function writeDemoSamples(core: Core): Promise<string | undefined> {
  * The filled class workbook of DEMO01 (written once): class 9A1, 30 students, school years
  * 2021-2022 to 2024-2025 — the template filled as an office would, to try the drafts import with.
  */
-async function writeDemoClass(core: Core): Promise<void> {
-  if (!core.demo) return;
-  const file = path.join(core.demo.dir, "sample-class.xlsx");
+async function writeDemoClass(parts: ServerParts): Promise<void> {
+  if (!parts.demo) return;
+  const file = path.join(parts.demo.dir, "sample-class.xlsx");
   if (existsSync(file)) return;
   const { info, transcripts } = makeClass({ school: DEMO_SCHOOL, size: 30, seed: 2025 });
   writeFileSync(file, await writeWorkbook(workbookTables(info, transcripts)), { mode: 0o600 });
 }
 
-function banner(core: Core, url: string, sample: string | undefined, signIn: ComposedSignIn): string {
+function banner(parts: ServerParts, url: string, sample: string | undefined, signIn: ComposedSignIn): string {
   const rel = (p: string) => path.relative(process.cwd(), p) || ".";
   const lines = [
     `hocba is listening on ${url}`,
     `  API docs        ${url}/docs`,
     `  school workspace ${url}/truong (staff sign-in: ${
-      core.config.OIDC_ISSUER_URL ?? (signIn.embedded ? `embedded OpenID Provider at ${url}/idp` : "off")
+      parts.config.OIDC_ISSUER_URL ?? (signIn.embedded ? `embedded OpenID Provider at ${url}/idp` : "off")
     })`,
     `  health          ${url}/readyz`,
-    `  database        ${core.config.DATABASE_URL ? "PostgreSQL" : `PGlite in ${rel(path.join(core.config.DATA_DIR, "pglite"))}`}`,
-    `  chain           ${core.chain.embedded ? "embedded anvil" : core.chain.url} (chain id ${core.chain.chainId}), registry ${core.chain.registry}`,
-    `  anchoring       ${core.config.REDIS_URL ? "BullMQ" : "in-process"}, every ${core.config.ANCHOR_INTERVAL_MS} ms or ${core.config.ANCHOR_MAX_BATCH} documents`,
+    `  database        ${parts.config.DATABASE_URL ? "PostgreSQL" : `PGlite in ${rel(path.join(parts.config.DATA_DIR, "pglite"))}`}`,
+    `  chain           ${parts.chain.embedded ? "embedded anvil" : parts.chain.url} (chain id ${parts.chain.chainId}), registry ${parts.chain.registry}`,
+    `  anchoring       ${parts.config.REDIS_URL ? "BullMQ" : "in-process"}, every ${parts.config.ANCHOR_INTERVAL_MS} ms or ${parts.config.ANCHOR_MAX_BATCH} documents`,
   ];
-  if (core.demo) {
-    const demoDir = rel(core.demo.dir);
+  if (parts.demo) {
+    const demoDir = rel(parts.demo.dir);
     lines.push(
       `  demo files      ${demoDir}/ (admin.token, trust/root.pem, DEMO01.* and DEMOQ1.* keys, certificates, .p12 (password demo), .apikey)`,
       ...(signIn.embedded
@@ -132,12 +132,12 @@ function banner(core: Core, url: string, sample: string | undefined, signIn: Com
       `    -H "Content-Type: application/octet-stream" --data-binary @${demoDir}/sample-class.xlsx`,
     );
   }
-  for (const root of core.lostRoots)
+  for (const root of parts.lostRoots)
     lines.push(`WARNING: root ${root} was missing on the chain and is being anchored again`);
-  for (const leaf of core.lostRevocations) {
+  for (const leaf of parts.lostRevocations) {
     lines.push(`WARNING: the revocation of leaf ${leaf} was missing on the chain and is being sent again`);
   }
-  for (const lost of core.lostIssuerCertificates) {
+  for (const lost of parts.lostIssuerCertificates) {
     lines.push(
       `WARNING: certificate ${lost.fingerprint} of ${lost.issuerCode} had the wrong state on the chain; "${lost.action}" is being sent again`,
     );
@@ -155,24 +155,24 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   const logger = pino(loggerOptions(config.LOG_LEVEL));
   const log = logFunction(logger);
   const out = options.banner === null ? undefined : (options.banner ?? process.stdout);
-  const core = await composeCore(config, log, (step) => out?.write(`${step}\n`));
+  const parts = await composeServerParts(config, log, (step) => out?.write(`${step}\n`));
   const stops: (() => Promise<void>)[] = [];
   try {
-    if (core.demo) await ensureDemoIssuers(core, log);
-    const sample = await writeDemoSamples(core);
-    await writeDemoClass(core);
+    if (parts.demo) await ensureDemoIssuers(parts, log);
+    const sample = await writeDemoSamples(parts);
+    await writeDemoClass(parts);
 
     let runner: AnchorRunner;
     const probes: Record<string, () => Promise<void>> = {
-      database: async () => void (await core.db.query("SELECT 1")),
+      database: async () => void (await parts.db.query("SELECT 1")),
       chain: async () => {
-        const embedded = core.embeddedChain?.health();
+        const embedded = parts.embeddedChain?.health();
         if (embedded && embedded.state !== "running")
           throw new HocbaError(
             "CHAIN_UNAVAILABLE",
             `the embedded chain is ${embedded.state} (${embedded.lastExit ?? "not started"}); it is being restarted`,
           );
-        await core.registry.latestBlock();
+        await parts.registry.latestBlock();
       },
     };
     if (config.REDIS_URL) {
@@ -184,7 +184,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       runner = queue;
       probes.queue = () => queue.ping();
       if (options.worker ?? true) {
-        const worker = startAnchorWorker(core.anchoring, {
+        const worker = startAnchorWorker(parts.anchoring, {
           redisUrl: config.REDIS_URL,
           prefix: config.REDIS_PREFIX,
         });
@@ -192,17 +192,17 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       }
     } else {
       probes.queue = () => Promise.resolve(); // the in-process runner lives as long as this process
-      runner = startInProcessRunner(core.anchoring, {
+      runner = startInProcessRunner(parts.anchoring, {
         intervalMs: config.ANCHOR_INTERVAL_MS,
         onError: (error) => {
-          if (isHocbaError(error) && error.code === "CHAIN_UNAVAILABLE") core.chainErrors.anchoring_round++;
+          if (isHocbaError(error) && error.code === "CHAIN_UNAVAILABLE") parts.chainErrors.anchoring_round++;
           log("warn", "anchoring round failed; it will be retried", { error: String(error) });
         },
       });
     }
     stops.push(() => runner.stop());
     // After the embedded chain was restarted and repaired, anchor what waited at once.
-    core.embeddedChain?.onRestart(() => runner.trigger());
+    parts.embeddedChain?.onRestart(() => runner.trigger());
 
     let rateLimitStore: { redis: Redis; nameSpace: string } | undefined;
     if (config.REDIS_URL) {
@@ -213,7 +213,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
 
     let url = httpUrl(config.HOST, config.PORT);
     const publicUrl = () => (config.PUBLIC_URL ?? url).replace(/\/+$/, "");
-    const signIn = composeStaffSignIn(config, core.demo?.dir, publicUrl);
+    const signIn = composeStaffSignIn(config, parts.demo?.dir, publicUrl);
     const trustProxy = trustProxyOption(config.TRUST_PROXY);
     const app = await buildApp({
       ...(rateLimitStore ? { rateLimitStore } : {}),
@@ -223,16 +223,16 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       verifyBatchBodyLimit: config.VERIFY_BATCH_BODY_LIMIT_BYTES,
       loggerInstance: logger,
       probes,
-      ...(core.embeddedChain ? { embeddedChain: () => core.embeddedChain!.health() } : {}),
-      metrics: { anchoring: () => anchoringStatus(core.db), chainErrors: () => core.chainErrors },
+      ...(parts.embeddedChain ? { embeddedChain: () => parts.embeddedChain!.health() } : {}),
+      metrics: { anchoring: () => anchoringStatus(parts.db), chainErrors: () => parts.chainErrors },
       services: {
-        db: core.db,
-        adminToken: core.adminToken,
-        submission: core.submission,
-        drafts: core.drafts,
-        chainStatus: core.chainStatus,
-        renderPdf: core.renderPdf,
-        chain: { chainId: core.chain.chainId, registry: core.chain.registry },
+        db: parts.db,
+        adminToken: parts.adminToken,
+        submission: parts.submission,
+        drafts: parts.drafts,
+        chainStatus: parts.chainStatus,
+        renderPdf: parts.renderPdf,
+        chain: { chainId: parts.chain.chainId, registry: parts.chain.registry },
         triggerAnchoring: () => runner.trigger(),
         publicUrl,
         staffSignIn: signIn.signIn,
@@ -251,20 +251,20 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     url = httpUrl(config.HOST, port);
-    await signIn.embedded?.start(core.db);
-    if (options.banner !== null) (options.banner ?? process.stdout).write(banner(core, url, sample, signIn));
+    await signIn.embedded?.start(parts.db);
+    if (options.banner !== null) (options.banner ?? process.stdout).write(banner(parts, url, sample, signIn));
     return {
       url,
-      core,
+      parts,
       app,
       async close() {
         for (const stop of stops.reverse()) await stop();
-        await core.close();
+        await parts.close();
       },
     };
   } catch (error) {
     for (const stop of stops.reverse()) await stop();
-    await core.close();
+    await parts.close();
     throw error;
   }
 }

@@ -3,7 +3,7 @@
  * into an outcome the page can show — results, "too many searches, wait N", a refused query, or the
  * service/network being down. Never throws at the page.
  */
-import type { CredentialAnchor } from "../../../service/src/core/verification/format";
+import type { CredentialAnchor } from "../../../service/src/core/verification/credential";
 import type { GraduateView } from "../../../service/src/core/documents/views";
 
 /** Where a record's leaf is anchored: the same fields as a credential file's anchor. */

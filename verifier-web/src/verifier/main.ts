@@ -15,6 +15,9 @@ import {
   verifyCredential,
   verifySignedPdf,
   type PdfProof,
+
+  type Credential,
+  type CredentialAnchor,
   type VerificationResult,
 } from "../../../service/src/core/verification";
 import { byId, el } from "../common/dom";
@@ -102,8 +105,8 @@ function documentOf(credential: unknown): { document: Transcript | Graduation; w
   return { document: document as Transcript | Graduation, withheld };
 }
 
-function anchorOf(credential: unknown): Parameters<typeof renderAnchor>[0] {
-  return (credential as { anchor: Parameters<typeof renderAnchor>[0] }).anchor;
+function anchorOf(credential: unknown): CredentialAnchor {
+  return (credential as Credential).anchor;
 }
 
 async function renderShare(source: CredentialSource): Promise<HTMLElement | null> {

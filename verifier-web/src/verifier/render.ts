@@ -12,7 +12,13 @@ import type { Graduation, SchoolYear, Transcript } from "../../../service/src/co
 import { maskCitizenId } from "../../../service/src/core/documents/cccd";
 import { formatScore } from "../../../service/src/core/documents/display";
 import { signerName } from "../../../service/src/core/pki";
-import type { Check, CheckStatus, Verdict, VerificationResult } from "../../../service/src/core/verification";
+import type {
+  Check,
+  CheckStatus,
+  CredentialAnchor,
+  Verdict,
+  VerificationResult,
+} from "../../../service/src/core/verification";
 import { el, formatDate, formatDateTime } from "../common/dom";
 import { language } from "../common/i18n";
 import { describeCheck, signerRoleText, t, valueText, type MessageKey } from "./messages";
@@ -473,13 +479,8 @@ function signerParts(result: VerificationResult, first: HTMLElement[][]): (HTMLE
   ];
 }
 
-interface AnchorView {
-  chainId: number;
-  registry: string;
-  txHash: string;
-  blockNumber: number;
-  anchoredAt: string;
-}
+/** The anchor fields the card shows (the credential's own type). */
+type AnchorView = Pick<CredentialAnchor, "chainId" | "registry" | "txHash" | "blockNumber" | "anchoredAt">;
 
 /** When and where the document was anchored, as the chain confirmed it (or as the file states it). */
 export function renderAnchor(anchor: AnchorView, result: VerificationResult): HTMLElement {

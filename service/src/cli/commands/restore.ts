@@ -12,7 +12,7 @@ import { openDatabase } from "../../adapters/db/open";
 import { privateUmask, secureDataDir } from "../../adapters/files/data-dir";
 import { HocbaError } from "../../core/errors";
 import { findUnknownOnChain, type UnknownOnChain } from "../../issuance/restore-check";
-import { composeCore } from "../../server/compose";
+import { composeServerParts } from "../../server/compose";
 import type { Command } from "../command";
 import { parseCommandArgs, processIo, usageError, type CliIo } from "../io";
 import { deploymentOf } from "./backup";
@@ -167,20 +167,24 @@ export async function restoreCommand(args: string[], io: CliIo): Promise<number>
     // user's alone again before the service's start-up check would report them.
     secureDataDir(config.DATA_DIR);
   }
-  const core = await composeCore(config, (level, message) => {
+  const parts = await composeServerParts(config, (level, message) => {
     if (level !== "info") io.stderr(`${level}: ${message}\n`);
   });
   try {
     const unknown = await findUnknownOnChain({
-      db: core.db,
-      history: core.registry,
+      db: parts.db,
+      history: parts.registry,
       fromBlock: backup.meta.deployment.blockNumber ?? 0,
     });
     io.stdout(
-      reconciliationReport(core.chain, { roots: core.lostRoots, revocations: core.lostRevocations }, unknown),
+      reconciliationReport(
+        parts.chain,
+        { roots: parts.lostRoots, revocations: parts.lostRevocations },
+        unknown,
+      ),
     );
     return 0;
   } finally {
-    await core.close();
+    await parts.close();
   }
 }

@@ -5,6 +5,7 @@
  * (digest = docHash, signature, chain to the given roots, validity at signing time, key usage).
  * Authorization needs the issuer registry, which is online only, so it is reported as skipped.
  */
+import { decodeBase64 } from "../../core/encoding";
 import { nodeCrypto } from "../../adapters/pki/node-crypto";
 import { aiaFetcher } from "../../adapters/pki/aia-fetcher";
 import { loadTrustAnchorsDir } from "../../adapters/pki/trust-dir";
@@ -110,7 +111,7 @@ export async function verifyOffline(
             code: "SCHEMA_INVALID",
             message: validation.problems.map((p) => `${p.path || "/"} ${p.code}: ${p.message}`).join("; "),
           };
-  const signature = decodeBase64(signatureBase64);
+  const signature = decodeBase64(signatureBase64.replace(/\s+/g, ""));
   const pki = await verifyDetached(canonicalBytes(document), signature ?? new Uint8Array(), {
     trustAnchors,
     crypto: nodeCrypto,
@@ -217,13 +218,6 @@ function signedParts(
     signature: record.signature,
     disclosures: Array.isArray(record.disclosures) ? (record.disclosures as unknown[]) : [],
   };
-}
-
-/** Strict base64 (whitespace allowed): undefined when the text is not base64. */
-function decodeBase64(text: string): Uint8Array | undefined {
-  const compact = text.replace(/\s+/g, "");
-  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(compact)) return undefined;
-  return new Uint8Array(Buffer.from(compact, "base64"));
 }
 
 function usage(message: string): HocbaError {

@@ -11,6 +11,7 @@
  * verdict (`verdictOf`) into the exit status — 0 valid, 1 invalid or revoked, 2 could not be
  * checked (chain or API unreachable), 66 not a hocba file at all.
  */
+import { ADDRESS_PATTERN } from "../../core/encoding";
 import { createChainStatus, type ChainStatus } from "../../adapters/chain/chain-status";
 import { createRegistryClient, type RegistryClient } from "../../adapters/chain/registry";
 import { nodeCrypto } from "../../adapters/pki/node-crypto";
@@ -384,7 +385,7 @@ export function formatResult(result: VerificationResult, mode: Mode["kind"]): st
   return lines.join("\n") + "\n";
 }
 
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const ADDRESS = new RegExp(ADDRESS_PATTERN);
 
 function parse(args: string[], io: CliIo): "help" | Options {
   const { values, positionals } = parseCommandArgs(

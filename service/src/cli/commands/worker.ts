@@ -4,7 +4,7 @@ import { loadConfig } from "../../config/config";
 import { loggerOptions } from "../../http/logging";
 import { startAnchorWorker } from "../../adapters/queue/bullmq";
 import { HocbaError } from "../../core/errors";
-import { composeCore } from "../../server/compose";
+import { composeServerParts } from "../../server/compose";
 import { logFunction } from "../../server/server";
 import type { Command } from "../command";
 import { parseCommandArgs } from "../io";
@@ -27,15 +27,15 @@ export const command: Command = {
     const config = loadConfig(process.env);
     if (!config.REDIS_URL) throw new HocbaError("CONFIG_INVALID", "hocba worker needs REDIS_URL");
     const logger = pino(loggerOptions(config.LOG_LEVEL));
-    const core = await composeCore(config, logFunction(logger));
-    const worker = startAnchorWorker(core.anchoring, {
+    const parts = await composeServerParts(config, logFunction(logger));
+    const worker = startAnchorWorker(parts.anchoring, {
       redisUrl: config.REDIS_URL,
       prefix: config.REDIS_PREFIX,
     });
-    logger.info({ registry: core.chain.registry }, "anchoring worker started");
+    logger.info({ registry: parts.chain.registry }, "anchoring worker started");
     await untilSignal();
     await worker.stop();
-    await core.close();
+    await parts.close();
     return 0;
   },
 };

@@ -35,6 +35,15 @@ export function vietnameseDate(iso: string): string {
   return `${d}/${m}/${y}`;
 }
 
+/**
+ * An ISO date (YYYY-MM-DD…) in words, as the place-and-date line of a Vietnamese document writes it.
+ * @example vietnameseDateInWords("2025-06-14") // "ngày 14 tháng 06 năm 2025"
+ */
+export function vietnameseDateInWords(iso: string): string {
+  const [y, m, d] = iso.slice(0, 10).split("-");
+  return `ngày ${d} tháng ${m} năm ${y}`;
+}
+
 /** The instant as YYYY-MM-DDTHH:MM… in Vietnam time. */
 function inVietnam(instant: Date): string {
   return new Date(instant.getTime() + VIETNAM_OFFSET_MS).toISOString();

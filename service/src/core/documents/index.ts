@@ -16,7 +16,7 @@ export {
   type Level,
   type SchoolYear,
   type Student,
-  type Subject,
+  type SchoolSubject,
   type Transcript,
 } from "./schema";
 export {

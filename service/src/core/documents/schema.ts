@@ -10,6 +10,7 @@
  * (TypeBox's `TypeCompiler` is not). A JSON-Schema validator in strict mode (ajv) must be told
  * about the `errorCode` keyword, and must not be used to strip unknown fields.
  */
+import { UUID_PATTERN } from "../encoding";
 import { Type, type Static, type TLiteral, type TUnion } from "@sinclair/typebox";
 import type { ProblemCode } from "./problems";
 
@@ -30,8 +31,7 @@ function literals<const V extends readonly string[]>(values: V, errorCode: Probl
   ) as TUnion<TLiteral<V[number]>[]>;
 }
 
-/** Lowercase hex UUID (any version). Lowercase only, so one identifier has one canonical hash. */
-export const UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+export { UUID_PATTERN };
 /** 16 random bytes in unpadded base64url: 22 characters, the last one carrying 2 bits. */
 export const NONCE_PATTERN = "^[A-Za-z0-9_-]{21}[AQgw]$";
 export const DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
@@ -76,7 +76,7 @@ const SubjectResult = Type.Union([Type.Number(), ...COMMENT_RESULTS.map((v) => T
   ...code("SUBJECT_RESULT_INVALID"),
 });
 
-export const SubjectSchema = Type.Object(
+export const SchoolSubjectSchema = Type.Object(
   {
     code: Type.String(),
     name: Text,
@@ -93,7 +93,7 @@ export const SchoolYearSchema = Type.Object(
     schoolYear: Type.String({ pattern: "^[0-9]{4}-[0-9]{4}$", ...code("SCHOOL_YEAR_FORMAT") }),
     grade: Type.Integer({ minimum: 6, maximum: 12, ...code("GRADE_INVALID") }),
     className: Text,
-    subjects: Type.Array(SubjectSchema, { minItems: 1, ...code("SUBJECTS_EMPTY") }),
+    subjects: Type.Array(SchoolSubjectSchema, { minItems: 1, ...code("SUBJECTS_EMPTY") }),
     academicResult: literals(RESULTS, "ACADEMIC_RESULT_INVALID"),
     conductResult: literals(RESULTS, "CONDUCT_RESULT_INVALID"),
     daysAbsent: Type.Integer({ minimum: 0, ...code("DAYS_ABSENT_INVALID") }),
@@ -172,7 +172,8 @@ export type LearningResult = (typeof RESULTS)[number];
 export type CommentResult = (typeof COMMENT_RESULTS)[number];
 export type Outcome = (typeof OUTCOMES)[number];
 export type Student = Static<typeof StudentSchema>;
-export type Subject = Static<typeof SubjectSchema>;
+/** A school subject (môn học) of a year with its results; not a certificate's subject (core/pki/subject.ts). */
+export type SchoolSubject = Static<typeof SchoolSubjectSchema>;
 export type SchoolYear = Static<typeof SchoolYearSchema>;
 export type Transcript = Static<typeof TranscriptSchema>;
 export type Completion = Static<typeof CompletionSchema>;

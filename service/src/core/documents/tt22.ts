@@ -3,10 +3,10 @@
  * learning result of a year derived from its subjects. Scores are handled in integer tenths so
  * that 6.5 is exactly 65 and no floating-point boundary can flip a result.
  */
-import type { LearningResult, Subject } from "./schema";
+import type { LearningResult, SchoolSubject } from "./schema";
 
 /** A subject's year result as the learning-result rule sees it (a document's subject fits). */
-export type YearSubjectResult = Pick<Subject, "assessment" | "year">;
+export type YearSubjectResult = Pick<SchoolSubject, "assessment" | "year">;
 
 /** A score in integer tenths (8.5 → 85). The caller has checked it has at most one decimal. */
 export function tenths(score: number): number {

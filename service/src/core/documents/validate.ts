@@ -29,7 +29,7 @@ import {
   type Graduation,
   type HocbaDocument,
   type Level,
-  type Subject,
+  type SchoolSubject,
   type Transcript,
 } from "./schema";
 import { isNfc, textProblem } from "./text";
@@ -406,7 +406,7 @@ function checkYearResult(year: Json, path: string, report: Report): void {
     return;
   // The result is derived only from subjects that are all valid; otherwise their problems say why.
   if (subjects.some((_, j) => report.hasAt(`${path}/subjects/${j}`))) return;
-  const computed = learningResult(subjects as Subject[]);
+  const computed = learningResult(subjects as SchoolSubject[]);
   if (computed !== stated) {
     report.add(
       `${path}/academicResult`,

@@ -1,26 +1,57 @@
 /**
- * What the API shows of stored documents, shared by the service and the pages (type-only: the
- * pages import nothing of the server but the core).
+ * What the API shows of stored documents, as TypeBox schemas shared by the routes, the service and
+ * the pages (the pages import their types only: nothing of the server but the core).
  */
-import type { CredentialAnchor } from "../verification/format";
+import { Type, type Static } from "@sinclair/typebox";
+import { HEX32_PATTERN } from "../encoding";
+import { CredentialAnchorSchema } from "../verification/credential";
 
 /** Where a stored document stands. */
-export type DocumentStatus = "pending" | "anchored" | "revoked" | "superseded";
+export const DocumentStatusSchema = Type.Union(
+  [Type.Literal("pending"), Type.Literal("anchored"), Type.Literal("revoked"), Type.Literal("superseded")],
+  { description: "revoked and superseded take precedence over anchored" },
+);
+export type DocumentStatus = Static<typeof DocumentStatusSchema>;
+
+const anchor = CredentialAnchorSchema.properties;
+const Pair = Type.Object({ code: Type.String(), name: Type.String() });
 
 /** One graduate as the public search answers it: never the citizen ID, never the ethnicity. */
-export interface GraduateView {
-  id: string;
-  fullName: string;
-  dateOfBirth: string;
-  gender: string;
-  placeOfBirth: string;
-  school: { code: string; name: string };
-  district: { code: string; name: string };
-  graduationYear: number;
-  decision: { number: string; date: string };
-  diplomaSerial: string;
-  registryNumber: string;
-  status: DocumentStatus;
-  anchor: CredentialAnchor | null;
-  provenance: { fileSha256: string; signerFingerprint: string; importedAt: string };
-}
+export const GraduateViewSchema = Type.Object(
+  {
+    id: Type.String(),
+    fullName: Type.String(),
+    dateOfBirth: Type.String(),
+    gender: Type.String(),
+    placeOfBirth: Type.String(),
+    school: Pair,
+    district: Pair,
+    graduationYear: Type.Integer(),
+    decision: Type.Object({ number: Type.String(), date: Type.String() }),
+    diplomaSerial: Type.String(),
+    registryNumber: Type.String(),
+    status: DocumentStatusSchema,
+    // A credential's anchor, its fields in the order the search has always answered them; the root
+    // and leaf as this service writes them (lowercase).
+    anchor: Type.Union([
+      Type.Object({
+        merkleRoot: Type.String({ pattern: HEX32_PATTERN }),
+        leaf: Type.String({ pattern: HEX32_PATTERN }),
+        proof: anchor.proof,
+        txHash: anchor.txHash,
+        blockNumber: anchor.blockNumber,
+        anchoredAt: anchor.anchoredAt,
+        chainId: anchor.chainId,
+        registry: anchor.registry,
+      }),
+      Type.Null(),
+    ]),
+    provenance: Type.Object({
+      fileSha256: Type.String(),
+      signerFingerprint: Type.String(),
+      importedAt: Type.String({ format: "date-time" }),
+    }),
+  },
+  { description: "never the citizen ID, never the ethnicity" },
+);
+export type GraduateView = Static<typeof GraduateViewSchema>;

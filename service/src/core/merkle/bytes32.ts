@@ -5,8 +5,9 @@
  */
 import { HocbaError } from "../errors";
 import { fromHex } from "../documents/hash";
+import { BYTES32_PATTERN } from "../encoding";
 
-const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+const BYTES32 = new RegExp(BYTES32_PATTERN);
 
 /** Whether `value` is a 0x-prefixed 32-byte hex string. */
 export function isBytes32(value: unknown): value is string {

@@ -3,6 +3,7 @@
  * report of named checks, and the trust store. Import from here, not from the files behind it.
  */
 export { signDetached, type CmsSigner, type SignerInput, type SignOptions } from "./sign";
+export { signingUseFailure, validityFailure, type CertificateRuleFailure } from "./signer-certificate";
 export {
   verifyDetached,
   assertSignatureValid,
@@ -11,6 +12,7 @@ export {
   type SignatureReport,
   type SignatureCheck,
   type SignatureCheckName,
+  CHECK_STATUSES,
   type CheckStatus,
   type SignerReport,
   type Authorization,

@@ -17,7 +17,8 @@ import { parseDetachedSignedData, type ParsedSignerInfo } from "./cms";
 import { webCrypto, type PkiCrypto, type SignatureAlgorithm } from "./crypto";
 import { keyRingFor, type KeyRing } from "./key-ring";
 import { bytesEqual } from "./der";
-import { DOCUMENT_SIGNING_EKUS, OID } from "./oids";
+import { OID } from "./oids";
+import { signingUseFailure, validityFailure } from "./signer-certificate";
 import { embeddedStatus, judgeStatus } from "./revocation-values";
 import type { StatusEvidence } from "./status";
 import { checkSignerTimestamp, type SignerTimestampPolicy } from "./timestamp";
@@ -36,7 +37,9 @@ export type SignatureCheckName =
   | "authorization"
   | "roles";
 
-export type CheckStatus = "valid" | "invalid" | "error" | "skipped";
+/** What a check reports (the signer's here, and every check of the verification pipeline). */
+export const CHECK_STATUSES = ["valid", "invalid", "error", "skipped"] as const;
+export type CheckStatus = (typeof CHECK_STATUSES)[number];
 
 export interface SignatureCheck {
   name: SignatureCheckName;
@@ -399,7 +402,7 @@ function checkValidity(
   }
   let first: Verdict | undefined;
   for (const path of paths) {
-    const failure = validityFailure(signingTime, signed, path);
+    const failure = validityVerdict(signingTime, signed, path);
     if (failure === undefined) {
       return {
         verdict: {
@@ -414,25 +417,10 @@ function checkValidity(
   return { verdict: first!, path: paths[0]! };
 }
 
-function validityFailure(signingTime: Date, signed: string, path: CertificateInfo[]): Verdict | undefined {
-  const time = signingTime.getTime();
-  for (const certificate of path) {
-    if (time < certificate.notBefore.getTime()) {
-      return {
-        status: "invalid",
-        code: "CERT_NOT_YET_VALID",
-        message: `"${certificate.subject}" is valid from ${certificate.notBefore.toISOString()}, ${signed}`,
-      };
-    }
-    if (time > certificate.notAfter.getTime()) {
-      return {
-        status: "invalid",
-        code: "CERT_EXPIRED",
-        message: `"${certificate.subject}" expired ${certificate.notAfter.toISOString()}, ${signed}`,
-      };
-    }
-  }
-  return undefined;
+/** The first validity failure of the path at signing time, as a verdict naming the time. */
+function validityVerdict(signingTime: Date, signed: string, path: CertificateInfo[]): Verdict | undefined {
+  const failure = validityFailure(path, signingTime);
+  return failure && { status: "invalid", code: failure.code, message: `${failure.message}, ${signed}` };
 }
 
 /**
@@ -481,22 +469,8 @@ export function signerStatusOf(evidence: StatusEvidence): SignerStatus {
 }
 
 function checkKeyUsage(certificate: CertificateInfo): Verdict {
-  const usage = certificate.keyUsage;
-  if (usage !== undefined && !usage.has("digitalSignature") && !usage.has("nonRepudiation")) {
-    return {
-      status: "invalid",
-      code: "CERT_KEY_USAGE",
-      message: `"${certificate.subject}" key usage (${[...usage].join(", ") || "none"}) allows neither digitalSignature nor nonRepudiation`,
-    };
-  }
-  const purposes = certificate.extendedKeyUsage;
-  if (purposes !== undefined && !purposes.some((purpose) => DOCUMENT_SIGNING_EKUS.includes(purpose))) {
-    return {
-      status: "invalid",
-      code: "CERT_EXTENDED_KEY_USAGE",
-      message: `"${certificate.subject}" extended key usage (${purposes.join(", ")}) excludes document signing`,
-    };
-  }
+  const failure = signingUseFailure(certificate);
+  if (failure !== undefined) return { status: "invalid", ...failure };
   return { status: "valid", message: "the certificate may sign documents" };
 }
 

@@ -7,28 +7,20 @@
  *    so the other checks run on it and say what else is wrong (integrity first of all).
  * Every problem is collected with its path, so the format check can say all that is wrong at once.
  */
+import { Value } from "@sinclair/typebox/value";
 import { validateDocument, type HocbaDocument, type ValidationOptions } from "../documents";
 import { disclose, isSelectivelyDisclosable, SD_ALG, type Disclosed } from "../documents/disclosure";
-import { isBytes32 } from "../merkle/bytes32";
-
-/** A credential whose document is in the plain form. */
-export const CREDENTIAL_FORMAT = "hocba/1";
-/** A credential whose document is in the selectively disclosable form, with its disclosures. */
-export const DISCLOSABLE_CREDENTIAL_FORMAT = "hocba/2";
-export type CredentialFormat = typeof CREDENTIAL_FORMAT | typeof DISCLOSABLE_CREDENTIAL_FORMAT;
-/** More disclosures than any transcript has parts (3 student fields and one per school year). */
-const MAX_DISCLOSURES = 64;
-
-export interface CredentialAnchor {
-  chainId: number;
-  registry: string;
-  merkleRoot: string;
-  leaf: string;
-  proof: string[];
-  txHash: string;
-  blockNumber: number;
-  anchoredAt: string;
-}
+import { decodeBase64 } from "../encoding";
+import {
+  CredentialAnchorSchema,
+  CredentialSchema,
+  CREDENTIAL_FORMAT,
+  DISCLOSABLE_CREDENTIAL_FORMAT,
+  MAX_DISCLOSURES,
+  MAX_PROOF_LENGTH,
+  type CredentialAnchor,
+  type CredentialFormat,
+} from "./credential";
 
 /** A credential whose structure is right; its document may break the rules; nothing is trusted yet. */
 export interface SignedCredential {
@@ -73,27 +65,27 @@ export type ParseResult =
   | { ok: false; failed: "structure"; problems: FormatProblem[] }
   | { ok: false; failed: "rules"; problems: FormatProblem[]; credential: SignedCredential };
 
-/** The longest proof accepted: a tree of 2^64 leaves is far beyond any batch. */
-const MAX_PROOF_LENGTH = 64;
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Base64 to bytes without Buffer (atob exists in browsers and Node ≥ 16); undefined when malformed. */
-export function decodeBase64(text: unknown): Uint8Array | undefined {
-  if (typeof text !== "string" || text.length === 0 || text.length % 4 !== 0 || !BASE64.test(text))
-    return undefined;
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
+/** What each anchor field must be, as the format check says it (the rule itself is the schema's). */
+const ANCHOR_FIELD_MUST_BE: Record<keyof CredentialAnchor, string> = {
+  chainId: "a positive integer",
+  registry: "a 0x address",
+  merkleRoot: "a 0x bytes32 hex value",
+  leaf: "a 0x bytes32 hex value",
+  proof: `an array of at most ${MAX_PROOF_LENGTH} bytes32 hex values`,
+  txHash: "a 0x transaction hash",
+  blockNumber: "a block number",
+  anchoredAt: "an ISO-8601 date-time",
+};
+const PROOF_NODE_MUST_BE = "a 0x bytes32 hex value";
 
-/** The `anchor` of a credential or a `hocba/pdf-1` proof (core/verification/pdf.ts), its problems collected. */
+/**
+ * Checks `value` against CredentialAnchorSchema field by field (a proof node by node): the `anchor`
+ * of a credential or of a `hocba/pdf-1` proof (core/verification/pdf.ts), its problems collected.
+ */
 export function readAnchor(value: unknown, problems: FormatProblem[]): CredentialAnchor | undefined {
   if (!isRecord(value)) {
     problems.push({ path: "/anchor", message: "anchor must be an object" });
@@ -103,25 +95,15 @@ export function readAnchor(value: unknown, problems: FormatProblem[]): Credentia
   const expect = (field: string, ok: boolean, what: string): void => {
     if (!ok) problems.push({ path: `/anchor/${field}`, message: `${field} must be ${what}` });
   };
-  const isCount = (v: unknown): boolean => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
-  expect("chainId", isCount(value.chainId) && value.chainId !== 0, "a positive integer");
-  expect("registry", typeof value.registry === "string" && ADDRESS.test(value.registry), "a 0x address");
-  expect("merkleRoot", isBytes32(value.merkleRoot), "a 0x bytes32 hex value");
-  expect("leaf", isBytes32(value.leaf), "a 0x bytes32 hex value");
-  const proof = value.proof;
-  if (!Array.isArray(proof) || proof.length > MAX_PROOF_LENGTH) {
-    expect("proof", false, `an array of at most ${MAX_PROOF_LENGTH} bytes32 hex values`);
-  } else {
-    proof.forEach((sibling, i) => expect(`proof/${i}`, isBytes32(sibling), "a 0x bytes32 hex value"));
+  const fields = CredentialAnchorSchema.properties;
+  for (const field of Object.keys(fields) as (keyof CredentialAnchor)[]) {
+    const given = value[field];
+    if (field === "proof" && Array.isArray(given) && given.length <= MAX_PROOF_LENGTH)
+      given.forEach((node, i) =>
+        expect(`proof/${i}`, Value.Check(fields.proof.items, node), PROOF_NODE_MUST_BE),
+      );
+    else expect(field, Value.Check(fields[field], given), ANCHOR_FIELD_MUST_BE[field]);
   }
-  expect("txHash", isBytes32(value.txHash), "a 0x transaction hash");
-  expect("blockNumber", isCount(value.blockNumber), "a block number");
-  const anchoredAt = value.anchoredAt;
-  expect(
-    "anchoredAt",
-    typeof anchoredAt === "string" && ISO_DATE_TIME.test(anchoredAt) && !Number.isNaN(Date.parse(anchoredAt)),
-    "an ISO-8601 date-time",
-  );
   return problems.length === before ? (value as unknown as CredentialAnchor) : undefined;
 }
 
@@ -158,11 +140,7 @@ export function parseCredential(value: unknown, validation: ValidationOptions = 
     if (isRecord(document) && document._sd_alg !== SD_ALG)
       problems.push({ path: "/document/_sd_alg", message: `a hocba/2 document carries _sd_alg "${SD_ALG}"` });
     const given = value.disclosures;
-    if (
-      !Array.isArray(given) ||
-      given.length > MAX_DISCLOSURES ||
-      !given.every((item) => typeof item === "string")
-    )
+    if (!Value.Check(CredentialSchema.properties.disclosures, given))
       problems.push({
         path: "/disclosures",
         message: `disclosures must be an array of at most ${MAX_DISCLOSURES} strings`,

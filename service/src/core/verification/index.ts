@@ -6,18 +6,24 @@ export { verifyCredential, verdictOf } from "./verify";
 export {
   parseCredential,
   readableDocument,
-  decodeBase64,
-  CREDENTIAL_FORMAT,
-  DISCLOSABLE_CREDENTIAL_FORMAT,
-  type CredentialFormat,
   type ParsedCredential,
   type SignedCredential,
   type FormatFailure,
-  type CredentialAnchor,
   type FormatProblem,
 } from "./format";
 export {
+  CredentialSchema,
+  CredentialAnchorSchema,
+  CredentialFormatSchema,
+  CREDENTIAL_FORMAT,
+  DISCLOSABLE_CREDENTIAL_FORMAT,
+  type Credential,
+  type CredentialAnchor,
+  type CredentialFormat,
+} from "./credential";
+export {
   CHECK_NAMES,
+  CHECK_STATUSES,
   VERDICTS,
   type Check,
   type CheckName,

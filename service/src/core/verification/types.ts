@@ -5,7 +5,13 @@
  * the CLI pass different ports; the checks are the same.
  */
 import type { ValidationOptions } from "../documents";
-import type { PkiCrypto, SignerTimestampPolicy, TrustStore } from "../pki";
+import {
+  CHECK_STATUSES,
+  type CheckStatus,
+  type PkiCrypto,
+  type SignerTimestampPolicy,
+  type TrustStore,
+} from "../pki";
 
 export type CheckName =
   "format" | "integrity" | "signature" | "signer" | "inclusion" | "anchored" | "revocation" | "supersession";
@@ -22,7 +28,8 @@ export const CHECK_NAMES: readonly CheckName[] = [
   "supersession",
 ];
 
-export type CheckStatus = "valid" | "invalid" | "error" | "skipped";
+/** valid / invalid / error / skipped: one status type for the pipeline's checks and the signer's. */
+export { CHECK_STATUSES, type CheckStatus };
 
 export interface Check {
   name: CheckName;

@@ -6,7 +6,8 @@
  */
 import { isHocbaError } from "../errors";
 import { CHECKS, checkInputOf, type CheckFunction, type CheckInput, type Fragment } from "./checks";
-import { DISCLOSABLE_CREDENTIAL_FORMAT, parseCredential } from "./format";
+import { DISCLOSABLE_CREDENTIAL_FORMAT } from "./credential";
+import { parseCredential } from "./format";
 import type { Check, CheckName, Verdict, VerificationContext, VerificationResult } from "./types";
 
 /**

@@ -14,7 +14,7 @@ import {
   GENDERS,
   LEVELS,
   type SchoolYear,
-  type Subject,
+  type SchoolSubject,
   type Transcript,
 } from "../documents/schema";
 import { validateTranscript, type ValidationOptions } from "../documents/validate";
@@ -358,7 +358,7 @@ function buildDocument(
         `tên “${cellText(name.cell)}” khác với trang '${STUDENTS_SHEET}' (“${text(s, "fullName")}”)`,
         `the name differs from sheet '${STUDENTS_SHEET}' (“${text(s, "fullName")}”)`,
       );
-    const subjects: Subject[] = [];
+    const subjects: SchoolSubject[] = [];
     for (const { subject, headers } of subjectsOf.get(classYear.schoolYear) ?? []) {
       const locs = TERMS.map((t) => y.get(subjectKey(subject.code, t))!);
       const filled = locs.filter((l) => !blankCell(l.cell));
@@ -381,9 +381,9 @@ function buildDocument(
         code: subject.code,
         name: subject.name,
         assessment: subject.assessment,
-        term1: resultOf(locs[0]!.cell) as Subject["term1"],
-        term2: resultOf(locs[1]!.cell) as Subject["term2"],
-        year: resultOf(locs[2]!.cell) as Subject["year"],
+        term1: resultOf(locs[0]!.cell) as SchoolSubject["term1"],
+        term2: resultOf(locs[1]!.cell) as SchoolSubject["term2"],
+        year: resultOf(locs[2]!.cell) as SchoolSubject["year"],
       });
     }
     const outcome = text(y, "outcome");

@@ -5,6 +5,7 @@
  * reads included, is written to the audit log, and every certificate change asks the anchoring
  * runner for a round so the on-chain issuer registry follows promptly.
  */
+import { HEX32_PATTERN } from "../../core/encoding";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
@@ -22,7 +23,6 @@ import { createVerifierKey, revokeVerifierKey } from "../../auth/api-keys";
 import { errorResponses } from "../schemas";
 
 const CODE = "^[0-9A-Za-z]{2,20}$";
-const HEX32 = "^0x[0-9a-f]{64}$";
 
 const CertificateInput = Type.Union(
   [
@@ -40,7 +40,10 @@ const CertificateInput = Type.Union(
   { description: "a PEM certificate, or {pem, role}" },
 );
 const Certificate = Type.Object({
-  fingerprint: Type.String({ pattern: HEX32, description: "SHA-256 of the DER, as the registry knows it" }),
+  fingerprint: Type.String({
+    pattern: HEX32_PATTERN,
+    description: "SHA-256 of the DER, as the registry knows it",
+  }),
   subject: Type.String(),
   role: Type.String(),
 });
@@ -82,7 +85,7 @@ const ChangeBody = Type.Object(
   {
     add: Type.Optional(Type.Array(CertificateInput, { maxItems: MAX_CERTIFICATES })),
     remove: Type.Optional(
-      Type.Array(Type.String({ pattern: HEX32 }), {
+      Type.Array(Type.String({ pattern: HEX32_PATTERN }), {
         maxItems: MAX_CERTIFICATES,
         description: "fingerprints of active certificates",
       }),
@@ -117,7 +120,7 @@ const IssuerView = Type.Object({
   }),
   certificates: Type.Array(
     Type.Object({
-      fingerprint: Type.String({ pattern: HEX32 }),
+      fingerprint: Type.String({ pattern: HEX32_PATTERN }),
       subject: Type.String(),
       role: Type.String(),
       addedAt: Type.String({ format: "date-time" }),

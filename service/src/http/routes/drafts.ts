@@ -5,6 +5,7 @@
  * school workspace will put these behind the staff session. Handlers translate HTTP to
  * service/src/issuance/drafts.ts and back; every import and read is audited there.
  */
+import { SHA256_HEX_PATTERN } from "../../core/encoding";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
@@ -26,7 +27,7 @@ const ImportReply = Type.Object({
   schoolYear: Type.String({ description: "the class's last school year" }),
   className: Type.String(),
   format: Type.Union([Type.Literal("csv"), Type.Literal("xlsx")]),
-  fileSha256: Type.String({ pattern: "^[0-9a-f]{64}$" }),
+  fileSha256: Type.String({ pattern: SHA256_HEX_PATTERN }),
   importedAt: Type.String({ format: "date-time" }),
   counts: Type.Object({
     students: Type.Integer(),

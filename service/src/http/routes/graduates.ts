@@ -16,6 +16,8 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { HocbaError } from "../../core/errors";
+import { GraduateViewSchema } from "../../core/documents/views";
+import { HEX32_PATTERN, SHA256_HEX_PATTERN } from "../../core/encoding";
 import {
   auditSearch,
   graduationYears,
@@ -42,7 +44,6 @@ function bySerial(request: FastifyRequest): boolean {
   return typeof serial === "string" && serial.trim() !== "";
 }
 
-const HEX32 = "^0x[0-9a-f]{64}$";
 const ImportBody = Type.Object({
   file: Type.String({ description: "base64 of the CSV (UTF-8, header row) or XLSX (first sheet) file" }),
   signature: Type.String({
@@ -56,9 +57,9 @@ const ImportReply = Type.Object({
   }),
   importId: Type.String(),
   districtCode: Type.String(),
-  fileSha256: Type.String({ pattern: "^[0-9a-f]{64}$" }),
+  fileSha256: Type.String({ pattern: SHA256_HEX_PATTERN }),
   format: Type.Union([Type.Literal("csv"), Type.Literal("xlsx")]),
-  signerFingerprint: Type.String({ pattern: HEX32 }),
+  signerFingerprint: Type.String({ pattern: HEX32_PATTERN }),
   importedAt: Type.String({ format: "date-time" }),
   counts: Type.Object({
     rows: Type.Integer(),
@@ -89,48 +90,6 @@ const SearchQuerystring = Type.Object(
   },
   { additionalProperties: false },
 );
-const Pair = Type.Object({ code: Type.String(), name: Type.String() });
-const GraduateView = Type.Object(
-  {
-    id: Type.String(),
-    fullName: Type.String(),
-    dateOfBirth: Type.String(),
-    gender: Type.String(),
-    placeOfBirth: Type.String(),
-    school: Pair,
-    district: Pair,
-    graduationYear: Type.Integer(),
-    decision: Type.Object({ number: Type.String(), date: Type.String() }),
-    diplomaSerial: Type.String(),
-    registryNumber: Type.String(),
-    status: Type.Union([
-      Type.Literal("pending"),
-      Type.Literal("anchored"),
-      Type.Literal("revoked"),
-      Type.Literal("superseded"),
-    ]),
-    anchor: Type.Union([
-      Type.Object({
-        merkleRoot: Type.String({ pattern: HEX32 }),
-        leaf: Type.String({ pattern: HEX32 }),
-        proof: Type.Array(Type.String()),
-        txHash: Type.String(),
-        blockNumber: Type.Integer(),
-        anchoredAt: Type.String({ format: "date-time" }),
-        chainId: Type.Integer(),
-        registry: Type.String(),
-      }),
-      Type.Null(),
-    ]),
-    provenance: Type.Object({
-      fileSha256: Type.String(),
-      signerFingerprint: Type.String(),
-      importedAt: Type.String({ format: "date-time" }),
-    }),
-  },
-  { description: "never the citizen ID, never the ethnicity" },
-);
-
 /** Plugin registered under /api/v1 (see API_ROUTES in app.ts). */
 export function graduateRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -227,7 +186,7 @@ export function graduateRoutes(app: FastifyInstance, _opts: unknown, done: (err?
           "Never returns the citizen ID or the ethnicity.",
         querystring: SearchQuerystring,
         response: {
-          200: Type.Object({ results: Type.Array(GraduateView, { maxItems: MAX_SEARCH_RESULTS }) }),
+          200: Type.Object({ results: Type.Array(GraduateViewSchema, { maxItems: MAX_SEARCH_RESULTS }) }),
           ...errorResponses(400, 401, 429, 500),
         },
       },

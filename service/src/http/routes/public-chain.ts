@@ -11,6 +11,7 @@
  * All public, read-only and rate-limited per client address. A chain that cannot be read is a 503
  * CHAIN_UNAVAILABLE, which the page reports as an `error` check, never as `invalid`.
  */
+import { BYTES32_PATTERN, UUID_ANY_CASE_PATTERN } from "../../core/encoding";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
@@ -24,8 +25,6 @@ import { errorResponses } from "../schemas";
  */
 export const PUBLIC_CHAIN_READS_PER_MINUTE = 600;
 
-const HEX32 = "^0x[0-9a-fA-F]{64}$";
-const UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 const SECONDS = Type.Integer({
   minimum: 0,
   description: "block time in seconds since the epoch, 0 for never",
@@ -101,7 +100,7 @@ export function publicChainRoutes(app: FastifyInstance, _opts: unknown, done: (e
             requiredRoles: Type.Array(Type.String()),
             certificates: Type.Array(
               Type.Object({
-                fingerprint: Type.String({ pattern: HEX32 }),
+                fingerprint: Type.String({ pattern: BYTES32_PATTERN }),
                 role: Type.String({ description: "principal, homeroom, organisation (the seal)…" }),
               }),
             ),
@@ -156,7 +155,7 @@ export function publicChainRoutes(app: FastifyInstance, _opts: unknown, done: (e
         schema: {
           tags: ["verification"],
           summary,
-          params: Type.Object({ [param]: Type.String({ pattern: HEX32 }) }),
+          params: Type.Object({ [param]: Type.String({ pattern: BYTES32_PATTERN }) }),
           response: {
             200: Type.Object({ [param]: Type.String(), [field]: SECONDS }),
             ...errorResponses(400, 429, 500, 503),
@@ -192,7 +191,10 @@ export function publicChainRoutes(app: FastifyInstance, _opts: unknown, done: (e
         summary: "Was the certificate authorized for the issuer at a time (on-chain issuer registry)",
         params: Type.Object({
           code: Type.String({ pattern: "^[A-Za-z0-9]{1,31}$", description: "school or district code" }),
-          fingerprint: Type.String({ pattern: HEX32, description: "0x + SHA-256 of the certificate DER" }),
+          fingerprint: Type.String({
+            pattern: BYTES32_PATTERN,
+            description: "0x + SHA-256 of the certificate DER",
+          }),
         }),
         querystring: Type.Object({
           at: Type.String({ format: "date-time", description: "from 1970-01-01T00:00:00Z on" }),
@@ -232,7 +234,7 @@ export function publicChainRoutes(app: FastifyInstance, _opts: unknown, done: (e
       schema: {
         tags: ["verification"],
         summary: "The document that supersedes this one, if any (null for none or unknown)",
-        params: Type.Object({ id: Type.String({ pattern: UUID }) }),
+        params: Type.Object({ id: Type.String({ pattern: UUID_ANY_CASE_PATTERN }) }),
         response: {
           200: Type.Object({ id: Type.String(), supersededBy: Type.Union([Type.String(), Type.Null()]) }),
           ...errorResponses(400, 429, 500),
@@ -254,7 +256,7 @@ export function publicChainRoutes(app: FastifyInstance, _opts: unknown, done: (e
         summary: "When the issuer revoked the document of a leaf in this service (null: not revoked)",
         description:
           "Known as soon as `POST /api/v1/transcripts/{id}/revoke` answers, before the next anchoring round writes it on chain (then `/chain/revocations/{leaf}` answers it too).",
-        params: Type.Object({ leaf: Type.String({ pattern: HEX32 }) }),
+        params: Type.Object({ leaf: Type.String({ pattern: BYTES32_PATTERN }) }),
         response: {
           200: Type.Object({
             leaf: Type.String(),

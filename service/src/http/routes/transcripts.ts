@@ -11,10 +11,13 @@ import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { HocbaError, type ErrorCode } from "../../core/errors";
+import { DocumentStatusSchema } from "../../core/documents/views";
+import { HEX32_PATTERN, UUID_ANY_CASE_PATTERN } from "../../core/encoding";
+import { CredentialSchema } from "../../core/verification";
 import { credentialFor, type CredentialAccess } from "../../issuance/credential";
 import { submitDocuments, type SubmitItem, type SubmitResult } from "../../issuance/documents";
 import { isDisclosureKey, type DisclosureKey } from "../../core/documents/disclosure";
-import { readDocument, type Caller, type DocumentRecord } from "../../issuance/records";
+import { readDocument, type IssuerActor, type DocumentRecord } from "../../issuance/records";
 import { revokeDocument } from "../../issuance/revocation";
 import { documentPdf } from "../../issuance/pdf";
 import { createShareToken, revokeShareToken } from "../../issuance/share";
@@ -28,16 +31,11 @@ export const MAX_BATCH_ITEMS = 1000;
 /** Share-token reads per client address and minute (token guessing is hopeless; this bounds the load). */
 export const SHARE_READS_PER_MINUTE = 30;
 
-const UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
-const HEX32 = "^0x[0-9a-f]{64}$";
-
-const DocumentStatusSchema = Type.Union(
-  [Type.Literal("pending"), Type.Literal("anchored"), Type.Literal("revoked"), Type.Literal("superseded")],
-  { description: "revoked and superseded take precedence over anchored" },
-);
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 
-const IdParams = Type.Object({ id: Type.String({ pattern: UUID, description: "the document's id" }) });
+const IdParams = Type.Object({
+  id: Type.String({ pattern: UUID_ANY_CASE_PATTERN, description: "the document's id" }),
+});
 const SubmitBody = Type.Object({
   document: Type.Unknown({ description: "the transcript exactly as signed (validated by hocba, not here)" }),
   disclosures: Type.Optional(
@@ -51,7 +49,7 @@ const SubmitBody = Type.Object({
 });
 const Accepted = Type.Object({
   id: Type.String(),
-  docHash: Type.String({ pattern: HEX32 }),
+  docHash: Type.String({ pattern: HEX32_PATTERN }),
   status: DocumentStatusSchema,
 });
 const ItemErrorBody = Type.Object({
@@ -76,7 +74,7 @@ const BatchResult = Type.Object({
   ),
 });
 const AnchorInfo = Type.Object({
-  merkleRoot: Type.String({ pattern: HEX32 }),
+  merkleRoot: Type.String({ pattern: HEX32_PATTERN }),
   txHash: Type.String(),
   blockNumber: Type.Integer(),
   anchoredAt: Type.String({ format: "date-time" }),
@@ -85,8 +83,8 @@ const StatusView = Type.Object({
   id: Type.String(),
   type: Type.String(),
   schoolCode: Type.String(),
-  docHash: Type.String({ pattern: HEX32 }),
-  leaf: Type.String({ pattern: HEX32 }),
+  docHash: Type.String({ pattern: HEX32_PATTERN }),
+  leaf: Type.String({ pattern: HEX32_PATTERN }),
   status: DocumentStatusSchema,
   supersedes: Nullable(Type.String()),
   supersededBy: Nullable(Type.String()),
@@ -94,28 +92,6 @@ const StatusView = Type.Object({
   revocationReason: Nullable(Type.String()),
   submittedAt: Type.String({ format: "date-time" }),
   anchor: Type.Union([AnchorInfo, Type.Null()]),
-});
-const CredentialSchema = Type.Object({
-  format: Type.Union([Type.Literal("hocba/1"), Type.Literal("hocba/2")], {
-    description: "hocba/2 when the transcript was signed in the selectively disclosable form",
-  }),
-  document: Type.Unknown({ description: "exactly the signed document" }),
-  disclosures: Type.Optional(
-    Type.Array(Type.String(), {
-      description: "hocba/2: the disclosures handed out (all but those withheld)",
-    }),
-  ),
-  signature: Type.String(),
-  anchor: Type.Object({
-    chainId: Type.Integer(),
-    registry: Type.String(),
-    merkleRoot: Type.String(),
-    leaf: Type.String(),
-    proof: Type.Array(Type.String()),
-    txHash: Type.String(),
-    blockNumber: Type.Integer(),
-    anchoredAt: Type.String({ format: "date-time" }),
-  }),
 });
 const RevokeBody = Type.Object({
   reason: Type.String({
@@ -159,7 +135,7 @@ function withholdOf(list: string | undefined): DisclosureKey[] {
 export const SHARE_TOKEN_ID_HEADER = "hocba-share-token-id";
 
 /** The caller a request's principal stands for (the auth hook ran). */
-export function callerOf(request: FastifyRequest): Caller {
+export function callerOf(request: FastifyRequest): IssuerActor {
   const p = request.principal;
   if (p?.kind === "admin") return { issuerCode: null, actor: "admin" };
   if (p?.kind === "issuer") return { issuerCode: p.issuerCode, actor: actorOf(p) };

@@ -14,7 +14,13 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { HocbaError } from "../../core/errors";
-import { CHECK_NAMES, VERDICTS, verifyCredential, type VerificationContext } from "../../core/verification";
+import {
+  CHECK_NAMES,
+  CHECK_STATUSES,
+  VERDICTS,
+  verifyCredential,
+  type VerificationContext,
+} from "../../core/verification";
 import { verifySignedPdf, type PdfProofSource } from "../../core/verification/pdf";
 import { pdfProofByHash } from "../../issuance/signed-pdfs";
 import { acceptPdfBodies, pdfBodyOf } from "../pdf-body";
@@ -30,12 +36,7 @@ export const DEFAULT_VERIFY_LIMITS = { verifyMax: 600, verifyWindowMs: 60_000 } 
 
 const CheckView = Type.Object({
   name: Type.Union(CHECK_NAMES.map((name) => Type.Literal(name))),
-  status: Type.Union([
-    Type.Literal("valid"),
-    Type.Literal("invalid"),
-    Type.Literal("error"),
-    Type.Literal("skipped"),
-  ]),
+  status: Type.Union(CHECK_STATUSES.map((status) => Type.Literal(status))),
   message: Type.String(),
   data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
