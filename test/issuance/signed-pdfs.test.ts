@@ -85,7 +85,8 @@ describe.each(backends)("submitting a PDF the school signed ($name)", (backend) 
       crypto: nodeCrypto,
       requiredRoles: ["principal"],
     };
-  }, 60_000);
+    // A first PGlite start takes over a minute on a loaded machine.
+  }, 300_000);
   afterAll(() => dispose());
   beforeEach(async () => {
     await db.exec("TRUNCATE issuers, issuer_certificates, api_keys, audit_log, documents, batches CASCADE");
