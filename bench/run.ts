@@ -6,6 +6,8 @@
  *   npm run bench -- signatures --seconds 2
  *   npm run bench -- issuance --documents 5000     (quick; default 100,000)
  *   npm run bench -- verify --processes 2          (the server as 2 processes, HTTP_PROCESSES)
+ *   npm run bench -- issuance --durable --documents 1000   CAdES-T documents accepted with
+ *                                                  CERT_STATUS=require (OCSP/CRL evidence cached per certificate)
  *   npm run bench -- faults [--quick]              the fault suite (only when named; exits non-zero
  *                                                  unless nothing was lost or anchored twice)
  *   npm run bench -- soak [--quick] [--rate 500] [--soak-seconds 300]
@@ -34,6 +36,13 @@ export interface BenchOptions {
   rate?: number;
   /** How long the soak holds its load, in seconds (default 300, or 60 with --quick). */
   soakSeconds?: number;
+
+  /**
+   * issuance: timestamped (CAdES-T) documents from a school registered with its leaf alone,
+   * accepted with REQUIRE_TIMESTAMP and CERT_STATUS=require against OpenSSL's TSA, OCSP responder
+   * and CRLs (the evidence cached per certificate, stored as CAdES-LT).
+   */
+  durable?: boolean;
 }
 
 /** Benchmarks that run only when named: they start and break whole deployments. */
@@ -54,6 +63,8 @@ async function main(): Promise<void> {
       quick: { type: "boolean", default: false },
       rate: { type: "string" },
       "soak-seconds": { type: "string" },
+
+      durable: { type: "boolean", default: false },
     },
   });
   const seconds = Number(values.seconds);
@@ -79,7 +90,16 @@ async function main(): Promise<void> {
   for (const name of selected) {
     console.log(`\n## ${name}\n`);
     const module = (await import(join(__dirname, `${name}.bench`))) as BenchModule;
-    await module.run({ seconds, documents, connections, processes, quick: values.quick, rate, soakSeconds });
+    await module.run({
+      seconds,
+      documents,
+      connections,
+      processes,
+      quick: values.quick,
+      durable: values.durable,
+      rate,
+      soakSeconds,
+    });
   }
 }
 

@@ -24,7 +24,7 @@
  * server's time goes. Everything started is stopped and removed at the end.
  */
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type Server as HttpServer } from "node:http";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
@@ -35,6 +35,7 @@ import { api } from "./lib/http";
 import { openLoop } from "./lib/open-loop";
 import { BENCH_SCHOOL, CHUNK, signedSet } from "./lib/signed-set";
 import {
+  cpuSeconds,
   createSchema,
   ensureBuilt,
   type Server,
@@ -99,27 +100,6 @@ async function countingProxy(teardown: Teardown, target: string) {
       return taken;
     },
   };
-}
-
-/** CPU seconds (user + system) of process `pid` and its children (HTTP_PROCESSES workers), from /proc. */
-function cpuSeconds(pid: number): number {
-  // After the command: state, ppid, …; utime, stime, cutime (reaped children), cstime are fields
-  // 14–17 of stat(5), in clock ticks (100 per second on Linux).
-  const stat = (p: string) => {
-    const text = readFileSync(`/proc/${p}/stat`, "utf8");
-    return text.slice(text.lastIndexOf(")") + 2).split(" ");
-  };
-  const own = stat(String(pid));
-  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
-  for (const entry of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
-    try {
-      const fields = stat(entry);
-      if (Number(fields[1]) === pid) ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // ended while we looked: its time is in the parent's cutime from now on
-    }
-  }
-  return ticks / 100;
 }
 
 /** Jiffies (1/100 s) of the whole machine since boot: busy (not idle or iowait), stolen by the hypervisor, all. */

@@ -255,3 +255,24 @@ export function rssSampler(pid: number, everyMs = 100): { peak(): number; reset(
     stop: () => clearInterval(timer),
   };
 }
+
+/** CPU seconds (user + system) of process `pid` and its children (HTTP_PROCESSES workers), from /proc. */
+export function cpuSeconds(pid: number): number {
+  // After the command: state, ppid, …; utime, stime, cutime (reaped children), cstime are fields
+  // 14–17 of stat(5), in clock ticks (100 per second on Linux).
+  const stat = (p: string) => {
+    const text = readFileSync(`/proc/${p}/stat`, "utf8");
+    return text.slice(text.lastIndexOf(")") + 2).split(" ");
+  };
+  const own = stat(String(pid));
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  for (const entry of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const fields = stat(entry);
+      if (Number(fields[1]) === pid) ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // ended while we looked: its time is in the parent's cutime from now on
+    }
+  }
+  return ticks / 100;
+}

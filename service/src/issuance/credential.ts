@@ -14,12 +14,7 @@ import type { Queryable } from "./ports";
 import { inCanonicalForm } from "../core/documents";
 import { HocbaError } from "../core/errors";
 import { proofNodeIndexes } from "../core/merkle/packed";
-import {
-  CREDENTIAL_FORMAT,
-  DISCLOSABLE_CREDENTIAL_FORMAT,
-  type Credential,
-  type CredentialAnchor,
-} from "../core/verification";
+import { CREDENTIAL_FORMAT, DISCLOSABLE_CREDENTIAL_FORMAT, type Credential } from "../core/verification";
 import { SIGNED_PDF_TYPE } from "../core/verification/pdf";
 import { withholding, type DisclosureKey } from "../core/documents/disclosure";
 import { auditRead, visibleRecord, type IssuerActor } from "./records";

@@ -198,7 +198,12 @@ function readTokenFields(bytes: Uint8Array): ReadToken {
   if (fields[index]?.tag === TAG.context1) index++;
   const signerInfos = childrenOf(bytes, expectTag(fields[index], TAG.set, "SignedData.signerInfos"));
   if (signerInfos.length !== 1) throw new Error("the token must have exactly one signer");
-  return { ...readTstInfo(eContent), eContent, certificates, signer: readTokenSigner(bytes, signerInfos[0]!) };
+  return {
+    ...readTstInfo(eContent),
+    eContent,
+    certificates,
+    signer: readTokenSigner(bytes, signerInfos[0]!),
+  };
 }
 
 function readTstInfo(

@@ -1,0 +1,61 @@
+/**
+ * The durable issuance benchmark's input (issue 12 item 7): a CA run by the `openssl` command with
+ * its OCSP responder and CRLs (test/helpers/ocsp.ts) and OpenSSL's TSA (test/helpers/tsa.ts), and
+ * N distinct transcripts signed by the CA's P-256 leaf "good", each signature timestamped by that
+ * TSA (CAdES-T), cut into request bodies. Not cached on disk: the signatures are only worth
+ * anything while this CA's responder and this TSA's root are the ones the server trusts, and both
+ * live as long as the benchmark.
+ */
+import { httpTimestamper } from "../../service/src/adapters/pki/tsa-http";
+import { canonicalBytes } from "../../service/src/core/documents/hash";
+import { signDetached } from "../../service/src/core/pki";
+import { makeTranscript } from "../../service/src/demo/documents";
+import { makeStatusPki, type StatusPki } from "../../test/helpers/ocsp";
+import { startTsa, type TestTsa } from "../../test/helpers/tsa";
+import { BENCH_SCHOOL } from "./signed-set";
+
+export interface DurableSet {
+  pki: StatusPki;
+  tsa: TestTsa;
+  documents: number;
+  chunks: number;
+  meanChunkBytes: number;
+  chunk(i: number): string;
+  /** Seconds spent signing and timestamping. */
+  signSeconds: number;
+  close(): Promise<void>;
+}
+
+/** Signs `documents` transcripts with timestamps, in bodies of `perBody` items. */
+export async function durableSet(documents: number, perBody: number): Promise<DurableSet> {
+  const [pki, tsa] = await Promise.all([makeStatusPki(), startTsa()]);
+  const signer = await pki.signerOf("good");
+  const timestamp = httpTimestamper(tsa.url);
+  const bodies: string[] = [];
+  const started = performance.now();
+  process.stderr.write(`  signing and timestamping ${documents} transcripts (openssl ts -reply each)…\n`);
+  for (let from = 0; from < documents; from += perBody) {
+    const items: { document: unknown; signature: string }[] = [];
+    for (let i = from; i < Math.min(documents, from + perBody); i++) {
+      const document = makeTranscript({ seed: 70_000_000 + i, grades: [8, 9], school: { ...BENCH_SCHOOL } });
+      const cms = await signDetached(canonicalBytes(document), [signer], { timestamp });
+      items.push({ document, signature: Buffer.from(cms).toString("base64") });
+    }
+    bodies.push(JSON.stringify({ items }));
+  }
+  const signSeconds = (performance.now() - started) / 1000;
+  process.stderr.write(`  signed ${documents} in ${signSeconds.toFixed(0)} s\n`);
+  return {
+    pki,
+    tsa,
+    documents,
+    chunks: bodies.length,
+    meanChunkBytes: Math.round(bodies.reduce((sum, body) => sum + body.length, 0) / bodies.length),
+    chunk: (i) => bodies[i]!,
+    signSeconds,
+    close: async () => {
+      await tsa.close();
+      await pki.dispose();
+    },
+  };
+}
