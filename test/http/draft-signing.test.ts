@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
+import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../service/src/adapters/db/database";
 import { migrate } from "../../service/src/adapters/db/migrate";
@@ -266,6 +267,67 @@ describe.each(backends)("signing drafts in the school workspace on $name", (back
         ],
         ["awaiting", ["homeroom"], false, [["principal", "Nguyễn Văn Hùng"]]],
       ],
+    ]);
+  });
+
+  it("downloads the class as a ZIP of each anchored document's PDF and credential with a manifest, and lets only the principal revoke a submitted document", async () => {
+    const [first, second] = await list(principal, "class=9S1");
+    const zip = await app.inject({
+      method: "GET",
+      url: "/api/v1/drafts/archive.zip?class=9S1&year=2024-2025",
+      headers: clerk.headers(false),
+    });
+    const files = unzipSync(new Uint8Array(zip.rawPayload));
+    const manifest = JSON.parse(new TextDecoder().decode(files["manifest.json"])) as {
+      documents: { id: string; status: string; files: string[] }[];
+    };
+    const credential = JSON.parse(new TextDecoder().decode(files[`${first!.studentCode}.hocba.json`])) as {
+      format: string;
+      document: { id: string };
+    };
+    const otherSchool = await app.inject({
+      method: "GET",
+      url: `/api/v1/drafts/archive.zip?school=${SCHOOL_CODE}&class=9S1&year=2024-2025`,
+      headers: otherClerk.headers(false),
+    });
+    const revoke = (session: TestSession, id: string) =>
+      app.inject({
+        method: "POST",
+        url: `/api/v1/drafts/${id}/revoke`,
+        headers: session.headers(),
+        payload: { reason: "sai điểm" },
+      });
+    const byHomeroom = await revoke(homeroom, first!.id);
+    const notSubmitted = await revoke(principal, second!.id);
+    const byPrincipal = await revoke(principal, first!.id);
+    const after = await list(principal, "class=9S1");
+    expect([
+      zip.statusCode,
+      zip.headers["content-type"],
+      Object.keys(files).sort(),
+      new TextDecoder().decode(files[`${first!.studentCode}.pdf`]!.slice(0, 5)),
+      [credential.format, credential.document.id],
+      manifest.documents.map((d) => [d.id, d.status, d.files.length]),
+      otherSchool.statusCode,
+      [byHomeroom.statusCode, byHomeroom.json<{ error: { code: string } }>().error.code],
+      [notSubmitted.statusCode, notSubmitted.json<{ error: { code: string } }>().error.code],
+      [byPrincipal.statusCode, byPrincipal.json<{ status: string }>().status],
+      after.map((d) => d.status),
+    ]).toEqual([
+      200,
+      "application/zip",
+      [`${first!.studentCode}.hocba.json`, `${first!.studentCode}.pdf`, "manifest.json"].sort(),
+      "%PDF-",
+      ["hocba/2", first!.id],
+      [
+        [first!.id, "anchored", 2],
+        [second!.id, "awaiting", 0],
+      ],
+      404,
+      [403, "FORBIDDEN"],
+      [409, "CONFLICT"],
+      [202, "revoked"],
+      ["revoked", "awaiting"],
     ]);
   });
 
