@@ -397,6 +397,25 @@ describe.each(backends)("signing drafts in the school workspace on $name", (back
       url: "/api/v1/drafts?awaiting=me",
       headers: bearer,
     });
+    const revokeAgain = async (tokenId: string, session: TestSession) =>
+      (
+        await app.inject({
+          method: "DELETE",
+          url: `/api/v1/staff/device-tokens/${tokenId}`,
+          headers: session.headers(),
+        })
+      ).statusCode;
+    const anotherOfHomeroom = await app.inject({
+      method: "POST",
+      url: "/api/v1/staff/device-tokens",
+      headers: homeroom.headers(),
+      payload: { label: "khác" },
+    });
+    const notFound = [
+      await revokeAgain(id, homeroom),
+      await revokeAgain("not-a-token-id", homeroom),
+      await revokeAgain(anotherOfHomeroom.json<{ id: string }>().id, principal),
+    ];
     const { rows } = await db.query<{ text: string }>(
       "SELECT string_agg(COALESCE(details::text, ''), ' ') AS text FROM audit_log",
     );
@@ -413,6 +432,7 @@ describe.each(backends)("signing drafts in the school workspace on $name", (back
       afterwards.statusCode,
       afterwards.json<{ error: { code: string } }>().error.code,
       rows[0]!.text.includes(token),
+      notFound,
     ]).toEqual([
       201,
       true,
@@ -424,6 +444,93 @@ describe.each(backends)("signing drafts in the school workspace on $name", (back
       401,
       "DEVICE_TOKEN_INVALID",
       false,
+      [404, 404, 404],
+    ]);
+  });
+
+  it("starts a correction as a draft of the new version that a new import fills, and supersedes the old document once signed", async () => {
+    const key = { authorization: `Bearer ${t.schoolKey}` };
+    const file = Buffer.from(await xlsxOf(testClass(1, 61, "S2")));
+    const importAs = (headers: Record<string, string>) =>
+      app.inject({
+        method: "POST",
+        url: "/api/v1/drafts/import",
+        headers: { ...headers, "content-type": XLSX_TYPE },
+        payload: file,
+      });
+    const signAll = async (id: string) => {
+      for (const signer of [
+        signerOf(pki.homeroom, pki.intermediate),
+        signerOf(pki.principal, pki.intermediate),
+      ]) {
+        const input = await app.inject({
+          method: "GET",
+          url: `/api/v1/drafts/${id}/signing-input`,
+          headers: key,
+        });
+        const cms = await signDetached(
+          new Uint8Array(Buffer.from(input.json<{ content: string }>().content, "base64")),
+          [signer],
+        );
+        const res = await app.inject({
+          method: "POST",
+          url: `/api/v1/drafts/${id}/signatures`,
+          headers: key,
+          payload: { signature: Buffer.from(cms).toString("base64") },
+        });
+        if (res.statusCode !== 200) throw new Error(res.body);
+      }
+    };
+    const original = (await importAs(clerk.headers())).json<{ drafts: { id: string }[] }>().drafts[0]!.id;
+    const early = await app.inject({
+      method: "POST",
+      url: `/api/v1/drafts/${original}/correction`,
+      headers: clerk.headers(),
+    });
+    await signAll(original);
+    const byPrincipal = await app.inject({
+      method: "POST",
+      url: `/api/v1/drafts/${original}/correction`,
+      headers: principal.headers(),
+    });
+    const started = await app.inject({
+      method: "POST",
+      url: `/api/v1/drafts/${original}/correction`,
+      headers: clerk.headers(),
+    });
+    const twice = await app.inject({
+      method: "POST",
+      url: `/api/v1/drafts/${original}/correction`,
+      headers: clerk.headers(),
+    });
+    const reimport = (await importAs(clerk.headers())).json<{ drafts: { id: string; outcome: string }[] }>();
+    const correction = reimport.drafts[0]!.id;
+    const read = await app.inject({
+      method: "GET",
+      url: `/api/v1/drafts/${correction}`,
+      headers: clerk.headers(false),
+    });
+    await signAll(correction);
+    const after = await list(clerk, "class=9S2");
+    expect([
+      [early.statusCode, early.json<{ error: { code: string } }>().error.code],
+      [byPrincipal.statusCode, byPrincipal.json<{ error: { code: string } }>().error.code],
+      [started.statusCode, started.json<{ supersedes: string; status: string }>()],
+      [twice.statusCode, twice.json<{ error: { code: string } }>().error.code],
+      reimport.drafts[0]!.outcome,
+      read.json<{ document: { supersedes?: string } }>().document.supersedes,
+      after.map((d) => [d.id, d.status]).sort(),
+    ]).toEqual([
+      [409, "CONFLICT"],
+      [403, "FORBIDDEN"],
+      [201, { id: expect.any(String) as unknown, supersedes: original, status: "draft" }],
+      [409, "CONFLICT"],
+      "replaced",
+      original,
+      [
+        [original, "superseded"],
+        [correction, "pending"],
+      ].sort(),
     ]);
   });
 });

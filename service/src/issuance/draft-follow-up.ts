@@ -5,6 +5,7 @@
  * and why. Both work on drafts' ids (a submitted draft's document has the draft's id) and go through
  * the ordinary use cases (revokeDocument, credentialFor, documentPdf), which audit them.
  */
+import { randomBytes, randomUUID } from "node:crypto";
 import { zipSync } from "fflate";
 import { HocbaError } from "../core/errors";
 import { credentialFor, type CredentialChain } from "./credential";
@@ -15,6 +16,68 @@ import { revokeDocument, type Revoked } from "./revocation";
 
 /** Who may revoke from the workspace: the principal (a school API key and the admin too). */
 export const REVOKING_ROLES = ["principal"] as const;
+/** Who starts a correction: the clerk, who also imports (a school API key and the admin too). */
+export const CORRECTING_ROLES = ["clerk"] as const;
+
+export interface CorrectionStarted {
+  /** The new draft: the corrected version, to be fixed (by a new import of the class) and signed. */
+  id: string;
+  supersedes: string;
+  status: "draft";
+}
+
+/**
+ * Starts the correction of a submitted document: a new draft of the same student, a copy of the
+ * document with a new id, nonce and issue time and `supersedes` naming the old one. The clerk fixes
+ * it by importing the class again (the import replaces the draft's content and keeps the link);
+ * once signed it is submitted as the correction and the old document shows as superseded.
+ * @throws HocbaError NOT_FOUND, FORBIDDEN (not the clerk), CONFLICT (not submitted, revoked or
+ *   superseded already, or a correction of that student already under way).
+ */
+export async function startCorrection(
+  deps: DraftSigningDeps,
+  access: DraftAccess,
+  id: string,
+): Promise<CorrectionStarted> {
+  const now = (deps.now ?? (() => new Date()))();
+  return deps.db.transaction(async (tx) => {
+    const row = await visibleRow(tx, access, id, true);
+    const roles = access.rolesAt(row.school_code);
+    if (roles !== "any" && !CORRECTING_ROLES.some((r) => roles.includes(r)))
+      throw new HocbaError("FORBIDDEN", `only a clerk of ${row.school_code} starts a correction`);
+    if (row.state !== "pending" && row.state !== "anchored")
+      throw new HocbaError(
+        "CONFLICT",
+        row.state === "draft" || row.state === "awaiting"
+          ? `draft ${id} was not submitted: change it by importing the class again`
+          : `the document ${id} is ${row.state}: it cannot be corrected`,
+      );
+    const { rows: open } = await tx.query<{ id: string }>(
+      `SELECT id FROM drafts WHERE school_code = $1 AND school_year = $2 AND class_name = $3
+          AND student_code = $4 AND status <> 'submitted'`,
+      [row.school_code, row.school_year, row.class_name, row.student_code],
+    );
+    if (open[0]) throw new HocbaError("CONFLICT", `a correction is already under way: draft ${open[0].id}`);
+    const newId = randomUUID();
+    const document = {
+      ...row.document,
+      id: newId,
+      nonce: randomBytes(16).toString("base64url"),
+      issuedAt: now.toISOString().replace(/\.[0-9]{3}Z$/, "Z"),
+      supersedes: id,
+    };
+    await tx.query(
+      `INSERT INTO drafts (id, school_code, school_year, class_name, student_code, document, import_id, imported_by, created_at, updated_at)
+       SELECT $1, school_code, school_year, class_name, student_code, $2, import_id, $3, $4, $4 FROM drafts WHERE id = $5`,
+      [newId, JSON.stringify(document), access.actor, now, id],
+    );
+    await tx.query(
+      "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'draft.correction_started', $2, $3)",
+      [access.actor, newId, JSON.stringify({ supersedes: id, schoolCode: row.school_code })],
+    );
+    return { id: newId, supersedes: id, status: "draft" as const };
+  });
+}
 
 /**
  * Revokes the document of a submitted draft.

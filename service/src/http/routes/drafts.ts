@@ -25,7 +25,13 @@ import {
   type DraftAccess,
 } from "../../issuance/draft-signing";
 import { SCHOOL_ROLES, staffActor, type StaffRole } from "../../auth/staff";
-import { classArchive, REVOKING_ROLES, revokeDraft } from "../../issuance/draft-follow-up";
+import {
+  classArchive,
+  CORRECTING_ROLES,
+  REVOKING_ROLES,
+  revokeDraft,
+  startCorrection,
+} from "../../issuance/draft-follow-up";
 import { actorOf } from "../plugins/auth";
 import { errorResponses } from "../schemas";
 
@@ -501,6 +507,33 @@ export function draftRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
       app.services.triggerAnchoring();
       return reply.status(202).send({ ...revoked, revokedAt: revoked.revokedAt.toISOString() });
     },
+  );
+
+  api.post(
+    "/drafts/:id/correction",
+    {
+      onRequest: app.auth.schoolOrStaff(...CORRECTING_ROLES),
+      schema: {
+        tags: ["drafts"],
+        summary: "Start the correction of a submitted document: a new draft of the new version (the clerk)",
+        description:
+          "The new draft copies the document with a new id, nonce and issue time and `supersedes` naming the old one. Fix it by importing " +
+          "the class again (the import replaces the draft's content and keeps `supersedes`), then sign it as any draft: once submitted, the " +
+          "old document is superseded. 409 CONFLICT when the draft was not submitted, its document is revoked or superseded, or a correction " +
+          "of that student is already under way. Audited.",
+        params: IdParams,
+        response: {
+          201: Type.Object({
+            id: Type.String({ format: "uuid", description: "the new draft" }),
+            supersedes: Type.String({ format: "uuid" }),
+            status: Type.Literal("draft"),
+          }),
+          ...errorResponses(401, 403, 404, 409, 500),
+        },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await startCorrection(signing, draftAccessOf(request), request.params.id)),
   );
 
   api.get(
