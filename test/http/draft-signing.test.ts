@@ -533,4 +533,20 @@ describe.each(backends)("signing drafts in the school workspace on $name", (back
       ].sort(),
     ]);
   });
+
+  it("refuses an import for a school code that is malformed or not among the clerk's", async () => {
+    const file = Buffer.from(await xlsxOf(testClass(1, 71, "S3")));
+    const importFor = (school: string) =>
+      app.inject({
+        method: "POST",
+        url: `/api/v1/drafts/import?school=${encodeURIComponent(school)}`,
+        headers: { ...clerk.headers(), "content-type": XLSX_TYPE },
+        payload: file,
+      });
+    const answers = await Promise.all(["a\u0000b", "79000799"].map(importFor));
+    expect(answers.map((a) => [a.statusCode, a.json<{ error: { code: string } }>().error.code])).toEqual([
+      [400, "SCHEMA_INVALID"],
+      [404, "NOT_FOUND"],
+    ]);
+  });
 });

@@ -287,7 +287,11 @@ export function draftRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
       },
     },
     async (request, reply) => {
-      const school = schoolOf(request, request.query.school, ["clerk"]);
+      // This route's validator is off (the body is bytes): check the one query parameter here.
+      const asked: unknown = request.query.school;
+      if (asked !== undefined && (typeof asked !== "string" || !/^[0-9A-Za-z]{2,32}$/.test(asked)))
+        throw new HocbaError("SCHEMA_INVALID", "school must be a school code (2–32 letters or digits)");
+      const school = schoolOf(request, asked, ["clerk"]);
       const { actor } = draftAccessOf(request);
       if (!Buffer.isBuffer(request.body))
         throw new HocbaError(
