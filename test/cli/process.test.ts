@@ -181,6 +181,7 @@ describe("hocba --help", () => {
         "restore",
         "serve",
         "sign",
+        "sign-pending",
         "staff",
         "submit",
         "verify",

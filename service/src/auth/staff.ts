@@ -6,6 +6,7 @@
  * education, which sees every school's progress and no student's record). The admin and a school's
  * own school-admin assign people; every change is written to the audit log in the same transaction.
  */
+import { ISSUER_CODE_PATTERN, matches } from "../core/encoding";
 import { HocbaError } from "../core/errors";
 import type { Database, Queryable } from "../issuance/ports";
 
@@ -41,7 +42,6 @@ export interface AssignInput extends StaffPerson {
   label?: string;
 }
 
-const CODE = /^[A-Za-z0-9]{2,32}$/;
 const CLASS = /^[\p{L}\p{N}][\p{L}\p{N} ._/-]{0,31}$/u;
 
 /** Who is acting on assignments: the admin, or a signed-in school-admin of some schools. */
@@ -62,7 +62,7 @@ function validate(input: AssignInput): { roles: StaffRole[]; classes: string[] }
   const problems: { path: string; message: string }[] = [];
   if (input.issuer.trim() === "") problems.push({ path: "/issuer", message: "the issuer is empty" });
   if (input.subject.trim() === "") problems.push({ path: "/subject", message: "the subject is empty" });
-  if (!CODE.test(input.school))
+  if (!matches(ISSUER_CODE_PATTERN, input.school))
     problems.push({ path: "/school", message: "a school code is 2–32 letters or digits" });
   const roles = [...new Set(input.roles)];
   if (roles.length === 0) problems.push({ path: "/roles", message: "at least one role" });

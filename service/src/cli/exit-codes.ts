@@ -80,6 +80,12 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   SIGN_IN_UNAVAILABLE: 56,
   // the printable PDF's seal got no timestamp from PDF_SEAL_TSA_URL: nothing was served, try again
   PDF_TIMESTAMP_UNAVAILABLE: 73,
+
+  DEVICE_TOKEN_INVALID: 60,
+  SIGNER_ROLE_NOT_HELD: 61,
+  DRAFT_ALREADY_SIGNED: 62,
+  // `hocba sign-pending` answered "no": nothing was signed or sent.
+  SIGNING_DECLINED: 63,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

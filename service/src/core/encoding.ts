@@ -17,6 +17,8 @@ export const UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 /** A UUID in hex of either case: what a route accepts as an id (an unknown id is then not found). */
 export const UUID_ANY_CASE_PATTERN =
   "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+/** An issuer's (school's or department's) code: 2–32 letters and digits, as the issuers table checks. */
+export const ISSUER_CODE_PATTERN = "^[A-Za-z0-9]{2,32}$";
 /** Padded standard base64 of at least one byte (RFC 4648 §4), no whitespace. */
 export const BASE64_PATTERN =
   "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)$";

@@ -100,6 +100,15 @@ export const ERROR_CODES = [
   // the printable PDF's seal needs a signature timestamp (PDF_SEAL_TSA_URL) and the TSA did not
   // give one: unreachable, an HTTP error, a refusal, or an answer that is not a timestamp
   "PDF_TIMESTAMP_UNAVAILABLE",
+
+  // signing drafts in the school workspace: a device token that is malformed, unknown, revoked or
+  // expired; a signer certificate whose registry role the caller does not hold for the draft's
+  // class; a draft that already carries that role's (or that certificate's) signature or was
+  // already submitted; `hocba sign-pending` answered "no" at its confirmation (nothing signed)
+  "DEVICE_TOKEN_INVALID",
+  "SIGNER_ROLE_NOT_HELD",
+  "DRAFT_ALREADY_SIGNED",
+  "SIGNING_DECLINED",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -65,9 +65,15 @@ export interface DraftSummary {
   updatedAt: string;
 }
 
+/** One signer of a draft: who uploaded it, in which registry role, with which certificate. */
 export interface DraftSignature {
   actor: string;
+  /** The signed-in person's name (absent when a school API key uploaded it). */
+  name?: string;
   role: string;
+  /** The certificate's subject and fingerprint (absent in rows written before migration 011). */
+  certificate?: string;
+  fingerprint?: string;
   at: string;
 }
 
@@ -185,11 +191,19 @@ export async function importWorkbook(
       IMPORT_LOCK_KEY,
       `${schoolCode}\n${classOf.schoolYear}\n${classOf.className}`,
     ]);
-    const { rows: existing } = await tx.query<{ id: string; student_code: string; status: DraftStatus }>(
-      `SELECT id, student_code, status FROM drafts
-        WHERE school_code = $1 AND school_year = $2 AND class_name = $3`,
+    const { rows: existing } = await tx.query<{
+      id: string;
+      student_code: string;
+      status: DraftStatus;
+      supersedes: string | null;
+    }>(
+      `SELECT id, student_code, status, document->>'supersedes' AS supersedes FROM drafts
+        WHERE school_code = $1 AND school_year = $2 AND class_name = $3
+        ORDER BY (status <> 'submitted'), created_at`,
       [schoolCode, classOf.schoolYear, classOf.className],
     );
+    // A student's open draft (draft or awaiting) wins over their submitted ones (migration 012):
+    // rows come submitted first, oldest first, so the last one kept per student is the one to use.
     const byStudent = new Map(existing.map((d) => [d.student_code, d]));
     const inFile = new Set(reading.students.map((s) => s.studentCode));
     const drafts: WorkbookImportResult["drafts"] = reading.students.map((s) => {
@@ -242,6 +256,11 @@ export async function importWorkbook(
     if (stale.length > 0)
       await tx.query("DELETE FROM drafts WHERE id = ANY($1::uuid[])", [stale.map((d) => d.id)]);
     const fresh = reading.students.filter((_, i) => drafts[i]!.outcome !== "kept");
+    // A correction under way keeps its link to the document it corrects through the new content.
+    for (const student of fresh) {
+      const supersedes = byStudent.get(student.studentCode)?.supersedes;
+      if (supersedes) student.document.supersedes = supersedes;
+    }
     if (fresh.length > 0)
       await tx.query(
         `INSERT INTO drafts (id, school_code, school_year, class_name, student_code, document, import_id, imported_by, created_at, updated_at)
@@ -328,7 +347,12 @@ export async function listDrafts(
   return drafts;
 }
 
-async function draftRow(db: Queryable, school: string | null, id: string): Promise<DraftRow> {
+async function draftRow(
+  db: Queryable,
+  school: string | null,
+  id: string,
+  sees?: (school: string, className: string) => boolean,
+): Promise<DraftRow> {
   const { rows } = matches(UUID_PATTERN, id)
     ? await db.query<DraftRow>(
         "SELECT * FROM drafts WHERE id = $1 AND ($2::text IS NULL OR school_code = $2)",
@@ -336,7 +360,8 @@ async function draftRow(db: Queryable, school: string | null, id: string): Promi
       )
     : { rows: [] };
   // Another school's draft is answered as missing: its existence is not theirs to learn.
-  if (!rows[0]) throw new HocbaError("NOT_FOUND", `no draft ${id}`);
+  if (!rows[0] || (sees && !sees(rows[0].school_code, rows[0].class_name)))
+    throw new HocbaError("NOT_FOUND", `no draft ${id}`);
   return rows[0];
 }
 
@@ -346,8 +371,10 @@ export async function getDraft(
   school: string | null,
   id: string,
   actor: string,
+  /** The caller's view (draft-signing.ts DraftAccess.sees): a draft they may not see is NOT_FOUND. */
+  sees?: (school: string, className: string) => boolean,
 ): Promise<DraftView> {
-  const row = await draftRow(deps.db, school, id);
+  const row = await draftRow(deps.db, school, id, sees);
   const checked = validateTranscript(row.document, validationOf(deps.validation));
   await deps.db.query(
     "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'draft.read', $2, $3)",

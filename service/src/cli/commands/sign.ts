@@ -95,10 +95,7 @@ export async function sign(args: string[], io: CliIo = processIo): Promise<numbe
     return 0;
   }
   const { documentPath, sources, out, plain, tsa } = parsed;
-  const options: SignOptions = {};
-  if (tsa !== undefined) {
-    options.timestamp = httpTimestamper(tsa);
-  }
+  const options = signOptions(tsa);
   const document = parseJsonInput(readInput(documentPath, "document"), documentPath);
   refuseSignedFile(document, documentPath);
   const validation = validateDocument(document);
@@ -139,6 +136,11 @@ export async function sign(args: string[], io: CliIo = processIo): Promise<numbe
   if (out === undefined) io.stdout(output);
   else writeOutput(out, output);
   return 0;
+}
+
+/** The signing options of `--tsa <url>` (none without it): TSA errors name the TSA. */
+export function signOptions(tsa: string | undefined): SignOptions {
+  return tsa === undefined ? {} : { timestamp: httpTimestamper(tsa) };
 }
 
 /**

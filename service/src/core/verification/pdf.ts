@@ -16,11 +16,13 @@
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { leafOf, toHex } from "../documents";
+import { BYTES32_PATTERN, ISSUER_CODE_PATTERN, matches, UUID_PATTERN } from "../encoding";
 import { HocbaError, isHocbaError } from "../errors";
 import { verifyPdfSignatures, type PdfVerification } from "../pdf/signatures";
 import { organisationOf, signerName, webCrypto, type SignatureCheckName } from "../pki";
 import { isBytes32 } from "../merkle/bytes32";
 import { anchored, fold, inclusion, revocation, supersession, type Fragment } from "./checks";
+import { CredentialAnchorSchema } from "./credential";
 import { readAnchor, type FormatProblem } from "./format";
 import type { Check, CheckName, VerificationContext, VerificationResult } from "./types";
 import { verdictOf } from "./verify";
@@ -29,9 +31,6 @@ import { verdictOf } from "./verify";
 export const PDF_PROOF_FORMAT = "hocba/pdf-1";
 /** The `type` of a signed PDF's row among the service's documents. */
 export const SIGNED_PDF_TYPE = "hocba.signed-pdf/v1";
-
-const UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
-const HEX32_PATTERN = "^0x[0-9a-fA-F]{64}$";
 
 /**
  * `hocba/pdf-1`, defined once: the type here and the API's response schema derive from it. What a
@@ -44,30 +43,18 @@ export const PdfProofSchema = Type.Object(
     format: Type.Literal(PDF_PROOF_FORMAT),
     documentId: Type.String({ pattern: UUID_PATTERN, description: "the document's id at the service" }),
     issuerCode: Type.String({
-      pattern: "^[A-Za-z0-9]{2,32}$",
+      pattern: ISSUER_CODE_PATTERN,
       description: "the school whose registry authorizes the signers",
     }),
-    docHash: Type.String({ pattern: HEX32_PATTERN, description: "SHA-256 of the exact PDF file" }),
+    docHash: Type.String({ pattern: BYTES32_PATTERN, description: "SHA-256 of the exact PDF file" }),
     structured: Type.Boolean({
       description: "whether the PDF carried a hocba.transcript/v1 attachment the service validated and keeps",
     }),
-    anchor: Type.Object({
-      chainId: Type.Integer({ minimum: 1 }),
-      registry: Type.String({ pattern: "^0x[0-9a-fA-F]{40}$" }),
-      merkleRoot: Type.String({ pattern: HEX32_PATTERN }),
-      leaf: Type.String({ pattern: HEX32_PATTERN, description: "keccak256 of docHash's 32 bytes" }),
-      proof: Type.Array(Type.String({ pattern: HEX32_PATTERN }), { maxItems: 64 }),
-      txHash: Type.String({ pattern: HEX32_PATTERN }),
-      blockNumber: Type.Integer({ minimum: 0 }),
-      anchoredAt: Type.String({ format: "date-time" }),
-    }),
+    anchor: CredentialAnchorSchema,
   },
   { description: "the hocba/pdf-1 proof of a signed PDF (docs/formats.md)" },
 );
 export type PdfProof = Static<typeof PdfProofSchema>;
-
-const UUID = new RegExp(UUID_PATTERN);
-const ISSUER_CODE = /^[A-Za-z0-9]{2,32}$/;
 
 /** Reads a `hocba/pdf-1` proof from untrusted JSON; every problem with its JSON pointer. */
 export function parsePdfProof(
@@ -81,16 +68,8 @@ export function parsePdfProof(
     if (!ok) problems.push({ path: `/${field}`, message: `${field} must be ${what}` });
   };
   expect("format", proof.format === PDF_PROOF_FORMAT, `"${PDF_PROOF_FORMAT}"`);
-  expect(
-    "documentId",
-    typeof proof.documentId === "string" && UUID.test(proof.documentId),
-    "a lowercase UUID",
-  );
-  expect(
-    "issuerCode",
-    typeof proof.issuerCode === "string" && ISSUER_CODE.test(proof.issuerCode),
-    "a school code",
-  );
+  expect("documentId", matches(UUID_PATTERN, proof.documentId), "a lowercase UUID");
+  expect("issuerCode", matches(ISSUER_CODE_PATTERN, proof.issuerCode), "a school code");
   expect("docHash", isBytes32(proof.docHash), "a 0x SHA-256 hex value");
   expect("structured", typeof proof.structured === "boolean", "true or false");
   readAnchor(proof.anchor, problems);

@@ -8,6 +8,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { ISSUER_CODE_PATTERN, matches } from "../../core/encoding";
 import { HocbaError } from "../../core/errors";
 import { PdfProofSchema } from "../../core/verification/pdf";
 import { pdfProofByHash, submitSignedPdf } from "../../issuance/signed-pdfs";
@@ -17,7 +18,6 @@ import { PUBLIC_CHAIN_READS_PER_MINUTE } from "./public-chain";
 import { callerOf } from "./transcripts";
 
 const HEX32 = "^0x[0-9a-fA-F]{64}$";
-const SCHOOL_CODE = /^[A-Za-z0-9]{2,32}$/;
 
 const Accepted = Type.Object({
   id: Type.String(),
@@ -56,7 +56,7 @@ export function signedPdfRoutes(app: FastifyInstance, _opts: unknown, done: (err
         querystring: Type.Object({
           school: Type.Optional(
             Type.String({
-              pattern: "^[A-Za-z0-9]{2,32}$",
+              pattern: ISSUER_CODE_PATTERN,
               description: "the school (admin only; a school key is its own)",
             }),
           ),
@@ -71,7 +71,7 @@ export function signedPdfRoutes(app: FastifyInstance, _opts: unknown, done: (err
     },
     async (request, reply) => {
       const { school } = request.query;
-      if (school !== undefined && !SCHOOL_CODE.test(school))
+      if (school !== undefined && !matches(ISSUER_CODE_PATTERN, school))
         throw new HocbaError("SCHEMA_INVALID", "school must be a school code (2 to 32 letters and digits)");
       const pdf = pdfBodyOf(request.body);
       if (pdf === undefined)
