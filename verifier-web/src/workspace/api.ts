@@ -26,7 +26,11 @@ export function getJson<T>(url: string): Promise<Answer<T & ApiError>> {
 }
 
 /** POST `body` (JSON-encoded unless bytes or a file) to `url`, with the CSRF token. */
-export function postJson<T>(url: string, body?: unknown, contentType?: string): Promise<Answer<T & ApiError>> {
+export function postJson<T>(
+  url: string,
+  body?: unknown,
+  contentType?: string,
+): Promise<Answer<T & ApiError>> {
   return call<T>("POST", url, body, contentType);
 }
 

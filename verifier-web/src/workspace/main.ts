@@ -12,9 +12,10 @@ import "../verifier/verifier.css";
 import "./workspace.css";
 import { byId, el } from "../common/dom";
 import { mountLanguageSwitch, onLanguageChange } from "../common/i18n";
-import { errorCode, getJson, postJson, useCsrfToken } from "./api";
+import { errorCode, getJson, postJson, useCsrfToken, type ApiError } from "./api";
 import { t, type MessageKey } from "./messages";
 import { renderReview, type DraftView } from "./review";
+import { signDocuments, type SignOutcome } from "./signing";
 import {
   classId,
   classesOf,
@@ -49,6 +50,14 @@ interface Progress {
   states: string[];
 }
 
+/** What the signing form shows. */
+type SigningState =
+  | { kind: "idle" }
+  | { kind: "missing"; what: "file" | "nothing" }
+  | { kind: "busy"; done: number; total: number }
+  | { kind: "done"; signer: string; outcomes: SignOutcome[] }
+  | { kind: "failed"; code: string };
+
 /** What the import form shows: nothing yet, the upload under way, the result, or why not. */
 type ImportState =
   | { kind: "idle" }
@@ -68,6 +77,7 @@ const state: {
   chosen: ClassKey | undefined;
   import: ImportState;
   review: { id: string; view?: DraftView; error?: string } | undefined;
+  signing: SigningState;
 } = {
   me: undefined,
   progress: undefined,
@@ -77,6 +87,7 @@ const state: {
   chosen: undefined,
   import: { kind: "idle" },
   review: undefined,
+  signing: { kind: "idle" },
 };
 
 /** The person's school assignments (not the department's). */
@@ -166,7 +177,9 @@ function renderSchool(): void {
   schoolField.hidden = assignments.length < 2;
   const schoolSelect = byId<HTMLSelectElement>("school-select");
   schoolSelect.replaceChildren(
-    ...assignments.map((a) => el("option", { value: a.school, selected: a.school === state.school }, t("school", { code: a.school }))),
+    ...assignments.map((a) =>
+      el("option", { value: a.school, selected: a.school === state.school }, t("school", { code: a.school })),
+    ),
   );
   const documents = state.documents ?? [];
   const classes = classesOf(documents);
@@ -182,7 +195,9 @@ function renderSchool(): void {
   );
   classSelect.disabled = classes.length === 0;
   byId("no-classes").hidden = state.documents === undefined || classes.length > 0;
-  byId("board").replaceChildren(...(classes.length > 0 ? renderBoard(documents, state.chosen, chooseClass) : []));
+  byId("board").replaceChildren(
+    ...(classes.length > 0 ? renderBoard(documents, state.chosen, chooseClass) : []),
+  );
 
   const roles = rolesHere();
   byId("import").hidden = !roles.some((r) => r === "clerk" || r === "school-admin");
@@ -196,9 +211,106 @@ function renderSchool(): void {
       year: state.chosen.schoolYear,
     });
     byId("documents-summary").textContent = t("documentsSummary", { count: shown.length });
-    byId("document-list").replaceChildren(...renderDocuments(shown, state.review?.id, (id) => void openReview(id)));
+    byId("document-list").replaceChildren(
+      ...renderDocuments(shown, state.review?.id, (id) => void openReview(id)),
+    );
   }
+  renderSigning(shown);
   renderReviewPanel();
+}
+
+/** The documents of `shown` awaiting the signed-in person's signature. */
+function awaitingMe(shown: readonly DocumentSummary[]): DocumentSummary[] {
+  return shown.filter((d) => d.awaitingMe === true && (d.status === "draft" || d.status === "awaiting"));
+}
+
+function renderSigning(shown: readonly DocumentSummary[]): void {
+  const section = byId("signing");
+  section.hidden =
+    state.chosen === undefined ||
+    !rolesHere().some((r) => r === "homeroom" || r === "principal" || r === "seal");
+  if (section.hidden) return;
+  const waiting = awaitingMe(shown).length;
+  byId("signing-count").textContent =
+    waiting === 0
+      ? t("signingNone")
+      : t("signingCount", { count: waiting, className: state.chosen!.className });
+  const s = state.signing;
+  byId<HTMLButtonElement>("sign").disabled = s.kind === "busy";
+  const status = byId("signing-status");
+  const names = new Map(shown.map((d) => [d.id, d.fullName]));
+  if (s.kind === "idle") {
+    status.className = "signing-status";
+    status.replaceChildren();
+  } else if (s.kind === "missing") {
+    status.className = "signing-status bad";
+    status.replaceChildren(t(s.what === "file" ? "signingChooseFile" : "signingNothing"));
+  } else if (s.kind === "busy") {
+    status.className = "signing-status";
+    status.replaceChildren(t("signingBusy", { done: s.done, total: s.total }));
+  } else if (s.kind === "failed") {
+    status.className = "signing-status bad";
+    status.replaceChildren(t(refusalKey(s.code), { code: s.code }));
+  } else {
+    const failed = s.outcomes.filter((o) => !o.ok);
+    const submitted = s.outcomes.filter((o) => o.ok && o.submitted).length;
+    status.className = `signing-status ${failed.length === 0 ? "ok" : "bad"}`;
+    status.replaceChildren(
+      el("p", {}, t("signingDone", { signer: s.signer, ok: s.outcomes.length - failed.length, submitted })),
+      failed.length > 0
+        ? el(
+            "ul",
+            { class: "signing-results" },
+            ...failed.map((o) =>
+              el(
+                "li",
+                { "data-testid": "sign-refusal", "data-code": o.code ?? "" },
+                `${names.get(o.id) ?? o.id}: ${t(refusalKey(o.code ?? ""), { code: o.code ?? "" })}`,
+              ),
+            ),
+          )
+        : null,
+    );
+  }
+}
+
+/** The plain-words sentence for a refusal code (the code itself for one the page does not know). */
+function refusalKey(code: string): MessageKey {
+  const key = `refusal_${code}` as MessageKey;
+  return t(key) === undefined ? "refusal_other" : key;
+}
+
+async function signClass(): Promise<void> {
+  const shown = (state.documents ?? []).filter((d) => state.chosen && classId(d) === classId(state.chosen));
+  const ids = awaitingMe(shown).map((d) => d.id);
+  const fileInput = byId<HTMLInputElement>("p12");
+  const passwordInput = byId<HTMLInputElement>("p12Password");
+  const file = fileInput.files?.[0];
+  if (ids.length === 0) state.signing = { kind: "missing", what: "nothing" };
+  else if (!file) state.signing = { kind: "missing", what: "file" };
+  if (ids.length === 0 || !file) {
+    render();
+    if (!file && ids.length > 0) fileInput.focus();
+    return;
+  }
+  state.signing = { kind: "busy", done: 0, total: ids.length };
+  render();
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const { signer, outcomes } = await signDocuments(ids, bytes, passwordInput.value, (done, total) => {
+      state.signing = { kind: "busy", done, total };
+      renderSigning(shown);
+    });
+    state.signing = { kind: "done", signer, outcomes };
+    // The password is not kept once it has served.
+    passwordInput.value = "";
+    await loadDocuments();
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "network";
+    state.signing = { kind: "failed", code };
+  }
+  render();
+  if (state.signing.kind === "failed" && state.signing.code === "P12_PASSWORD_INVALID") passwordInput.focus();
 }
 
 function renderImport(): void {
@@ -212,7 +324,13 @@ function renderImport(): void {
     s.kind === "busy"
       ? t("importBusy", { file: s.file })
       : s.kind === "done"
-        ? t("importDone", { file: s.file, className: s.className, year: s.schoolYear, students: s.students, kept: s.kept })
+        ? t("importDone", {
+            file: s.file,
+            className: s.className,
+            year: s.schoolYear,
+            students: s.students,
+            kept: s.kept,
+          })
         : s.kind === "refused"
           ? t("importRefused", { file: s.file, count: s.problems.length })
           : s.kind === "failed"
@@ -232,7 +350,9 @@ function renderReviewPanel(): void {
   const summary = state.documents?.find((d) => d.id === r.id);
   byId("review-heading").textContent = t("reviewHeading", { name: summary?.fullName ?? "" });
   if (r.error) {
-    byId("review-problems").replaceChildren(el("p", { class: "error-summary" }, t("errorGeneric", { code: r.error })));
+    byId("review-problems").replaceChildren(
+      el("p", { class: "error-summary" }, t("errorGeneric", { code: r.error })),
+    );
     byId("review-body").replaceChildren();
   } else if (!r.view) {
     byId("review-problems").replaceChildren(el("p", { class: "muted" }, t("loadingDocument")));
@@ -247,12 +367,15 @@ function renderReviewPanel(): void {
 function chooseClass(key: ClassKey): void {
   state.chosen = key;
   state.review = undefined;
+  state.signing = { kind: "idle" };
   render();
 }
 
 async function loadDocuments(): Promise<void> {
   if (!state.school) return;
-  const answer = await getJson<{ drafts: DocumentSummary[] }>(`/api/v1/drafts?school=${encodeURIComponent(state.school)}`);
+  const answer = await getJson<{ drafts: DocumentSummary[] }>(
+    `/api/v1/drafts?school=${encodeURIComponent(state.school)}`,
+  );
   if (answer.status !== 200) {
     state.error = { key: "errorGeneric", code: errorCode(answer) };
     return;
@@ -285,7 +408,11 @@ async function importWorkbook(file: File): Promise<void> {
     state.review = undefined;
     await loadDocuments();
   } else if (answer.status === 422 && Array.isArray(answer.body.error?.details)) {
-    state.import = { kind: "refused", file: file.name, problems: answer.body.error.details as WorkbookProblem[] };
+    state.import = {
+      kind: "refused",
+      file: file.name,
+      problems: answer.body.error.details as WorkbookProblem[],
+    };
   } else {
     state.import = { kind: "failed", file: file.name, code: errorCode(answer) };
   }
@@ -329,14 +456,14 @@ function render(): void {
 async function load(): Promise<void> {
   const me = await getJson<Me>("/api/v1/staff/me");
   if (me.status === 401) state.me = null;
-  else if (me.status === 200) state.me = me.body as Me;
+  else if (me.status === 200) state.me = me.body;
   else state.error = { key: "errorGeneric", code: errorCode(me) };
   useCsrfToken(state.me?.csrfToken);
   state.school = schoolAssignments()[0]?.school;
   if (state.school) await loadDocuments();
   if (state.me && state.me.assignments.some((a) => a.roles.includes("department"))) {
     const progress = await getJson<Progress>("/api/v1/department/progress");
-    if (progress.status === 200) state.progress = progress.body as Progress;
+    if (progress.status === 200) state.progress = progress.body;
     else state.error = { key: "errorGeneric", code: errorCode(progress) };
   }
   render();
@@ -358,11 +485,15 @@ async function signOut(): Promise<void> {
     state.chosen = undefined;
     state.review = undefined;
     state.import = { kind: "idle" };
+    state.signing = { kind: "idle" };
     useCsrfToken(undefined);
   } else {
     state.error = {
       key: "errorSignOut",
-      code: errorCode({ status: response.status, body: await response.json().catch(() => ({})) }),
+      code: errorCode({
+        status: response.status,
+        body: (await response.json().catch(() => ({}))) as ApiError,
+      }),
     };
   }
   render();
@@ -385,6 +516,10 @@ byId("import-form").addEventListener("submit", (event) => {
     state.import = { kind: "failed", file: file.name, code: "network" };
     render();
   });
+});
+byId("signing-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  void signClass();
 });
 byId("class-select").addEventListener("change", (event) => {
   const [schoolYear, className] = (event.target as HTMLSelectElement).value.split("|");

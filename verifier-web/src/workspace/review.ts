@@ -49,7 +49,15 @@ export function renderReview(view: DraftView): { problems: HTMLElement | null; b
           el(
             "ul",
             {},
-            ...view.problems.map((p) => el("li", { "data-testid": "review-problem" }, el("span", { class: "mono" }, p.path), " — ", p.message)),
+            ...view.problems.map((p) =>
+              el(
+                "li",
+                { "data-testid": "review-problem" },
+                el("span", { class: "mono" }, p.path),
+                " — ",
+                p.message,
+              ),
+            ),
           ),
         );
   return { problems, body };

@@ -38,7 +38,15 @@ export interface DocumentSummary {
 }
 
 /** The states in the order a document goes through them (then the two ends). */
-export const STATES = ["draft", "awaiting", "submitted", "pending", "anchored", "revoked", "superseded"] as const;
+export const STATES = [
+  "draft",
+  "awaiting",
+  "submitted",
+  "pending",
+  "anchored",
+  "revoked",
+  "superseded",
+] as const;
 
 export interface ClassKey {
   schoolYear: string;
@@ -195,7 +203,11 @@ export function renderDocuments(
         { class: "document-state" },
         el("span", { class: `status-badge status-${d.status}` }, stateLabel(d.status)),
         awaiting.length > 0
-          ? el("span", { class: "muted", "data-testid": "awaiting" }, t("awaitingWhom", { roles: roleList(awaiting) }))
+          ? el(
+              "span",
+              { class: "muted", "data-testid": "awaiting" },
+              t("awaitingWhom", { roles: roleList(awaiting) }),
+            )
           : null,
         d.refusal
           ? el(

@@ -1,7 +1,7 @@
 /**
  * Loads a signer's key material from the files schools actually hold: a PEM key beside its
  * certificate(s), or a password-protected `.p12` exported by a CA tool — OpenSSL 3's default
- * (AES-256/PBKDF2) or the legacy 3DES/RC2 kind older tools still produce. core/pki/p12.ts opens
+ * (AES-256/PBKDF2) or the legacy 3DES/RC2 kind older tools still produce. p12-read.ts opens
  * every kind of .p12 (with node-forge; the school workspace page uses it too); node:crypto then checks the
  * key and the certificates, and the key ends up as a non-extractable WebCrypto key, which is what
  * the CMS signer in core/pki takes.
@@ -11,7 +11,7 @@
  */
 import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
 import { HocbaError } from "../../core/errors";
-import { readP12 } from "../../core/pki/p12";
+import { readP12 } from "./p12-read";
 import type { CmsSigner, SignerInput } from "../../core/pki/sign";
 
 /** "P-256", or "RSA-<modulus bits>" (at least 2048). */
@@ -213,8 +213,6 @@ function parseCertificate(data: string | Uint8Array, where: string): X509Certifi
     });
   }
 }
-
-
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -1,12 +1,13 @@
 /**
  * Opens a password-protected `.p12` (PKCS#12) file into its private keys (PKCS#8 DER) and
- * certificates (DER), in Node and in the browser alike: OpenSSL 3's default (AES-256/PBKDF2) and
+ * certificates (DER), in Node and in the browser alike (browser-safe: node-forge only, no Node
+ * built-in; the one adapter the school workspace page may import, .dependency-cruiser.cjs): OpenSSL 3's default (AES-256/PBKDF2) and
  * the legacy 3DES/RC2 kind older CA tools still produce. node-forge decrypts every kind (pkijs
  * fails on the legacy ones). Which certificate belongs to which key is the caller's question
  * (adapters/pki/keys.ts with node:crypto, the school workspace with WebCrypto).
  */
 import forge from "node-forge";
-import { HocbaError } from "../errors";
+import { HocbaError } from "../../core/errors";
 
 export interface P12Parts {
   /** Each private key, as PKCS#8 PrivateKeyInfo DER (RSA or EC). */
