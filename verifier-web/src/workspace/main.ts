@@ -11,7 +11,8 @@ import "../common/base.css";
 import "../verifier/verifier.css";
 import "./workspace.css";
 import { byId, el } from "../common/dom";
-import { mountLanguageSwitch, onLanguageChange } from "../common/i18n";
+import { mountHeader } from "../common/header";
+import { onLanguageChange } from "../common/i18n";
 import { errorCode, getJson, postJson, useCsrfToken, type ApiError } from "./api";
 import { t, type MessageKey } from "./messages";
 import { renderReview, type DraftView } from "./review";
@@ -257,20 +258,21 @@ function renderSigning(shown: readonly DocumentSummary[]): void {
     status.className = `signing-status ${failed.length === 0 ? "ok" : "bad"}`;
     status.replaceChildren(
       el("p", {}, t("signingDone", { signer: s.signer, ok: s.outcomes.length - failed.length, submitted })),
-      failed.length > 0
-        ? el(
-            "ul",
-            { class: "signing-results" },
-            ...failed.map((o) =>
-              el(
-                "li",
-                { "data-testid": "sign-refusal", "data-code": o.code ?? "" },
-                `${names.get(o.id) ?? o.id}: ${t(refusalKey(o.code ?? ""), { code: o.code ?? "" })}`,
-              ),
-            ),
-          )
-        : null,
     );
+    if (failed.length > 0)
+      status.append(
+        el(
+          "ul",
+          { class: "signing-results" },
+          ...failed.map((o) =>
+            el(
+              "li",
+              { "data-testid": "sign-refusal", "data-code": o.code ?? "" },
+              `${names.get(o.id) ?? o.id}: ${t(refusalKey(o.code ?? ""), { code: o.code ?? "" })}`,
+            ),
+          ),
+        ),
+      );
   }
 }
 
@@ -500,7 +502,7 @@ async function signOut(): Promise<void> {
   if (state.me === null) byId("signed-out-heading").focus();
 }
 
-mountLanguageSwitch(byId("lang-switch"));
+mountHeader("workspace");
 onLanguageChange(render);
 byId("sign-out").addEventListener("click", () => void signOut());
 byId("import-form").addEventListener("submit", (event) => {

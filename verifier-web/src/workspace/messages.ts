@@ -6,9 +6,6 @@ import { translator } from "../common/i18n";
 
 const vi = {
   documentTitle: "Không gian làm việc của nhà trường — hocba",
-  skipLink: "Bỏ qua đến nội dung",
-  navVerifier: "Xác minh học bạ",
-  navLookup: "Tra cứu tốt nghiệp THCS",
   loading: "Đang kiểm tra phiên đăng nhập…",
   heading: "Không gian làm việc của nhà trường",
   intro:
@@ -128,9 +125,6 @@ type Key = keyof typeof vi;
 
 const en: Record<Key, string> = {
   documentTitle: "School workspace — hocba",
-  skipLink: "Skip to content",
-  navVerifier: "Verify a transcript",
-  navLookup: "Lower-secondary graduation lookup",
   loading: "Checking your session…",
   heading: "School workspace",
   intro:
