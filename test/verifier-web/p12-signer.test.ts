@@ -49,7 +49,9 @@ async function signsVerifiably(pki: SchoolPki, bytes: Uint8Array, password: stri
   return {
     name: signer.name,
     certificate: Buffer.from(signer.certificate).equals(Buffer.from(pki.principal.certificate)),
-    chain: signer.chain.map((der) => Buffer.from(der).equals(Buffer.from(pki.intermediate.certificate))),
+    chain: (signer.chain ?? []).map((der) =>
+      Buffer.from(der).equals(Buffer.from(pki.intermediate.certificate)),
+    ),
     extractable: signer.privateKey.extractable,
     ok: report.ok,
   };

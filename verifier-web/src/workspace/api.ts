@@ -34,6 +34,11 @@ export function postJson<T>(
   return call<T>("POST", url, body, contentType);
 }
 
+/** DELETE `url`, with the CSRF token. */
+export function deleteJson<T>(url: string): Promise<Answer<T & ApiError>> {
+  return call<T>("DELETE", url);
+}
+
 async function call<T>(
   method: string,
   url: string,

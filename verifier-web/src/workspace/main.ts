@@ -15,6 +15,7 @@ import { mountHeader } from "../common/header";
 import { onLanguageChange } from "../common/i18n";
 import { errorCode, getJson, postJson, useCsrfToken, type ApiError } from "./api";
 import { t, type MessageKey } from "./messages";
+import { devices, loadDevices, makeDevice, renderDevices, revokeDevice } from "./devices";
 import { renderReview, type DraftView } from "./review";
 import { signDocuments, type SignOutcome } from "./signing";
 import {
@@ -217,7 +218,15 @@ function renderSchool(): void {
     );
   }
   renderSigning(shown);
+  const signer = isSigner();
+  byId("devices").hidden = !signer;
+  if (signer)
+    byId("device-list").replaceChildren(...renderDevices((id) => void revokeDevice(id).then(render)));
   renderReviewPanel();
+}
+
+function isSigner(): boolean {
+  return rolesHere().some((r) => r === "homeroom" || r === "principal" || r === "seal");
 }
 
 /** The documents of `shown` awaiting the signed-in person's signature. */
@@ -463,6 +472,7 @@ async function load(): Promise<void> {
   useCsrfToken(state.me?.csrfToken);
   state.school = schoolAssignments()[0]?.school;
   if (state.school) await loadDocuments();
+  if (isSigner()) await loadDevices();
   if (state.me && state.me.assignments.some((a) => a.roles.includes("department"))) {
     const progress = await getJson<Progress>("/api/v1/department/progress");
     if (progress.status === 200) state.progress = progress.body;
@@ -488,6 +498,9 @@ async function signOut(): Promise<void> {
     state.review = undefined;
     state.import = { kind: "idle" };
     state.signing = { kind: "idle" };
+    devices.tokens = undefined;
+    devices.made = undefined;
+    devices.error = undefined;
     useCsrfToken(undefined);
   } else {
     state.error = {
@@ -522,6 +535,22 @@ byId("import-form").addEventListener("submit", (event) => {
 byId("signing-form").addEventListener("submit", (event) => {
   event.preventDefault();
   void signClass();
+});
+byId("device-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const label = byId<HTMLInputElement>("device-label").value.trim();
+  const days = Number(byId<HTMLInputElement>("device-days").value);
+  if (label === "" || !Number.isInteger(days) || days < 1 || days > 365) {
+    devices.invalid = true;
+    render();
+    byId(label === "" ? "device-label" : "device-days").focus();
+    return;
+  }
+  devices.invalid = false;
+  void makeDevice(label, days).then(() => {
+    byId<HTMLInputElement>("device-label").value = "";
+    render();
+  });
 });
 byId("class-select").addEventListener("change", (event) => {
   const [schoolYear, className] = (event.target as HTMLSelectElement).value.split("|");
