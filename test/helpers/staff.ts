@@ -16,7 +16,8 @@ import {
   type OpenIdProvider,
   type ProviderAccount,
 } from "../../service/src/adapters/oidc/provider";
-import { randomSecret } from "../../service/src/auth/secrets";
+import { randomSecret, sha256Hex } from "../../service/src/auth/secrets";
+import type { Database } from "../../service/src/adapters/db/database";
 import { composeStaffSignIn, type DemoStaff } from "../../service/src/server/staff-sign-in";
 import { SCHOOL_CODE } from "./pki";
 import { tempDir } from "./files";
@@ -181,3 +182,45 @@ export class HttpBrowser {
     return this.cookies.get("hocba_session")!;
   }
 }
+
+/** A signed-in person for route tests that are not about the sign-in itself. */
+export interface TestSession {
+  cookie: string;
+  csrf: string;
+  /** Headers of a request of this session: the cookie, and the CSRF token unless told. */
+  headers(withCsrf?: boolean): Record<string, string>;
+}
+
+/**
+ * Assigns `person` their roles at `school` and opens a session for them directly in the database,
+ * as a completed sign-in would (auth/sessions.ts finishLogin): the cookie's SHA-256 is the key.
+ */
+export async function sessionFor(
+  db: Database,
+  person: { subject: string; name: string; school: string; roles: string[]; classes?: string[] },
+  issuer = "https://idp.test.invalid",
+): Promise<TestSession> {
+  await db.query(
+    `INSERT INTO staff_assignments (issuer, subject, scope_code, roles, classes, created_by)
+     VALUES ($1, $2, $3, $4, $5, 'test')
+     ON CONFLICT (issuer, subject, scope_code) DO UPDATE SET roles = EXCLUDED.roles, classes = EXCLUDED.classes`,
+    [issuer, person.subject, person.school, person.roles, person.classes ?? []],
+  );
+  const cookie = randomSecret();
+  const csrf = randomSecret();
+  await db.query(
+    "INSERT INTO staff_sessions (id_hash, issuer, subject, name, csrf_token) VALUES ($1, $2, $3, $4, $5)",
+    [sha256Hex(cookie), issuer, person.subject, person.name, csrf],
+  );
+  return {
+    cookie,
+    csrf,
+    headers: (withCsrf = true) => ({
+      cookie: `hocba_session=${cookie}`,
+      ...(withCsrf ? { "x-csrf-token": csrf } : {}),
+    }),
+  };
+}
+
+/** The session policy of route tests: an hour idle, a day in all. */
+export const TEST_SESSION_POLICY = { idleSeconds: 3600, maxSeconds: 86_400 };

@@ -49,6 +49,7 @@ describe("the OpenAPI document", () => {
     const optionalKey = '[{},{"verifierKey":[]}]';
     const staff = '[{"staffSession":[]}]';
     const adminOrStaff = '[{"adminToken":[]},{"staffSession":[]}]';
+    const schoolOrStaff = '[{"staffSession":[]},{"deviceToken":[]},{"issuerKey":[]},{"adminToken":[]}]';
     expect([operations.filter(({ op }) => op.security === undefined), authenticated.sort()]).toEqual([
       [],
       [
@@ -60,10 +61,16 @@ describe("the OpenAPI document", () => {
         `PUT /api/v1/schools/{code}/staff ${adminOrStaff}`,
         `POST /truong/dang-xuat ${staff}`,
         `DELETE /api/v1/transcripts/{id}/share/{tokenId} ${school}`,
-        `GET /api/v1/drafts ${school}`,
-        `GET /api/v1/drafts/template.xlsx ${school}`,
-        `GET /api/v1/drafts/{id} ${school}`,
-        `POST /api/v1/drafts/import ${school}`,
+        `GET /api/v1/drafts ${schoolOrStaff}`,
+        `GET /api/v1/drafts/template.xlsx ${schoolOrStaff}`,
+        `GET /api/v1/drafts/{id} ${schoolOrStaff}`,
+        `GET /api/v1/drafts/{id}/signing-input ${schoolOrStaff}`,
+        `POST /api/v1/drafts/import ${schoolOrStaff}`,
+        `POST /api/v1/drafts/signatures ${schoolOrStaff}`,
+        `POST /api/v1/drafts/{id}/signatures ${schoolOrStaff}`,
+        `DELETE /api/v1/staff/device-tokens/{id} ${staff}`,
+        `GET /api/v1/staff/device-tokens ${staff}`,
+        `POST /api/v1/staff/device-tokens ${staff}`,
         `GET /api/v1/admin/issuers/{code} ${admin}`,
         `GET /api/v1/graduates/search ${optionalKey}`,
         `GET /api/v1/transcripts/{id} ${school}`,
@@ -97,7 +104,7 @@ describe("the OpenAPI document", () => {
       }),
     );
     expect(answers.filter((a) => a.required !== a.unauthorized)).toEqual([]);
-    expect(answers.filter((a) => a.required).length).toBe(26);
+    expect(answers.filter((a) => a.required).length).toBe(32);
   });
 
   it("names every operation once and answers client errors in every one", () => {

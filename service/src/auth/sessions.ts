@@ -27,6 +27,8 @@ export interface StaffSession extends SignedInPerson {
   assignments: StaffAssignment[];
   /** When the session ends at the latest (absolute timeout). */
   expiresAt: Date;
+  /** Set when the person acts through a device token (hocba sign-pending), not a browser session. */
+  deviceTokenId?: string;
 }
 
 /** Starts a sign-in: the pre-login cookie value and where to send the browser. */

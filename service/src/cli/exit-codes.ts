@@ -78,6 +78,11 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   CSRF_INVALID: 47,
   LOGIN_INVALID: 48,
   SIGN_IN_UNAVAILABLE: 56,
+  DEVICE_TOKEN_INVALID: 60,
+  SIGNER_ROLE_NOT_HELD: 61,
+  DRAFT_ALREADY_SIGNED: 62,
+  // `hocba sign-pending` answered "no": nothing was signed or sent.
+  SIGNING_DECLINED: 63,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

@@ -97,6 +97,14 @@ export const ERROR_CODES = [
   "CSRF_INVALID",
   "LOGIN_INVALID",
   "SIGN_IN_UNAVAILABLE",
+  // signing drafts in the school workspace: a device token that is malformed, unknown, revoked or
+  // expired; a signer certificate whose registry role the caller does not hold for the draft's
+  // class; a draft that already carries that role's (or that certificate's) signature or was
+  // already submitted; `hocba sign-pending` answered "no" at its confirmation (nothing signed)
+  "DEVICE_TOKEN_INVALID",
+  "SIGNER_ROLE_NOT_HELD",
+  "DRAFT_ALREADY_SIGNED",
+  "SIGNING_DECLINED",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

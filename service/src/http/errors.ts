@@ -67,6 +67,10 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   CSRF_INVALID: 403,
   LOGIN_INVALID: 400,
   SIGN_IN_UNAVAILABLE: 503,
+  DEVICE_TOKEN_INVALID: 401,
+  SIGNER_ROLE_NOT_HELD: 403,
+  DRAFT_ALREADY_SIGNED: 409,
+  SIGNING_DECLINED: 400,
 };
 
 export interface ErrorEnvelope {

@@ -44,6 +44,13 @@ export const SECURITY_SCHEMES = {
       "Every state-changing request must also send the session's CSRF token (GET /api/v1/staff/me, `csrfToken`) " +
       "in the X-CSRF-Token header; without it the answer is 403 CSRF_INVALID.",
   },
+  deviceToken: {
+    type: "http",
+    scheme: "bearer",
+    description:
+      "A staff member's device token (`hocba_d_…`, made at POST /api/v1/staff/device-tokens and shown once): " +
+      "`hocba sign-pending` acts as that person on the drafts routes with it. No CSRF token is needed.",
+  },
   shareToken: {
     type: "apiKey",
     in: "query",
@@ -67,6 +74,7 @@ export const SECURITY_OF: Record<AuthKind | "public", SecurityRequirement[]> = {
   optional: [{}, { verifierKey: [] }],
   staff: [{ staffSession: [] }],
   adminOrStaff: [{ adminToken: [] }, { staffSession: [] }],
+  schoolOrStaff: [{ staffSession: [] }, { deviceToken: [] }, { issuerKey: [] }, { adminToken: [] }],
 };
 
 const TAGS = [

@@ -64,9 +64,15 @@ export interface DraftSummary {
   updatedAt: string;
 }
 
+/** One signer of a draft: who uploaded it, in which registry role, with which certificate. */
 export interface DraftSignature {
   actor: string;
+  /** The signed-in person's name (absent when a school API key uploaded it). */
+  name?: string;
   role: string;
+  /** The certificate's subject and fingerprint (absent in rows written before migration 011). */
+  certificate?: string;
+  fingerprint?: string;
   at: string;
 }
 
@@ -327,7 +333,12 @@ export async function listDrafts(
   return drafts;
 }
 
-async function draftRow(db: Queryable, school: string | null, id: string): Promise<DraftRow> {
+async function draftRow(
+  db: Queryable,
+  school: string | null,
+  id: string,
+  sees?: (school: string, className: string) => boolean,
+): Promise<DraftRow> {
   const { rows } = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)
     ? await db.query<DraftRow>(
         "SELECT * FROM drafts WHERE id = $1 AND ($2::text IS NULL OR school_code = $2)",
@@ -335,7 +346,8 @@ async function draftRow(db: Queryable, school: string | null, id: string): Promi
       )
     : { rows: [] };
   // Another school's draft is answered as missing: its existence is not theirs to learn.
-  if (!rows[0]) throw new HocbaError("NOT_FOUND", `no draft ${id}`);
+  if (!rows[0] || (sees && !sees(rows[0].school_code, rows[0].class_name)))
+    throw new HocbaError("NOT_FOUND", `no draft ${id}`);
   return rows[0];
 }
 
@@ -345,8 +357,10 @@ export async function getDraft(
   school: string | null,
   id: string,
   actor: string,
+  /** The caller's view (draft-signing.ts DraftAccess.sees): a draft they may not see is NOT_FOUND. */
+  sees?: (school: string, className: string) => boolean,
 ): Promise<DraftView> {
-  const row = await draftRow(deps.db, school, id);
+  const row = await draftRow(deps.db, school, id, sees);
   const checked = validateTranscript(row.document, validationOf(deps.validation));
   await deps.db.query(
     "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'draft.read', $2, $3)",

@@ -17,31 +17,22 @@ import { HocbaError } from "../errors";
 import { toHex } from "../documents/hash";
 import { BoundedCache } from "./bounded-cache";
 import type { CertificateInfo } from "./certificate";
-import { childrenOf, DerError, elementOf, expectTag, readOid, readRoot, TAG, type Tlv } from "./der";
+import {
+  childrenOf,
+  DerError,
+  elementOf,
+  compareBytes,
+  encodeTlv as tlv,
+  expectTag,
+  readOid,
+  readRoot,
+  TAG,
+  type Tlv,
+} from "./der";
 import type { KeyRing } from "./key-ring";
 import { OID } from "./oids";
 import { verifyCrlEvidence, verifyOcspEvidence, type StatusEvidence } from "./status";
 import type { TrustedTime } from "./trusted-time";
-
-/** DER of one element: tag, minimal definite length, content. */
-function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
-  const length = parts.reduce((sum, part) => sum + part.length, 0);
-  const header: number[] = [tag];
-  if (length < 0x80) header.push(length);
-  else {
-    const bytes: number[] = [];
-    for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256);
-    header.push(0x80 | bytes.length, ...bytes);
-  }
-  const out = new Uint8Array(header.length + length);
-  out.set(header, 0);
-  let offset = header.length;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
 
 function encodeOid(oid: string): Uint8Array {
   const arcs = oid.split(".").map(Number);
@@ -137,11 +128,6 @@ function withAttribute(cms: Uint8Array, info: Tlv, attribute: Uint8Array): Uint8
   // DER orders a SET OF by the encodings of its elements.
   const unsigned = [...others, attribute].sort(compareBytes);
   return tlv(TAG.sequence, ...kept.map((field) => elementOf(cms, field)), tlv(TAG.context1, ...unsigned));
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
 }
 
 /** The status of one certificate of a path: the verified evidence about it, if any was embedded. */

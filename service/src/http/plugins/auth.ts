@@ -8,7 +8,9 @@
  * verify routes lift their limits for it, the graduates search does not), `app.auth.staff(...roles)`
  * (a signed-in person's session cookie, holding one of `roles` at some school; no roles = anyone
  * signed in; every state-changing request must carry the session's CSRF token in X-CSRF-Token)
- * and `app.auth.adminOrStaff(...roles)` (the admin token, or such a session). A staff route gets
+ * , `app.auth.adminOrStaff(...roles)` (the admin token, or such a session) and
+ * `app.auth.schoolOrStaff(...roles)` (such a session, the same person's device token, or a school's
+ * API key / the admin token: the drafts routes). A staff route gets
  * `request.staff` and checks the school itself (`holdsRole`). No credentials → 401
  * UNAUTHORIZED; valid credentials of the wrong kind — a verifier key, a district key on a
  * transcripts route, a school key on the graduates import — → 403 FORBIDDEN. Routes check
@@ -23,7 +25,8 @@ import { authenticateApiKey, type IssuerKind } from "../../auth/api-keys";
 import { bearerToken, secretMatches } from "../../auth/secrets";
 import { HocbaError } from "../../core/errors";
 import { csrfMatches, sessionOf, type SessionPolicy, type StaffSession } from "../../auth/sessions";
-import type { StaffRole } from "../../auth/staff";
+import { assignmentsOf, type StaffRole } from "../../auth/staff";
+import { authenticateDeviceToken, DEVICE_TOKEN_PREFIX } from "../../auth/device-tokens";
 
 export type Principal =
   | { kind: "admin" }
@@ -46,7 +49,14 @@ type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void
 
 /** Who a route's auth hook lets in. */
 export type AuthKind =
-  "admin" | "school" | "schoolOrShareToken" | "district" | "optional" | "staff" | "adminOrStaff";
+  | "admin"
+  | "school"
+  | "schoolOrShareToken"
+  | "district"
+  | "optional"
+  | "staff"
+  | "adminOrStaff"
+  | "schoolOrStaff";
 
 /** The session cookie of signed-in staff (httpOnly, SameSite=Lax, Secure behind HTTPS). */
 export const SESSION_COOKIE = "hocba_session";
@@ -78,9 +88,10 @@ declare module "fastify" {
     staff?: StaffSession;
   }
   interface FastifyInstance {
-    auth: Record<Exclude<AuthKind, "staff" | "adminOrStaff">, PreHandler> & {
+    auth: Record<Exclude<AuthKind, "staff" | "adminOrStaff" | "schoolOrStaff">, PreHandler> & {
       staff(...roles: StaffRole[]): PreHandler;
       adminOrStaff(...roles: StaffRole[]): PreHandler;
+      schoolOrStaff(...roles: StaffRole[]): PreHandler;
     };
   }
 }
@@ -168,6 +179,37 @@ export const authPlugin = fp(
       authKinds.set(hook, "adminOrStaff");
       return hook;
     };
+    /**
+     * The drafts routes' hook: a signed-in person (session cookie, CSRF on state changes), the same
+     * person through a device token (`Authorization: Bearer hocba_d_…`, made in the workspace for
+     * `hocba sign-pending`; no CSRF: it is not sent by a browser on its own), or a school's API key
+     * or the admin token (integrators). Staff must hold one of `roles` at some school.
+     */
+    const schoolOrStaff = (...roles: StaffRole[]): PreHandler => {
+      const staffHook = staff(...roles);
+      const hook: PreHandler = async (request, reply) => {
+        const token = bearerToken(request.headers.authorization);
+        if (request.headers.authorization === undefined) return staffHook(request, reply);
+        if (token?.startsWith(DEVICE_TOKEN_PREFIX)) {
+          const device = await authenticateDeviceToken(options.db, token);
+          const person = { issuer: device.issuer, subject: device.subject };
+          request.staff = {
+            ...person,
+            name: device.name,
+            csrfToken: "",
+            assignments: await assignmentsOf(options.db, person),
+            expiresAt: device.expiresAt,
+            deviceTokenId: device.tokenId,
+          };
+          if (roles.length > 0 && !holdsRole(request.staff, roles))
+            throw new HocbaError("FORBIDDEN", `this needs one of the roles ${roles.join(", ")}`);
+          return;
+        }
+        await school(request, reply);
+      };
+      authKinds.set(hook, "schoolOrStaff");
+      return hook;
+    };
     const auth: FastifyInstance["auth"] = {
       async admin(request, reply) {
         const p = await identify(request, reply);
@@ -186,9 +228,11 @@ export const authPlugin = fp(
       },
       staff,
       adminOrStaff,
+      schoolOrStaff,
     };
     for (const [kind, hook] of Object.entries(auth))
-      if (kind !== "staff" && kind !== "adminOrStaff") authKinds.set(hook, kind as AuthKind);
+      if (kind !== "staff" && kind !== "adminOrStaff" && kind !== "schoolOrStaff")
+        authKinds.set(hook, kind as AuthKind);
     app.decorate("auth", auth);
     done();
   },

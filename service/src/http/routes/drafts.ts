@@ -1,21 +1,38 @@
 /**
- * The drafts API (docs/http-api.md, docs/workbook.md): a school imports a class workbook (XLSX or
- * CSV, sent as the raw request body) into unsigned drafts, lists them, reads one with its
- * problems, and downloads the empty template. School API key (or the admin token) for now; the
- * school workspace will put these behind the staff session. Handlers translate HTTP to
- * service/src/issuance/drafts.ts and back; every import and read is audited there.
+ * The drafts API (docs/http-api.md, docs/workbook.md, docs/school-signing.md): a school imports a
+ * class workbook (XLSX or CSV, sent as the raw request body) into unsigned drafts, lists them with
+ * their state, reads one with its problems, downloads the empty template, gets a draft's signing
+ * input and sends signatures (one draft, or a whole class at once). Callers: signed-in staff (the
+ * session cookie, CSRF on state changes) with roles per school — clerk imports; the homeroom
+ * teacher of the class, the principal and the seal holder sign — or the same person's device token
+ * (`hocba sign-pending`), or, for integrators, the school's API key (the admin token: any school).
+ * Handlers translate HTTP to issuance/drafts.ts and issuance/draft-signing.ts; every import, read
+ * and signature is audited there.
  */
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { HocbaError } from "../../core/errors";
+import { HocbaError, type ErrorCode } from "../../core/errors";
 import { WORKBOOK_PROBLEM_CODES } from "../../core/workbook/problems";
-import { getDraft, importWorkbook, listDrafts, templateWorkbook } from "../../issuance/drafts";
+import { getDraft, importWorkbook, templateWorkbook } from "../../issuance/drafts";
+import {
+  addSignatures,
+  DRAFT_STATES,
+  keyDraftAccess,
+  listDraftStates,
+  signingInput,
+  staffDraftAccess,
+  type DraftAccess,
+} from "../../issuance/draft-signing";
+import { SCHOOL_ROLES, staffActor, type StaffRole } from "../../auth/staff";
 import { actorOf } from "../plugins/auth";
 import { errorResponses } from "../schemas";
 
 export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const FILE_TYPES = [XLSX_TYPE, "text/csv", "application/octet-stream"];
+/** Most signatures one request may carry (a principal signing several classes sends several). */
+export const MAX_BATCH = 500;
+const SIGNERS: StaffRole[] = ["homeroom", "principal", "seal"];
 
 const Status = Type.Union([Type.Literal("draft"), Type.Literal("awaiting"), Type.Literal("submitted")], {
   description: "draft: as imported; awaiting: signed by someone, others awaited; submitted",
@@ -44,15 +61,97 @@ const ImportReply = Type.Object({
     }),
   ),
 });
+const Signature = Type.Object({
+  actor: Type.String({ description: "who sent it, as the audit log names them" }),
+  name: Type.Optional(Type.String({ description: "the signed-in person's name" })),
+  role: Type.String({
+    description: "the certificate's role in the issuer registry (principal, homeroom, organisation…)",
+  }),
+  certificate: Type.Optional(Type.String({ description: "the signer certificate's subject" })),
+  fingerprint: Type.Optional(Type.String({ description: "0x SHA-256 of the signer certificate" })),
+  at: Type.String({ format: "date-time" }),
+});
+const State = Type.Union(
+  DRAFT_STATES.map((s) => Type.Literal(s)),
+  {
+    description:
+      "draft: nobody signed yet; awaiting: some required roles signed, others awaited; then the document's own state: pending (submitted, not yet anchored), anchored, revoked, superseded",
+  },
+);
 const DraftSummary = Type.Object({
   id: Type.String({ format: "uuid" }),
+  schoolCode: Type.String(),
   studentCode: Type.String(),
   fullName: Type.String(),
   schoolYear: Type.String(),
   className: Type.String(),
-  status: Status,
+  status: State,
+  awaitingRoles: Type.Array(Type.String(), {
+    description: "the school's required registry roles whose signature is still awaited",
+  }),
+  awaitingMe: Type.Boolean({ description: "one of the awaited roles is the caller's for this class" }),
+  signatures: Type.Array(Signature),
   updatedAt: Type.String({ format: "date-time" }),
 });
+const SigningInput = Type.Object({
+  id: Type.String({ format: "uuid" }),
+  schoolCode: Type.String(),
+  className: Type.String(),
+  schoolYear: Type.String(),
+  studentCode: Type.String(),
+  fullName: Type.String(),
+  document: Type.Unknown({
+    description:
+      "the document as signed: the selectively disclosable form `hocba sign` writes (docs/selective-disclosure.md), fixed for every signer",
+  }),
+  disclosures: Type.Array(Type.String()),
+  content: Type.String({
+    contentEncoding: "base64",
+    description: "base64 of the exact bytes to sign: the RFC 8785 canonical form of `document`",
+  }),
+  sha256: Type.String({ pattern: "^[0-9a-f]{64}$", description: "SHA-256 of those bytes (the docHash)" }),
+  awaitingRoles: Type.Array(Type.String()),
+  signatures: Type.Array(Signature),
+});
+const SignatureBody = Type.Object(
+  {
+    signature: Type.String({
+      maxLength: 200_000,
+      description: "base64 of a detached CMS SignedData (DER) over the signing input's `content`",
+    }),
+  },
+  { additionalProperties: false },
+);
+const SignatureOk = Type.Object({
+  ok: Type.Literal(true),
+  id: Type.String({ format: "uuid" }),
+  status: State,
+  awaitingRoles: Type.Array(Type.String()),
+  signatures: Type.Array(Signature),
+  submitted: Type.Optional(
+    Type.Object(
+      { docHash: Type.String(), status: Type.String() },
+      { description: "present when this signature completed the draft and the document was submitted" },
+    ),
+  ),
+});
+const SignatureFailed = Type.Object({
+  ok: Type.Literal(false),
+  id: Type.String(),
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
+});
+const BatchBody = Type.Object(
+  {
+    signatures: Type.Array(
+      Type.Object(
+        { draftId: Type.String({ maxLength: 64 }), signature: SignatureBody.properties.signature },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: MAX_BATCH },
+    ),
+  },
+  { additionalProperties: false },
+);
 const Problem = Type.Object({ path: Type.String(), code: Type.String(), message: Type.String() });
 const DraftView = Type.Object({
   id: Type.String({ format: "uuid" }),
@@ -73,6 +172,17 @@ const DraftView = Type.Object({
 });
 const ListQuery = Type.Object(
   {
+    school: Type.Optional(
+      Type.String({
+        pattern: "^[0-9A-Za-z]{2,32}$",
+        description: "school code; may be left out by a person of one school and by a school key",
+      }),
+    ),
+    awaiting: Type.Optional(
+      Type.Literal("me", {
+        description: "only the drafts awaiting a signature in one of the caller's roles",
+      }),
+    ),
     class: Type.Optional(Type.String({ maxLength: 40, description: "class name, e.g. 9A1" })),
     year: Type.Optional(
       Type.String({ pattern: "^[0-9]{4}-[0-9]{4}$", description: "school year, e.g. 2024-2025" }),
@@ -89,10 +199,45 @@ const TemplateQuery = Type.Object(
   { additionalProperties: false },
 );
 
-/** The school a caller acts for: its key's school, or null for the admin (any school). */
-function schoolOf(request: FastifyRequest): { school: string | null; actor: string } {
+/** What the caller may do with drafts: a person's roles per school, or a key's school (null: the admin). */
+export function draftAccessOf(request: FastifyRequest): DraftAccess {
+  const staff = request.staff;
+  if (staff) {
+    const actor = staffActor(staff) + (staff.deviceTokenId ? ` device:${staff.deviceTokenId}` : "");
+    return staffDraftAccess(staff.assignments, actor, staff.name);
+  }
   const p = request.principal!;
-  return { school: p.kind === "issuer" ? p.issuerCode : null, actor: actorOf(p) };
+  return keyDraftAccess(p.kind === "issuer" ? p.issuerCode : null, actorOf(p));
+}
+
+/**
+ * The school a request acts for: `asked` (?school=) when the caller may act there with one of
+ * `roles`, else the only such school. A school not among the caller's answers NOT_FOUND, as an
+ * unknown one. The admin must name it (null for the import: the file names it).
+ */
+function schoolOf(
+  request: FastifyRequest,
+  asked: string | undefined,
+  roles: readonly StaffRole[],
+): string | null {
+  const staff = request.staff;
+  if (!staff) {
+    const p = request.principal!;
+    if (p.kind !== "issuer") return asked ?? null;
+    if (asked !== undefined && asked !== p.issuerCode)
+      throw new HocbaError("NOT_FOUND", `no school ${asked} among yours`);
+    return p.issuerCode;
+  }
+  const mine = staff.assignments.filter((a) => a.roles.some((r) => roles.includes(r))).map((a) => a.school);
+  if (asked !== undefined) {
+    if (!mine.includes(asked)) throw new HocbaError("NOT_FOUND", `no school ${asked} among yours`);
+    return asked;
+  }
+  if (mine.length === 1) return mine[0]!;
+  throw new HocbaError(
+    "SCHEMA_INVALID",
+    `you act for several schools (${mine.join(", ")}): say which with ?school=`,
+  );
 }
 
 /** Plugin registered under /api/v1 (see API_ROUTES in app.ts). */
@@ -111,7 +256,7 @@ export function draftRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
   api.post(
     "/drafts/import",
     {
-      onRequest: app.auth.school,
+      onRequest: app.auth.schoolOrStaff("clerk"),
       bodyLimit: app.bodyLimits.authenticated,
       // The body is bytes: the use case reads and checks them.
       validatorCompiler: () => () => true,
@@ -125,13 +270,18 @@ export function draftRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
           `{sheet, row, column, code, message (Vietnamese), messageEn}; codes: ${WORKBOOK_PROBLEM_CODES.join(", ")} and the document rules' codes. ` +
           "403 WORKBOOK_SCHOOL_MISMATCH when the file names another school. 413 PAYLOAD_TOO_LARGE over the import limits. " +
           "Importing a class again replaces its unsigned drafts and keeps (and reports) those already signed or submitted.",
+        querystring: Type.Object(
+          { school: Type.Optional(Type.String({ pattern: "^[0-9A-Za-z]{2,32}$" })) },
+          { additionalProperties: false },
+        ),
         consumes: FILE_TYPES,
         body: Type.Unsafe<Buffer>({ type: "string", format: "binary", description: "the XLSX or CSV file" }),
         response: { 201: ImportReply, ...errorResponses(400, 401, 403, 404, 413, 422, 500) },
       },
     },
     async (request, reply) => {
-      const { school, actor } = schoolOf(request);
+      const school = schoolOf(request, request.query.school, ["clerk"]);
+      const { actor } = draftAccessOf(request);
       if (!Buffer.isBuffer(request.body))
         throw new HocbaError(
           "SCHEMA_INVALID",
@@ -142,34 +292,39 @@ export function draftRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
     },
   );
 
+  const signing = { db: drafts.db, submission: app.services.submission };
+  const readers = app.auth.schoolOrStaff(...SCHOOL_ROLES);
+  const signers = app.auth.schoolOrStaff(...SIGNERS);
+
   api.get(
     "/drafts",
     {
-      onRequest: app.auth.school,
+      onRequest: readers,
       schema: {
         tags: ["drafts"],
-        summary: "List a school's drafts, by class and school year",
-        description: "With the admin token: every school's. The read is written to the audit log.",
+        summary: "List a school's drafts with their state, whose signature is awaited and who signed",
+        description:
+          "A homeroom teacher sees their own classes only; a school the caller does not belong to is 404, as an unknown one. " +
+          "`awaiting=me` keeps the drafts awaiting one of the caller's roles (what `hocba sign-pending` lists). The read is audited.",
         querystring: ListQuery,
         response: {
           200: Type.Object({ drafts: Type.Array(DraftSummary) }),
-          ...errorResponses(400, 401, 403, 500),
+          ...errorResponses(400, 401, 403, 404, 500),
         },
       },
     },
     async (request) => {
-      const { school, actor } = schoolOf(request);
-      const { class: className, year: schoolYear } = request.query;
+      const { class: className, year: schoolYear, school: asked, awaiting } = request.query;
+      const school = schoolOf(request, asked, SCHOOL_ROLES);
+      if (school === null)
+        throw new HocbaError("SCHEMA_INVALID", "with the admin token, say which school (?school=)");
       return {
-        drafts: await listDrafts(
-          drafts.db,
+        drafts: await listDraftStates(signing, draftAccessOf(request), {
           school,
-          {
-            ...(className !== undefined ? { className } : {}),
-            ...(schoolYear !== undefined ? { schoolYear } : {}),
-          },
-          actor,
-        ),
+          ...(className !== undefined ? { className } : {}),
+          ...(schoolYear !== undefined ? { schoolYear } : {}),
+          ...(awaiting === "me" ? { awaitingMe: true } : {}),
+        }),
       };
     },
   );
@@ -177,7 +332,7 @@ export function draftRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
   api.get(
     "/drafts/template.xlsx",
     {
-      onRequest: app.auth.school,
+      onRequest: readers,
       schema: {
         tags: ["drafts"],
         summary: "Download the empty class workbook template",
@@ -205,21 +360,102 @@ export function draftRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
     },
   );
 
+  const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
   api.get(
     "/drafts/:id",
     {
-      onRequest: app.auth.school,
+      onRequest: readers,
       schema: {
         tags: ["drafts"],
         summary: "Read a draft: its document and problems",
-        description: "Another school's draft is 404. The read is written to the audit log.",
-        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        description:
+          "A draft the caller may not see (another school's, another class's for a homeroom teacher) is 404, as an unknown id. The read is audited.",
+        params: IdParams,
         response: { 200: DraftView, ...errorResponses(401, 403, 404, 500) },
       },
     },
     async (request) => {
-      const { school, actor } = schoolOf(request);
-      return getDraft(drafts, school, request.params.id, actor);
+      const access = draftAccessOf(request);
+      return getDraft(drafts, null, request.params.id, access.actor, access.sees);
+    },
+  );
+
+  api.get(
+    "/drafts/:id/signing-input",
+    {
+      onRequest: signers,
+      schema: {
+        tags: ["drafts"],
+        summary: "The exact bytes to sign for a draft, in the form `hocba sign` produces",
+        description:
+          "The first request fixes the draft's selectively disclosable form (salts included): every signer signs the same bytes. " +
+          "Sign `content` (base64) as a detached CMS SignedData (SHA-256; signed attributes content-type, message-digest, signing-time; " +
+          "certificate and chain included) and send it to POST /drafts/{id}/signatures. 409 DRAFT_ALREADY_SIGNED once submitted. Audited.",
+        params: IdParams,
+        response: { 200: SigningInput, ...errorResponses(401, 403, 404, 409, 500) },
+      },
+    },
+    async (request) => signingInput(signing, draftAccessOf(request), request.params.id),
+  );
+
+  const signatureErrors =
+    "The CMS is verified as a submission's (chain, validity, key usage, the signer's role in the issuer registry, " +
+    "timestamp and certificate-status policy; 4xx with that check's code). 403 SIGNER_ROLE_NOT_HELD when the certificate's " +
+    "registry role is not one the caller holds for the draft's class (principal; homeroom of that class; seal → organisation). " +
+    "409 DRAFT_ALREADY_SIGNED when that role or certificate already signed, or the draft was submitted. " +
+    "The signature is merged with the earlier signers' (one CMS); once every role the school requires has signed, the document " +
+    "is submitted by itself (`submitted` in the answer) and anchored like any other.";
+
+  api.post(
+    "/drafts/:id/signatures",
+    {
+      onRequest: signers,
+      bodyLimit: app.bodyLimits.authenticated,
+      schema: {
+        tags: ["drafts"],
+        summary: "Add one signer's detached CMS to a draft",
+        description: signatureErrors,
+        params: IdParams,
+        body: SignatureBody,
+        response: { 200: SignatureOk, ...errorResponses(400, 401, 403, 404, 409, 422, 500, 503) },
+      },
+    },
+    async (request) => {
+      const [result] = await addSignatures(signing, draftAccessOf(request), [
+        { draftId: request.params.id, signature: request.body.signature },
+      ]);
+      if (!result!.ok) {
+        const { code, message, details } = result!.error;
+        throw new HocbaError(code as ErrorCode, message, { details });
+      }
+      if (result!.submitted) app.services.triggerAnchoring();
+      return result!;
+    },
+  );
+
+  api.post(
+    "/drafts/signatures",
+    {
+      onRequest: signers,
+      bodyLimit: app.bodyLimits.authenticated,
+      schema: {
+        tags: ["drafts"],
+        summary: "Add signatures to many drafts at once (a principal signs a whole class)",
+        description:
+          `At most ${MAX_BATCH} signatures; one result per item, in order: a refused item changes nothing and does not stop the others. ` +
+          signatureErrors,
+        body: BatchBody,
+        response: {
+          200: Type.Object({ results: Type.Array(Type.Union([SignatureOk, SignatureFailed])) }),
+          ...errorResponses(400, 401, 403, 413, 500),
+        },
+      },
+    },
+    async (request) => {
+      const results = await addSignatures(signing, draftAccessOf(request), request.body.signatures);
+      if (results.some((r) => r.ok && r.submitted)) app.services.triggerAnchoring();
+      return { results };
     },
   );
   done();

@@ -6,6 +6,8 @@
  *   GET  /api/v1/staff/me       who is signed in: name, schools and roles, the CSRF token
  *   GET  /api/v1/department/progress   every school's documents counted by state (role department)
  *   GET/PUT/DELETE /api/v1/schools/:code/staff   who has which roles at a school (admin or its school-admin)
+ *   POST/GET /api/v1/staff/device-tokens, DELETE /api/v1/staff/device-tokens/:id   the signed-in
+ *        person's device tokens for `hocba sign-pending` (docs/school-signing.md)
  * Handlers translate HTTP to auth/sessions.ts, auth/staff.ts and issuance/progress.ts.
  */
 import { Type } from "@sinclair/typebox";
@@ -23,6 +25,7 @@ import {
   type StaffAssignmentRow,
 } from "../../auth/staff";
 import { HocbaError } from "../../core/errors";
+import { createDeviceToken, listDeviceTokens, revokeDeviceToken } from "../../auth/device-tokens";
 import { PROGRESS_STATES, schoolsProgress } from "../../issuance/progress";
 import { CSRF_HEADER, SESSION_COOKIE } from "../plugins/auth";
 import { errorResponses } from "../schemas";
@@ -314,6 +317,82 @@ export function staffRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
     },
     async (request, reply) => {
       await unassignStaff(db, { ...request.query, school: request.params.code }, actorOf(request));
+      return reply.status(204).send();
+    },
+  );
+  const DeviceToken = Type.Object({
+    id: Type.String({ format: "uuid" }),
+    label: Type.String(),
+    createdAt: Type.String({ format: "date-time" }),
+    expiresAt: Type.String({ format: "date-time" }),
+    lastUsedAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+    revokedAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+  });
+  api.post(
+    "/staff/device-tokens",
+    {
+      onRequest: app.auth.staff(),
+      schema: {
+        summary: "Make a device token for `hocba sign-pending` (shown once; audited)",
+        description:
+          "The token acts as the signed-in person on the drafts routes only (Authorization: Bearer hocba_d_…), with the roles " +
+          "the person holds at each request. Only its SHA-256 is kept: it is in this answer and nowhere else. At most 20 live " +
+          "tokens per person (409 CONFLICT).",
+        tags: ["staff"],
+        body: Type.Object(
+          {
+            label: Type.String({
+              minLength: 1,
+              maxLength: 100,
+              description: "which station, e.g. “Máy phòng hiệu trưởng”",
+            }),
+            expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365, default: 90 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Intersect([
+            DeviceToken,
+            Type.Object({ token: Type.String({ description: "shown once" }) }),
+          ]),
+          ...errorResponses(400, 401, 403, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const staff = request.staff!;
+      const made = await createDeviceToken(db, staff, {
+        label: request.body.label,
+        expiresInDays: request.body.expiresInDays ?? 90,
+      });
+      return reply.header("cache-control", "no-store").status(201).send(made);
+    },
+  );
+  api.get(
+    "/staff/device-tokens",
+    {
+      onRequest: app.auth.staff(),
+      schema: {
+        summary: "The signed-in person's device tokens (without their values)",
+        tags: ["staff"],
+        response: { 200: Type.Object({ tokens: Type.Array(DeviceToken) }), ...errorResponses(401) },
+      },
+    },
+    async (request) => ({ tokens: await listDeviceTokens(db, request.staff!) }),
+  );
+  api.delete(
+    "/staff/device-tokens/:id",
+    {
+      onRequest: app.auth.staff(),
+      schema: {
+        summary: "Revoke one of the signed-in person's device tokens (audited)",
+        tags: ["staff"],
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        response: { 204: { description: "revoked", type: "null" }, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await revokeDeviceToken(db, request.staff!, request.params.id);
       return reply.status(204).send();
     },
   );
