@@ -9,6 +9,7 @@
  */
 import { createPrivateKey } from "node:crypto";
 import { writeFileSync } from "node:fs";
+import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { workbookTables } from "../../service/src/core/workbook/layout";
@@ -18,7 +19,7 @@ import { writeWorkbook } from "../../service/src/adapters/files/workbook-writer"
 import { writeP12 } from "../../service/src/adapters/pki/p12";
 import { settle } from "../helpers/app";
 import { fingerprintOf } from "../helpers/pki";
-import { CHROMIUM, chromiumAvailable, launchChromium, screenshot } from "../helpers/browser";
+import { CHROMIUM, chromiumAvailable, launchChromium, screenshot, SCREENSHOTS } from "../helpers/browser";
 import { tempDir } from "../helpers/files";
 import { buildPagesInto } from "../helpers/pages";
 import { startStaffApp, type StaffApp } from "../helpers/staff";
@@ -33,6 +34,11 @@ const DEMO_CLASS = makeClass({
 });
 
 type TestPage = Page & { problems: string[] };
+
+/** What a phone shows now (the viewport only): test-results/screenshots/<name>.png. */
+async function viewShot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+}
 
 describe.skipIf(!haveChromium)(
   `the school's work on /truong in Chromium${haveChromium ? "" : ` (skipped: no ${CHROMIUM})`}`,
@@ -124,7 +130,7 @@ describe.skipIf(!haveChromium)(
 
       await page.setInputFiles("input[type=file][name=workbook]", wrong);
       await page.click("#import-submit");
-      await page.locator('[data-testid="import-problem"]').first().waitFor();
+      await page.locator('[data-testid="import-problem"]').first().waitFor({ timeout: 60_000 });
       const problems = await page
         .locator('[data-testid="import-problem"]')
         .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent)));
@@ -146,7 +152,7 @@ describe.skipIf(!haveChromium)(
       await page.setInputFiles("input[type=file][name=workbook]", good);
       await page.click("#import-submit");
       await expect
-        .poll(() => page.locator("#import-status").innerText())
+        .poll(() => page.locator("#import-status").innerText(), { timeout: 60_000 })
         .toBe(
           "Đã nhập sample-class.xlsx: lớp 9A1, năm học 2024-2025, 30 học sinh (0 học bạ đã ký được giữ nguyên).",
         );
@@ -195,12 +201,14 @@ describe.skipIf(!haveChromium)(
         first.citizenId,
       );
       await screenshot(page, "school-review-phone-vi");
+      await viewShot(page, "school-review-phone-view-vi");
       await page.click('button[data-lang="en"]');
       expect(await page.locator("#review-heading").innerText()).toBe(
         `Review the transcript of ${first.fullName}`,
       );
       await screenshot(page, "school-review-phone-en");
       await page.click('button[data-lang="vi"]');
+      await page.focus("#review-heading");
       await page.keyboard.press("Tab"); // the close button, by keyboard
       expect(await page.evaluate(() => document.activeElement?.id)).toBe("review-close");
       await page.keyboard.press("Enter");
@@ -222,6 +230,8 @@ describe.skipIf(!haveChromium)(
         "Chờ chữ ký: Hiệu trưởng",
       );
       // Labels name every input (accessibility), found by their label as a screen reader would.
+      await page.locator("#signing-heading").scrollIntoViewIfNeeded();
+      await viewShot(page, "school-signing-phone-view-vi");
       await page.getByLabel("Tệp chứng thư số (.p12 hoặc .pfx)").setInputFiles(p12);
       await page.getByLabel("Mật khẩu của tệp").fill("sai-mat-khau");
       await page.click('[data-testid="sign"]');
@@ -237,6 +247,7 @@ describe.skipIf(!haveChromium)(
       expect(await statuses(page)).toEqual(Array(30).fill("pending"));
       expect(await page.locator("input[name=p12Password]").inputValue()).toBe("");
       await screenshot(page, "school-signed-phone-vi");
+      await viewShot(page, "school-signed-phone-view-vi");
       // Neither the password nor the file went anywhere.
       const fileBase64 = (await import("node:fs")).readFileSync(p12).toString("base64").slice(0, 64);
       expect(sent.filter((r) => r.includes(P12_PASSWORD) || r.includes(fileBase64))).toEqual([]);
