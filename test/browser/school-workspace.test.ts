@@ -148,6 +148,10 @@ describe.skipIf(!haveChromium)(
       expect(await page.locator("#import-problems h3").innerText()).toBe("Problems in the file (1)");
       await screenshot(page, "school-import-mistake-en");
       await page.click('button[data-lang="vi"]');
+      await page.setViewportSize({ width: 390, height: 900 });
+      await page.locator("#import-problems").scrollIntoViewIfNeeded();
+      await viewShot(page, "school-import-mistake-phone-view-vi");
+      await page.setViewportSize({ width: 1280, height: 900 });
 
       await page.setInputFiles("input[type=file][name=workbook]", good);
       await page.click("#import-submit");
@@ -269,6 +273,61 @@ describe.skipIf(!haveChromium)(
       await screenshot(page, "school-anchored-desktop-vi");
       expect(page.problems).toEqual([]);
       await page.context().close();
+    });
+
+    it("gives every page the one header: the title, links to the other pages, the language switch", async () => {
+      const context = await browser.newContext({ viewport: { width: 390, height: 700 }, locale: "vi-VN" });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(error.message));
+      const headerOf = () =>
+        page.locator("#site-header").evaluate((header) => ({
+          title: header.querySelector("#site-title")?.textContent,
+          links: [...header.querySelectorAll("nav a")].map((a) => [
+            a.id,
+            a.getAttribute("href"),
+            a.textContent,
+          ]),
+          languages: [...header.querySelectorAll("#lang-switch button")].map((b) => b.textContent),
+          skip: document.querySelector(".skip-link")?.textContent,
+        }));
+      const links = {
+        verifier: ["nav-verifier", "/", "Xác minh học bạ"],
+        bulk: ["nav-bulk", "/xac-minh-hang-loat", "Xác minh hàng loạt"],
+        lookup: ["nav-lookup", "/tra-cuu", "Tra cứu tốt nghiệp THCS"],
+        workspace: ["nav-workspace", "/truong", "Nhà trường"],
+      };
+      const pages = { verifier: "/", bulk: "/xac-minh-hang-loat", lookup: "/tra-cuu", workspace: "/truong" };
+      for (const [name, url] of Object.entries(pages)) {
+        await page.goto(`${s.api.url}${url}`);
+        await page.locator("#site-title").waitFor();
+        expect(await headerOf()).toEqual({
+          title: "hocba · Học bạ số",
+          links: Object.entries(links)
+            .filter(([other]) => other !== name)
+            .map(([, link]) => link),
+          languages: ["Tiếng Việt", "English"],
+          skip: "Bỏ qua đến nội dung",
+        });
+      }
+      await viewShot(page, "school-header-phone-vi");
+      await page.click('button[data-lang="en"]');
+      expect(await headerOf()).toEqual({
+        title: "hocba · Digital transcripts",
+        links: [
+          ["nav-verifier", "/", "Verify a transcript"],
+          ["nav-bulk", "/xac-minh-hang-loat", "Verify in bulk"],
+          ["nav-lookup", "/tra-cuu", "Lower-secondary graduation lookup"],
+        ],
+        languages: ["Tiếng Việt", "English"],
+        skip: "Skip to content",
+      });
+      await viewShot(page, "school-header-phone-en");
+      await page.click("#nav-verifier");
+      await page.waitForURL(`${s.api.url}/`);
+      expect(await page.locator("#nav-workspace").innerText()).toBe("School workspace");
+      expect(errors).toEqual([]);
+      await context.close();
     });
 
     it("shows a clerk of another school none of DEMO01's classes or drafts", async () => {
