@@ -212,6 +212,46 @@ describe.skipIf(!haveChromium)(
       );
       await screenshot(page, "school-review-phone-en");
       await page.click('button[data-lang="vi"]');
+
+      // A draft with problems (as the document rules may find after a rule change): the answer is
+      // given two, and the page lists them and marks the values they concern.
+      const second = DEMO_CLASS.transcripts
+        .map((t) => t.student)
+        .sort((a, b) => a.studentCode.localeCompare(b.studentCode))[1]!;
+      await page.route("**/api/v1/drafts/*", async (route) => {
+        const response = await route.fetch();
+        const body = (await response.json()) as { problems: unknown[] };
+        body.problems = [
+          { path: "/student/fullName", code: "TEXT_UNTRIMMED", message: "Họ tên có khoảng trắng thừa" },
+          { path: "/years/3/subjects/0/year", code: "SCORE_RANGE", message: "Điểm ngoài thang 0–10" },
+        ];
+        await route.fulfill({ response, json: body });
+      });
+      await page
+        .locator(`[data-testid="document"]`, { hasText: second.studentCode })
+        .locator('[data-testid="review-button"]')
+        .click();
+      await expect
+        .poll(() => page.locator("#review-heading").innerText())
+        .toBe(`Xem lại học bạ: ${second.fullName}`);
+      await page.locator('[data-testid="review-problem"]').first().waitFor();
+      expect(await page.locator('[data-testid="review-problem"]').allInnerTexts()).toEqual([
+        "/student/fullName — Họ tên có khoảng trắng thừa",
+        "/years/3/subjects/0/year — Điểm ngoài thang 0–10",
+      ]);
+      expect(
+        await page
+          .locator('[data-testid="review"] .has-problem')
+          .evaluateAll((marked) =>
+            marked.map((m) => [m.getAttribute("data-path"), m.querySelector(".problem-note")?.textContent]),
+          ),
+      ).toEqual([
+        ["/student/fullName", "⚠ Họ tên có khoảng trắng thừa"],
+        ["/years/3/subjects/0", "⚠ Điểm ngoài thang 0–10"],
+      ]);
+      await page.locator('[data-testid="review"] .has-problem').first().scrollIntoViewIfNeeded();
+      await viewShot(page, "school-review-problems-phone-view-vi");
+      await page.unroute("**/api/v1/drafts/*");
       await page.focus("#review-heading");
       await page.keyboard.press("Tab"); // the close button, by keyboard
       expect(await page.evaluate(() => document.activeElement?.id)).toBe("review-close");
