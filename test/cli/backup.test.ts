@@ -74,7 +74,7 @@ describe.runIf(await serviceAvailable("postgres"))("hocba backup and restore on 
     const { rows } = await target.db.query<{ n: number }>("SELECT count(*) AS n FROM documents");
     const tables =
       "issuers 1, api_keys 0, audit_log 0, batches 0, documents 3, draft_imports 0, drafts 0, graduate_imports 0, graduates 0, issuer_certificate_changes 0, issuer_certificates 0, revocations 0";
-    const staffTables = "staff_assignments 0, staff_logins 0, staff_sessions 0";
+    const staffTables = "staff_assignments 0, staff_device_tokens 0, staff_logins 0, staff_sessions 0";
     expect({ backup, mode: modeOf(file), onFull, restore, check, documents: rows[0]!.n }).toEqual({
       backup: {
         code: 0,

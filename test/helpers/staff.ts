@@ -40,7 +40,7 @@ function withPasswords(people: Omit<DemoStaff, "password">[]): DemoStaff[] {
 /** The demo school's staff, plus a clerk of the test school (79000701) and one without any role. */
 export const TEST_STAFF: Omit<DemoStaff, "password">[] = [
   { username: "giaovu", name: "Trần Thị Mai", school: "DEMO01", roles: ["clerk"] },
-  { username: "gvcn9a", name: "Lê Văn Hùng", school: "DEMO01", roles: ["homeroom"], classes: ["9A"] },
+  { username: "gvcn9a", name: "Lê Văn Hùng", school: "DEMO01", roles: ["homeroom"], classes: ["9A1"] },
   { username: "hieutruong", name: "Phạm Thị Lan", school: "DEMO01", roles: ["principal", "school-admin"] },
   { username: "vanthu", name: "Đỗ Minh Tuấn", school: "DEMO01", roles: ["seal"] },
   { username: "canboso", name: "Hoàng Thu Hà", school: "DEMOSO", roles: ["department"] },

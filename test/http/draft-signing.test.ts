@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
+import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../service/src/adapters/db/database";
 import { migrate } from "../../service/src/adapters/db/migrate";
@@ -269,6 +270,67 @@ describe.each(backends)("signing drafts in the school workspace on $name", (back
     ]);
   });
 
+  it("downloads the class as a ZIP of each anchored document's PDF and credential with a manifest, and lets only the principal revoke a submitted document", async () => {
+    const [first, second] = await list(principal, "class=9S1");
+    const zip = await app.inject({
+      method: "GET",
+      url: "/api/v1/drafts/archive.zip?class=9S1&year=2024-2025",
+      headers: clerk.headers(false),
+    });
+    const files = unzipSync(new Uint8Array(zip.rawPayload));
+    const manifest = JSON.parse(new TextDecoder().decode(files["manifest.json"])) as {
+      documents: { id: string; status: string; files: string[] }[];
+    };
+    const credential = JSON.parse(new TextDecoder().decode(files[`${first!.studentCode}.hocba.json`])) as {
+      format: string;
+      document: { id: string };
+    };
+    const otherSchool = await app.inject({
+      method: "GET",
+      url: `/api/v1/drafts/archive.zip?school=${SCHOOL_CODE}&class=9S1&year=2024-2025`,
+      headers: otherClerk.headers(false),
+    });
+    const revoke = (session: TestSession, id: string) =>
+      app.inject({
+        method: "POST",
+        url: `/api/v1/drafts/${id}/revoke`,
+        headers: session.headers(),
+        payload: { reason: "sai điểm" },
+      });
+    const byHomeroom = await revoke(homeroom, first!.id);
+    const notSubmitted = await revoke(principal, second!.id);
+    const byPrincipal = await revoke(principal, first!.id);
+    const after = await list(principal, "class=9S1");
+    expect([
+      zip.statusCode,
+      zip.headers["content-type"],
+      Object.keys(files).sort(),
+      new TextDecoder().decode(files[`${first!.studentCode}.pdf`]!.slice(0, 5)),
+      [credential.format, credential.document.id],
+      manifest.documents.map((d) => [d.id, d.status, d.files.length]),
+      otherSchool.statusCode,
+      [byHomeroom.statusCode, byHomeroom.json<{ error: { code: string } }>().error.code],
+      [notSubmitted.statusCode, notSubmitted.json<{ error: { code: string } }>().error.code],
+      [byPrincipal.statusCode, byPrincipal.json<{ status: string }>().status],
+      after.map((d) => d.status),
+    ]).toEqual([
+      200,
+      "application/zip",
+      [`${first!.studentCode}.hocba.json`, `${first!.studentCode}.pdf`, "manifest.json"].sort(),
+      "%PDF-",
+      ["hocba/2", first!.id],
+      [
+        [first!.id, "anchored", 2],
+        [second!.id, "awaiting", 0],
+      ],
+      404,
+      [403, "FORBIDDEN"],
+      [409, "CONFLICT"],
+      [202, "revoked"],
+      ["revoked", "awaiting"],
+    ]);
+  });
+
   it("refuses a certificate of a role the person does not hold, a second signature in the same role, a malformed CMS and a signature over other bytes", async () => {
     const [, second] = await list(homeroom, "class=9S1");
     const id = second!.id;
@@ -335,6 +397,25 @@ describe.each(backends)("signing drafts in the school workspace on $name", (back
       url: "/api/v1/drafts?awaiting=me",
       headers: bearer,
     });
+    const revokeAgain = async (tokenId: string, session: TestSession) =>
+      (
+        await app.inject({
+          method: "DELETE",
+          url: `/api/v1/staff/device-tokens/${tokenId}`,
+          headers: session.headers(),
+        })
+      ).statusCode;
+    const anotherOfHomeroom = await app.inject({
+      method: "POST",
+      url: "/api/v1/staff/device-tokens",
+      headers: homeroom.headers(),
+      payload: { label: "khác" },
+    });
+    const notFound = [
+      await revokeAgain(id, homeroom),
+      await revokeAgain("not-a-token-id", homeroom),
+      await revokeAgain(anotherOfHomeroom.json<{ id: string }>().id, principal),
+    ];
     const { rows } = await db.query<{ text: string }>(
       "SELECT string_agg(COALESCE(details::text, ''), ' ') AS text FROM audit_log",
     );
@@ -351,6 +432,7 @@ describe.each(backends)("signing drafts in the school workspace on $name", (back
       afterwards.statusCode,
       afterwards.json<{ error: { code: string } }>().error.code,
       rows[0]!.text.includes(token),
+      notFound,
     ]).toEqual([
       201,
       true,
@@ -362,6 +444,93 @@ describe.each(backends)("signing drafts in the school workspace on $name", (back
       401,
       "DEVICE_TOKEN_INVALID",
       false,
+      [404, 404, 404],
+    ]);
+  });
+
+  it("starts a correction as a draft of the new version that a new import fills, and supersedes the old document once signed", async () => {
+    const key = { authorization: `Bearer ${t.schoolKey}` };
+    const file = Buffer.from(await xlsxOf(testClass(1, 61, "S2")));
+    const importAs = (headers: Record<string, string>) =>
+      app.inject({
+        method: "POST",
+        url: "/api/v1/drafts/import",
+        headers: { ...headers, "content-type": XLSX_TYPE },
+        payload: file,
+      });
+    const signAll = async (id: string) => {
+      for (const signer of [
+        signerOf(pki.homeroom, pki.intermediate),
+        signerOf(pki.principal, pki.intermediate),
+      ]) {
+        const input = await app.inject({
+          method: "GET",
+          url: `/api/v1/drafts/${id}/signing-input`,
+          headers: key,
+        });
+        const cms = await signDetached(
+          new Uint8Array(Buffer.from(input.json<{ content: string }>().content, "base64")),
+          [signer],
+        );
+        const res = await app.inject({
+          method: "POST",
+          url: `/api/v1/drafts/${id}/signatures`,
+          headers: key,
+          payload: { signature: Buffer.from(cms).toString("base64") },
+        });
+        if (res.statusCode !== 200) throw new Error(res.body);
+      }
+    };
+    const original = (await importAs(clerk.headers())).json<{ drafts: { id: string }[] }>().drafts[0]!.id;
+    const early = await app.inject({
+      method: "POST",
+      url: `/api/v1/drafts/${original}/correction`,
+      headers: clerk.headers(),
+    });
+    await signAll(original);
+    const byPrincipal = await app.inject({
+      method: "POST",
+      url: `/api/v1/drafts/${original}/correction`,
+      headers: principal.headers(),
+    });
+    const started = await app.inject({
+      method: "POST",
+      url: `/api/v1/drafts/${original}/correction`,
+      headers: clerk.headers(),
+    });
+    const twice = await app.inject({
+      method: "POST",
+      url: `/api/v1/drafts/${original}/correction`,
+      headers: clerk.headers(),
+    });
+    const reimport = (await importAs(clerk.headers())).json<{ drafts: { id: string; outcome: string }[] }>();
+    const correction = reimport.drafts[0]!.id;
+    const read = await app.inject({
+      method: "GET",
+      url: `/api/v1/drafts/${correction}`,
+      headers: clerk.headers(false),
+    });
+    await signAll(correction);
+    const after = await list(clerk, "class=9S2");
+    expect([
+      [early.statusCode, early.json<{ error: { code: string } }>().error.code],
+      [byPrincipal.statusCode, byPrincipal.json<{ error: { code: string } }>().error.code],
+      [started.statusCode, started.json<{ supersedes: string; status: string }>()],
+      [twice.statusCode, twice.json<{ error: { code: string } }>().error.code],
+      reimport.drafts[0]!.outcome,
+      read.json<{ document: { supersedes?: string } }>().document.supersedes,
+      after.map((d) => [d.id, d.status]).sort(),
+    ]).toEqual([
+      [409, "CONFLICT"],
+      [403, "FORBIDDEN"],
+      [201, { id: expect.any(String) as unknown, supersedes: original, status: "draft" }],
+      [409, "CONFLICT"],
+      "replaced",
+      original,
+      [
+        [original, "superseded"],
+        [correction, "pending"],
+      ].sort(),
     ]);
   });
 });

@@ -65,6 +65,9 @@ describe("the OpenAPI document", () => {
         `GET /api/v1/drafts/template.xlsx ${schoolOrStaff}`,
         `GET /api/v1/drafts/{id} ${schoolOrStaff}`,
         `GET /api/v1/drafts/{id}/signing-input ${schoolOrStaff}`,
+        `GET /api/v1/drafts/archive.zip ${schoolOrStaff}`,
+        `POST /api/v1/drafts/{id}/revoke ${schoolOrStaff}`,
+        `POST /api/v1/drafts/{id}/correction ${schoolOrStaff}`,
         `POST /api/v1/drafts/import ${schoolOrStaff}`,
         `POST /api/v1/drafts/signatures ${schoolOrStaff}`,
         `POST /api/v1/drafts/{id}/signatures ${schoolOrStaff}`,
@@ -104,7 +107,7 @@ describe("the OpenAPI document", () => {
       }),
     );
     expect(answers.filter((a) => a.required !== a.unauthorized)).toEqual([]);
-    expect(answers.filter((a) => a.required).length).toBe(32);
+    expect(answers.filter((a) => a.required).length).toBe(35);
   });
 
   it("names every operation once and answers client errors in every one", () => {

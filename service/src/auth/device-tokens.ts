@@ -113,7 +113,7 @@ export async function listDeviceTokens(db: Queryable, person: StaffPerson): Prom
 /** Revokes one of the person's tokens; another person's (or an unknown) id is NOT_FOUND. */
 export async function revokeDeviceToken(db: Database, person: StaffPerson, id: string): Promise<void> {
   await db.transaction(async (tx) => {
-    const { rowCount } = /^[0-9a-f-]{36}$/.test(id)
+    const { rowCount } = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)
       ? await tx.query(
           `UPDATE staff_device_tokens SET revoked_at = now()
             WHERE id = $1 AND issuer = $2 AND subject = $3 AND revoked_at IS NULL`,

@@ -17,6 +17,11 @@ export interface CliIo {
    * there is no terminal to ask on (stdin is not a TTY) or when the io cannot ask at all.
    */
   readSecret?(prompt: string): Promise<string | undefined>;
+  /**
+   * Asks a question (prompt on stderr) and reads one line of the answer from stdin; resolves
+   * undefined when stdin ends without one or the io cannot ask.
+   */
+  readLine?(prompt: string): Promise<string | undefined>;
 }
 
 /** The real process streams and environment. */
@@ -25,7 +30,26 @@ export const processIo: CliIo = {
   stderr: (text) => void process.stderr.write(text),
   env: process.env,
   readSecret: (prompt) => readSecretFromTerminal(prompt),
+  readLine: (prompt) => readLineFromStdin(prompt),
 };
+
+/** One line from stdin (a terminal or a pipe), the prompt on stderr; undefined at end of input. */
+async function readLineFromStdin(prompt: string): Promise<string | undefined> {
+  const { createInterface } = await import("node:readline");
+  const lines = createInterface({ input: process.stdin, output: process.stderr, terminal: false });
+  process.stderr.write(prompt);
+  return new Promise((resolve) => {
+    let answered = false;
+    lines.once("line", (line) => {
+      answered = true;
+      lines.close();
+      resolve(line);
+    });
+    lines.once("close", () => {
+      if (!answered) resolve(undefined);
+    });
+  });
+}
 
 /**
  * Reads one line from the terminal with echo off (raw mode): the prompt goes to stderr, so stdout

@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: () => import("./commands/serve").then((m) => m.command),
   worker: () => import("./commands/worker").then((m) => m.command),
   sign: () => import("./commands/sign").then((m) => m.command),
+  "sign-pending": () => import("./commands/sign-pending").then((m) => m.command),
   "verify-signature": () => import("./commands/verify-signature").then((m) => m.command),
   "demo-pki": () => import("./commands/demo-pki").then((m) => m.command),
   deploy: () => import("./commands/deploy").then((m) => m.command),

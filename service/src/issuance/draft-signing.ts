@@ -51,6 +51,8 @@ export interface DraftAccess {
    * this class; "any" for a school API key or the admin (the registry alone decides).
    */
   signs: (school: string, className: string) => readonly string[] | "any";
+  /** The caller's staff roles at a school; "any" for a school API key or the admin. */
+  rolesAt: (school: string) => readonly string[] | "any";
 }
 
 /** Which registry roles each staff role signs in (organisation: the school's seal certificate). */
@@ -95,6 +97,7 @@ export function staffDraftAccess(
         role === "homeroom" && !a.classes.includes(className) ? [] : (SIGNING_ROLES[role] ?? []),
       );
     },
+    rolesAt: (school) => at(school)?.roles ?? [],
   };
 }
 
@@ -105,6 +108,7 @@ export function keyDraftAccess(school: string | null, actor: string): DraftAcces
     schools: school === null ? null : [school],
     sees: (code) => school === null || code === school,
     signs: () => "any",
+    rolesAt: () => "any",
   };
 }
 
@@ -114,7 +118,7 @@ export interface DraftSigningDeps {
   now?: () => Date;
 }
 
-interface Row {
+export interface DraftRow {
   id: string;
   school_code: string;
   school_year: string;
@@ -143,9 +147,14 @@ function notFound(id: string): HocbaError {
 }
 
 /** The draft if the caller may see it; NOT_FOUND otherwise, the same answer as an unknown id. */
-async function visibleRow(db: Queryable, access: DraftAccess, id: string, lock = false): Promise<Row> {
+export async function visibleRow(
+  db: Queryable,
+  access: DraftAccess,
+  id: string,
+  lock = false,
+): Promise<DraftRow> {
   if (!UUID.test(id)) throw notFound(id);
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query<DraftRow>(
     lock ? `${ROW_SQL} WHERE dr.id = $1 FOR UPDATE OF dr` : `${ROW_SQL} WHERE dr.id = $1`,
     [id],
   );
@@ -169,7 +178,7 @@ function requiredRolesOf(deps: DraftSigningDeps): (school: string) => Promise<st
   };
 }
 
-function awaitingOf(row: Pick<Row, "status" | "signatures">, required: readonly string[]): string[] {
+function awaitingOf(row: Pick<DraftRow, "status" | "signatures">, required: readonly string[]): string[] {
   if (row.status === "submitted") return [];
   const covered = new Set(row.signatures.map((s) => s.role));
   return required.filter((role) => !covered.has(role));
@@ -178,7 +187,7 @@ function awaitingOf(row: Pick<Row, "status" | "signatures">, required: readonly 
 /** May `access` sign in one of `roles` for this draft? */
 function signsAny(
   access: DraftAccess,
-  row: Pick<Row, "school_code" | "class_name">,
+  row: Pick<DraftRow, "school_code" | "class_name">,
   roles: readonly string[],
 ) {
   const mine = access.signs(row.school_code, row.class_name);
@@ -221,7 +230,7 @@ export async function listDraftStates(
 ): Promise<DraftListItem[]> {
   if (access.schools !== null && !access.schools.includes(filter.school))
     throw new HocbaError("NOT_FOUND", `no school ${filter.school} among yours`);
-  const { rows } = await deps.db.query<Row>(
+  const { rows } = await deps.db.query<DraftRow>(
     `${ROW_SQL} WHERE dr.school_code = $1 AND ($2::text IS NULL OR dr.class_name = $2)
         AND ($3::text IS NULL OR dr.school_year = $3)
       ORDER BY dr.school_year, dr.class_name, dr.student_code`,
@@ -470,7 +479,7 @@ async function addSignature(
 async function submitDraft(
   deps: DraftSigningDeps,
   access: DraftAccess,
-  row: Pick<Row, "id" | "school_code" | "signed_form" | "disclosures" | "signature">,
+  row: Pick<DraftRow, "id" | "school_code" | "signed_form" | "disclosures" | "signature">,
 ): Promise<{ status: DraftState; awaitingRoles: string[]; submitted: { docHash: string; status: string } }> {
   const [result] = await submitDocuments(
     deps.submission,

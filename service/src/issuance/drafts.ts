@@ -190,11 +190,19 @@ export async function importWorkbook(
       IMPORT_LOCK_KEY,
       `${schoolCode}\n${classOf.schoolYear}\n${classOf.className}`,
     ]);
-    const { rows: existing } = await tx.query<{ id: string; student_code: string; status: DraftStatus }>(
-      `SELECT id, student_code, status FROM drafts
-        WHERE school_code = $1 AND school_year = $2 AND class_name = $3`,
+    const { rows: existing } = await tx.query<{
+      id: string;
+      student_code: string;
+      status: DraftStatus;
+      supersedes: string | null;
+    }>(
+      `SELECT id, student_code, status, document->>'supersedes' AS supersedes FROM drafts
+        WHERE school_code = $1 AND school_year = $2 AND class_name = $3
+        ORDER BY (status <> 'submitted'), created_at`,
       [schoolCode, classOf.schoolYear, classOf.className],
     );
+    // A student's open draft (draft or awaiting) wins over their submitted ones (migration 012):
+    // rows come submitted first, oldest first, so the last one kept per student is the one to use.
     const byStudent = new Map(existing.map((d) => [d.student_code, d]));
     const inFile = new Set(reading.students.map((s) => s.studentCode));
     const drafts: WorkbookImportResult["drafts"] = reading.students.map((s) => {
@@ -247,6 +255,11 @@ export async function importWorkbook(
     if (stale.length > 0)
       await tx.query("DELETE FROM drafts WHERE id = ANY($1::uuid[])", [stale.map((d) => d.id)]);
     const fresh = reading.students.filter((_, i) => drafts[i]!.outcome !== "kept");
+    // A correction under way keeps its link to the document it corrects through the new content.
+    for (const student of fresh) {
+      const supersedes = byStudent.get(student.studentCode)?.supersedes;
+      if (supersedes) student.document.supersedes = supersedes;
+    }
     if (fresh.length > 0)
       await tx.query(
         `INSERT INTO drafts (id, school_code, school_year, class_name, student_code, document, import_id, imported_by, created_at, updated_at)

@@ -95,18 +95,7 @@ export async function sign(args: string[], io: CliIo = processIo): Promise<numbe
     return 0;
   }
   const { documentPath, sources, out, plain, tsa } = parsed;
-  const options: SignOptions = {};
-  if (tsa !== undefined) {
-    const transport = httpTimestampTransport(tsa);
-    options.timestamp = async (value) => {
-      try {
-        return await requestTimestamp(value, transport);
-      } catch (error) {
-        if (!isHocbaError(error) || error.message.includes(tsa)) throw error;
-        throw new HocbaError(error.code, `${tsa}: ${error.message}`, { cause: error });
-      }
-    };
-  }
+  const options = signOptions(tsa);
   const document = parseJsonInput(readInput(documentPath, "document"), documentPath);
   refuseSignedFile(document, documentPath);
   const validation = validateDocument(document);
@@ -147,6 +136,23 @@ export async function sign(args: string[], io: CliIo = processIo): Promise<numbe
   if (out === undefined) io.stdout(output);
   else writeOutput(out, output);
   return 0;
+}
+
+/** The signing options of `--tsa <url>` (none without it): TSA errors name the TSA. */
+export function signOptions(tsa: string | undefined): SignOptions {
+  const options: SignOptions = {};
+  if (tsa !== undefined) {
+    const transport = httpTimestampTransport(tsa);
+    options.timestamp = async (value) => {
+      try {
+        return await requestTimestamp(value, transport);
+      } catch (error) {
+        if (!isHocbaError(error) || error.message.includes(tsa)) throw error;
+        throw new HocbaError(error.code, `${tsa}: ${error.message}`, { cause: error });
+      }
+    };
+  }
+  return options;
 }
 
 /**

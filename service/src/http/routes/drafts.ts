@@ -25,6 +25,13 @@ import {
   type DraftAccess,
 } from "../../issuance/draft-signing";
 import { SCHOOL_ROLES, staffActor, type StaffRole } from "../../auth/staff";
+import {
+  classArchive,
+  CORRECTING_ROLES,
+  REVOKING_ROLES,
+  revokeDraft,
+  startCorrection,
+} from "../../issuance/draft-follow-up";
 import { actorOf } from "../plugins/auth";
 import { errorResponses } from "../schemas";
 
@@ -456,6 +463,124 @@ export function draftRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
       const results = await addSignatures(signing, draftAccessOf(request), request.body.signatures);
       if (results.some((r) => r.ok && r.submitted)) app.services.triggerAnchoring();
       return { results };
+    },
+  );
+  api.post(
+    "/drafts/:id/revoke",
+    {
+      onRequest: app.auth.schoolOrStaff(...REVOKING_ROLES),
+      schema: {
+        tags: ["drafts"],
+        summary: "Revoke the document of a submitted draft (the principal)",
+        description:
+          "The same revocation as POST /transcripts/{id}/revoke: at once in the service, on chain in the next anchoring round; " +
+          "the reason stays in the database. 409 CONFLICT when the draft was not submitted or its document is already revoked or superseded. Audited.",
+        params: IdParams,
+        body: Type.Object(
+          {
+            reason: Type.String({
+              minLength: 1,
+              maxLength: 500,
+              pattern: "\\S",
+              description: "kept in the database only; the chain gets a fixed code",
+            }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          202: Type.Object({
+            id: Type.String(),
+            status: Type.Literal("revoked"),
+            revokedAt: Type.String({ format: "date-time" }),
+          }),
+          ...errorResponses(400, 401, 403, 404, 409, 500),
+        },
+      },
+    },
+    async (request, reply) => {
+      const revoked = await revokeDraft(
+        signing,
+        draftAccessOf(request),
+        request.params.id,
+        request.body.reason,
+      );
+      app.services.triggerAnchoring();
+      return reply.status(202).send({ ...revoked, revokedAt: revoked.revokedAt.toISOString() });
+    },
+  );
+
+  api.post(
+    "/drafts/:id/correction",
+    {
+      onRequest: app.auth.schoolOrStaff(...CORRECTING_ROLES),
+      schema: {
+        tags: ["drafts"],
+        summary: "Start the correction of a submitted document: a new draft of the new version (the clerk)",
+        description:
+          "The new draft copies the document with a new id, nonce and issue time and `supersedes` naming the old one. Fix it by importing " +
+          "the class again (the import replaces the draft's content and keeps `supersedes`), then sign it as any draft: once submitted, the " +
+          "old document is superseded. 409 CONFLICT when the draft was not submitted, its document is revoked or superseded, or a correction " +
+          "of that student is already under way. Audited.",
+        params: IdParams,
+        response: {
+          201: Type.Object({
+            id: Type.String({ format: "uuid", description: "the new draft" }),
+            supersedes: Type.String({ format: "uuid" }),
+            status: Type.Literal("draft"),
+          }),
+          ...errorResponses(401, 403, 404, 409, 500),
+        },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await startCorrection(signing, draftAccessOf(request), request.params.id)),
+  );
+
+  api.get(
+    "/drafts/archive.zip",
+    {
+      onRequest: readers,
+      schema: {
+        tags: ["drafts"],
+        summary: "Download a class's anchored documents as one ZIP: each student's PDF and credential file",
+        description:
+          "`<studentCode>.pdf` (the printable PDF with the credential embedded; each makes a share token for its QR code, as GET /transcripts/{id}/pdf) " +
+          "and `<studentCode>.hocba.json` per anchored document, and `manifest.json` listing every draft of the class with its status. " +
+          "404 when the caller sees no draft of that class. Every credential read is audited.",
+        querystring: Type.Object(
+          {
+            school: ListQuery.properties.school,
+            year: Type.String({ pattern: "^[0-9]{4}-[0-9]{4}$" }),
+            class: Type.String({ minLength: 1, maxLength: 40 }),
+          },
+          { additionalProperties: false },
+        ),
+        produces: ["application/zip"],
+        response: {
+          200: Type.Unsafe<Uint8Array>({ type: "string", format: "binary", description: "application/zip" }),
+          ...errorResponses(400, 401, 403, 404, 500),
+        },
+      },
+    },
+    async (request, reply) => {
+      const school = schoolOf(request, request.query.school, SCHOOL_ROLES);
+      if (school === null)
+        throw new HocbaError("SCHEMA_INVALID", "with the admin token, say which school (?school=)");
+      const archive = await classArchive(
+        {
+          ...signing,
+          chain: app.services.chain,
+          publicUrl: app.services.publicUrl?.() ?? `${request.protocol}://${request.host}`,
+          render: app.services.renderPdf,
+        },
+        draftAccessOf(request),
+        { school, schoolYear: request.query.year, className: request.query.class },
+      );
+      return reply
+        .type("application/zip")
+        .header("content-disposition", `attachment; filename="${archive.fileName}"`)
+        .header("cache-control", "no-store")
+        .send(Buffer.from(archive.bytes.buffer, archive.bytes.byteOffset, archive.bytes.byteLength));
     },
   );
   done();

@@ -1,0 +1,187 @@
+/**
+ * After signing (issue 13 item 4, docs/school-signing.md): the principal revokes a submitted
+ * document from the workspace, and anyone who sees a class downloads its anchored documents as one
+ * ZIP — each student's printable PDF and credential file, with a manifest saying what was left out
+ * and why. Both work on drafts' ids (a submitted draft's document has the draft's id) and go through
+ * the ordinary use cases (revokeDocument, credentialFor, documentPdf), which audit them.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { zipSync } from "fflate";
+import { HocbaError } from "../core/errors";
+import { credentialFor, type CredentialChain } from "./credential";
+import { visibleRow, type DraftAccess, type DraftSigningDeps, type DraftState } from "./draft-signing";
+import { documentPdf } from "./pdf";
+import type { PdfRenderer } from "./ports";
+import { revokeDocument, type Revoked } from "./revocation";
+
+/** Who may revoke from the workspace: the principal (a school API key and the admin too). */
+export const REVOKING_ROLES = ["principal"] as const;
+/** Who starts a correction: the clerk, who also imports (a school API key and the admin too). */
+export const CORRECTING_ROLES = ["clerk"] as const;
+
+export interface CorrectionStarted {
+  /** The new draft: the corrected version, to be fixed (by a new import of the class) and signed. */
+  id: string;
+  supersedes: string;
+  status: "draft";
+}
+
+/**
+ * Starts the correction of a submitted document: a new draft of the same student, a copy of the
+ * document with a new id, nonce and issue time and `supersedes` naming the old one. The clerk fixes
+ * it by importing the class again (the import replaces the draft's content and keeps the link);
+ * once signed it is submitted as the correction and the old document shows as superseded.
+ * @throws HocbaError NOT_FOUND, FORBIDDEN (not the clerk), CONFLICT (not submitted, revoked or
+ *   superseded already, or a correction of that student already under way).
+ */
+export async function startCorrection(
+  deps: DraftSigningDeps,
+  access: DraftAccess,
+  id: string,
+): Promise<CorrectionStarted> {
+  const now = (deps.now ?? (() => new Date()))();
+  return deps.db.transaction(async (tx) => {
+    const row = await visibleRow(tx, access, id, true);
+    const roles = access.rolesAt(row.school_code);
+    if (roles !== "any" && !CORRECTING_ROLES.some((r) => roles.includes(r)))
+      throw new HocbaError("FORBIDDEN", `only a clerk of ${row.school_code} starts a correction`);
+    if (row.state !== "pending" && row.state !== "anchored")
+      throw new HocbaError(
+        "CONFLICT",
+        row.state === "draft" || row.state === "awaiting"
+          ? `draft ${id} was not submitted: change it by importing the class again`
+          : `the document ${id} is ${row.state}: it cannot be corrected`,
+      );
+    const { rows: open } = await tx.query<{ id: string }>(
+      `SELECT id FROM drafts WHERE school_code = $1 AND school_year = $2 AND class_name = $3
+          AND student_code = $4 AND status <> 'submitted'`,
+      [row.school_code, row.school_year, row.class_name, row.student_code],
+    );
+    if (open[0]) throw new HocbaError("CONFLICT", `a correction is already under way: draft ${open[0].id}`);
+    const newId = randomUUID();
+    const document = {
+      ...row.document,
+      id: newId,
+      nonce: randomBytes(16).toString("base64url"),
+      issuedAt: now.toISOString().replace(/\.[0-9]{3}Z$/, "Z"),
+      supersedes: id,
+    };
+    await tx.query(
+      `INSERT INTO drafts (id, school_code, school_year, class_name, student_code, document, import_id, imported_by, created_at, updated_at)
+       SELECT $1, school_code, school_year, class_name, student_code, $2, import_id, $3, $4, $4 FROM drafts WHERE id = $5`,
+      [newId, JSON.stringify(document), access.actor, now, id],
+    );
+    await tx.query(
+      "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'draft.correction_started', $2, $3)",
+      [access.actor, newId, JSON.stringify({ supersedes: id, schoolCode: row.school_code })],
+    );
+    return { id: newId, supersedes: id, status: "draft" as const };
+  });
+}
+
+/**
+ * Revokes the document of a submitted draft.
+ * @throws HocbaError NOT_FOUND (not visible), FORBIDDEN (not the principal), CONFLICT (not submitted,
+ *   already revoked or superseded).
+ */
+export async function revokeDraft(
+  deps: DraftSigningDeps,
+  access: DraftAccess,
+  id: string,
+  reason: string,
+): Promise<Revoked> {
+  const row = await visibleRow(deps.db, access, id);
+  const roles = access.rolesAt(row.school_code);
+  if (roles !== "any" && !REVOKING_ROLES.some((r) => roles.includes(r)))
+    throw new HocbaError("FORBIDDEN", `only the principal of ${row.school_code} revokes its documents`);
+  if (row.state !== "pending" && row.state !== "anchored")
+    throw new HocbaError(
+      "CONFLICT",
+      row.state === "draft" || row.state === "awaiting"
+        ? `draft ${id} was not submitted: there is nothing to revoke yet`
+        : `the document ${id} is already ${row.state}`,
+    );
+  return revokeDocument(deps.db, { issuerCode: row.school_code, actor: access.actor }, id, reason);
+}
+
+export interface ArchiveDeps extends DraftSigningDeps {
+  chain: CredentialChain;
+  publicUrl: string;
+  render: PdfRenderer;
+}
+
+export interface ClassArchive {
+  fileName: string;
+  bytes: Uint8Array;
+  /** One entry per draft of the class, in student order. */
+  manifest: { id: string; studentCode: string; status: DraftState; files: string[] }[];
+}
+
+/** A name safe in a ZIP entry and a Content-Disposition header. */
+function safeName(value: string): string {
+  return value.replace(/[^0-9A-Za-z._-]+/g, "_").slice(0, 64);
+}
+
+/**
+ * The ZIP of a class: for each anchored document its PDF (`<studentCode>.pdf`, with the credential
+ * embedded and a QR code to the verifier: each makes a share token, as the PDF route does) and its
+ * credential file (`<studentCode>.hocba.json`), plus `manifest.json` listing every draft of the
+ * class with its state (drafts not anchored yet have no files).
+ * @throws HocbaError NOT_FOUND when the caller sees no draft of that class.
+ */
+export async function classArchive(
+  deps: ArchiveDeps,
+  access: DraftAccess,
+  filter: { school: string; schoolYear: string; className: string },
+): Promise<ClassArchive> {
+  if (access.schools !== null && !access.schools.includes(filter.school))
+    throw new HocbaError("NOT_FOUND", `no school ${filter.school} among yours`);
+  const { rows } = await deps.db.query<{ id: string }>(
+    `SELECT id FROM drafts WHERE school_code = $1 AND school_year = $2 AND class_name = $3 ORDER BY student_code`,
+    [filter.school, filter.schoolYear, filter.className],
+  );
+  const files: Record<string, Uint8Array> = {};
+  const manifest: ClassArchive["manifest"] = [];
+  const caller = { issuerCode: filter.school, actor: access.actor };
+  for (const { id } of rows) {
+    let row;
+    try {
+      row = await visibleRow(deps.db, access, id);
+    } catch {
+      continue;
+    }
+    const entry = { id, studentCode: row.student_code, status: row.state, files: [] as string[] };
+    manifest.push(entry);
+    if (row.state !== "anchored") continue;
+    const base = safeName(row.student_code);
+    const credential = await credentialFor(deps.db, deps.chain, { caller }, id);
+    const pdf = await documentPdf(
+      { db: deps.db, chain: deps.chain, publicUrl: deps.publicUrl, render: deps.render },
+      { caller },
+      id,
+    );
+    files[`${base}.hocba.json`] = new TextEncoder().encode(JSON.stringify(credential, null, 2) + "\n");
+    files[`${base}.pdf`] = pdf.bytes;
+    entry.files.push(`${base}.pdf`, `${base}.hocba.json`);
+  }
+  if (manifest.length === 0)
+    throw new HocbaError(
+      "NOT_FOUND",
+      `no drafts of class ${filter.className} ${filter.schoolYear} among yours`,
+    );
+  files["manifest.json"] = new TextEncoder().encode(
+    JSON.stringify({ ...filter, documents: manifest }, null, 2) + "\n",
+  );
+  // PDFs are already compressed: store them; deflate the JSON.
+  const bytes = zipSync(
+    Object.fromEntries(
+      Object.entries(files).map(([name, data]) => [name, [data, { level: name.endsWith(".pdf") ? 0 : 6 }]]),
+    ),
+    { mtime: new Date("2020-01-01T00:00:00Z") },
+  );
+  return {
+    fileName: `hoc-ba-${safeName(filter.school)}-${safeName(filter.className)}-${safeName(filter.schoolYear)}.zip`,
+    bytes,
+    manifest,
+  };
+}
