@@ -304,8 +304,23 @@ describe.skipIf(!haveChromium)(
       expect(await page.locator("#signing-count").innerText()).toBe(
         "Không có học bạ nào của lớp này đang chờ chữ ký của bạn.",
       );
+      // The class's ZIP, then a revocation with its reason (the principal's).
+      const [zip] = await Promise.all([
+        page.waitForEvent("download"),
+        page.click('[data-testid="class-zip"]'),
+      ]);
+      expect(zip.suggestedFilename()).toMatch(/\.zip$/);
+      const firstItem = page.locator('[data-testid="document"]').first();
+      await firstItem.locator('[data-testid="revoke"]').click();
+      await page.getByLabel(/Lý do thu hồi học bạ của/).fill("Nhập nhầm điểm");
+      await viewShot(page, "school-revoke-phone-view-vi");
+      await page.click('[data-testid="revoke-confirm"]');
+      await expect
+        .poll(() => page.locator("#follow-status").innerText(), { timeout: 30_000 })
+        .toMatch(/^Đã thu hồi học bạ của .+\. Việc thu hồi được ghi lên chuỗi khối ở lần neo tới\.$/);
+      expect(await statuses(page)).toEqual(["revoked", ...Array<string>(29).fill("anchored")]);
       await page.click('button[data-lang="en"]');
-      expect(await page.locator(".status-badge").first().innerText()).toBe("Anchored");
+      expect(await page.locator(".status-badge").nth(1).innerText()).toBe("Anchored");
       await screenshot(page, "school-anchored-phone-en");
       await page.setViewportSize({ width: 1280, height: 900 });
       await screenshot(page, "school-anchored-desktop-en");

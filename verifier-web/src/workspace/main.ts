@@ -80,6 +80,10 @@ const state: {
   import: ImportState;
   review: { id: string; view?: DraftView; error?: string } | undefined;
   signing: SigningState;
+  /** The document whose revocation form is open. */
+  revoking: string | undefined;
+  /** What the last revoke or correction did, in words. */
+  followed: string | undefined;
 } = {
   me: undefined,
   progress: undefined,
@@ -90,6 +94,8 @@ const state: {
   import: { kind: "idle" },
   review: undefined,
   signing: { kind: "idle" },
+  revoking: undefined,
+  followed: undefined,
 };
 
 /** The person's school assignments (not the department's). */
@@ -213,8 +219,29 @@ function renderSchool(): void {
       year: state.chosen.schoolYear,
     });
     byId("documents-summary").textContent = t("documentsSummary", { count: shown.length });
+    const zip = byId<HTMLAnchorElement>("class-zip");
+    zip.hidden = !shown.some((d) => d.status === "anchored");
+    zip.href = `/api/v1/drafts/archive.zip?${new URLSearchParams({
+      school: state.school ?? "",
+      year: state.chosen.schoolYear,
+      class: state.chosen.className,
+    }).toString()}`;
+    zip.textContent = t("classZip", { className: state.chosen.className });
+    const follow = byId("follow-status");
+    follow.hidden = state.followed === undefined;
+    follow.textContent = state.followed ?? "";
     byId("document-list").replaceChildren(
-      ...renderDocuments(shown, state.review?.id, (id) => void openReview(id)),
+      ...renderDocuments(shown, state.review?.id, (id) => void openReview(id), {
+        canRevoke: roles.includes("principal"),
+        canCorrect: roles.includes("clerk"),
+        revoking: state.revoking,
+        openRevoke: (id) => {
+          state.revoking = id;
+          render();
+        },
+        revoke: (id, reason) => void followUp(id, "revoke", { reason }),
+        correct: (id) => void followUp(id, "correction"),
+      }),
     );
   }
   renderSigning(shown);
@@ -375,8 +402,23 @@ function renderReviewPanel(): void {
   }
 }
 
+/** Revokes a document (the principal) or starts its correction (the clerk), then reloads the class. */
+async function followUp(id: string, action: "revoke" | "correction", body?: unknown): Promise<void> {
+  const name = state.documents?.find((d) => d.id === id)?.fullName ?? "";
+  const answer = await postJson(`/api/v1/drafts/${encodeURIComponent(id)}/${action}`, body);
+  state.revoking = undefined;
+  state.followed =
+    answer.status === 202 || answer.status === 201
+      ? t(action === "revoke" ? "revokedDone" : "correctionDone", { name })
+      : t(refusalKey(errorCode(answer)), { code: errorCode(answer) });
+  await loadDocuments();
+  render();
+  byId("follow-status").focus();
+}
+
 function chooseClass(key: ClassKey): void {
   state.chosen = key;
+  state.followed = undefined;
   state.review = undefined;
   state.signing = { kind: "idle" };
   render();

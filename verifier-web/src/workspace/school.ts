@@ -168,10 +168,65 @@ export function renderBoard(
 }
 
 /** The class's documents: name, code, state in words, whose signature is awaited, a review button. */
+/** What the signed-in person may do after submission (the API's REVOKING_ROLES, CORRECTING_ROLES). */
+export interface FollowUp {
+  canRevoke: boolean;
+  canCorrect: boolean;
+  /** The document whose revocation form is open. */
+  revoking: string | undefined;
+  revoke: (id: string, reason: string) => void;
+  openRevoke: (id: string | undefined) => void;
+  correct: (id: string) => void;
+}
+
+/** The revoke button, or its form (a reason, required) when open. */
+function revokeControls(d: DocumentSummary, follow: FollowUp): HTMLElement {
+  if (follow.revoking !== d.id) {
+    const button = el(
+      "button",
+      { type: "button", class: "button secondary small", "data-testid": "revoke" },
+      t("revokeButton"),
+      el("span", { class: "visually-hidden" }, ` ${d.fullName}`),
+    );
+    button.addEventListener("click", () => follow.openRevoke(d.id));
+    return button;
+  }
+  const input = el("input", {
+    type: "text",
+    id: `reason-${d.id}`,
+    name: "reason",
+    maxlength: 500,
+    required: true,
+    autocomplete: "off",
+  });
+  const form = el(
+    "form",
+    { class: "revoke-form", "data-testid": "revoke-form" },
+    el("label", { for: `reason-${d.id}` }, t("revokeReason", { name: d.fullName })),
+    input,
+    el(
+      "button",
+      { type: "submit", class: "button small", "data-testid": "revoke-confirm" },
+      t("revokeConfirm"),
+    ),
+  );
+  const cancel = el("button", { type: "button", class: "button secondary small" }, t("revokeCancel"));
+  cancel.addEventListener("click", () => follow.openRevoke(undefined));
+  form.append(cancel);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (input.value.trim() === "") input.focus();
+    else follow.revoke(d.id, input.value.trim());
+  });
+  queueMicrotask(() => input.focus());
+  return form;
+}
+
 export function renderDocuments(
   documents: readonly DocumentSummary[],
   reviewing: string | undefined,
   review: (id: string) => void,
+  follow: FollowUp,
 ): HTMLElement[] {
   const english = language() === "en";
   return documents.map((d) => {
@@ -218,6 +273,23 @@ export function renderDocuments(
           : null,
       ),
       button,
+      follow.canRevoke && (d.status === "pending" || d.status === "anchored")
+        ? revokeControls(d, follow)
+        : null,
+      follow.canCorrect && (d.status === "pending" || d.status === "anchored")
+        ? correctButton(d, follow)
+        : null,
     );
   });
+}
+
+function correctButton(d: DocumentSummary, follow: FollowUp): HTMLElement {
+  const button = el(
+    "button",
+    { type: "button", class: "button secondary small", "data-testid": "correct" },
+    t("correctButton"),
+    el("span", { class: "visually-hidden" }, ` ${d.fullName}`),
+  );
+  button.addEventListener("click", () => follow.correct(d.id));
+  return button;
 }
