@@ -60,11 +60,17 @@ module.exports = {
     {
       name: "page-no-server-code",
       severity: "error",
-      comment: "The verifier page bundles core only (and the registry artifact's data).",
+      comment:
+        "The pages bundle core only (and the registry artifact's data, and the .p12 reader for in-browser signing).",
       from: { path: "^verifier-web/src/" },
       to: {
         path: "^service/src/",
-        pathNot: ["^service/src/core/", "^service/src/adapters/chain/registry-artifact\\.json$"],
+        pathNot: [
+          "^service/src/core/",
+          "^service/src/adapters/chain/registry-artifact\\.json$",
+          // The .p12 reader (node-forge, browser-safe): the workspace signs in the page with it.
+          "^service/src/adapters/pki/p12-read\\.ts$",
+        ],
       },
     },
   ],

@@ -13,7 +13,8 @@ import "../common/base.css";
 import "../common/intake.css";
 import "./bulk.css";
 import { byId, el, formatDate } from "../common/dom";
-import { language, mountLanguageSwitch, onLanguageChange } from "../common/i18n";
+import { mountHeader } from "../common/header";
+import { language, onLanguageChange } from "../common/i18n";
 import { BatchVerifier } from "./api";
 import { exportFileName, exportSheet, reasonText, subjectText, toCsv } from "./export";
 import { t, type MessageKey } from "./messages";
@@ -345,11 +346,7 @@ function render(): void {
     renderedLanguage = language();
   }
   document.title = `${t("pageTitle")} — hocba`;
-  byId("site-title").textContent = t("brand");
-  byId("nav-verifier").textContent = t("verifierLink");
-  byId("nav-lookup").textContent = t("lookupLink");
   byId("footer").textContent = t("footer");
-  document.querySelector(".skip-link")!.textContent = t("skip");
   title.textContent = t("pageTitle");
   intro.textContent = t("intro");
   fileLabel.textContent = t("chooseFiles");
@@ -571,7 +568,7 @@ dropzone.addEventListener("drop", (event) => {
 
 // ---- start ---------------------------------------------------------------------------------------------
 
-mountLanguageSwitch(byId("lang-switch"));
+mountHeader("bulk");
 onLanguageChange(() => render());
 document.documentElement.lang = language();
 render();

@@ -5,11 +5,7 @@
 import { translator } from "../common/i18n";
 
 const vi = {
-  brand: "hocba · Học bạ số",
   pageTitle: "Xác minh học bạ hàng loạt",
-  verifierLink: "Xác minh một học bạ",
-  lookupLink: "Tra cứu tốt nghiệp THCS",
-  skip: "Bỏ qua đến nội dung",
   intro:
     "Dành cho phòng tuyển sinh: chọn hoặc kéo thả nhiều tệp học bạ số (.hocba.json, .pdf) hoặc một tệp .zip chứa chúng. Mỗi tệp được kiểm tra bằng đúng các bước của trang xác minh, ngay trên trình duyệt này.",
   chooseFiles: "Chọn các tệp học bạ",
@@ -101,11 +97,7 @@ const vi = {
 type Key = keyof typeof vi;
 
 const en: Record<Key, string> = {
-  brand: "hocba · Digital transcripts",
   pageTitle: "Verify transcripts in bulk",
-  verifierLink: "Verify one transcript",
-  lookupLink: "Lower-secondary graduation lookup",
-  skip: "Skip to content",
   intro:
     "For admissions offices: choose or drop many digital transcript files (.hocba.json, .pdf) or one .zip holding them. Each file goes through exactly the checks of the verifier page, in this browser.",
   chooseFiles: "Choose transcript files",

@@ -7,7 +7,8 @@
 import "../common/base.css";
 import "./lookup.css";
 import { byId } from "../common/dom";
-import { mountLanguageSwitch, onLanguageChange } from "../common/i18n";
+import { mountHeader } from "../common/header";
+import { onLanguageChange } from "../common/i18n";
 import { graduationYears, searchGraduates, type GraduateRecord, type SearchOutcome } from "./api";
 import { dateEcho, dateHint, mountDateField, mountTabs, selectTab, showFieldErrors } from "./form";
 import { t, type MessageKey } from "./messages";
@@ -127,7 +128,7 @@ async function submit(mode: SearchMode): Promise<void> {
 }
 
 function main(): void {
-  mountLanguageSwitch(byId("lang-switch"));
+  mountHeader("lookup");
   mountDateField();
   mountTabs((mode) => {
     state.mode = mode;

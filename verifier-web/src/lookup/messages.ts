@@ -7,8 +7,6 @@ import { translator } from "../common/i18n";
 
 const vi = {
   documentTitle: "Tra cứu tốt nghiệp THCS — hocba",
-  navVerifier: "Xác minh học bạ",
-  skipLink: "Bỏ qua đến nội dung",
   heading: "Tra cứu tốt nghiệp THCS",
   intro:
     "Tra cứu văn bằng tốt nghiệp trung học cơ sở theo danh sách công nhận tốt nghiệp do Phòng Giáo dục và Đào tạo (đến năm 2025) và Sở Giáo dục và Đào tạo công bố. Mỗi hồ sơ được neo trên chuỗi khối nên không thể bị sửa đổi âm thầm.",
@@ -132,8 +130,6 @@ type Key = keyof typeof vi;
 
 const en: Record<Key, string> = {
   documentTitle: "Lower-secondary graduation lookup — hocba",
-  navVerifier: "Verify a transcript",
-  skipLink: "Skip to content",
   heading: "Lower-secondary (THCS) graduation lookup",
   intro:
     "Look up a lower-secondary graduation diploma in the graduation lists published by district education offices (until 2025) and the provincial education department. Every record is anchored on a blockchain, so it cannot be changed silently.",

@@ -21,7 +21,8 @@ import {
   type VerificationResult,
 } from "../../../service/src/core/verification";
 import { byId, el } from "../common/dom";
-import { language, mountLanguageSwitch, onLanguageChange } from "../common/i18n";
+import { mountHeader } from "../common/header";
+import { language, onLanguageChange } from "../common/i18n";
 import { t } from "./messages";
 import { fetchPdfProof, verificationContext, type PortSettings } from "./ports";
 import { canScan, qrCanvas, scanQr } from "./qr";
@@ -133,12 +134,7 @@ async function renderShare(source: CredentialSource): Promise<HTMLElement | null
 
 async function render(): Promise<void> {
   document.title = `${t("pageTitle")} — hocba`;
-  byId("site-title").textContent = t("brand");
-  byId("nav-lookup").textContent = t("lookupLink");
-  byId("nav-bulk").textContent = t("bulkLink");
-  byId("nav-workspace").textContent = t("workspaceLink");
   byId("footer").textContent = t("footer");
-  document.querySelector(".skip-link")!.textContent = t("skip");
   title.textContent = t("pageTitle");
   intro.textContent = t("intro");
   fileLabel.textContent = t("chooseFile");
@@ -350,7 +346,7 @@ scanButton.addEventListener("click", () => {
 
 // ---- start -----------------------------------------------------------------------------------------
 
-mountLanguageSwitch(byId("lang-switch"));
+mountHeader("verifier");
 onLanguageChange(() => void render());
 document.documentElement.lang = language();
 void render();

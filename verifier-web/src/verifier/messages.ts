@@ -7,12 +7,7 @@ import type { Check, CheckName } from "../../../service/src/core/verification";
 import { language as currentLanguage, translator } from "../common/i18n";
 
 const vi = {
-  brand: "hocba · Học bạ số",
   pageTitle: "Xác minh học bạ số",
-  lookupLink: "Tra cứu tốt nghiệp THCS",
-  bulkLink: "Xác minh hàng loạt",
-  workspaceLink: "Nhà trường",
-  skip: "Bỏ qua đến nội dung",
   intro:
     "Chọn hoặc kéo thả tệp học bạ số (.hocba.json hoặc .pdf). Việc kiểm tra chạy ngay trên trình duyệt của bạn: tệp không được gửi đi đâu.",
   introPdf: "Chọn hoặc kéo thả tệp học bạ số (.hocba.json hoặc .pdf).",
@@ -146,12 +141,7 @@ const vi = {
 type Key = keyof typeof vi;
 
 const en: Record<Key, string> = {
-  brand: "hocba · Digital transcripts",
   pageTitle: "Verify a digital transcript",
-  lookupLink: "Lower-secondary graduation lookup",
-  bulkLink: "Verify in bulk",
-  workspaceLink: "School workspace",
-  skip: "Skip to content",
   intro:
     "Choose or drop a digital transcript file (.hocba.json or .pdf). The checks run in your browser: the file is not sent anywhere.",
   introPdf: "Choose or drop a digital transcript file (.hocba.json or .pdf).",

@@ -123,10 +123,23 @@ function renderCheck(check: Check, afterFailure: boolean): HTMLElement {
   );
 }
 
-function field(label: string, value: string | number | null | undefined, mono = false): HTMLElement[] {
+/**
+ * A label and its value. `path` is the value's JSON pointer in the document (`data-path`), where
+ * the school workspace marks a draft's problems.
+ */
+function field(
+  label: string,
+  value: string | number | null | undefined,
+  mono = false,
+  path?: string,
+): HTMLElement[] {
   return [
     el("dt", {}, label),
-    el("dd", mono ? { class: "mono" } : {}, value === null || value === undefined ? "—" : String(value)),
+    el(
+      "dd",
+      { ...(mono ? { class: "mono" } : {}), "data-path": path },
+      value === null || value === undefined ? "—" : String(value),
+    ),
   ];
 }
 
@@ -159,15 +172,15 @@ function renderYears(years: readonly SchoolYear[], withheld: readonly string[]):
           },
           t("withheldYear", { n: String(position + 1) }),
         )
-      : renderYear(shown.shift()!),
+      : renderYear(shown.shift()!, `/years/${position}`),
   );
 }
 
-function renderYear(year: SchoolYear): HTMLElement {
-  const rows = year.subjects.map((subject) =>
+function renderYear(year: SchoolYear, path: string): HTMLElement {
+  const rows = year.subjects.map((subject, index) =>
     el(
       "tr",
-      {},
+      { "data-path": `${path}/subjects/${index}` },
       el("th", { scope: "row" }, valueText("subject", subject.code, subject.name)),
       el("td", {}, scoreText(subject.term1)),
       el("td", {}, scoreText(subject.term2)),
@@ -176,7 +189,7 @@ function renderYear(year: SchoolYear): HTMLElement {
   );
   return el(
     "section",
-    { class: "school-year" },
+    { class: "school-year", "data-path": path },
     el("h4", {}, t("schoolYear", { year: year.schoolYear, className: year.className })),
     el(
       "div",
@@ -208,12 +221,12 @@ function renderYear(year: SchoolYear): HTMLElement {
       ? el("p", { class: "legend muted" }, t("assessmentLegend"))
       : null,
     fields(
-      field(t("academicResult"), valueText("result", year.academicResult)),
-      field(t("conductResult"), valueText("result", year.conductResult)),
-      field(t("daysAbsent"), year.daysAbsent),
-      field(t("outcome"), t(`outcome_${year.outcome}` as MessageKey)),
-      field(t("homeroomTeacher"), year.homeroomTeacher),
-      year.remarks ? field(t("remarks"), year.remarks) : [],
+      field(t("academicResult"), valueText("result", year.academicResult), false, `${path}/academicResult`),
+      field(t("conductResult"), valueText("result", year.conductResult), false, `${path}/conductResult`),
+      field(t("daysAbsent"), year.daysAbsent, false, `${path}/daysAbsent`),
+      field(t("outcome"), t(`outcome_${year.outcome}` as MessageKey), false, `${path}/outcome`),
+      field(t("homeroomTeacher"), year.homeroomTeacher, false, `${path}/homeroomTeacher`),
+      year.remarks ? field(t("remarks"), year.remarks, false, `${path}/remarks`) : [],
     ),
   );
 }
@@ -243,8 +256,12 @@ function renderStudent(
     el("dd", { class: "muted withheld", "data-testid": "withheld", "data-field": field }, t("withheldValue")),
   ];
   const shown = revealed.has(documentId);
-  const citizenId = el("dd", { class: "mono citizen-id", "data-testid": "citizen-id" });
-  const ethnicity = el("dd", { "data-testid": "ethnicity" });
+  const citizenId = el("dd", {
+    class: "mono citizen-id",
+    "data-testid": "citizen-id",
+    "data-path": "/student/citizenId",
+  });
+  const ethnicity = el("dd", { "data-testid": "ethnicity", "data-path": "/student/ethnicity" });
   const button = el("button", {
     type: "button",
     class: "button secondary reveal",
@@ -270,16 +287,16 @@ function renderStudent(
     el(
       "dl",
       { class: "fields" },
-      ...field(t("fullName"), student.fullName),
-      ...field(t("dateOfBirth"), formatDate(student.dateOfBirth, lang)),
-      ...field(t("gender"), valueText("gender", student.gender)),
+      ...field(t("fullName"), student.fullName, false, "/student/fullName"),
+      ...field(t("dateOfBirth"), formatDate(student.dateOfBirth, lang), false, "/student/dateOfBirth"),
+      ...field(t("gender"), valueText("gender", student.gender), false, "/student/gender"),
       ...(isWithheld("ethnicity")
         ? withheldField(t("ethnicity"), "ethnicity")
         : [el("dt", {}, t("ethnicity")), ethnicity]),
       ...(isWithheld("placeOfBirth")
         ? withheldField(t("placeOfBirth"), "placeOfBirth")
-        : field(t("placeOfBirth"), student.placeOfBirth)),
-      ...field(t("studentCode"), student.studentCode, true),
+        : field(t("placeOfBirth"), student.placeOfBirth, false, "/student/placeOfBirth")),
+      ...field(t("studentCode"), student.studentCode, true, "/student/studentCode"),
       ...(isWithheld("citizenId")
         ? withheldField(t("citizenId"), "citizenId")
         : [el("dt", {}, t("citizenId")), citizenId]),
@@ -292,12 +309,17 @@ function renderStudent(
   return parts.filter((part): part is HTMLElement => part !== null);
 }
 
-/** The document as a học bạ (or a graduation record), marked unconfirmed unless the verdict is valid. */
+/**
+ * The document as a học bạ (or a graduation record), marked unconfirmed unless the verdict is
+ * valid. The school workspace shows its unsigned drafts with it too: `draftNote` then replaces the
+ * "not confirmed" note, and each value carries its JSON pointer (`data-path`) for the problems.
+ */
 export function renderDocument(
   document: Transcript | Graduation,
-  verdict: Verdict,
+  verdict: Verdict | "draft",
   /** JSON pointers of what the holder withheld (a hocba/2 credential shared in part). */
   withheld: readonly string[] = [],
+  draftNote?: string,
 ): HTMLElement {
   const lang = language();
   const confirmed = verdict === "valid";
@@ -351,7 +373,15 @@ export function renderDocument(
     "section",
     { class: `card document${confirmed ? "" : " unconfirmed"}`, "aria-labelledby": "document-heading" },
     el("h2", { id: "document-heading" }, heading),
-    confirmed ? null : el("p", { class: "unconfirmed-note" }, icon("error"), " ", t("untrustedNote")),
+    confirmed
+      ? null
+      : el(
+          "p",
+          { class: "unconfirmed-note" },
+          icon("error"),
+          " ",
+          verdict === "draft" && draftNote !== undefined ? draftNote : t("untrustedNote"),
+        ),
     ...body,
   );
 }

@@ -2,14 +2,32 @@
  * Entry point of /truong, the school workspace (docs/staff-sign-in.md): asks who is signed in
  * (GET /api/v1/staff/me; 401 = signed out), shows the person's schools and roles, signs out
  * (POST /truong/dang-xuat with the session's CSRF token), and for a department officer shows every
- * school's progress as counts by state. The page keeps what it fetched and re-renders its text on
- * a language switch.
+ * school's progress as counts by state. A school's staff see their school's classes (the status
+ * board), import a class workbook into drafts (a clerk), review each draft as the học bạ it will be,
+ * and sign (school.ts, review.ts, signing.ts). The page keeps what it fetched and re-renders its
+ * text on a language switch.
  */
 import "../common/base.css";
+import "../verifier/verifier.css";
 import "./workspace.css";
 import { byId, el } from "../common/dom";
-import { mountLanguageSwitch, onLanguageChange } from "../common/i18n";
+import { mountHeader } from "../common/header";
+import { onLanguageChange } from "../common/i18n";
+import { errorCode, getJson, postJson, useCsrfToken, type ApiError } from "./api";
 import { t, type MessageKey } from "./messages";
+import { devices, loadDevices, makeDevice, renderDevices, revokeDevice } from "./devices";
+import { renderReview, type DraftView } from "./review";
+import { signDocuments, type SignOutcome } from "./signing";
+import {
+  classId,
+  classesOf,
+  renderBoard,
+  renderDocuments,
+  renderProblems,
+  type ClassKey,
+  type DocumentSummary,
+  type WorkbookProblem,
+} from "./school";
 
 interface Assignment {
   school: string;
@@ -34,19 +52,60 @@ interface Progress {
   states: string[];
 }
 
+/** What the signing form shows. */
+type SigningState =
+  | { kind: "idle" }
+  | { kind: "missing"; what: "file" | "nothing" }
+  | { kind: "busy"; done: number; total: number }
+  | { kind: "done"; signer: string; outcomes: SignOutcome[] }
+  | { kind: "failed"; code: string };
+
+/** What the import form shows: nothing yet, the upload under way, the result, or why not. */
+type ImportState =
+  | { kind: "idle" }
+  | { kind: "nofile" }
+  | { kind: "busy"; file: string }
+  | { kind: "done"; file: string; className: string; schoolYear: string; students: number; kept: number }
+  | { kind: "refused"; file: string; problems: WorkbookProblem[] }
+  | { kind: "failed"; file: string; code: string; message?: string };
+
 const state: {
   me: Me | null | undefined;
   progress: Progress | undefined;
   error: { key: MessageKey; code: string } | undefined;
-} = { me: undefined, progress: undefined, error: undefined };
+  /** The school whose classes are shown (a person with several picks one). */
+  school: string | undefined;
+  documents: DocumentSummary[] | undefined;
+  chosen: ClassKey | undefined;
+  import: ImportState;
+  review: { id: string; view?: DraftView; error?: string } | undefined;
+  signing: SigningState;
+  /** The document whose revocation form is open. */
+  revoking: string | undefined;
+  /** What the last revoke or correction did, in words. */
+  followed: string | undefined;
+} = {
+  me: undefined,
+  progress: undefined,
+  error: undefined,
+  school: undefined,
+  documents: undefined,
+  chosen: undefined,
+  import: { kind: "idle" },
+  review: undefined,
+  signing: { kind: "idle" },
+  revoking: undefined,
+  followed: undefined,
+};
 
-async function getJson<T>(url: string): Promise<{ status: number; body: T | { error?: { code?: string } } }> {
-  const response = await fetch(url, { credentials: "same-origin", headers: { accept: "application/json" } });
-  return { status: response.status, body: (await response.json().catch(() => ({}))) as T };
+/** The person's school assignments (not the department's). */
+function schoolAssignments(): Assignment[] {
+  return (state.me?.assignments ?? []).filter((a) => !a.roles.includes("department"));
 }
 
-function errorCode(body: unknown, status: number): string {
-  return (body as { error?: { code?: string } }).error?.code ?? `HTTP ${status}`;
+/** The person's roles at the shown school. */
+function rolesHere(): string[] {
+  return schoolAssignments().find((a) => a.school === state.school)?.roles ?? [];
 }
 
 function applyTexts(): void {
@@ -118,6 +177,317 @@ function renderProgress(progress: Progress): void {
   table.replaceChildren(head, el("tbody", {}, ...rows));
 }
 
+function renderSchool(): void {
+  const assignments = schoolAssignments();
+  byId("school").hidden = assignments.length === 0;
+  if (assignments.length === 0) return;
+  const schoolField = byId("school-field");
+  schoolField.hidden = assignments.length < 2;
+  const schoolSelect = byId<HTMLSelectElement>("school-select");
+  schoolSelect.replaceChildren(
+    ...assignments.map((a) =>
+      el("option", { value: a.school, selected: a.school === state.school }, t("school", { code: a.school })),
+    ),
+  );
+  const documents = state.documents ?? [];
+  const classes = classesOf(documents);
+  const classSelect = byId<HTMLSelectElement>("class-select");
+  classSelect.replaceChildren(
+    ...classes.map((c) =>
+      el(
+        "option",
+        { value: classId(c), selected: state.chosen !== undefined && classId(c) === classId(state.chosen) },
+        t("classYear", { className: c.className, year: c.schoolYear }),
+      ),
+    ),
+  );
+  classSelect.disabled = classes.length === 0;
+  byId("no-classes").hidden = state.documents === undefined || classes.length > 0;
+  byId("board").replaceChildren(
+    ...(classes.length > 0 ? renderBoard(documents, state.chosen, chooseClass) : []),
+  );
+
+  const roles = rolesHere();
+  byId("import").hidden = !roles.includes("clerk");
+  renderImport();
+
+  const shown = state.chosen ? documents.filter((d) => classId(d) === classId(state.chosen!)) : [];
+  byId("documents").hidden = state.chosen === undefined;
+  if (state.chosen) {
+    byId("documents-heading").textContent = t("documentsHeading", {
+      className: state.chosen.className,
+      year: state.chosen.schoolYear,
+    });
+    byId("documents-summary").textContent = t("documentsSummary", { count: shown.length });
+    const zip = byId<HTMLAnchorElement>("class-zip");
+    zip.hidden = !shown.some((d) => d.status === "anchored");
+    zip.href = `/api/v1/drafts/archive.zip?${new URLSearchParams({
+      school: state.school ?? "",
+      year: state.chosen.schoolYear,
+      class: state.chosen.className,
+    }).toString()}`;
+    zip.textContent = t("classZip", { className: state.chosen.className });
+    const follow = byId("follow-status");
+    follow.hidden = state.followed === undefined;
+    follow.textContent = state.followed ?? "";
+    byId("document-list").replaceChildren(
+      ...renderDocuments(shown, state.review?.id, (id) => void openReview(id), {
+        canRevoke: roles.includes("principal"),
+        canCorrect: roles.includes("clerk"),
+        revoking: state.revoking,
+        openRevoke: (id) => {
+          state.revoking = id;
+          render();
+        },
+        revoke: (id, reason) => void followUp(id, "revoke", { reason }),
+        correct: (id) => void followUp(id, "correction"),
+      }),
+    );
+  }
+  renderSigning(shown);
+  const signer = isSigner();
+  byId("devices").hidden = !signer;
+  if (signer)
+    byId("device-list").replaceChildren(...renderDevices((id) => void revokeDevice(id).then(render)));
+  renderReviewPanel();
+}
+
+function isSigner(): boolean {
+  return rolesHere().some((r) => r === "homeroom" || r === "principal" || r === "seal");
+}
+
+/** The documents of `shown` awaiting the signed-in person's signature. */
+function awaitingMe(shown: readonly DocumentSummary[]): DocumentSummary[] {
+  return shown.filter((d) => d.awaitingMe === true && (d.status === "draft" || d.status === "awaiting"));
+}
+
+function renderSigning(shown: readonly DocumentSummary[]): void {
+  const section = byId("signing");
+  section.hidden =
+    state.chosen === undefined ||
+    !rolesHere().some((r) => r === "homeroom" || r === "principal" || r === "seal");
+  if (section.hidden) return;
+  const waiting = awaitingMe(shown).length;
+  byId("signing-count").textContent =
+    waiting === 0
+      ? t("signingNone")
+      : t("signingCount", { count: waiting, className: state.chosen!.className });
+  const s = state.signing;
+  byId<HTMLButtonElement>("sign").disabled = s.kind === "busy";
+  const status = byId("signing-status");
+  const names = new Map(shown.map((d) => [d.id, d.fullName]));
+  if (s.kind === "idle") {
+    status.className = "signing-status";
+    status.replaceChildren();
+  } else if (s.kind === "missing") {
+    status.className = "signing-status bad";
+    status.replaceChildren(t(s.what === "file" ? "signingChooseFile" : "signingNothing"));
+  } else if (s.kind === "busy") {
+    status.className = "signing-status";
+    status.replaceChildren(t("signingBusy", { done: s.done, total: s.total }));
+  } else if (s.kind === "failed") {
+    status.className = "signing-status bad";
+    status.replaceChildren(t(refusalKey(s.code), { code: s.code }));
+  } else {
+    const failed = s.outcomes.filter((o) => !o.ok);
+    const submitted = s.outcomes.filter((o) => o.ok && o.submitted).length;
+    status.className = `signing-status ${failed.length === 0 ? "ok" : "bad"}`;
+    status.replaceChildren(
+      el("p", {}, t("signingDone", { signer: s.signer, ok: s.outcomes.length - failed.length, submitted })),
+    );
+    if (failed.length > 0)
+      status.append(
+        el(
+          "ul",
+          { class: "signing-results" },
+          ...failed.map((o) =>
+            el(
+              "li",
+              { "data-testid": "sign-refusal", "data-code": o.code ?? "" },
+              `${names.get(o.id) ?? o.id}: ${t(refusalKey(o.code ?? ""), { code: o.code ?? "" })}`,
+            ),
+          ),
+        ),
+      );
+  }
+}
+
+/** The plain-words sentence for a refusal code (the code itself for one the page does not know). */
+function refusalKey(code: string): MessageKey {
+  const key = `refusal_${code}` as MessageKey;
+  return t(key) === undefined ? "refusal_other" : key;
+}
+
+async function signClass(): Promise<void> {
+  const shown = (state.documents ?? []).filter((d) => state.chosen && classId(d) === classId(state.chosen));
+  const ids = awaitingMe(shown).map((d) => d.id);
+  const fileInput = byId<HTMLInputElement>("p12");
+  const passwordInput = byId<HTMLInputElement>("p12Password");
+  const file = fileInput.files?.[0];
+  if (ids.length === 0) state.signing = { kind: "missing", what: "nothing" };
+  else if (!file) state.signing = { kind: "missing", what: "file" };
+  if (ids.length === 0 || !file) {
+    render();
+    if (!file && ids.length > 0) fileInput.focus();
+    return;
+  }
+  state.signing = { kind: "busy", done: 0, total: ids.length };
+  render();
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const { signer, outcomes } = await signDocuments(ids, bytes, passwordInput.value, (done, total) => {
+      state.signing = { kind: "busy", done, total };
+      renderSigning(shown);
+    });
+    state.signing = { kind: "done", signer, outcomes };
+    // The password is not kept once it has served.
+    passwordInput.value = "";
+    await loadDocuments();
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "network";
+    state.signing = { kind: "failed", code };
+  }
+  render();
+  if (state.signing.kind === "failed" && state.signing.code === "P12_PASSWORD_INVALID") passwordInput.focus();
+}
+
+function renderImport(): void {
+  const status = byId("import-status");
+  const problems = byId("import-problems");
+  const submit = byId<HTMLButtonElement>("import-submit");
+  const s = state.import;
+  submit.disabled = s.kind === "busy";
+  status.className = `import-status import-${s.kind}`;
+  status.textContent =
+    s.kind === "busy"
+      ? t("importBusy", { file: s.file })
+      : s.kind === "done"
+        ? t("importDone", {
+            file: s.file,
+            className: s.className,
+            year: s.schoolYear,
+            students: s.students,
+            kept: s.kept,
+          })
+        : s.kind === "refused"
+          ? t("importRefused", { file: s.file, count: s.problems.length })
+          : s.kind === "failed"
+            ? t("importFailed", { file: s.file, code: s.code })
+            : s.kind === "nofile"
+              ? t("importChooseFile")
+              : "";
+  problems.hidden = s.kind !== "refused";
+  problems.replaceChildren(...(s.kind === "refused" ? [renderProblems(s.problems)] : []));
+}
+
+function renderReviewPanel(): void {
+  const panel = byId("review");
+  const r = state.review;
+  panel.hidden = r === undefined;
+  if (!r) return;
+  const summary = state.documents?.find((d) => d.id === r.id);
+  byId("review-heading").textContent = t("reviewHeading", { name: summary?.fullName ?? "" });
+  if (r.error) {
+    byId("review-problems").replaceChildren(
+      el("p", { class: "error-summary" }, t("errorGeneric", { code: r.error })),
+    );
+    byId("review-body").replaceChildren();
+  } else if (!r.view) {
+    byId("review-problems").replaceChildren(el("p", { class: "muted" }, t("loadingDocument")));
+    byId("review-body").replaceChildren();
+  } else {
+    const { problems, body } = renderReview(r.view);
+    byId("review-problems").replaceChildren(...(problems ? [problems] : []));
+    byId("review-body").replaceChildren(body);
+  }
+}
+
+/** Revokes a document (the principal) or starts its correction (the clerk), then reloads the class. */
+async function followUp(id: string, action: "revoke" | "correction", body?: unknown): Promise<void> {
+  const name = state.documents?.find((d) => d.id === id)?.fullName ?? "";
+  const answer = await postJson(`/api/v1/drafts/${encodeURIComponent(id)}/${action}`, body);
+  state.revoking = undefined;
+  state.followed =
+    answer.status === 202 || answer.status === 201
+      ? t(action === "revoke" ? "revokedDone" : "correctionDone", { name })
+      : t(refusalKey(errorCode(answer)), { code: errorCode(answer) });
+  await loadDocuments();
+  render();
+  byId("follow-status").focus();
+}
+
+function chooseClass(key: ClassKey): void {
+  state.chosen = key;
+  state.followed = undefined;
+  state.review = undefined;
+  state.signing = { kind: "idle" };
+  render();
+}
+
+async function loadDocuments(): Promise<void> {
+  if (!state.school) return;
+  const answer = await getJson<{ drafts: DocumentSummary[] }>(
+    `/api/v1/drafts?school=${encodeURIComponent(state.school)}`,
+  );
+  if (answer.status !== 200) {
+    state.error = { key: "errorGeneric", code: errorCode(answer) };
+    return;
+  }
+  state.documents = answer.body.drafts;
+  const classes = classesOf(state.documents);
+  if (!state.chosen || !classes.some((c) => classId(c) === classId(state.chosen!))) state.chosen = classes[0];
+}
+
+async function importWorkbook(file: File): Promise<void> {
+  state.import = { kind: "busy", file: file.name };
+  render();
+  const type = /\.csv$/i.test(file.name) ? "text/csv" : "application/octet-stream";
+  const answer = await postJson<{
+    className: string;
+    schoolYear: string;
+    counts: { students: number; kept: number };
+  }>(`/api/v1/drafts/import?school=${encodeURIComponent(state.school ?? "")}`, file, type);
+  if (answer.status === 201) {
+    const b = answer.body;
+    state.import = {
+      kind: "done",
+      file: file.name,
+      className: b.className,
+      schoolYear: b.schoolYear,
+      students: b.counts.students,
+      kept: b.counts.kept,
+    };
+    state.chosen = { className: b.className, schoolYear: b.schoolYear };
+    state.review = undefined;
+    await loadDocuments();
+  } else if (answer.status === 422 && Array.isArray(answer.body.error?.details)) {
+    state.import = {
+      kind: "refused",
+      file: file.name,
+      problems: answer.body.error.details as WorkbookProblem[],
+    };
+  } else {
+    state.import = { kind: "failed", file: file.name, code: errorCode(answer) };
+  }
+  render();
+  if (state.import.kind === "refused") byId("import-problems").focus();
+}
+
+async function openReview(id: string): Promise<void> {
+  if (state.review?.id === id) {
+    state.review = undefined;
+    render();
+    return;
+  }
+  state.review = { id };
+  render();
+  const answer = await getJson<DraftView>(`/api/v1/drafts/${encodeURIComponent(id)}`);
+  if (state.review?.id !== id) return;
+  state.review = answer.status === 200 ? { id, view: answer.body } : { id, error: errorCode(answer) };
+  render();
+  byId("review-heading").focus();
+}
+
 function render(): void {
   applyTexts();
   byId("loading").hidden = state.me !== undefined || state.error !== undefined;
@@ -133,17 +503,22 @@ function render(): void {
     renderAssignments(state.me);
   }
   if (state.progress) renderProgress(state.progress);
+  renderSchool();
 }
 
 async function load(): Promise<void> {
   const me = await getJson<Me>("/api/v1/staff/me");
   if (me.status === 401) state.me = null;
-  else if (me.status === 200) state.me = me.body as Me;
-  else state.error = { key: "errorGeneric", code: errorCode(me.body, me.status) };
+  else if (me.status === 200) state.me = me.body;
+  else state.error = { key: "errorGeneric", code: errorCode(me) };
+  useCsrfToken(state.me?.csrfToken);
+  state.school = schoolAssignments()[0]?.school;
+  if (state.school) await loadDocuments();
+  if (isSigner()) await loadDevices();
   if (state.me && state.me.assignments.some((a) => a.roles.includes("department"))) {
     const progress = await getJson<Progress>("/api/v1/department/progress");
-    if (progress.status === 200) state.progress = progress.body as Progress;
-    else state.error = { key: "errorGeneric", code: errorCode(progress.body, progress.status) };
+    if (progress.status === 200) state.progress = progress.body;
+    else state.error = { key: "errorGeneric", code: errorCode(progress) };
   }
   render();
 }
@@ -159,19 +534,82 @@ async function signOut(): Promise<void> {
     state.me = null;
     state.progress = undefined;
     state.error = undefined;
+    state.school = undefined;
+    state.documents = undefined;
+    state.chosen = undefined;
+    state.review = undefined;
+    state.import = { kind: "idle" };
+    state.signing = { kind: "idle" };
+    devices.tokens = undefined;
+    devices.made = undefined;
+    devices.error = undefined;
+    useCsrfToken(undefined);
   } else {
     state.error = {
       key: "errorSignOut",
-      code: errorCode(await response.json().catch(() => ({})), response.status),
+      code: errorCode({
+        status: response.status,
+        body: (await response.json().catch(() => ({}))) as ApiError,
+      }),
     };
   }
   render();
   if (state.me === null) byId("signed-out-heading").focus();
 }
 
-mountLanguageSwitch(byId("lang-switch"));
+mountHeader("workspace");
 onLanguageChange(render);
 byId("sign-out").addEventListener("click", () => void signOut());
+byId("import-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const file = byId<HTMLInputElement>("workbook").files?.[0];
+  if (!file) {
+    state.import = { kind: "nofile" };
+    render();
+    byId("workbook").focus();
+    return;
+  }
+  void importWorkbook(file).catch(() => {
+    state.import = { kind: "failed", file: file.name, code: "network" };
+    render();
+  });
+});
+byId("signing-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  void signClass();
+});
+byId("device-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const label = byId<HTMLInputElement>("device-label").value.trim();
+  const days = Number(byId<HTMLInputElement>("device-days").value);
+  if (label === "" || !Number.isInteger(days) || days < 1 || days > 365) {
+    devices.invalid = true;
+    render();
+    byId(label === "" ? "device-label" : "device-days").focus();
+    return;
+  }
+  devices.invalid = false;
+  void makeDevice(label, days).then(() => {
+    byId<HTMLInputElement>("device-label").value = "";
+    render();
+  });
+});
+byId("class-select").addEventListener("change", (event) => {
+  const [schoolYear, className] = (event.target as HTMLSelectElement).value.split("|");
+  if (schoolYear && className) chooseClass({ schoolYear, className });
+});
+byId("school-select").addEventListener("change", (event) => {
+  state.school = (event.target as HTMLSelectElement).value;
+  state.chosen = undefined;
+  state.review = undefined;
+  void loadDocuments().then(render);
+});
+byId("review-close").addEventListener("click", () => {
+  const id = state.review?.id;
+  state.review = undefined;
+  render();
+  if (id) document.querySelector<HTMLElement>(`[data-testid="document"][data-id="${id}"] button`)?.focus();
+});
 byId("signed-out-heading").tabIndex = -1;
 render();
 void load().catch(() => {

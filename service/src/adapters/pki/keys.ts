@@ -1,8 +1,8 @@
 /**
  * Loads a signer's key material from the files schools actually hold: a PEM key beside its
  * certificate(s), or a password-protected `.p12` exported by a CA tool — OpenSSL 3's default
- * (AES-256/PBKDF2) or the legacy 3DES/RC2 kind older tools still produce. node-forge decrypts
- * every kind of .p12 (pkijs fails on the legacy ones); node:crypto then checks the
+ * (AES-256/PBKDF2) or the legacy 3DES/RC2 kind older tools still produce. p12-read.ts opens
+ * every kind of .p12 (with node-forge; the school workspace page uses it too); node:crypto then checks the
  * key and the certificates, and the key ends up as a non-extractable WebCrypto key, which is what
  * the CMS signer in core/pki takes.
  *
@@ -10,8 +10,8 @@
  * CA tools order bags and PEM bundles in every possible way.
  */
 import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
-import forge from "node-forge";
 import { HocbaError } from "../../core/errors";
+import { readP12 } from "./p12-read";
 import type { CmsSigner, SignerInput } from "../../core/pki/sign";
 
 /** "P-256", or "RSA-<modulus bits>" (at least 2048). */
@@ -82,34 +82,12 @@ export async function loadSignerFromPem(files: PemSignerFiles): Promise<LoadedSi
  * const signer = await loadSignerFromP12(readFileSync("DEMO01.p12"), "demo");
  */
 export async function loadSignerFromP12(bytes: Uint8Array, password: string): Promise<LoadedSigner> {
-  let p12: forge.pkcs12.Pkcs12Pfx;
-  try {
-    p12 = parseP12(forge.asn1.fromDer(forge.util.createBuffer(binaryString(bytes))), password);
-  } catch (error) {
-    if (/invalid password|wrong password/i.test(describe(error)))
-      throw new HocbaError("P12_PASSWORD_INVALID", "the .p12 password is wrong", { cause: error });
-    throw new HocbaError("P12_INVALID", `not a readable PKCS#12 (.p12) file: ${describe(error)}`, {
-      cause: error,
-    });
-  }
-  const bagsOf = (bagType: string): forge.pkcs12.Bag[] => p12.getBags({ bagType })[bagType] ?? [];
-  const keyBags = [...bagsOf(forge.pki.oids.pkcs8ShroudedKeyBag!), ...bagsOf(forge.pki.oids.keyBag!)];
-  const certBags = bagsOf(forge.pki.oids.certBag!);
-  if (keyBags.length === 0) throw new HocbaError("P12_INVALID", "the .p12 file holds no private key");
-  const certificates = certBags.map((bag) => {
-    // forge parses RSA certificates into objects and leaves others (EC) as ASN.1; both re-encode
-    // to the original DER, which X509Certificate then checks.
-    const asn1 = bag.cert ? forge.pki.certificateToAsn1(bag.cert) : (bag as { asn1?: forge.asn1.Asn1 }).asn1;
-    if (asn1 === undefined)
-      throw new HocbaError("P12_INVALID", "the .p12 file holds an unreadable certificate");
-    return parseCertificate(bytesOf(forge.asn1.toDer(asn1).getBytes()), "the .p12 file");
-  });
-  if (certificates.length === 0) throw new HocbaError("P12_INVALID", "the .p12 file holds no certificate");
-
+  const { keys, certificates: ders } = readP12(bytes, password);
+  const certificates = ders.map((der) => parseCertificate(der, "the .p12 file"));
   let lastError: unknown;
-  for (const bag of keyBags) {
+  for (const der of keys) {
     try {
-      return await assembleSigner(keyObjectOf(bag), certificates);
+      return await assembleSigner(keyObjectOf(der), certificates);
     } catch (error) {
       lastError = error;
     }
@@ -117,44 +95,9 @@ export async function loadSignerFromP12(bytes: Uint8Array, password: string): Pr
   throw lastError;
 }
 
-/**
- * forge uses one password string for everything, but OpenSSL derives PBES2 (AES) keys from the
- * password's UTF-8 bytes and the MAC and legacy PBE keys from its UTF-16 (BMPString) form: a
- * non-ASCII password opens the MAC and then fails to decrypt (or, rarely, decrypts to garbage).
- * Then the MAC has been verified with the real password, so the file is read again without it,
- * with the UTF-8 bytes as password.
- */
-function parseP12(asn1: forge.asn1.Asn1, password: string): forge.pkcs12.Pkcs12Pfx {
+function keyObjectOf(pkcs8: Uint8Array): KeyObject {
   try {
-    return forge.pkcs12.pkcs12FromAsn1(asn1, password);
-  } catch (error) {
-    // Decrypting AES with the wrong (UTF-16-derived) key usually fails its padding check, but about
-    // one time in 256 the padding happens to look right and the garbage fails later, as ASN.1: any
-    // error after the MAC (which a wrong password fails first) means "try the UTF-8 bytes".
-    if (
-      /^[\x20-\x7e]*$/.test(password) ||
-      /invalid password|mac could not be verified/i.test(describe(error))
-    )
-      throw error;
-    const withoutMac = { ...asn1, value: (asn1.value as forge.asn1.Asn1[]).slice(0, 2) };
-    return forge.pkcs12.pkcs12FromAsn1(withoutMac, forge.util.encodeUtf8(password));
-  }
-}
-
-function keyObjectOf(bag: forge.pkcs12.Bag): KeyObject {
-  try {
-    if (bag.key) {
-      const pkcs1 = forge.asn1.toDer(forge.pki.privateKeyToAsn1(bag.key)).getBytes();
-      return createPrivateKey({ key: Buffer.from(pkcs1, "binary"), format: "der", type: "pkcs1" });
-    }
-    // Non-RSA keys: forge keeps the decrypted PrivateKeyInfo (PKCS#8) as ASN.1.
-    const asn1 = (bag as { asn1?: forge.asn1.Asn1 }).asn1;
-    if (asn1 === undefined) throw new Error("empty key bag");
-    return createPrivateKey({
-      key: Buffer.from(forge.asn1.toDer(asn1).getBytes(), "binary"),
-      format: "der",
-      type: "pkcs8",
-    });
+    return createPrivateKey({ key: Buffer.from(pkcs8), format: "der", type: "pkcs8" });
   } catch (error) {
     throw new HocbaError(
       "KEY_INVALID",
@@ -269,14 +212,6 @@ function parseCertificate(data: string | Uint8Array, where: string): X509Certifi
       cause: error,
     });
   }
-}
-
-function binaryString(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("binary");
-}
-
-function bytesOf(binary: string): Uint8Array {
-  return new Uint8Array(Buffer.from(binary, "binary"));
 }
 
 function describe(error: unknown): string {
