@@ -41,6 +41,8 @@ export interface TestAppOptions {
   certStatus?: CertificateStatusChecker;
   /** Staff sign-in (test/helpers/staff.ts); default none. */
   staffSignIn?: AppServices["staffSignIn"];
+  /** Citizen sign-in (test/helpers/staff.ts); default none. */
+  citizenSignIn?: AppServices["citizenSignIn"];
 }
 
 export interface TestApp {
@@ -100,6 +102,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
       triggered++;
     },
     ...(options.staffSignIn ? { staffSignIn: options.staffSignIn } : {}),
+    ...(options.citizenSignIn ? { citizenSignIn: options.citizenSignIn } : {}),
   };
   const app = await buildApp({
     bodyLimit: options.bodyLimit ?? 6_000_000,

@@ -39,6 +39,8 @@ export interface ListeningAppOptions {
   timestamps?: TestAppOptions["timestamps"];
   /** Staff sign-in (test/helpers/staff.ts); default none. */
   staffSignIn?: TestAppOptions["staffSignIn"];
+  /** Citizen sign-in (test/helpers/staff.ts); default none. */
+  citizenSignIn?: TestAppOptions["citizenSignIn"];
 }
 
 export async function startListeningApp(

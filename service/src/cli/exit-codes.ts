@@ -78,6 +78,9 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   CSRF_INVALID: 47,
   LOGIN_INVALID: 48,
   SIGN_IN_UNAVAILABLE: 56,
+  SHARE_EXPIRED: 57,
+  SHARE_REVOKED: 58,
+  CITIZEN_ID_MISSING: 59,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

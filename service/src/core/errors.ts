@@ -97,6 +97,12 @@ export const ERROR_CODES = [
   "CSRF_INVALID",
   "LOGIN_INVALID",
   "SIGN_IN_UNAVAILABLE",
+  // citizens' share links (docs/citizens.md): the link's expiry has passed; its holder revoked it;
+  // citizen sign-in: the identity provider vouched for the person but sent no 12-digit citizen ID
+  // in CITIZEN_ID_CLAIM
+  "SHARE_EXPIRED",
+  "SHARE_REVOKED",
+  "CITIZEN_ID_MISSING",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

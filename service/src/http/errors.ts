@@ -67,6 +67,9 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   CSRF_INVALID: 403,
   LOGIN_INVALID: 400,
   SIGN_IN_UNAVAILABLE: 503,
+  SHARE_EXPIRED: 410,
+  SHARE_REVOKED: 410,
+  CITIZEN_ID_MISSING: 400,
 };
 
 export interface ErrorEnvelope {

@@ -44,6 +44,15 @@ export const SECURITY_SCHEMES = {
       "Every state-changing request must also send the session's CSRF token (GET /api/v1/staff/me, `csrfToken`) " +
       "in the X-CSRF-Token header; without it the answer is 403 CSRF_INVALID.",
   },
+  citizenSession: {
+    type: "apiKey",
+    in: "cookie",
+    name: "hocba_citizen_session",
+    description:
+      "A signed-in citizen's session cookie (sign in at /cua-toi/dang-nhap through the national identity provider). " +
+      "State-changing requests also send the session's CSRF token (GET /api/v1/me/records, `csrfToken`) in " +
+      "X-CSRF-Token; without it the answer is 403 CSRF_INVALID.",
+  },
   shareToken: {
     type: "apiKey",
     in: "query",
@@ -67,6 +76,7 @@ export const SECURITY_OF: Record<AuthKind | "public", SecurityRequirement[]> = {
   optional: [{}, { verifierKey: [] }],
   staff: [{ staffSession: [] }],
   adminOrStaff: [{ adminToken: [] }, { staffSession: [] }],
+  citizen: [{ citizenSession: [] }],
 };
 
 const TAGS = [
@@ -88,6 +98,11 @@ const TAGS = [
     name: "staff",
     description:
       "School staff and the department sign in through OpenID Connect; the admin and school-admins assign roles.",
+  },
+  {
+    name: "citizens",
+    description:
+      "Graduates and their guardians sign in, see their own records and make share links they control.",
   },
   { name: "ops", description: "Liveness, readiness and metrics." },
 ];

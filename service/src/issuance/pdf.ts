@@ -9,6 +9,7 @@ import type { Database, PdfRenderer } from "./ports";
 import { credentialFor, type CredentialAccess, type CredentialChain } from "./credential";
 import { createShareToken } from "./share";
 import { verifierLink } from "./share-links";
+import { HocbaError } from "../core/errors";
 
 export interface PdfDeps {
   db: Database;
@@ -28,19 +29,28 @@ export interface DocumentPdf {
  * The PDF of document `id` with its credential embedded and a QR code to the verifier.
  * @throws HocbaError NOT_FOUND (unknown, other school's, bad token), NOT_ANCHORED_YET.
  */
-export async function documentPdf(deps: PdfDeps, access: CredentialAccess, id: string): Promise<DocumentPdf> {
+export async function documentPdf(
+  deps: PdfDeps,
+  access: CredentialAccess,
+  id: string,
+  /** For `granted` access: the verifier link the QR code opens (a share link made for the PDF). */
+  link?: () => Promise<string>,
+): Promise<DocumentPdf> {
   const credential = await credentialFor(deps.db, deps.chain, access, id);
-  let token: string;
+  let qr: string;
   let shareTokenId: string | undefined;
   if ("shareToken" in access) {
-    token = access.shareToken;
-  } else {
+    qr = verifierLink(deps.publicUrl, id, access.shareToken);
+  } else if ("caller" in access) {
     const created = await createShareToken(deps.db, access.caller, id);
-    token = created.token;
+    qr = verifierLink(deps.publicUrl, id, created.token);
     shareTokenId = created.tokenId;
+  } else {
+    if (!link) throw new HocbaError("INTERNAL", "a PDF for granted access needs its verifier link");
+    qr = await link();
   }
   const bytes = await deps.render(credential, {
-    verifierLink: verifierLink(deps.publicUrl, id, token),
+    verifierLink: qr,
     verifierPage: `${deps.publicUrl}/`,
   });
   return { bytes, shareTokenId };

@@ -37,7 +37,7 @@ const DocumentStatusSchema = Type.Union(
 );
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 
-const IdParams = Type.Object({ id: Type.String({ pattern: UUID, description: "the document's id" }) });
+export const IdParams = Type.Object({ id: Type.String({ pattern: UUID, description: "the document's id" }) });
 const SubmitBody = Type.Object({
   document: Type.Unknown({ description: "the transcript exactly as signed (validated by hocba, not here)" }),
   disclosures: Type.Optional(
@@ -95,7 +95,7 @@ const StatusView = Type.Object({
   submittedAt: Type.String({ format: "date-time" }),
   anchor: Type.Union([AnchorInfo, Type.Null()]),
 });
-const CredentialSchema = Type.Object({
+export const CredentialSchema = Type.Object({
   format: Type.Union([Type.Literal("hocba/1"), Type.Literal("hocba/2")], {
     description: "hocba/2 when the transcript was signed in the selectively disclosable form",
   }),
@@ -136,10 +136,10 @@ const ShareCreated = Type.Object({
   url: Type.String({ description: "relative link to the credential" }),
 });
 /** `citizenId,ethnicity,years/0`: the parts a hocba/2 credential may leave out. */
-const WITHHOLD_PATTERN =
+export const WITHHOLD_PATTERN =
   "^(citizenId|ethnicity|placeOfBirth|years/(0|[1-9][0-9]{0,2}))(,(citizenId|ethnicity|placeOfBirth|years/(0|[1-9][0-9]{0,2})))*$";
 
-const CredentialQuery = Type.Object({
+export const CredentialQuery = Type.Object({
   token: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "a share token" })),
   withhold: Type.Optional(
     Type.String({
@@ -151,7 +151,7 @@ const CredentialQuery = Type.Object({
   ),
 });
 
-function withholdOf(list: string | undefined): DisclosureKey[] {
+export function withholdOf(list: string | undefined): DisclosureKey[] {
   return list === undefined ? [] : list.split(",").filter(isDisclosureKey);
 }
 
@@ -167,7 +167,7 @@ function callerOf(request: FastifyRequest): Caller {
 }
 
 /** Where links printed for people point: PUBLIC_URL (or where the server listens), else this request's origin. */
-function publicUrlOf(request: FastifyRequest): string {
+export function publicUrlOf(request: FastifyRequest): string {
   return request.server.services.publicUrl?.() ?? `${request.protocol}://${request.host}`;
 }
 
