@@ -49,6 +49,7 @@ describe("the OpenAPI document", () => {
     const optionalKey = '[{},{"verifierKey":[]}]';
     const staff = '[{"staffSession":[]}]';
     const adminOrStaff = '[{"adminToken":[]},{"staffSession":[]}]';
+    const citizen = '[{"citizenSession":[]}]';
     expect([operations.filter(({ op }) => op.security === undefined), authenticated.sort()]).toEqual([
       [],
       [
@@ -59,6 +60,13 @@ describe("the OpenAPI document", () => {
         `GET /api/v1/staff/me ${staff}`,
         `PUT /api/v1/schools/{code}/staff ${adminOrStaff}`,
         `POST /truong/dang-xuat ${staff}`,
+        `GET /api/v1/me/records ${citizen}`,
+        `GET /api/v1/me/records/{id}/credential ${citizen}`,
+        `GET /api/v1/me/records/{id}/pdf ${citizen}`,
+        `GET /api/v1/me/shares/{shareId}/accesses ${citizen}`,
+        `POST /api/v1/me/shares ${citizen}`,
+        `POST /api/v1/me/shares/{shareId}/revoke ${citizen}`,
+        `POST /cua-toi/dang-xuat ${citizen}`,
         `DELETE /api/v1/transcripts/{id}/share/{tokenId} ${school}`,
         `GET /api/v1/drafts ${school}`,
         `GET /api/v1/drafts/template.xlsx ${school}`,
@@ -97,7 +105,7 @@ describe("the OpenAPI document", () => {
       }),
     );
     expect(answers.filter((a) => a.required !== a.unauthorized)).toEqual([]);
-    expect(answers.filter((a) => a.required).length).toBe(26);
+    expect(answers.filter((a) => a.required).length).toBe(33);
   });
 
   it("names every operation once and answers client errors in every one", () => {

@@ -172,7 +172,8 @@ export function openIdProvider(options: {
       const grant = new oidc.provider.Grant({ clientId, accountId });
       // The scopes the client asked for, among those this provider knows.
       const known = new Set(["openid", "profile", ...Object.keys(options.scopes ?? {})]);
-      const asked = String(oidc.params?.scope ?? "openid profile").split(" ");
+      const scope = oidc.params?.scope;
+      const asked = (typeof scope === "string" ? scope : "openid profile").split(" ");
       grant.addOIDCScope(asked.filter((scope) => known.has(scope)).join(" "));
       await grant.save();
       return grant;
