@@ -131,7 +131,7 @@ const en: Record<Key, string> = {
   expires: "expires {date}",
   withholds: "Hidden: {parts}",
   withholdsNothing: "Nothing hidden",
-  opened: "Opened {n} times",
+  opened: "Times opened: {n}",
   revoke: "Revoke",
   showLog: "Access log",
   logEmpty: "Nobody has opened this link yet.",
