@@ -2,7 +2,8 @@
  * Vite build of the public pages the service serves (README, Verifier page): the verifier at `/`
  * (index.html), the THCS graduation lookup at `/tra-cuu` (tra-cuu/index.html), the bulk
  * verification at `/xac-minh-hang-loat` (xac-minh-hang-loat/index.html) and the school workspace
- * at `/truong` (truong/index.html). The pages share
+ * at `/truong` (truong/index.html) and a citizen's own records at `/cua-toi` (cua-toi/index.html).
+ * The pages share
  * src/shared (styles, language switch). The output, verifier-web/dist, is what
  * service/src/http/plugins/pages.ts serves; scripts/build.ts runs this build.
  */
@@ -20,6 +21,7 @@ function pageInputs(): Record<string, string> {
   const bulk = path.join(root, "xac-minh-hang-loat/index.html");
   if (existsSync(bulk)) inputs.bulk = bulk;
   inputs.workspace = path.join(root, "truong/index.html");
+  inputs.citizen = path.join(root, "cua-toi/index.html");
   return inputs;
 }
 

@@ -43,6 +43,8 @@ export interface TestAppOptions {
   staffSignIn?: AppServices["staffSignIn"];
   /** The roots signers must chain to; default the school PKI's. */
   trustAnchors?: SubmissionDeps["trustAnchors"];
+  /** Citizen sign-in (test/helpers/staff.ts); default none. */
+  citizenSignIn?: AppServices["citizenSignIn"];
 }
 
 export interface TestApp {
@@ -102,6 +104,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
       triggered++;
     },
     ...(options.staffSignIn ? { staffSignIn: options.staffSignIn } : {}),
+    ...(options.citizenSignIn ? { citizenSignIn: options.citizenSignIn } : {}),
   };
   const app = await buildApp({
     bodyLimit: options.bodyLimit ?? 6_000_000,

@@ -41,6 +41,8 @@ export interface ListeningAppOptions {
   staffSignIn?: TestAppOptions["staffSignIn"];
   /** The roots signers must chain to; default the school PKI's. */
   trustAnchors?: TestAppOptions["trustAnchors"];
+  /** Citizen sign-in (test/helpers/staff.ts); default none. */
+  citizenSignIn?: TestAppOptions["citizenSignIn"];
 }
 
 export async function startListeningApp(

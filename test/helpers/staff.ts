@@ -18,7 +18,7 @@ import {
 } from "../../service/src/adapters/oidc/provider";
 import { randomSecret, sha256Hex } from "../../service/src/auth/secrets";
 import type { Database } from "../../service/src/adapters/db/database";
-import { composeStaffSignIn, type DemoStaff } from "../../service/src/server/staff-sign-in";
+import { composeStaffSignIn, type DemoCitizen, type DemoStaff } from "../../service/src/server/staff-sign-in";
 import { SCHOOL_CODE } from "./pki";
 import { tempDir } from "./files";
 import { startListeningApp, type ListeningApp, type ListeningAppOptions } from "./listening-app";
@@ -53,7 +53,11 @@ export const TEST_STAFF: Omit<DemoStaff, "password">[] = [
  */
 export async function startStaffApp(
   label: string,
-  options: ListeningAppOptions & { env?: Record<string, string> } = {},
+  options: ListeningAppOptions & {
+    env?: Record<string, string>;
+    /** Written to citizens.json (the embedded provider's demo citizens); default none. */
+    citizens?: DemoCitizen[];
+  } = {},
 ): Promise<StaffApp> {
   const tmp = tempDir(label);
   const dataDir = tmp.path("data");
@@ -61,10 +65,17 @@ export async function startStaffApp(
   mkdirSync(demoDir, { recursive: true });
   const staff = withPasswords(TEST_STAFF);
   writeFileSync(path.join(demoDir, "staff.json"), JSON.stringify(staff, null, 2), { mode: 0o600 });
+  writeFileSync(path.join(demoDir, "citizens.json"), JSON.stringify(options.citizens ?? [], null, 2), {
+    mode: 0o600,
+  });
   const config = loadConfig({ DATA_DIR: dataDir, DEMO: "on", ...options.env });
   let base = "http://127.0.0.1:1";
   const composed = composeStaffSignIn(config, demoDir, () => base);
-  const api = await startListeningApp(label, { ...options, staffSignIn: composed.signIn });
+  const api = await startListeningApp(label, {
+    ...options,
+    staffSignIn: composed.signIn,
+    ...(composed.citizenSignIn ? { citizenSignIn: composed.citizenSignIn } : {}),
+  });
   base = api.url;
   await api.db.query(
     "INSERT INTO issuers (code, kind, name) VALUES ('DEMO01', 'school', 'Trường THCS Demo')",
@@ -117,6 +128,26 @@ export async function startOutsideProvider(
   };
 }
 
+/** Where a sign-in starts and comes back, and its cookies. */
+export interface SignInPaths {
+  start: string;
+  callback: string;
+  loginCookie: string;
+  sessionCookie: string;
+}
+export const STAFF_PATHS: SignInPaths = {
+  start: "/truong/dang-nhap",
+  callback: "/auth/callback",
+  loginCookie: "hocba_login",
+  sessionCookie: "hocba_session",
+};
+export const CITIZEN_PATHS: SignInPaths = {
+  start: "/cua-toi/dang-nhap",
+  callback: "/auth/citizen/callback",
+  loginCookie: "hocba_citizen_login",
+  sessionCookie: "hocba_citizen_session",
+};
+
 /** A cookie jar over fetch, following no redirect by itself (like a browser, minus paths). */
 export class HttpBrowser {
   readonly cookies = new Map<string, string>();
@@ -147,14 +178,15 @@ export class HttpBrowser {
     base: string,
     login: string,
     password: string,
+    flow: SignInPaths = STAFF_PATHS,
   ): Promise<{ callback: string; loginCookie: string }> {
-    let response = await this.fetch(`${base}/truong/dang-nhap`);
+    let response = await this.fetch(`${base}${flow.start}`);
     if (response.status !== 302)
       throw new Error(`sign-in start: ${response.status} ${await response.text()}`);
-    const loginCookie = this.cookies.get("hocba_login")!;
+    const loginCookie = this.cookies.get(flow.loginCookie)!;
     let url = new URL(response.headers.get("location")!, base).href;
     for (let hops = 0; hops < 10; hops++) {
-      if (url.startsWith(`${base}/auth/callback`)) return { callback: url, loginCookie };
+      if (url.startsWith(`${base}${flow.callback}`)) return { callback: url, loginCookie };
       if (/\/interaction\/[^/]+$/.test(new URL(url).pathname)) {
         const form = await this.fetch(url);
         const html = await form.text();
@@ -175,11 +207,16 @@ export class HttpBrowser {
   }
 
   /** Signs in completely; returns the session cookie. */
-  async signIn(base: string, login: string, password: string): Promise<string> {
-    const { callback } = await this.signInUntilCallback(base, login, password);
+  async signIn(
+    base: string,
+    login: string,
+    password: string,
+    flow: SignInPaths = STAFF_PATHS,
+  ): Promise<string> {
+    const { callback } = await this.signInUntilCallback(base, login, password, flow);
     const response = await this.fetch(callback);
     if (response.status !== 303) throw new Error(`callback: ${response.status} ${await response.text()}`);
-    return this.cookies.get("hocba_session")!;
+    return this.cookies.get(flow.sessionCookie)!;
   }
 }
 

@@ -50,6 +50,7 @@ describe("the OpenAPI document", () => {
     const staff = '[{"staffSession":[]}]';
     const adminOrStaff = '[{"adminToken":[]},{"staffSession":[]}]';
     const schoolOrStaff = '[{"staffSession":[]},{"deviceToken":[]},{"issuerKey":[]},{"adminToken":[]}]';
+    const citizen = '[{"citizenSession":[]}]';
     expect([operations.filter(({ op }) => op.security === undefined), authenticated.sort()]).toEqual([
       [],
       [
@@ -60,6 +61,13 @@ describe("the OpenAPI document", () => {
         `GET /api/v1/staff/me ${staff}`,
         `PUT /api/v1/schools/{code}/staff ${adminOrStaff}`,
         `POST /truong/dang-xuat ${staff}`,
+        `GET /api/v1/me/records ${citizen}`,
+        `GET /api/v1/me/records/{id}/credential ${citizen}`,
+        `GET /api/v1/me/records/{id}/pdf ${citizen}`,
+        `GET /api/v1/me/shares/{shareId}/accesses ${citizen}`,
+        `POST /api/v1/me/shares ${citizen}`,
+        `POST /api/v1/me/shares/{shareId}/revoke ${citizen}`,
+        `POST /cua-toi/dang-xuat ${citizen}`,
         `DELETE /api/v1/transcripts/{id}/share/{tokenId} ${school}`,
         `GET /api/v1/drafts ${schoolOrStaff}`,
         `GET /api/v1/drafts/template.xlsx ${schoolOrStaff}`,
@@ -108,7 +116,7 @@ describe("the OpenAPI document", () => {
       }),
     );
     expect(answers.filter((a) => a.required !== a.unauthorized)).toEqual([]);
-    expect(answers.filter((a) => a.required).length).toBe(36);
+    expect(answers.filter((a) => a.required).length).toBe(43);
   });
 
   it("names every operation once and answers client errors in every one", () => {

@@ -86,6 +86,10 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   DRAFT_ALREADY_SIGNED: 62,
   // `hocba sign-pending` answered "no": nothing was signed or sent.
   SIGNING_DECLINED: 63,
+
+  SHARE_EXPIRED: 57,
+  SHARE_REVOKED: 58,
+  CITIZEN_ID_MISSING: 59,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

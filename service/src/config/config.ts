@@ -268,6 +268,45 @@ export const SETTINGS = {
     max: 168,
     description: "a staff session ends this many hours after sign-in, however active",
   },
+  CITIZEN_OIDC_ISSUER_URL: {
+    kind: "url",
+    description:
+      "citizen sign-in (/cua-toi): the national identity provider, discovery at <url>/.well-known/openid-configuration; unset = the embedded provider at /idp with the demo citizens (DEMO on), else citizen sign-in is off",
+  },
+  CITIZEN_OIDC_CLIENT_ID: {
+    kind: "string",
+    description: "citizen sign-in: hocba's client id at CITIZEN_OIDC_ISSUER_URL (required with it)",
+  },
+  CITIZEN_OIDC_CLIENT_SECRET: {
+    kind: "string",
+    secret: true,
+    description:
+      "citizen sign-in: hocba's client secret at CITIZEN_OIDC_ISSUER_URL; unset = a public client (PKCE only)",
+  },
+  CITIZEN_OIDC_SCOPE: {
+    kind: "string",
+    default: "openid profile citizen",
+    description: "citizen sign-in: the scopes asked for (they must release CITIZEN_ID_CLAIM)",
+  },
+  CITIZEN_ID_CLAIM: {
+    kind: "string",
+    default: "citizen_id",
+    description:
+      "citizen sign-in: the ID token or UserInfo claim carrying the person's 12-digit citizen ID (CCCD)",
+  },
+  CITIZEN_GUARDIAN_CLAIM: {
+    kind: "string",
+    default: "guardian_of",
+    description:
+      "citizen sign-in: the claim listing the 12-digit citizen IDs of the children the person is the legal guardian of (their records are shown too); absent = none",
+  },
+  SHARE_MAX_DAYS: {
+    kind: "int",
+    default: "365",
+    min: 1,
+    max: 3650,
+    description: "longest expiry, in days, of a share link a citizen makes (default expiry 30 days)",
+  },
   LOG_LEVEL: {
     kind: "choice",
     choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
@@ -380,6 +419,9 @@ export function loadConfig(env: Record<string, string | undefined>, baseDir = ".
   }
   if (values.OIDC_ISSUER_URL !== undefined && values.OIDC_CLIENT_ID === undefined) {
     problems.push({ name: "OIDC_CLIENT_ID", message: "is required with OIDC_ISSUER_URL" });
+  }
+  if (values.CITIZEN_OIDC_ISSUER_URL !== undefined && values.CITIZEN_OIDC_CLIENT_ID === undefined) {
+    problems.push({ name: "CITIZEN_OIDC_CLIENT_ID", message: "is required with CITIZEN_OIDC_ISSUER_URL" });
   }
   if ((values.HTTP_PROCESSES as number) > 1) {
     const missing = (["DATABASE_URL", "CHAIN_RPC_URL", "REDIS_URL"] as const).filter(

@@ -109,6 +109,13 @@ export const ERROR_CODES = [
   "SIGNER_ROLE_NOT_HELD",
   "DRAFT_ALREADY_SIGNED",
   "SIGNING_DECLINED",
+
+  // citizens' share links (docs/citizens.md): the link's expiry has passed; its holder revoked it;
+  // citizen sign-in: the identity provider vouched for the person but sent no 12-digit citizen ID
+  // in CITIZEN_ID_CLAIM
+  "SHARE_EXPIRED",
+  "SHARE_REVOKED",
+  "CITIZEN_ID_MISSING",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

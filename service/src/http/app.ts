@@ -44,6 +44,7 @@ const API_ROUTES: ReadonlyArray<() => Promise<FastifyPluginCallback | FastifyPlu
   () => import("./routes/public-chain").then((m) => m.publicChainRoutes),
   () => import("./routes/staff").then((m) => m.staffRoutes),
   () => import("./routes/signed-pdfs").then((m) => m.signedPdfRoutes),
+  () => import("./routes/citizens").then((m) => m.citizenRoutes),
 ];
 
 /** Largest body of a public route without a limit of its own (PUBLIC_BODY_LIMIT_BYTES default). */
@@ -171,13 +172,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.services) {
     app.decorate("services", options.services);
     const sessions = options.services.staffSignIn?.policy;
+    const citizenSessions = options.services.citizenSignIn?.policy;
     await app.register(authPlugin, {
       db: options.services.db,
       adminToken: options.services.adminToken,
       ...(sessions ? { sessions } : {}),
+      ...(citizenSessions ? { citizenSessions } : {}),
     });
     for (const load of API_ROUTES) await app.register(await load(), { prefix: "/api/v1" });
     await app.register((await import("./routes/staff")).signInRoutes);
+    await app.register((await import("./routes/citizens")).citizenSignInRoutes);
   }
   return app;
 }

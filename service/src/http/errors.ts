@@ -73,6 +73,10 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   SIGNER_ROLE_NOT_HELD: 403,
   DRAFT_ALREADY_SIGNED: 409,
   SIGNING_DECLINED: 400,
+
+  SHARE_EXPIRED: 410,
+  SHARE_REVOKED: 410,
+  CITIZEN_ID_MISSING: 400,
 };
 
 export interface ErrorEnvelope {

@@ -51,6 +51,15 @@ export const SECURITY_SCHEMES = {
       "A staff member's device token (`hocba_d_…`, made at POST /api/v1/staff/device-tokens and shown once): " +
       "`hocba sign-pending` acts as that person on the drafts routes with it. No CSRF token is needed.",
   },
+  citizenSession: {
+    type: "apiKey",
+    in: "cookie",
+    name: "hocba_citizen_session",
+    description:
+      "A signed-in citizen's session cookie (sign in at /cua-toi/dang-nhap through the national identity provider). " +
+      "State-changing requests also send the session's CSRF token (GET /api/v1/me/records, `csrfToken`) in " +
+      "X-CSRF-Token; without it the answer is 403 CSRF_INVALID.",
+  },
   shareToken: {
     type: "apiKey",
     in: "query",
@@ -75,6 +84,7 @@ export const SECURITY_OF: Record<AuthKind | "public", SecurityRequirement[]> = {
   staff: [{ staffSession: [] }],
   adminOrStaff: [{ adminToken: [] }, { staffSession: [] }],
   schoolOrStaff: [{ staffSession: [] }, { deviceToken: [] }, { issuerKey: [] }, { adminToken: [] }],
+  citizen: [{ citizenSession: [] }],
 };
 
 const TAGS = [
@@ -96,6 +106,11 @@ const TAGS = [
     name: "staff",
     description:
       "School staff and the department sign in through OpenID Connect; the admin and school-admins assign roles.",
+  },
+  {
+    name: "citizens",
+    description:
+      "Graduates and their guardians sign in, see their own records and make share links they control.",
   },
   { name: "ops", description: "Liveness, readiness and metrics." },
 ];

@@ -7,7 +7,7 @@ import type { ChainStatusPort } from "../core/verification";
 import type { DraftServices } from "../issuance/drafts";
 import type { GraduateImportDeps } from "../issuance/graduates";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { SessionPolicy } from "../auth/sessions";
+import type { CitizenClaimNames, SessionPolicy } from "../auth/sessions";
 import type { Database, PdfRenderer, StaffIdentityProvider } from "../issuance/ports";
 
 /** Staff sign-in (docs/staff-sign-in.md): the OpenID Provider, the sessions' timeouts, the cookies. */
@@ -22,6 +22,19 @@ export interface StaffSignIn {
    * handler that receives the unparsed request.
    */
   embeddedProvider?: { prefix: string; handle(req: IncomingMessage, res: ServerResponse): void };
+}
+
+/** Citizen sign-in (docs/citizens.md): the national identity provider, its claims, the sessions. */
+export interface CitizenSignIn {
+  /** CITIZEN_OIDC_ISSUER_URL's provider or the embedded one; none = SIGN_IN_UNAVAILABLE. */
+  idp?: StaffIdentityProvider;
+  /** The same timeouts as staff sessions (STAFF_SESSION_IDLE_MINUTES, STAFF_SESSION_MAX_HOURS). */
+  policy: SessionPolicy;
+  secureCookies: boolean;
+  /** CITIZEN_ID_CLAIM and CITIZEN_GUARDIAN_CLAIM. */
+  claims: CitizenClaimNames;
+  /** SHARE_MAX_DAYS: the longest expiry of a share link. */
+  shareMaxDays: number;
 }
 
 export interface AppServices {
@@ -44,6 +57,8 @@ export interface AppServices {
   publicUrl?: () => string;
   /** Staff sign-in and sessions; none = no session is accepted and sign-in is unavailable. */
   staffSignIn?: StaffSignIn;
+  /** Citizen sign-in, sessions and share links; none = no citizen session is accepted. */
+  citizenSignIn?: CitizenSignIn;
   /** Ask the anchoring runner for a round soon (after a large submission, a revocation…). */
   triggerAnchoring(): void;
   /**

@@ -32,8 +32,15 @@ export interface CredentialChain {
   registry: string;
 }
 
-/** How the credential is asked for: by a school or the admin, or with a share token. */
-export type CredentialAccess = { caller: IssuerActor } | { shareToken: string };
+/**
+ * How the credential is asked for: by a school or the admin, with a school's share token, or with
+ * access the caller has already decided (`granted`: a citizen's own record, an opened share link —
+ * issuance/citizen-records.ts, issuance/shares.ts), named for the audit log.
+ */
+export type CredentialAccess =
+  | { caller: IssuerActor }
+  | { shareToken: string }
+  | { granted: { actor: string; details: Record<string, unknown> } };
 
 /**
  * Builds the credential of document `id`.
@@ -52,6 +59,9 @@ export async function credentialFor(
   if ("caller" in access) {
     actor = access.caller.actor;
     details = { view: "credential" };
+  } else if ("granted" in access) {
+    actor = access.granted.actor;
+    details = { view: "credential", ...access.granted.details };
   } else {
     const tokenId = await shareTokenFor(db, id, access.shareToken);
     actor = `share:${tokenId}`;

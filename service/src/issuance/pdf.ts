@@ -9,6 +9,7 @@ import type { Database, PdfRenderer } from "./ports";
 import { credentialFor, type CredentialAccess, type CredentialChain } from "./credential";
 import { createShareToken, revokeShareToken } from "./share";
 import { verifierLink } from "./share-links";
+import { HocbaError } from "../core/errors";
 
 export interface PdfDeps {
   db: Database;
@@ -29,26 +30,35 @@ export interface DocumentPdf {
  * @throws HocbaError NOT_FOUND (unknown, other school's, bad token), NOT_ANCHORED_YET; the
  *   renderer's errors (PDF_TIMESTAMP_UNAVAILABLE…), after revoking the share token made for the PDF.
  */
-export async function documentPdf(deps: PdfDeps, access: CredentialAccess, id: string): Promise<DocumentPdf> {
+export async function documentPdf(
+  deps: PdfDeps,
+  access: CredentialAccess,
+  id: string,
+  /** For `granted` access: the verifier link the QR code opens (a share link made for the PDF). */
+  link?: () => Promise<string>,
+): Promise<DocumentPdf> {
   const credential = await credentialFor(deps.db, deps.chain, access, id);
-  let token: string;
+  let qr: string;
   let shareTokenId: string | undefined;
   if ("shareToken" in access) {
-    token = access.shareToken;
-  } else {
+    qr = verifierLink(deps.publicUrl, id, access.shareToken);
+  } else if ("caller" in access) {
     const created = await createShareToken(deps.db, access.caller, id);
-    token = created.token;
+    qr = verifierLink(deps.publicUrl, id, created.token);
     shareTokenId = created.tokenId;
+  } else {
+    if (!link) throw new HocbaError("INTERNAL", "a PDF for granted access needs its verifier link");
+    qr = await link();
   }
   try {
     const bytes = await deps.render(credential, {
-      verifierLink: verifierLink(deps.publicUrl, id, token),
+      verifierLink: qr,
       verifierPage: `${deps.publicUrl}/`,
     });
     return { bytes, shareTokenId };
   } catch (error) {
     // The token was never handed out: it goes (audited) rather than stay active unseen.
-    if (shareTokenId !== undefined && !("shareToken" in access))
+    if (shareTokenId !== undefined && "caller" in access)
       await revokeShareToken(deps.db, access.caller, id, shareTokenId);
     throw error;
   }

@@ -203,6 +203,8 @@ export interface SignedInPerson {
   subject: string;
   /** The `name` claim (else preferred_username, else the subject). */
   name: string;
+  /** The further claims the client was asked to read (citizen sign-in: CITIZEN_ID_CLAIM…), if sent. */
+  claims?: Record<string, unknown>;
 }
 
 /**

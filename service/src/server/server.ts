@@ -95,6 +95,10 @@ function banner(parts: ServerParts, url: string, sample: string | undefined, sig
     `  school workspace ${url}/truong (staff sign-in: ${
       parts.config.OIDC_ISSUER_URL ?? (signIn.embedded ? `embedded OpenID Provider at ${url}/idp` : "off")
     })`,
+    `  my records      ${url}/cua-toi (citizen sign-in: ${
+      parts.config.CITIZEN_OIDC_ISSUER_URL ??
+      (signIn.embedded?.citizensFile ? `embedded OpenID Provider at ${url}/idp` : "off")
+    })`,
     `  health          ${url}/readyz`,
     `  database        ${parts.config.DATABASE_URL ? "PostgreSQL" : `PGlite in ${rel(path.join(parts.config.DATA_DIR, "pglite"))}`}`,
     `  chain           ${parts.chain.embedded ? "embedded anvil" : parts.chain.url} (chain id ${parts.chain.chainId}), registry ${parts.chain.registry}`,
@@ -104,11 +108,25 @@ function banner(parts: ServerParts, url: string, sample: string | undefined, sig
     const demoDir = rel(parts.demo.dir);
     lines.push(
       `  demo files      ${demoDir}/ (admin.token, trust/root.pem, DEMO01.* and DEMOQ1.* keys, certificates, .p12 (password demo), .apikey)`,
-      ...(signIn.embedded
+      ...(signIn.embedded?.staffFile
         ? [
             `  demo staff      ${rel(signIn.embedded.staffFile)} (usernames and passwords of DEMO01's clerk, homeroom teacher, principal, seal holder and a department officer)`,
+          ]
+        : []),
+      ...(signIn.embedded?.citizensFile
+        ? [
+            `  demo citizens   ${rel(signIn.embedded.citizensFile)} (the sample transcripts' students and a parent: usernames, passwords, citizen IDs)`,
+          ]
+        : []),
+      ...(signIn.embedded?.staffFile
+        ? [
             "",
             `Sign in as school staff: open ${url}/truong and use a username and password from ${rel(signIn.embedded.staffFile)}.`,
+          ]
+        : []),
+      ...(signIn.embedded?.citizensFile
+        ? [
+            `Sign in as a graduate: open ${url}/cua-toi and use a username and password from ${rel(signIn.embedded.citizensFile)}.`,
           ]
         : []),
       "",
@@ -236,6 +254,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         triggerAnchoring: () => runner.trigger(),
         publicUrl,
         staffSignIn: signIn.signIn,
+        ...(signIn.citizenSignIn ? { citizenSignIn: signIn.citizenSignIn } : {}),
         limits: {
           verifyMax: config.VERIFY_RATE_MAX,
           verifyWindowMs: config.VERIFY_RATE_WINDOW_MS,

@@ -6,7 +6,7 @@
  * at most 500 per request). The .p12 file, its password and the key stay in the page.
  */
 import { signDetached } from "../../../service/src/core/pki/sign";
-import { decodeBase64 } from "../../../service/src/core/verification/format";
+import { decodeBase64 } from "../../../service/src/core/encoding";
 import { errorCode, getJson, postJson } from "./api";
 
 /** The most signatures one request carries (the API's MAX_BATCH). */

@@ -17,6 +17,14 @@ export interface OpenIdClientOptions {
   clientSecret?: string | undefined;
   /** `<PUBLIC_URL>/auth/callback`, or a function giving it once known. */
   redirectUri: string | (() => string);
+  /** The scopes asked for; default `openid profile`. */
+  scope?: string;
+  /** `prompt` of the authorization request (citizens: `login`, a fresh sign-in every time). */
+  prompt?: string;
+  /** Further claims to read from the ID token, else from UserInfo (into `SignedInPerson.claims`). */
+  claims?: readonly string[];
+  /** The setting that names the issuer, for error messages (default OIDC_ISSUER_URL). */
+  setting?: string;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
@@ -30,7 +38,10 @@ export function openIdClient(options: OpenIdClientOptions): StaffIdentityProvide
       const issuer = new URL(valueOf(options.issuerUrl));
       const insecure = issuer.protocol === "http:";
       if (insecure && !LOOPBACK.has(issuer.hostname))
-        throw new HocbaError("CONFIG_INVALID", `OIDC_ISSUER_URL must be https (got ${issuer.origin})`);
+        throw new HocbaError(
+          "CONFIG_INVALID",
+          `${options.setting ?? "OIDC_ISSUER_URL"} must be https (got ${issuer.origin})`,
+        );
       try {
         return await client.discovery(
           issuer,
@@ -61,7 +72,8 @@ export function openIdClient(options: OpenIdClientOptions): StaffIdentityProvide
       };
       const url = client.buildAuthorizationUrl(config, {
         redirect_uri: valueOf(options.redirectUri),
-        scope: "openid profile",
+        scope: options.scope ?? "openid profile",
+        ...(options.prompt === undefined ? {} : { prompt: options.prompt }),
         response_type: "code",
         code_challenge: await client.calculatePKCECodeChallenge(secrets.codeVerifier),
         code_challenge_method: "S256",
@@ -93,16 +105,27 @@ export function openIdClient(options: OpenIdClientOptions): StaffIdentityProvide
       }
       const claims = tokens.claims();
       if (!claims) throw new HocbaError("LOGIN_INVALID", "the OpenID Provider sent no ID token");
+      const wanted = options.claims ?? [];
       let name = typeof claims.name === "string" ? claims.name : undefined;
-      if (name === undefined) {
+      let info: Record<string, unknown> | undefined;
+      if (name === undefined || wanted.some((c) => claims[c] === undefined)) {
         try {
-          const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
-          name = typeof info.name === "string" ? info.name : info.preferred_username;
+          info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+          name ??=
+            typeof info.name === "string" ? info.name : (info.preferred_username as string | undefined);
         } catch {
-          // The name is for display only: the subject stands in.
+          // The name is for display only: the subject stands in. A missing wanted claim is the caller's to judge.
         }
       }
-      return { issuer: claims.iss, subject: claims.sub, name: name ?? claims.sub };
+      const person: SignedInPerson = { issuer: claims.iss, subject: claims.sub, name: name ?? claims.sub };
+      if (wanted.length > 0)
+        person.claims = Object.fromEntries(
+          wanted.flatMap((c) => {
+            const value = claims[c] ?? info?.[c];
+            return value === undefined ? [] : [[c, value]];
+          }),
+        );
+      return person;
     },
   };
 }

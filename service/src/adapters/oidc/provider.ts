@@ -18,6 +18,8 @@ export interface ProviderAccount {
   username: string;
   password: string;
   name: string;
+  /** Further claims released with their scope (`scopes`), e.g. a citizen's `citizen_id`. */
+  claims?: Record<string, unknown>;
 }
 
 export interface ProviderClient {
@@ -128,6 +130,8 @@ export function openIdProvider(options: {
   accounts: readonly ProviderAccount[];
   clients: readonly ProviderClient[];
   keys: ProviderKeys;
+  /** Scopes beyond `openid profile` and the claims each releases (e.g. citizen: [citizen_id]). */
+  scopes?: Record<string, string[]>;
 }): OpenIdProvider {
   const base = new URL(options.issuer).pathname.replace(/\/+$/, "");
   const accounts = new Map(options.accounts.map((a) => [a.username, a]));
@@ -142,7 +146,7 @@ export function openIdProvider(options: {
     })),
     jwks: { keys: [options.keys.signingKey] },
     cookies: { keys: options.keys.cookieKeys },
-    claims: { openid: ["sub"], profile: ["name", "preferred_username"] },
+    claims: { openid: ["sub"], profile: ["name", "preferred_username"], ...options.scopes },
     pkce: { required: () => true },
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx, interaction) => `${base}/interaction/${interaction.uid}` },
@@ -151,7 +155,8 @@ export function openIdProvider(options: {
       if (!account) return undefined;
       return {
         accountId: id,
-        claims: () => Promise.resolve({ sub: id, name: account.name, preferred_username: id }),
+        claims: () =>
+          Promise.resolve({ ...account.claims, sub: id, name: account.name, preferred_username: id }),
       };
     },
     // Consent is implied: the clients are hocba's own.
@@ -165,7 +170,11 @@ export function openIdProvider(options: {
         if (grant) return grant;
       }
       const grant = new oidc.provider.Grant({ clientId, accountId });
-      grant.addOIDCScope("openid profile");
+      // The scopes the client asked for, among those this provider knows.
+      const known = new Set(["openid", "profile", ...Object.keys(options.scopes ?? {})]);
+      const scope = oidc.params?.scope;
+      const asked = (typeof scope === "string" ? scope : "openid profile").split(" ");
+      grant.addOIDCScope(asked.filter((scope) => known.has(scope)).join(" "));
       await grant.save();
       return grant;
     },

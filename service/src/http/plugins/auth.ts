@@ -8,9 +8,11 @@
  * verify routes lift their limits for it, the graduates search does not), `app.auth.staff(...roles)`
  * (a signed-in person's session cookie, holding one of `roles` at some school; no roles = anyone
  * signed in; every state-changing request must carry the session's CSRF token in X-CSRF-Token)
- * , `app.auth.adminOrStaff(...roles)` (the admin token, or such a session) and
+ * , `app.auth.adminOrStaff(...roles)` (the admin token, or such a session),
  * `app.auth.schoolOrStaff(...roles)` (such a session, the same person's device token, or a school's
- * API key / the admin token: the drafts routes). A staff route gets
+ * API key / the admin token: the drafts routes) and `app.auth.citizen`
+ * (a signed-in citizen's session cookie, CSRF the same way; the route gets `request.citizen` and
+ * shows only that citizen's records — docs/citizens.md). A staff route gets
  * `request.staff` and checks the school itself (`holdsRole`). No credentials → 401
  * UNAUTHORIZED; valid credentials of the wrong kind — a verifier key, a district key on a
  * transcripts route, a school key on the graduates import — → 403 FORBIDDEN. Routes check
@@ -24,9 +26,16 @@ import type { Database } from "../../issuance/ports";
 import { authenticateApiKey, type IssuerKind } from "../../auth/api-keys";
 import { bearerToken, secretMatches } from "../../auth/secrets";
 import { HocbaError } from "../../core/errors";
-import { csrfMatches, sessionOf, type SessionPolicy, type StaffSession } from "../../auth/sessions";
 import { assignmentsOf, type StaffRole } from "../../auth/staff";
 import { authenticateDeviceToken, DEVICE_TOKEN_PREFIX } from "../../auth/device-tokens";
+import {
+  citizenSessionOf,
+  csrfMatches,
+  sessionOf,
+  type CitizenSession,
+  type SessionPolicy,
+  type StaffSession,
+} from "../../auth/sessions";
 
 export type Principal =
   | { kind: "admin" }
@@ -56,10 +65,13 @@ export type AuthKind =
   | "optional"
   | "staff"
   | "adminOrStaff"
-  | "schoolOrStaff";
+  | "schoolOrStaff"
+  | "citizen";
 
 /** The session cookie of signed-in staff (httpOnly, SameSite=Lax, Secure behind HTTPS). */
 export const SESSION_COOKIE = "hocba_session";
+/** The session cookie of a signed-in citizen (/cua-toi), the same attributes. */
+export const CITIZEN_SESSION_COOKIE = "hocba_citizen_session";
 /** The header carrying a session's CSRF token on every state-changing request. */
 export const CSRF_HEADER = "x-csrf-token";
 
@@ -86,6 +98,8 @@ declare module "fastify" {
     principal?: Principal;
     /** The signed-in person of a staff route (its session cookie), with their assignments. */
     staff?: StaffSession;
+    /** The signed-in citizen of a citizen route (its session cookie). */
+    citizen?: CitizenSession;
   }
   interface FastifyInstance {
     auth: Record<Exclude<AuthKind, "staff" | "adminOrStaff" | "schoolOrStaff">, PreHandler> & {
@@ -101,9 +115,22 @@ export interface AuthOptions {
   adminToken: string;
   /** Staff sessions' timeouts; without them no session is accepted. */
   sessions?: SessionPolicy;
+  /** Citizen sessions' timeouts; without them no citizen session is accepted. */
+  citizenSessions?: SessionPolicy;
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** CSRF_INVALID unless a state-changing request carries the session's CSRF token. */
+function checkCsrf(request: FastifyRequest, session: { csrfToken: string }): void {
+  if (SAFE_METHODS.has(request.method)) return;
+  const presented = request.headers[CSRF_HEADER];
+  if (!csrfMatches(session, typeof presented === "string" ? presented : undefined))
+    throw new HocbaError(
+      "CSRF_INVALID",
+      `a state-changing request with a session needs the session's CSRF token in ${CSRF_HEADER}`,
+    );
+}
 
 /** The principal a bearer token stands for, or undefined. */
 async function principalOf(db: Database, adminToken: string, token: string): Promise<Principal | undefined> {
@@ -148,14 +175,7 @@ export const authPlugin = fp(
       if (cookie === undefined || options.sessions === undefined)
         throw new HocbaError("UNAUTHORIZED", "sign in first (/truong/dang-nhap)");
       const staff = await sessionOf(options.db, cookie, options.sessions);
-      if (!SAFE_METHODS.has(request.method)) {
-        const presented = request.headers[CSRF_HEADER];
-        if (!csrfMatches(staff, typeof presented === "string" ? presented : undefined))
-          throw new HocbaError(
-            "CSRF_INVALID",
-            `a state-changing request with a session needs the session's CSRF token in ${CSRF_HEADER}`,
-          );
-      }
+      checkCsrf(request, staff);
       request.staff = staff;
       return staff;
     };
@@ -210,6 +230,17 @@ export const authPlugin = fp(
       authKinds.set(hook, "schoolOrStaff");
       return hook;
     };
+    app.decorateRequest("citizen", undefined);
+    const citizen: PreHandler = async (request) => {
+      const cookie = (request.cookies as Record<string, string | undefined> | undefined)?.[
+        CITIZEN_SESSION_COOKIE
+      ];
+      if (cookie === undefined || options.citizenSessions === undefined)
+        throw new HocbaError("UNAUTHORIZED", "sign in first (/cua-toi/dang-nhap)");
+      const session = await citizenSessionOf(options.db, cookie, options.citizenSessions);
+      checkCsrf(request, session);
+      request.citizen = session;
+    };
     const auth: FastifyInstance["auth"] = {
       async admin(request, reply) {
         const p = await identify(request, reply);
@@ -229,6 +260,7 @@ export const authPlugin = fp(
       staff,
       adminOrStaff,
       schoolOrStaff,
+      citizen,
     };
     for (const [kind, hook] of Object.entries(auth))
       if (kind !== "staff" && kind !== "adminOrStaff" && kind !== "schoolOrStaff")

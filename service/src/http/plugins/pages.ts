@@ -1,7 +1,8 @@
 /**
  * The public pages built by Vite into verifier-web/dist (scripts/build.ts): the verifier at `/`,
  * the graduation lookup at `/tra-cuu` (and `/tra-cuu/`), the bulk verification at
- * `/xac-minh-hang-loat` (and `/xac-minh-hang-loat/`), the school workspace at `/truong`, their
+ * `/xac-minh-hang-loat` (and `/xac-minh-hang-loat/`), the school workspace at `/truong`, a
+ * citizen's own records at `/cua-toi`, their
  * hashed assets under `/assets/`
  * (cached for a year: a new build gives new names). If the pages were not built, the API works as
  * before and the pages answer 503 with a plain message saying how to build them.
@@ -44,6 +45,8 @@ export async function pagesPlugin(app: FastifyInstance, options: PagesOptions): 
       "/xac-minh-hang-loat/",
       "/truong",
       "/truong/",
+      "/cua-toi",
+      "/cua-toi/",
     ])
       app.get(url, { schema: { hide: true } }, (_request, reply) =>
         reply.status(503).type("text/plain; charset=utf-8").send(NOT_BUILT),
@@ -69,4 +72,8 @@ export async function pagesPlugin(app: FastifyInstance, options: PagesOptions): 
   );
   if (existsSync(path.join(root, "truong/index.html")))
     app.get("/truong", { schema: { hide: true } }, (_request, reply) => reply.sendFile("truong/index.html"));
+  if (existsSync(path.join(root, "cua-toi/index.html")))
+    app.get("/cua-toi", { schema: { hide: true } }, (_request, reply) =>
+      reply.sendFile("cua-toi/index.html"),
+    );
 }

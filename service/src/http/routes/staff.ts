@@ -13,7 +13,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { beginLogin, endSession, finishLogin, LOGIN_TTL_SECONDS } from "../../auth/sessions";
 import {
   assignStaff,
   listStaff,
@@ -29,12 +28,12 @@ import { createDeviceToken, listDeviceTokens, revokeDeviceToken } from "../../au
 import { PROGRESS_STATES, schoolsProgress } from "../../issuance/progress";
 import { CSRF_HEADER, SESSION_COOKIE } from "../plugins/auth";
 import { errorResponses } from "../schemas";
+import { registerSignInFlow } from "./sign-in-flow";
 
 /** The pre-login cookie, sent back only to the callback. */
 export const LOGIN_COOKIE = "hocba_login";
 const CALLBACK_PATH = "/auth/callback";
 const CODE = "^[0-9A-Za-z]{2,32}$";
-const SIGN_IN_PER_MINUTE = 30;
 
 const Role = Type.Union(STAFF_ROLES.map((r) => Type.Literal(r)));
 const Assignment = Type.Object({
@@ -97,7 +96,7 @@ function rowView(row: StaffAssignmentRow) {
 
 /** Plugin registered at the root (sign-in pages' routes) — see app.ts. */
 export function signInRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
-  const { db, staffSignIn } = app.services;
+  const { staffSignIn } = app.services;
   const secure = staffSignIn?.secureCookies ?? false;
   const idpOf = () => {
     if (!staffSignIn?.idp)
@@ -107,85 +106,22 @@ export function signInRoutes(app: FastifyInstance, _opts: unknown, done: (err?: 
       );
     return staffSignIn.idp;
   };
-  const cookies = (request: FastifyRequest) => request.cookies as Record<string, string | undefined>;
-  const rateLimit = { max: SIGN_IN_PER_MINUTE, timeWindow: 60_000 };
 
-  app.get(
-    "/truong/dang-nhap",
-    {
-      config: { rateLimit },
-      schema: {
-        // A browser navigation, not an API call (docs/staff-sign-in.md): not in the OpenAPI document.
-        hide: true,
-        summary: "Start a staff sign-in: redirects to the OpenID Provider",
-        operationId: "startStaffSignIn",
-        tags: ["staff"],
-        response: {
-          302: { description: "to the provider's authorization endpoint" },
-          ...errorResponses(429, 503),
-        },
-      },
-    },
-    async (_request, reply) => {
-      const { loginCookie, url } = await beginLogin(db, idpOf());
-      void reply.setCookie(LOGIN_COOKIE, loginCookie, {
-        path: CALLBACK_PATH,
-        httpOnly: true,
-        sameSite: "lax",
-        secure,
-        maxAge: LOGIN_TTL_SECONDS,
-      });
-      return reply.header("cache-control", "no-store").redirect(url, 302);
-    },
-  );
-
-  app.get(
-    CALLBACK_PATH,
-    {
-      config: { rateLimit },
-      schema: {
-        hide: true,
-        summary: "The OpenID Provider's answer: opens a session and redirects to /truong",
-        operationId: "finishStaffSignIn",
-        tags: ["staff"],
-        querystring: Type.Object({}, { additionalProperties: true }),
-        response: { 303: { description: "signed in: to /truong" }, ...errorResponses(400, 429, 503) },
-      },
-    },
-    async (request, reply) => {
-      const base = app.services.publicUrl?.() ?? `${request.protocol}://${request.host}`;
-      const { sessionCookie } = await finishLogin(db, idpOf(), {
-        loginCookie: cookies(request)[LOGIN_COOKIE],
-        callbackUrl: new URL(request.url, base),
-        previousSession: cookies(request)[SESSION_COOKIE],
-      });
-      void reply.clearCookie(LOGIN_COOKIE, { path: CALLBACK_PATH });
-      void reply.setCookie(SESSION_COOKIE, sessionCookie, {
-        path: "/",
-        httpOnly: true,
-        sameSite: "lax",
-        secure,
-      });
-      return reply.header("cache-control", "no-store").redirect("/truong", 303);
-    },
-  );
-
-  app.post(
-    "/truong/dang-xuat",
-    {
-      onRequest: app.auth.staff(),
-      schema: {
-        summary: "Sign out: ends the session",
-        tags: ["staff"],
-        response: { 204: { description: "signed out", type: "null" }, ...errorResponses(401, 403) },
-      },
-    },
-    async (request, reply) => {
-      await endSession(db, cookies(request)[SESSION_COOKIE]!, request.staff!);
-      void reply.clearCookie(SESSION_COOKIE, { path: "/" });
-      return reply.status(204).send();
-    },
-  );
+  registerSignInFlow(app, {
+    audience: "staff",
+    startPath: "/truong/dang-nhap",
+    callbackPath: CALLBACK_PATH,
+    signOutPath: "/truong/dang-xuat",
+    landing: "/truong",
+    loginCookie: LOGIN_COOKIE,
+    sessionCookie: SESSION_COOKIE,
+    secureCookies: secure,
+    idp: idpOf,
+    signedIn: app.auth.staff(),
+    personOf: (request) => request.staff!,
+    tag: "staff",
+    name: "Staff",
+  });
 
   const embedded = staffSignIn?.embeddedProvider;
   if (embedded) {

@@ -33,7 +33,7 @@ export const SHARE_READS_PER_MINUTE = 30;
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 
-const IdParams = Type.Object({
+export const IdParams = Type.Object({
   id: Type.String({ pattern: UUID_ANY_CASE_PATTERN, description: "the document's id" }),
 });
 const SubmitBody = Type.Object({
@@ -112,10 +112,10 @@ const ShareCreated = Type.Object({
   url: Type.String({ description: "relative link to the credential" }),
 });
 /** `citizenId,ethnicity,years/0`: the parts a hocba/2 credential may leave out. */
-const WITHHOLD_PATTERN =
+export const WITHHOLD_PATTERN =
   "^(citizenId|ethnicity|placeOfBirth|years/(0|[1-9][0-9]{0,2}))(,(citizenId|ethnicity|placeOfBirth|years/(0|[1-9][0-9]{0,2})))*$";
 
-const CredentialQuery = Type.Object({
+export const CredentialQuery = Type.Object({
   token: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "a share token" })),
   withhold: Type.Optional(
     Type.String({
@@ -127,7 +127,7 @@ const CredentialQuery = Type.Object({
   ),
 });
 
-function withholdOf(list: string | undefined): DisclosureKey[] {
+export function withholdOf(list: string | undefined): DisclosureKey[] {
   return list === undefined ? [] : list.split(",").filter(isDisclosureKey);
 }
 
@@ -143,7 +143,7 @@ export function callerOf(request: FastifyRequest): IssuerActor {
 }
 
 /** Where links printed for people point: PUBLIC_URL (or where the server listens), else this request's origin. */
-function publicUrlOf(request: FastifyRequest): string {
+export function publicUrlOf(request: FastifyRequest): string {
   return request.server.services.publicUrl?.() ?? `${request.protocol}://${request.host}`;
 }
 
