@@ -351,8 +351,15 @@ describe.skipIf(!haveChromium)(
         bulk: ["nav-bulk", "/xac-minh-hang-loat", "Xác minh hàng loạt"],
         lookup: ["nav-lookup", "/tra-cuu", "Tra cứu tốt nghiệp THCS"],
         workspace: ["nav-workspace", "/truong", "Nhà trường"],
+        citizen: ["nav-citizen", "/cua-toi", "Hồ sơ của tôi"],
       };
-      const pages = { verifier: "/", bulk: "/xac-minh-hang-loat", lookup: "/tra-cuu", workspace: "/truong" };
+      const pages = {
+        verifier: "/",
+        bulk: "/xac-minh-hang-loat",
+        lookup: "/tra-cuu",
+        workspace: "/truong",
+        citizen: "/cua-toi",
+      };
       for (const [name, url] of Object.entries(pages)) {
         await page.goto(`${s.api.url}${url}`);
         await page.locator("#site-title").waitFor();
@@ -373,6 +380,7 @@ describe.skipIf(!haveChromium)(
           ["nav-verifier", "/", "Verify a transcript"],
           ["nav-bulk", "/xac-minh-hang-loat", "Verify in bulk"],
           ["nav-lookup", "/tra-cuu", "Lower-secondary graduation lookup"],
+          ["nav-workspace", "/truong", "School workspace"],
         ],
         languages: ["Tiếng Việt", "English"],
         skip: "Skip to content",
@@ -380,7 +388,7 @@ describe.skipIf(!haveChromium)(
       await viewShot(page, "school-header-phone-en");
       await page.click("#nav-verifier");
       await page.waitForURL(`${s.api.url}/`);
-      expect(await page.locator("#nav-workspace").innerText()).toBe("School workspace");
+      expect(await page.locator("#nav-citizen").innerText()).toBe("My records");
       expect(errors).toEqual([]);
       await context.close();
     });

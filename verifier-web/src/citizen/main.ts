@@ -9,7 +9,8 @@ import "../common/base.css";
 import "../workspace/workspace.css";
 import "./citizen.css";
 import { byId, el, formatDateTime } from "../common/dom";
-import { language, mountLanguageSwitch, onLanguageChange } from "../common/i18n";
+import { mountHeader } from "../common/header";
+import { language, onLanguageChange } from "../common/i18n";
 import { t, type MessageKey } from "./messages";
 
 interface RecordView {
@@ -383,7 +384,7 @@ async function signOut(): Promise<void> {
   if (state.me === null) byId("signed-out-heading").focus();
 }
 
-mountLanguageSwitch(byId("lang-switch"));
+mountHeader("citizen");
 onLanguageChange(render);
 byId("sign-out").addEventListener("click", () => void signOut());
 byId("signed-out-heading").tabIndex = -1;

@@ -7,8 +7,6 @@ import { translator } from "../common/i18n";
 const vi = {
   documentTitle: "Hồ sơ của tôi — hocba",
   skipLink: "Bỏ qua đến nội dung",
-  navVerifier: "Xác minh học bạ",
-  navLookup: "Tra cứu tốt nghiệp THCS",
   loading: "Đang kiểm tra phiên đăng nhập…",
   heading: "Hồ sơ của tôi",
   intro:
@@ -82,8 +80,6 @@ type Key = keyof typeof vi;
 const en: Record<Key, string> = {
   documentTitle: "My records — hocba",
   skipLink: "Skip to content",
-  navVerifier: "Verify a transcript",
-  navLookup: "Lower-secondary graduation lookup",
   loading: "Checking your session…",
   heading: "My records",
   intro:

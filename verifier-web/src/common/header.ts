@@ -1,14 +1,14 @@
 /**
  * The one header of the public pages: the skip link's words, the site title, the links to the
- * other pages (verifier, bulk verification, graduation lookup, school workspace) and the language
+ * other pages (verifier, bulk verification, graduation lookup, school workspace, my records) and the language
  * switch, built into the page's `<header id="site-header">` and re-worded on a language switch.
  * Test hooks: `#site-title`, `#nav-verifier`, `#nav-bulk`, `#nav-lookup`, `#nav-workspace`,
- * `#lang-switch` (each page lists the others, never itself).
+ * `#nav-citizen`, `#lang-switch` (each page lists the others, never itself).
  */
 import { el, byId } from "./dom";
 import { language, mountLanguageSwitch, onLanguageChange, type Language } from "./i18n";
 
-export type PageName = "verifier" | "bulk" | "lookup" | "workspace";
+export type PageName = "verifier" | "bulk" | "lookup" | "workspace" | "citizen";
 
 interface Link {
   page: PageName;
@@ -25,6 +25,7 @@ const LINKS: readonly Link[] = [
     text: { vi: "Tra cứu tốt nghiệp THCS", en: "Lower-secondary graduation lookup" },
   },
   { page: "workspace", href: "/truong", text: { vi: "Nhà trường", en: "School workspace" } },
+  { page: "citizen", href: "/cua-toi", text: { vi: "Hồ sơ của tôi", en: "My records" } },
 ];
 
 const WORDS: Record<"brand" | "nav" | "skip", Record<Language, string>> = {

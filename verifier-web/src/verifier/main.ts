@@ -15,7 +15,6 @@ import {
   verifyCredential,
   verifySignedPdf,
   type PdfProof,
-
   type Credential,
   type CredentialAnchor,
   type VerificationResult,
@@ -248,6 +247,9 @@ async function verifyPdf(pdf: SignedPdf, source: CredentialSource): Promise<void
 function readProblem(error: unknown): () => string {
   if (isHocbaError(error) && error.code === "PDF_NO_CREDENTIAL") return () => t("pdfNoCredential");
   if (isHocbaError(error) && error.code === "PDF_INVALID") return () => t("pdfInvalid");
+  if (isHocbaError(error) && error.code === "SHARE_REVOKED") return () => t("shareRevoked");
+  if (isHocbaError(error) && error.code === "SHARE_EXPIRED") return () => t("shareExpired");
+  if (isHocbaError(error) && error.code === "NOT_FOUND") return () => t("shareNotFound");
   return () => (error as Error).message;
 }
 

@@ -22,6 +22,9 @@ const vi = {
   verifying: "Đang kiểm tra…",
   readError: "Không đọc được tệp: {reason}",
   linkError: "Không tải được học bạ từ đường liên kết: {reason}",
+  shareRevoked: "người chia sẻ đã thu hồi đường liên kết này. Hãy xin họ một đường liên kết mới.",
+  shareExpired: "đường liên kết này đã hết hạn. Hãy xin người chia sẻ một đường liên kết mới.",
+  shareNotFound: "đường liên kết không đúng hoặc không còn tồn tại. Hãy kiểm tra lại với người chia sẻ.",
   pdfNoCredential:
     "tệp PDF này không mang học bạ số (không có tệp .hocba.json đính kèm). Hãy dùng bản PDF do hệ thống hocba cấp, hoặc tệp .hocba.json.",
   pdfInvalid: "tệp PDF bị hỏng hoặc không đọc được.",
@@ -156,6 +159,9 @@ const en: Record<Key, string> = {
   verifying: "Checking…",
   readError: "The file could not be read: {reason}",
   linkError: "The transcript could not be loaded from the link: {reason}",
+  shareRevoked: "the person who shared it has revoked this link. Ask them for a new one.",
+  shareExpired: "this link has expired. Ask the person who shared it for a new one.",
+  shareNotFound: "the link is wrong or no longer exists. Check it with the person who shared it.",
   pdfNoCredential:
     "this PDF carries no digital transcript (no attached .hocba.json file). Use the PDF issued by hocba, or the .hocba.json file.",
   pdfInvalid: "the PDF is damaged or cannot be read.",

@@ -4,6 +4,7 @@
  * `/#credential=<URL-encoded credential URL>` — the fragment never reaches a server, so the share
  * token stays out of access logs and Referer headers; `/?credential=…` is accepted too.
  */
+import { ERROR_CODES, HocbaError, type ErrorCode } from "../../../service/src/core/errors";
 
 export type CredentialSource = { kind: "file"; name: string } | { kind: "link"; url: string };
 
@@ -41,18 +42,24 @@ export function credentialUrlFromScan(text: string, origin: string): string {
   return inner ? new URL(inner, origin).href : url.href;
 }
 
-/** Fetches the credential JSON behind a share link. */
+/**
+ * Fetches the credential JSON behind a share link.
+ * @throws HocbaError with the service's code (SHARE_REVOKED, SHARE_EXPIRED, NOT_FOUND…) when it gave one.
+ */
 export async function fetchCredential(url: string): Promise<unknown> {
   const response = await fetch(url, { headers: { accept: "application/json" } });
   if (!response.ok) {
     const body = (await response.json().catch(() => null)) as {
       error?: { code?: string; message?: string };
     } | null;
-    throw new Error(
-      body?.error
-        ? `${response.status} ${body.error.code}: ${body.error.message}`
-        : `HTTP ${response.status}`,
-    );
+    const code = body?.error?.code;
+    const message = body?.error
+      ? `${response.status} ${body.error.code}: ${body.error.message}`
+      : `HTTP ${response.status}`;
+    // The service's own codes travel as such, so the page can say them in the reader's language.
+    if (code !== undefined && (ERROR_CODES as readonly string[]).includes(code))
+      throw new HocbaError(code as ErrorCode, message);
+    throw new Error(message);
   }
   return (await response.json()) as unknown;
 }
