@@ -41,13 +41,7 @@ import { CITIZEN_SESSION_COOKIE, CSRF_HEADER } from "../plugins/auth";
 import { errorResponses } from "../schemas";
 import { registerSignInFlow } from "./sign-in-flow";
 import { CredentialSchema } from "../../core/verification";
-import {
-  IdParams,
-  publicUrlOf,
-  SHARE_READS_PER_MINUTE,
-  WITHHOLD_PATTERN,
-  withholdOf,
-} from "./transcripts";
+import { IdParams, publicUrlOf, SHARE_READS_PER_MINUTE, WITHHOLD_PATTERN, withholdOf } from "./transcripts";
 
 export const CITIZEN_LOGIN_COOKIE = "hocba_citizen_login";
 export const CITIZEN_CALLBACK_PATH = "/auth/citizen/callback";
