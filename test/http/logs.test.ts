@@ -229,15 +229,15 @@ describe("the log redaction", () => {
     ]);
   });
 
-  it("blanks keys, bearer tokens, random secrets, citizen IDs and query values in any written line", () => {
+  it("blanks keys, device tokens, bearer tokens, random secrets, citizen IDs and query values in any written line", () => {
     const secret = "Q".repeat(43);
     const line = JSON.stringify({
-      msg: `GET /x?token=${secret}&at=1 by hocba_i_0123456789ab_${secret} with Bearer abc.def, id 079209001234`,
+      msg: `GET /x?token=${secret}&at=1 by hocba_i_0123456789ab_${secret} (device hocba_d_${secret}) with Bearer abc.def, id 079209001234`,
       responseTime: 12.123456789012,
       docHash: `0x${"a".repeat(64)}`,
     });
     expect(JSON.parse(scrubLogLine(line))).toEqual({
-      msg: "GET /x?token=<redacted>&at=1 by hocba_i_0123456789ab_<redacted> with Bearer <redacted> id <redacted>",
+      msg: "GET /x?token=<redacted>&at=1 by hocba_i_0123456789ab_<redacted> (device hocba_d_<redacted>) with Bearer <redacted> id <redacted>",
       responseTime: 12.123456789012,
       docHash: `0x${"a".repeat(64)}`,
     });

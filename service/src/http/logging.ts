@@ -37,6 +37,8 @@ export function redactUrl(url: string): string {
 const SCRUBS: ReadonlyArray<[RegExp, (match: string, ...groups: string[]) => string]> = [
   // An API key keeps its public id (which row), loses its secret.
   [/hocba_([iv])_([0-9a-f]{12})_[A-Za-z0-9_-]+/g, (_m, kind, id) => `hocba_${kind}_${id}_${REDACTED}`],
+  // A staff member's device token has no public part.
+  [/hocba_d_[A-Za-z0-9_-]+/g, () => `hocba_d_${REDACTED}`],
   [/(Bearer|Basic)\s+[^\s"\\]+/gi, (_m, scheme) => `${scheme} ${REDACTED}`],
   // A query parameter in any URL of any string (the values of names outside the list).
   [
