@@ -918,6 +918,7 @@ describe.each(backends)("the transcripts API on $name", (backend) => {
         "/api/v1/anchors/{root}",
         "/api/v1/transcripts",
         "/api/v1/transcripts/batch",
+        "/api/v1/transcripts/pdf",
         "/api/v1/transcripts/{id}",
         "/api/v1/transcripts/{id}/credential",
         "/api/v1/transcripts/{id}/pdf",
