@@ -79,7 +79,7 @@ describe.runIf(await serviceAvailable("postgres"))("hocba backup and restore on 
       backup: {
         code: 0,
         stdout:
-          `backup written to ${file} (0600): ${tables}, schema_migrations ${listMigrations().length}, share_tokens 0, ${staffTables}\n` +
+          `backup written to ${file} (0600): ${tables}, schema_migrations ${listMigrations().length}, shares 0, share_accesses 0, share_tokens 0, ${staffTables}\n` +
           `deployment: chain 31337, registry ${chain.registry.address}\n` +
           "keys not included (add --include-keys to carry DATA_DIR's keys and tokens)\n",
         stderr: "",
@@ -95,7 +95,7 @@ describe.runIf(await serviceAvailable("postgres"))("hocba backup and restore on 
         code: 0,
         stdout: expect.stringMatching(
           new RegExp(
-            `^restored ${file} \\(taken [0-9T:.-]+Z from postgres\\): ${tables}, share_tokens 0, ${staffTables}\\n` +
+            `^restored ${file} \\(taken [0-9T:.-]+Z from postgres\\): ${tables}, shares 0, share_accesses 0, share_tokens 0, ${staffTables}\\n` +
               `reconciliation with chain 31337, registry ${chain.registry.address}:\\n` +
               "  roots of the database missing on chain \\(anchored again\\): 0\\n" +
               "  revocations of the database missing on chain \\(sent again\\): 0\\n" +
