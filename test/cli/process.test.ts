@@ -184,6 +184,7 @@ describe("hocba --help", () => {
         "sign-pending",
         "staff",
         "submit",
+        "submit-pdf",
         "verify",
         "verify-signature",
         "worker",
