@@ -26,7 +26,7 @@ import os from "node:os";
 import path from "node:path";
 import { freePort } from "../../service/src/adapters/chain/anvil";
 import { startRedis, stopped } from "../../test/helpers/redis-server";
-import { ROOT, type Teardown } from "./stack";
+import { ROOT, serverNodeArgs, type Teardown } from "./stack";
 
 const PG_BIN = process.env.BENCH_PG_BIN ?? "/usr/lib/postgresql/15/bin";
 
@@ -189,7 +189,8 @@ export function hocbaProcess(
     },
     async start() {
       const args = kind === "serve" ? ["serve", "--no-worker"] : ["worker"];
-      const c = spawn(process.execPath, [path.join(ROOT, "bin", "hocba.mjs"), ...args], {
+      const nodeArgs = kind === "serve" ? serverNodeArgs() : [];
+      const c = spawn(process.execPath, [...nodeArgs, path.join(ROOT, "bin", "hocba.mjs"), ...args], {
         cwd: ROOT,
         env: {
           PATH: process.env.PATH ?? "",

@@ -145,6 +145,14 @@ export interface Server {
   logFile: string;
 }
 
+/**
+ * Node.js options for the API processes a bench starts: BENCH_SERVER_NODE_ARGS, e.g.
+ * "--cpu-prof --cpu-prof-dir=bench/out/profile" to see where the server's time goes.
+ */
+export function serverNodeArgs(): string[] {
+  return (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+}
+
 /** Starts `node bin/hocba.mjs serve` with `env` on a free port; resolves when /readyz says 200. */
 export async function startServer(
   teardown: Teardown,
@@ -154,9 +162,7 @@ export async function startServer(
   const port = await freePort();
   mkdirSync(path.dirname(logFile), { recursive: true }); // bench/out/ is not in a fresh clone
   const log = createWriteStream(logFile);
-  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=bench/out/profile": see where the time goes.
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, "bin", "hocba.mjs"), "serve"], {
+  const child = spawn(process.execPath, [...serverNodeArgs(), path.join(ROOT, "bin", "hocba.mjs"), "serve"], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",

@@ -86,6 +86,24 @@ export function fingerprintOf(certificate: IssuedCertificate | Uint8Array): stri
   return "0x" + createHash("sha256").update(der).digest("hex");
 }
 
+/**
+ * Registers the school SCHOOL_CODE in a migrated database with `certificate` as its principal's
+ * (added a day ago), as `hocba` would after the admin's registration and the registry's mirror.
+ */
+export async function registerSchoolPrincipal(
+  db: { query(sql: string, params?: readonly unknown[]): Promise<unknown> },
+  certificate: IssuedCertificate,
+): Promise<void> {
+  await db.query("INSERT INTO issuers (code, kind, name) VALUES ($1, 'school', 'Trường THCS Nguyễn Du')", [
+    SCHOOL_CODE,
+  ]);
+  await db.query(
+    `INSERT INTO issuer_certificates (issuer_code, fingerprint, certificate, subject, role, added_at)
+     VALUES ($1, $2, $3, 'principal', 'principal', now() - interval '1 day')`,
+    [SCHOOL_CODE, fingerprintOf(certificate), certificate.certificate],
+  );
+}
+
 /** An in-memory issuer registry: fingerprint → role, for one school code. */
 export function registryOf(
   roles: Record<string, string | undefined>,

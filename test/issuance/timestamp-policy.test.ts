@@ -8,7 +8,13 @@ import { canonicalBytes, docHash } from "../../service/src/core/documents";
 import { requestTimestamp, signDetached, type SignOptions } from "../../service/src/core/pki";
 import { submitDocuments, type SubmissionDeps, type SubmitItem } from "../../service/src/issuance/documents";
 import { makeTranscript } from "../helpers/fixtures";
-import { fingerprintOf, makeSchoolPki, SCHOOL_CODE, signerOf, type SchoolPki } from "../helpers/pki";
+import {
+  makeSchoolPki,
+  registerSchoolPrincipal,
+  SCHOOL_CODE,
+  signerOf,
+  type SchoolPki,
+} from "../helpers/pki";
 import { startTsa, type TestTsa } from "../helpers/tsa";
 
 let pki: SchoolPki;
@@ -20,14 +26,7 @@ const school = { issuerCode: SCHOOL_CODE, actor: `issuer:${SCHOOL_CODE}` };
 beforeAll(async () => {
   [pki, tsa, db] = await Promise.all([makeSchoolPki("P-256"), startTsa(), createPGliteDatabase()]);
   await migrate(db);
-  await db.query("INSERT INTO issuers (code, kind, name) VALUES ($1, 'school', 'Trường THCS Nguyễn Du')", [
-    SCHOOL_CODE,
-  ]);
-  await db.query(
-    `INSERT INTO issuer_certificates (issuer_code, fingerprint, certificate, subject, role, added_at)
-     VALUES ($1, $2, $3, 'principal', 'principal', now() - interval '1 day')`,
-    [SCHOOL_CODE, fingerprintOf(pki.principal), pki.principal.certificate],
-  );
+  await registerSchoolPrincipal(db, pki.principal);
 });
 afterAll(async () => {
   await db.close();

@@ -155,7 +155,7 @@ export function requiredRolesOf(deps: SubmissionDeps): RequiredRoles {
 }
 
 /** Checks everything that needs no storage; throws the item's HocbaError. */
-async function check(
+export async function check(
   deps: SubmissionDeps,
   submitter: IssuerActor,
   item: SubmitItem,
@@ -253,7 +253,7 @@ function completeDisclosure(
   return { document: signed, disclosures: disclosures, view: disclosed.view };
 }
 
-function failure(error: unknown): SubmitResult {
+export function failure(error: unknown): SubmitResult {
   const e = toHocbaError(error);
   return {
     ok: false,

@@ -16,6 +16,7 @@ import { HEX32_PATTERN, UUID_ANY_CASE_PATTERN } from "../../core/encoding";
 import { CredentialSchema } from "../../core/verification";
 import { credentialFor, type CredentialAccess } from "../../issuance/credential";
 import { submitDocuments, type SubmitItem, type SubmitResult } from "../../issuance/documents";
+import { groupedSubmissions } from "../../issuance/submission-groups";
 import { isDisclosureKey, type DisclosureKey } from "../../core/documents/disclosure";
 import { readDocument, type IssuerActor, type DocumentRecord } from "../../issuance/records";
 import { revokeDocument } from "../../issuance/revocation";
@@ -179,6 +180,8 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
   // Transcripts are a school's: a district office's key gets 403 on every route here (its
   // graduation records are imported, corrected and searched through /graduates).
   const issuer = app.auth.school;
+  // Concurrent single submissions of one school share a transaction (issuance/submission-groups.ts).
+  const submitOne = groupedSubmissions(services.submission);
 
   api.post(
     "/transcripts",
@@ -198,8 +201,7 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
       },
     },
     async (request, reply) => {
-      const [result] = await submitDocuments(services.submission, callerOf(request), [request.body]);
-      if (!result) throw new HocbaError("INTERNAL", "no submission result");
+      const result = await submitOne(callerOf(request), request.body);
       if (!result.ok) throw errorOf(result);
       if (result.created) services.triggerAnchoring();
       return reply
