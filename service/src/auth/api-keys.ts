@@ -4,6 +4,7 @@
  */
 import type { Database, Queryable } from "../issuance/ports";
 import { HocbaError } from "../core/errors";
+import { coalesced, type FetchMany } from "../issuance/coalesce";
 import { newApiKey, parseApiKey, safeEqual, sha256Hex, type ApiKeyKind } from "./secrets";
 
 export interface ApiKeyPrincipal {
@@ -41,28 +42,61 @@ export async function createApiKey(
   return { id, key };
 }
 
+interface ApiKeyRow {
+  id: string;
+  kind: ApiKeyKind;
+  issuer_code: string | null;
+  issuer_kind: IssuerKind | null;
+  secret_hash: string;
+}
+
+/** The active keys among `ids`, in one query. */
+const activeKeys =
+  (db: Queryable): FetchMany<string, ApiKeyRow> =>
+  async (ids) => {
+    const { rows } = await db.query<ApiKeyRow>(
+      `SELECT k.id, k.kind, k.issuer_code, i.kind AS issuer_kind, k.secret_hash
+         FROM api_keys k LEFT JOIN issuers i ON i.code = k.issuer_code
+        WHERE k.id = ANY($1::text[]) AND k.revoked_at IS NULL`,
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.id, row]));
+  };
+
+/** The principal of `presented` given its key's row (undefined: unknown, revoked or a wrong secret). */
+function principalOfKey(
+  parsed: NonNullable<ReturnType<typeof parseApiKey>>,
+  row: ApiKeyRow | undefined,
+): ApiKeyPrincipal | undefined {
+  if (!row || row.kind !== parsed.kind || !safeEqual(row.secret_hash, sha256Hex(parsed.secret)))
+    return undefined;
+  return { keyId: parsed.id, kind: row.kind, issuerCode: row.issuer_code, issuerKind: row.issuer_kind };
+}
+
 /** The principal a presented key stands for, or undefined if it is unknown, wrong or revoked. */
 export async function authenticateApiKey(
-  db: Database,
+  db: Queryable,
   presented: string,
 ): Promise<ApiKeyPrincipal | undefined> {
   const parsed = parseApiKey(presented);
   if (!parsed) return undefined;
-  const { rows } = await db.query<{
-    kind: ApiKeyKind;
-    issuer_code: string | null;
-    issuer_kind: IssuerKind | null;
-    secret_hash: string;
-  }>(
-    `SELECT k.kind, k.issuer_code, i.kind AS issuer_kind, k.secret_hash
-       FROM api_keys k LEFT JOIN issuers i ON i.code = k.issuer_code
-      WHERE k.id = $1 AND k.revoked_at IS NULL`,
-    [parsed.id],
-  );
-  const row = rows[0];
-  if (!row || row.kind !== parsed.kind || !safeEqual(row.secret_hash, sha256Hex(parsed.secret)))
-    return undefined;
-  return { keyId: parsed.id, kind: row.kind, issuerCode: row.issuer_code, issuerKind: row.issuer_kind };
+  return principalOfKey(parsed, (await activeKeys(db)([parsed.id])).get(parsed.id));
+}
+
+/**
+ * `authenticateApiKey` for a server: keys presented while a look-up is in flight are looked up
+ * together in the next query (coalesce.ts) — each answer still from a query made after the key was
+ * presented, so a revoked key is refused exactly as soon.
+ */
+export function apiKeyAuthenticator(
+  db: Queryable,
+): (presented: string) => Promise<ApiKeyPrincipal | undefined> {
+  const rowOf = coalesced(activeKeys(db), (id: string) => id);
+  return async (presented) => {
+    const parsed = parseApiKey(presented);
+    if (!parsed) return undefined;
+    return principalOfKey(parsed, await rowOf(parsed.id));
+  };
 }
 
 /** Revokes a key; true if it was active. Pass a transaction. */

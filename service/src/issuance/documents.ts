@@ -19,6 +19,7 @@ import { disclose, isSelectivelyDisclosable, SD_ALG } from "../core/documents/di
 import { HocbaError, toHocbaError } from "../core/errors";
 import {
   assertSignatureValid,
+  type Authorization,
   type AuthorizationLookup,
   type PkiCrypto,
   type SignerTimestampPolicy,
@@ -27,7 +28,8 @@ import {
 import type { ValidationOptions } from "../core/documents";
 import type { DocumentStatus } from "../core/documents/views";
 import { withCertificateStatus, type CertificateStatusChecker } from "./certificate-status";
-import { issuerRoles } from "./issuers";
+import { requiredRolesOfIssuer, type IssuerKind } from "./issuers";
+import type { FetchMany } from "./coalesce";
 import { BATCH_OF_DOCUMENT } from "./membership";
 import { compiledSchemaCheck } from "./schema-check";
 import { SIGNED_PDF_TYPE } from "../core/verification/pdf";
@@ -105,16 +107,47 @@ function issuerCodeOf(document: HocbaDocument): string {
   return document.type === "hocba.graduation/v1" ? document.district.code : document.school.code;
 }
 
-/** Registered certificates of an issuer as of `at`, from the database mirror of the registry. */
-export function databaseAuthorization(db: Queryable, at: () => Date): AuthorizationLookup {
-  return async (issuerCode, fingerprint) => {
-    const { rows } = await db.query<{ role: string }>(
-      `SELECT role FROM issuer_certificates
-        WHERE issuer_code = $1 AND fingerprint = $2 AND added_at <= $3 AND (removed_at IS NULL OR removed_at > $3)
-        ORDER BY added_at DESC LIMIT 1`,
-      [issuerCode, fingerprint, at()],
+/** Which certificate of which issuer an authorization look-up asks about. */
+export interface AuthorizationKey {
+  issuerCode: string;
+  fingerprint: string;
+}
+
+export const authorizationId = (k: AuthorizationKey): string => `${k.issuerCode}\n${k.fingerprint}`;
+
+/**
+ * Registered certificates as of `at()`, from the database mirror of the registry: the role of each
+ * (issuer, fingerprint) asked, in one query (keyed by `authorizationId`; unregistered ones absent).
+ */
+export function databaseAuthorizations(
+  db: Queryable,
+  at: () => Date,
+): FetchMany<AuthorizationKey, Authorization> {
+  return async (keys) => {
+    const { rows } = await db.query<{ issuer_code: string; fingerprint: string; role: string }>(
+      `SELECT DISTINCT ON (c.issuer_code, c.fingerprint) c.issuer_code, c.fingerprint, c.role
+         FROM issuer_certificates c
+         JOIN unnest($1::text[], $2::text[]) AS k(issuer_code, fingerprint)
+           ON c.issuer_code = k.issuer_code AND c.fingerprint = k.fingerprint
+        WHERE c.added_at <= $3 AND (c.removed_at IS NULL OR c.removed_at > $3)
+        ORDER BY c.issuer_code, c.fingerprint, c.added_at DESC`,
+      [keys.map((k) => k.issuerCode), keys.map((k) => k.fingerprint), at()],
     );
-    return rows[0] ? { authorized: true, role: rows[0].role } : { authorized: false };
+    return new Map(
+      rows.map((r) => [
+        authorizationId({ issuerCode: r.issuer_code, fingerprint: r.fingerprint }),
+        { authorized: true, role: r.role },
+      ]),
+    );
+  };
+}
+
+/** Registered certificates of an issuer as of `at`, one (issuer, fingerprint) per query. */
+export function databaseAuthorization(db: Queryable, at: () => Date): AuthorizationLookup {
+  const many = databaseAuthorizations(db, at);
+  return async (issuerCode, fingerprint) => {
+    const key = { issuerCode, fingerprint };
+    return (await many([key])).get(authorizationId(key)) ?? { authorized: false };
   };
 }
 
@@ -140,17 +173,34 @@ export function memoized(lookup: AuthorizationLookup): AuthorizationLookup {
 export type RequiredRoles = (issuerCode: string) => Promise<string[]>;
 
 export function requiredRolesOf(deps: SubmissionDeps): RequiredRoles {
+  const many = requiredRolesReader(deps);
   const answers = new Map<string, Promise<string[]>>();
   return (issuerCode) => {
     let answer = answers.get(issuerCode);
     if (!answer) {
-      answer = issuerRoles(deps.db, issuerCode, deps.requiredRoles).then(
-        (found) => found?.requiredRoles ?? [...deps.requiredRoles],
-      );
+      answer = many([issuerCode]).then((found) => found.get(issuerCode)!);
       answers.set(issuerCode, answer);
       answer.catch(() => answers.delete(issuerCode));
     }
     return answer;
+  };
+}
+
+/**
+ * The roles each asked issuer's documents require, in one query: its own setting, or
+ * REQUIRED_SIGNER_ROLES for a school without one (and for a code not registered: its documents are
+ * refused by the authorization check anyway).
+ */
+export function requiredRolesReader(deps: SubmissionDeps): FetchMany<string, string[]> {
+  return async (codes) => {
+    const { rows } = await deps.db.query<{ code: string; kind: IssuerKind; required_roles: string[] | null }>(
+      "SELECT code, kind, required_roles FROM issuers WHERE code = ANY($1::text[])",
+      [codes],
+    );
+    const found = new Map(
+      rows.map((r) => [r.code, requiredRolesOfIssuer(r.kind, r.required_roles, deps.requiredRoles)]),
+    );
+    return new Map(codes.map((code) => [code, found.get(code) ?? [...deps.requiredRoles]]));
   };
 }
 

@@ -368,6 +368,15 @@ export interface IssuerRoles {
   roles: Record<string, string>;
 }
 
+/** The roles an issuer's documents require: its own setting, else the defaults for a school, none for others. */
+export function requiredRolesOfIssuer(
+  kind: IssuerKind,
+  requiredRoles: readonly string[] | null,
+  defaults: readonly string[],
+): string[] {
+  return [...(requiredRoles ?? (kind === "school" ? defaults : []))];
+}
+
 /**
  * The roles of an issuer's signers; `defaults` are REQUIRED_SIGNER_ROLES, which apply to schools
  * (a district office's graduation records are checked without roles unless it was given some,
@@ -391,7 +400,7 @@ export async function issuerRoles(
   const roles: Record<string, string> = {};
   for (const row of certificates.rows) roles[row.fingerprint] = row.role;
   return {
-    requiredRoles: issuer.required_roles ?? (issuer.kind === "school" ? [...defaults] : []),
+    requiredRoles: requiredRolesOfIssuer(issuer.kind, issuer.required_roles, defaults),
     roles,
   };
 }

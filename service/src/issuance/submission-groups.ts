@@ -5,7 +5,9 @@
  * the checks, bound the rate (bench/RESULTS.md, "Soak").
  *
  * Each submission is checked as it arrives (signature, chain, registry role, disclosures:
- * concurrently with every other request, exactly as alone). The checked document then joins its
+ * concurrently with every other request, exactly as alone); its two look-ups — the signer's
+ * registration and the school's required roles — go with those of the other requests asked
+ * meanwhile, in one query each (coalesce.ts: never an answer older than the request). The checked document then joins its
  * submitter's queue: when no store of that submitter is running it is stored at once (no added
  * latency on a quiet service); while one runs, the documents arriving meanwhile wait for it and are
  * stored together in the next transaction, with the same per-document answers the batch route gives
@@ -13,14 +15,17 @@
  * fails answers every document of its group with that error; nothing is acknowledged before its
  * transaction commits.
  */
+import type { AuthorizationLookup } from "../core/pki";
+import { coalesced } from "./coalesce";
 import {
   type Accepted,
+  authorizationId,
   check,
-  databaseAuthorization,
+  databaseAuthorizations,
   failure,
   type IssuerActor,
-  memoized,
-  requiredRolesOf,
+  type RequiredRoles,
+  requiredRolesReader,
   storeRetrying,
   type SubmissionDeps,
   type SubmitItem,
@@ -47,6 +52,11 @@ export type SubmitOne = (submitter: IssuerActor, item: SubmitItem) => Promise<Su
 export function groupedSubmissions(deps: SubmissionDeps): SubmitOne {
   const queues = new Map<string, Queue>();
   const now = deps.now ?? (() => new Date());
+  const authorizations = coalesced(databaseAuthorizations(deps.db, now), authorizationId);
+  const lookup: AuthorizationLookup = async (issuerCode, fingerprint) =>
+    (await authorizations({ issuerCode, fingerprint })) ?? { authorized: false };
+  const rolesOf = coalesced(requiredRolesReader(deps), (code: string) => code);
+  const requiredRoles: RequiredRoles = async (code) => (await rolesOf(code))!;
 
   async function drain(key: string, queue: Queue): Promise<void> {
     try {
@@ -71,14 +81,7 @@ export function groupedSubmissions(deps: SubmissionDeps): SubmitOne {
   return async (submitter, item) => {
     let accepted: Accepted;
     try {
-      accepted = await check(
-        deps,
-        submitter,
-        item,
-        0,
-        memoized(databaseAuthorization(deps.db, now)),
-        requiredRolesOf(deps),
-      );
+      accepted = await check(deps, submitter, item, 0, lookup, requiredRoles);
     } catch (error) {
       return failure(error);
     }

@@ -23,7 +23,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { Database } from "../../issuance/ports";
-import { authenticateApiKey, type IssuerKind } from "../../auth/api-keys";
+import { apiKeyAuthenticator, type ApiKeyPrincipal, type IssuerKind } from "../../auth/api-keys";
 import { bearerToken, secretMatches } from "../../auth/secrets";
 import { HocbaError } from "../../core/errors";
 import { assignmentsOf, type StaffRole } from "../../auth/staff";
@@ -133,9 +133,13 @@ function checkCsrf(request: FastifyRequest, session: { csrfToken: string }): voi
 }
 
 /** The principal a bearer token stands for, or undefined. */
-async function principalOf(db: Database, adminToken: string, token: string): Promise<Principal | undefined> {
+async function principalOf(
+  apiKey: (presented: string) => Promise<ApiKeyPrincipal | undefined>,
+  adminToken: string,
+  token: string,
+): Promise<Principal | undefined> {
   if (secretMatches(token, adminToken)) return { kind: "admin" };
-  const key = await authenticateApiKey(db, token);
+  const key = await apiKey(token);
   if (!key) return undefined;
   if (key.kind !== "issuer") return { kind: "verifier", keyId: key.keyId };
   if (key.issuerCode === null || key.issuerKind === null) return undefined;
@@ -144,10 +148,11 @@ async function principalOf(db: Database, adminToken: string, token: string): Pro
 
 export const authPlugin = fp(
   (app: FastifyInstance, options: AuthOptions, done: (err?: Error) => void) => {
+    const apiKey = apiKeyAuthenticator(options.db);
     const identify = async (request: FastifyRequest, reply: FastifyReply): Promise<Principal> => {
       const token = bearerToken(request.headers.authorization);
       const principal =
-        token === undefined ? undefined : await principalOf(options.db, options.adminToken, token);
+        token === undefined ? undefined : await principalOf(apiKey, options.adminToken, token);
       if (!principal) {
         void reply.header("www-authenticate", 'Bearer realm="hocba"');
         throw new HocbaError(
