@@ -303,6 +303,44 @@ describe("the error envelope", () => {
     expect([res.statusCode, res.json()]).toEqual([200, { name: "An 🎓", year: 2024 }]);
   });
 
+  it("reads escapes as JSON does: an escaped pair and an escaped backslash pass, an upper-case lone one is refused", async () => {
+    const answers = await Promise.all(
+      [
+        '{"name":"An \\ud83c\\udf93","year":2024}',
+        '{"name":"An \\\\u0000","year":2024}',
+        '{"name":"An \\uD800","year":2024}',
+      ].map(async (payload) => {
+        const res = await app.inject({
+          method: "POST",
+          url: "/test/echo",
+          payload,
+          headers: { "content-type": "application/json" },
+        });
+        return [res.statusCode, res.json()];
+      }),
+    );
+    expect(answers).toEqual([
+      [200, { name: "An 🎓", year: 2024 }],
+      [200, { name: "An \\u0000", year: 2024 }],
+      [
+        400,
+        {
+          error: {
+            code: "SCHEMA_INVALID",
+            message: "a lone UTF-16 surrogate is not text (at /body/name)",
+            details: [
+              {
+                path: "/body/name",
+                code: "STRING_LONE_SURROGATE",
+                message: "a lone UTF-16 surrogate is not text (at /body/name)",
+              },
+            ],
+          },
+        },
+      ],
+    ]);
+  });
+
   it("answers a URL that is not valid percent-encoding with a coded 400, in the envelope", async () => {
     const res = await app.inject({ method: "GET", url: "/test/param/%E0%A4%A" });
     expect([res.statusCode, res.json()]).toEqual([

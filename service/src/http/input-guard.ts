@@ -5,7 +5,8 @@
  *     parsed (a hocba credential is nested 7 levels deep; recursive checks must never meet 10,000);
  *   - a NUL character or a lone UTF-16 surrogate in any string or object key of the body, the
  *     path parameters or the query string (PostgreSQL cannot store NUL; a lone surrogate has no
- *     UTF-8 form, so a signature could never cover it).
+ *     UTF-8 form, so a signature could never cover it). A JSON body is walked only when its text
+ *     holds a `\u` escape that could write one.
  * The JSON parser stays Fastify's own (prototype-poisoning protection), behind the depth scan.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -43,37 +44,72 @@ function pointerToken(key: string): string {
 }
 
 /**
- * The JSON pointer of the first string or key holding a NUL or a lone surrogate, with which one;
- * undefined when there is none. Recursion is bounded by MAX_JSON_DEPTH (bodies) or flat (params).
+ * In a JSON body's text a NUL or a surrogate can only be written as a `\u` escape: a raw NUL is not
+ * valid JSON and a raw surrogate has no UTF-8 form (the body was decoded from UTF-8). A body
+ * without one of these escapes needs no walk (one scan of the text instead of a walk over every
+ * string and key); a body with one is walked to name the place.
  */
-export function badStringIn(value: unknown, path: string): { path: string; nul: boolean } | undefined {
+const ESCAPED_NUL_OR_SURROGATE = /\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})/;
+
+/** Requests whose JSON body the scan above found clean. */
+const cleanJsonBodies = new WeakSet<FastifyRequest>();
+
+interface BadString {
+  /** The JSON pointer's tokens, innermost first (built only when something is found). */
+  tokens: string[];
+  nul: boolean;
+}
+
+function badString(value: unknown): BadString | undefined {
   if (typeof value === "string") {
     const m = NUL_OR_LONE_SURROGATE.exec(value);
-    return m ? { path, nul: m[0] === "\0" } : undefined;
+    return m ? { tokens: [], nul: m[0] === "\0" } : undefined;
   }
   // Bytes (a file sent as the raw body) are not text.
   if (typeof value !== "object" || value === null || ArrayBuffer.isView(value)) return undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = badStringIn(value[i], `${path}/${i}`);
-      if (found) return found;
+      const found = badString(value[i]);
+      if (found) {
+        found.tokens.push(String(i));
+        return found;
+      }
     }
     return undefined;
   }
   for (const [key, item] of Object.entries(value)) {
-    const inKey = badStringIn(key, `${path}/${pointerToken(key)}`);
-    if (inKey) return inKey;
-    const found = badStringIn(item, `${path}/${pointerToken(key)}`);
-    if (found) return found;
+    const found = badString(key) ?? badString(item);
+    if (found) {
+      found.tokens.push(pointerToken(key));
+      return found;
+    }
   }
   return undefined;
+}
+
+/**
+ * The JSON pointer of the first string or key holding a NUL or a lone surrogate, with which one;
+ * undefined when there is none. Recursion is bounded by MAX_JSON_DEPTH (bodies) or flat (params).
+ */
+export function badStringIn(value: unknown, path: string): { path: string; nul: boolean } | undefined {
+  const found = badString(value);
+  if (!found) return undefined;
+  return {
+    path:
+      path +
+      found.tokens
+        .reverse()
+        .map((t) => `/${t}`)
+        .join(""),
+    nul: found.nul,
+  };
 }
 
 function checkStrings(request: FastifyRequest): void {
   for (const [part, value] of [
     ["params", request.params],
     ["querystring", request.query],
-    ["body", request.body],
+    ["body", cleanJsonBodies.has(request) ? undefined : request.body],
   ] as const) {
     const bad = badStringIn(value, `/${part}`);
     if (bad)
@@ -104,6 +140,7 @@ export function installInputGuard(app: FastifyInstance): void {
       );
       return;
     }
+    if (!ESCAPED_NUL_OR_SURROGATE.test(text)) cleanJsonBodies.add(request);
     void parseJson(request, text, done);
   });
   app.addHook("preValidation", (request, _reply, done) => {
