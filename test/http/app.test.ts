@@ -316,7 +316,7 @@ describe("the error envelope", () => {
           payload,
           headers: { "content-type": "application/json" },
         });
-        return [res.statusCode, res.json()];
+        return [res.statusCode, res.json<unknown>()];
       }),
     );
     expect(answers).toEqual([
