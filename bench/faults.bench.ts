@@ -34,7 +34,7 @@ import { createRegistryClient, REGISTRY_ABI } from "../service/src/adapters/chai
 import { createPostgresDatabase, type Database } from "../service/src/adapters/db/database";
 import { migrate } from "../service/src/adapters/db/migrate";
 import { anchorPending } from "../service/src/issuance/anchoring";
-import { BATCH_OF_DOCUMENT } from "../service/src/issuance/membership";
+import { BATCH_OF_DOCUMENT } from "../service/src/issuance/stores/batches";
 import {
   hocbaProcess,
   startPrivatePostgres,

@@ -23,7 +23,7 @@ import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import path from "node:path";
 import { freePort } from "../service/src/adapters/chain/anvil";
-import { BATCH_OF_DOCUMENT } from "../service/src/issuance/membership";
+import { BATCH_OF_DOCUMENT } from "../service/src/issuance/stores/batches";
 import { hocbaProcess } from "./lib/fault-parts";
 import { grantIssuerAdmin, issueCredentials, waitIssuerOnChain } from "./lib/credentials";
 import { api } from "./lib/http";

@@ -14,6 +14,7 @@ import { renderTranscriptPdf } from "../../service/src/adapters/pdf/transcript-p
 import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
 import { createTrustStore } from "../../service/src/core/pki";
 import { buildApp } from "../../service/src/http/app";
+import { verificationOf } from "../../service/src/server/compose";
 
 /** Where the idle parts point: the discard port of this machine, refused at once if ever asked. */
 const NOWHERE = "127.0.0.1:9";
@@ -31,21 +32,24 @@ export async function describedApi(): Promise<DescribedApi> {
     chainId: 31337,
     address: `0x${"0".repeat(40)}`,
   });
+  const submission = {
+    db,
+    trustAnchors: createTrustStore([]),
+    crypto: nodeCrypto,
+    requiredRoles: ["principal"],
+    readSheet,
+  };
+  const chainStatus = chainStatusOf(registry);
   const app = await buildApp({
     bodyLimit: 1_000_000,
     pagesDir: null,
     services: {
       db,
       adminToken: "not-a-token-anyone-holds",
-      submission: {
-        db,
-        trustAnchors: createTrustStore([]),
-        crypto: nodeCrypto,
-        requiredRoles: ["principal"],
-        readSheet,
-      },
+      submission,
       drafts: { db, readWorkbook: readWorkbookFile, writeWorkbook },
-      chainStatus: chainStatusOf(registry),
+      chainStatus,
+      verification: verificationOf(submission, chainStatus),
       renderPdf: renderTranscriptPdf,
       chain: { chainId: registry.chainId, registry: registry.address },
       triggerAnchoring: () => undefined,

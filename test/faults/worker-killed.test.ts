@@ -17,7 +17,7 @@ import { deployRegistry } from "../../service/src/adapters/chain/deploy-registry
 import { REGISTRY_ABI } from "../../service/src/adapters/chain/registry";
 import { migrate } from "../../service/src/adapters/db/migrate";
 import { createAnchorQueue } from "../../service/src/adapters/queue/bullmq";
-import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/membership";
+import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/stores/batches";
 import { addPendingDocuments, ADMIN_KEY, ANCHOR_KEY, eventually } from "../helpers/chain";
 import { isolatedPostgres, POSTGRES_URL, REDIS_URL, serviceAvailable } from "../helpers/services";
 

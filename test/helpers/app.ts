@@ -21,7 +21,8 @@ import type { AppServices } from "../../service/src/http/services";
 import { anchorPending, type AnchoringDeps } from "../../service/src/issuance/anchoring";
 import type { SubmissionDeps } from "../../service/src/issuance/documents";
 import type { CertificateStatusChecker } from "../../service/src/issuance/certificate-status";
-import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/membership";
+import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/stores/batches";
+import { verificationOf } from "../../service/src/server/compose";
 import { eventually, type TestChain } from "./chain";
 import { fingerprintOf, SCHOOL_CODE, signerOf, type SchoolPki } from "./pki";
 
@@ -84,20 +85,23 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
   );
   let triggered = 0;
   const adminToken = randomSecret();
+  const submission: AppServices["submission"] = {
+    db,
+    trustAnchors: options.trustAnchors ?? pki.store,
+    crypto: nodeCrypto,
+    requiredRoles: ["principal"],
+    readSheet,
+    ...(options.timestamps ? { timestamps: options.timestamps } : {}),
+    ...(options.certStatus ? { certStatus: options.certStatus } : {}),
+  };
+  const chainStatus = chainStatusOf(chain.registry);
   const services: AppServices = {
     db,
     adminToken,
-    submission: {
-      db,
-      trustAnchors: options.trustAnchors ?? pki.store,
-      crypto: nodeCrypto,
-      requiredRoles: ["principal"],
-      readSheet,
-      ...(options.timestamps ? { timestamps: options.timestamps } : {}),
-      ...(options.certStatus ? { certStatus: options.certStatus } : {}),
-    },
+    submission,
     drafts: { db, readWorkbook: (bytes) => readWorkbookFile(bytes), writeWorkbook },
-    chainStatus: chainStatusOf(chain.registry),
+    chainStatus,
+    verification: verificationOf(submission, chainStatus),
     renderPdf: renderTranscriptPdf,
     chain: { chainId: chain.registry.chainId, registry: chain.registry.address },
     triggerAnchoring: () => {

@@ -15,7 +15,7 @@ import {
 import type { HocbaError } from "../../service/src/core/errors";
 import { ANCHOR_LOOKUPS_PER_MINUTE } from "../../service/src/http/routes/anchors";
 import { SHARE_READS_PER_MINUTE } from "../../service/src/http/routes/transcripts";
-import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/membership";
+import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/stores/batches";
 import { apiKeyFor, buildTestApp, settle, signedItem, type TestApp } from "../helpers/app";
 import { startChain, stopChain, type TestChain } from "../helpers/chain";
 import { databaseBackends } from "../helpers/databases";

@@ -13,7 +13,7 @@ import {
 import { migrate } from "../../service/src/adapters/db/migrate";
 import { proofFromPacked } from "../../service/src/core/merkle/packed";
 import { anchorPending } from "../../service/src/issuance/anchoring";
-import { BATCH_OF_DOCUMENT, LEAF_INDEX_SQL } from "../../service/src/issuance/membership";
+import { BATCH_OF_DOCUMENT, LEAF_INDEX_SQL } from "../../service/src/issuance/stores/batches";
 import { addPendingDocuments, ADMIN_KEY, ANCHOR_KEY } from "../helpers/chain";
 import { databaseBackends } from "../helpers/databases";
 import { startHardhatNode, type HardhatNode } from "../helpers/hardhat-node";

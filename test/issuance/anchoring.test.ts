@@ -17,7 +17,7 @@ import {
   type AnchorChainPort,
   type AnchoringDeps,
 } from "../../service/src/issuance/anchoring";
-import { BATCH_OF_DOCUMENT, LEAF_INDEX_SQL } from "../../service/src/issuance/membership";
+import { BATCH_OF_DOCUMENT, LEAF_INDEX_SQL } from "../../service/src/issuance/stores/batches";
 import {
   addPendingDocuments,
   adminCall,

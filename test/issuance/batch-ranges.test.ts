@@ -3,7 +3,7 @@ import type { Database } from "../../service/src/adapters/db/database";
 import { listMigrations, migrate } from "../../service/src/adapters/db/migrate";
 import { buildPackedTree } from "../../service/src/core/merkle/packed";
 import { createBatch, type AnchorChainPort, type AnchoringDeps } from "../../service/src/issuance/anchoring";
-import { BATCH_OF_DOCUMENT, gapsOf, LEAF_INDEX_SQL } from "../../service/src/issuance/membership";
+import { BATCH_OF_DOCUMENT, gapsOf, LEAF_INDEX_SQL } from "../../service/src/issuance/stores/batches";
 import { addPendingDocuments, eventually } from "../helpers/chain";
 import { databaseBackends } from "../helpers/databases";
 

@@ -5,7 +5,7 @@ import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
 import { canonicalBytes, docHash, type Transcript } from "../../service/src/core/documents";
 import { signDetached } from "../../service/src/core/pki";
 import { submitDocuments, type SubmissionDeps, type SubmitItem } from "../../service/src/issuance/documents";
-import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/membership";
+import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/stores/batches";
 import { databaseBackends } from "../helpers/databases";
 import { makeTranscript, withValue } from "../helpers/fixtures";
 import { fingerprintOf, makeSchoolPki, SCHOOL_CODE, signerOf, type SchoolPki } from "../helpers/pki";

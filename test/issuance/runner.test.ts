@@ -7,7 +7,7 @@ import { createPGliteDatabase, type Database } from "../../service/src/adapters/
 import { migrate } from "../../service/src/adapters/db/migrate";
 import { createAnchorQueue, startAnchorWorker } from "../../service/src/adapters/queue/bullmq";
 import type { AnchoringDeps } from "../../service/src/issuance/anchoring";
-import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/membership";
+import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/stores/batches";
 import { startInProcessRunner } from "../../service/src/issuance/runner";
 import {
   addPendingDocuments,

@@ -5,6 +5,8 @@
 import type { Database, Queryable } from "../issuance/ports";
 import { HocbaError } from "../core/errors";
 import { coalesced, type FetchMany } from "../issuance/coalesce";
+import { audit } from "../issuance/stores/audit";
+import type { IssuerKind } from "../issuance/stores/issuers";
 import { newApiKey, parseApiKey, safeEqual, sha256Hex, type ApiKeyKind } from "./secrets";
 
 export interface ApiKeyPrincipal {
@@ -16,7 +18,7 @@ export interface ApiKeyPrincipal {
   issuerKind: IssuerKind | null;
 }
 
-export type IssuerKind = "school" | "district";
+export type { IssuerKind };
 
 export interface CreateApiKeyInput {
   kind: ApiKeyKind;
@@ -35,10 +37,10 @@ export async function createApiKey(
     "INSERT INTO api_keys (id, kind, issuer_code, secret_hash, label) VALUES ($1, $2, $3, $4, $5)",
     [id, input.kind, input.issuerCode ?? null, secretHash, input.label ?? null],
   );
-  await db.query(
-    "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'api_key.created', $2, $3)",
-    [input.actor, id, { kind: input.kind, issuerCode: input.issuerCode ?? null }],
-  );
+  await audit(db, input.actor, "api_key.created", id, {
+    kind: input.kind,
+    issuerCode: input.issuerCode ?? null,
+  });
   return { id, key };
 }
 
@@ -106,10 +108,7 @@ export async function revokeApiKey(db: Queryable, id: string, actor: string): Pr
     [id],
   );
   if (rowCount > 0) {
-    await db.query("INSERT INTO audit_log (actor, action, subject) VALUES ($1, 'api_key.revoked', $2)", [
-      actor,
-      id,
-    ]);
+    await audit(db, actor, "api_key.revoked", id);
   }
   return rowCount > 0;
 }

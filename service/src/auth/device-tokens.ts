@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { matches, UUID_PATTERN } from "../core/encoding";
 import { HocbaError } from "../core/errors";
 import type { Database, Queryable } from "../issuance/ports";
+import { audit } from "../issuance/stores/audit";
 import { randomSecret, sha256Hex } from "./secrets";
 import { staffActor, type StaffPerson } from "./staff";
 
@@ -46,15 +47,6 @@ function view(row: Row): DeviceToken {
     lastUsedAt: iso(row.last_used_at),
     revokedAt: iso(row.revoked_at),
   };
-}
-
-async function audit(tx: Queryable, actor: string, action: string, subject: string, details: unknown) {
-  await tx.query("INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, $2, $3, $4)", [
-    actor,
-    action,
-    subject,
-    JSON.stringify(details),
-  ]);
 }
 
 /**
@@ -122,7 +114,7 @@ export async function revokeDeviceToken(db: Database, person: StaffPerson, id: s
         )
       : { rowCount: 0 };
     if (rowCount === 0) throw new HocbaError("NOT_FOUND", `no live device token ${id} of yours`);
-    await audit(tx, staffActor(person), "device_token.revoked", id, null);
+    await audit(tx, staffActor(person), "device_token.revoked", id);
   });
 }
 
@@ -153,6 +145,6 @@ export async function authenticateDeviceToken(
   const row = rows[0];
   if (!row) throw refused;
   const person = { issuer: row.issuer, subject: row.subject };
-  if (row.first_use) await audit(db, staffActor(person), "device_token.first_used", row.id, null);
+  if (row.first_use) await audit(db, staffActor(person), "device_token.first_used", row.id);
   return { ...person, name: row.name, tokenId: row.id, expiresAt: new Date(row.expires_at) };
 }

@@ -13,6 +13,7 @@
  */
 import { HocbaError, isHocbaError } from "../core/errors";
 import type { Database, SignedInPerson, StaffIdentityProvider } from "../issuance/ports";
+import { audit } from "../issuance/stores/audit";
 import { randomSecret, safeEqual, sha256Hex } from "./secrets";
 import { assignmentsOf, staffActor, type StaffAssignment, type StaffPerson } from "./staff";
 
@@ -161,11 +162,12 @@ export async function finishLogin(
         citizen?.guardianOf ?? [],
       ],
     );
-    await tx.query("INSERT INTO audit_log (actor, action, subject) VALUES ($1, $2, $3)", [
+    await audit(
+      tx,
       citizen ? citizenActor(person) : staffActor(person),
       citizen ? "citizen.signed_in" : "staff.signed_in",
       person.issuer,
-    ]);
+    );
   });
   return { sessionCookie, person };
 }
@@ -262,10 +264,11 @@ export async function endSession(
       sha256Hex(sessionCookie),
       audience,
     ]);
-    await tx.query("INSERT INTO audit_log (actor, action, subject) VALUES ($1, $2, $3)", [
+    await audit(
+      tx,
       audience === "citizen" ? citizenActor(session) : staffActor(session),
-      `${audience}.signed_out`,
+      audience === "citizen" ? "citizen.signed_out" : "staff.signed_out",
       session.issuer,
-    ]);
+    );
   });
 }

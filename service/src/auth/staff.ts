@@ -9,6 +9,8 @@
 import { ISSUER_CODE_PATTERN, matches } from "../core/encoding";
 import { HocbaError } from "../core/errors";
 import type { Database, Queryable } from "../issuance/ports";
+import { audit } from "../issuance/stores/audit";
+import { findIssuer } from "../issuance/stores/issuers";
 
 export const SCHOOL_ROLES = ["clerk", "homeroom", "principal", "seal", "school-admin"] as const;
 export const STAFF_ROLES = [...SCHOOL_ROLES, "department"] as const;
@@ -83,15 +85,6 @@ function validate(input: AssignInput): { roles: StaffRole[]; classes: string[] }
   return { roles: roles as StaffRole[], classes };
 }
 
-async function audit(tx: Queryable, actor: string, action: string, subject: string, details: unknown) {
-  await tx.query("INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, $2, $3, $4)", [
-    actor,
-    action,
-    subject,
-    details,
-  ]);
-}
-
 /**
  * Gives `input.subject` at `input.issuer` the roles at `input.school` (replacing the roles they had
  * there). A school role needs a registered school; `department` is given by the admin only.
@@ -106,10 +99,7 @@ export async function assignStaff(
   if (roles.includes("department")) {
     if (actor.kind !== "admin") throw new HocbaError("FORBIDDEN", "only the admin gives the department role");
   } else {
-    const { rows } = await db.query<{ kind: string }>("SELECT kind FROM issuers WHERE code = $1", [
-      input.school,
-    ]);
-    if (rows[0]?.kind !== "school")
+    if ((await findIssuer(db, input.school))?.kind !== "school")
       throw new HocbaError("NOT_FOUND", `no school ${input.school} is registered`);
   }
   return db.transaction(async (tx) => {

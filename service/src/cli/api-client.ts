@@ -6,7 +6,7 @@
  * not a stack trace and not "unreadable file".
  */
 import { ERROR_CODES, HocbaError, type ErrorCode } from "../core/errors";
-import { readInput, type CliIo } from "./io";
+import { HELP_OPTION, readInput, STRING, type CliIo } from "./io";
 
 export const API_URL_ENV = "HOCBA_API_URL";
 /** Where `hocba serve` listens without configuration. */
@@ -95,12 +95,18 @@ export async function callApi<T>(
 
 export const ADMIN_TOKEN_ENV = "HOCBA_ADMIN_TOKEN";
 
+/** The help lines of ADMIN_API_OPTIONS (in a command's help, under "options:"). */
+export const ADMIN_API_HELP = `  --api <url>             the hocba API (default $HOCBA_API_URL, else http://127.0.0.1:$PORT, port 8080)
+  --admin-token <token>   the ADMIN_TOKEN (default $${ADMIN_TOKEN_ENV}, else $ADMIN_TOKEN)
+  --admin-token-file <f>  a file holding it (e.g. data/demo/admin.token)
+  -h, --help              this text`;
+
 /** The parseArgs options of the commands that call the admin API: where it is and the token. */
 export const ADMIN_API_OPTIONS = {
-  api: { type: "string" },
-  "admin-token": { type: "string" },
-  "admin-token-file": { type: "string" },
-  help: { type: "boolean", short: "h" },
+  api: STRING,
+  "admin-token": STRING,
+  "admin-token-file": STRING,
+  ...HELP_OPTION,
 } as const;
 
 /**

@@ -158,6 +158,46 @@ export function parseCommandArgs<T extends ParseArgsConfig>(
   }
 }
 
+/** The kinds of option in a command's options table (node:util parseArgs). */
+export const STRING = { type: "string" } as const;
+export const STRINGS = { type: "string", multiple: true } as const;
+export const FLAG = { type: "boolean" } as const;
+/** `-h, --help`: every command has it (commandArgs answers it). */
+export const HELP_OPTION = { help: { type: "boolean", short: "h" } } as const;
+
+/**
+ * parseCommandArgs with the command's `-h, --help` (an option `help` of the config) answered: then
+ * the help text is printed and the result is undefined — the command returns 0.
+ */
+export function commandArgs<T extends ParseArgsConfig>(
+  config: T,
+  help: string,
+  io: Pick<CliIo, "stdout">,
+): ReturnType<typeof parseArgs<T>> | undefined {
+  const parsed = parseCommandArgs(config, help);
+  if ((parsed.values as { help?: boolean }).help !== true) return parsed;
+  io.stdout(help + "\n");
+  return undefined;
+}
+
+/**
+ * The action and what it acts on of `hocba <command> <action> <subject> …`, and the arguments after
+ * them. @throws USAGE when the action is missing or not one of `actions`, or the subject is missing
+ * (`missingSubject` says so).
+ */
+export function actionArgs<A extends string>(
+  positionals: readonly string[],
+  actions: readonly A[],
+  missingSubject: string,
+  help: string,
+): { action: A; subject: string; extra: string[] } {
+  const [action, subject, ...extra] = positionals;
+  if (action === undefined || !actions.some((known) => known === action))
+    throw usageError(action === undefined ? "what to do is missing" : `unknown action "${action}"`, help);
+  if (subject === undefined) throw usageError(missingSubject, help);
+  return { action: action as A, subject, extra };
+}
+
 /** A USAGE error: the problem, a blank line, the command's help. */
 export function usageError(message: string, help: string): HocbaError {
   return new HocbaError("USAGE", `${message}\n\n${help}`);

@@ -4,6 +4,7 @@
  * (service/src/server/compose.ts); routes never know which.
  */
 import type { ChainStatusPort } from "../core/verification";
+import type { ServiceVerification } from "../issuance/service-knowledge";
 import type { DraftServices } from "../issuance/drafts";
 import type { GraduateImportDeps } from "../issuance/graduates";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -44,8 +45,14 @@ export interface AppServices {
   submission: GraduateImportDeps;
   /** The class workbook import and the drafts store (reader, writer, validation options). */
   drafts: DraftServices;
-  /** The registry's answers for verification and the public chain reads (cached, one per service). */
+  /** The registry's answers for the public chain reads (cached, one per service). */
   chainStatus: ChainStatusPort;
+  /**
+   * What `POST /verify` checks with, and the service's knowledge (corrections, revocations whose
+   * on-chain write is pending, signer roles) the public chain routes answer from: composed once
+   * (server/compose.ts, verificationOf), never in a route.
+   */
+  verification: ServiceVerification;
   /** Renders the printable PDF of a credential. */
   renderPdf: PdfRenderer;
   /** Chain id and registry address, as credential files state them. */

@@ -15,10 +15,11 @@
 import { HocbaError } from "../core/errors";
 import { buildPackedTree } from "../core/merkle/packed";
 import { syncIssuerCertificates } from "./issuer-sync";
-import { gapsOf } from "./membership";
+import { gapsOf } from "./stores/batches";
 import { JOURNALS, registryWrites, type OutboxDeps } from "./outbox";
 import type { RegistryPort } from "./ports";
 import { revokePending } from "./revocation";
+import { auditEach } from "./stores/audit";
 
 export type { AnchorRecord, MinedReceipt, SignedTx } from "./ports";
 
@@ -91,12 +92,9 @@ const BATCH_COLUMNS = "id AS key, root, leaf_count AS count";
 
 /** Anchors as registry writes: one batch per `anchor(root, count)`, present once RootAnchored says so. */
 const anchors = registryWrites<BatchRow>({
-  name: "batch",
   journal: JOURNALS.batches,
   columns: BATCH_COLUMNS,
-  next: {
-    sql: `SELECT ${BATCH_COLUMNS} FROM batches WHERE state = 'created' ORDER BY id LIMIT 1 FOR UPDATE`,
-  },
+  next: `SELECT ${BATCH_COLUMNS} FROM batches WHERE state = 'created' ORDER BY id LIMIT 1 FOR UPDATE`,
   sign: (chain, [batch], nonce) => chain.signAnchor(batch!.root, batch!.count, nonce),
   present: (chain, batches) =>
     Promise.all(
@@ -137,11 +135,11 @@ export async function reconcileWithChain(deps: AnchoringDeps): Promise<string[]>
     reason: "root missing on chain",
     reset: "reanchored = reanchored + 1",
     audit: (tx, batches) =>
-      tx.query(
-        `INSERT INTO audit_log (actor, action, subject, details)
-         SELECT 'system', 'batch.root_lost', b.root, jsonb_build_object('batchId', b.id)
-           FROM unnest($1::bigint[], $2::text[]) AS b(id, root)`,
-        [batches.map((b) => b.key), batches.map((b) => b.root)],
+      auditEach(
+        tx,
+        "system",
+        "batch.root_lost",
+        batches.map((b) => ({ subject: b.root, details: { batchId: b.key } })),
       ),
   });
   for (const batch of lost) deps.log?.("batch.root_lost", { batchId: batch.key, root: batch.root });

@@ -7,8 +7,7 @@
  */
 import type { Queryable } from "./ports";
 import { HocbaError } from "../core/errors";
-import { RECORD_COLUMNS, recordOf, type DocumentRecord } from "./records";
-import { BATCH_OF_DOCUMENT } from "./membership";
+import { DOCUMENTS_WITH_BATCH, RECORD_COLUMNS, recordOf, type DocumentRecord } from "./stores/documents";
 
 /** Whose records a citizen session may see. */
 export interface Holder {
@@ -51,7 +50,7 @@ const ids = (holder: Holder) => [holder.citizenId, ...holder.guardianOf];
 export async function citizenRecords(db: Queryable, holder: Holder): Promise<CitizenRecord[]> {
   const { rows } = await db.query<Parameters<typeof recordOf>[0] & Extra>(
     `SELECT ${RECORD_COLUMNS}, d.document, d.sd IS NOT NULL AS sd
-       FROM documents d LEFT JOIN batches b ON ${BATCH_OF_DOCUMENT}
+       FROM ${DOCUMENTS_WITH_BATCH}
       WHERE d.document->'student'->>'citizenId' = ANY($1::text[])
       ORDER BY d.created_at DESC, d.id`,
     [ids(holder)],

@@ -13,12 +13,12 @@
 import type { Queryable } from "./ports";
 import { inCanonicalForm } from "../core/documents";
 import { HocbaError } from "../core/errors";
-import { proofNodeIndexes } from "../core/merkle/packed";
 import { CREDENTIAL_FORMAT, DISCLOSABLE_CREDENTIAL_FORMAT, type Credential } from "../core/verification";
 import { SIGNED_PDF_TYPE } from "../core/verification/pdf";
 import { withholding, type DisclosureKey } from "../core/documents/disclosure";
-import { auditRead, visibleRecord, type IssuerActor } from "./records";
-import { BATCH_OF_DOCUMENT } from "./membership";
+import { visibleRecord, type IssuerActor } from "./records";
+import { audit } from "./stores/audit";
+import { anchorProof } from "./stores/batches";
 import { shareTokenFor } from "./share";
 
 const GRADUATION_TYPE = "hocba.graduation/v1";
@@ -102,7 +102,7 @@ export async function credentialFor(
   if (canonical.docHash !== record.docHash) {
     throw new HocbaError("INTERNAL", `stored document ${id} no longer hashes to its docHash`);
   }
-  await auditRead(db, actor, id, details);
+  await audit(db, actor, "document.read", id, details);
   return {
     ...(row.sd === null
       ? { format: CREDENTIAL_FORMAT, document: canonical.document }
@@ -127,34 +127,4 @@ export async function credentialFor(
       anchoredAt: record.anchor.anchoredAt.toISOString(),
     },
   };
-}
-
-/**
- * The Merkle proof of anchored document `id` at `leafIndex` of its batch (of `leafCount` leaves,
- * read when not given), from the packed tree.
- * Only the proof's nodes leave the database (~17 × 32 bytes for a batch of 100,000), not the tree.
- */
-export async function anchorProof(
-  db: Queryable,
-  id: string,
-  leafIndex: number,
-  leafCount?: number,
-): Promise<string[]> {
-  if (leafCount === undefined) {
-    const { rows } = await db.query<{ leaf_count: number }>(
-      `SELECT b.leaf_count FROM documents d JOIN batches b ON ${BATCH_OF_DOCUMENT} WHERE d.id = $1`,
-      [id],
-    );
-    if (rows[0] === undefined) return [];
-    leafCount = rows[0].leaf_count;
-  }
-  const nodes = proofNodeIndexes(leafCount, leafIndex);
-  const { rows } = await db.query<{ proof: string | null }>(
-    `SELECT (SELECT string_agg(encode(substring(b.tree FROM n.i * 32 + 1 FOR 32), 'hex'), ',' ORDER BY n.o)
-               FROM unnest($2::int[]) WITH ORDINALITY AS n(i, o)) AS proof
-       FROM documents d JOIN batches b ON ${BATCH_OF_DOCUMENT} WHERE d.id = $1`,
-    [id, nodes],
-  );
-  const proof = rows[0]?.proof ?? null;
-  return proof === null ? [] : proof.split(",").map((node) => `0x${node}`);
 }

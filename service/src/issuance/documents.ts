@@ -28,11 +28,15 @@ import {
 import type { ValidationOptions } from "../core/documents";
 import type { DocumentStatus } from "../core/documents/views";
 import { withCertificateStatus, type CertificateStatusChecker } from "./certificate-status";
-import { requiredRolesOfIssuer, type IssuerKind } from "./issuers";
 import type { FetchMany } from "./coalesce";
-import { BATCH_OF_DOCUMENT } from "./membership";
+import {
+  certificateRoleAt,
+  certificateRolesAt,
+  requiredRolesOfIssuers,
+  type CertificateKey,
+} from "./stores/issuers";
 import { compiledSchemaCheck } from "./schema-check";
-import { SIGNED_PDF_TYPE } from "../core/verification/pdf";
+import { DOCUMENTS_WITH_BATCH, insertDocuments, STATUS_SQL, type NewDocument } from "./stores/documents";
 
 export type { DocumentStatus };
 
@@ -74,23 +78,6 @@ export type SubmitResult =
   | { ok: false; error: { code: string; message: string; details?: unknown } };
 
 /** A checked document ready to be stored. */
-export interface NewDocument {
-  id: string;
-  /** The whole document: as signed, or — for the selectively disclosable form — as disclosed. */
-  document: HocbaDocument;
-  /** The selectively disclosable form as signed and every disclosure; null for a plain document. */
-  sd: { document: unknown; disclosures: string[] } | null;
-  docHash: string;
-  leaf: string;
-  /** The detached CMS over the document; empty for graduation records (their file is signed). */
-  signature: Uint8Array;
-  signers: unknown;
-  issuerCode: string;
-  supersedes: string | null;
-  /** A signed PDF (signed-pdfs.ts): the exact file, and whether `document` is its attached transcript. */
-  pdf?: { bytes: Uint8Array; structured: boolean };
-}
-
 /** A checked document with its position in the request. */
 export interface Accepted extends NewDocument {
   index: number;
@@ -107,47 +94,25 @@ function issuerCodeOf(document: HocbaDocument): string {
   return document.type === "hocba.graduation/v1" ? document.district.code : document.school.code;
 }
 
-/** Which certificate of which issuer an authorization look-up asks about. */
-export interface AuthorizationKey {
-  issuerCode: string;
-  fingerprint: string;
-}
-
-export const authorizationId = (k: AuthorizationKey): string => `${k.issuerCode}\n${k.fingerprint}`;
-
 /**
  * Registered certificates as of `at()`, from the database mirror of the registry: the role of each
- * (issuer, fingerprint) asked, in one query (keyed by `authorizationId`; unregistered ones absent).
+ * (issuer, fingerprint) asked, in one query (keyed by `certificateKeyId`; unregistered ones absent).
  */
 export function databaseAuthorizations(
   db: Queryable,
   at: () => Date,
-): FetchMany<AuthorizationKey, Authorization> {
+): FetchMany<CertificateKey, Authorization> {
   return async (keys) => {
-    const { rows } = await db.query<{ issuer_code: string; fingerprint: string; role: string }>(
-      `SELECT DISTINCT ON (c.issuer_code, c.fingerprint) c.issuer_code, c.fingerprint, c.role
-         FROM issuer_certificates c
-         JOIN unnest($1::text[], $2::text[]) AS k(issuer_code, fingerprint)
-           ON c.issuer_code = k.issuer_code AND c.fingerprint = k.fingerprint
-        WHERE c.added_at <= $3 AND (c.removed_at IS NULL OR c.removed_at > $3)
-        ORDER BY c.issuer_code, c.fingerprint, c.added_at DESC`,
-      [keys.map((k) => k.issuerCode), keys.map((k) => k.fingerprint), at()],
-    );
-    return new Map(
-      rows.map((r) => [
-        authorizationId({ issuerCode: r.issuer_code, fingerprint: r.fingerprint }),
-        { authorized: true, role: r.role },
-      ]),
-    );
+    const roles = await certificateRolesAt(db, keys, at());
+    return new Map([...roles].map(([id, role]) => [id, { authorized: true, role }]));
   };
 }
 
-/** Registered certificates of an issuer as of `at`, one (issuer, fingerprint) per query. */
+/** Registered certificates of an issuer as of `at`, from the database mirror of the registry. */
 export function databaseAuthorization(db: Queryable, at: () => Date): AuthorizationLookup {
-  const many = databaseAuthorizations(db, at);
   return async (issuerCode, fingerprint) => {
-    const key = { issuerCode, fingerprint };
-    return (await many([key])).get(authorizationId(key)) ?? { authorized: false };
+    const role = await certificateRoleAt(db, issuerCode, fingerprint, at());
+    return role === undefined ? { authorized: false } : { authorized: true, role };
   };
 }
 
@@ -188,20 +153,10 @@ export function requiredRolesOf(deps: SubmissionDeps): RequiredRoles {
 
 /**
  * The roles each asked issuer's documents require, in one query: its own setting, or
- * REQUIRED_SIGNER_ROLES for a school without one (and for a code not registered: its documents are
- * refused by the authorization check anyway).
+ * REQUIRED_SIGNER_ROLES for a school without one.
  */
 export function requiredRolesReader(deps: SubmissionDeps): FetchMany<string, string[]> {
-  return async (codes) => {
-    const { rows } = await deps.db.query<{ code: string; kind: IssuerKind; required_roles: string[] | null }>(
-      "SELECT code, kind, required_roles FROM issuers WHERE code = ANY($1::text[])",
-      [codes],
-    );
-    const found = new Map(
-      rows.map((r) => [r.code, requiredRolesOfIssuer(r.kind, r.required_roles, deps.requiredRoles)]),
-    );
-    return new Map(codes.map((code) => [code, found.get(code) ?? [...deps.requiredRoles]]));
-  };
+  return (codes) => requiredRolesOfIssuers(deps.db, codes, deps.requiredRoles);
 }
 
 /** Checks everything that needs no storage; throws the item's HocbaError. */
@@ -314,11 +269,6 @@ export function failure(error: unknown): SubmitResult {
   };
 }
 
-/** The status of a stored document, from its own row and its batch's state. */
-export const STATUS_SQL = `CASE WHEN d.revoked_at IS NOT NULL THEN 'revoked'
-  WHEN d.superseded_by IS NOT NULL THEN 'superseded'
-  WHEN b.state = 'confirmed' THEN 'anchored' ELSE 'pending' END`;
-
 /**
  * Submits documents; one result per item, in order. Items that fail a check are reported and the
  * others still stored; an item already stored (same docHash) answers with its id (`created: false`).
@@ -384,7 +334,7 @@ async function store(
   if (targets.length > 0)
     await tx.query("SELECT id FROM documents WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE", [targets]);
   const existing = await tx.query<{ id: string; doc_hash: string; status: DocumentStatus }>(
-    `SELECT d.id, d.doc_hash, ${STATUS_SQL} AS status FROM documents d LEFT JOIN batches b ON ${BATCH_OF_DOCUMENT}
+    `SELECT d.id, d.doc_hash, ${STATUS_SQL} AS status FROM ${DOCUMENTS_WITH_BATCH}
       WHERE d.doc_hash = ANY($1::text[]) OR d.id = ANY($2::uuid[])`,
     [accepted.map((a) => a.docHash), accepted.map((a) => a.id)],
   );
@@ -421,73 +371,11 @@ async function store(
   }
   const rows = [...fresh.values()];
   if (rows.length > 0) {
-    await insertDocuments(tx, submitter.actor, "document.submitted", rows);
+    await insertDocuments(tx, rows, { actor: submitter.actor, action: "document.submitted" });
     for (const a of rows)
       out.set(a.index, { ok: true, id: a.id, docHash: a.docHash, status: "pending", created: true });
   }
   return out;
-}
-
-/**
- * Inserts new documents (pending: the anchoring round picks them up), marks the documents they
- * supersede, and writes one audit row `action` per document. The caller has checked ownership,
- * idempotency and that each superseded document may be corrected, in the same transaction.
- */
-export async function insertDocuments(
-  tx: Queryable,
-  actor: string,
-  action: string,
-  rows: readonly NewDocument[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  // One JSON parameter for all rows: as arrays of JSON text, every document was escaped again
-  // into a PostgreSQL array literal (a fifth of the server's time for batches of 1,000).
-  await tx.query(
-    `INSERT INTO documents (id, type, issuer_code, doc_hash, leaf, document, sd, signature, signers, supersedes,
-                            pdf, structured)
-     SELECT r.id, r.type, r.issuer_code, r.doc_hash, r.leaf, r.document::jsonb, r.sd::jsonb,
-            decode(r.signature, 'base64'), r.signers::jsonb, r.supersedes, decode(r.pdf, 'base64'), r.structured
-       FROM json_to_recordset($1::json) AS r(id uuid, type text, issuer_code text, doc_hash text, leaf text,
-                                              document json, sd json, signature text, signers json, supersedes uuid,
-                                              pdf text, structured boolean)`,
-    [
-      JSON.stringify(
-        rows.map((a) => ({
-          id: a.id,
-          type: a.pdf === undefined ? a.document.type : SIGNED_PDF_TYPE,
-          issuer_code: a.issuerCode,
-          doc_hash: a.docHash,
-          leaf: a.leaf,
-          document: a.document,
-          sd: a.sd,
-          signature: Buffer.from(a.signature).toString("base64"),
-          signers: a.signers,
-          supersedes: a.supersedes,
-          ...(a.pdf === undefined
-            ? {}
-            : { pdf: Buffer.from(a.pdf.bytes).toString("base64"), structured: a.pdf.structured }),
-        })),
-      ),
-    ],
-  );
-  const corrections = rows.filter((a) => a.supersedes !== null);
-  if (corrections.length > 0) {
-    await tx.query(
-      `UPDATE documents d SET superseded_by = v.new_id
-         FROM unnest($1::uuid[], $2::uuid[]) AS v(old_id, new_id) WHERE d.id = v.old_id`,
-      [corrections.map((a) => a.supersedes), corrections.map((a) => a.id)],
-    );
-  }
-  await tx.query(
-    `INSERT INTO audit_log (actor, action, subject, details)
-     SELECT $1, $2, v.id, v.details FROM unnest($3::text[], $4::jsonb[]) AS v(id, details)`,
-    [
-      actor,
-      action,
-      rows.map((a) => a.id),
-      rows.map((a) => JSON.stringify(a.supersedes === null ? null : { supersedes: a.supersedes })),
-    ],
-  );
 }
 
 /**

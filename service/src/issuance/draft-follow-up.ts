@@ -9,10 +9,17 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { zipSync } from "fflate";
 import { HocbaError } from "../core/errors";
 import { credentialFor, type CredentialChain } from "./credential";
-import { visibleRow, type DraftAccess, type DraftSigningDeps, type DraftState } from "./draft-signing";
+import {
+  visibleRow,
+  type DraftAccess,
+  type DraftRow,
+  type DraftSigningDeps,
+  type DraftState,
+} from "./draft-signing";
 import { documentPdf } from "./pdf";
 import type { PdfRenderer } from "./ports";
 import { revokeDocument, type Revoked } from "./revocation";
+import { audit } from "./stores/audit";
 
 /** Who may revoke from the workspace: the principal (a school API key and the admin too). */
 export const REVOKING_ROLES = ["principal"] as const;
@@ -42,16 +49,11 @@ export async function startCorrection(
   const now = (deps.now ?? (() => new Date()))();
   return deps.db.transaction(async (tx) => {
     const row = await visibleRow(tx, access, id, true);
-    const roles = access.rolesAt(row.school_code);
-    if (roles !== "any" && !CORRECTING_ROLES.some((r) => roles.includes(r)))
-      throw new HocbaError("FORBIDDEN", `only a clerk of ${row.school_code} starts a correction`);
-    if (row.state !== "pending" && row.state !== "anchored")
-      throw new HocbaError(
-        "CONFLICT",
-        row.state === "draft" || row.state === "awaiting"
-          ? `draft ${id} was not submitted: change it by importing the class again`
-          : `the document ${id} is ${row.state}: it cannot be corrected`,
-      );
+    checkFollowUp(access, row, CORRECTING_ROLES, {
+      forbidden: `only a clerk of ${row.school_code} starts a correction`,
+      notSubmitted: `draft ${id} was not submitted: change it by importing the class again`,
+      settled: `the document ${id} is ${row.state}: it cannot be corrected`,
+    });
     const { rows: open } = await tx.query<{ id: string }>(
       `SELECT id FROM drafts WHERE school_code = $1 AND school_year = $2 AND class_name = $3
           AND student_code = $4 AND status <> 'submitted'`,
@@ -71,12 +73,33 @@ export async function startCorrection(
        SELECT $1, school_code, school_year, class_name, student_code, $2, import_id, $3, $4, $4 FROM drafts WHERE id = $5`,
       [newId, JSON.stringify(document), access.actor, now, id],
     );
-    await tx.query(
-      "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'draft.correction_started', $2, $3)",
-      [access.actor, newId, JSON.stringify({ supersedes: id, schoolCode: row.school_code })],
-    );
+    await audit(tx, access.actor, "draft.correction_started", newId, {
+      supersedes: id,
+      schoolCode: row.school_code,
+    });
     return { id: newId, supersedes: id, status: "draft" as const };
   });
+}
+
+/**
+ * Whether `access` may follow up on submitted draft `row` (correct or revoke its document): it holds
+ * one of `roles` at the school (FORBIDDEN otherwise) and the document is pending or anchored
+ * (CONFLICT when the draft was never submitted, or the document is already revoked or superseded).
+ */
+function checkFollowUp(
+  access: DraftAccess,
+  row: DraftRow,
+  roles: readonly string[],
+  refusals: { forbidden: string; notSubmitted: string; settled: string },
+): void {
+  const held = access.rolesAt(row.school_code);
+  if (held !== "any" && !roles.some((r) => held.includes(r)))
+    throw new HocbaError("FORBIDDEN", refusals.forbidden);
+  if (row.state !== "pending" && row.state !== "anchored")
+    throw new HocbaError(
+      "CONFLICT",
+      row.state === "draft" || row.state === "awaiting" ? refusals.notSubmitted : refusals.settled,
+    );
 }
 
 /**
@@ -91,16 +114,11 @@ export async function revokeDraft(
   reason: string,
 ): Promise<Revoked> {
   const row = await visibleRow(deps.db, access, id);
-  const roles = access.rolesAt(row.school_code);
-  if (roles !== "any" && !REVOKING_ROLES.some((r) => roles.includes(r)))
-    throw new HocbaError("FORBIDDEN", `only the principal of ${row.school_code} revokes its documents`);
-  if (row.state !== "pending" && row.state !== "anchored")
-    throw new HocbaError(
-      "CONFLICT",
-      row.state === "draft" || row.state === "awaiting"
-        ? `draft ${id} was not submitted: there is nothing to revoke yet`
-        : `the document ${id} is already ${row.state}`,
-    );
+  checkFollowUp(access, row, REVOKING_ROLES, {
+    forbidden: `only the principal of ${row.school_code} revokes its documents`,
+    notSubmitted: `draft ${id} was not submitted: there is nothing to revoke yet`,
+    settled: `the document ${id} is already ${row.state}`,
+  });
   return revokeDocument(deps.db, { issuerCode: row.school_code, actor: access.actor }, id, reason);
 }
 

@@ -21,17 +21,12 @@ import { matches, UUID_PATTERN } from "../core/encoding";
 import { HocbaError, toHocbaError } from "../core/errors";
 import { assertSignatureValid, mergeSignedData } from "../core/pki";
 import { withCertificateStatus } from "./certificate-status";
-import {
-  databaseAuthorization,
-  decodeSignature,
-  STATUS_SQL,
-  submitDocuments,
-  type SubmissionDeps,
-} from "./documents";
-import type { DraftSignature } from "./drafts";
-import { issuerRoles } from "./issuers";
-import { BATCH_OF_DOCUMENT } from "./membership";
+import { databaseAuthorization, decodeSignature, submitDocuments, type SubmissionDeps } from "./documents";
+import { draftPlace, type DraftSignature } from "./drafts";
+import { issuerRoles } from "./stores/issuers";
+import { DOCUMENTS_WITH_BATCH, STATUS_SQL } from "./stores/documents";
 import type { Database, Queryable } from "./ports";
+import { audit } from "./stores/audit";
 
 /** A draft's state as the workspace shows it: the draft's own, then its document's. */
 export const DRAFT_STATES = ["draft", "awaiting", "pending", "anchored", "revoked", "superseded"] as const;
@@ -139,7 +134,7 @@ const ROW_SQL = `SELECT dr.id, dr.school_code, dr.school_year, dr.class_name, dr
     dr.document, dr.signatures, dr.signed_form, dr.disclosures, dr.signature, dr.updated_at,
     CASE WHEN dr.status <> 'submitted' THEN dr.status
          WHEN d.id IS NULL THEN 'pending' ELSE ${STATUS_SQL} END AS state
-  FROM drafts dr LEFT JOIN documents d ON d.id = dr.id LEFT JOIN batches b ON ${BATCH_OF_DOCUMENT}`;
+  FROM drafts dr LEFT JOIN (${DOCUMENTS_WITH_BATCH}) ON d.id = dr.id`;
 
 function notFound(id: string): HocbaError {
   return new HocbaError("NOT_FOUND", `no draft ${id}`);
@@ -159,6 +154,14 @@ export async function visibleRow(
   );
   const row = rows[0];
   if (!row || !access.sees(row.school_code, row.class_name)) throw notFound(id);
+  return row;
+}
+
+/** The draft, locked, if the caller may see it and it is still to sign; DRAFT_ALREADY_SIGNED once submitted. */
+async function unsubmittedRow(tx: Queryable, access: DraftAccess, id: string): Promise<DraftRow> {
+  const row = await visibleRow(tx, access, id, true);
+  if (row.status === "submitted")
+    throw new HocbaError("DRAFT_ALREADY_SIGNED", `draft ${id} was already signed by everyone and submitted`);
   return row;
 }
 
@@ -241,11 +244,7 @@ export async function listDraftStates(
     .map((row): DraftListItem => {
       const awaitingRoles = awaitingOf(row, required);
       return {
-        id: row.id,
-        schoolCode: row.school_code,
-        schoolYear: row.school_year,
-        className: row.class_name,
-        studentCode: row.student_code,
+        ...draftPlace(row),
         fullName: row.document.student.fullName,
         status: row.state,
         awaitingRoles,
@@ -288,12 +287,7 @@ export async function signingInput(
   id: string,
 ): Promise<SigningInput> {
   const row = await deps.db.transaction(async (tx) => {
-    const found = await visibleRow(tx, access, id, true);
-    if (found.status === "submitted")
-      throw new HocbaError(
-        "DRAFT_ALREADY_SIGNED",
-        `draft ${id} was already signed by everyone and submitted`,
-      );
+    const found = await unsubmittedRow(tx, access, id);
     if (found.signed_form === null) {
       const made = makeDisclosable(found.document);
       await tx.query("UPDATE drafts SET signed_form = $2, disclosures = $3 WHERE id = $1", [
@@ -427,12 +421,7 @@ async function addSignature(
   });
 
   const merged = await deps.db.transaction(async (tx) => {
-    const locked = await visibleRow(tx, access, id, true);
-    if (locked.status === "submitted")
-      throw new HocbaError(
-        "DRAFT_ALREADY_SIGNED",
-        `draft ${id} was already signed by everyone and submitted`,
-      );
+    const locked = await unsubmittedRow(tx, access, id);
     for (const signature of added) {
       const same = locked.signatures.find(
         (s) => s.fingerprint === signature.fingerprint || s.role === signature.role,
@@ -513,13 +502,4 @@ async function submitDraft(
     awaitingRoles: [],
     submitted: { docHash: result!.docHash, status: result!.status },
   };
-}
-
-async function audit(db: Queryable, actor: string, action: string, subject: string, details: unknown) {
-  await db.query("INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, $2, $3, $4)", [
-    actor,
-    action,
-    subject,
-    JSON.stringify(details),
-  ]);
 }

@@ -19,6 +19,8 @@ import { HocbaError, isHocbaError } from "../core/errors";
 import { validateTranscript, type Problem, type Transcript, type ValidationOptions } from "../core/documents";
 import { readClassWorkbook, type WorkbookProblem } from "../core/workbook/read";
 import { compiledSchemaCheck } from "./schema-check";
+import { audit } from "./stores/audit";
+import { findIssuer } from "./stores/issuers";
 
 export type DraftStatus = "draft" | "awaiting" | "submitted";
 
@@ -88,6 +90,23 @@ export interface DraftView extends Omit<DraftSummary, "fullName"> {
   problems: Problem[];
 }
 
+/** Where a draft belongs: its id, school, school year, class and student code, from its row. */
+export function draftPlace(row: {
+  id: string;
+  school_code: string;
+  school_year: string;
+  class_name: string;
+  student_code: string;
+}): { id: string; schoolCode: string; schoolYear: string; className: string; studentCode: string } {
+  return {
+    id: row.id,
+    schoolCode: row.school_code,
+    schoolYear: row.school_year,
+    className: row.class_name,
+    studentCode: row.student_code,
+  };
+}
+
 /** Arbitrary constant naming the per-class import lock. */
 const IMPORT_LOCK_KEY = 1_751_343_716;
 
@@ -148,8 +167,7 @@ function isoSeconds(date: Date): string {
 }
 
 async function schoolExists(db: Queryable, code: string): Promise<boolean> {
-  const { rows } = await db.query<{ kind: string }>("SELECT kind FROM issuers WHERE code = $1", [code]);
-  return rows[0]?.kind === "school";
+  return (await findIssuer(db, code))?.kind === "school";
 }
 
 /**
@@ -278,21 +296,14 @@ export async function importWorkbook(
           fresh.map((s) => JSON.stringify(s.document)),
         ],
       );
-    await tx.query(
-      "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'drafts.imported', $2, $3)",
-      [
-        actor,
-        importId,
-        JSON.stringify({
-          schoolCode,
-          schoolYear: classOf.schoolYear,
-          className: classOf.className,
-          fileSha256,
-          counts: result.counts,
-          kept: drafts.filter((d) => d.outcome === "kept").map((d) => d.id),
-        }),
-      ],
-    );
+    await audit(tx, actor, "drafts.imported", importId, {
+      schoolCode,
+      schoolYear: classOf.schoolYear,
+      className: classOf.className,
+      fileSha256,
+      counts: result.counts,
+      kept: drafts.filter((d) => d.outcome === "kept").map((d) => d.id),
+    });
     return result;
   });
 }
@@ -340,10 +351,7 @@ export async function listDrafts(
     status: r.status,
     updatedAt: r.updated_at.toISOString(),
   }));
-  await db.query(
-    "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'drafts.listed', $2, $3)",
-    [actor, school, JSON.stringify({ ...filter, results: drafts.length })],
-  );
+  await audit(db, actor, "drafts.listed", school, { ...filter, results: drafts.length });
   return drafts;
 }
 
@@ -376,16 +384,9 @@ export async function getDraft(
 ): Promise<DraftView> {
   const row = await draftRow(deps.db, school, id, sees);
   const checked = validateTranscript(row.document, validationOf(deps.validation));
-  await deps.db.query(
-    "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'draft.read', $2, $3)",
-    [actor, id, JSON.stringify({ schoolCode: row.school_code })],
-  );
+  await audit(deps.db, actor, "draft.read", id, { schoolCode: row.school_code });
   return {
-    id: row.id,
-    schoolCode: row.school_code,
-    schoolYear: row.school_year,
-    className: row.class_name,
-    studentCode: row.student_code,
+    ...draftPlace(row),
     status: row.status,
     importId: row.import_id,
     importedBy: row.imported_by,
@@ -418,10 +419,7 @@ export async function markSigned(
       `UPDATE drafts SET status = 'awaiting', signatures = signatures || $2::jsonb, updated_at = $3 WHERE id = $1`,
       [id, JSON.stringify([signature]), now],
     );
-    await tx.query(
-      "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'draft.signed', $2, $3)",
-      [signer.actor, id, JSON.stringify({ role: signer.role })],
-    );
+    await audit(tx, signer.actor, "draft.signed", id, { role: signer.role });
     return "awaiting";
   });
 }
@@ -438,9 +436,6 @@ export async function markSubmitted(
     if (row.status !== "awaiting")
       throw new HocbaError("CONFLICT", `draft ${id} is ${row.status}: only a signed draft is submitted`);
     await tx.query("UPDATE drafts SET status = 'submitted', updated_at = now() WHERE id = $1", [id]);
-    await tx.query(
-      "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'draft.submitted', $2, NULL)",
-      [actor, id],
-    );
+    await audit(tx, actor, "draft.submitted", id);
   });
 }

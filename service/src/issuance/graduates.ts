@@ -36,18 +36,23 @@ import {
 } from "../core/documents/graduate-rows";
 import { HocbaError } from "../core/errors";
 import { assertSignatureValid } from "../core/pki";
-import { anchorProof, type CredentialChain } from "./credential";
+import type { CredentialChain } from "./credential";
+import { databaseAuthorization, decodeSignature, type SubmissionDeps, type IssuerActor } from "./documents";
+import { anchorProof } from "./stores/batches";
+import { insertDocuments, type NewDocument } from "./stores/documents";
 import {
-  databaseAuthorization,
-  decodeSignature,
-  insertDocuments,
-  STATUS_SQL,
-  type DocumentStatus,
-  type NewDocument,
-  type SubmissionDeps,
-  type IssuerActor,
-} from "./documents";
-import { BATCH_OF_DOCUMENT, LEAF_INDEX_SQL } from "./membership";
+  currentGraduates,
+  findGraduates,
+  importOfFile,
+  insertGraduates,
+  lockDistrictImports,
+  saveImport,
+  type CurrentGraduate,
+  type GraduateFilter,
+  type GraduateRow,
+} from "./stores/graduates";
+import { audit } from "./stores/audit";
+import { findIssuer } from "./stores/issuers";
 
 export interface ImportInput {
   /** Base64 of the CSV or XLSX file. */
@@ -84,8 +89,6 @@ export interface ImportOutcome {
 
 /** Search answers, at most this many records (a handful: a lookup is not a listing). */
 export const MAX_SEARCH_RESULTS = 5;
-/** Arbitrary constant naming the per-district import lock. */
-const IMPORT_LOCK_KEY = 1_751_343_715;
 
 function sha256Hex(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");
@@ -123,25 +126,13 @@ function decodeFile(file: unknown): Uint8Array {
 async function districtOf(db: Queryable, importer: IssuerActor): Promise<{ code: string; name: string }> {
   if (importer.issuerCode === null)
     throw new HocbaError("FORBIDDEN", "graduates are imported with the district office's own API key");
-  const { rows } = await db.query<{ kind: string; name: string }>(
-    "SELECT kind, name FROM issuers WHERE code = $1",
-    [importer.issuerCode],
-  );
-  const issuer = rows[0];
+  const issuer = await findIssuer(db, importer.issuerCode);
   if (issuer?.kind !== "district")
     throw new HocbaError(
       "FORBIDDEN",
       `${importer.issuerCode} is not a district office: only district offices import graduates`,
     );
   return { code: importer.issuerCode, name: issuer.name };
-}
-
-interface CurrentRecord {
-  document_id: string;
-  graduation_year: number;
-  serial_key: string;
-  registry_number: string;
-  content_hash: string;
 }
 
 interface Planned {
@@ -156,7 +147,7 @@ interface Planned {
 function plan(
   district: string,
   records: readonly GraduateRecord[],
-  current: readonly CurrentRecord[],
+  current: readonly CurrentGraduate[],
 ): { planned: Planned[]; problems: RowProblem[] } {
   const key = (year: number, value: string) => `${year}\n${value}`;
   const bySerial = new Map(current.map((c) => [key(c.graduation_year, c.serial_key), c]));
@@ -237,23 +228,16 @@ export async function importGraduates(
   if (problems.length > 0) throw invalid(problems);
 
   return deps.db.transaction(async (tx) => {
-    await tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [IMPORT_LOCK_KEY, district.code]);
+    await lockDistrictImports(tx, district.code);
     const years = [...new Set(records.map((r) => r.content.graduationYear))];
-    const { rows: current } = await tx.query<CurrentRecord>(
-      `SELECT document_id, graduation_year, serial_key, registry_number, content_hash FROM graduates
-        WHERE district_code = $1 AND graduation_year = ANY($2::int[]) AND current`,
-      [district.code, years],
-    );
+    const current = await currentGraduates(tx, district.code, years);
     const { planned, problems: taken } = plan(district.code, records, current);
     if (taken.length > 0) throw invalid(taken);
-    const { rows: previous } = await tx.query<{ id: string; result: ImportResult }>(
-      "SELECT id, result FROM graduate_imports WHERE district_code = $1 AND file_sha256 = $2",
-      [district.code, fileSha256],
-    );
+    const previous = await importOfFile<ImportResult>(tx, district.code, fileSha256);
     const fresh = planned.filter((p) => p.outcome !== "unchanged");
-    if (previous[0] !== undefined && fresh.length === 0) return { stored: false, result: previous[0].result };
+    if (previous !== undefined && fresh.length === 0) return { stored: false, result: previous.result };
 
-    const importId = previous[0]?.id ?? derivedUuid("hocba.graduate-import", district.code, fileSha256);
+    const importId = previous?.id ?? derivedUuid("hocba.graduate-import", district.code, fileSha256);
     const importedAt = now().toISOString();
     const result: ImportResult = {
       importId,
@@ -277,30 +261,21 @@ export async function importGraduates(
         supersedes: p.supersedes,
       })),
     };
-    await tx.query(
-      `INSERT INTO graduate_imports (id, district_code, file_sha256, file_format, signature, signer_fingerprint,
-                                     signed_at, row_count, result, imported_by, imported_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT (id) DO UPDATE SET result = EXCLUDED.result, imported_at = EXCLUDED.imported_at`,
-      [
-        importId,
-        district.code,
-        fileSha256,
-        sheet.format,
-        cms,
-        signer.fingerprint,
-        new Date(signer.signingTime),
-        planned.length,
-        JSON.stringify(result),
-        importer.actor,
-        importedAt,
-      ],
-    );
+    await saveImport(tx, {
+      id: importId,
+      districtCode: district.code,
+      fileSha256,
+      format: sheet.format,
+      signature: cms,
+      signerFingerprint: signer.fingerprint,
+      signedAt: new Date(signer.signingTime),
+      rowCount: planned.length,
+      result,
+      importedBy: importer.actor,
+      importedAt,
+    });
     await storeRecords(tx, importer.actor, importId, district.code, fresh, report.signers);
-    await tx.query(
-      "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'graduates.imported', $2, $3)",
-      [importer.actor, importId, JSON.stringify({ fileSha256, counts: result.counts })],
-    );
+    await audit(tx, importer.actor, "graduates.imported", importId, { fileSha256, counts: result.counts });
     return { stored: true, result };
   });
 }
@@ -315,9 +290,6 @@ async function storeRecords(
   signers: unknown,
 ): Promise<void> {
   if (fresh.length === 0) return;
-  const superseded = fresh.flatMap((p) => (p.supersedes === null ? [] : [p.supersedes]));
-  if (superseded.length > 0)
-    await tx.query("UPDATE graduates SET current = false WHERE document_id = ANY($1::uuid[])", [superseded]);
   const documents: NewDocument[] = fresh.map((p) => {
     const document: Graduation = { ...p.record.content, id: p.id, nonce: nonce(), supersedes: p.supersedes };
     const hash = docHashOf(document);
@@ -334,26 +306,23 @@ async function storeRecords(
       supersedes: p.supersedes,
     };
   });
-  await insertDocuments(tx, actor, "graduate.imported", documents);
-  await tx.query(
-    `INSERT INTO graduates (document_id, import_id, district_code, graduation_year, diploma_serial, registry_number,
-                            serial_key, name_key, date_of_birth, school_code, content_hash)
-     SELECT v.id, $1, $2, v.year, v.serial, v.registry, v.serial_key, v.name_key, v.dob::date, v.school, v.hash
-       FROM unnest($3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-         AS v(id, year, serial, registry, serial_key, name_key, dob, school, hash)`,
-    [
-      importId,
-      districtCode,
-      fresh.map((p) => p.id),
-      fresh.map((p) => p.record.content.graduationYear),
-      fresh.map((p) => p.record.content.diplomaSerial),
-      fresh.map((p) => p.record.content.registryNumber),
-      fresh.map((p) => serialKey(p.record.content.diplomaSerial)),
-      fresh.map((p) => nameKey(p.record.content.student.fullName)),
-      fresh.map((p) => p.record.content.student.dateOfBirth),
-      fresh.map((p) => p.record.content.school.code),
-      fresh.map((p) => p.contentHash),
-    ],
+  await insertDocuments(tx, documents, { actor, action: "graduate.imported" });
+  await insertGraduates(
+    tx,
+    importId,
+    districtCode,
+    fresh.map((p) => ({
+      documentId: p.id,
+      graduationYear: p.record.content.graduationYear,
+      diplomaSerial: p.record.content.diplomaSerial,
+      registryNumber: p.record.content.registryNumber,
+      serialKey: serialKey(p.record.content.diplomaSerial),
+      nameKey: nameKey(p.record.content.student.fullName),
+      dateOfBirth: p.record.content.student.dateOfBirth,
+      schoolCode: p.record.content.school.code,
+      contentHash: p.contentHash,
+    })),
+    fresh.flatMap((p) => (p.supersedes === null ? [] : [p.supersedes])),
   );
 }
 
@@ -411,73 +380,47 @@ export function searchQueryOf(params: Record<string, string | undefined>): Searc
   };
 }
 
-interface SearchRow {
-  id: string;
-  document: Graduation;
-  status: DocumentStatus;
-  leaf: string;
-  leaf_index: number | null;
-  leaf_count: number | null;
-  root: string | null;
-  tx_hash: string | null;
-  block_number: number | null;
-  anchored_at: Date | null;
-  file_sha256: string;
-  signer_fingerprint: string;
-  imported_at: Date;
-}
-
-/**
- * Finds graduation records: current ones first, then newest year. At most MAX_SEARCH_RESULTS.
- * The answer carries no citizen ID and no ethnicity.
- */
 /**
  * The graduation years the lookup holds current records for, ascending — what the lookup page
  * tells people before they search (nothing personal: years only).
  */
-export async function graduationYears(db: Queryable): Promise<number[]> {
-  const { rows } = await db.query<{ year: number }>(
-    "SELECT DISTINCT graduation_year AS year FROM graduates WHERE current ORDER BY 1",
-  );
-  return rows.map((row) => Number(row.year));
+export { graduationYears } from "./stores/graduates";
+
+/** Who searches with a key (school, district, verifier or admin): their search is audited. */
+export interface GraduateSearcher {
+  /** How the audit log names them. */
+  actor: string;
+  /** The key of the query's digest (searchAuditKey). */
+  auditKey: Buffer;
 }
 
+/**
+ * Finds graduation records: current ones first, then newest year. At most MAX_SEARCH_RESULTS.
+ * The answer carries no citizen ID and no ethnicity. A search made with a key (`searcher`) is
+ * written to the audit log with its results; an anonymous one is not.
+ */
 export async function searchGraduates(
   db: Queryable,
   chain: CredentialChain,
   query: SearchQuery,
+  searcher?: GraduateSearcher,
 ): Promise<GraduateView[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, value: unknown) => {
-    params.push(value);
-    where.push(sql.replace("?", `$${params.length}`));
-  };
-  if ("diplomaSerial" in query) add("g.serial_key = ?", serialKey(query.diplomaSerial));
-  else {
-    add("g.name_key = ?", nameKey(query.fullName));
-    add("g.date_of_birth = ?::date", query.dateOfBirth);
-    if (query.year !== undefined) add("g.graduation_year = ?", query.year);
-    if (query.schoolCode !== undefined) add("g.school_code = ?", query.schoolCode);
-  }
-  params.push(MAX_SEARCH_RESULTS);
-  const { rows } = await db.query<SearchRow>(
-    `SELECT d.id, d.document, ${STATUS_SQL} AS status, d.leaf, ${LEAF_INDEX_SQL} AS leaf_index,
-            b.leaf_count, b.root, CASE WHEN b.state = 'confirmed' THEN b.tx_hash END AS tx_hash,
-            b.block_number, b.anchored_at, i.file_sha256, i.signer_fingerprint, i.imported_at
-       FROM graduates g
-       JOIN documents d ON d.id = g.document_id
-       JOIN graduate_imports i ON i.id = g.import_id
-       LEFT JOIN batches b ON ${BATCH_OF_DOCUMENT}
-      WHERE ${where.join(" AND ")}
-      ORDER BY g.current DESC, g.graduation_year DESC, d.seq DESC
-      LIMIT $${params.length}`,
-    params,
-  );
-  return Promise.all(rows.map((row) => viewOf(db, chain, row)));
+  const filter: GraduateFilter =
+    "diplomaSerial" in query
+      ? { serialKey: serialKey(query.diplomaSerial) }
+      : {
+          nameKey: nameKey(query.fullName),
+          dateOfBirth: query.dateOfBirth,
+          ...(query.year === undefined ? {} : { year: query.year }),
+          ...(query.schoolCode === undefined ? {} : { schoolCode: query.schoolCode }),
+        };
+  const rows = await findGraduates(db, filter, MAX_SEARCH_RESULTS);
+  const results = await Promise.all(rows.map((row) => viewOf(db, chain, row)));
+  if (searcher !== undefined) await auditSearch(db, searcher, query, results);
+  return results;
 }
 
-async function viewOf(db: Queryable, chain: CredentialChain, row: SearchRow): Promise<GraduateView> {
+async function viewOf(db: Queryable, chain: CredentialChain, row: GraduateRow): Promise<GraduateView> {
   const doc = row.document;
   const anchored =
     row.tx_hash !== null && row.root !== null && row.leaf_index !== null && row.leaf_count !== null;
@@ -541,10 +484,9 @@ export function searchDigest(auditKey: Buffer, query: SearchQuery): string {
  * (`actor`), when, by what (`by`, the query's digest, the year and school code in clear: they
  * identify no one), and what came back (how many records, their ids).
  */
-export async function auditSearch(
+async function auditSearch(
   db: Queryable,
-  auditKey: Buffer,
-  actor: string,
+  { actor, auditKey }: GraduateSearcher,
   query: SearchQuery,
   results: readonly GraduateView[],
 ): Promise<void> {
@@ -556,8 +498,5 @@ export async function auditSearch(
     results: results.length,
     ids: results.map((r) => r.id),
   };
-  await db.query(
-    "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'graduates.searched', NULL, $2)",
-    [actor, JSON.stringify(details)],
-  );
+  await audit(db, actor, "graduates.searched", null, details);
 }

@@ -15,6 +15,7 @@
  */
 import { JOURNALS, registryWrites, type OutboxDeps } from "./outbox";
 import type { IssuerCertificateChange } from "./ports";
+import { audit } from "./stores/audit";
 
 /** Asking at the end of time gives the certificate's current state, whatever the clocks say. */
 const CURRENT = new Date(8.64e15);
@@ -43,20 +44,17 @@ const CHANGE_COLUMNS = `id AS key, issuer_code AS "issuerCode", fingerprint, act
 /** Issuer-certificate changes as registry writes: one per transaction, present once the registry shows it. */
 function issuerChanges(retryAfterMs: number) {
   return registryWrites<ChangeRow>({
-    name: "issuer_certificate",
     journal: JOURNALS.issuerCertificateChanges,
     columns: CHANGE_COLUMNS,
     // The first pending change whose pair has no earlier open change, not in its retry pause.
-    next: {
-      sql: `SELECT ${CHANGE_COLUMNS} FROM issuer_certificate_changes c
-             WHERE c.state = 'pending'
-               AND (c.last_error IS NULL OR c.updated_at <= now() - make_interval(secs => $1::float8 / 1000))
-               AND NOT EXISTS (SELECT 1 FROM issuer_certificate_changes e
-                                WHERE e.issuer_code = c.issuer_code AND e.fingerprint = c.fingerprint
-                                  AND e.id < c.id AND e.state <> 'confirmed')
-             ORDER BY c.id LIMIT 1 FOR UPDATE`,
-      params: [retryAfterMs],
-    },
+    next: `SELECT ${CHANGE_COLUMNS} FROM issuer_certificate_changes c
+            WHERE c.state = 'pending'
+              AND (c.last_error IS NULL OR c.updated_at <= now() - make_interval(secs => $1::float8 / 1000))
+              AND NOT EXISTS (SELECT 1 FROM issuer_certificate_changes e
+                               WHERE e.issuer_code = c.issuer_code AND e.fingerprint = c.fingerprint
+                                 AND e.id < c.id AND e.state <> 'confirmed')
+            ORDER BY c.id LIMIT 1 FOR UPDATE`,
+    params: [retryAfterMs],
     sign: (chain, [change], nonce) =>
       chain.signIssuerChange(
         { issuerCode: change!.issuerCode, fingerprint: change!.fingerprint, action: change!.action },
@@ -134,10 +132,10 @@ export async function reconcileIssuerCertificates(deps: OutboxDeps): Promise<Los
         "INSERT INTO issuer_certificate_changes (issuer_code, fingerprint, action) VALUES ($1, $2, $3)",
         [entry.issuerCode, entry.fingerprint, entry.action],
       );
-      await tx.query(
-        "INSERT INTO audit_log (actor, action, subject, details) VALUES ('system', 'issuer_certificate.lost', $1, $2)",
-        [entry.issuerCode, { fingerprint: entry.fingerprint, queued: entry.action }],
-      );
+      await audit(tx, "system", "issuer_certificate.lost", entry.issuerCode, {
+        fingerprint: entry.fingerprint,
+        queued: entry.action,
+      });
     });
     deps.log?.("issuer_certificate.lost", { ...entry });
     lost.push(entry);

@@ -24,8 +24,20 @@ import { certificateInfo, type CertificateInfo } from "../core/pki/certificate";
 import { validateChain } from "../core/pki/chain";
 import { keyRingFor } from "../core/pki/key-ring";
 import { assertPathStatus, type CertificateStatusChecker } from "./certificate-status";
+import { audit } from "./stores/audit";
+import { findIssuer, type IssuerKind, type IssuerRow } from "./stores/issuers";
 
-export type IssuerKind = "school" | "district";
+export type { IssuerKind };
+/** The audit writer and the issuer roles (issuance/stores/), importable from here while older branches do. */
+export { audit };
+export { issuerRoles, type IssuerRoles } from "./stores/issuers";
+
+/** Issuer `code` (locked until the end of transaction `db` with `lock`). @throws HocbaError NOT_FOUND. */
+async function existingIssuer(db: Queryable, code: string, lock = false): Promise<IssuerRow> {
+  const issuer = await findIssuer(db, code, { lock });
+  if (issuer === undefined) throw new HocbaError("NOT_FOUND", `no issuer ${code}`);
+  return issuer;
+}
 
 /** A PEM certificate (signer first, then any intermediates), optionally with the signer's role. */
 export type CertificateInput = string | { pem: string; role?: string };
@@ -346,63 +358,14 @@ export async function setRequiredRoles(
   checkCode(code);
   const requiredRoles = checkRequiredRoles(roles, "/requiredRoles");
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ required_roles: string[] | null }>(
-      "SELECT required_roles FROM issuers WHERE code = $1 FOR UPDATE",
-      [code],
-    );
-    if (rows.length === 0) throw new HocbaError("NOT_FOUND", `no issuer ${code}`);
+    const before = await existingIssuer(tx, code, true);
     await tx.query("UPDATE issuers SET required_roles = $2 WHERE code = $1", [code, requiredRoles]);
     await audit(tx, actor, "issuer.required_roles_changed", code, {
-      before: rows[0]!.required_roles,
+      before: before.requiredRoles,
       after: requiredRoles,
     });
     return { code, requiredRoles };
   });
-}
-
-/** What the issuer registry says of an issuer's signers: each certificate's role and the required roles. */
-export interface IssuerRoles {
-  /** The issuer's own, or the default when it has none (districts: none unless set). */
-  requiredRoles: string[];
-  /** Fingerprint → role of every certificate the issuer has had (the latest interval's role). */
-  roles: Record<string, string>;
-}
-
-/** The roles an issuer's documents require: its own setting, else the defaults for a school, none for others. */
-export function requiredRolesOfIssuer(
-  kind: IssuerKind,
-  requiredRoles: readonly string[] | null,
-  defaults: readonly string[],
-): string[] {
-  return [...(requiredRoles ?? (kind === "school" ? defaults : []))];
-}
-
-/**
- * The roles of an issuer's signers; `defaults` are REQUIRED_SIGNER_ROLES, which apply to schools
- * (a district office's graduation records are checked without roles unless it was given some,
- * as on submission). null for an unknown issuer.
- */
-export async function issuerRoles(
-  db: Queryable,
-  code: string,
-  defaults: readonly string[],
-): Promise<IssuerRoles | null> {
-  const { rows } = await db.query<{ kind: IssuerKind; required_roles: string[] | null }>(
-    "SELECT kind, required_roles FROM issuers WHERE code = $1",
-    [code],
-  );
-  const issuer = rows[0];
-  if (issuer === undefined) return null;
-  const certificates = await db.query<{ fingerprint: string; role: string }>(
-    "SELECT fingerprint, role FROM issuer_certificates WHERE issuer_code = $1 ORDER BY id",
-    [code],
-  );
-  const roles: Record<string, string> = {};
-  for (const row of certificates.rows) roles[row.fingerprint] = row.role;
-  return {
-    requiredRoles: requiredRolesOfIssuer(issuer.kind, issuer.required_roles, defaults),
-    roles,
-  };
 }
 
 export interface CertificateChanges {
@@ -440,8 +403,7 @@ export async function changeIssuerCertificates(
   const at = (deps.now ?? (() => new Date()))();
   const added = await acceptCertificates(deps, add, at, "/add");
   return deps.db.transaction(async (tx) => {
-    const issuer = await tx.query("SELECT code FROM issuers WHERE code = $1 FOR UPDATE", [code]);
-    if (issuer.rows.length === 0) throw new HocbaError("NOT_FOUND", `no issuer ${code}`);
+    await existingIssuer(tx, code, true);
     for (const fingerprint of remove) {
       const { rowCount } = await tx.query(
         `UPDATE issuer_certificates SET removed_at = $3
@@ -493,8 +455,7 @@ export async function rotateApiKey(
 ): Promise<{ code: string; apiKey: string; revoked: number }> {
   checkCode(code);
   return db.transaction(async (tx) => {
-    const issuer = await tx.query("SELECT code FROM issuers WHERE code = $1 FOR UPDATE", [code]);
-    if (issuer.rows.length === 0) throw new HocbaError("NOT_FOUND", `no issuer ${code}`);
+    await existingIssuer(tx, code, true);
     const { rows } = await tx.query<{ id: string }>(
       "SELECT id FROM api_keys WHERE issuer_code = $1 AND revoked_at IS NULL ORDER BY created_at",
       [code],
@@ -550,15 +511,7 @@ interface ChangeRow {
  */
 export async function getIssuer(db: Queryable, code: string): Promise<IssuerRecord> {
   checkCode(code);
-  const { rows } = await db.query<{
-    code: string;
-    kind: IssuerKind;
-    name: string;
-    created_at: Date;
-    required_roles: string[] | null;
-  }>("SELECT code, kind, name, created_at, required_roles FROM issuers WHERE code = $1", [code]);
-  const issuer = rows[0];
-  if (!issuer) throw new HocbaError("NOT_FOUND", `no issuer ${code}`);
+  const issuer = await existingIssuer(db, code);
   const certificates = await db.query<{
     fingerprint: string;
     subject: string;
@@ -599,8 +552,8 @@ export async function getIssuer(db: Queryable, code: string): Promise<IssuerReco
     code: issuer.code,
     kind: issuer.kind,
     name: issuer.name,
-    createdAt: issuer.created_at.toISOString(),
-    requiredRoles: issuer.required_roles,
+    createdAt: issuer.createdAt.toISOString(),
+    requiredRoles: issuer.requiredRoles,
     certificates: certificates.rows.map((row, index) => ({
       fingerprint: row.fingerprint,
       subject: row.subject,
@@ -615,18 +568,9 @@ export async function getIssuer(db: Queryable, code: string): Promise<IssuerReco
   };
 }
 
-/** Appends an audit row (every admin action is audited, reads included). */
-export async function audit(
-  db: Queryable,
-  actor: string,
-  action: string,
-  subject: string,
-  details?: Record<string, unknown>,
-): Promise<void> {
-  await db.query("INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, $2, $3, $4)", [
-    actor,
-    action,
-    subject,
-    details ?? null,
-  ]);
+/** `getIssuer` for the admin's view; the read is audited (issuer.viewed). @throws HocbaError NOT_FOUND. */
+export async function viewIssuer(db: Queryable, code: string, actor: string): Promise<IssuerRecord> {
+  const issuer = await getIssuer(db, code);
+  await audit(db, actor, "issuer.viewed", issuer.code);
+  return issuer;
 }

@@ -27,6 +27,8 @@ import type { ChainTransactions, Database, Queryable, RegistryPort, SignedTx } f
 /** Where a kind of write keeps its rows (every journal has the columns named above). */
 export interface Journal {
   table: string;
+  /** Log events are `<event>.submitted`, `<event>.confirmed`, `<event>.already_on_chain`, `<event>.reverted`, `<event>.resign`. */
+  event: string;
   /** The row's key column and its SQL type. */
   key: string;
   keyType: "bigint" | "text";
@@ -42,6 +44,7 @@ export interface Journal {
 export const JOURNALS = {
   batches: {
     table: "batches",
+    event: "batch",
     key: "id",
     keyType: "bigint",
     waiting: "created",
@@ -50,6 +53,7 @@ export const JOURNALS = {
   },
   revocations: {
     table: "revocations",
+    event: "revocation",
     key: "leaf",
     keyType: "text",
     waiting: "pending",
@@ -58,6 +62,7 @@ export const JOURNALS = {
   },
   issuerCertificateChanges: {
     table: "issuer_certificate_changes",
+    event: "issuer_certificate",
     key: "id",
     keyType: "bigint",
     waiting: "pending",
@@ -79,13 +84,12 @@ export interface Effect {
 
 /** What one kind of registry write supplies to the outbox. */
 export interface RegistryWriteKind<Row extends JournalRow> {
-  /** Log events are `<name>.submitted`, `<name>.confirmed`, `<name>.already_on_chain`, `<name>.reverted`, `<name>.resign`. */
-  name: string;
   journal: Journal;
   /** The SQL select list of a Row over the journal, the key `AS key` first. */
   columns: string;
-  /** The SELECT … FOR UPDATE of the rows to sign together next (none: nothing is waiting). */
-  next: { sql: string; params?: readonly unknown[] };
+  /** The SELECT … FOR UPDATE of the rows to sign together next (none: nothing is waiting), with `params`. */
+  next: string;
+  params?: readonly unknown[];
   /** Signs the registry call that writes `rows`, at `nonce`. */
   sign(chain: RegistryPort, rows: Row[], nonce: number): Promise<SignedTx>;
   /** For each row, where the registry already shows its effect, or null when it does not. */
@@ -187,7 +191,7 @@ async function confirmPresent<Row extends JournalRow>(
     );
     shown.push(row);
   }
-  if (shown.length > 0) deps.log?.(`${kind.name}.already_on_chain`, kind.describe(shown));
+  if (shown.length > 0) deps.log?.(`${kind.journal.event}.already_on_chain`, kind.describe(shown));
   return { absent, confirmed: shown.length, shallow };
 }
 
@@ -206,7 +210,7 @@ async function submitWrites<Row extends JournalRow>(
   let confirmed = 0;
   for (;;) {
     const step = await withSigner(deps, async (tx, nonce) => {
-      const { rows } = await tx.query<Row>(kind.next.sql, kind.next.params);
+      const { rows } = await tx.query<Row>(kind.next, kind.params);
       if (rows.length === 0) return null;
       const open = await confirmPresent(kind, deps, tx, rows, deep);
       // An effect the registry shows but not deep enough yet is neither signed nor confirmed:
@@ -235,7 +239,10 @@ async function submitWrites<Row extends JournalRow>(
         );
         throw error;
       }
-      deps.log?.(`${kind.name}.submitted`, { ...kind.describe(step.rows), txHash: step.signed.txHash });
+      deps.log?.(`${kind.journal.event}.submitted`, {
+        ...kind.describe(step.rows),
+        txHash: step.signed.txHash,
+      });
       sent += step.rows.length;
     }
     if (step.shallow) return { sent, confirmed, busy: false };
@@ -283,7 +290,7 @@ async function settleWrites<Row extends JournalRow>(
            raw_tx = NULL, last_error = NULL, updated_at = now() WHERE tx_hash = $1 AND state = 'submitted'`,
         params,
       );
-      deps.log?.(`${kind.name}.confirmed`, {
+      deps.log?.(`${kind.journal.event}.confirmed`, {
         ...kind.describe(group),
         txHash,
         blockNumber: receipt.blockNumber,
@@ -297,12 +304,12 @@ async function settleWrites<Row extends JournalRow>(
     if (open.absent.length === 0) continue;
     if (receipt?.status === "reverted") {
       await backToWaiting(open.absent, `transaction ${txHash} reverted${kind.revertHint ?? ""}`);
-      deps.log?.(`${kind.name}.reverted`, { ...kind.describe(open.absent), txHash });
+      deps.log?.(`${kind.journal.event}.reverted`, { ...kind.describe(open.absent), txHash });
       continue;
     }
     if ((await deps.chain.broadcast(rawTx)) === "stale-nonce") {
       await backToWaiting(open.absent, `nonce of ${txHash} was used by another transaction`);
-      deps.log?.(`${kind.name}.resign`, { ...kind.describe(open.absent), txHash });
+      deps.log?.(`${kind.journal.event}.resign`, { ...kind.describe(open.absent), txHash });
     }
   }
   return confirmed;

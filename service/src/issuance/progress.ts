@@ -3,9 +3,9 @@
  * progress as counts of its documents by state — never a student's record, name or id. The read
  * is audited like every staff action.
  */
-import { STATUS_SQL } from "./documents";
-import { BATCH_OF_DOCUMENT } from "./membership";
+import { DOCUMENTS_WITH_BATCH, STATUS_SQL } from "./stores/documents";
 import type { Database } from "./ports";
+import { audit } from "./stores/audit";
 
 export const PROGRESS_STATES = ["pending", "anchored", "revoked", "superseded"] as const;
 export type ProgressState = (typeof PROGRESS_STATES)[number];
@@ -24,7 +24,7 @@ export async function schoolsProgress(db: Database, actor: string): Promise<Scho
     `SELECT i.code, i.name, s.status, count(s.status) AS n
        FROM issuers i
        LEFT JOIN (SELECT d.issuer_code, ${STATUS_SQL} AS status
-                    FROM documents d LEFT JOIN batches b ON ${BATCH_OF_DOCUMENT}) s ON s.issuer_code = i.code
+                    FROM ${DOCUMENTS_WITH_BATCH}) s ON s.issuer_code = i.code
       WHERE i.kind = 'school'
       GROUP BY i.code, i.name, s.status
       ORDER BY i.code`,
@@ -46,9 +46,6 @@ export async function schoolsProgress(db: Database, actor: string): Promise<Scho
       school.total += Number(row.n);
     }
   }
-  await db.query(
-    "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'department.progress_viewed', '*', $2)",
-    [actor, { schools: schools.size }],
-  );
+  await audit(db, actor, "department.progress_viewed", "*", { schools: schools.size });
   return [...schools.values()];
 }

@@ -26,6 +26,7 @@ import { HocbaError } from "../core/errors";
 import { JOURNALS, registryWrites, type OutboxDeps } from "./outbox";
 import type { Database, OnChainReason } from "./ports";
 import { visibleRecord, type IssuerActor } from "./records";
+import { audit, auditEach } from "./stores/audit";
 
 export type { OnChainReason } from "./ports";
 
@@ -67,10 +68,7 @@ export async function revokeDocument(
       code,
       caller.actor,
     ]);
-    await tx.query(
-      "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'document.revoked', $2, $3)",
-      [caller.actor, id, { reason, leaf: record.leaf }],
-    );
+    await audit(tx, caller.actor, "document.revoked", id, { reason, leaf: record.leaf });
     return { id, status: "revoked", revokedAt: row.revoked_at };
   });
 }
@@ -85,17 +83,14 @@ const REVOCATION_COLUMNS = "leaf AS key, reason";
 /** Revocations as registry writes: up to `maxLeaves` leaves per `revokeBatch`, each present once revoked. */
 function revocations(maxLeaves: number) {
   return registryWrites<RevocationRow>({
-    name: "revocation",
     journal: JOURNALS.revocations,
     columns: REVOCATION_COLUMNS,
     // One reason per transaction: the oldest pending revocation's, with the others that share it.
-    next: {
-      sql: `SELECT ${REVOCATION_COLUMNS} FROM revocations
-             WHERE state = 'pending'
-               AND reason = (SELECT reason FROM revocations WHERE state = 'pending' ORDER BY created_at, leaf LIMIT 1)
-             ORDER BY created_at, leaf LIMIT $1 FOR UPDATE`,
-      params: [maxLeaves],
-    },
+    next: `SELECT ${REVOCATION_COLUMNS} FROM revocations
+            WHERE state = 'pending'
+              AND reason = (SELECT reason FROM revocations WHERE state = 'pending' ORDER BY created_at, leaf LIMIT 1)
+            ORDER BY created_at, leaf LIMIT $1 FOR UPDATE`,
+    params: [maxLeaves],
     sign: (chain, rows, nonce) =>
       chain.signRevocation(
         rows.map((r) => r.key),
@@ -141,9 +136,11 @@ export async function reconcileRevocations(deps: RevocationDeps): Promise<string
   const lost = await revocations(MAX_LEAVES_PER_REVOCATION).reopenLost(deps, {
     reason: "revocation missing on chain",
     audit: (tx, rows) =>
-      tx.query(
-        `INSERT INTO audit_log (actor, action, subject) SELECT 'system', 'revocation.lost', leaf FROM unnest($1::text[]) AS leaf`,
-        [rows.map((r) => r.key)],
+      auditEach(
+        tx,
+        "system",
+        "revocation.lost",
+        rows.map((r) => ({ subject: r.key })),
       ),
   });
   if (lost.length > 0) deps.log?.("revocation.lost", { leaves: lost.map((r) => r.key) });

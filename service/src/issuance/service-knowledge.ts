@@ -14,14 +14,27 @@
  */
 import { BYTES32_PATTERN, UUID_ANY_CASE_PATTERN } from "../core/encoding";
 import type { Queryable } from "./ports";
-import type { IssuerRolesLookup, RevocationLookup, SupersessionLookup } from "../core/verification";
-import { issuerRoles } from "./issuers";
+import type {
+  IssuerRolesLookup,
+  RevocationLookup,
+  SupersessionLookup,
+  VerificationContext,
+} from "../core/verification";
+import { issuerRoles } from "./stores/issuers";
+import { revokedLeaves, supersededBy } from "./stores/documents";
 
 export interface ServiceKnowledge {
   supersession: SupersessionLookup;
   revocations: RevocationLookup;
   issuerRoles: IssuerRolesLookup;
 }
+
+/**
+ * The service's verification context (composed once, in server/compose.ts): trust anchors, crypto
+ * and the cached chain, with the service's own knowledge — which the public chain routes also
+ * answer from.
+ */
+export type ServiceVerification = VerificationContext & ServiceKnowledge;
 
 const UUID = new RegExp(UUID_ANY_CASE_PATTERN);
 const BYTES32 = new RegExp(BYTES32_PATTERN);
@@ -73,18 +86,12 @@ export function serviceKnowledge(
       return answer;
     },
     supersession: gathered(UUID, async (ids) => {
-      const { rows } = await db.query<{ id: string; superseded_by: string }>(
-        "SELECT id, superseded_by FROM documents WHERE id = ANY($1::uuid[]) AND superseded_by IS NOT NULL",
-        [ids],
-      );
-      return new Map(rows.map((row) => [row.id, { supersededBy: row.superseded_by }]));
+      const found = await supersededBy(db, ids);
+      return new Map([...found].map(([id, by]) => [id, { supersededBy: by }]));
     }),
     revocations: gathered(BYTES32, async (leaves) => {
-      const { rows } = await db.query<{ leaf: string; revoked_at: Date }>(
-        "SELECT leaf, revoked_at FROM documents WHERE leaf = ANY($1::text[]) AND revoked_at IS NOT NULL",
-        [leaves],
-      );
-      return new Map(rows.map((row) => [row.leaf, { revokedAt: new Date(row.revoked_at) }]));
+      const found = await revokedLeaves(db, leaves);
+      return new Map([...found].map(([leaf, revokedAt]) => [leaf, { revokedAt }]));
     }),
   };
 }

@@ -10,11 +10,25 @@ import type { Database, Queryable } from "./ports";
 import { randomSecret, sha256Hex } from "../auth/secrets";
 import { HocbaError } from "../core/errors";
 import { visibleRecord, type IssuerActor } from "./records";
+import { audit } from "./stores/audit";
 
 export interface NewShareToken {
   tokenId: string;
   /** The secret itself: returned once, never stored. */
   token: string;
+}
+
+/** Runs `fn` in a transaction once `caller` may see document `id` (NOT_FOUND otherwise). */
+function onVisibleDocument<T>(
+  db: Database,
+  caller: IssuerActor,
+  id: string,
+  fn: (tx: Queryable) => Promise<T>,
+): Promise<T> {
+  return db.transaction(async (tx) => {
+    await visibleRecord(tx, caller, id);
+    return fn(tx);
+  });
 }
 
 /** Creates a share token for document `id` (its school or the admin); audited. */
@@ -23,18 +37,14 @@ export async function createShareToken(
   caller: IssuerActor,
   id: string,
 ): Promise<NewShareToken> {
-  return db.transaction(async (tx) => {
-    await visibleRecord(tx, caller, id);
+  return onVisibleDocument(db, caller, id, async (tx) => {
     const tokenId = randomBytes(8).toString("hex");
     const token = randomSecret();
     await tx.query(
       "INSERT INTO share_tokens (id, token_hash, document_id, created_by) VALUES ($1, $2, $3, $4)",
       [tokenId, sha256Hex(token), id, caller.actor],
     );
-    await tx.query(
-      "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'share_token.created', $2, $3)",
-      [caller.actor, id, { tokenId }],
-    );
+    await audit(tx, caller.actor, "share_token.created", id, { tokenId });
     return { tokenId, token };
   });
 }
@@ -46,18 +56,14 @@ export async function revokeShareToken(
   id: string,
   tokenId: string,
 ): Promise<void> {
-  await db.transaction(async (tx) => {
-    await visibleRecord(tx, caller, id);
+  await onVisibleDocument(db, caller, id, async (tx) => {
     const { rowCount } = await tx.query(
       "UPDATE share_tokens SET revoked_at = now() WHERE id = $1 AND document_id = $2 AND revoked_at IS NULL",
       [tokenId, id],
     );
     if (rowCount === 0)
       throw new HocbaError("NOT_FOUND", `no active share token ${tokenId} for document ${id}`);
-    await tx.query(
-      "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'share_token.revoked', $2, $3)",
-      [caller.actor, id, { tokenId }],
-    );
+    await audit(tx, caller.actor, "share_token.revoked", id, { tokenId });
   });
 }
 

@@ -13,6 +13,7 @@ import { isIP } from "node:net";
 import type { Database, Queryable } from "./ports";
 import { randomSecret, sha256Hex } from "../auth/secrets";
 import { HocbaError } from "../core/errors";
+import { audit } from "./stores/audit";
 import { isDisclosureKey, type DisclosureKey } from "../core/documents/disclosure";
 
 /** The expiry of a link when none is chosen. */
@@ -142,10 +143,12 @@ export async function createShare(
        VALUES ($1, $2, $3, $4, $5, $6, now() + $7 * interval '1 day') RETURNING ${COLUMNS}`,
       [id, sha256Hex(token), input.documentId, withhold, input.kind ?? "link", input.actor, days],
     );
-    await tx.query(
-      "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'share.created', $2, $3)",
-      [input.actor, input.documentId, { shareId: id, withhold, days, kind: input.kind ?? "link" }],
-    );
+    await audit(tx, input.actor, "share.created", input.documentId, {
+      shareId: id,
+      withhold,
+      days,
+      kind: input.kind ?? "link",
+    });
     return { share: shareOf(rows[0]!), token };
   });
 }
@@ -187,10 +190,7 @@ export async function revokeShare(
       `UPDATE shares SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING ${COLUMNS}`,
       [id],
     );
-    await tx.query(
-      "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'share.revoked', $2, $3)",
-      [actor, rows[0]!.document_id, { shareId: id }],
-    );
+    await audit(tx, actor, "share.revoked", rows[0]!.document_id, { shareId: id });
     return shareOf(rows[0]!);
   });
 }
@@ -213,6 +213,17 @@ export async function shareAccesses(db: Queryable, id: string, limit = 200): Pro
     network: r.network,
     outcome: r.outcome,
   }));
+}
+
+/** How many times each of links `ids` was opened (links never opened are absent). */
+export async function openedCounts(db: Queryable, ids: readonly string[]): Promise<Map<string, number>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query<{ share_id: string; n: number }>(
+    `SELECT share_id, count(*)::int AS n FROM share_accesses
+      WHERE share_id = ANY($1::text[]) AND outcome = 'opened' GROUP BY share_id`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.share_id, r.n]));
 }
 
 /** The network of a client address: IPv4 /24, IPv6 /48 (an IPv4-mapped IPv6 address as IPv4). */

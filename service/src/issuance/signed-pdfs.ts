@@ -26,7 +26,7 @@ import { extractTranscriptFromPdf } from "../core/pdf/extract";
 import { verifyPdfSignatures } from "../core/pdf/signatures";
 import { PDF_PROOF_FORMAT, SIGNED_PDF_TYPE, type PdfProof } from "../core/verification/pdf";
 import { withCertificateStatus } from "./certificate-status";
-import { anchorProof, type CredentialChain } from "./credential";
+import type { CredentialChain } from "./credential";
 import {
   databaseAuthorization,
   memoized,
@@ -37,7 +37,7 @@ import {
   type SubmitResult,
   type IssuerActor,
 } from "./documents";
-import { BATCH_OF_DOCUMENT, LEAF_INDEX_SQL } from "./membership";
+import { anchorProof, BATCH_OF_DOCUMENT, LEAF_INDEX_SQL } from "./stores/batches";
 import type { Queryable } from "./ports";
 import { compiledSchemaCheck } from "./schema-check";
 

@@ -17,9 +17,9 @@
  */
 import type { AuthorizationLookup } from "../core/pki";
 import { coalesced } from "./coalesce";
+import { certificateKeyId } from "./stores/issuers";
 import {
   type Accepted,
-  authorizationId,
   check,
   databaseAuthorizations,
   failure,
@@ -52,7 +52,7 @@ export type SubmitOne = (submitter: IssuerActor, item: SubmitItem) => Promise<Su
 export function groupedSubmissions(deps: SubmissionDeps): SubmitOne {
   const queues = new Map<string, Queue>();
   const now = deps.now ?? (() => new Date());
-  const authorizations = coalesced(databaseAuthorizations(deps.db, now), authorizationId);
+  const authorizations = coalesced(databaseAuthorizations(deps.db, now), certificateKeyId);
   const lookup: AuthorizationLookup = async (issuerCode, fingerprint) =>
     (await authorizations({ issuerCode, fingerprint })) ?? { authorized: false };
   const rolesOf = coalesced(requiredRolesReader(deps), (code: string) => code);

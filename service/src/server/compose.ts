@@ -45,6 +45,9 @@ import { reconcileRevocations } from "../issuance/revocation";
 import type { GraduateImportDeps } from "../issuance/graduates";
 import type { ChainStatusPort } from "../core/verification";
 import type { Database, PdfRenderer } from "../issuance/ports";
+import type { SubmissionDeps } from "../issuance/documents";
+import { compiledSchemaCheck } from "../issuance/schema-check";
+import { serviceKnowledge, type ServiceVerification } from "../issuance/service-knowledge";
 
 export type Log = (
   level: "info" | "warn" | "error",
@@ -71,6 +74,8 @@ export interface ServerParts {
   drafts: DraftServices;
   /** The registry's answers for verification, cached (adapters/chain/chain-status.ts). */
   chainStatus: ChainStatusPort;
+  /** The verification context of `POST /verify` and the public chain routes (verificationOf). */
+  verification: ServiceVerification;
   renderPdf: PdfRenderer;
   /** Roots found missing on chain at start (re-anchoring has been scheduled). */
   lostRoots: string[];
@@ -317,6 +322,30 @@ async function reconcile(anchoring: AnchoringDeps, log: Log) {
   return { lostRoots, lostRevocations, lostIssuerCertificates };
 }
 
+/**
+ * The service's verification context, composed once per service: the trust anchors and crypto of
+ * submission, the cached chain port over the registry, the trusted TSAs without REQUIRE_TIMESTAMP
+ * (a rule for submissions: documents anchored without a timestamp stay valid), the same document
+ * checks as the browser's with TypeBox's compiled checker (the page's interpreted one lists the same
+ * problems, some 20× slower), and beside the chain what the service knows at once
+ * (issuance/service-knowledge.ts: corrections, revocations not yet on chain, signer roles).
+ */
+export function verificationOf(
+  submission: Pick<SubmissionDeps, "db" | "trustAnchors" | "crypto" | "requiredRoles" | "timestamps">,
+  chainStatus: ChainStatusPort,
+): ServiceVerification {
+  return {
+    trustAnchors: submission.trustAnchors,
+    crypto: submission.crypto,
+    chain: chainStatus,
+    ...(submission.timestamps?.trustAnchors
+      ? { timestamps: { trustAnchors: submission.timestamps.trustAnchors } }
+      : {}),
+    policy: { validation: { schemaCheck: compiledSchemaCheck } },
+    ...serviceKnowledge(submission.db, submission.requiredRoles),
+  };
+}
+
 /** A step of a (first) start that takes a while, for the person waiting: "deploying the registry…". */
 export type Progress = (step: string) => void;
 
@@ -438,6 +467,7 @@ export async function composeServerParts(
       writeWorkbook,
     };
     secureDataDir(config.DATA_DIR); // the demo certificates are written 0644
+    const chainStatus = chainStatusOf(registry);
     return {
       config,
       db,
@@ -449,7 +479,8 @@ export async function composeServerParts(
       anchoring,
       submission,
       drafts,
-      chainStatus: chainStatusOf(registry),
+      chainStatus,
+      verification: verificationOf(submission, chainStatus),
       renderPdf: (credential, links) => renderTranscriptPdf(credential, { ...links, seal }),
       lostRoots,
       lostRevocations,

@@ -6,8 +6,8 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createApiKey, revokeApiKey } from "../auth/api-keys";
-import { registerIssuer } from "../issuance/issuers";
+import { registerIssuer, rotateApiKey } from "../issuance/issuers";
+import { findIssuer } from "../issuance/stores/issuers";
 import type { ServerParts, Log } from "./compose";
 
 const DEMO_ISSUERS = [
@@ -15,33 +15,21 @@ const DEMO_ISSUERS = [
   { code: "DEMOQ1", kind: "district", name: "Phòng GDĐT Demo" },
 ] as const;
 
-/** A new API key for an issuer already registered, revoking its others. */
-async function replaceApiKey(parts: ServerParts, code: string): Promise<string> {
-  return parts.db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ id: string }>(
-      "SELECT id FROM api_keys WHERE issuer_code = $1 AND revoked_at IS NULL",
-      [code],
-    );
-    for (const row of rows) await revokeApiKey(tx, row.id, "system");
-    return (await createApiKey(tx, { kind: "issuer", issuerCode: code, label: "demo", actor: "system" })).key;
-  });
-}
-
 export async function ensureDemoIssuers(parts: ServerParts, log: Log): Promise<void> {
   if (!parts.demo) return;
   for (const issuer of DEMO_ISSUERS) {
     const signer = parts.demo.signers.find((s) => s.code === issuer.code);
     if (!signer) continue;
     const keyFile = path.join(parts.demo.dir, `${issuer.code}.apikey`);
-    const { rowCount } = await parts.db.query("SELECT 1 FROM issuers WHERE code = $1", [issuer.code]);
     let apiKey: string | undefined;
-    if (rowCount === 0) {
+    if ((await findIssuer(parts.db, issuer.code)) === undefined) {
       const deps = { db: parts.db, trustAnchors: parts.trustAnchors, crypto: parts.submission.crypto };
       const input = { ...issuer, certificates: [readFileSync(signer.chain, "utf8")] };
       apiKey = (await registerIssuer(deps, input, "system")).apiKey;
       log("info", "demo issuer registered", { issuer: issuer.code });
     } else if (!existsSync(keyFile)) {
-      apiKey = await replaceApiKey(parts, issuer.code);
+      // A new key, the old ones revoked (and the rotation audited, as the admin's would be).
+      apiKey = (await rotateApiKey(parts.db, issuer.code, "system")).apiKey;
     }
     if (apiKey) writeFileSync(keyFile, apiKey + "\n", { mode: 0o600 });
   }

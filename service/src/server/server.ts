@@ -249,6 +249,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         submission: parts.submission,
         drafts: parts.drafts,
         chainStatus: parts.chainStatus,
+        verification: parts.verification,
         renderPdf: parts.renderPdf,
         chain: { chainId: parts.chain.chainId, registry: parts.chain.registry },
         triggerAnchoring: () => runner.trigger(),

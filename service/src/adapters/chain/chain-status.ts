@@ -25,6 +25,7 @@ import { HocbaError } from "../../core/errors";
 import { BoundedCache } from "../../core/pki/bounded-cache";
 import type { ChainStatusPort } from "../../core/verification";
 import { REGISTRY_ABI, type RegistryClient } from "./registry";
+import { oncePer } from "../../core/once-per";
 
 export interface ChainStatusOptions {
   /** How often the LeafRevoked events are read, at most (ms); a revocation is seen within it. Default 500. */
@@ -190,17 +191,10 @@ export function createChainStatus(registry: RegistryClient, options: ChainStatus
   };
 }
 
-const perRegistry = new WeakMap<RegistryClient, ChainStatus>();
-
 /**
  * The one chain port of a registry client, made on first use: the routes that verify and the
  * public chain reads share its caches and its revocation index (one event poll, not one per route).
  */
-export function chainStatusOf(registry: RegistryClient): ChainStatus {
-  let status = perRegistry.get(registry);
-  if (status === undefined) {
-    status = createChainStatus(registry);
-    perRegistry.set(registry, status);
-  }
-  return status;
-}
+export const chainStatusOf: (registry: RegistryClient) => ChainStatus = oncePer((registry: RegistryClient) =>
+  createChainStatus(registry),
+);

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import path from "node:path";
 import { HocbaError } from "../../core/errors";
 import { certificatesOfBundle, isFetchableUrl, type IssuerFetcher } from "../../core/pki";
+import { readLimitedBody } from "./limited-body";
 
 export interface AiaFetcherOptions {
   /** Folder of the persistent cache; none: memory only. */
@@ -88,20 +89,10 @@ async function get(url: string, timeoutMs: number, maxBytes: number): Promise<Ui
     await response.body.cancel().catch(() => undefined);
     throw unavailable(url, `the answer is ${declared} bytes (at most ${maxBytes})`);
   }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = response.body.getReader();
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        throw unavailable(url, `the answer is more than ${maxBytes} bytes`);
-      }
-      chunks.push(value);
-    }
+    return await readLimitedBody(response.body, maxBytes, () =>
+      unavailable(url, `the answer is more than ${maxBytes} bytes`),
+    );
   } catch (cause) {
     if (cause instanceof HocbaError) throw cause;
     throw unavailable(
@@ -110,11 +101,4 @@ async function get(url: string, timeoutMs: number, maxBytes: number): Promise<Ui
       cause,
     );
   }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }

@@ -4,6 +4,7 @@
  * oversized answer is abandoned at the limit rather than held in memory.
  */
 import type { StatusFetcher } from "../../issuance/ports";
+import { readLimitedBody } from "./limited-body";
 
 export interface HttpStatusOptions {
   /** Milliseconds for the whole exchange (connect, answer, body). */
@@ -34,27 +35,12 @@ export function httpStatusFetcher(options: HttpStatusOptions): StatusFetcher {
       await response.body?.cancel();
       throw new Error(`answered ${declared} bytes (at most ${request.maxBytes})`);
     }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const reader = response.body?.getReader();
-    if (reader === undefined) return new Uint8Array();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > request.maxBytes) {
-        await reader.cancel();
-        throw new Error(`answered more than ${request.maxBytes} bytes`);
-      }
-      chunks.push(value);
-    }
-    const out = new Uint8Array(size);
-    let offset = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return out;
+    if (response.body === null) return new Uint8Array();
+    return readLimitedBody(
+      response.body,
+      request.maxBytes,
+      () => new Error(`answered more than ${request.maxBytes} bytes`),
+    );
   };
 }
 

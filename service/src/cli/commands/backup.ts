@@ -10,7 +10,7 @@ import { writeBackup, type BackupKeyFile, type DeploymentRecord } from "../../ad
 import { openDatabase } from "../../adapters/db/open";
 import { createProvider } from "../../adapters/chain/registry";
 import type { Command } from "../command";
-import { parseCommandArgs, processIo, usageError, type CliIo } from "../io";
+import { commandArgs, FLAG, HELP_OPTION, processIo, usageError, type CliIo } from "../io";
 
 const HELP = `usage: hocba backup <file> [--include-keys]
 
@@ -71,27 +71,25 @@ export async function deploymentOf(config: Config): Promise<DeploymentRecord> {
   return { chainId, registry: config.REGISTRY_ADDRESS ?? null, embedded: false };
 }
 
+const OPTIONS = { "include-keys": FLAG, ...HELP_OPTION } as const;
+
 export const command: Command = {
   summary: "write a consistent backup of the database (and, asked, the keys) to a file",
   run: (args) => backupCommand(args, processIo),
 };
 
+/** The one backup file `hocba backup` writes and `hocba restore` reads, resolved. @throws USAGE. */
+export function backupFileOf(positionals: readonly string[], help: string): string {
+  if (positionals.length !== 1) throw usageError("give one backup file", help);
+  return path.resolve(positionals[0]!);
+}
+
 /** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
 export async function backupCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    {
-      args,
-      options: { "include-keys": { type: "boolean" }, help: { type: "boolean", short: "h" } },
-      allowPositionals: true,
-    },
-    HELP,
-  );
-  if (values.help) {
-    io.stdout(HELP + "\n");
-    return 0;
-  }
-  if (positionals.length !== 1) throw usageError("give one backup file", HELP);
-  const file = path.resolve(positionals[0]!);
+  const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: true }, HELP, io);
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
+  const file = backupFileOf(positionals, HELP);
   const config = loadConfig(io.env);
   const deployment = await deploymentOf(config);
   const keys = values["include-keys"] ? keyFiles(config.DATA_DIR) : [];

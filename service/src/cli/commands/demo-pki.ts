@@ -7,7 +7,7 @@ import { DEMO_P12_PASSWORD, ensureDemoPki, issueDemoSigner } from "../../adapter
 import type { KeyAlgorithm } from "../../adapters/pki/certificates";
 import type { HocbaError } from "../../core/errors";
 import type { Command } from "../command";
-import { parseCommandArgs, processIo, usageError, type CliIo } from "../io";
+import { commandArgs, HELP_OPTION, processIo, STRING, usageError, type CliIo } from "../io";
 
 const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ["P-256", "RSA-2048", "RSA-3072"];
 
@@ -24,6 +24,15 @@ With --issue: issues one more signer <code> from the demo issuing CA.
 
 Demo certificates are for trying hocba only: never trust the demo root in production.`;
 
+const OPTIONS = {
+  dir: { type: "string", default: "data/demo" },
+  issue: STRING,
+  subject: STRING,
+  "key-algorithm": STRING,
+  password: STRING,
+  ...HELP_OPTION,
+} as const;
+
 export const command: Command = {
   summary: "create the demo PKI (root → issuing CA → DEMO01, DEMOQ1) or issue a demo signer",
   run: (args) => demoPki(args),
@@ -31,26 +40,9 @@ export const command: Command = {
 
 /** Runs `hocba demo-pki`; prints the files it wrote. */
 export async function demoPki(args: string[], io: CliIo = processIo): Promise<number> {
-  const parsed = parseCommandArgs(
-    {
-      args,
-      options: {
-        dir: { type: "string", default: "data/demo" },
-        issue: { type: "string" },
-        subject: { type: "string" },
-        "key-algorithm": { type: "string" },
-        password: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: false,
-    },
-    HELP,
-  );
+  const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: false }, HELP, io);
+  if (parsed === undefined) return 0;
   const { values } = parsed;
-  if (values.help) {
-    io.stdout(HELP + "\n");
-    return 0;
-  }
   const keyAlgorithm = values["key-algorithm"] as KeyAlgorithm | undefined;
   if (keyAlgorithm !== undefined && !KEY_ALGORITHMS.includes(keyAlgorithm))
     throw usage(`--key-algorithm must be one of ${KEY_ALGORITHMS.join(", ")}`);

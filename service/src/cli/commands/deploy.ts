@@ -9,7 +9,16 @@ import { deployRegistry, writeDeploymentFile } from "../../adapters/chain/deploy
 import { createProvider } from "../../adapters/chain/registry";
 import { HocbaError } from "../../core/errors";
 import type { Command } from "../command";
-import { parseCommandArgs, processIo, readInput, usageError, type CliIo } from "../io";
+import {
+  commandArgs,
+  HELP_OPTION,
+  processIo,
+  readInput,
+  STRING,
+  STRINGS,
+  usageError,
+  type CliIo,
+} from "../io";
 
 export const DEPLOYER_KEY_ENV = "DEPLOYER_PRIVATE_KEY";
 
@@ -29,6 +38,18 @@ Deploys the TranscriptRegistry contract, grants ANCHORER_ROLE and REVOKER_ROLE, 
   --gas-price  gas price in wei for every transaction (0 on a gas-free Besu network)
   --out-dir    where the file goes (default ./deployments)`;
 
+const OPTIONS = {
+  rpc: STRING,
+  network: STRING,
+  "key-file": STRING,
+  admin: STRING,
+  anchorer: STRINGS,
+  revoker: STRINGS,
+  "gas-price": STRING,
+  "out-dir": STRING,
+  ...HELP_OPTION,
+} as const;
+
 export const command: Command = {
   summary: "deploy the registry contract to a chain and record the deployment",
   run: (args) => deployCommand(args, processIo),
@@ -47,28 +68,9 @@ function privateKeyOf(keyFile: string | undefined, io: CliIo): string {
 
 /** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
 export async function deployCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs(
-    {
-      args,
-      options: {
-        rpc: { type: "string" },
-        network: { type: "string" },
-        "key-file": { type: "string" },
-        admin: { type: "string" },
-        anchorer: { type: "string", multiple: true },
-        revoker: { type: "string", multiple: true },
-        "gas-price": { type: "string" },
-        "out-dir": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: false,
-    },
-    HELP,
-  );
-  if (values.help) {
-    io.stdout(HELP + "\n");
-    return 0;
-  }
+  const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: false }, HELP, io);
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
   if (values.rpc === undefined) throw usageError("--rpc is missing", HELP);
   if (values.network === undefined || !/^[A-Za-z0-9_-]{1,64}$/.test(values.network))
     throw usageError("--network must be a name of letters, digits, - or _", HELP);

@@ -9,10 +9,12 @@ import { HocbaError } from "../../core/errors";
 import { DISCLOSABLE_CREDENTIAL_FORMAT } from "../../core/verification";
 import type { Command } from "../command";
 import {
-  parseCommandArgs,
+  commandArgs,
+  HELP_OPTION,
   parseJsonInput,
   processIo,
   readInput,
+  STRING,
   usageError,
   writeOutput,
   type CliIo,
@@ -29,6 +31,8 @@ The school's signature and the anchor still verify; a verifier sees which parts 
   --out <file>        write here instead of stdout
   -h, --help          this text`;
 
+const OPTIONS = { withhold: STRING, out: STRING, ...HELP_OPTION } as const;
+
 export const command: Command = {
   summary: "share a hocba/2 credential without some parts (citizen ID, ethnicity, a school year…)",
   run: (args) => discloseCommand(args),
@@ -37,22 +41,8 @@ export const command: Command = {
 /** Runs `hocba disclose`; returns 0 or throws a HocbaError. */
 // eslint-disable-next-line @typescript-eslint/require-await -- async so that usage errors reject, as other commands' do
 export async function discloseCommand(args: string[], io: CliIo = processIo): Promise<number> {
-  const parsed = parseCommandArgs(
-    {
-      args,
-      options: {
-        withhold: { type: "string" },
-        out: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-    },
-    HELP,
-  );
-  if (parsed.values.help) {
-    io.stdout(HELP + "\n");
-    return 0;
-  }
+  const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: true }, HELP, io);
+  if (parsed === undefined) return 0;
   const [file, ...extra] = parsed.positionals;
   if (file === undefined || extra.length > 0) throw usageError("give exactly one credential file", HELP);
   const list = parsed.values.withhold;

@@ -9,7 +9,7 @@ import { HocbaError, isHocbaError } from "../../core/errors";
 import { signDetached } from "../../core/pki";
 import { apiBaseUrl, callApi, secretFrom } from "../api-client";
 import type { Command } from "../command";
-import { parseCommandArgs, processIo, readInput, usageError, type CliIo } from "../io";
+import { commandArgs, HELP_OPTION, processIo, readInput, STRING, usageError, type CliIo } from "../io";
 import { loadSigner, signerSources, PASSWORD_ENV } from "./sign";
 import { API_KEY_ENV } from "./submit";
 
@@ -45,6 +45,17 @@ interface RowProblem {
   message: string;
 }
 
+const OPTIONS = {
+  p12: STRING,
+  password: STRING,
+  key: STRING,
+  cert: STRING,
+  chain: STRING,
+  api: STRING,
+  "api-key": STRING,
+  ...HELP_OPTION,
+} as const;
+
 export const command: Command = {
   summary: "sign a district's graduates file (CSV/XLSX) and import it",
   run: (args) => importGraduatesCommand(args, processIo),
@@ -52,28 +63,8 @@ export const command: Command = {
 
 /** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
 export async function importGraduatesCommand(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(
-    {
-      args,
-      options: {
-        p12: { type: "string" },
-        password: { type: "string" },
-        key: { type: "string" },
-        cert: { type: "string" },
-        chain: { type: "string" },
-        api: { type: "string" },
-        "api-key": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-      tokens: true,
-    },
-    HELP,
-  );
-  if (parsed.values.help) {
-    io.stdout(HELP + "\n");
-    return 0;
-  }
+  const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: true, tokens: true }, HELP, io);
+  if (parsed === undefined) return 0;
   if (parsed.positionals.length !== 1) throw usageError("give exactly one graduates file", HELP);
   const path = parsed.positionals[0]!;
   const signerOptions = parsed.tokens.flatMap((token) =>

@@ -5,9 +5,18 @@
  * service checks the certificate and writes the change to the on-chain issuer registry — and sets
  * the roles the issuer's documents require (PUT /api/v1/admin/issuers/:code/required-roles).
  */
-import { ADMIN_API_OPTIONS, adminToken, apiBaseUrl, callApi } from "../api-client";
+import { ADMIN_API_HELP, ADMIN_API_OPTIONS, adminToken, apiBaseUrl, callApi } from "../api-client";
 import type { Command } from "../command";
-import { parseCommandArgs, processIo, readCertificateFile, usageError, type CliIo } from "../io";
+import {
+  actionArgs,
+  commandArgs,
+  FLAG,
+  processIo,
+  readCertificateFile,
+  STRING,
+  usageError,
+  type CliIo,
+} from "../io";
 import { rolesList, rolesText } from "./register-issuer";
 
 const HELP = `usage: hocba issuer add-certificate <code> --cert <file> [--role <role>] [options]
@@ -27,15 +36,21 @@ it to the service's REQUIRED_SIGNER_ROLES.
   --default               (set-roles) no roles of its own: REQUIRED_SIGNER_ROLES applies
   --fingerprint <0x…>     the certificate to remove (as listed: 0x + SHA-256 of its DER)
 options:
-  --api <url>             the hocba API (default $HOCBA_API_URL, else http://127.0.0.1:$PORT, port 8080)
-  --admin-token <token>   the ADMIN_TOKEN (default $HOCBA_ADMIN_TOKEN, else $ADMIN_TOKEN)
-  --admin-token-file <f>  a file holding it (e.g. data/demo/admin.token)
-  -h, --help              this text`;
+${ADMIN_API_HELP}`;
 
 interface Active {
   code: string;
   certificates: { fingerprint: string; subject: string; role: string }[];
 }
+
+const ACTIONS = ["add-certificate", "remove-certificate", "set-roles"] as const;
+const OPTIONS = {
+  cert: STRING,
+  role: STRING,
+  fingerprint: STRING,
+  default: FLAG,
+  ...ADMIN_API_OPTIONS,
+} as const;
 
 export const command: Command = {
   summary: "add (with a role) or remove an issuer's signing certificate (admin API)",
@@ -44,28 +59,14 @@ export const command: Command = {
 
 /** Runs `hocba issuer …` with `io` (tests pass a captured one). Returns the exit code. */
 export async function issuerCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    {
-      args,
-      options: {
-        cert: { type: "string" },
-        role: { type: "string" },
-        fingerprint: { type: "string" },
-        default: { type: "boolean" },
-        ...ADMIN_API_OPTIONS,
-      },
-      allowPositionals: true,
-    },
-    HELP,
-  );
-  if (values.help) {
-    io.stdout(HELP + "\n");
-    return 0;
-  }
-  const [action, code, ...extra] = positionals;
-  if (action !== "add-certificate" && action !== "remove-certificate" && action !== "set-roles")
-    throw usageError(action === undefined ? "what to do is missing" : `unknown action "${action}"`, HELP);
-  if (code === undefined) throw usageError("the issuer code is missing", HELP);
+  const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: true }, HELP, io);
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
+  const {
+    action,
+    subject: code,
+    extra,
+  } = actionArgs(positionals, ACTIONS, "the issuer code is missing", HELP);
   if (action === "set-roles") return setRoles(code, extra, values, io);
   if (values.default) throw usageError("--default is for set-roles", HELP);
   if (extra.length > 0) throw usageError(`unexpected argument "${extra[0]}"`, HELP);

@@ -6,7 +6,7 @@
  */
 import { ADMIN_API_OPTIONS, ADMIN_TOKEN_ENV, adminToken, apiBaseUrl, callApi } from "../api-client";
 import type { Command } from "../command";
-import { parseCommandArgs, processIo, readCertificateFile, usageError, type CliIo } from "../io";
+import { commandArgs, processIo, readCertificateFile, STRING, STRINGS, usageError, type CliIo } from "../io";
 
 export { ADMIN_TOKEN_ENV };
 
@@ -39,6 +39,16 @@ interface Registered {
   requiredRoles: string[] | null;
 }
 
+const OPTIONS = {
+  kind: STRING,
+  code: STRING,
+  name: STRING,
+  cert: STRINGS,
+  role: STRINGS,
+  "require-roles": STRING,
+  ...ADMIN_API_OPTIONS,
+} as const;
+
 export const command: Command = {
   summary: "register a school or district office (admin API) and print its API key",
   run: (args) => registerIssuerCommand(args, processIo),
@@ -46,26 +56,9 @@ export const command: Command = {
 
 /** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
 export async function registerIssuerCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs(
-    {
-      args,
-      options: {
-        kind: { type: "string" },
-        code: { type: "string" },
-        name: { type: "string" },
-        cert: { type: "string", multiple: true },
-        role: { type: "string", multiple: true },
-        "require-roles": { type: "string" },
-        ...ADMIN_API_OPTIONS,
-      },
-      allowPositionals: false,
-    },
-    HELP,
-  );
-  if (values.help) {
-    io.stdout(HELP + "\n");
-    return 0;
-  }
+  const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: false }, HELP, io);
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
   const { kind, code, name } = values;
   if (kind !== "school" && kind !== "district") throw usageError("--kind must be school or district", HELP);
   if (code === undefined) throw usageError("--code is missing", HELP);

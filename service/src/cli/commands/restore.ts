@@ -14,8 +14,8 @@ import { HocbaError } from "../../core/errors";
 import { findUnknownOnChain, type UnknownOnChain } from "../../issuance/restore-check";
 import { composeServerParts } from "../../server/compose";
 import type { Command } from "../command";
-import { parseCommandArgs, processIo, usageError, type CliIo } from "../io";
-import { deploymentOf } from "./backup";
+import { commandArgs, FLAG, HELP_OPTION, processIo, type CliIo } from "../io";
+import { backupFileOf, deploymentOf } from "./backup";
 
 const HELP = `usage: hocba restore <file> [--check]
 
@@ -27,6 +27,8 @@ and revocations made after the backup was taken. Run it with the environment of 
 (same CHAIN_RPC_URL, REGISTRY_ADDRESS, …); the backup's deployment must match it.
 
   --check   only reconcile an already restored database with the chain (no loading)`;
+
+const OPTIONS = { check: FLAG, ...HELP_OPTION } as const;
 
 export const command: Command = {
   summary: "restore a backup onto an empty database and reconcile it with the chain",
@@ -126,20 +128,10 @@ export function reconciliationReport(
 
 /** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
 export async function restoreCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    {
-      args,
-      options: { check: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-      allowPositionals: true,
-    },
-    HELP,
-  );
-  if (values.help) {
-    io.stdout(HELP + "\n");
-    return 0;
-  }
-  if (positionals.length !== 1) throw usageError("give one backup file", HELP);
-  const file = path.resolve(positionals[0]!);
+  const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: true }, HELP, io);
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
+  const file = backupFileOf(positionals, HELP);
   const backup = readBackup(file);
   const config = loadConfig(io.env);
   checkDeployment(backup.meta.deployment, await deploymentOf(config));

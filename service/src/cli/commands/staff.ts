@@ -4,9 +4,9 @@
  * their OpenID Provider names them: the issuer URL and the subject (`sub`). Every change is audited
  * by the service.
  */
-import { ADMIN_API_OPTIONS, adminToken, apiBaseUrl, callApi } from "../api-client";
+import { ADMIN_API_HELP, ADMIN_API_OPTIONS, adminToken, apiBaseUrl, callApi } from "../api-client";
 import type { Command } from "../command";
-import { parseCommandArgs, processIo, usageError, type CliIo } from "../io";
+import { actionArgs, commandArgs, processIo, STRING, STRINGS, usageError, type CliIo } from "../io";
 
 const HELP = `usage: hocba staff add <school> --issuer <url> --subject <sub> --role <role>… [--class <class>…] [--label <text>] [options]
        hocba staff remove <school> --issuer <url> --subject <sub> [options]
@@ -21,10 +21,7 @@ replacing the roles they had there; takes every role away; or lists the school's
   --class <class>         a homeroom teacher's class, e.g. 9A; repeatable
   --label <text>          what to call the person in lists (e.g. their name)
 options:
-  --api <url>             the hocba API (default $HOCBA_API_URL, else http://127.0.0.1:$PORT, port 8080)
-  --admin-token <token>   the ADMIN_TOKEN (default $HOCBA_ADMIN_TOKEN, else $ADMIN_TOKEN)
-  --admin-token-file <f>  a file holding it (e.g. data/demo/admin.token)
-  -h, --help              this text`;
+${ADMIN_API_HELP}`;
 
 interface Row {
   issuer: string;
@@ -34,6 +31,16 @@ interface Row {
   classes: string[];
   label: string | null;
 }
+
+const ACTIONS = ["add", "remove", "list"] as const;
+const OPTIONS = {
+  issuer: STRING,
+  subject: STRING,
+  role: STRINGS,
+  class: STRINGS,
+  label: STRING,
+  ...ADMIN_API_OPTIONS,
+} as const;
 
 export const command: Command = {
   summary: "give people roles at a school, take them away, list them (admin API)",
@@ -47,29 +54,14 @@ function line(row: Row): string {
 
 /** Runs `hocba staff …` with `io` (tests pass a captured one). Returns the exit code. */
 export async function staffCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    {
-      args,
-      options: {
-        issuer: { type: "string" },
-        subject: { type: "string" },
-        role: { type: "string", multiple: true },
-        class: { type: "string", multiple: true },
-        label: { type: "string" },
-        ...ADMIN_API_OPTIONS,
-      },
-      allowPositionals: true,
-    },
-    HELP,
-  );
-  if (values.help) {
-    io.stdout(HELP + "\n");
-    return 0;
-  }
-  const [action, school, ...extra] = positionals;
-  if (action !== "add" && action !== "remove" && action !== "list")
-    throw usageError(action === undefined ? "what to do is missing" : `unknown action "${action}"`, HELP);
-  if (school === undefined) throw usageError("the school code is missing", HELP);
+  const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: true }, HELP, io);
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
+  const {
+    action,
+    subject: school,
+    extra,
+  } = actionArgs(positionals, ACTIONS, "the school code is missing", HELP);
   if (extra.length > 0) throw usageError(`unexpected argument "${extra[0]}"`, HELP);
   const path = `/api/v1/schools/${encodeURIComponent(school)}/staff`;
   const baseUrl = apiBaseUrl(values.api, io);

@@ -120,11 +120,17 @@ export const CompletionSchema = Type.Object(
   closed,
 );
 
+/** The members a document of each type starts with: its type, id and nonce. */
+function documentHead<T extends string>(type: T) {
+  return { type: Type.Literal(type, code("DOCUMENT_TYPE_INVALID")), id: Uuid, nonce: Nonce };
+}
+
+/** The members a document of each type ends with: when it was issued and what it corrects. */
+const DOCUMENT_TAIL = { issuedAt: DateTimeString, supersedes: Supersedes };
+
 export const TranscriptSchema = Type.Object(
   {
-    type: Type.Literal(TRANSCRIPT_TYPE, code("DOCUMENT_TYPE_INVALID")),
-    id: Uuid,
-    nonce: Nonce,
+    ...documentHead(TRANSCRIPT_TYPE),
     school: Type.Object(
       {
         code: Code,
@@ -138,17 +144,14 @@ export const TranscriptSchema = Type.Object(
     years: Type.Array(SchoolYearSchema, { minItems: 1, ...code("YEARS_EMPTY") }),
     /** THCS transcripts from 2026: the principal's confirmation of completion (optional). */
     completion: Type.Optional(CompletionSchema),
-    issuedAt: DateTimeString,
-    supersedes: Supersedes,
+    ...DOCUMENT_TAIL,
   },
   closed,
 );
 
 export const GraduationSchema = Type.Object(
   {
-    type: Type.Literal(GRADUATION_TYPE, code("DOCUMENT_TYPE_INVALID")),
-    id: Uuid,
-    nonce: Nonce,
+    ...documentHead(GRADUATION_TYPE),
     district: Type.Object({ code: Code, name: Text }, closed),
     decision: Type.Object({ number: Text, date: DateString }, closed),
     school: Type.Object({ code: Code, name: Text }, closed),
@@ -160,8 +163,7 @@ export const GraduationSchema = Type.Object(
     registryNumber: Text,
     /** Only on diplomas recognised before Thông tư 31/2023 took effect (2024-02-15). */
     classification: Type.Optional(literals(CLASSIFICATIONS, "CLASSIFICATION_INVALID")),
-    issuedAt: DateTimeString,
-    supersedes: Supersedes,
+    ...DOCUMENT_TAIL,
   },
   closed,
 );

@@ -6,6 +6,7 @@
 import { BoundedCache } from "./bounded-cache";
 import type { CertificateInfo } from "./certificate";
 import type { PkiCrypto, SignatureAlgorithm } from "./crypto";
+import { oncePer } from "../once-per";
 
 export const MIN_RSA_BITS = 2048;
 
@@ -20,17 +21,10 @@ export interface KeyRing {
   ): Promise<string | undefined>;
 }
 
-const rings = new WeakMap<PkiCrypto, KeyRing>();
-
 /** The key ring of a crypto implementation (one per implementation, for the life of the process). */
-export function keyRingFor(crypto: PkiCrypto): KeyRing {
-  let ring = rings.get(crypto);
-  if (ring === undefined) {
-    ring = createKeyRing(crypto);
-    rings.set(crypto, ring);
-  }
-  return ring;
-}
+export const keyRingFor: (crypto: PkiCrypto) => KeyRing = oncePer((crypto: PkiCrypto) =>
+  createKeyRing(crypto),
+);
 
 function createKeyRing(crypto: PkiCrypto): KeyRing {
   const keys = new BoundedCache<string, Promise<unknown>>(10_000);

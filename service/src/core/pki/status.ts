@@ -167,17 +167,23 @@ function parseDer<T>(der: Uint8Array, parse: (der: Uint8Array) => T, what: strin
 }
 
 /**
+ * Verifies one status document (DER) as evidence about `certificate`, issued by `issuer`, with the
+ * keys of `ring`: undefined when it says nothing about it, otherwise the verified status.
+ */
+export type EvidenceCheck = (
+  der: Uint8Array,
+  certificate: CertificateInfo,
+  issuer: CertificateInfo,
+  ring: KeyRing,
+) => Promise<StatusEvidence | undefined>;
+
+/**
  * Verifies a BasicOCSPResponse as evidence about `certificate`: undefined when it says nothing
  * about it (no SingleResponse for its CertID), otherwise the verified status.
  * @throws HocbaError CERT_STATUS_INVALID when the response is about it but cannot be trusted (bad
  * signature, a signer that is neither the CA nor a responder the CA authorized, malformed).
  */
-export async function verifyOcspEvidence(
-  der: Uint8Array,
-  certificate: CertificateInfo,
-  issuer: CertificateInfo,
-  ring: KeyRing,
-): Promise<StatusEvidence | undefined> {
+export const verifyOcspEvidence: EvidenceCheck = async (der, certificate, issuer, ring) => {
   const basic = parseDer(der, (bytes) => pkijs.BasicOCSPResponse.fromBER(bytes.slice()), "OCSP response");
   const data = basic.tbsResponseData;
   const single = data.responses.find((response) => matchesCertId(response.certID, certificate, issuer));
@@ -207,14 +213,14 @@ export async function verifyOcspEvidence(
           : await checkSigned(ring, issuer, signer.signatureAlgorithm.oid, signer.tbs, signer.signatureValue);
     if (why !== undefined) throw invalidEvidence(`${about}: ${why}`);
   }
-  const why = await checkSigned(
+  await assertSigned(
+    about,
     ring,
     signer,
     basic.signatureAlgorithm.algorithmId,
     data.tbsView,
-    new Uint8Array(basic.signature.valueBlock.valueHexView),
+    basic.signature,
   );
-  if (why !== undefined) throw invalidEvidence(`${about}: ${why}`);
   const status = single.certStatus as asn1js.BaseBlock;
   const evidence: StatusEvidence = {
     source: "ocsp",
@@ -234,7 +240,7 @@ export async function verifyOcspEvidence(
     evidence.revokedAt = time.toDate();
   }
   return evidence;
-}
+};
 
 /**
  * Verifies a CRL as evidence about `certificate`: undefined when `certificate`'s issuer did not
@@ -242,25 +248,20 @@ export async function verifyOcspEvidence(
  * @throws HocbaError CERT_STATUS_INVALID when the CRL names that issuer but its signature does not
  * verify with the issuer's key, or the issuer may not sign CRLs.
  */
-export async function verifyCrlEvidence(
-  der: Uint8Array,
-  certificate: CertificateInfo,
-  issuer: CertificateInfo,
-  ring: KeyRing,
-): Promise<StatusEvidence | undefined> {
+export const verifyCrlEvidence: EvidenceCheck = async (der, certificate, issuer, ring) => {
   const crl = parseDer(der, (bytes) => pkijs.CertificateRevocationList.fromBER(bytes.slice()), "CRL");
   if (!bytesEqual(new Uint8Array(crl.issuer.valueBeforeDecode), certificate.issuerDer)) return undefined;
   const about = `CRL of "${issuer.subject}"`;
   if (issuer.keyUsage !== undefined && !issuer.keyUsage.has("cRLSign"))
     throw invalidEvidence(`${about}: the CA's key usage lacks cRLSign`);
-  const why = await checkSigned(
+  await assertSigned(
+    about,
     ring,
     issuer,
     crl.signatureAlgorithm.algorithmId,
     crl.tbsView,
-    new Uint8Array(crl.signatureValue.valueBlock.valueHexView),
+    crl.signatureValue,
   );
-  if (why !== undefined) throw invalidEvidence(`${about}: ${why}`);
   const thisUpdate = crl.thisUpdate.value;
   const entry = (crl.revokedCertificates ?? []).find((revoked) =>
     bytesEqual(new Uint8Array(revoked.userCertificate.valueBlock.valueHexView), certificate.serialNumber),
@@ -275,6 +276,28 @@ export async function verifyCrlEvidence(
     responder: issuer.subject,
     der,
   };
+};
+
+/**
+ * Throws CERT_STATUS_INVALID ("`about`: why") unless `signer`'s key made `signature` (a BIT STRING)
+ * over `tbs` with `algorithmOid`.
+ */
+async function assertSigned(
+  about: string,
+  ring: KeyRing,
+  signer: CertificateInfo,
+  algorithmOid: string,
+  tbs: Uint8Array,
+  signature: asn1js.BitString,
+): Promise<void> {
+  const why = await checkSigned(
+    ring,
+    signer,
+    algorithmOid,
+    tbs,
+    new Uint8Array(signature.valueBlock.valueHexView),
+  );
+  if (why !== undefined) throw invalidEvidence(`${about}: ${why}`);
 }
 
 async function checkSigned(

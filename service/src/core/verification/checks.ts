@@ -11,10 +11,12 @@ import { verifyMerkleProof } from "../merkle/verify";
 import {
   organisationOf,
   signerName,
+  SIGNATURE_CHECKS,
   webCrypto,
   verifyDetached,
   type SignatureCheckName,
   type SignatureReport,
+  type SignerReport,
 } from "../pki";
 import type { SignedCredential } from "./format";
 import type { Check, CheckName, ChainStatusPort, VerificationContext } from "./types";
@@ -118,7 +120,7 @@ async function signatureReport({ credential, context, canonical }: CheckInput): 
  */
 export function fold(
   report: SignatureReport,
-  names: SignatureCheckName[],
+  names: readonly SignatureCheckName[],
   data: Record<string, unknown>,
 ): Fragment {
   const parts = report.checks.filter((check) => names.includes(check.name));
@@ -200,50 +202,50 @@ const signature: CheckFunction = async ({ report }) => {
   return folded;
 };
 
+/** The signature report's checks the signer check reads: the signer's time, path, authorization and roles. */
+export const SIGNER_CHECKS: readonly SignatureCheckName[] = SIGNATURE_CHECKS.slice(
+  SIGNATURE_CHECKS.indexOf("timestamp"),
+);
+
+/**
+ * A signer as the signer checks report it (of a credential and of a signed PDF): `role` when given,
+ * name (CN) and organisation (O), the certificate's subject, issuer and fingerprint, the signing
+ * time, and the timestamp, authorization and certificate status when known.
+ */
+export function signerView(
+  { subject, issuer, fingerprint, signingTime, timestamp, authorized, status }: SignerReport,
+  role: string | undefined,
+) {
+  const organisation = organisationOf(subject);
+  return {
+    ...(role === undefined ? {} : { role }),
+    name: signerName(subject).name,
+    ...(organisation === undefined ? {} : { organisation }),
+    subject,
+    issuer,
+    fingerprint,
+    signingTime,
+    ...(timestamp === undefined ? {} : { timestamp }),
+    ...(authorized === undefined ? {} : { authorized }),
+    ...(status === undefined ? {} : { status }),
+  };
+}
+
 /**
  * Who signed, as the registry and the certificates say: each signer's role (when the registry was
  * asked and it is authorized), name (CN) and organisation (O), beside the certificate's details.
  */
 const signer: CheckFunction = async ({ credential, context, report }) => {
   const signed = await report();
-  return fold(
-    signed,
-    ["timestamp", "chain", "validity", "certStatus", "keyUsage", "authorization", "roles"],
-    {
-      issuerCode: issuerCodeOf(credential.document),
-      ...(context.chain ? { authorizedAt: credential.anchor.anchoredAt } : {}),
-      signers: signed.signers.map(
-        ({
-          subject,
-          issuer,
-          fingerprint,
-          serialNumber,
-          signingTime,
-          timestamp,
-          chain,
-          authorized,
-          status,
-          role,
-        }) => {
-          const organisation = organisationOf(subject);
-          return {
-            ...(role === undefined ? {} : { role }),
-            name: signerName(subject).name,
-            ...(organisation === undefined ? {} : { organisation }),
-            subject,
-            issuer,
-            fingerprint,
-            serialNumber,
-            signingTime,
-            ...(timestamp === undefined ? {} : { timestamp }),
-            chain,
-            ...(authorized === undefined ? {} : { authorized }),
-            ...(status === undefined ? {} : { status }),
-          };
-        },
-      ),
-    },
-  );
+  return fold(signed, SIGNER_CHECKS, {
+    issuerCode: issuerCodeOf(credential.document),
+    ...(context.chain ? { authorizedAt: credential.anchor.anchoredAt } : {}),
+    signers: signed.signers.map((s) => ({
+      ...signerView(s, s.role),
+      serialNumber: s.serialNumber,
+      chain: s.chain,
+    })),
+  });
 };
 
 export const inclusion: AnchorCheck = ({ credential: { anchor } }) => {

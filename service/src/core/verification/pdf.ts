@@ -19,12 +19,27 @@ import { leafOf, toHex } from "../documents";
 import { BYTES32_PATTERN, ISSUER_CODE_PATTERN, matches, UUID_PATTERN } from "../encoding";
 import { HocbaError, isHocbaError } from "../errors";
 import { verifyPdfSignatures, type PdfVerification } from "../pdf/signatures";
-import { organisationOf, signerName, webCrypto, type SignatureCheckName } from "../pki";
+import { webCrypto, type SignatureCheckName } from "../pki";
 import { isBytes32 } from "../merkle/bytes32";
-import { anchored, fold, inclusion, revocation, supersession, type Fragment } from "./checks";
+import {
+  anchored,
+  fold,
+  inclusion,
+  revocation,
+  SIGNER_CHECKS,
+  signerView,
+  supersession,
+  type Fragment,
+} from "./checks";
 import { CredentialAnchorSchema } from "./credential";
 import { readAnchor, type FormatProblem } from "./format";
-import type { Check, CheckName, VerificationContext, VerificationResult } from "./types";
+import {
+  CHECK_NAMES,
+  type Check,
+  type CheckName,
+  type VerificationContext,
+  type VerificationResult,
+} from "./types";
 import { verdictOf } from "./verify";
 
 /** The proof file of a signed PDF. */
@@ -106,26 +121,11 @@ function pdfFailure(error: unknown, checks: CheckName[]): VerificationResult {
   return { valid: false, verdict: verdictOf(result), checks: result };
 }
 
-const AFTER_FORMAT: CheckName[] = [
-  "integrity",
-  "signature",
-  "signer",
-  "inclusion",
-  "anchored",
-  "revocation",
-  "supersession",
-];
+const AFTER_FORMAT: CheckName[] = CHECK_NAMES.filter((name) => name !== "format");
 
 /** The signature report's sub-checks each named check reads (as for a credential). */
 const SIGNATURE_PARTS: SignatureCheckName[] = ["structure", "signature"];
-const SIGNER_PARTS: SignatureCheckName[] = [
-  "timestamp",
-  "chain",
-  "validity",
-  "certStatus",
-  "keyUsage",
-  "authorization",
-];
+const SIGNER_PARTS: SignatureCheckName[] = SIGNER_CHECKS.filter((name) => name !== "roles");
 
 /** The first failing fragment of several (in order), else the valid one joining their messages. */
 function firstOf(fragments: Fragment[], data: Record<string, unknown>, empty: Fragment): Fragment {
@@ -322,24 +322,10 @@ export async function verifySignedPdf(
   const signerData = {
     ...(proof ? { issuerCode: proof.issuerCode, authorizedAt: proof.anchor.anchoredAt } : {}),
     signers: signatures.flatMap((s) =>
-      (s.report?.signers ?? []).map(
-        ({ subject, issuer, fingerprint, signingTime, timestamp, authorized, status, role }) => {
-          const organisation = organisationOf(subject);
-          return {
-            signature: s.index,
-            ...(role === undefined || authorized !== true ? {} : { role }),
-            name: signerName(subject).name,
-            ...(organisation === undefined ? {} : { organisation }),
-            subject,
-            issuer,
-            fingerprint,
-            signingTime,
-            ...(timestamp === undefined ? {} : { timestamp }),
-            ...(authorized === undefined ? {} : { authorized }),
-            ...(status === undefined ? {} : { status }),
-          };
-        },
-      ),
+      (s.report?.signers ?? []).map((signer) => ({
+        signature: s.index,
+        ...signerView(signer, signer.authorized === true ? signer.role : undefined),
+      })),
     ),
     roles: verification.roles,
   };

@@ -10,14 +10,13 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import {
-  audit,
   changeIssuerCertificates,
-  getIssuer,
   MAX_CERTIFICATES,
   MAX_REQUIRED_ROLES,
   registerIssuer,
   rotateApiKey,
   setRequiredRoles,
+  viewIssuer,
 } from "../../issuance/issuers";
 import { createVerifierKey, revokeVerifierKey } from "../../auth/api-keys";
 import { errorResponses } from "../schemas";
@@ -247,11 +246,7 @@ export function adminRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
         response: { 200: IssuerView, ...errorResponses(400, 401, 403, 404, 500) },
       },
     },
-    async (request) => {
-      const issuer = await getIssuer(services.db, request.params.code);
-      await audit(services.db, ACTOR, "issuer.viewed", issuer.code);
-      return issuer;
-    },
+    async (request) => viewIssuer(services.db, request.params.code, ACTOR),
   );
 
   api.post(

@@ -1,12 +1,13 @@
 /**
  * Public lookup of an anchored Merkle root: when, where (block, transaction) and how many
- * documents it covers. Answers from the batches table — only confirmed batches, so the answer
+ * documents it covers. Answers from the batches store — only confirmed batches, so the answer
  * never names a root the chain does not hold yet. Rate-limited per client address.
  */
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { HocbaError } from "../../core/errors";
+import { confirmedBatch } from "../../issuance/stores/batches";
 import { errorResponses } from "../schemas";
 
 /** Anchor lookups per client address and minute. */
@@ -38,23 +39,14 @@ export function anchorRoutes(app: FastifyInstance, _opts: unknown, done: (err?: 
     },
     async (request) => {
       const root = request.params.root.toLowerCase();
-      const { rows } = await db.query<{
-        tx_hash: string;
-        block_number: number;
-        anchored_at: Date;
-        leaf_count: number;
-      }>(
-        "SELECT tx_hash, block_number, anchored_at, leaf_count FROM batches WHERE root = $1 AND state = 'confirmed'",
-        [root],
-      );
-      const row = rows[0];
-      if (!row) throw new HocbaError("NOT_FOUND", `root ${root} is not anchored by this service`);
+      const batch = await confirmedBatch(db, root);
+      if (!batch) throw new HocbaError("NOT_FOUND", `root ${root} is not anchored by this service`);
       return {
         root,
-        anchoredAt: row.anchored_at.toISOString(),
-        blockNumber: row.block_number,
-        txHash: row.tx_hash,
-        count: row.leaf_count,
+        anchoredAt: batch.anchoredAt.toISOString(),
+        blockNumber: batch.blockNumber,
+        txHash: batch.txHash,
+        count: batch.leafCount,
       };
     },
   );

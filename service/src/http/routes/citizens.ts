@@ -29,6 +29,7 @@ import { documentPdf } from "../../issuance/pdf";
 import {
   createShare,
   DEFAULT_SHARE_DAYS,
+  openedCounts,
   openShare,
   revokeShare,
   shareAccesses,
@@ -188,15 +189,6 @@ export function citizenRoutes(app: FastifyInstance, _opts: unknown, done: (err?:
   const maxDays = () => services.citizenSignIn?.shareMaxDays ?? 365;
   const citizenOf = (request: FastifyRequest): CitizenSession => request.citizen!;
   const actor = (request: FastifyRequest) => citizenActor(citizenOf(request));
-  const openedCounts = async (ids: string[]) => {
-    if (ids.length === 0) return new Map<string, number>();
-    const { rows } = await db.query<{ share_id: string; n: number }>(
-      `SELECT share_id, count(*)::int AS n FROM share_accesses
-        WHERE share_id = ANY($1::text[]) AND outcome = 'opened' GROUP BY share_id`,
-      [ids],
-    );
-    return new Map(rows.map((r) => [r.share_id, r.n]));
-  };
 
   api.get(
     "/me/records",
@@ -215,7 +207,10 @@ export function citizenRoutes(app: FastifyInstance, _opts: unknown, done: (err?:
         db,
         records.map((r) => r.id),
       );
-      const opened = await openedCounts(shares.map((s) => s.id));
+      const opened = await openedCounts(
+        db,
+        shares.map((s) => s.id),
+      );
       void reply.header("cache-control", "no-store");
       return {
         name: citizen.name,
@@ -356,7 +351,7 @@ export function citizenRoutes(app: FastifyInstance, _opts: unknown, done: (err?:
     async (request) => {
       const ids = await citizenDocumentIds(db, citizenOf(request));
       const share = await revokeShare(db, actor(request), request.params.shareId, ids);
-      const opened = await openedCounts([share.id]);
+      const opened = await openedCounts(db, [share.id]);
       return shareView(share, opened.get(share.id) ?? 0);
     },
   );

@@ -19,7 +19,6 @@ import { HocbaError } from "../../core/errors";
 import { GraduateViewSchema } from "../../core/documents/views";
 import { HEX32_PATTERN, SHA256_HEX_PATTERN } from "../../core/encoding";
 import {
-  auditSearch,
   graduationYears,
   importGraduates,
   searchAuditKey,
@@ -193,10 +192,9 @@ export function graduateRoutes(app: FastifyInstance, _opts: unknown, done: (err?
     },
     async (request) => {
       const query = searchQueryOf(request.query);
-      const results = await searchGraduates(db, chain, query);
-      if (request.principal !== undefined)
-        await auditSearch(db, auditKey, actorOf(request.principal), query, results);
-      return { results };
+      const searcher =
+        request.principal === undefined ? undefined : { actor: actorOf(request.principal), auditKey };
+      return { results: await searchGraduates(db, chain, query, searcher) };
     },
   );
   done();

@@ -16,7 +16,6 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { HocbaError } from "../../core/errors";
-import { serviceKnowledge } from "../../issuance/service-knowledge";
 import { errorResponses } from "../schemas";
 
 /**
@@ -40,8 +39,7 @@ export function certificatePem(der: Uint8Array): string {
 
 /** Plugin registered under /api/v1 (see API_ROUTES in app.ts). */
 export function publicChainRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
-  const { db, submission, chainStatus: chain } = app.services;
-  const knowledge = serviceKnowledge(db, submission.requiredRoles);
+  const { submission, chainStatus: chain, verification: knowledge } = app.services;
   const anchors = submission.trustAnchors.anchors.map((anchor) => certificatePem(anchor.der));
   const tsaAnchors = (submission.timestamps?.trustAnchors?.anchors ?? []).map((anchor) =>
     certificatePem(anchor.der),

@@ -1,11 +1,9 @@
 /**
  * Public verification (docs/verification.md, docs/http-api.md): a credential in, the eight named
- * checks out. The route adds no logic of its own — it builds the service's verification context
- * once (trust anchors and crypto of submission, the cached chain port over the registry, and the
- * service's own knowledge of corrections, of revocations whose on-chain write is pending and of
- * signer roles) and
- * answers 200 with the verdict for any JSON object, a forged one included; only a body that is not
- * an object (or a batch outside 1..1,000) is a 400. Anonymous callers are limited per client
+ * checks out. The route adds no logic of its own — it verifies with the service's verification
+ * context (app.services.verification, composed once in server/compose.ts) and answers 200 with
+ * the verdict for any JSON object, a forged one included; only a body that is not an object (or a
+ * batch outside 1..1,000) is a 400. Anonymous callers are limited per client
  * (address, IPv6 by /64) to VERIFY_RATE_MAX *credentials* per window, the single and the batch
  * route together: a batch of 500 uses 500, and a batch that would go over is refused whole without
  * using any. Any valid API key (verifier keys are made for this) lifts the limit.
@@ -14,18 +12,10 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { HocbaError } from "../../core/errors";
-import {
-  CHECK_NAMES,
-  CHECK_STATUSES,
-  VERDICTS,
-  verifyCredential,
-  type VerificationContext,
-} from "../../core/verification";
+import { CHECK_NAMES, CHECK_STATUSES, VERDICTS, verifyCredential } from "../../core/verification";
 import { verifySignedPdf, type PdfProofSource } from "../../core/verification/pdf";
 import { pdfProofByHash } from "../../issuance/signed-pdfs";
 import { acceptPdfBodies, pdfBodyOf } from "../pdf-body";
-import { compiledSchemaCheck } from "../../issuance/schema-check";
-import { serviceKnowledge } from "../../issuance/service-knowledge";
 import { clientKey, durationText } from "../plugins/quota";
 import { errorResponses } from "../schemas";
 
@@ -62,23 +52,8 @@ export const PDF_PROOF_HEADER = "hocba-pdf-proof";
 
 /** Plugin registered under /api/v1 (see API_ROUTES in app.ts). */
 export function verifyRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
-  const { db, submission, chainStatus } = app.services;
+  const { db, submission, verification: context } = app.services;
   const limits = app.services.limits ?? DEFAULT_VERIFY_LIMITS;
-  const context: VerificationContext = {
-    trustAnchors: submission.trustAnchors,
-    crypto: submission.crypto,
-    chain: chainStatus,
-    // Trusted TSAs, without REQUIRE_TIMESTAMP: that is a rule for submissions, and documents
-    // anchored without a timestamp stay valid.
-    ...(submission.timestamps?.trustAnchors
-      ? { timestamps: { trustAnchors: submission.timestamps.trustAnchors } }
-      : {}),
-    // The same document checks as the browser's, with TypeBox's compiled checker (the page's
-    // interpreted one lists the same problems, some 20× slower).
-    policy: { validation: { schemaCheck: compiledSchemaCheck } },
-    // Beside the chain, what the service knows at once: corrections, revocations not yet on chain.
-    ...serviceKnowledge(db, submission.requiredRoles),
-  };
   // A signed PDF as the body (content-type: application/pdf), up to the batch route's limit.
   acceptPdfBodies(app, app.bodyLimits.verifyBatch);
   /** Its proof: the one sent beside it (PDF_PROOF_HEADER), else the service's by the file's hash. */
