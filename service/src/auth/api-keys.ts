@@ -4,18 +4,19 @@
  */
 import type { Database, Queryable } from "../issuance/ports";
 import { HocbaError } from "../core/errors";
+import type { IssuerKind } from "../core/issuer-kinds";
 import { newApiKey, parseApiKey, safeEqual, sha256Hex, type ApiKeyKind } from "./secrets";
+
+export type { IssuerKind };
 
 export interface ApiKeyPrincipal {
   keyId: string;
   kind: ApiKeyKind;
-  /** The school or district the key acts for (issuer keys only). */
+  /** The school, district office or department the key acts for (issuer keys only). */
   issuerCode: string | null;
-  /** Whether that issuer is a school or a district office (issuer keys only). */
+  /** That issuer's kind (issuer keys only). */
   issuerKind: IssuerKind | null;
 }
-
-export type IssuerKind = "school" | "district";
 
 export interface CreateApiKeyInput {
   kind: ApiKeyKind;

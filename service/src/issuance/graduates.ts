@@ -1,7 +1,10 @@
 /**
  * The THCS graduation records (docs/formats.md): a district office imports its signed graduates
  * file, each row becomes a `hocba.graduation/v1` document stored and anchored like a transcript;
- * the public finds a record by name and date of birth, or by diploma serial.
+ * the public finds a record by name and date of birth, or by diploma serial. Since the 2025 reform
+ * a department (Sở GDĐT) imports and corrects the records of its former districts (docs/graduates.md):
+ * each record keeps the authority that decided it, and registry numbers are unique per deciding
+ * authority and year.
  *
  * Import is all-or-nothing: the detached CMS must verify over the exact file bytes, chain to the
  * trust anchors, be valid at signing time and come from a certificate registered for this
@@ -30,8 +33,10 @@ import { isCalendarDate } from "../core/documents/dates";
 import type { GraduateView } from "../core/documents/views";
 import {
   importDate,
+  deciderOf,
   readGraduateRows,
   type GraduateRecord,
+  type ImportAuthority,
   type RowProblem,
 } from "../core/documents/graduate-rows";
 import { HocbaError } from "../core/errors";
@@ -119,25 +124,58 @@ function decodeFile(file: unknown): Uint8Array {
   return bytes;
 }
 
-/** The importing district: issuer keys of district offices only. */
-async function districtOf(db: Queryable, importer: IssuerActor): Promise<{ code: string; name: string }> {
+/**
+ * The importing authority: a district office, or a department with its former districts (the
+ * district offices registered with its code). Issuer keys of those kinds only.
+ */
+async function authorityOf(db: Queryable, importer: IssuerActor): Promise<ImportAuthority> {
   if (importer.issuerCode === null)
-    throw new HocbaError("FORBIDDEN", "graduates are imported with the district office's own API key");
+    throw new HocbaError(
+      "FORBIDDEN",
+      "graduates are imported with the district office's or the department's own API key",
+    );
   const { rows } = await db.query<{ kind: string; name: string }>(
     "SELECT kind, name FROM issuers WHERE code = $1",
     [importer.issuerCode],
   );
   const issuer = rows[0];
-  if (issuer?.kind !== "district")
+  const code = importer.issuerCode;
+  if (issuer?.kind === "district") return { kind: "district", code, name: issuer.name };
+  if (issuer?.kind !== "department")
     throw new HocbaError(
       "FORBIDDEN",
-      `${importer.issuerCode} is not a district office: only district offices import graduates`,
+      `${code} is not a district office or a department: only they import graduates`,
     );
-  return { code: importer.issuerCode, name: issuer.name };
+  const { rows: districts } = await db.query<{ code: string; name: string }>(
+    "SELECT code, name FROM issuers WHERE department_code = $1",
+    [code],
+  );
+  return {
+    kind: "department",
+    code,
+    name: issuer.name,
+    districts: new Map(districts.map((d) => [d.code, d.name])),
+  };
+}
+
+/**
+ * 403 DISTRICT_NOT_IN_PROVINCE when a department's file has rows of districts that are not its
+ * own: those records are another department's (or no one's) to import, whatever else is wrong.
+ */
+function assertOwnDistricts(problems: readonly RowProblem[], authority: ImportAuthority): void {
+  const foreign = problems.filter((p) => p.code === "DISTRICT_NOT_IN_PROVINCE");
+  if (foreign.length === 0) return;
+  throw new HocbaError(
+    "DISTRICT_NOT_IN_PROVINCE",
+    `the file was not imported: ${foreign.length} row${foreign.length === 1 ? "" : "s"} of districts that are not former districts of ${authority.code}, first at row ${foreign[0]!.row}`,
+    { details: foreign },
+  );
 }
 
 interface CurrentRecord {
   document_id: string;
+  district_code: string;
+  decided_by: string;
   graduation_year: number;
   serial_key: string;
   registry_number: string;
@@ -152,24 +190,31 @@ interface Planned {
   supersedes: string | null;
 }
 
-/** What each row does against the district's current records; problems for taken registry numbers. */
+/**
+ * What each row does against the current records: a serial is its district's (per year), a
+ * registry number its deciding authority's (per year). Problems for taken registry numbers.
+ */
 function plan(
-  district: string,
   records: readonly GraduateRecord[],
   current: readonly CurrentRecord[],
 ): { planned: Planned[]; problems: RowProblem[] } {
-  const key = (year: number, value: string) => `${year}\n${value}`;
-  const bySerial = new Map(current.map((c) => [key(c.graduation_year, c.serial_key), c]));
-  const byRegistry = new Map(current.map((c) => [key(c.graduation_year, c.registry_number), c]));
+  const key = (scope: string, year: number, value: string) => `${scope}\n${year}\n${value}`;
+  const bySerial = new Map(current.map((c) => [key(c.district_code, c.graduation_year, c.serial_key), c]));
+  const byRegistry = new Map(
+    current.map((c) => [key(c.decided_by, c.graduation_year, c.registry_number), c]),
+  );
   const fileSerials = new Set(
-    records.map((r) => key(r.content.graduationYear, serialKey(r.content.diplomaSerial))),
+    records.map((r) =>
+      key(r.content.district.code, r.content.graduationYear, serialKey(r.content.diplomaSerial)),
+    ),
   );
   const problems: RowProblem[] = [];
   const planned = records.map((record): Planned => {
     const { graduationYear, diplomaSerial, registryNumber } = record.content;
+    const district = record.content.district.code;
     const serial = serialKey(diplomaSerial);
-    const holder = byRegistry.get(key(graduationYear, registryNumber));
-    if (holder && !fileSerials.has(key(graduationYear, holder.serial_key)))
+    const holder = byRegistry.get(key(deciderOf(record.content), graduationYear, registryNumber));
+    if (holder && !fileSerials.has(key(holder.district_code, graduationYear, holder.serial_key)))
       problems.push({
         row: record.row,
         column: "registryNumber",
@@ -177,7 +222,7 @@ function plan(
         message: `${registryNumber} is already the registry number of diploma ${holder.serial_key} in ${graduationYear}`,
       });
     const contentHash = sha256Hex(canonicalBytes(record.content));
-    const existing = bySerial.get(key(graduationYear, serial));
+    const existing = bySerial.get(key(district, graduationYear, serial));
     if (existing?.content_hash === contentHash)
       return { record, contentHash, outcome: "unchanged", id: existing.document_id, supersedes: null };
     const supersedes = existing?.document_id ?? null;
@@ -204,10 +249,11 @@ function nonce(): string {
 }
 
 /**
- * Imports a district's signed graduates file.
- * @throws HocbaError FORBIDDEN (not a district key), SCHEMA_INVALID / SIGNATURE_MALFORMED (not
- *   base64), the signature check's code (SIGNATURE_INVALID, DIGEST_MISMATCH, CERT_*,
- *   SIGNER_NOT_AUTHORIZED), IMPORT_INVALID with every row's problems as details.
+ * Imports a district's or a department's signed graduates file.
+ * @throws HocbaError FORBIDDEN (not a district or department key), SCHEMA_INVALID /
+ *   SIGNATURE_MALFORMED (not base64), the signature check's code (SIGNATURE_INVALID,
+ *   DIGEST_MISMATCH, CERT_*, SIGNER_NOT_AUTHORIZED), DISTRICT_NOT_IN_PROVINCE (a department's row of
+ *   a district that is not its own), IMPORT_INVALID with every row's problems as details.
  */
 export async function importGraduates(
   deps: GraduateImportDeps,
@@ -215,15 +261,15 @@ export async function importGraduates(
   input: ImportInput,
 ): Promise<ImportOutcome> {
   const now = deps.now ?? (() => new Date());
-  const district = await districtOf(deps.db, importer);
+  const authority = await authorityOf(deps.db, importer);
   const file = decodeFile(input.file);
   const cms = decodeSignature(input.signature);
   const report = await assertSignatureValid(file, cms, {
     trustAnchors: deps.trustAnchors,
     crypto: deps.crypto,
     at: now(),
-    authorization: { issuerCode: district.code, lookup: databaseAuthorization(deps.db, now) },
-    // A district signs its lists as an office: any registered certificate of it will do.
+    authorization: { issuerCode: authority.code, lookup: databaseAuthorization(deps.db, now) },
+    // A district (or department) signs its lists as an office: any registered certificate of it will do.
     policy: { requiredRoles: [] },
     ...(deps.timestamps ? { timestamps: deps.timestamps } : {}),
   });
@@ -231,33 +277,41 @@ export async function importGraduates(
   const fileSha256 = sha256Hex(file);
   const sheet = await deps.readSheet(file);
   const { records, problems } = readGraduateRows(sheet.header, sheet.rows, {
-    district,
+    authority,
     validation: deps.validation,
   });
+  assertOwnDistricts(problems, authority);
   if (problems.length > 0) throw invalid(problems);
 
   return deps.db.transaction(async (tx) => {
-    await tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [IMPORT_LOCK_KEY, district.code]);
+    // Every district and deciding authority the file touches, in one order (no deadlock): a
+    // district's own import and its department's wait for each other.
+    const districts = [...new Set(records.map((r) => r.content.district.code))];
+    const deciders = [...new Set(records.map((r) => deciderOf(r.content)))];
+    for (const code of [...new Set([...districts, ...deciders])].sort())
+      await tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [IMPORT_LOCK_KEY, code]);
     const years = [...new Set(records.map((r) => r.content.graduationYear))];
     const { rows: current } = await tx.query<CurrentRecord>(
-      `SELECT document_id, graduation_year, serial_key, registry_number, content_hash FROM graduates
-        WHERE district_code = $1 AND graduation_year = ANY($2::int[]) AND current`,
-      [district.code, years],
+      `SELECT document_id, district_code, decided_by, graduation_year, serial_key, registry_number, content_hash
+         FROM graduates
+        WHERE (district_code = ANY($1::text[]) OR decided_by = ANY($2::text[]))
+          AND graduation_year = ANY($3::int[]) AND current`,
+      [districts, deciders, years],
     );
-    const { planned, problems: taken } = plan(district.code, records, current);
+    const { planned, problems: taken } = plan(records, current);
     if (taken.length > 0) throw invalid(taken);
     const { rows: previous } = await tx.query<{ id: string; result: ImportResult }>(
       "SELECT id, result FROM graduate_imports WHERE district_code = $1 AND file_sha256 = $2",
-      [district.code, fileSha256],
+      [authority.code, fileSha256],
     );
     const fresh = planned.filter((p) => p.outcome !== "unchanged");
     if (previous[0] !== undefined && fresh.length === 0) return { stored: false, result: previous[0].result };
 
-    const importId = previous[0]?.id ?? derivedUuid("hocba.graduate-import", district.code, fileSha256);
+    const importId = previous[0]?.id ?? derivedUuid("hocba.graduate-import", authority.code, fileSha256);
     const importedAt = now().toISOString();
     const result: ImportResult = {
       importId,
-      districtCode: district.code,
+      districtCode: authority.code,
       fileSha256,
       format: sheet.format,
       signerFingerprint: signer.fingerprint,
@@ -284,7 +338,7 @@ export async function importGraduates(
        ON CONFLICT (id) DO UPDATE SET result = EXCLUDED.result, imported_at = EXCLUDED.imported_at`,
       [
         importId,
-        district.code,
+        authority.code,
         fileSha256,
         sheet.format,
         cms,
@@ -296,7 +350,7 @@ export async function importGraduates(
         importedAt,
       ],
     );
-    await storeRecords(tx, importer.actor, importId, district.code, fresh, report.signers);
+    await storeRecords(tx, importer.actor, importId, authority.code, fresh, report.signers);
     await tx.query(
       "INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'graduates.imported', $2, $3)",
       [importer.actor, importId, JSON.stringify({ fileSha256, counts: result.counts })],
@@ -305,12 +359,15 @@ export async function importGraduates(
   });
 }
 
-/** Stores the new documents and their search rows; the records they supersede stop being current. */
+/**
+ * Stores the new documents (the importer's: `issuerCode`) and their search rows, each with its
+ * district and deciding authority; the records they supersede stop being current.
+ */
 async function storeRecords(
   tx: Queryable,
   actor: string,
   importId: string,
-  districtCode: string,
+  issuerCode: string,
   fresh: readonly Planned[],
   signers: unknown,
 ): Promise<void> {
@@ -330,21 +387,24 @@ async function storeRecords(
       // The file is signed, not the document: the CMS is kept once, in graduate_imports.
       signature: new Uint8Array(0),
       signers,
-      issuerCode: districtCode,
+      issuerCode,
       supersedes: p.supersedes,
     };
   });
   await insertDocuments(tx, actor, "graduate.imported", documents);
   await tx.query(
-    `INSERT INTO graduates (document_id, import_id, district_code, graduation_year, diploma_serial, registry_number,
-                            serial_key, name_key, date_of_birth, school_code, content_hash)
-     SELECT v.id, $1, $2, v.year, v.serial, v.registry, v.serial_key, v.name_key, v.dob::date, v.school, v.hash
-       FROM unnest($3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-         AS v(id, year, serial, registry, serial_key, name_key, dob, school, hash)`,
+    `INSERT INTO graduates (document_id, import_id, district_code, decided_by, graduation_year, diploma_serial,
+                            registry_number, serial_key, name_key, date_of_birth, school_code, content_hash)
+     SELECT v.id, $1, v.district, v.decider, v.year, v.serial, v.registry, v.serial_key, v.name_key, v.dob::date,
+            v.school, v.hash
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[],
+                   $10::text[], $11::text[], $12::text[])
+         AS v(id, district, decider, year, serial, registry, serial_key, name_key, dob, school, hash)`,
     [
       importId,
-      districtCode,
       fresh.map((p) => p.id),
+      fresh.map((p) => p.record.content.district.code),
+      fresh.map((p) => deciderOf(p.record.content)),
       fresh.map((p) => p.record.content.graduationYear),
       fresh.map((p) => p.record.content.diplomaSerial),
       fresh.map((p) => p.record.content.registryNumber),
@@ -425,6 +485,8 @@ interface SearchRow {
   file_sha256: string;
   signer_fingerprint: string;
   imported_at: Date;
+  signed_by_code: string;
+  signed_by_name: string;
 }
 
 /**
@@ -464,10 +526,12 @@ export async function searchGraduates(
   const { rows } = await db.query<SearchRow>(
     `SELECT d.id, d.document, ${STATUS_SQL} AS status, d.leaf, ${LEAF_INDEX_SQL} AS leaf_index,
             b.leaf_count, b.root, CASE WHEN b.state = 'confirmed' THEN b.tx_hash END AS tx_hash,
-            b.block_number, b.anchored_at, i.file_sha256, i.signer_fingerprint, i.imported_at
+            b.block_number, b.anchored_at, i.file_sha256, i.signer_fingerprint, i.imported_at,
+            s.code AS signed_by_code, s.name AS signed_by_name
        FROM graduates g
        JOIN documents d ON d.id = g.document_id
        JOIN graduate_imports i ON i.id = g.import_id
+       JOIN issuers s ON s.code = i.district_code
        LEFT JOIN batches b ON ${BATCH_OF_DOCUMENT}
       WHERE ${where.join(" AND ")}
       ORDER BY g.current DESC, g.graduation_year DESC, d.seq DESC
@@ -489,6 +553,9 @@ async function viewOf(db: Queryable, chain: CredentialChain, row: SearchRow): Pr
     placeOfBirth: doc.student.placeOfBirth,
     school: { code: doc.school.code, name: doc.school.name },
     district: { code: doc.district.code, name: doc.district.name },
+    decidedBy: doc.decidedBy
+      ? { kind: "department", code: doc.decidedBy.code, name: doc.decidedBy.name }
+      : { kind: "district", code: doc.district.code, name: doc.district.name },
     graduationYear: doc.graduationYear,
     decision: { number: doc.decision.number, date: doc.decision.date },
     diplomaSerial: doc.diplomaSerial,
@@ -510,6 +577,7 @@ async function viewOf(db: Queryable, chain: CredentialChain, row: SearchRow): Pr
       fileSha256: row.file_sha256,
       signerFingerprint: row.signer_fingerprint,
       importedAt: row.imported_at.toISOString(),
+      signedBy: { code: row.signed_by_code, name: row.signed_by_name },
     },
   };
 }
