@@ -207,12 +207,12 @@ async function seed(url: string, records: number): Promise<{ roots: { root: stri
     );
     const graduates = copy(
       pool,
-      `COPY graduates (document_id, import_id, district_code, graduation_year, diploma_serial, registry_number,
-                       serial_key, name_key, date_of_birth, school_code, content_hash) FROM STDIN`,
+      `COPY graduates (document_id, import_id, district_code, decided_by, graduation_year, diploma_serial,
+                       registry_number, serial_key, name_key, date_of_birth, school_code, content_hash) FROM STDIN`,
       records,
       (i) => {
         const g = graduate(i);
-        return `${g.id}\t${importIdOf(i % DISTRICTS)}\t${g.district}\t${g.graduationYear}\t${g.diplomaSerial}\t${g.registryNumber}\t${serialKey(g.diplomaSerial)}\t${copyText(nameKey(g.fullName))}\t${g.dateOfBirth}\t79${String(i % 5000).padStart(6, "0")}\t${hex32("content", i).slice(2)}\n`;
+        return `${g.id}\t${importIdOf(i % DISTRICTS)}\t${g.district}\t${g.district}\t${g.graduationYear}\t${g.diplomaSerial}\t${g.registryNumber}\t${serialKey(g.diplomaSerial)}\t${copyText(nameKey(g.fullName))}\t${g.dateOfBirth}\t79${String(i % 5000).padStart(6, "0")}\t${hex32("content", i).slice(2)}\n`;
       },
     );
     await Promise.all([documents, graduates]);

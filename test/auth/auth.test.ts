@@ -12,6 +12,7 @@ let db: Database;
 let app: FastifyInstance;
 let schoolKey: string;
 let districtKey: string;
+let departmentKey: string;
 let verifierKey: string;
 
 beforeAll(async () => {
@@ -19,10 +20,11 @@ beforeAll(async () => {
   await migrate(db);
   await db.query(
     `INSERT INTO issuers (code, kind, name) VALUES ('79000701', 'school', 'Trường THCS Nguyễn Du'),
-       ('PGDQ1', 'district', 'Phòng GDĐT Quận 1')`,
+       ('PGDQ1', 'district', 'Phòng GDĐT Quận 1'), ('SO79', 'department', 'Sở GDĐT TP. Hồ Chí Minh')`,
   );
   schoolKey = (await createApiKey(db, { kind: "issuer", issuerCode: "79000701", actor: "admin" })).key;
   districtKey = (await createApiKey(db, { kind: "issuer", issuerCode: "PGDQ1", actor: "admin" })).key;
+  departmentKey = (await createApiKey(db, { kind: "issuer", issuerCode: "SO79", actor: "admin" })).key;
   verifierKey = (await createApiKey(db, { kind: "verifier", label: "ĐH Bách khoa", actor: "admin" })).key;
 
   app = await buildApp({ bodyLimit: 1 << 20 });
@@ -158,6 +160,23 @@ describe("route authorization", () => {
     ]);
   });
 
+  it("lets a department's key through the district routes (the graduates import), not the school routes", async () => {
+    expect([await call("/district-only", departmentKey), await call("/school-only", departmentKey)]).toEqual([
+      {
+        status: 200,
+        body: {
+          principal: {
+            kind: "issuer",
+            keyId: parseApiKey(departmentKey)!.id,
+            issuerCode: "SO79",
+            issuerKind: "department",
+          },
+        },
+      },
+      { status: 403, body: { error: { code: "FORBIDDEN", message: "this route is for schools" } } },
+    ]);
+  });
+
   it("answers 401 UNAUTHORIZED without a token or with a wrong one", async () => {
     expect([await call("/school-only"), await call("/admin-only", "wrong")]).toEqual([
       { status: 401, body: { error: { code: "UNAUTHORIZED", message: "missing bearer token" } } },
@@ -179,8 +198,8 @@ describe("route authorization", () => {
       forbidden("this route is for the administrator"),
       forbidden("this route is for schools"),
       forbidden("this route is for schools"),
-      forbidden("this route is for district offices"),
-      forbidden("this route is for district offices"),
+      forbidden("this route is for district offices and departments (Sở GDĐT)"),
+      forbidden("this route is for district offices and departments (Sở GDĐT)"),
     ]);
   });
 

@@ -177,7 +177,8 @@ describe.skipIf(!haveChromium)(
         "Quyết định công nhận tốt nghiệp": "Số 125/QĐ-PGDĐT, ngày 20/06/2024",
         "Số hiệu văn bằng": "A0123456",
         "Số vào sổ cấp bằng": "Q1-2024-00001",
-        "Đơn vị cấp": "Phòng GDĐT Quận 1",
+        "Phòng GDĐT (quận/huyện)": "Phòng GDĐT Quận 1",
+        "Cơ quan công nhận tốt nghiệp": "Phòng GDĐT Quận 1",
       },
     };
 
@@ -491,7 +492,8 @@ describe.skipIf(!haveChromium)(
             "Graduation decision",
             "Diploma serial number",
             "Registry entry number",
-            "Issued by",
+            "District education office",
+            "Graduation recognised by",
           ],
           serial: "A0123456",
           print: "Print confirmation",

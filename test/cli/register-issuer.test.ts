@@ -111,13 +111,51 @@ describe("hocba register-issuer", () => {
     ]);
   });
 
+  it("registers a department with its former districts, and a later district office with its department", async () => {
+    const district = captureIo(env);
+    const department = captureIo(env);
+    const later = captureIo(env);
+    const results = [
+      await registerIssuerCommand([...args("PGD0901"), "--kind", "district"], district),
+      await registerIssuerCommand(
+        [...args("SO0901"), "--kind", "department", "--district", "PGD0901"],
+        department,
+      ),
+      await registerIssuerCommand(
+        [...args("PGD0902"), "--kind", "district", "--department", "SO0901"],
+        later,
+      ),
+    ];
+    const { rows } = await api.db.query(
+      "SELECT code, kind, department_code FROM issuers WHERE code IN ('PGD0901', 'PGD0902', 'SO0901') ORDER BY code",
+    );
+    expect({ results, department: department.out.slice(0, 2), later: later.out.slice(0, 2), rows }).toEqual({
+      results: [0, 0, 0],
+      department: ['registered department SO0901 "Trường THCS Lê Lợi"\n', "former districts: PGD0901\n"],
+      later: ['registered district PGD0902 "Trường THCS Lê Lợi"\n', "department: SO0901\n"],
+      rows: [
+        { code: "PGD0901", kind: "district", department_code: "SO0901" },
+        { code: "PGD0902", kind: "district", department_code: "SO0901" },
+        { code: "SO0901", kind: "department", department_code: null },
+      ],
+    });
+    expect(
+      await commandError(
+        registerIssuerCommand([...args("79000809"), "--district", "PGD0901"], captureIo(env)),
+      ),
+    ).toMatchObject({
+      code: "USAGE",
+      message: expect.stringMatching(/^--district is for a department/) as unknown,
+    });
+  });
+
   it("fails with the code of each problem, local or from the API", async () => {
     await registerIssuerCommand(args("79000803"), captureIo(env));
     const cases: [string[], Record<string, string>, { code: string; message: RegExp }][] = [
       [
         ["--code", "79000804", "--name", "x", "--cert", files.principal],
         env,
-        { code: "USAGE", message: /^--kind must be school or district/ },
+        { code: "USAGE", message: /^--kind must be school, district or department/ },
       ],
       [
         args("79000804", "--role", "a", "--role", "b"),

@@ -126,6 +126,25 @@ describe("the embedded default, as `hocba serve` runs it", () => {
     expect(server.output()).toContain("Try it: submit the sample transcript signed by DEMO01");
     expect(demo("DEMO01.apikey")).toMatch(/^hocba_i_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
     expect(demo("admin.token").length).toBeGreaterThanOrEqual(43);
+    // The demo graduation lists: DEMOQ1's, then its department DEMOSO's (a correction, its own records).
+    const lookup = async (serial: string) =>
+      (
+        await api<{
+          results: { status: string; decidedBy: unknown; provenance: { signedBy: { code: string } } }[];
+        }>(server, "GET", `/api/v1/graduates/search?diplomaSerial=${serial}`)
+      ).body.results.map((r) => [
+        r.status === "superseded" ? "superseded" : "current",
+        r.decidedBy,
+        r.provenance.signedBy.code,
+      ]);
+    const district = { kind: "district", code: "DEMOQ1", name: "Phòng GDĐT Demo" };
+    expect([await lookup("DM2500001"), await lookup("DM2400002")]).toEqual([
+      [["current", { kind: "department", code: "DEMOSO", name: "Sở GDĐT Demo" }, "DEMOSO"]],
+      [
+        ["current", district, "DEMOSO"],
+        ["superseded", district, "DEMOQ1"],
+      ],
+    ]);
     await exit(server.child, "SIGTERM"); // clean: the chain writes its state (the registry)
   });
 

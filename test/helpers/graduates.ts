@@ -1,14 +1,17 @@
 /**
  * Graduates import fixtures: realistic rows of a district's list (Vietnamese names, CCCD agreeing
- * with birth year and gender), the CSV and XLSX files made from them, and a district office
- * registered with its signing certificate — for the import and search tests and the benchmark.
+ * with birth year and gender), the CSV and XLSX files made from them, a district office
+ * registered with its signing certificate, and a department (Sở GDĐT) registered through the
+ * admin API with its former districts — for the import and search tests and the benchmark.
  */
 import ExcelJS from "exceljs";
+import type { FastifyInstance } from "fastify";
 import type { Database } from "../../service/src/adapters/db/database";
 import type { IssuedCertificate } from "../../service/src/adapters/pki/certificates";
 import { composeCitizenId } from "../../service/src/core/documents/cccd";
 import { GRADUATE_COLUMNS, type GraduateColumn } from "../../service/src/core/documents/graduate-rows";
 import { signDetached } from "../../service/src/core/pki";
+import { graduatesCsv, type GraduateFileRow } from "../../service/src/demo/graduates";
 import {
   GIVEN_NAMES_FEMALE,
   GIVEN_NAMES_MALE,
@@ -57,17 +60,12 @@ export function graduateRow(i: number, overrides: Partial<GraduateRow> = {}): Gr
   };
 }
 
-function csvCell(value: string): string {
-  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-/** A CSV file (UTF-8, header row) of the rows, columns in the given order. */
-export function toCsv(rows: readonly GraduateRow[], columns: readonly string[] = GRADUATE_COLUMNS): Buffer {
-  const lines = [
-    columns.join(","),
-    ...rows.map((r) => columns.map((c) => csvCell(r[c as GraduateColumn] ?? "")).join(",")),
-  ];
-  return Buffer.from(lines.join("\r\n") + "\r\n", "utf8");
+/** A CSV file (UTF-8, header row) of the rows, columns in the given order (the demo's writer). */
+export function toCsv(
+  rows: readonly GraduateFileRow[],
+  columns: readonly string[] = GRADUATE_COLUMNS,
+): Buffer {
+  return Buffer.from(graduatesCsv(rows, columns));
 }
 
 /**
@@ -128,6 +126,55 @@ export async function registerDistrict(
     code,
     apiKey,
     signer,
+    sign: async (file) =>
+      Buffer.from(await signDetached(file, [signerOf(signer, pki.intermediate)])).toString("base64"),
+  };
+}
+
+export interface Department {
+  code: string;
+  apiKey: string;
+  signer: IssuedCertificate;
+  sign(file: Uint8Array): Promise<string>;
+  /** The admin API's answer to the registration. */
+  status: number;
+  body: unknown;
+}
+
+/**
+ * Registers department `who` with its former `districts` through the admin API
+ * (POST /api/v1/admin/issuers) with a new signing certificate of the PKI's intermediate.
+ */
+export async function registerDepartment(
+  app: FastifyInstance,
+  adminToken: string,
+  pki: SchoolPki,
+  who: { code: string; name: string },
+  districts: string[],
+): Promise<Department> {
+  const signer = await issue({
+    subject: `CN=Nguyễn Thị Thu, T=Giám đốc Sở, O=${who.name}, C=VN`,
+    issuer: pki.intermediate,
+    keyAlgorithm: "P-256",
+  });
+  const res = await app.inject({
+    method: "POST",
+    url: "/api/v1/admin/issuers",
+    headers: { authorization: `Bearer ${adminToken}` },
+    payload: {
+      kind: "department",
+      code: who.code,
+      name: who.name,
+      certificates: [signer.certificatePem + pki.intermediate.certificatePem],
+      districts,
+    },
+  });
+  return {
+    code: who.code,
+    signer,
+    status: res.statusCode,
+    body: res.json<unknown>(),
+    apiKey: res.json<{ apiKey?: string }>().apiKey ?? "",
     sign: async (file) =>
       Buffer.from(await signDetached(file, [signerOf(signer, pki.intermediate)])).toString("base64"),
   };

@@ -92,10 +92,16 @@ export async function startStaffApp(
   };
 }
 
-/** An "outside" OpenID Provider: oidc-provider on its own HTTP server (127.0.0.1, a random port). */
+/**
+ * An "outside" OpenID Provider: oidc-provider on its own HTTP server (127.0.0.1, a random port),
+ * for staff (OIDC_ISSUER_URL) or citizens (CITIZEN_OIDC_ISSUER_URL, with `scopes` releasing the
+ * citizen ID claim).
+ */
 export async function startOutsideProvider(
   accounts: ProviderAccount[],
   client: { clientId: string; clientSecret: string; redirectUri: () => string },
+  /** Scopes beyond `openid profile` and the claims each releases (e.g. a national ID's). */
+  scopes?: Record<string, string[]>,
 ): Promise<{ issuer: string; start(): void; close(): Promise<void> }> {
   let provider: OpenIdProvider | undefined;
   const server = http.createServer((req, res) => {
@@ -118,6 +124,7 @@ export async function startOutsideProvider(
           },
         ],
         keys: newProviderKeys(),
+        ...(scopes ? { scopes } : {}),
       });
     },
     close: () =>

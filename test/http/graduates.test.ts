@@ -417,7 +417,9 @@ describe.each(backends)("the graduates API on $name", (backend) => {
         headers: { authorization: `Bearer ${await apiKeyFor(db, DISTRICT_CODE, "verifier")}` },
         payload,
       });
-      const forbidden = { error: { code: "FORBIDDEN", message: "this route is for district offices" } };
+      const forbidden = {
+        error: { code: "FORBIDDEN", message: "this route is for district offices and departments (Sở GDĐT)" },
+      };
       expect([school.statusCode, school.json(), verifier.statusCode, verifier.json()]).toEqual([
         403,
         forbidden,
@@ -437,7 +439,7 @@ describe.each(backends)("the graduates API on $name", (backend) => {
         {
           error: {
             code: "FORBIDDEN",
-            message: "graduates are imported with the district office's own API key",
+            message: "graduates are imported with the district office's or the department's own API key",
           },
         },
       ]);
@@ -568,6 +570,7 @@ describe.each(backends)("the graduates API on $name", (backend) => {
           placeOfBirth: "TP. Hồ Chí Minh",
           school: { code: "79000701", name: "Trường THCS Nguyễn Du" },
           district: { code: DISTRICT_CODE, name: DISTRICT_NAME },
+          decidedBy: { kind: "district", code: DISTRICT_CODE, name: DISTRICT_NAME },
           graduationYear: 2024,
           decision: { number: "125/QĐ-PGDĐT", date: "2024-06-20" },
           diplomaSerial: anh.diplomaSerial,
@@ -578,6 +581,7 @@ describe.each(backends)("the graduates API on $name", (backend) => {
             fileSha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown,
             signerFingerprint: expect.stringMatching(HEX32) as unknown,
             importedAt: expect.stringMatching(ISO) as unknown,
+            signedBy: { code: DISTRICT_CODE, name: DISTRICT_NAME },
           },
         },
       ]);
@@ -660,7 +664,7 @@ describe.each(backends)("the graduates API on $name", (backend) => {
         paths["/api/v1/graduates/import"]?.post?.summary,
         paths["/api/v1/graduates/search"]?.get?.summary,
       ]).toEqual([
-        "Import a district office's signed graduates file (CSV or XLSX)",
+        "Import a district office's or a department's signed graduates file (CSV or XLSX)",
         "Find THCS graduation records",
       ]);
     });

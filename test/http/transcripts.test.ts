@@ -627,7 +627,12 @@ describe.each(backends)("the transcripts API on $name", (backend) => {
       });
       expect(reply(schoolImport)).toEqual([
         403,
-        { error: { code: "FORBIDDEN", message: "this route is for district offices" } },
+        {
+          error: {
+            code: "FORBIDDEN",
+            message: "this route is for district offices and departments (Sở GDĐT)",
+          },
+        },
       ]);
       const { rows } = await db.query("SELECT id FROM documents WHERE issuer_code = $1", [district.code]);
       expect(rows).toEqual([]);

@@ -285,7 +285,12 @@ describe.each(backends)("issuers on $name", (backend) => {
     ["a code with punctuation", { code: "79-0007" }, "/code", "code must be 2–20 letters or digits"],
     ["a code of one character", { code: "7" }, "/code", "code must be 2–20 letters or digits"],
     ["a code of 21 characters", { code: "1".repeat(21) }, "/code", "code must be 2–20 letters or digits"],
-    ["an unknown kind", { kind: "university" }, "/kind", 'kind must be "school" or "district"'],
+    [
+      "an unknown kind",
+      { kind: "university" },
+      "/kind",
+      'kind must be one of "school", "district", "department"',
+    ],
     ["an empty name", { name: " " }, "/name", "name must be non-empty text"],
     ["a decomposed (non-NFC) name", { name: NAME.normalize("NFD") }, "/name", "name must be in Unicode NFC"],
     ["no certificates", { certificates: [] }, "/certificates", "certificates must list 1–10 certificates"],

@@ -4,21 +4,21 @@
  */
 import type { Database, Queryable } from "../issuance/ports";
 import { HocbaError } from "../core/errors";
+import type { IssuerKind } from "../core/issuer-kinds";
 import { coalesced, type FetchMany } from "../issuance/coalesce";
 import { audit } from "../issuance/stores/audit";
-import type { IssuerKind } from "../issuance/stores/issuers";
 import { newApiKey, parseApiKey, safeEqual, sha256Hex, type ApiKeyKind } from "./secrets";
+
+export type { IssuerKind };
 
 export interface ApiKeyPrincipal {
   keyId: string;
   kind: ApiKeyKind;
-  /** The school or district the key acts for (issuer keys only). */
+  /** The school, district office or department the key acts for (issuer keys only). */
   issuerCode: string | null;
-  /** Whether that issuer is a school or a district office (issuer keys only). */
+  /** That issuer's kind (issuer keys only). */
   issuerKind: IssuerKind | null;
 }
-
-export type { IssuerKind };
 
 export interface CreateApiKeyInput {
   kind: ApiKeyKind;

@@ -90,6 +90,8 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   SHARE_EXPIRED: 57,
   SHARE_REVOKED: 58,
   CITIZEN_ID_MISSING: 59,
+
+  DISTRICT_NOT_IN_PROVINCE: 74,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

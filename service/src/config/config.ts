@@ -318,7 +318,7 @@ export const SETTINGS = {
     choices: ["auto", "on", "off"],
     default: "auto",
     description:
-      "demo trust root, DEMO01/DEMOQ1 and their keys under DATA_DIR/demo: auto (when the chain is embedded), on, off",
+      "demo trust root, DEMO01/DEMOQ1/DEMOSO and their keys under DATA_DIR/demo: auto (when the chain is embedded), on, off",
   },
 } as const satisfies Record<string, Setting>;
 

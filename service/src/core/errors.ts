@@ -116,6 +116,10 @@ export const ERROR_CODES = [
   "SHARE_EXPIRED",
   "SHARE_REVOKED",
   "CITIZEN_ID_MISSING",
+
+  // graduation records after the 2025 reform (docs/graduates.md): a department's file has rows of
+  // districts that are not its former districts (another province's, or none's)
+  "DISTRICT_NOT_IN_PROVINCE",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -19,7 +19,7 @@ export const SECURITY_SCHEMES = {
     type: "http",
     scheme: "bearer",
     description:
-      "A school's or district office's API key (`hocba_i_…`), given by the Department when it registers " +
+      "A school's, district office's or department's API key (`hocba_i_…`), given by the Department when it registers " +
       "the issuer: `Authorization: Bearer <key>`.",
   },
   adminToken: {
@@ -93,7 +93,11 @@ const TAGS = [
     description: "Schools submit signed documents, read them back, revoke and share them.",
   },
   { name: "verification", description: "Anyone checks a credential, and reads what the checks need." },
-  { name: "graduates", description: "District offices import graduates lists; anyone looks a record up." },
+  {
+    name: "graduates",
+    description:
+      "District offices, and since 2025 the departments for their former districts, import graduates lists; anyone looks a record up.",
+  },
   {
     name: "drafts",
     description: "Schools import a class workbook into unsigned drafts and read them back.",

@@ -20,7 +20,7 @@ export interface CitizenRecord extends DocumentRecord {
   relation: "self" | "child";
   studentName: string;
   dateOfBirth: string;
-  /** The school (transcript) or district office (graduation record) that issued it. */
+  /** The school (transcript), or the authority that decided a graduation record (district office or department). */
   issuerName: string;
   schoolName: string;
   /** Transcripts: each school year and grade, in order (what `years/<n>` withholds). */
@@ -36,6 +36,7 @@ interface Extra {
     student?: { fullName?: string; dateOfBirth?: string; citizenId?: string };
     school?: { name?: string };
     district?: { name?: string };
+    decidedBy?: { name?: string };
     years?: { schoolYear: string; grade: number }[];
     graduationYear?: number;
     diplomaSerial?: string;
@@ -64,7 +65,8 @@ export async function citizenRecords(db: Queryable, holder: Holder): Promise<Cit
       relation: doc.student?.citizenId === holder.citizenId ? "self" : "child",
       studentName: doc.student?.fullName ?? "",
       dateOfBirth: doc.student?.dateOfBirth ?? "",
-      issuerName: (transcript ? doc.school?.name : doc.district?.name) ?? row.issuer_code,
+      issuerName:
+        (transcript ? doc.school?.name : (doc.decidedBy?.name ?? doc.district?.name)) ?? row.issuer_code,
       schoolName: doc.school?.name ?? "",
       years,
       withholdable:

@@ -1,7 +1,10 @@
 /**
  * The THCS graduation records (docs/formats.md): a district office imports its signed graduates
  * file, each row becomes a `hocba.graduation/v1` document stored and anchored like a transcript;
- * the public finds a record by name and date of birth, or by diploma serial.
+ * the public finds a record by name and date of birth, or by diploma serial. Since the 2025 reform
+ * a department (Sở GDĐT) imports and corrects the records of its former districts (docs/graduates.md):
+ * each record keeps the authority that decided it, and registry numbers are unique per deciding
+ * authority and year.
  *
  * Import is all-or-nothing: the detached CMS must verify over the exact file bytes, chain to the
  * trust anchors, be valid at signing time and come from a certificate registered for this
@@ -29,8 +32,10 @@ import {
 import { isCalendarDate } from "../core/documents/dates";
 import type { GraduateView } from "../core/documents/views";
 import {
+  deciderOf,
   importDate,
   readGraduateRows,
+  type ImportAuthority,
   type GraduateRecord,
   type RowProblem,
 } from "../core/documents/graduate-rows";
@@ -45,14 +50,14 @@ import {
   findGraduates,
   importOfFile,
   insertGraduates,
-  lockDistrictImports,
+  lockImports,
   saveImport,
   type CurrentGraduate,
   type GraduateFilter,
   type GraduateRow,
 } from "./stores/graduates";
 import { audit } from "./stores/audit";
-import { findIssuer } from "./stores/issuers";
+import { districtsOfDepartment, findIssuer } from "./stores/issuers";
 
 export interface ImportInput {
   /** Base64 of the CSV or XLSX file. */
@@ -122,17 +127,45 @@ function decodeFile(file: unknown): Uint8Array {
   return bytes;
 }
 
-/** The importing district: issuer keys of district offices only. */
-async function districtOf(db: Queryable, importer: IssuerActor): Promise<{ code: string; name: string }> {
+/**
+ * The importing authority: a district office, or a department with its former districts (the
+ * district offices registered with its code). Issuer keys of those kinds only.
+ */
+async function authorityOf(db: Queryable, importer: IssuerActor): Promise<ImportAuthority> {
   if (importer.issuerCode === null)
-    throw new HocbaError("FORBIDDEN", "graduates are imported with the district office's own API key");
-  const issuer = await findIssuer(db, importer.issuerCode);
-  if (issuer?.kind !== "district")
     throw new HocbaError(
       "FORBIDDEN",
-      `${importer.issuerCode} is not a district office: only district offices import graduates`,
+      "graduates are imported with the district office's or the department's own API key",
     );
-  return { code: importer.issuerCode, name: issuer.name };
+  const issuer = await findIssuer(db, importer.issuerCode);
+  const code = importer.issuerCode;
+  if (issuer?.kind === "district") return { kind: "district", code, name: issuer.name };
+  if (issuer?.kind !== "department")
+    throw new HocbaError(
+      "FORBIDDEN",
+      `${code} is not a district office or a department: only they import graduates`,
+    );
+  const districts = await districtsOfDepartment(db, code);
+  return {
+    kind: "department",
+    code,
+    name: issuer.name,
+    districts,
+  };
+}
+
+/**
+ * 403 DISTRICT_NOT_IN_PROVINCE when a department's file has rows of districts that are not its
+ * own: those records are another department's (or no one's) to import, whatever else is wrong.
+ */
+function assertOwnDistricts(problems: readonly RowProblem[], authority: ImportAuthority): void {
+  const foreign = problems.filter((p) => p.code === "DISTRICT_NOT_IN_PROVINCE");
+  if (foreign.length === 0) return;
+  throw new HocbaError(
+    "DISTRICT_NOT_IN_PROVINCE",
+    `the file was not imported: ${foreign.length} row${foreign.length === 1 ? "" : "s"} of districts that are not former districts of ${authority.code}, first at row ${foreign[0]!.row}`,
+    { details: foreign },
+  );
 }
 
 interface Planned {
@@ -143,24 +176,31 @@ interface Planned {
   supersedes: string | null;
 }
 
-/** What each row does against the district's current records; problems for taken registry numbers. */
+/**
+ * What each row does against the current records: a serial is its district's (per year), a
+ * registry number its deciding authority's (per year). Problems for taken registry numbers.
+ */
 function plan(
-  district: string,
   records: readonly GraduateRecord[],
   current: readonly CurrentGraduate[],
 ): { planned: Planned[]; problems: RowProblem[] } {
-  const key = (year: number, value: string) => `${year}\n${value}`;
-  const bySerial = new Map(current.map((c) => [key(c.graduation_year, c.serial_key), c]));
-  const byRegistry = new Map(current.map((c) => [key(c.graduation_year, c.registry_number), c]));
+  const key = (scope: string, year: number, value: string) => `${scope}\n${year}\n${value}`;
+  const bySerial = new Map(current.map((c) => [key(c.district_code, c.graduation_year, c.serial_key), c]));
+  const byRegistry = new Map(
+    current.map((c) => [key(c.decided_by, c.graduation_year, c.registry_number), c]),
+  );
   const fileSerials = new Set(
-    records.map((r) => key(r.content.graduationYear, serialKey(r.content.diplomaSerial))),
+    records.map((r) =>
+      key(r.content.district.code, r.content.graduationYear, serialKey(r.content.diplomaSerial)),
+    ),
   );
   const problems: RowProblem[] = [];
   const planned = records.map((record): Planned => {
     const { graduationYear, diplomaSerial, registryNumber } = record.content;
+    const district = record.content.district.code;
     const serial = serialKey(diplomaSerial);
-    const holder = byRegistry.get(key(graduationYear, registryNumber));
-    if (holder && !fileSerials.has(key(graduationYear, holder.serial_key)))
+    const holder = byRegistry.get(key(deciderOf(record.content), graduationYear, registryNumber));
+    if (holder && !fileSerials.has(key(holder.district_code, graduationYear, holder.serial_key)))
       problems.push({
         row: record.row,
         column: "registryNumber",
@@ -168,7 +208,7 @@ function plan(
         message: `${registryNumber} is already the registry number of diploma ${holder.serial_key} in ${graduationYear}`,
       });
     const contentHash = sha256Hex(canonicalBytes(record.content));
-    const existing = bySerial.get(key(graduationYear, serial));
+    const existing = bySerial.get(key(district, graduationYear, serial));
     if (existing?.content_hash === contentHash)
       return { record, contentHash, outcome: "unchanged", id: existing.document_id, supersedes: null };
     const supersedes = existing?.document_id ?? null;
@@ -195,10 +235,11 @@ function nonce(): string {
 }
 
 /**
- * Imports a district's signed graduates file.
- * @throws HocbaError FORBIDDEN (not a district key), SCHEMA_INVALID / SIGNATURE_MALFORMED (not
- *   base64), the signature check's code (SIGNATURE_INVALID, DIGEST_MISMATCH, CERT_*,
- *   SIGNER_NOT_AUTHORIZED), IMPORT_INVALID with every row's problems as details.
+ * Imports a district's or a department's signed graduates file.
+ * @throws HocbaError FORBIDDEN (not a district or department key), SCHEMA_INVALID /
+ *   SIGNATURE_MALFORMED (not base64), the signature check's code (SIGNATURE_INVALID,
+ *   DIGEST_MISMATCH, CERT_*, SIGNER_NOT_AUTHORIZED), DISTRICT_NOT_IN_PROVINCE (a department's row of
+ *   a district that is not its own), IMPORT_INVALID with every row's problems as details.
  */
 export async function importGraduates(
   deps: GraduateImportDeps,
@@ -206,15 +247,15 @@ export async function importGraduates(
   input: ImportInput,
 ): Promise<ImportOutcome> {
   const now = deps.now ?? (() => new Date());
-  const district = await districtOf(deps.db, importer);
+  const authority = await authorityOf(deps.db, importer);
   const file = decodeFile(input.file);
   const cms = decodeSignature(input.signature);
   const report = await assertSignatureValid(file, cms, {
     trustAnchors: deps.trustAnchors,
     crypto: deps.crypto,
     at: now(),
-    authorization: { issuerCode: district.code, lookup: databaseAuthorization(deps.db, now) },
-    // A district signs its lists as an office: any registered certificate of it will do.
+    authorization: { issuerCode: authority.code, lookup: databaseAuthorization(deps.db, now) },
+    // A district (or department) signs its lists as an office: any registered certificate of it will do.
     policy: { requiredRoles: [] },
     ...(deps.timestamps ? { timestamps: deps.timestamps } : {}),
   });
@@ -222,26 +263,31 @@ export async function importGraduates(
   const fileSha256 = sha256Hex(file);
   const sheet = await deps.readSheet(file);
   const { records, problems } = readGraduateRows(sheet.header, sheet.rows, {
-    district,
+    authority,
     validation: deps.validation,
   });
+  assertOwnDistricts(problems, authority);
   if (problems.length > 0) throw invalid(problems);
 
   return deps.db.transaction(async (tx) => {
-    await lockDistrictImports(tx, district.code);
+    // Every district and deciding authority the file touches, in one order (no deadlock): a
+    // district's own import and its department's wait for each other.
+    const districts = [...new Set(records.map((r) => r.content.district.code))];
+    const deciders = [...new Set(records.map((r) => deciderOf(r.content)))];
+    await lockImports(tx, [...districts, ...deciders]);
     const years = [...new Set(records.map((r) => r.content.graduationYear))];
-    const current = await currentGraduates(tx, district.code, years);
-    const { planned, problems: taken } = plan(district.code, records, current);
+    const current = await currentGraduates(tx, districts, deciders, years);
+    const { planned, problems: taken } = plan(records, current);
     if (taken.length > 0) throw invalid(taken);
-    const previous = await importOfFile<ImportResult>(tx, district.code, fileSha256);
+    const previous = await importOfFile<ImportResult>(tx, authority.code, fileSha256);
     const fresh = planned.filter((p) => p.outcome !== "unchanged");
     if (previous !== undefined && fresh.length === 0) return { stored: false, result: previous.result };
 
-    const importId = previous?.id ?? derivedUuid("hocba.graduate-import", district.code, fileSha256);
+    const importId = previous?.id ?? derivedUuid("hocba.graduate-import", authority.code, fileSha256);
     const importedAt = now().toISOString();
     const result: ImportResult = {
       importId,
-      districtCode: district.code,
+      districtCode: authority.code,
       fileSha256,
       format: sheet.format,
       signerFingerprint: signer.fingerprint,
@@ -263,7 +309,7 @@ export async function importGraduates(
     };
     await saveImport(tx, {
       id: importId,
-      districtCode: district.code,
+      districtCode: authority.code,
       fileSha256,
       format: sheet.format,
       signature: cms,
@@ -274,18 +320,21 @@ export async function importGraduates(
       importedBy: importer.actor,
       importedAt,
     });
-    await storeRecords(tx, importer.actor, importId, district.code, fresh, report.signers);
+    await storeRecords(tx, importer.actor, importId, authority.code, fresh, report.signers);
     await audit(tx, importer.actor, "graduates.imported", importId, { fileSha256, counts: result.counts });
     return { stored: true, result };
   });
 }
 
-/** Stores the new documents and their search rows; the records they supersede stop being current. */
+/**
+ * Stores the new documents (the importer's: `issuerCode`) and their search rows, each with its
+ * district and deciding authority; the records they supersede stop being current.
+ */
 async function storeRecords(
   tx: Queryable,
   actor: string,
   importId: string,
-  districtCode: string,
+  issuerCode: string,
   fresh: readonly Planned[],
   signers: unknown,
 ): Promise<void> {
@@ -302,7 +351,7 @@ async function storeRecords(
       // The file is signed, not the document: the CMS is kept once, in graduate_imports.
       signature: new Uint8Array(0),
       signers,
-      issuerCode: districtCode,
+      issuerCode,
       supersedes: p.supersedes,
     };
   });
@@ -310,9 +359,10 @@ async function storeRecords(
   await insertGraduates(
     tx,
     importId,
-    districtCode,
     fresh.map((p) => ({
       documentId: p.id,
+      districtCode: p.record.content.district.code,
+      decidedBy: deciderOf(p.record.content),
       graduationYear: p.record.content.graduationYear,
       diplomaSerial: p.record.content.diplomaSerial,
       registryNumber: p.record.content.registryNumber,
@@ -432,6 +482,9 @@ async function viewOf(db: Queryable, chain: CredentialChain, row: GraduateRow): 
     placeOfBirth: doc.student.placeOfBirth,
     school: { code: doc.school.code, name: doc.school.name },
     district: { code: doc.district.code, name: doc.district.name },
+    decidedBy: doc.decidedBy
+      ? { kind: "department", code: doc.decidedBy.code, name: doc.decidedBy.name }
+      : { kind: "district", code: doc.district.code, name: doc.district.name },
     graduationYear: doc.graduationYear,
     decision: { number: doc.decision.number, date: doc.decision.date },
     diplomaSerial: doc.diplomaSerial,
@@ -453,6 +506,7 @@ async function viewOf(db: Queryable, chain: CredentialChain, row: GraduateRow): 
       fileSha256: row.file_sha256,
       signerFingerprint: row.signer_fingerprint,
       importedAt: row.imported_at.toISOString(),
+      signedBy: { code: row.signed_by_code, name: row.signed_by_name },
     },
   };
 }

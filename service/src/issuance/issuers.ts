@@ -1,5 +1,6 @@
 /**
- * Schools and district offices as the Department registers them (docs/http-api.md): the issuer,
+ * Schools, district offices and departments (Sở GDĐT) as the Department registers them
+ * (docs/http-api.md): the issuer,
  * its signing certificates and its API key are written in one transaction, so a failed
  * registration leaves nothing behind and the key is shown exactly once. Every certificate change
  * is also written to `issuer_certificate_changes`, the journal that issuer-sync.ts sends to the
@@ -23,9 +24,10 @@ import { pemToDer, signingUseFailure, validityFailure, type PkiCrypto, type Trus
 import { certificateInfo, type CertificateInfo } from "../core/pki/certificate";
 import { validateChain } from "../core/pki/chain";
 import { keyRingFor } from "../core/pki/key-ring";
+import { isIssuerKind, ISSUER_KINDS, type IssuerKind } from "../core/issuer-kinds";
 import { assertPathStatus, type CertificateStatusChecker } from "./certificate-status";
 import { audit } from "./stores/audit";
-import { findIssuer, type IssuerKind, type IssuerRow } from "./stores/issuers";
+import { districtsOfDepartment, findIssuer, type IssuerRow } from "./stores/issuers";
 
 export type { IssuerKind };
 /** The audit writer and the issuer roles (issuance/stores/), importable from here while older branches do. */
@@ -58,6 +60,10 @@ export interface RegisterIssuerInput {
   certificates: readonly CertificateInput[];
   /** Roles the issuer's documents must carry together; absent or null = REQUIRED_SIGNER_ROLES. */
   requiredRoles?: readonly string[] | null;
+  /** A department's former district offices (registered districts of no other department). */
+  districts?: readonly string[];
+  /** A district office's department, when it is registered after it (a registered department). */
+  department?: string;
 }
 
 export interface RegisteredCertificate {
@@ -75,6 +81,10 @@ export interface RegisteredIssuer {
   certificates: RegisteredCertificate[];
   /** null: the service's REQUIRED_SIGNER_ROLES. */
   requiredRoles: string[] | null;
+  /** A department's former district offices (departments only). */
+  districts?: string[];
+  /** A district office's department, null when it has none (districts only). */
+  department?: string | null;
 }
 
 /** The school/district code of the document schema (schema.ts `Code`). */
@@ -128,9 +138,9 @@ function schemaError(message: string, path: string): HocbaError {
   });
 }
 
-function checkCode(code: unknown): string {
+function checkCode(code: unknown, path = "/code"): string {
   if (typeof code !== "string" || !ISSUER_CODE_PATTERN.test(code))
-    throw schemaError("code must be 2–20 letters or digits (the school or district code)", "/code");
+    throw schemaError(`${path.slice(1)} must be 2–20 letters or digits (an issuer code)`, path);
   return code;
 }
 
@@ -288,9 +298,13 @@ const publicCertificate = ({ fingerprint, subject, role }: RegisteredCertificate
 });
 
 /**
- * Registers a school or district office with its signing certificates and creates its API key.
- * @throws HocbaError SCHEMA_INVALID (bad input), CERT_* (a certificate that cannot sign, with a
- *   detail per certificate), CONFLICT (the code is taken).
+ * Registers a school, district office or department with its signing certificates and creates its
+ * API key. A department lists its former district offices (`districts`); a district office
+ * registered later names its department (`department`): that is how the service knows which
+ * graduation records a department may import and correct (docs/graduates.md).
+ * @throws HocbaError SCHEMA_INVALID (bad input, an unknown district or department), CERT_* (a
+ *   certificate that cannot sign, with a detail per certificate), CONFLICT (the code is taken, or a
+ *   listed district already belongs to another department).
  * @example
  * const { apiKey } = await registerIssuer(deps, { kind: "school", code: "79000701",
  *   name: "Trường THCS Nguyễn Du", certificates: [principalPem] }, "admin");
@@ -300,9 +314,10 @@ export async function registerIssuer(
   input: RegisterIssuerInput,
   actor: string,
 ): Promise<RegisteredIssuer> {
-  if (input.kind !== "school" && input.kind !== "district")
-    throw schemaError('kind must be "school" or "district"', "/kind");
+  if (!isIssuerKind(input.kind))
+    throw schemaError(`kind must be one of ${ISSUER_KINDS.map((k) => `"${k}"`).join(", ")}`, "/kind");
   const code = checkCode(input.code);
+  const links = checkLinks(input);
   if (typeof input.name !== "string" || input.name.trim() === "" || input.name !== input.name.trim())
     throw schemaError("name must be non-empty text without surrounding spaces", "/name");
   if (input.name.normalize("NFC") !== input.name)
@@ -322,6 +337,7 @@ export async function registerIssuer(
       [code, input.kind, input.name, requiredRoles],
     );
     if (inserted.rowCount === 0) throw new HocbaError("CONFLICT", `issuer ${code} is already registered`);
+    await linkDepartment(tx, code, links);
     await insertCertificates(tx, code, certificates, at);
     const key = await createApiKey(tx, { kind: "issuer", issuerCode: code, actor });
     await audit(tx, actor, "issuer.registered", code, {
@@ -330,6 +346,7 @@ export async function registerIssuer(
       apiKeyId: key.id,
       certificates: certificates.map(publicCertificate),
       requiredRoles,
+      ...links,
     });
     return {
       code,
@@ -338,8 +355,74 @@ export async function registerIssuer(
       apiKey: key.key,
       certificates: certificates.map(publicCertificate),
       requiredRoles,
+      ...links,
     };
   });
+}
+
+/**
+ * The department links a registration may carry: a department's `districts` (0–100 distinct
+ * codes), a district office's `department` (a code, or none); nothing for a school.
+ * @throws HocbaError SCHEMA_INVALID.
+ */
+/** A registration's department links: a department's districts, or a district's department. */
+interface DepartmentLinks {
+  districts?: string[];
+  department?: string | null;
+}
+
+function checkLinks(input: RegisterIssuerInput): DepartmentLinks {
+  const { districts, department } = input;
+  if (input.kind !== "department" && districts !== undefined)
+    throw schemaError("only a department lists former districts", "/districts");
+  if (input.kind !== "district" && department !== undefined)
+    throw schemaError("only a district office names its department", "/department");
+  if (input.kind === "district")
+    return { department: department === undefined ? null : checkCode(department, "/department") };
+  if (input.kind !== "department") return {};
+  if (districts === undefined) return { districts: [] };
+  if (!Array.isArray(districts) || districts.length > MAX_DEPARTMENT_DISTRICTS)
+    throw schemaError(`districts must list at most ${MAX_DEPARTMENT_DISTRICTS} district codes`, "/districts");
+  const codes = (districts as unknown[]).map((d, i) => checkCode(d, `/districts/${i}`));
+  if (new Set(codes).size !== codes.length) throw schemaError("a district is listed twice", "/districts");
+  return { districts: codes };
+}
+
+/** At most this many former districts per department (a province had up to ~30). */
+export const MAX_DEPARTMENT_DISTRICTS = 100;
+
+/**
+ * Writes a registration's department links: each former district of a new department, or the
+ * department of a new district office. Every district named must be a registered district office
+ * of no other department; a department named must be a registered department.
+ * @throws HocbaError SCHEMA_INVALID (not a registered district / department), CONFLICT (a district
+ *   of another department).
+ */
+async function linkDepartment(tx: Queryable, code: string, links: DepartmentLinks): Promise<void> {
+  if (links.department !== undefined && links.department !== null) {
+    const { rows } = await tx.query<{ kind: string }>("SELECT kind FROM issuers WHERE code = $1", [
+      links.department,
+    ]);
+    if (rows[0]?.kind !== "department")
+      throw schemaError(`${links.department} is not a registered department`, "/department");
+    await tx.query("UPDATE issuers SET department_code = $2 WHERE code = $1", [code, links.department]);
+  }
+  for (const [index, district] of (links.districts ?? []).entries()) {
+    const { rows } = await tx.query<{ kind: string; department_code: string | null }>(
+      "SELECT kind, department_code FROM issuers WHERE code = $1 FOR UPDATE",
+      [district],
+    );
+    const row = rows[0];
+    if (row?.kind !== "district")
+      throw schemaError(`${district} is not a registered district office`, `/districts/${index}`);
+    if (row.department_code !== null)
+      throw new HocbaError(
+        "CONFLICT",
+        `district ${district} is already a former district of ${row.department_code}`,
+        { details: [{ path: `/districts/${index}`, code: "CONFLICT", department: row.department_code }] },
+      );
+    await tx.query("UPDATE issuers SET department_code = $2 WHERE code = $1", [district, code]);
+  }
 }
 
 /**
@@ -491,6 +574,10 @@ export interface IssuerRecord {
   createdAt: string;
   /** The roles its documents require; null: the service's REQUIRED_SIGNER_ROLES. */
   requiredRoles: string[] | null;
+  /** A department's former district offices, by code (departments only). */
+  districts?: string[];
+  /** A district office's department, null when it has none (districts only). */
+  department?: string | null;
   certificates: IssuerCertificateRecord[];
 }
 
@@ -512,6 +599,8 @@ interface ChangeRow {
 export async function getIssuer(db: Queryable, code: string): Promise<IssuerRecord> {
   checkCode(code);
   const issuer = await existingIssuer(db, code);
+  const districts =
+    issuer.kind === "department" ? [...(await districtsOfDepartment(db, code)).keys()] : undefined;
   const certificates = await db.query<{
     fingerprint: string;
     subject: string;
@@ -554,6 +643,8 @@ export async function getIssuer(db: Queryable, code: string): Promise<IssuerReco
     name: issuer.name,
     createdAt: issuer.createdAt.toISOString(),
     requiredRoles: issuer.requiredRoles,
+    ...(districts === undefined ? {} : { districts }),
+    ...(issuer.kind === "district" ? { department: issuer.departmentCode } : {}),
     certificates: certificates.rows.map((row, index) => ({
       fingerprint: row.fingerprint,
       subject: row.subject,

@@ -23,7 +23,7 @@ import { buildApp } from "../http/app";
 import { loggerOptions } from "../http/logging";
 import { startInProcessRunner, type AnchorRunner } from "../issuance/runner";
 import { composeServerParts, type ServerParts, type Log } from "./compose";
-import { ensureDemoIssuers } from "./demo";
+import { ensureDemoGraduates, ensureDemoIssuers } from "./demo";
 import { composeStaffSignIn, type ComposedSignIn } from "./staff-sign-in";
 
 export interface RunningServer {
@@ -107,7 +107,8 @@ function banner(parts: ServerParts, url: string, sample: string | undefined, sig
   if (parts.demo) {
     const demoDir = rel(parts.demo.dir);
     lines.push(
-      `  demo files      ${demoDir}/ (admin.token, trust/root.pem, DEMO01.* and DEMOQ1.* keys, certificates, .p12 (password demo), .apikey)`,
+      `  demo files      ${demoDir}/ (admin.token, trust/root.pem, DEMO01.*, DEMOQ1.* and DEMOSO.* keys, certificates, .p12 (password demo), .apikey)`,
+      `  graduation lookup ${url}/tra-cuu (demo records: diploma serials DM2400001 and DM2400002, decided by the former district DEMOQ1; DM2500001, by the department DEMOSO)`,
       ...(signIn.embedded?.staffFile
         ? [
             `  demo staff      ${rel(signIn.embedded.staffFile)} (usernames and passwords of DEMO01's clerk, homeroom teacher, principal, seal holder and a department officer)`,
@@ -176,7 +177,10 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   const parts = await composeServerParts(config, log, (step) => out?.write(`${step}\n`));
   const stops: (() => Promise<void>)[] = [];
   try {
-    if (parts.demo) await ensureDemoIssuers(parts, log);
+    if (parts.demo) {
+      await ensureDemoIssuers(parts, log);
+      await ensureDemoGraduates(parts, log);
+    }
     const sample = await writeDemoSamples(parts);
     await writeDemoClass(parts);
 

@@ -65,6 +65,10 @@ describe("ensureDemoPki", () => {
       "DEMOQ1.chain.pem": "644",
       "DEMOQ1.key.pem": "600",
       "DEMOQ1.p12": "600",
+      "DEMOSO.cert.pem": "644",
+      "DEMOSO.chain.pem": "644",
+      "DEMOSO.key.pem": "600",
+      "DEMOSO.p12": "600",
       "PDFSEAL.cert.pem": "644",
       "PDFSEAL.chain.pem": "644",
       "PDFSEAL.key.pem": "600",
@@ -90,14 +94,14 @@ describe("ensureDemoPki", () => {
       dir,
       root: join(dir, "trust/root.pem"),
       trustDir: join(dir, "trust"),
-      signers: ["DEMO01", "DEMOQ1"].map(filesOf),
+      signers: ["DEMO01", "DEMOQ1", "DEMOSO"].map(filesOf),
       seal: filesOf("PDFSEAL"),
       written: [
         "ca/root.key.pem",
         "trust/root.pem",
         "ca/intermediate.key.pem",
         "ca/intermediate.cert.pem",
-        ...["DEMO01", "DEMOQ1", "PDFSEAL"].flatMap((code) =>
+        ...["DEMO01", "DEMOQ1", "DEMOSO", "PDFSEAL"].flatMap((code) =>
           ["key.pem", "cert.pem", "chain.pem", "p12"].map((suffix) => `${code}.${suffix}`),
         ),
       ].map((name) => join(dir, name)),
@@ -143,7 +147,10 @@ describe("ensureDemoPki", () => {
     expect(describe(join(dir, "DEMOQ1.cert.pem"))[0]).toBe(
       "subject=C=VN, L=Hà Nội, O=Phòng GDĐT Demo, OU=DEMOQ1, title=Trưởng phòng, CN=Lê Văn Phúc",
     );
-    for (const code of ["DEMO01", "DEMOQ1"]) {
+    expect(describe(join(dir, "DEMOSO.cert.pem"))[0]).toBe(
+      "subject=C=VN, L=Hà Nội, O=Sở GDĐT Demo, OU=DEMOSO, title=Giám đốc Sở, CN=Nguyễn Thị Thu Hà",
+    );
+    for (const code of ["DEMO01", "DEMOQ1", "DEMOSO"]) {
       expect(
         opensslReport(
           "verify",

@@ -39,7 +39,11 @@ export async function fillPrintSheet(record: GraduateRecord, lookedUpAt: Date): 
           definitionList(anchorRows(record.anchor), "fields"),
         ]
       : []),
-    el("p", { class: "print-provenance" }, t("provenanceSigned", { district: record.district.name })),
+    el(
+      "p",
+      { class: "print-provenance" },
+      t("provenanceSigned", { issuer: record.provenance.signedBy.name }),
+    ),
     el(
       "div",
       { class: "print-recheck" },

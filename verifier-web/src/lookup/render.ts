@@ -71,6 +71,7 @@ export function recordRows(record: GraduateRecord): Array<[string, string]> {
     [t("fieldDiplomaSerial"), record.diplomaSerial],
     [t("fieldRegistryNumber"), record.registryNumber],
     [t("fieldDistrict"), record.district.name],
+    [t("fieldDecidedBy"), record.decidedBy.name],
   ];
 }
 
@@ -129,7 +130,7 @@ function provenance(record: GraduateRecord): HTMLElement {
     "div",
     { class: "provenance" },
     el("h4", {}, t("provenanceHeading")),
-    el("p", {}, t("provenanceSigned", { district: record.district.name })),
+    el("p", {}, t("provenanceSigned", { issuer: record.provenance.signedBy.name })),
     definitionList(
       [
         [t("provenanceFile"), record.provenance.fileSha256, "mono"],

@@ -358,6 +358,7 @@ export function renderDocument(
           fields(
             field(t("school"), `${document.school.name} (${document.school.code})`),
             field(t("district"), document.district.name),
+            document.decidedBy ? field(t("decidedBy"), document.decidedBy.name) : [],
             field(t("decision"), `${document.decision.number} — ${formatDate(document.decision.date, lang)}`),
             field(t("graduationYear"), document.graduationYear),
             document.classification

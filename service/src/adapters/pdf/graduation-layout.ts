@@ -27,7 +27,8 @@ export const graduationLayout: DocumentLayout<Graduation> = {
   type: GRADUATION_TYPE,
   kind: "chứng nhận tốt nghiệp số",
   body(cursor, document, kind) {
-    header(cursor, document.district.name, undefined);
+    // The authority that decided the record: the department since 2025, else the district office.
+    header(cursor, document.decidedBy?.name ?? document.district.name, undefined);
     title(cursor, "GIẤY CHỨNG NHẬN TỐT NGHIỆP", "TRUNG HỌC CƠ SỞ", document.id, kind);
     studentBlock(cursor, document.student, `${document.school.name} (mã trường ${document.school.code})`);
     graduationBlock(cursor, document);
@@ -36,5 +37,5 @@ export const graduationLayout: DocumentLayout<Graduation> = {
   defaultSignerRole: "Trưởng phòng Giáo dục và Đào tạo",
   signedBy: "được lập từ danh sách công nhận tốt nghiệp do phòng giáo dục ký số",
   title: (document) => `Chứng nhận tốt nghiệp THCS - ${document.student.fullName}`,
-  author: (document) => document.district.name,
+  author: (document) => document.decidedBy?.name ?? document.district.name,
 };

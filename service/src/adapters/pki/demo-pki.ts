@@ -1,7 +1,7 @@
 /**
  * The demo PKI of the embedded default (README, Quick start): a demo root CA → an issuing CA (path
- * length 0) → one signer per demo issuer — the principal of school DEMO01 and the head of district
- * office DEMOQ1 — written where the CLI, the curl examples and the tests find them. It is created
+ * length 0) → one signer per demo issuer — the principal of school DEMO01, the head of district
+ * office DEMOQ1 and the director of the department DEMOSO — written where the CLI, the curl examples and the tests find them. It is created
  * once and never overwritten: a restarted service, a test and a user all keep using the same keys,
  * so documents signed yesterday still verify today. The CA keys are kept (in `ca/`, outside the
  * trust folder, which holds certificates only) so `hocba demo-pki --issue` can add signers later.
@@ -33,6 +33,10 @@ export const DEMO_SIGNERS: readonly DemoSignerSpec[] = [
   {
     code: "DEMOQ1",
     subject: "C=VN, L=Hà Nội, O=Phòng GDĐT Demo, OU=DEMOQ1, T=Trưởng phòng, CN=Lê Văn Phúc",
+  },
+  {
+    code: "DEMOSO",
+    subject: "C=VN, L=Hà Nội, O=Sở GDĐT Demo, OU=DEMOSO, T=Giám đốc Sở, CN=Nguyễn Thị Thu Hà",
   },
 ];
 

@@ -1,6 +1,6 @@
 /**
- * `hocba import-graduates`: what a district office runs to publish its list of lower-secondary
- * graduates (docs/formats.md). It signs the exact bytes of the CSV or XLSX file as a detached CMS
+ * `hocba import-graduates`: what a district office — or since the 2025 reform the department of its
+ * province (docs/graduates.md) — runs to publish its list of lower-secondary graduates (docs/formats.md). It signs the exact bytes of the CSV or XLSX file as a detached CMS
  * with the office's certificate (.p12 or PEM key, as `hocba sign`) and uploads file and signature
  * to POST /api/v1/graduates/import in one step. A refused file prints every row's problems.
  */
@@ -15,15 +15,16 @@ import { API_KEY_ENV } from "./submit";
 
 const HELP = `usage: hocba import-graduates <graduates.csv|.xlsx> (--p12 <file> [--password <pw>] | --key <pem> --cert <pem> [--chain <pem>]) [--api <url>] [--api-key <key>]
 
-Signs the file's bytes as a detached CMS SignedData with the district office's certificate and
-imports it: one graduation record per row, anchored like transcripts. A file with any invalid
-row imports nothing; every problem is printed as "row <n> <column> <code> <message>".
+Signs the file's bytes as a detached CMS SignedData with the district office's (or department's)
+certificate and imports it: one graduation record per row, anchored like transcripts. A
+department's file adds the columns districtCode and decidedBy (docs/graduates.md). A file with any
+invalid row imports nothing; every problem is printed as "row <n> <column> <code> <message>".
 
-  --p12 <file>      the district office's .p12/.pfx
+  --p12 <file>      the district office's (or department's) .p12/.pfx
   --password <pw>   its password (default $${PASSWORD_ENV})
   --key/--cert/--chain  a PEM key and certificate(s) instead of --p12
   --api             the hocba API (default $HOCBA_API_URL, else http://127.0.0.1:8080)
-  --api-key         the district office's API key (default $${API_KEY_ENV})
+  --api-key         its API key (default $${API_KEY_ENV})
 
 Prints one line per row: row, graduation year, diploma serial, record id, outcome
 (created, unchanged or superseding). The same file again changes nothing: it prints the first
@@ -86,12 +87,13 @@ export async function importGraduatesCommand(args: string[], io: CliIo): Promise
       signature: Buffer.from(signature).toString("base64"),
     }));
   } catch (error) {
-    if (isHocbaError(error) && error.code === "IMPORT_INVALID" && Array.isArray(error.details)) {
+    const rowCodes = ["IMPORT_INVALID", "DISTRICT_NOT_IN_PROVINCE"] as const;
+    if (isHocbaError(error) && rowCodes.some((c) => c === error.code) && Array.isArray(error.details)) {
       const lines = (error.details as RowProblem[]).map(
         (p) => `row ${p.row}\t${p.column ?? "-"}\t${p.code}\t${p.message}\n`,
       );
       io.stderr(lines.join(""));
-      throw new HocbaError("IMPORT_INVALID", `${path}: ${error.message}`, { details: error.details });
+      throw new HocbaError(error.code, `${path}: ${error.message}`, { details: error.details });
     }
     throw error;
   }

@@ -1,24 +1,26 @@
 /**
- * `hocba register-issuer`: the Department registers a school or district office through the admin
+ * `hocba register-issuer`: the Department registers a school, district office or department through the admin
  * API (POST /api/v1/admin/issuers) and receives its API key — printed here once, as the API shows
  * it once. Certificates are PEM or DER files (the signer's certificate alone is enough when the
  * service can complete its path; else signer first, then intermediates), checked by the service.
  */
 import { ADMIN_API_OPTIONS, ADMIN_TOKEN_ENV, adminToken, apiBaseUrl, callApi } from "../api-client";
 import type { Command } from "../command";
+import { isIssuerKind, ISSUER_KINDS } from "../../core/issuer-kinds";
 import { commandArgs, processIo, readCertificateFile, STRING, STRINGS, usageError, type CliIo } from "../io";
 
 export { ADMIN_TOKEN_ENV };
 
-const HELP = `usage: hocba register-issuer --kind school|district --code <code> --name <name>
+const HELP = `usage: hocba register-issuer --kind ${ISSUER_KINDS.join("|")} --code <code> --name <name>
                              --cert <file> [--cert <file>...] [--role <role>...]
-                             [--require-roles <role,role…>] [--api <url>] [--admin-token <token> | --admin-token-file <file>]
+                             [--require-roles <role,role…>] [--district <code>...] [--department <code>]
+                             [--api <url>] [--admin-token <token> | --admin-token-file <file>]
 
-Registers a school or district office with its signing certificates and prints its API key
-(shown once: store it now).
+Registers a school, district office or department (Sở GDĐT) with its signing certificates and
+prints its API key (shown once: store it now).
 
-  --kind              school or district
-  --code              the school or district code used in its documents (2–20 letters/digits)
+  --kind              ${ISSUER_KINDS.join(", ")}
+  --code              the code used in its documents (2–20 letters/digits)
   --name              its name, e.g. "Trường THCS Nguyễn Du"
   --cert              a certificate file (PEM or DER), e.g. as exported from the token: the signer's
                       certificate alone, or followed by intermediate CAs; repeatable
@@ -26,6 +28,9 @@ Registers a school or district office with its signing certificates and prints i
                       certificate): once for every --cert, or once per --cert
   --require-roles     the roles its documents must carry together, e.g. principal,organisation
                       (default: the service's REQUIRED_SIGNER_ROLES)
+  --district          a department's former district office (a registered district); repeatable:
+                      the department imports and corrects their graduation records
+  --department        a district office's department (a registered department)
   --api               the hocba API (default $HOCBA_API_URL, else http://127.0.0.1:$PORT, port 8080)
   --admin-token       the ADMIN_TOKEN (default $${ADMIN_TOKEN_ENV}, else $ADMIN_TOKEN)
   --admin-token-file  a file holding it (e.g. data/demo/admin.token)`;
@@ -37,6 +42,8 @@ interface Registered {
   apiKey: string;
   certificates: { fingerprint: string; subject: string; role: string }[];
   requiredRoles: string[] | null;
+  districts?: string[];
+  department?: string | null;
 }
 
 const OPTIONS = {
@@ -46,11 +53,13 @@ const OPTIONS = {
   cert: STRINGS,
   role: STRINGS,
   "require-roles": STRING,
+  district: STRINGS,
+  department: STRING,
   ...ADMIN_API_OPTIONS,
 } as const;
 
 export const command: Command = {
-  summary: "register a school or district office (admin API) and print its API key",
+  summary: "register a school, district office or department (admin API) and print its API key",
   run: (args) => registerIssuerCommand(args, processIo),
 };
 
@@ -60,7 +69,12 @@ export async function registerIssuerCommand(args: string[], io: CliIo): Promise<
   if (parsed === undefined) return 0;
   const { values } = parsed;
   const { kind, code, name } = values;
-  if (kind !== "school" && kind !== "district") throw usageError("--kind must be school or district", HELP);
+  if (!isIssuerKind(kind))
+    throw usageError(`--kind must be ${ISSUER_KINDS.join(", ").replace(/, ([^,]+)$/, " or $1")}`, HELP);
+  if (values.district !== undefined && kind !== "department")
+    throw usageError("--district is for a department", HELP);
+  if (values.department !== undefined && kind !== "district")
+    throw usageError("--department is for a district office", HELP);
   if (code === undefined) throw usageError("--code is missing", HELP);
   if (name === undefined) throw usageError("--name is missing", HELP);
   const certs = values.cert ?? [];
@@ -83,8 +97,13 @@ export async function registerIssuerCommand(args: string[], io: CliIo): Promise<
     name: name.normalize("NFC"),
     certificates,
     ...(requiredRoles ? { requiredRoles } : {}),
+    ...(values.district ? { districts: values.district } : {}),
+    ...(values.department ? { department: values.department } : {}),
   });
   io.stdout(`registered ${body.kind} ${body.code} "${body.name}"\n`);
+  if (body.districts !== undefined)
+    io.stdout(`former districts: ${body.districts.length === 0 ? "none" : body.districts.join(", ")}\n`);
+  if (body.department) io.stdout(`department: ${body.department}\n`);
   for (const certificate of body.certificates)
     io.stdout(`certificate ${certificate.fingerprint} ${certificate.role} ${certificate.subject}\n`);
   io.stdout(`required roles: ${rolesText(body.requiredRoles)}\n`);

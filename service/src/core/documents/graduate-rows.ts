@@ -2,6 +2,10 @@
  * From the rows of a district's graduates file (docs/formats.md: CSV or XLSX, a header row, the
  * columns in any order) to the content of one `hocba.graduation/v1` document per row, with every
  * problem of every row named by row number and column — a district fixes its whole file at once.
+ * A department's file (Sở GDĐT, since the 2025 reform) has two more columns: the former district
+ * of each row (`districtCode`, one of the department's) and the authority that decided it
+ * (`decidedBy`: that district's code for records decided before the reform, the department's own
+ * code after).
  *
  * The district signs the file, not the documents, so the service builds them: text is taken as
  * NFC with runs of spaces collapsed and ends trimmed (spreadsheets and macOS produce NFD and
@@ -34,6 +38,9 @@ export const GRADUATE_COLUMNS = [
   "registryNumber",
 ] as const;
 export type GraduateColumn = (typeof GRADUATE_COLUMNS)[number];
+/** The further columns of a department's file, after the district's columns. */
+export const DEPARTMENT_COLUMNS = ["districtCode", "decidedBy"] as const;
+export type ImportColumn = GraduateColumn | (typeof DEPARTMENT_COLUMNS)[number];
 
 /** Problems of the file itself and of uniqueness, beside the document problem codes. Append-only. */
 export const IMPORT_PROBLEM_CODES = [
@@ -46,13 +53,17 @@ export const IMPORT_PROBLEM_CODES = [
   "REGISTRY_NUMBER_DUPLICATE",
   "REGISTRY_NUMBER_TAKEN",
   "FILE_UNREADABLE",
+  // a department's file: a row of a district that is not one of its former districts; a row
+  // decided by neither that district nor the department
+  "DISTRICT_NOT_IN_PROVINCE",
+  "DECIDED_BY_INVALID",
 ] as const;
 export type ImportProblemCode = (typeof IMPORT_PROBLEM_CODES)[number];
 
 /** One thing wrong with the file: its row (1 = header) and column (null: the whole row or file). */
 export interface RowProblem {
   row: number;
-  column: GraduateColumn | null;
+  column: ImportColumn | null;
   code: ProblemCode | ImportProblemCode;
   message: string;
 }
@@ -74,14 +85,33 @@ export interface GraduateRecord {
   content: GraduationContent;
 }
 
+/**
+ * Who imports the file: a district office (its own records), or a department with its former
+ * districts (code → name).
+ */
+export type ImportAuthority =
+  | { kind: "district"; code: string; name: string }
+  | { kind: "department"; code: string; name: string; districts: ReadonlyMap<string, string> };
+
 export interface ReadOptions {
-  /** The importing district office. */
-  district: { code: string; name: string };
+  authority: ImportAuthority;
   validation?: ValidationOptions;
 }
 
+/** The columns of `authority`'s files. */
+export function importColumns(authority: ImportAuthority): readonly ImportColumn[] {
+  return authority.kind === "department" ? [...GRADUATE_COLUMNS, ...DEPARTMENT_COLUMNS] : GRADUATE_COLUMNS;
+}
+
+/** The code of the authority that decided a record: `decidedBy`, else its district. */
+export function deciderOf(content: Pick<Graduation, "district" | "decidedBy">): string {
+  return content.decidedBy?.code ?? content.district.code;
+}
+
 /** Where each document field comes from, for naming the column of a validation problem. */
-const COLUMN_OF_PATH: Record<string, GraduateColumn> = {
+const COLUMN_OF_PATH: Record<string, ImportColumn> = {
+  "/district/code": "districtCode",
+  "/decidedBy/code": "decidedBy",
   "/student/fullName": "fullName",
   "/student/dateOfBirth": "dateOfBirth",
   "/student/gender": "gender",
@@ -100,14 +130,14 @@ const COLUMN_OF_PATH: Record<string, GraduateColumn> = {
 };
 
 /** Columns whose values no answer may contain (docs/school-records.md: personal, or sensitive, data). */
-const HIDDEN = new Set<GraduateColumn>(["citizenId", "ethnicity"]);
+const HIDDEN = new Set<ImportColumn>(["citizenId", "ethnicity"]);
 
 /** Placeholders that satisfy the schema while a row's content is validated. */
 const PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000";
 const PLACEHOLDER_NONCE = "AAAAAAAAAAAAAAAAAAAAAA";
 
-function isColumn(name: string): name is GraduateColumn {
-  return (GRADUATE_COLUMNS as readonly string[]).includes(name);
+function isColumn(name: string, columns: readonly ImportColumn[]): name is ImportColumn {
+  return (columns as readonly string[]).includes(name);
 }
 
 /** Text of a cell: NFC, whitespace runs collapsed, trimmed. */
@@ -136,17 +166,21 @@ export function importDate(cell: Cell): string | undefined {
 }
 
 /** Maps the header row to column positions; reports missing, unknown and repeated columns. */
-function readHeader(header: SheetRow, problems: RowProblem[]): Map<GraduateColumn, number> {
-  const positions = new Map<GraduateColumn, number>();
+function readHeader(
+  header: SheetRow,
+  columns: readonly ImportColumn[],
+  problems: RowProblem[],
+): Map<ImportColumn, number> {
+  const positions = new Map<ImportColumn, number>();
   header.cells.forEach((cell, index) => {
     const name = text(cell);
     if (name === "") return;
-    if (!isColumn(name)) {
+    if (!isColumn(name, columns)) {
       problems.push({
         row: header.row,
         column: null,
         code: "COLUMN_UNKNOWN",
-        message: `unknown column "${name}"; the columns are ${GRADUATE_COLUMNS.join(", ")}`,
+        message: `unknown column "${name}"; the columns are ${columns.join(", ")}`,
       });
     } else if (positions.has(name)) {
       problems.push({
@@ -157,7 +191,7 @@ function readHeader(header: SheetRow, problems: RowProblem[]): Map<GraduateColum
       });
     } else positions.set(name, index);
   });
-  for (const column of GRADUATE_COLUMNS) {
+  for (const column of columns) {
     if (!positions.has(column))
       problems.push({
         row: header.row,
@@ -179,20 +213,55 @@ export function citizenIdOf(cell: Cell): string {
   return typeof cell === "number" && /^[0-9]{11}$/.test(value) ? `0${value}` : value;
 }
 
-/** Builds one row's content; reports empty cells and unreadable dates and years. */
+/**
+ * A row's district and deciding authority: the importing district itself, or for a department one
+ * of its former districts, decided by that district or by the department. `decidedBy` is left out
+ * when the district decided, so a record reads the same whoever imports it.
+ */
+function authorityOf(
+  cell: (column: ImportColumn) => Cell,
+  authority: ImportAuthority,
+  report: (column: ImportColumn, code: RowProblem["code"], message: string) => void,
+): Pick<GraduationContent, "district" | "decidedBy"> | undefined {
+  if (authority.kind === "district") return { district: { code: authority.code, name: authority.name } };
+  const code = text(cell("districtCode"));
+  const decider = text(cell("decidedBy"));
+  const name = authority.districts.get(code);
+  if (name === undefined) {
+    report(
+      "districtCode",
+      "DISTRICT_NOT_IN_PROVINCE",
+      `${code} is not a former district of ${authority.code}: its records are not this department's`,
+    );
+    return undefined;
+  }
+  const district = { code, name };
+  if (decider === code) return { district };
+  if (decider === authority.code)
+    return { district, decidedBy: { code: authority.code, name: authority.name } };
+  report(
+    "decidedBy",
+    "DECIDED_BY_INVALID",
+    `decidedBy is the code of the district that decided the record (${code}) or of the department (${authority.code}), not "${decider}"`,
+  );
+  return undefined;
+}
+
+/** Builds one row's content; reports empty cells, unreadable dates and years, and a foreign district. */
 function contentOf(
   row: SheetRow,
-  positions: Map<GraduateColumn, number>,
-  district: ReadOptions["district"],
+  positions: Map<ImportColumn, number>,
+  authority: ImportAuthority,
   problems: RowProblem[],
 ): GraduationContent | undefined {
-  const cell = (column: GraduateColumn): Cell => row.cells[positions.get(column)!];
+  const cell = (column: ImportColumn): Cell => row.cells[positions.get(column)!];
   const before = problems.length;
-  const report = (column: GraduateColumn, code: RowProblem["code"], message: string) =>
+  const report = (column: ImportColumn, code: RowProblem["code"], message: string) =>
     problems.push({ row: row.row, column, code, message });
-  for (const column of GRADUATE_COLUMNS) {
+  for (const column of importColumns(authority)) {
     if (text(cell(column)) === "") report(column, "VALUE_MISSING", "value is missing");
   }
+  const decided = problems.length > before ? undefined : authorityOf(cell, authority, report);
   const date = (column: GraduateColumn): string => {
     const value = importDate(cell(column));
     if (value === undefined && text(cell(column)) !== "")
@@ -204,10 +273,10 @@ function contentOf(
   const yearText = text(cell("graduationYear"));
   if (yearText !== "" && !/^[0-9]{4}$/.test(yearText))
     report("graduationYear", "GRADUATION_YEAR_INVALID", `"${yearText}" is not a year`);
-  if (problems.length > before) return undefined;
+  if (problems.length > before || decided === undefined) return undefined;
   return {
     type: GRADUATION_TYPE,
-    district: { code: district.code, name: district.name },
+    ...decided,
     decision: { number: text(cell("decisionNumber")), date: decisionDate },
     school: { code: text(cell("schoolCode")), name: text(cell("schoolName")) },
     student: {
@@ -254,20 +323,27 @@ function validateRow(
   return false;
 }
 
-/** Reports a second row with the same (year, value) in the file, valid rows or not. */
+/**
+ * Reports a second row with the same (scope, year, value) in the file, valid rows or not. The
+ * scope of a serial is the row's district; of a registry number, the authority that decided it
+ * (registers are kept per authority). A district's file has one scope: itself.
+ */
 function checkUnique(
   rows: readonly SheetRow[],
-  positions: Map<GraduateColumn, number>,
+  positions: Map<ImportColumn, number>,
   column: "diplomaSerial" | "registryNumber",
   code: "SERIAL_DUPLICATE" | "REGISTRY_NUMBER_DUPLICATE",
   problems: RowProblem[],
 ): void {
+  const scopeColumn = column === "diplomaSerial" ? "districtCode" : "decidedBy";
   const seen = new Map<string, number>();
   for (const row of rows) {
     const year = text(row.cells[positions.get("graduationYear")!]);
     const value = text(row.cells[positions.get(column)!]);
     if (value === "") continue;
-    const key = `${year}\n${column === "diplomaSerial" ? serialKey(value) : value}`;
+    const at = positions.get(scopeColumn);
+    const scope = at === undefined ? "" : text(row.cells[at]);
+    const key = `${scope}\n${year}\n${column === "diplomaSerial" ? serialKey(value) : value}`;
     const first = seen.get(key);
     if (first === undefined) seen.set(key, row.row);
     else
@@ -285,7 +361,9 @@ function checkUnique(
  * of the valid rows and every problem, ordered by row; the file is importable only without problems.
  *
  * @example
- * const { records, problems } = readGraduateRows(header, rows, { district: { code: "DEMOQ1", name: "Phòng GDĐT Quận 1" } });
+ * const { records, problems } = readGraduateRows(header, rows, {
+ *   authority: { kind: "district", code: "DEMOQ1", name: "Phòng GDĐT Quận 1" },
+ * });
  */
 export function readGraduateRows(
   header: SheetRow | undefined,
@@ -303,11 +381,11 @@ export function readGraduateRows(
     });
     return { records: [], problems };
   }
-  const positions = readHeader(header, problems);
+  const positions = readHeader(header, importColumns(options.authority), problems);
   if (problems.length > 0) return { records: [], problems };
   const records: GraduateRecord[] = [];
   for (const row of data) {
-    const content = contentOf(row, positions, options.district, problems);
+    const content = contentOf(row, positions, options.authority, problems);
     if (content !== undefined && validateRow(row.row, content, options, problems))
       records.push({ row: row.row, content });
   }

@@ -152,7 +152,13 @@ export const TranscriptSchema = Type.Object(
 export const GraduationSchema = Type.Object(
   {
     ...documentHead(GRADUATION_TYPE),
+    /** The district (Phòng GDĐT, or the former district since 2025) of the graduate's school. */
     district: Type.Object({ code: Code, name: Text }, closed),
+    /**
+     * The authority that decided the record when it is not `district`: the department (Sở GDĐT)
+     * that took over the former district's records in 2025. Absent: the district office decided it.
+     */
+    decidedBy: Type.Optional(Type.Object({ code: Code, name: Text }, closed)),
     decision: Type.Object({ number: Text, date: DateString }, closed),
     school: Type.Object({ code: Code, name: Text }, closed),
     student: StudentSchema,

@@ -600,6 +600,7 @@ function checkGraduationRules(doc: Json, options: ValidationOptions, report: Rep
   checkSupersedes(doc, report);
   const issuedOn = checkIssuedAt(doc, report);
   checkTexts(doc.district, "/district", ["name"], report);
+  checkTexts(doc.decidedBy, "/decidedBy", ["name"], report);
   checkTexts(doc.decision, "/decision", ["number"], report);
   checkTexts(doc.school, "/school", ["name"], report);
   checkTexts(doc, "", ["diplomaSerial", "registryNumber"], report);

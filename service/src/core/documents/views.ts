@@ -26,6 +26,17 @@ export const GraduateViewSchema = Type.Object(
     placeOfBirth: Type.String(),
     school: Pair,
     district: Pair,
+    decidedBy: Type.Object(
+      {
+        kind: Type.Union([Type.Literal("district"), Type.Literal("department")]),
+        code: Type.String(),
+        name: Type.String(),
+      },
+      {
+        description:
+          "the authority that decided the record: the district office (Phòng GDĐT) for records decided before the 2025 reform, the department (Sở GDĐT) after",
+      },
+    ),
     graduationYear: Type.Integer(),
     decision: Type.Object({ number: Type.String(), date: Type.String() }),
     diplomaSerial: Type.String(),
@@ -50,6 +61,9 @@ export const GraduateViewSchema = Type.Object(
       fileSha256: Type.String(),
       signerFingerprint: Type.String(),
       importedAt: Type.String({ format: "date-time" }),
+      signedBy: Type.Object(Pair.properties, {
+        description: "the issuer that signed and imported the list: the district office or the department",
+      }),
     }),
   },
   { description: "never the citizen ID, never the ethnicity" },

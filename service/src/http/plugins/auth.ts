@@ -2,8 +2,9 @@
  * Authentication and authorization of the non-public routes. Each route states who may call it by
  * its hook: `app.auth.admin`, `app.auth.school` (a school's API key; the admin token is accepted
  * too, as the Department may act on any issuer's behalf), `app.auth.schoolOrShareToken` (the same,
- * or anyone with `?token=<share token>`, which the use case checks), `app.auth.district` (a district
- * office's API key, or the admin token: the route decides what the admin may do), and
+ * or anyone with `?token=<share token>`, which the use case checks), `app.auth.district` (the API key of
+ * a graduation authority — a district office or a department — or the admin token: the route
+ * decides what the admin may do), and
  * `app.auth.optional` (public routes: anonymous callers pass, a presented key must be valid; the
  * verify routes lift their limits for it, the graduates search does not), `app.auth.staff(...roles)`
  * (a signed-in person's session cookie, holding one of `roles` at some school; no roles = anyone
@@ -23,7 +24,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { Database } from "../../issuance/ports";
-import { apiKeyAuthenticator, type ApiKeyPrincipal, type IssuerKind } from "../../auth/api-keys";
+import { apiKeyAuthenticator, type ApiKeyPrincipal } from "../../auth/api-keys";
+import { GRADUATION_AUTHORITY_KINDS, type IssuerKind } from "../../core/issuer-kinds";
 import { bearerToken, secretMatches } from "../../auth/secrets";
 import { HocbaError } from "../../core/errors";
 import { assignmentsOf, type StaffRole } from "../../auth/staff";
@@ -164,15 +166,15 @@ export const authPlugin = fp(
       return principal;
     };
     app.decorateRequest("principal", undefined);
-    /** A hook letting in the admin and the keys of issuers of `kind`. */
+    /** A hook letting in the admin and the keys of issuers of `kinds`. */
     const issuerOf =
-      (kind: IssuerKind, forbidden: string): PreHandler =>
+      (kinds: readonly IssuerKind[], forbidden: string): PreHandler =>
       async (request, reply) => {
         const p = await identify(request, reply);
-        if (p.kind === "verifier" || (p.kind === "issuer" && p.issuerKind !== kind))
+        if (p.kind === "verifier" || (p.kind === "issuer" && !kinds.includes(p.issuerKind)))
           throw new HocbaError("FORBIDDEN", forbidden);
       };
-    const school = issuerOf("school", "this route is for schools");
+    const school = issuerOf(["school"], "this route is for schools");
     app.decorateRequest("staff", undefined);
     /** The session of the request's cookie, CSRF checked on state-changing requests. */
     const identifyStaff = async (request: FastifyRequest): Promise<StaffSession> => {
@@ -257,7 +259,10 @@ export const authPlugin = fp(
         if ((request.query as { token?: unknown } | undefined)?.token === undefined)
           await school(request, reply);
       },
-      district: issuerOf("district", "this route is for district offices"),
+      district: issuerOf(
+        GRADUATION_AUTHORITY_KINDS,
+        "this route is for district offices and departments (Sở GDĐT)",
+      ),
       async optional(request, reply) {
         // Optional: anonymous callers pass (rate-limited); a presented key must be valid.
         if (request.headers.authorization !== undefined) await identify(request, reply);

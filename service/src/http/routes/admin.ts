@@ -1,17 +1,20 @@
 /**
- * The Department's administration API (docs/http-api.md): register schools and district offices,
+ * The Department's administration API (docs/http-api.md): register schools, district offices and
+ * departments,
  * rotate their signing certificates, replace a lost API key, and read an issuer back with the on-chain state of each
  * certificate. Admin token only. Handlers translate HTTP to issuance/issuers.ts; every call,
  * reads included, is written to the audit log, and every certificate change asks the anchoring
  * runner for a round so the on-chain issuer registry follows promptly.
  */
 import { HEX32_PATTERN } from "../../core/encoding";
+import { ISSUER_KINDS } from "../../core/issuer-kinds";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import {
   changeIssuerCertificates,
   MAX_CERTIFICATES,
+  MAX_DEPARTMENT_DISTRICTS,
   MAX_REQUIRED_ROLES,
   registerIssuer,
   rotateApiKey,
@@ -54,13 +57,31 @@ const RequiredRoles = Type.Union(
       'roles the issuer\'s documents must carry together, e.g. ["principal", "organisation"] (organisation: the school\'s seal certificate); null: REQUIRED_SIGNER_ROLES',
   },
 );
+const IssuerKindSchema = Type.Union(
+  ISSUER_KINDS.map((kind) => Type.Literal(kind)),
+  { description: "school, district (Phòng GDĐT) or department (Sở GDĐT)" },
+);
+const Districts = Type.Array(Type.String({ pattern: CODE }), {
+  maxItems: MAX_DEPARTMENT_DISTRICTS,
+  description:
+    "a department's former district offices: registered districts, of no other department; it imports and corrects their graduation records",
+});
+const Department = Type.String({
+  pattern: CODE,
+  description: "a district office's department (a registered department)",
+});
 const RegisterBody = Type.Object(
   {
-    kind: Type.Union([Type.Literal("school"), Type.Literal("district")]),
-    code: Type.String({ pattern: CODE, description: "the school or district code of the documents" }),
+    kind: IssuerKindSchema,
+    code: Type.String({
+      pattern: CODE,
+      description: "the school, district or department code of the documents",
+    }),
     name: Type.String({ minLength: 1, maxLength: 300 }),
     certificates: Type.Array(CertificateInput, { minItems: 1, maxItems: MAX_CERTIFICATES }),
     requiredRoles: Type.Optional(RequiredRoles),
+    districts: Type.Optional(Districts),
+    department: Type.Optional(Department),
   },
   { additionalProperties: false },
 );
@@ -71,13 +92,15 @@ const RolesView = Type.Object({
 });
 const Registered = Type.Object({
   code: Type.String(),
-  kind: Type.Union([Type.Literal("school"), Type.Literal("district")]),
+  kind: IssuerKindSchema,
   name: Type.String(),
   apiKey: Type.String({ description: "the issuer's API key: shown this once, never again" }),
   certificates: Type.Array(Certificate),
   requiredRoles: Type.Union([Type.Array(Type.String()), Type.Null()], {
     description: "null: REQUIRED_SIGNER_ROLES",
   }),
+  districts: Type.Optional(Districts),
+  department: Type.Optional(Type.Union([Department, Type.Null()])),
 });
 const CodeParams = Type.Object({ code: Type.String({ pattern: CODE }) });
 const ChangeBody = Type.Object(
@@ -111,12 +134,14 @@ const OnChainState = Type.Union([
 ]);
 const IssuerView = Type.Object({
   code: Type.String(),
-  kind: Type.Union([Type.Literal("school"), Type.Literal("district")]),
+  kind: IssuerKindSchema,
   name: Type.String(),
   createdAt: Type.String({ format: "date-time" }),
   requiredRoles: Type.Union([Type.Array(Type.String()), Type.Null()], {
     description: "null: REQUIRED_SIGNER_ROLES",
   }),
+  districts: Type.Optional(Districts),
+  department: Type.Optional(Type.Union([Department, Type.Null()])),
   certificates: Type.Array(
     Type.Object({
       fingerprint: Type.String({ pattern: HEX32_PATTERN }),
@@ -165,9 +190,10 @@ export function adminRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
       bodyLimit: app.bodyLimits.authenticated,
       schema: {
         tags: ["admin"],
-        summary: "Register a school or district office",
+        summary: "Register a school, district office or department",
         description:
-          "Registers the issuer with its signing certificates (each must chain to the trust anchors, be valid now and allow signing) and creates its API key, returned once. The certificates' fingerprints go to the on-chain issuer registry.",
+          "Registers the issuer with its signing certificates (each must chain to the trust anchors, be valid now and allow signing) and creates its API key, returned once. The certificates' fingerprints go to the on-chain issuer registry. " +
+          "A department (Sở GDĐT) lists its former district offices in `districts`; a district office registered later names its department in `department` (409 CONFLICT: a district of another department).",
         body: RegisterBody,
         response: { 201: Registered, ...errorResponses(400, 401, 403, 409, 413, 422, 500) },
       },

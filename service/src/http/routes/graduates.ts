@@ -1,6 +1,6 @@
 /**
- * The THCS graduation records API (docs/http-api.md): a district office imports its signed graduates
- * file; anyone searches by full name and date of birth, or by diploma serial. Handlers translate
+ * The THCS graduation records API (docs/http-api.md): a district office, or since the 2025 reform
+ * the department of its province (docs/graduates.md), imports its signed graduates file; anyone searches by full name and date of birth, or by diploma serial. Handlers translate
  * HTTP to service/src/issuance/graduates.ts and back.
  *
  * The search is a public service, not a data feed: it is limited per client (address, IPv6 by
@@ -46,7 +46,8 @@ function bySerial(request: FastifyRequest): boolean {
 const ImportBody = Type.Object({
   file: Type.String({ description: "base64 of the CSV (UTF-8, header row) or XLSX (first sheet) file" }),
   signature: Type.String({
-    description: "base64 of the district's detached CMS SignedData (DER) over the file bytes",
+    description:
+      "base64 of the importer's (district's or department's) detached CMS SignedData (DER) over the file bytes",
   }),
 });
 const ImportReply = Type.Object({
@@ -55,7 +56,9 @@ const ImportReply = Type.Object({
       "true when this exact file was imported before: nothing changed, and the rest is that import's answer",
   }),
   importId: Type.String(),
-  districtCode: Type.String(),
+  districtCode: Type.String({
+    description: "the importing issuer's code: the district office, or the department (Sở GDĐT)",
+  }),
   fileSha256: Type.String({ pattern: SHA256_HEX_PATTERN }),
   format: Type.Union([Type.Literal("csv"), Type.Literal("xlsx")]),
   signerFingerprint: Type.String({ pattern: HEX32_PATTERN }),
@@ -106,10 +109,12 @@ export function graduateRoutes(app: FastifyInstance, _opts: unknown, done: (err?
       bodyLimit: app.bodyLimits.authenticated,
       schema: {
         tags: ["graduates"],
-        summary: "Import a district office's signed graduates file (CSV or XLSX)",
+        summary: "Import a district office's or a department's signed graduates file (CSV or XLSX)",
         description:
           "201 when records were stored; 200 with `alreadyImported: true` and the earlier answer when the same file was already imported (nothing changed). " +
-          "A file with any invalid row imports nothing: 422 IMPORT_INVALID, details = every {row, column, code, message}.",
+          "A file with any invalid row imports nothing: 422 IMPORT_INVALID, details = every {row, column, code, message}. " +
+          "A department's file has two more columns, `districtCode` (one of its former districts) and `decidedBy` (that district's code, or the department's): " +
+          "a row of any other district is 403 DISTRICT_NOT_IN_PROVINCE, details = those rows. Registry numbers are unique per deciding authority and year.",
         body: ImportBody,
         response: { 200: ImportReply, 201: ImportReply, ...errorResponses(400, 401, 403, 413, 422, 500) },
       },

@@ -177,7 +177,7 @@ function statusView(record: DocumentRecord): Static<typeof StatusView> {
 export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const services = app.services;
-  // Transcripts are a school's: a district office's key gets 403 on every route here (its
+  // Transcripts are a school's: a district office's or a department's key gets 403 on every route here (its
   // graduation records are imported, corrected and searched through /graduates).
   const issuer = app.auth.school;
   // Concurrent single submissions of one school share a transaction (issuance/submission-groups.ts).

@@ -10,38 +10,50 @@ import type { Queryable } from "../ports";
 import { BATCH_OF_DOCUMENT, LEAF_INDEX_SQL } from "./batches";
 import { STATUS_SQL } from "./documents";
 
-/** Advisory lock namespace of a district's imports (with hashtext(district code)). */
+/** Advisory lock namespace of imports (with hashtext(district or deciding authority code)). */
 const IMPORT_LOCK_KEY = 1_751_343_715;
 
-/** Serialises the imports of district `districtCode` until the end of transaction `tx`. */
-export async function lockDistrictImports(tx: Queryable, districtCode: string): Promise<void> {
-  await tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [IMPORT_LOCK_KEY, districtCode]);
+/**
+ * Serialises the imports touching any of `codes` (districts and deciding authorities) until the end
+ * of transaction `tx`; locked in one order, so two imports never wait for each other in a cycle.
+ */
+export async function lockImports(tx: Queryable, codes: readonly string[]): Promise<void> {
+  for (const code of [...new Set(codes)].sort())
+    await tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [IMPORT_LOCK_KEY, code]);
 }
 
 /** A current record of a district, as an import compares the file's rows with it. */
 export interface CurrentGraduate {
   document_id: string;
+  district_code: string;
+  decided_by: string;
   graduation_year: number;
   serial_key: string;
   registry_number: string;
   content_hash: string;
 }
 
-/** The current records of district `districtCode` in graduation years `years`. */
+/**
+ * The current records in graduation years `years` of the districts `districts` or decided by the
+ * authorities `deciders` (a serial is its district's, a registry number its deciding authority's).
+ */
 export async function currentGraduates(
   tx: Queryable,
-  districtCode: string,
+  districts: readonly string[],
+  deciders: readonly string[],
   years: readonly number[],
 ): Promise<CurrentGraduate[]> {
   const { rows } = await tx.query<CurrentGraduate>(
-    `SELECT document_id, graduation_year, serial_key, registry_number, content_hash FROM graduates
-      WHERE district_code = $1 AND graduation_year = ANY($2::int[]) AND current`,
-    [districtCode, years],
+    `SELECT document_id, district_code, decided_by, graduation_year, serial_key, registry_number, content_hash
+       FROM graduates
+      WHERE (district_code = ANY($1::text[]) OR decided_by = ANY($2::text[]))
+        AND graduation_year = ANY($3::int[]) AND current`,
+    [districts, deciders, years],
   );
   return rows;
 }
 
-/** The earlier import of the same file by the same district, with its answer; undefined if none. */
+/** The earlier import of the same file by the same importer, with its answer; undefined if none. */
 export async function importOfFile<R>(
   tx: Queryable,
   districtCode: string,
@@ -96,6 +108,9 @@ export async function saveImport<R>(tx: Queryable, row: GraduateImportRow<R>): P
 /** The search row of a new record (its document is stored beside it). */
 export interface NewGraduate {
   documentId: string;
+  districtCode: string;
+  /** The deciding authority: the district, or the department that decided the record. */
+  decidedBy: string;
   graduationYear: number;
   diplomaSerial: string;
   registryNumber: string;
@@ -113,22 +128,24 @@ export interface NewGraduate {
 export async function insertGraduates(
   tx: Queryable,
   importId: string,
-  districtCode: string,
   rows: readonly NewGraduate[],
   superseded: readonly string[],
 ): Promise<void> {
   if (superseded.length > 0)
     await tx.query("UPDATE graduates SET current = false WHERE document_id = ANY($1::uuid[])", [superseded]);
   await tx.query(
-    `INSERT INTO graduates (document_id, import_id, district_code, graduation_year, diploma_serial, registry_number,
-                            serial_key, name_key, date_of_birth, school_code, content_hash)
-     SELECT v.id, $1, $2, v.year, v.serial, v.registry, v.serial_key, v.name_key, v.dob::date, v.school, v.hash
-       FROM unnest($3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-         AS v(id, year, serial, registry, serial_key, name_key, dob, school, hash)`,
+    `INSERT INTO graduates (document_id, import_id, district_code, decided_by, graduation_year, diploma_serial,
+                            registry_number, serial_key, name_key, date_of_birth, school_code, content_hash)
+     SELECT v.id, $1, v.district, v.decider, v.year, v.serial, v.registry, v.serial_key, v.name_key, v.dob::date,
+            v.school, v.hash
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[],
+                   $10::text[], $11::text[], $12::text[])
+         AS v(id, district, decider, year, serial, registry, serial_key, name_key, dob, school, hash)`,
     [
       importId,
-      districtCode,
       rows.map((r) => r.documentId),
+      rows.map((r) => r.districtCode),
+      rows.map((r) => r.decidedBy),
       rows.map((r) => r.graduationYear),
       rows.map((r) => r.diplomaSerial),
       rows.map((r) => r.registryNumber),
@@ -160,6 +177,9 @@ export interface GraduateRow {
   file_sha256: string;
   signer_fingerprint: string;
   imported_at: Date;
+  /** The issuer whose signed list brought the record (a district office or a department). */
+  signed_by_code: string;
+  signed_by_name: string;
 }
 
 /** The records `filter` matches, current ones first, then newest year; at most `limit`. */
@@ -185,10 +205,12 @@ export async function findGraduates(
   const { rows } = await db.query<GraduateRow>(
     `SELECT d.id, d.document, ${STATUS_SQL} AS status, d.leaf, ${LEAF_INDEX_SQL} AS leaf_index,
             b.leaf_count, b.root, CASE WHEN b.state = 'confirmed' THEN b.tx_hash END AS tx_hash,
-            b.block_number, b.anchored_at, i.file_sha256, i.signer_fingerprint, i.imported_at
+            b.block_number, b.anchored_at, i.file_sha256, i.signer_fingerprint, i.imported_at,
+            s.code AS signed_by_code, s.name AS signed_by_name
        FROM graduates g
        JOIN documents d ON d.id = g.document_id
        JOIN graduate_imports i ON i.id = g.import_id
+       JOIN issuers s ON s.code = i.district_code
        LEFT JOIN batches b ON ${BATCH_OF_DOCUMENT}
       WHERE ${where.join(" AND ")}
       ORDER BY g.current DESC, g.graduation_year DESC, d.seq DESC

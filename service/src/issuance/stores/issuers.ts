@@ -6,7 +6,8 @@
  */
 import type { Queryable } from "../ports";
 
-export type IssuerKind = "school" | "district";
+export type { IssuerKind } from "../../core/issuer-kinds";
+import type { IssuerKind } from "../../core/issuer-kinds";
 
 /** An issuer as registered. */
 export interface IssuerRow {
@@ -16,6 +17,8 @@ export interface IssuerRow {
   createdAt: Date;
   /** The roles its documents require; null: the service's REQUIRED_SIGNER_ROLES. */
   requiredRoles: string[] | null;
+  /** A district office's department (Sở GDĐT), when one claimed it; null otherwise. */
+  departmentCode: string | null;
 }
 
 /**
@@ -33,8 +36,9 @@ export async function findIssuer(
     name: string;
     created_at: Date;
     required_roles: string[] | null;
+    department_code: string | null;
   }>(
-    `SELECT code, kind, name, created_at, required_roles FROM issuers WHERE code = $1${options.lock ? " FOR UPDATE" : ""}`,
+    `SELECT code, kind, name, created_at, required_roles, department_code FROM issuers WHERE code = $1${options.lock ? " FOR UPDATE" : ""}`,
     [code],
   );
   const row = rows[0];
@@ -46,6 +50,7 @@ export async function findIssuer(
         name: row.name,
         createdAt: row.created_at,
         requiredRoles: row.required_roles,
+        departmentCode: row.department_code,
       };
 }
 
@@ -148,4 +153,13 @@ export async function certificateRoleAt(
 ): Promise<string | undefined> {
   const key = { issuerCode, fingerprint };
   return (await certificateRolesAt(db, [key], at)).get(certificateKeyId(key));
+}
+
+/** The former district offices of department `code` (registered with its code), code → name. */
+export async function districtsOfDepartment(db: Queryable, code: string): Promise<Map<string, string>> {
+  const { rows } = await db.query<{ code: string; name: string }>(
+    "SELECT code, name FROM issuers WHERE department_code = $1 ORDER BY code",
+    [code],
+  );
+  return new Map(rows.map((d) => [d.code, d.name]));
 }
