@@ -90,6 +90,8 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   SHARE_EXPIRED: 57,
   SHARE_REVOKED: 58,
   CITIZEN_ID_MISSING: 59,
+  // `hocba sign-pending`: a draft it completed was signed by everyone but its submission was refused.
+  DRAFT_SUBMISSION_REFUSED: 76,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

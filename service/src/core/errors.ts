@@ -116,6 +116,11 @@ export const ERROR_CODES = [
   "SHARE_EXPIRED",
   "SHARE_REVOKED",
   "CITIZEN_ID_MISSING",
+
+  // the school workspace: every required role signed a draft but its submission was refused
+  // (details.refusal: the submission's own code and message, whether a retry may pass, the
+  // signature at fault); the draft stays `refused` until a retry passes or that signature is removed
+  "DRAFT_SUBMISSION_REFUSED",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

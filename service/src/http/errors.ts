@@ -77,6 +77,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   SHARE_EXPIRED: 410,
   SHARE_REVOKED: 410,
   CITIZEN_ID_MISSING: 400,
+  DRAFT_SUBMISSION_REFUSED: 422,
 };
 
 export interface ErrorEnvelope {

@@ -20,7 +20,7 @@ import { validateTranscript, type Problem, type Transcript, type ValidationOptio
 import { readClassWorkbook, type WorkbookProblem } from "../core/workbook/read";
 import { compiledSchemaCheck } from "./schema-check";
 
-export type DraftStatus = "draft" | "awaiting" | "submitted";
+export type DraftStatus = "draft" | "awaiting" | "refused" | "submitted";
 
 export interface DraftDeps {
   db: Database;
