@@ -22,7 +22,7 @@ import { fingerprintOf } from "../helpers/pki";
 import { CHROMIUM, chromiumAvailable, launchChromium, screenshot, SCREENSHOTS } from "../helpers/browser";
 import { tempDir } from "../helpers/files";
 import { buildPagesInto } from "../helpers/pages";
-import { startStaffApp, type StaffApp } from "../helpers/staff";
+import { documentStatuses, signInOnPage, startStaffApp, type StaffApp } from "../helpers/staff";
 import { setCell, tableNamed } from "../helpers/workbook";
 
 const haveChromium = chromiumAvailable();
@@ -32,8 +32,6 @@ const DEMO_CLASS = makeClass({
   size: 30,
   seed: 2025,
 });
-
-type TestPage = Page & { problems: string[] };
 
 /** What a phone shows now (the viewport only): test-results/screenshots/<name>.png. */
 async function viewShot(page: Page, name: string): Promise<void> {
@@ -47,7 +45,6 @@ describe.skipIf(!haveChromium)(
     const tmp = tempDir("browser-school");
     let s: StaffApp;
     let browser: Browser;
-    const password = (username: string) => s.staff.find((p) => p.username === username)!.password;
     const good = tmp.path("sample-class.xlsx");
     const wrong = tmp.path("sample-class-mistake.xlsx");
     const p12 = tmp.path("hieu-truong.p12");
@@ -89,29 +86,9 @@ describe.skipIf(!haveChromium)(
       tmp.dispose();
     });
 
-    async function signedIn(username: string, width = 1280): Promise<TestPage> {
-      const context = await browser.newContext({
-        viewport: { width, height: 900 },
-        locale: "vi-VN",
-        acceptDownloads: true,
-      });
-      const page = (await context.newPage()) as TestPage;
-      page.problems = [];
-      page.on("pageerror", (error) => page.problems.push(error.message));
-      await page.goto(`${s.api.url}/truong`);
-      await page.click('[data-testid="sign-in"]');
-      await page.fill("input[name=login]", username);
-      await page.fill("input[name=password]", password(username));
-      await page.click("button[type=submit]");
-      await page.waitForURL(`${s.api.url}/truong`);
-      await page.locator('[data-testid="person-name"]').waitFor();
-      return page;
-    }
+    const signedIn = (username: string, width = 1280) => signInOnPage(browser, s, username, width);
 
-    const statuses = (page: Page) =>
-      page
-        .locator('[data-testid="document"]')
-        .evaluateAll((items) => items.map((i) => i.getAttribute("data-status")));
+    const statuses = documentStatuses;
 
     it("lets the clerk download the template, see a mistake by sheet, row and column, fix it and import the class as drafts", async () => {
       const page = await signedIn("giaovu");

@@ -6,6 +6,7 @@
  * sign-in over plain HTTP with a cookie jar, filling the provider's login form as a person would.
  */
 import http from "node:http";
+import type { Browser, Page } from "playwright-core";
 import type { AddressInfo } from "node:net";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -268,3 +269,41 @@ export async function sessionFor(
 
 /** The session policy of route tests: an hour idle, a day in all. */
 export const TEST_SESSION_POLICY = { idleSeconds: 3600, maxSeconds: 86_400 };
+
+/** A page of Chromium, with the page errors it raised (a test expects none). */
+export type StaffPage = Page & { problems: string[] };
+
+/**
+ * Signs `username` in on /truong in a fresh Chromium context, as a person would: the sign-in
+ * button, the embedded provider's login form (`login`, `password`), back on /truong.
+ */
+export async function signInOnPage(
+  browser: Browser,
+  s: StaffApp,
+  username: string,
+  width = 1280,
+): Promise<StaffPage> {
+  const context = await browser.newContext({
+    viewport: { width, height: 900 },
+    locale: "vi-VN",
+    acceptDownloads: true,
+  });
+  const page = (await context.newPage()) as StaffPage;
+  page.problems = [];
+  page.on("pageerror", (error) => page.problems.push(error.message));
+  await page.goto(`${s.api.url}/truong`);
+  await page.click('[data-testid="sign-in"]');
+  await page.fill("input[name=login]", username);
+  await page.fill("input[name=password]", s.staff.find((p) => p.username === username)!.password);
+  await page.click("button[type=submit]");
+  await page.waitForURL(`${s.api.url}/truong`);
+  await page.locator('[data-testid="person-name"]').waitFor();
+  return page;
+}
+
+/** The `data-status` of each document the page lists, in order. */
+export function documentStatuses(page: Page): Promise<(string | null)[]> {
+  return page
+    .locator('[data-testid="document"]')
+    .evaluateAll((items) => items.map((i) => i.getAttribute("data-status")));
+}

@@ -32,6 +32,7 @@ interface Listed {
   awaitingRoles: string[];
   awaitingMe: boolean;
   signatures: { role: string; name?: string; certificate?: string }[];
+  refusal?: unknown;
 }
 
 describe.each(backends)("signing drafts in the school workspace on $name", (backend) => {
@@ -45,6 +46,9 @@ describe.each(backends)("signing drafts in the school workspace on $name", (back
   let otherHomeroom: TestSession;
   let principal: TestSession;
   let otherClerk: TestSession;
+  /** The homeroom teacher of 9S5 and 9S6, and the seal holder: sharing and refused submissions. */
+  let followHomeroom: TestSession;
+  let seal: TestSession;
 
   beforeAll(async () => {
     opened = await backend.open();
@@ -98,6 +102,19 @@ describe.each(backends)("signing drafts in the school workspace on $name", (back
       name: "Vũ Văn Nam",
       school: "79000799",
       roles: ["clerk"],
+    });
+    followHomeroom = await sessionFor(db, {
+      subject: "gvcn-f",
+      name: "Trần Thị Mai",
+      school: SCHOOL_CODE,
+      roles: ["homeroom"],
+      classes: ["9S5", "9S6"],
+    });
+    seal = await sessionFor(db, {
+      subject: "seal",
+      name: "Đỗ Minh Tuấn",
+      school: SCHOOL_CODE,
+      roles: ["seal"],
     });
   });
   afterAll(async () => {
@@ -266,6 +283,274 @@ describe.each(backends)("signing drafts in the school workspace on $name", (back
           ],
         ],
         ["awaiting", ["homeroom"], false, [["principal", "Nguyễn Văn Hùng"]]],
+      ],
+    ]);
+  });
+
+  const call = (session: TestSession, method: "GET" | "POST" | "DELETE", url: string, payload?: unknown) =>
+    app.inject({
+      method,
+      url,
+      headers: session.headers(method !== "GET"),
+      ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+    });
+  const codeOf = (res: { statusCode: number; json<T>(): T }) => [
+    res.statusCode,
+    res.json<{ error: { code: string } }>().error.code,
+  ];
+  const idsOf = (res: { json<T>(): T }) => res.json<{ drafts: { id: string }[] }>().drafts.map((d) => d.id);
+
+  /** Signs `ids` as `who` (the test PKI's certificate of that role) and sends them in one batch. */
+  async function signBatch(session: TestSession, ids: string[], who: "homeroom" | "principal") {
+    const signatures = [];
+    for (const id of ids)
+      signatures.push({
+        draftId: id,
+        signature: await sign(session, id, signerOf(pki[who], pki.intermediate)),
+      });
+    const res = await call(session, "POST", "/api/v1/drafts/signatures", { signatures });
+    return res.json<{ results: { ok: boolean; status: string; refusal?: unknown }[] }>().results;
+  }
+
+  it("lets the clerk, the class's homeroom teacher and the principal share an anchored transcript through a link that opens its credential until revoked, and refuses everyone else", async () => {
+    const [anchored, unsigned] = idsOf(await importClass(clerk, "S5", 2));
+    await signBatch(followHomeroom, [anchored!], "homeroom");
+    await signBatch(principal, [anchored!], "principal");
+    await settle(t.anchoring);
+    const share = (session: TestSession, id = anchored!, body: unknown = { expiresInDays: 7 }) =>
+      call(session, "POST", `/api/v1/drafts/${id}/shares`, body);
+
+    const byClerk = await share(clerk);
+    const made = byClerk.json<{
+      token: string;
+      url: string;
+      share: { id: string; expiresAt: string; createdAt: string };
+    }>();
+    const credentialUrl = decodeURIComponent(made.url.split("#credential=")[1]!);
+    const openedLink = await app.inject({
+      method: "GET",
+      url: new URL(credentialUrl).pathname + new URL(credentialUrl).search,
+    });
+    const byHomeroom = await share(followHomeroom, anchored, {});
+    const byPrincipal = await share(principal, anchored, { withhold: ["citizenId"] });
+    const refusals = [
+      codeOf(await share(seal)),
+      codeOf(await share(otherHomeroom)),
+      codeOf(await share(otherClerk)),
+      codeOf(await share(clerk, unsigned)),
+      codeOf(await share(clerk, anchored, { expiresInDays: 400 })),
+      codeOf(
+        await app.inject({
+          method: "POST",
+          url: `/api/v1/drafts/${anchored}/shares`,
+          headers: clerk.headers(false),
+          payload: {},
+        }),
+      ),
+    ];
+    const device = await call(principal, "POST", "/api/v1/staff/device-tokens", { label: "trạm ký" });
+    const byDevice = await app.inject({
+      method: "POST",
+      url: `/api/v1/drafts/${anchored}/shares`,
+      headers: { authorization: `Bearer ${device.json<{ token: string }>().token}` },
+      payload: {},
+    });
+    const revoked = await call(
+      followHomeroom,
+      "POST",
+      `/api/v1/drafts/${anchored}/shares/${made.share.id}/revoke`,
+    );
+    const afterRevoke = await app.inject({
+      method: "GET",
+      url: new URL(credentialUrl).pathname + new URL(credentialUrl).search,
+    });
+    const listed = await call(clerk, "GET", `/api/v1/drafts/${anchored}/shares`);
+    const { rows: audited } = await db.query<{ actor: string; action: string }>(
+      `SELECT actor, action FROM audit_log WHERE subject = $1 AND action LIKE 'share%' ORDER BY id`,
+      [anchored],
+    );
+    expect([
+      byClerk.statusCode,
+      made.url.startsWith("http://localhost"),
+      Date.parse(made.share.expiresAt) - Date.parse(made.share.createdAt),
+      [openedLink.statusCode, openedLink.json<{ format: string; document: { id: string } }>().document.id],
+      byHomeroom.statusCode,
+      [byPrincipal.statusCode, byPrincipal.json<{ share: { withhold: string[] } }>().share.withhold],
+      refusals,
+      codeOf(byDevice),
+      [revoked.statusCode, revoked.json<{ state: string; opened: number }>()],
+      codeOf(afterRevoke),
+      listed
+        .json<{ shares: { id: string; state: string; opened: number }[] }>()
+        .shares.map((s) => [s.state, s.opened]),
+      audited,
+      JSON.stringify(listed.json()).includes(made.token),
+    ]).toEqual([
+      201,
+      true,
+      7 * 86_400_000,
+      [200, anchored],
+      201,
+      [201, ["citizenId"]],
+      [
+        [403, "FORBIDDEN"],
+        [404, "NOT_FOUND"],
+        [404, "NOT_FOUND"],
+        [409, "CONFLICT"],
+        [400, "SCHEMA_INVALID"],
+        [403, "CSRF_INVALID"],
+      ],
+      [403, "FORBIDDEN"],
+      [200, expect.objectContaining({ id: made.share.id, state: "revoked", opened: 1 }) as unknown],
+      [410, "SHARE_REVOKED"],
+      [
+        ["active", 0],
+        ["active", 0],
+        ["revoked", 1],
+      ],
+      [
+        { actor: "staff:clerk@https://idp.test.invalid", action: "share.created" },
+        { actor: "staff:gvcn-f@https://idp.test.invalid", action: "share.created" },
+        { actor: "staff:ht@https://idp.test.invalid", action: "share.created" },
+        { actor: "staff:gvcn-f@https://idp.test.invalid", action: "share.revoked" },
+        { actor: "staff:clerk@https://idp.test.invalid", action: "shares.listed" },
+      ],
+      false,
+    ]);
+  });
+
+  it("keeps a draft whose final submission is refused as refused with its reason, submits it again once the registry is put right, and lets its signer remove the signature at fault and sign again", async () => {
+    const [retried, resigned] = idsOf(await importClass(clerk, "S6", 2));
+    expect((await signBatch(followHomeroom, [retried!, resigned!], "homeroom")).map((r) => r.status)).toEqual(
+      ["awaiting", "awaiting"],
+    );
+    // The homeroom teacher's certificate leaves the registry before the principal signs.
+    await db.query(
+      "UPDATE issuer_certificates SET removed_at = now() - interval '1 second' WHERE fingerprint = $1 AND removed_at IS NULL",
+      [fingerprintOf(pki.homeroom)],
+    );
+    const principalSigned = await signBatch(principal, [retried!, resigned!], "principal");
+    const refusal = {
+      code: "SIGNER_NOT_AUTHORIZED",
+      message: expect.stringContaining("not authorized to sign for") as unknown,
+      at: expect.any(String) as unknown,
+      transient: false,
+      signature: {
+        role: "homeroom",
+        certificate: expect.any(String) as unknown,
+        fingerprint: fingerprintOf(pki.homeroom),
+      },
+    };
+    const listedRefused = await list(clerk, "class=9S6");
+    const read = await call(clerk, "GET", `/api/v1/drafts/${retried}`);
+    const signAgain = await call(principal, "POST", `/api/v1/drafts/${retried}/signatures`, {
+      signature: await sign(principal, retried!, signerOf(pki.principal, pki.intermediate)),
+    });
+    const retryRefused = await call(clerk, "POST", `/api/v1/drafts/${retried}/submission`);
+    const removeByClerk = await call(clerk, "DELETE", `/api/v1/drafts/${resigned}/signatures/homeroom`);
+    const removeBySeal = await call(seal, "DELETE", `/api/v1/drafts/${resigned}/signatures/homeroom`);
+    const removed = await call(followHomeroom, "DELETE", `/api/v1/drafts/${resigned}/signatures/homeroom`);
+    const removedAgain = await call(
+      followHomeroom,
+      "DELETE",
+      `/api/v1/drafts/${resigned}/signatures/homeroom`,
+    );
+    const { rows: cms } = await db.query<{ signature: Uint8Array }>(
+      "SELECT signature FROM drafts WHERE id = $1",
+      [resigned],
+    );
+
+    // The department registers the certificate again: a retry passes; the other is signed anew.
+    await db.query(
+      `INSERT INTO issuer_certificates (issuer_code, fingerprint, certificate, subject, role, added_at)
+       VALUES ($1, $2, $3, 'homeroom', 'homeroom', now() - interval '1 second')`,
+      [SCHOOL_CODE, fingerprintOf(pki.homeroom), pki.homeroom.certificate],
+    );
+    const retry = await call(followHomeroom, "POST", `/api/v1/drafts/${retried}/submission`);
+    const resignedResult = await signBatch(followHomeroom, [resigned!], "homeroom");
+    const retryAgain = await call(clerk, "POST", `/api/v1/drafts/${retried}/submission`);
+    const removeSubmitted = await call(principal, "DELETE", `/api/v1/drafts/${retried}/signatures/principal`);
+    const [unsigned] = idsOf(await importClass(clerk, "S7", 1));
+    const retryUnsigned = await call(clerk, "POST", `/api/v1/drafts/${unsigned}/submission`);
+    const { rows: audited } = await db.query<{ action: string; details: Record<string, unknown> }>(
+      `SELECT action, details FROM audit_log WHERE subject = ANY($1::text[])
+          AND action IN ('draft.submission_refused', 'draft.submission_retried', 'draft.signature_removed')
+        ORDER BY id`,
+      [[retried, resigned]],
+    );
+    expect([
+      principalSigned,
+      listedRefused.map((d) => [d.status, d.awaitingRoles, d.refusal]),
+      [read.statusCode, read.json<{ status: string; refusal: unknown; awaitingRoles: string[] }>()],
+      codeOf(signAgain),
+      [...codeOf(retryRefused), retryRefused.json<{ error: { details: unknown } }>().error.details],
+      codeOf(removeByClerk),
+      codeOf(removeBySeal),
+      [removed.statusCode, removed.json()],
+      codeOf(removedAgain),
+      parseDetachedSignedData(new Uint8Array(cms[0]!.signature)).signers.length,
+      [retry.statusCode, retry.json<{ status: string }>().status],
+      resignedResult.map((r) => [r.ok, r.status, r.refusal]),
+      codeOf(retryAgain),
+      codeOf(removeSubmitted),
+      codeOf(retryUnsigned),
+      (await list(clerk, "class=9S6")).map((d) => [d.status, d.refusal]),
+      audited.map((a) => [a.action, a.details.code ?? a.details.role ?? a.details.after]),
+    ]).toEqual([
+      [
+        {
+          ok: true,
+          id: retried,
+          status: "refused",
+          awaitingRoles: [],
+          signatures: expect.any(Array) as unknown,
+          refusal,
+        },
+        {
+          ok: true,
+          id: resigned,
+          status: "refused",
+          awaitingRoles: [],
+          signatures: expect.any(Array) as unknown,
+          refusal,
+        },
+      ],
+      [
+        ["refused", [], refusal],
+        ["refused", [], refusal],
+      ],
+      [200, expect.objectContaining({ status: "refused", awaitingRoles: [], refusal }) as unknown],
+      [409, "DRAFT_ALREADY_SIGNED"],
+      [422, "DRAFT_SUBMISSION_REFUSED", { refusal }],
+      [403, "FORBIDDEN"],
+      [403, "FORBIDDEN"],
+      [
+        200,
+        {
+          id: resigned,
+          status: "awaiting",
+          awaitingRoles: ["homeroom"],
+          signatures: [expect.objectContaining({ role: "principal", name: "Nguyễn Văn Hùng" }) as unknown],
+        },
+      ],
+      [404, "NOT_FOUND"],
+      1,
+      [202, "pending"],
+      [[true, "pending", undefined]],
+      [409, "DRAFT_ALREADY_SIGNED"],
+      [409, "DRAFT_ALREADY_SIGNED"],
+      [409, "CONFLICT"],
+      [
+        ["pending", null],
+        ["pending", null],
+      ],
+      [
+        ["draft.submission_refused", "SIGNER_NOT_AUTHORIZED"],
+        ["draft.submission_refused", "SIGNER_NOT_AUTHORIZED"],
+        ["draft.submission_retried", "SIGNER_NOT_AUTHORIZED"],
+        ["draft.submission_refused", "SIGNER_NOT_AUTHORIZED"],
+        ["draft.signature_removed", "homeroom"],
+        ["draft.submission_retried", "SIGNER_NOT_AUTHORIZED"],
       ],
     ]);
   });

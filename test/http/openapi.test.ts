@@ -79,6 +79,11 @@ describe("the OpenAPI document", () => {
         `POST /api/v1/drafts/import ${schoolOrStaff}`,
         `POST /api/v1/drafts/signatures ${schoolOrStaff}`,
         `POST /api/v1/drafts/{id}/signatures ${schoolOrStaff}`,
+        `POST /api/v1/drafts/{id}/submission ${schoolOrStaff}`,
+        `DELETE /api/v1/drafts/{id}/signatures/{role} ${schoolOrStaff}`,
+        `POST /api/v1/drafts/{id}/shares ${schoolOrStaff}`,
+        `GET /api/v1/drafts/{id}/shares ${schoolOrStaff}`,
+        `POST /api/v1/drafts/{id}/shares/{shareId}/revoke ${schoolOrStaff}`,
         `DELETE /api/v1/staff/device-tokens/{id} ${staff}`,
         `GET /api/v1/staff/device-tokens ${staff}`,
         `POST /api/v1/staff/device-tokens ${staff}`,
@@ -116,7 +121,7 @@ describe("the OpenAPI document", () => {
       }),
     );
     expect(answers.filter((a) => a.required !== a.unauthorized)).toEqual([]);
-    expect(answers.filter((a) => a.required).length).toBe(43);
+    expect(answers.filter((a) => a.required).length).toBe(48);
   });
 
   it("names every operation once and answers client errors in every one", () => {

@@ -92,6 +92,8 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   CITIZEN_ID_MISSING: 59,
 
   DISTRICT_NOT_IN_PROVINCE: 74,
+  // `hocba sign-pending`: a draft it completed was signed by everyone but its submission was refused.
+  DRAFT_SUBMISSION_REFUSED: 76,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

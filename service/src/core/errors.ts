@@ -120,6 +120,10 @@ export const ERROR_CODES = [
   // graduation records after the 2025 reform (docs/graduates.md): a department's file has rows of
   // districts that are not its former districts (another province's, or none's)
   "DISTRICT_NOT_IN_PROVINCE",
+  // the school workspace: every required role signed a draft but its submission was refused
+  // (details.refusal: the submission's own code and message, whether a retry may pass, the
+  // signature at fault); the draft stays `refused` until a retry passes or that signature is removed
+  "DRAFT_SUBMISSION_REFUSED",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

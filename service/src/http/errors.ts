@@ -78,6 +78,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   SHARE_REVOKED: 410,
   CITIZEN_ID_MISSING: 400,
   DISTRICT_NOT_IN_PROVINCE: 403,
+  DRAFT_SUBMISSION_REFUSED: 422,
 };
 
 export interface ErrorEnvelope {

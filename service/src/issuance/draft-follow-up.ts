@@ -1,9 +1,11 @@
 /**
  * After signing (issue 13 item 4, docs/school-signing.md): the principal revokes a submitted
- * document from the workspace, and anyone who sees a class downloads its anchored documents as one
- * ZIP — each student's printable PDF and credential file, with a manifest saying what was left out
- * and why. Both work on drafts' ids (a submitted draft's document has the draft's id) and go through
- * the ordinary use cases (revokeDocument, credentialFor, documentPdf), which audit them.
+ * document from the workspace, the clerk starts its correction, the staff of a class make share
+ * links (and their QR codes) for a student's parents, and anyone who sees a class downloads its
+ * anchored documents as one ZIP — each student's printable PDF and credential file, with a manifest
+ * saying what was left out and why. All work on drafts' ids (a submitted draft's document has the
+ * draft's id) and go through the ordinary use cases (revokeDocument, createShare, credentialFor,
+ * documentPdf), which audit them.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { zipSync } from "fflate";
@@ -20,6 +22,7 @@ import { documentPdf } from "./pdf";
 import type { PdfRenderer } from "./ports";
 import { revokeDocument, type Revoked } from "./revocation";
 import { audit } from "./stores/audit";
+import { createShare, listShares, openedCounts, revokeShare, type Share } from "./shares";
 
 /** Who may revoke from the workspace: the principal (a school API key and the admin too). */
 export const REVOKING_ROLES = ["principal"] as const;
@@ -98,7 +101,9 @@ function checkFollowUp(
   if (row.state !== "pending" && row.state !== "anchored")
     throw new HocbaError(
       "CONFLICT",
-      row.state === "draft" || row.state === "awaiting" ? refusals.notSubmitted : refusals.settled,
+      row.state === "draft" || row.state === "awaiting" || row.state === "refused"
+        ? refusals.notSubmitted
+        : refusals.settled,
     );
 }
 
@@ -120,6 +125,95 @@ export async function revokeDraft(
     settled: `the document ${id} is already ${row.state}`,
   });
   return revokeDocument(deps.db, { issuerCode: row.school_code, actor: access.actor }, id, reason);
+}
+
+/**
+ * Who makes, lists and revokes a student's share links from the workspace: the clerk, the homeroom
+ * teacher of the class, the principal and the school admin (a school API key and the admin too).
+ */
+export const SHARING_ROLES = ["clerk", "homeroom", "principal", "school-admin"] as const;
+
+/** Draft `id` if the caller may share its document. @throws HocbaError NOT_FOUND, FORBIDDEN. */
+async function sharer(deps: DraftSigningDeps, access: DraftAccess, id: string) {
+  const row = await visibleRow(deps.db, access, id);
+  const roles = access.rolesFor(row.school_code, row.class_name);
+  if (roles !== "any" && !SHARING_ROLES.some((r) => roles.includes(r)))
+    throw new HocbaError(
+      "FORBIDDEN",
+      `only the clerk, the homeroom teacher of class ${row.class_name}, the principal or the school admin share its transcripts`,
+    );
+  return row;
+}
+
+/** Checks the caller may share draft `id`'s document and that it is anchored. @throws NOT_FOUND, FORBIDDEN, NOT_ANCHORED_YET, CONFLICT. */
+async function shareable(deps: DraftSigningDeps, access: DraftAccess, id: string): Promise<void> {
+  const row = await sharer(deps, access, id);
+  if (row.state === "pending")
+    throw new HocbaError("NOT_ANCHORED_YET", `the document ${id} is not anchored yet: share it once it is`);
+  if (row.state !== "anchored")
+    throw new HocbaError(
+      "CONFLICT",
+      row.state === "revoked" || row.state === "superseded"
+        ? `the document ${id} is ${row.state}: it is not shared any more`
+        : `draft ${id} was not submitted: there is nothing to share yet`,
+    );
+}
+
+/**
+ * Makes a share link to the anchored document of draft `id` for a student's parents: the same links
+ * a graduate makes (issuance/shares.ts: an expiry, revocable, every opening logged), made by the
+ * staff of the class; the holder sees and may revoke it too. Audited (share.created).
+ * @throws HocbaError NOT_FOUND, FORBIDDEN, NOT_ANCHORED_YET, CONFLICT, SCHEMA_INVALID (expiry),
+ *   DISCLOSURE_INVALID (withhold set).
+ */
+export async function shareDraft(
+  deps: DraftSigningDeps,
+  access: DraftAccess,
+  id: string,
+  input: { withhold?: readonly string[]; expiresInDays?: number },
+  maxDays: number,
+): Promise<{ share: Share; token: string }> {
+  await shareable(deps, access, id);
+  return createShare(
+    deps.db,
+    {
+      documentId: id,
+      withhold: input.withhold ?? [],
+      ...(input.expiresInDays !== undefined ? { expiresInDays: input.expiresInDays } : {}),
+      actor: access.actor,
+    },
+    maxDays,
+  );
+}
+
+/** The share links of draft `id`'s document (whoever made them), each with its openings; audited. */
+export async function draftShares(
+  deps: DraftSigningDeps,
+  access: DraftAccess,
+  id: string,
+): Promise<{ share: Share; opened: number }[]> {
+  // A revoked or superseded document's links are listed too (to see and revoke them).
+  await sharer(deps, access, id);
+  const shares = await listShares(deps.db, [id]);
+  const opened = await openedCounts(
+    deps.db,
+    shares.map((s) => s.id),
+  );
+  await audit(deps.db, access.actor, "shares.listed", id, { count: shares.length });
+  return shares.map((share) => ({ share, opened: opened.get(share.id) ?? 0 }));
+}
+
+/** Revokes share link `shareId` of draft `id`'s document; audited (share.revoked). */
+export async function revokeDraftShare(
+  deps: DraftSigningDeps,
+  access: DraftAccess,
+  id: string,
+  shareId: string,
+): Promise<{ share: Share; opened: number }> {
+  await sharer(deps, access, id);
+  const share = await revokeShare(deps.db, access.actor, shareId, [id]);
+  const opened = await openedCounts(deps.db, [share.id]);
+  return { share, opened: opened.get(share.id) ?? 0 };
 }
 
 export interface ArchiveDeps extends DraftSigningDeps {

@@ -19,7 +19,7 @@ import { makeDisclosable } from "../core/documents/disclosure";
 import type { Transcript } from "../core/documents/schema";
 import { matches, UUID_PATTERN } from "../core/encoding";
 import { HocbaError, toHocbaError } from "../core/errors";
-import { assertSignatureValid, mergeSignedData } from "../core/pki";
+import { assertSignatureValid, mergeSignedData, withoutSignerInfos } from "../core/pki";
 import { withCertificateStatus } from "./certificate-status";
 import { databaseAuthorization, decodeSignature, submitDocuments, type SubmissionDeps } from "./documents";
 import { draftPlace, type DraftSignature } from "./drafts";
@@ -28,9 +28,44 @@ import { DOCUMENTS_WITH_BATCH, STATUS_SQL } from "./stores/documents";
 import type { Database, Queryable } from "./ports";
 import { audit } from "./stores/audit";
 
-/** A draft's state as the workspace shows it: the draft's own, then its document's. */
-export const DRAFT_STATES = ["draft", "awaiting", "pending", "anchored", "revoked", "superseded"] as const;
+/**
+ * A draft's state as the workspace shows it: the draft's own (`refused`: every required role signed
+ * but the submission was refused — see `refusal`), then its document's.
+ */
+export const DRAFT_STATES = [
+  "draft",
+  "awaiting",
+  "refused",
+  "pending",
+  "anchored",
+  "revoked",
+  "superseded",
+] as const;
 export type DraftState = (typeof DRAFT_STATES)[number];
+
+/**
+ * Why the submission of a fully signed draft was refused (kept with the draft, migration 014): the
+ * submission's code and message, when, whether a retry as is may pass (a certificate-status
+ * responder, a TSA or the chain that did not answer), and the signature at fault when the refusal
+ * names one (remove it and have the person sign again).
+ */
+export interface DraftRefusal {
+  code: string;
+  message: string;
+  at: string;
+  transient: boolean;
+  signature?: { role: string; certificate?: string; fingerprint?: string };
+}
+
+/** Refusal codes a retry of the same signatures may get past: something did not answer. */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  "CERT_STATUS_UNAVAILABLE",
+  "CERT_CHAIN_INCOMPLETE",
+  "TSA_UNAVAILABLE",
+  "CHAIN_UNAVAILABLE",
+  "RATE_LIMITED",
+  "INTERNAL",
+]);
 
 /** What a caller may do with drafts; built by the HTTP layer (http/routes/drafts.ts). */
 export interface DraftAccess {
@@ -49,6 +84,8 @@ export interface DraftAccess {
   signs: (school: string, className: string) => readonly string[] | "any";
   /** The caller's staff roles at a school; "any" for a school API key or the admin. */
   rolesAt: (school: string) => readonly string[] | "any";
+  /** The caller's staff roles for one class (homeroom only for their own classes); "any" as above. */
+  rolesFor: (school: string, className: string) => readonly string[] | "any";
 }
 
 /** Which registry roles each staff role signs in (organisation: the school's seal certificate). */
@@ -94,6 +131,10 @@ export function staffDraftAccess(
       );
     },
     rolesAt: (school) => at(school)?.roles ?? [],
+    rolesFor(school, className) {
+      const a = at(school);
+      return a ? a.roles.filter((r) => r !== "homeroom" || a.classes.includes(className)) : [];
+    },
   };
 }
 
@@ -105,6 +146,7 @@ export function keyDraftAccess(school: string | null, actor: string): DraftAcces
     sees: (code) => school === null || code === school,
     signs: () => "any",
     rolesAt: () => "any",
+    rolesFor: () => "any",
   };
 }
 
@@ -120,18 +162,19 @@ export interface DraftRow {
   school_year: string;
   class_name: string;
   student_code: string;
-  status: "draft" | "awaiting" | "submitted";
+  status: "draft" | "awaiting" | "refused" | "submitted";
   document: Transcript;
   signatures: DraftSignature[];
   signed_form: Record<string, unknown> | null;
   disclosures: string[] | null;
   signature: Uint8Array | null;
   updated_at: Date;
+  refusal: DraftRefusal | null;
   state: DraftState;
 }
 
 const ROW_SQL = `SELECT dr.id, dr.school_code, dr.school_year, dr.class_name, dr.student_code, dr.status,
-    dr.document, dr.signatures, dr.signed_form, dr.disclosures, dr.signature, dr.updated_at,
+    dr.document, dr.signatures, dr.signed_form, dr.disclosures, dr.signature, dr.updated_at, dr.refusal,
     CASE WHEN dr.status <> 'submitted' THEN dr.status
          WHEN d.id IS NULL THEN 'pending' ELSE ${STATUS_SQL} END AS state
   FROM drafts dr LEFT JOIN (${DOCUMENTS_WITH_BATCH}) ON d.id = dr.id`;
@@ -160,8 +203,7 @@ export async function visibleRow(
 /** The draft, locked, if the caller may see it and it is still to sign; DRAFT_ALREADY_SIGNED once submitted. */
 async function unsubmittedRow(tx: Queryable, access: DraftAccess, id: string): Promise<DraftRow> {
   const row = await visibleRow(tx, access, id, true);
-  if (row.status === "submitted")
-    throw new HocbaError("DRAFT_ALREADY_SIGNED", `draft ${id} was already signed by everyone and submitted`);
+  if (row.status === "submitted") throw alreadySubmitted(id);
   return row;
 }
 
@@ -209,6 +251,8 @@ export interface DraftListItem {
   /** Whether one of the awaited roles is the caller's (for this class). */
   awaitingMe: boolean;
   signatures: DraftSignature[];
+  /** Why the submission was refused (status `refused`), else null. */
+  refusal: DraftRefusal | null;
   updatedAt: string;
 }
 
@@ -250,6 +294,7 @@ export async function listDraftStates(
         awaitingRoles,
         awaitingMe: signsAny(access, row, awaitingRoles),
         signatures: row.signatures,
+        refusal: row.refusal,
         updatedAt: new Date(row.updated_at).toISOString(),
       };
     })
@@ -333,6 +378,8 @@ export type SignatureResult =
       signatures: DraftSignature[];
       /** Set when this signature completed the draft and it was submitted. */
       submitted?: { docHash: string; status: string };
+      /** Set when this signature completed the draft but its submission was refused (status `refused`). */
+      refusal?: DraftRefusal;
     }
   | { ok: false; id: string; error: { code: string; message: string; details?: unknown } };
 
@@ -373,8 +420,7 @@ async function addSignature(
 ): Promise<SignatureResult & { ok: true }> {
   const id = upload.draftId;
   const row = await visibleRow(deps.db, access, id);
-  if (row.status === "submitted")
-    throw new HocbaError("DRAFT_ALREADY_SIGNED", `draft ${id} was already signed by everyone and submitted`);
+  if (row.status === "submitted") throw alreadySubmitted(id);
   if (row.signed_form === null)
     throw new HocbaError(
       "CONFLICT",
@@ -437,14 +483,22 @@ async function addSignature(
     const signature = locked.signature === null ? cms : mergeSignedData([locked.signature, cms]);
     const signatures = [...locked.signatures, ...added];
     await tx.query(
-      `UPDATE drafts SET status = 'awaiting', signatures = $2::jsonb, signature = $3, updated_at = $4 WHERE id = $1`,
+      `UPDATE drafts SET status = 'awaiting', refusal = NULL, signatures = $2::jsonb, signature = $3, updated_at = $4
+        WHERE id = $1`,
       [id, JSON.stringify(signatures), signature, now],
     );
     await audit(tx, access.actor, "draft.signed", id, {
       roles: added.map((s) => s.role),
       fingerprints: added.map((s) => s.fingerprint),
     });
-    return { ...locked, status: "awaiting" as const, state: "awaiting" as const, signatures, signature };
+    return {
+      ...locked,
+      status: "awaiting" as const,
+      state: "awaiting" as const,
+      refusal: null,
+      signatures,
+      signature,
+    };
   });
 
   const awaitingRoles = awaitingOf(merged, await required(row.school_code));
@@ -459,47 +513,213 @@ async function addSignature(
   return { ...result, ...(await submitDraft(deps, access, merged)) };
 }
 
+function alreadySubmitted(id: string): HocbaError {
+  return new HocbaError("DRAFT_ALREADY_SIGNED", `draft ${id} was already signed by everyone and submitted`);
+}
+
+type SubmitOutcome =
+  | { status: DraftState; awaitingRoles: string[]; submitted: { docHash: string; status: string } }
+  | { status: "refused"; awaitingRoles: string[]; refusal: DraftRefusal };
+
+/**
+ * The signature a refusal names, when it names one: a signer the registry does not authorize, one
+ * with no path to a trust anchor or a revoked certificate (from the verification report in the
+ * details), or the signer a certificate-status refusal quotes by subject.
+ */
+function signatureAtFault(
+  error: { message: string; details?: unknown },
+  signatures: readonly DraftSignature[],
+): DraftSignature | undefined {
+  const report = error.details as
+    | {
+        signers?: {
+          fingerprint?: string;
+          authorized?: boolean;
+          chain?: unknown[];
+          status?: { state?: string };
+        }[];
+      }
+    | undefined;
+  const signers = Array.isArray(report?.signers) ? report.signers : [];
+  const bad = signers.find(
+    (s) =>
+      s.authorized === false ||
+      (Array.isArray(s.chain) && s.chain.length === 0) ||
+      s.status?.state === "revoked",
+  );
+  return (
+    (bad && signatures.find((sig) => sig.fingerprint === bad.fingerprint)) ??
+    signatures.find((sig) => sig.certificate !== undefined && error.message.includes(`"${sig.certificate}"`))
+  );
+}
+
 /**
  * Submits a draft every required role has signed, through the submission use case, then marks it
- * submitted. A refusal there (say a certificate removed from the registry meanwhile) leaves the
- * draft awaiting with its signatures and is the upload's error.
+ * submitted. A refusal there (a certificate removed from the registry or no longer trusted, a
+ * timestamp or status policy, a passing failure) makes the draft `refused` with the refusal kept:
+ * its signatures stay, and a retry (retrySubmission) or the removal of the signature at fault
+ * (removeSignature) takes it on.
  */
 async function submitDraft(
   deps: DraftSigningDeps,
   access: DraftAccess,
-  row: Pick<DraftRow, "id" | "school_code" | "signed_form" | "disclosures" | "signature">,
-): Promise<{ status: DraftState; awaitingRoles: string[]; submitted: { docHash: string; status: string } }> {
-  const [result] = await submitDocuments(
-    deps.submission,
-    { issuerCode: row.school_code, actor: access.actor },
-    [
+  row: Pick<DraftRow, "id" | "school_code" | "signed_form" | "disclosures" | "signature" | "signatures">,
+): Promise<SubmitOutcome> {
+  let result: Awaited<ReturnType<typeof submitDocuments>>[number];
+  try {
+    [result] = (await submitDocuments(deps.submission, { issuerCode: row.school_code, actor: access.actor }, [
       {
         document: row.signed_form,
         disclosures: row.disclosures,
         signature: Buffer.from(row.signature!).toString("base64"),
       },
-    ],
-  );
-  if (!result!.ok) {
-    const { code, message, details } = result!.error;
-    throw new HocbaError(
-      code as HocbaError["code"],
-      `every role signed, but the document was refused: ${message}`,
-      {
-        details,
-      },
-    );
+    ])) as [typeof result];
+  } catch (error) {
+    const e = toHocbaError(error);
+    result = { ok: false, error: { code: e.code, message: e.message } };
   }
+  if (!result.ok) {
+    const { code, message } = result.error;
+    const fault = signatureAtFault(result.error, row.signatures);
+    const refusal: DraftRefusal = {
+      code,
+      message,
+      at: (deps.now ?? (() => new Date()))().toISOString(),
+      transient: TRANSIENT_CODES.has(code),
+      ...(fault
+        ? {
+            signature: {
+              role: fault.role,
+              ...(fault.certificate !== undefined ? { certificate: fault.certificate } : {}),
+              ...(fault.fingerprint !== undefined ? { fingerprint: fault.fingerprint } : {}),
+            },
+          }
+        : {}),
+    };
+    await deps.db.transaction(async (tx) => {
+      await tx.query(
+        "UPDATE drafts SET status = 'refused', refusal = $2, updated_at = now() WHERE id = $1 AND status <> 'submitted'",
+        [row.id, JSON.stringify(refusal)],
+      );
+      await audit(tx, access.actor, "draft.submission_refused", row.id, {
+        code,
+        transient: refusal.transient,
+        ...(fault?.fingerprint !== undefined ? { fingerprint: fault.fingerprint } : {}),
+      });
+    });
+    return { status: "refused", awaitingRoles: [], refusal };
+  }
+  const { docHash, status } = result;
   await deps.db.transaction(async (tx) => {
     await tx.query(
-      "UPDATE drafts SET status = 'submitted', submitted_at = now(), updated_at = now() WHERE id = $1",
+      "UPDATE drafts SET status = 'submitted', refusal = NULL, submitted_at = now(), updated_at = now() WHERE id = $1",
       [row.id],
     );
-    await audit(tx, access.actor, "draft.submitted", row.id, { docHash: result!.docHash });
+    await audit(tx, access.actor, "draft.submitted", row.id, { docHash });
+  });
+  return { status: status as DraftState, awaitingRoles: [], submitted: { docHash, status } };
+}
+
+/** The draft's state, the roles awaited and the refusal, as the list gives them. */
+export async function draftState(
+  deps: DraftSigningDeps,
+  access: DraftAccess,
+  id: string,
+): Promise<{ status: DraftState; awaitingRoles: string[]; refusal: DraftRefusal | null }> {
+  const row = await visibleRow(deps.db, access, id);
+  return {
+    status: row.state,
+    awaitingRoles: awaitingOf(row, await requiredRolesOf(deps)(row.school_code)),
+    refusal: row.refusal,
+  };
+}
+
+/**
+ * Submits again a draft whose submission was refused (or, from before migration 014, one left
+ * `awaiting` with every required role signed): for a passing cause, or after the registry or the
+ * trust anchors were put right. Anyone who sees the draft may.
+ * @throws HocbaError NOT_FOUND; CONFLICT (not refused: still awaiting signatures, or submitted);
+ *   DRAFT_SUBMISSION_REFUSED (refused again: details.refusal, kept with the draft).
+ */
+export async function retrySubmission(
+  deps: DraftSigningDeps,
+  access: DraftAccess,
+  id: string,
+): Promise<{ id: string; status: DraftState; submitted: { docHash: string; status: string } }> {
+  const row = await visibleRow(deps.db, access, id);
+  const awaiting = awaitingOf(row, await requiredRolesOf(deps)(row.school_code));
+  if (row.status === "submitted") throw alreadySubmitted(id);
+  if (row.status === "draft" || awaiting.length > 0)
+    throw new HocbaError(
+      "CONFLICT",
+      `draft ${id} awaits the signature of ${awaiting.join(", ") || "its signers"}: there is nothing to submit yet`,
+    );
+  await audit(deps.db, access.actor, "draft.submission_retried", id, { after: row.refusal?.code ?? null });
+  const outcome = await submitDraft(deps, access, row);
+  if ("refusal" in outcome)
+    throw new HocbaError(
+      "DRAFT_SUBMISSION_REFUSED",
+      `every role signed, but the document was refused again: ${outcome.refusal.message}`,
+      { details: { refusal: outcome.refusal } },
+    );
+  return { id, status: outcome.status, submitted: outcome.submitted };
+}
+
+/** Who may remove any signature of a draft of their school, besides the holders of its role. */
+const REMOVING_ROLES = ["principal", "school-admin"];
+
+/**
+ * Removes the signature(s) in registry role `role` from a draft not yet submitted (the signature a
+ * refusal names, or one made with the wrong certificate): its SignerInfo leaves the merged CMS, the
+ * draft awaits that role again (or is a plain draft when nobody else signed) and the refusal is
+ * cleared; the person then signs again. The person who may sign in that role for the class, the
+ * principal and the school admin may (a school API key and the admin too); audited.
+ * @throws HocbaError NOT_FOUND (no such draft, or no signature in that role), FORBIDDEN,
+ *   DRAFT_ALREADY_SIGNED (submitted: revoke or correct it instead).
+ */
+export async function removeSignature(
+  deps: DraftSigningDeps,
+  access: DraftAccess,
+  id: string,
+  role: string,
+): Promise<{ id: string; status: DraftState; awaitingRoles: string[]; signatures: DraftSignature[] }> {
+  const updated = await deps.db.transaction(async (tx) => {
+    const row = await visibleRow(tx, access, id, true);
+    const roles = access.rolesFor(row.school_code, row.class_name);
+    const signs = access.signs(row.school_code, row.class_name);
+    if (
+      roles !== "any" &&
+      signs !== "any" &&
+      !signs.includes(role) &&
+      !roles.some((r) => REMOVING_ROLES.includes(r))
+    )
+      throw new HocbaError(
+        "FORBIDDEN",
+        `only a signer in role ${role}, the principal or the school admin removes that signature`,
+      );
+    if (row.status === "submitted") throw alreadySubmitted(id);
+    const indexes = row.signatures.flatMap((sig, i) => (sig.role === role ? [i] : []));
+    if (indexes.length === 0 || row.signature === null)
+      throw new HocbaError("NOT_FOUND", `draft ${id} has no signature as ${role}`);
+    const signature = withoutSignerInfos(row.signature, indexes);
+    const signatures = row.signatures.filter((_, i) => !indexes.includes(i));
+    const status: "draft" | "awaiting" = signatures.length === 0 ? "draft" : "awaiting";
+    await tx.query(
+      `UPDATE drafts SET status = $2, refusal = NULL, signatures = $3::jsonb, signature = $4, updated_at = now()
+        WHERE id = $1`,
+      [id, status, JSON.stringify(signatures), signature],
+    );
+    await audit(tx, access.actor, "draft.signature_removed", id, {
+      role,
+      fingerprints: indexes.map((i) => row.signatures[i]!.fingerprint ?? null),
+      refusal: row.refusal?.code ?? null,
+    });
+    return { ...row, status, signatures };
   });
   return {
-    status: result!.status as DraftState,
-    awaitingRoles: [],
-    submitted: { docHash: result!.docHash, status: result!.status },
+    id,
+    status: updated.status,
+    awaitingRoles: awaitingOf(updated, await requiredRolesOf(deps)(updated.school_code)),
+    signatures: updated.signatures,
   };
 }

@@ -22,7 +22,7 @@ import { compiledSchemaCheck } from "./schema-check";
 import { audit } from "./stores/audit";
 import { findIssuer } from "./stores/issuers";
 
-export type DraftStatus = "draft" | "awaiting" | "submitted";
+export type DraftStatus = "draft" | "awaiting" | "refused" | "submitted";
 
 export interface DraftDeps {
   db: Database;

@@ -163,6 +163,17 @@ export async function listShares(db: Queryable, documentIds: readonly string[]):
   return rows.map(shareOf);
 }
 
+/** How many times each of links `ids` was opened (links never opened are absent). */
+export async function openedCounts(db: Queryable, ids: readonly string[]): Promise<Map<string, number>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query<{ share_id: string; n: number }>(
+    `SELECT share_id, count(*)::int AS n FROM share_accesses
+      WHERE share_id = ANY($1::text[]) AND outcome = 'opened' GROUP BY share_id`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.share_id, r.n]));
+}
+
 /** Link `id` if it belongs to one of `documentIds`; NOT_FOUND otherwise (no oracle for others' links). */
 export async function shareOfDocuments(
   db: Queryable,
@@ -213,17 +224,6 @@ export async function shareAccesses(db: Queryable, id: string, limit = 200): Pro
     network: r.network,
     outcome: r.outcome,
   }));
-}
-
-/** How many times each of links `ids` was opened (links never opened are absent). */
-export async function openedCounts(db: Queryable, ids: readonly string[]): Promise<Map<string, number>> {
-  if (ids.length === 0) return new Map();
-  const { rows } = await db.query<{ share_id: string; n: number }>(
-    `SELECT share_id, count(*)::int AS n FROM share_accesses
-      WHERE share_id = ANY($1::text[]) AND outcome = 'opened' GROUP BY share_id`,
-    [ids],
-  );
-  return new Map(rows.map((r) => [r.share_id, r.n]));
 }
 
 /** The network of a client address: IPv4 /24, IPv6 /48 (an IPv4-mapped IPv6 address as IPv4). */

@@ -6,7 +6,12 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseDetachedSignedData } from "../../../service/src/core/pki/cms";
-import { mergeSignedData, signDetached, verifyDetached } from "../../../service/src/core/pki";
+import {
+  mergeSignedData,
+  signDetached,
+  verifyDetached,
+  withoutSignerInfos,
+} from "../../../service/src/core/pki";
 import { openssl, tempDir } from "../../helpers/files";
 import { fingerprintOf, makeSchoolPki, registryOf, signerOf, type SchoolPki } from "../../helpers/pki";
 
@@ -53,6 +58,41 @@ describe("merging detached CMS signatures", () => {
       signatures: [signature(homeroom), signature(principal)],
       certificates: 3,
       openssl: ["", true],
+    });
+  });
+
+  it("takes one signer's SignerInfo out of a merged CMS, leaving the other's byte for byte in one that openssl cms -verify accepts, and nothing when every signer is taken out", async () => {
+    const homeroom = await signDetached(content, [signerOf(pki.homeroom, pki.intermediate)]);
+    const principal = await signDetached(content, [signerOf(pki.principal, pki.intermediate)]);
+    const merged = mergeSignedData([homeroom, principal]);
+    const left = withoutSignerInfos(merged, [0])!;
+    const out = openssl(
+      "cms", "-verify", "-binary", "-inform", "DER", "-in", tmp.write("left.der", left),
+      "-content", tmp.write("content.bin", content), "-CAfile", tmp.write("root.pem", pki.root.certificatePem),
+      "-purpose", "any", "-out", tmp.path("left.bin"),
+    ); // prettier-ignore
+    const hex = (cms: Uint8Array) =>
+      parseDetachedSignedData(cms).signers.map((s) => Buffer.from(s.signature).toString("hex"));
+    expect({
+      signatures: hex(left),
+      certificates: parseDetachedSignedData(left).certificates.length,
+      openssl: out,
+      again: hex(mergeSignedData([left, homeroom])),
+      none: withoutSignerInfos(merged, [0, 1]),
+      garbage: (() => {
+        try {
+          return withoutSignerInfos(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]), [0]);
+        } catch (error) {
+          return (error as { code: string }).code;
+        }
+      })(),
+    }).toEqual({
+      signatures: hex(principal),
+      certificates: 3,
+      openssl: "",
+      again: [...hex(principal), ...hex(homeroom)],
+      none: null,
+      garbage: "SIGNATURE_MALFORMED",
     });
   });
 

@@ -13,11 +13,12 @@ import "./workspace.css";
 import { byId, el } from "../common/dom";
 import { mountHeader } from "../common/header";
 import { onLanguageChange } from "../common/i18n";
-import { errorCode, getJson, postJson, useCsrfToken, type ApiError } from "./api";
-import { t, type MessageKey } from "./messages";
+import { deleteJson, errorCode, getJson, postJson, useCsrfToken, type Answer, type ApiError } from "./api";
+import { refusalKey, t, type MessageKey } from "./messages";
 import { devices, loadDevices, makeDevice, renderDevices, revokeDevice } from "./devices";
 import { renderReview, type DraftView } from "./review";
 import { signDocuments, type SignOutcome } from "./signing";
+import { renderSharePanel, sharing, SHARING_ROLES, toggleShares } from "./shares";
 import {
   classId,
   classesOf,
@@ -234,13 +235,30 @@ function renderSchool(): void {
       ...renderDocuments(shown, state.review?.id, (id) => void openReview(id), {
         canRevoke: roles.includes("principal"),
         canCorrect: roles.includes("clerk"),
+        canShare: roles.some((r) => SHARING_ROLES.includes(r)),
+        canRemove: (role) =>
+          roles.some((r) => r === "principal" || r === "school-admin" || (SIGNED_AS[r] ?? []).includes(role)),
         revoking: state.revoking,
         openRevoke: (id) => {
           state.revoking = id;
           render();
         },
-        revoke: (id, reason) => void followUp(id, "revoke", { reason }),
-        correct: (id) => void followUp(id, "correction"),
+        revoke: (id, reason) =>
+          void followUp(id, "revokedDone", () => postJson(`${draftUrl(id)}/revoke`, { reason })),
+        correct: (id) => void followUp(id, "correctionDone", () => postJson(`${draftUrl(id)}/correction`)),
+        retry: (id) => void followUp(id, "retryDone", () => postJson(`${draftUrl(id)}/submission`)),
+        removeSignature: (id, role) =>
+          void followUp(
+            id,
+            "removedDone",
+            () => deleteJson(`${draftUrl(id)}/signatures/${encodeURIComponent(role)}`),
+            {
+              role: t(`role_${role}` as MessageKey) ?? role,
+            },
+          ),
+        sharing: sharing.id,
+        share: (id) => void toggleShares(id, render),
+        sharePanel: (d) => renderSharePanel(d.fullName, render),
       }),
     );
   }
@@ -310,12 +328,6 @@ function renderSigning(shown: readonly DocumentSummary[]): void {
         ),
       );
   }
-}
-
-/** The plain-words sentence for a refusal code (the code itself for one the page does not know). */
-function refusalKey(code: string): MessageKey {
-  const key = `refusal_${code}` as MessageKey;
-  return t(key) === undefined ? "refusal_other" : key;
 }
 
 async function signClass(): Promise<void> {
@@ -402,14 +414,33 @@ function renderReviewPanel(): void {
   }
 }
 
-/** Revokes a document (the principal) or starts its correction (the clerk), then reloads the class. */
-async function followUp(id: string, action: "revoke" | "correction", body?: unknown): Promise<void> {
+/** Which registry roles each staff role signs in (the API's SIGNING_ROLES). */
+const SIGNED_AS: Record<string, string[]> = {
+  principal: ["principal"],
+  homeroom: ["homeroom"],
+  seal: ["organisation", "seal"],
+};
+
+function draftUrl(id: string): string {
+  return `/api/v1/drafts/${encodeURIComponent(id)}`;
+}
+
+/**
+ * Revokes a document (the principal), starts its correction (the clerk), submits a refused one
+ * again or removes a signature from it, then says what happened and reloads the class.
+ */
+async function followUp(
+  id: string,
+  done: MessageKey,
+  call: () => Promise<Answer<ApiError>>,
+  values: Record<string, string> = {},
+): Promise<void> {
   const name = state.documents?.find((d) => d.id === id)?.fullName ?? "";
-  const answer = await postJson(`/api/v1/drafts/${encodeURIComponent(id)}/${action}`, body);
+  const answer = await call();
   state.revoking = undefined;
   state.followed =
-    answer.status === 202 || answer.status === 201
-      ? t(action === "revoke" ? "revokedDone" : "correctionDone", { name })
+    answer.status >= 200 && answer.status < 300
+      ? t(done, { name, ...values })
       : t(refusalKey(errorCode(answer)), { code: errorCode(answer) });
   await loadDocuments();
   render();
@@ -419,6 +450,7 @@ async function followUp(id: string, action: "revoke" | "correction", body?: unkn
 function chooseClass(key: ClassKey): void {
   state.chosen = key;
   state.followed = undefined;
+  sharing.id = undefined;
   state.review = undefined;
   state.signing = { kind: "idle" };
   render();
@@ -540,6 +572,8 @@ async function signOut(): Promise<void> {
     state.review = undefined;
     state.import = { kind: "idle" };
     state.signing = { kind: "idle" };
+    sharing.id = undefined;
+    sharing.made = undefined;
     devices.tokens = undefined;
     devices.made = undefined;
     devices.error = undefined;

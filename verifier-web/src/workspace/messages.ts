@@ -46,6 +46,7 @@ const vi = {
   colClass: "Lớp",
   status_draft: "Bản nháp",
   status_awaiting: "Chờ ký",
+  status_refused: "Bị từ chối khi gửi",
   status_submitted: "Đã gửi",
   status_pending: "Chờ neo",
   status_anchored: "Đã neo",
@@ -116,6 +117,47 @@ const vi = {
   refusal_FORBIDDEN: "Bạn không có quyền ký học bạ này.",
   refusal_network: "Mất kết nối với máy chủ. Hãy thử lại.",
   refusal_other: "Không ký được (mã lỗi {code}).",
+  refusal_CERT_CHAIN_INCOMPLETE:
+    "Không tìm được đủ chuỗi chứng thư của người ký lúc này (máy chủ của tổ chức cấp không trả lời).",
+  refusal_CERT_CHAIN_INVALID: "Chuỗi chứng thư của người ký không hợp lệ.",
+  refusal_CERT_STATUS_INVALID: "Thông tin tình trạng của chứng thư số không hợp lệ.",
+  refusal_TIMESTAMP_MISSING: "Chữ ký thiếu dấu thời gian mà nhà trường yêu cầu.",
+  refusal_TIMESTAMP_INVALID: "Dấu thời gian của chữ ký không hợp lệ.",
+  refusal_TIMESTAMP_UNTRUSTED: "Dấu thời gian của chữ ký không do đơn vị được tin cậy cấp.",
+  refusal_TSA_UNAVAILABLE: "Không liên lạc được với đơn vị cấp dấu thời gian lúc này.",
+  refusal_CHAIN_UNAVAILABLE: "Không liên lạc được với chuỗi khối lúc này.",
+  refusal_INTERNAL: "Máy chủ gặp lỗi khi gửi học bạ.",
+  refusal_NOT_ANCHORED_YET: "Học bạ chưa được neo: hãy chờ một chút rồi thử lại.",
+  refusal_DRAFT_SUBMISSION_REFUSED: "Học bạ vẫn bị từ chối khi gửi lại.",
+  refusedWhy: "Đủ chữ ký nhưng học bạ bị từ chối khi gửi đi: {reason}",
+  refusedTransient: "Nguyên nhân có thể chỉ là tạm thời: hãy bấm “Gửi lại”.",
+  refusedSignature:
+    "Chữ ký có vấn đề là của {role} ({certificate}): gỡ chữ ký đó để người ký ký lại bằng chứng thư hợp lệ.",
+  refusedAny:
+    "Nếu lỗi nằm ở một chữ ký, hãy gỡ chữ ký đó để người ký ký lại; nếu đã khắc phục ở phía Sở, hãy gửi lại.",
+  retryButton: "Gửi lại",
+  removeSignatureButton: "Gỡ chữ ký của {role}",
+  retryDone: "Đã gửi lại học bạ của {name}; học bạ đang chờ neo.",
+  removedDone: "Đã gỡ chữ ký của {role} khỏi học bạ của {name}. Học bạ chờ người ký đó ký lại.",
+  shareButton: "Chia sẻ",
+  shareIntro:
+    "Tạo liên kết để phụ huynh mở học bạ này trên trang xác minh. Liên kết hết hạn sau số ngày bạn chọn, thu hồi được bất cứ lúc nào, và mỗi lần mở đều được ghi lại. Phụ huynh cũng thấy và thu hồi được liên kết ở mục Hồ sơ của tôi.",
+  shareDays: "Hiệu lực của liên kết (ngày)",
+  shareDaysInvalid: "Hãy nhập số ngày từ 1 đến 365.",
+  shareMake: "Tạo liên kết và mã QR",
+  shareMade:
+    "Liên kết xem học bạ của {name}, dùng được đến hết ngày {expires}. Liên kết chỉ hiện lần này: hãy gửi cho phụ huynh, hoặc để phụ huynh quét mã QR.",
+  shareQrLabel: "Mã QR mở học bạ của {name} trên trang xác minh",
+  shareQrHint: "Phụ huynh quét mã bằng camera điện thoại để mở học bạ trên trang xác minh.",
+  shareLinksHeading: "Các liên kết của học bạ này",
+  shareLoading: "Đang tải các liên kết…",
+  shareNone: "Chưa có liên kết nào.",
+  shareRevoke: "Thu hồi liên kết",
+  shareState_active: "Đang dùng được: tạo ngày {made}, hết hạn ngày {expires}",
+  shareState_expired: "Đã hết hạn ngày {expires}",
+  shareState_revoked: "Đã thu hồi (tạo ngày {made})",
+  shareOpened: "đã mở {count} lần",
+  shareFailed: "Không làm được ({code}). Hãy thử lại.",
   devicesHeading: "Máy ký (hocba sign-pending)",
   devicesIntro:
     "Trên máy có USB token, lệnh hocba sign-pending liệt kê và ký các học bạ đang chờ bạn. Tạo cho máy đó một mã thiết bị; mã chỉ hiện một lần.",
@@ -187,6 +229,7 @@ const en: Record<Key, string> = {
   colClass: "Class",
   status_draft: "Draft",
   status_awaiting: "Awaiting signature",
+  status_refused: "Submission refused",
   status_submitted: "Submitted",
   status_pending: "Pending",
   status_anchored: "Anchored",
@@ -256,6 +299,48 @@ const en: Record<Key, string> = {
   refusal_FORBIDDEN: "You may not sign this transcript.",
   refusal_network: "The connection to the server was lost. Try again.",
   refusal_other: "Could not sign (error code {code}).",
+  refusal_CERT_CHAIN_INCOMPLETE:
+    "The signer's certificate chain could not be completed now (the authority's server did not answer).",
+  refusal_CERT_CHAIN_INVALID: "The signer's certificate chain is not valid.",
+  refusal_CERT_STATUS_INVALID: "The certificate's status information is not valid.",
+  refusal_TIMESTAMP_MISSING: "The signature lacks the timestamp the school requires.",
+  refusal_TIMESTAMP_INVALID: "The signature's timestamp is not valid.",
+  refusal_TIMESTAMP_UNTRUSTED: "The signature's timestamp is not from a trusted authority.",
+  refusal_TSA_UNAVAILABLE: "The timestamp authority cannot be reached now.",
+  refusal_CHAIN_UNAVAILABLE: "The blockchain cannot be reached now.",
+  refusal_INTERNAL: "The server failed while submitting the transcript.",
+  refusal_NOT_ANCHORED_YET: "The transcript is not anchored yet: wait a moment and try again.",
+  refusal_DRAFT_SUBMISSION_REFUSED: "The transcript was refused again.",
+  refusedWhy: "Every signature is there, but the transcript was refused at submission: {reason}",
+  refusedTransient: "The cause may pass: press “Submit again”.",
+  refusedSignature:
+    "The signature at fault is the {role}'s ({certificate}): remove it so that its signer signs again with a valid certificate.",
+  refusedAny:
+    "If a signature is at fault, remove it so that its signer signs again; if the department has put things right, submit again.",
+  retryButton: "Submit again",
+  removeSignatureButton: "Remove the {role}'s signature",
+  retryDone: "The transcript of {name} was submitted again; it awaits anchoring.",
+  removedDone:
+    "The {role}'s signature was removed from the transcript of {name}. It awaits that signer's new signature.",
+  shareButton: "Share",
+  shareIntro:
+    "Make a link for the parents to open this transcript on the verifier page. It expires after the days you choose, can be revoked at any time, and every opening is logged. The parents see it and can revoke it under My records too.",
+  shareDays: "Link valid for (days)",
+  shareDaysInvalid: "Enter a number of days from 1 to 365.",
+  shareMake: "Make a link and QR code",
+  shareMade:
+    "A link to the transcript of {name}, valid until the end of {expires}. It is shown this once: send it to the parents, or let them scan the QR code.",
+  shareQrLabel: "QR code opening the transcript of {name} on the verifier page",
+  shareQrHint: "The parents scan it with a phone's camera to open the transcript on the verifier page.",
+  shareLinksHeading: "This transcript's links",
+  shareLoading: "Loading the links…",
+  shareNone: "No link yet.",
+  shareRevoke: "Revoke the link",
+  shareState_active: "Active: made {made}, expires {expires}",
+  shareState_expired: "Expired {expires}",
+  shareState_revoked: "Revoked (made {made})",
+  shareOpened: "opened {count} times",
+  shareFailed: "Not possible ({code}). Please try again.",
   devicesHeading: "Signing stations (hocba sign-pending)",
   devicesIntro:
     "On a computer with a USB token, hocba sign-pending lists and signs the transcripts awaiting you. Make a device token for that computer; it is shown once.",
@@ -289,3 +374,9 @@ export type MessageKey = Key;
 
 /** `t("key", { values })` in the page's current language. */
 export const t = translator<Key>({ vi, en });
+
+/** The plain-words sentence for a refusal code (`refusal_other`, which shows the code, for one the page does not know). */
+export function refusalKey(code: string): Key {
+  const key = `refusal_${code}` as Key;
+  return t(key) === undefined ? "refusal_other" : key;
+}

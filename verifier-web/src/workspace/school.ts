@@ -6,7 +6,7 @@
  */
 import { el } from "../common/dom";
 import { language } from "../common/i18n";
-import { t, type MessageKey } from "./messages";
+import { refusalKey, t, type MessageKey } from "./messages";
 
 /** A workbook problem as the import answers it (422 IMPORT_INVALID details; docs/workbook.md). */
 export interface WorkbookProblem {
@@ -33,14 +33,20 @@ export interface DocumentSummary {
   awaitingMe?: boolean;
   /** Who has signed. */
   signatures?: { role: string; name?: string; actor: string; at: string }[];
-  /** Why the service refused the document, when it did (code and plain words). */
-  refusal?: { code?: string; message?: string; messageEn?: string } | null;
+  /** Why the submission was refused (status `refused`): the code, the service's message, and the signature at fault. */
+  refusal?: {
+    code: string;
+    message: string;
+    transient: boolean;
+    signature?: { role: string; certificate?: string };
+  } | null;
 }
 
 /** The states in the order a document goes through them (then the two ends). */
 export const STATES = [
   "draft",
   "awaiting",
+  "refused",
   "submitted",
   "pending",
   "anchored",
@@ -128,7 +134,9 @@ export function renderBoard(
   chosen: ClassKey | undefined,
   choose: (key: ClassKey) => void,
 ): HTMLElement[] {
-  const states = STATES.filter((s) => s !== "submitted" || documents.some((d) => d.status === s));
+  const states = STATES.filter(
+    (s) => (s !== "submitted" && s !== "refused") || documents.some((d) => d.status === s),
+  );
   const head = el(
     "thead",
     {},
@@ -167,11 +175,19 @@ export function renderBoard(
   return [head, el("tbody", {}, ...rows)];
 }
 
-/** The class's documents: name, code, state in words, whose signature is awaited, a review button. */
-/** What the signed-in person may do after submission (the API's REVOKING_ROLES, CORRECTING_ROLES). */
+/** What the signed-in person may do after signing (the API's REVOKING_ROLES, CORRECTING_ROLES, SHARING_ROLES). */
 export interface FollowUp {
   canRevoke: boolean;
   canCorrect: boolean;
+  canShare: boolean;
+  /** May the person remove a signature in this registry role (its signer, the principal, the school admin)? */
+  canRemove: (role: string) => boolean;
+  /** The document whose share panel is open, and the panel. */
+  sharing: string | undefined;
+  sharePanel: (d: DocumentSummary) => HTMLElement;
+  share: (id: string) => void;
+  retry: (id: string) => void;
+  removeSignature: (id: string, role: string) => void;
   /** The document whose revocation form is open. */
   revoking: string | undefined;
   revoke: (id: string, reason: string) => void;
@@ -228,7 +244,6 @@ export function renderDocuments(
   review: (id: string) => void,
   follow: FollowUp,
 ): HTMLElement[] {
-  const english = language() === "en";
   return documents.map((d) => {
     const button = el(
       "button",
@@ -264,23 +279,86 @@ export function renderDocuments(
               t("awaitingWhom", { roles: roleList(awaiting) }),
             )
           : null,
-        d.refusal
-          ? el(
-              "span",
-              { class: "refusal", "data-testid": "refusal" },
-              (english ? d.refusal.messageEn : undefined) ?? d.refusal.message ?? d.refusal.code ?? "",
-            )
-          : null,
+        d.status === "refused" && d.refusal ? refusalNote(d.refusal) : null,
       ),
       button,
+      ...(d.status === "refused" ? refusedControls(d, follow) : []),
+      follow.canShare && d.status === "anchored" ? shareButton(d, follow) : null,
       follow.canRevoke && (d.status === "pending" || d.status === "anchored")
         ? revokeControls(d, follow)
         : null,
       follow.canCorrect && (d.status === "pending" || d.status === "anchored")
         ? correctButton(d, follow)
         : null,
+      follow.sharing === d.id ? follow.sharePanel(d) : null,
     );
   });
+}
+
+/** Why the submission was refused, in plain words, and the way forward. */
+function refusalNote(refusal: NonNullable<DocumentSummary["refusal"]>): HTMLElement {
+  const key = refusalKey(refusal.code);
+  const reason = key === "refusal_other" ? refusal.message : t(key);
+  const next = refusal.signature
+    ? t("refusedSignature", {
+        role: roleList([refusal.signature.role]),
+        certificate: refusal.signature.certificate ?? "?",
+      })
+    : t(refusal.transient ? "refusedTransient" : "refusedAny");
+  return el(
+    "span",
+    { class: "refusal", "data-testid": "refusal", "data-code": refusal.code },
+    t("refusedWhy", { reason }),
+    " ",
+    next,
+  );
+}
+
+/** "Submit again", and "remove the signature" for the one at fault (each signature when none is named). */
+function refusedControls(d: DocumentSummary, follow: FollowUp): HTMLElement[] {
+  const retry = el(
+    "button",
+    { type: "button", class: "button small", "data-testid": "retry-submission" },
+    t("retryButton"),
+    el("span", { class: "visually-hidden" }, ` ${d.fullName}`),
+  );
+  retry.addEventListener("click", () => follow.retry(d.id));
+  const named = d.refusal?.signature?.role;
+  const roles =
+    named !== undefined ? [named] : d.refusal?.transient ? [] : (d.signatures ?? []).map((s) => s.role);
+  const removes = [...new Set(roles)].filter(follow.canRemove).map((role) => {
+    const button = el(
+      "button",
+      {
+        type: "button",
+        class: "button secondary small",
+        "data-testid": "remove-signature",
+        "data-role": role,
+      },
+      t("removeSignatureButton", { role: roleList([role]) }),
+      el("span", { class: "visually-hidden" }, ` ${d.fullName}`),
+    );
+    button.addEventListener("click", () => follow.removeSignature(d.id, role));
+    return button;
+  });
+  return [retry, ...removes];
+}
+
+function shareButton(d: DocumentSummary, follow: FollowUp): HTMLElement {
+  const button = el(
+    "button",
+    {
+      type: "button",
+      class: "button secondary small",
+      "data-testid": "share",
+      "aria-expanded": String(follow.sharing === d.id),
+      "aria-controls": "share-panel",
+    },
+    t("shareButton"),
+    el("span", { class: "visually-hidden" }, ` ${d.fullName}`),
+  );
+  button.addEventListener("click", () => follow.share(d.id));
+  return button;
 }
 
 function correctButton(d: DocumentSummary, follow: FollowUp): HTMLElement {

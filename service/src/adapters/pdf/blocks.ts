@@ -5,7 +5,6 @@
  * (transcript-layout.ts, graduation-layout.ts) puts its own content between them.
  */
 import { rgb } from "pdf-lib";
-import QRCode from "qrcode";
 import { PROVINCES } from "../../core/catalog/provinces";
 import { maskCitizenId } from "../../core/documents/cccd";
 import { vietnameseDate, vietnameseDateInWords, vietnameseDateTime } from "../../core/documents/display";
@@ -13,6 +12,7 @@ import type { Student } from "../../core/documents";
 import { CREDENTIAL_ATTACHMENT_SUFFIX } from "../../core/pdf/extract";
 import { signersOf, type SignatureSigner } from "../../core/pki";
 import { decodeBase64 } from "../../core/encoding";
+import { qrDrawing } from "../../core/qr";
 import type { CredentialAnchor } from "../../core/verification";
 import type { PdfLinks } from "../../issuance/ports";
 import type { SealPlacement } from "./seal";
@@ -171,30 +171,13 @@ const QR_SIZE = 112;
 
 /**
  * Draws the QR code of `text` with its top-left corner at (x, top), `size` points wide: one path of
- * run-length rectangles in module units, scaled (one drawing operation instead of one per module).
- * The text goes in byte mode as one segment — a URL gains nothing from mixed modes, and the
- * segmentation search costs more than the rest of the code.
+ * run-length rectangles in module units (core/qr.ts), scaled (one drawing operation instead of one
+ * per module).
  */
 function qrCode(cursor: PageCursor, text: string, x: number, top: number, size: number): void {
-  const { modules } = QRCode.create([{ data: new TextEncoder().encode(text), mode: "byte" }], {
-    errorCorrectionLevel: "M",
-  });
-  const quiet = 2;
-  const cell = size / (modules.size + 2 * quiet);
+  const { size: modules, path } = qrDrawing(text);
   cursor.box(x, top - size, size, size, rgb(1, 1, 1), undefined);
-  let path = "";
-  for (let row = 0; row < modules.size; row++) {
-    for (let col = 0; col < modules.size;) {
-      if (!modules.get(row, col)) {
-        col++;
-        continue;
-      }
-      const start = col;
-      while (col < modules.size && modules.get(row, col)) col++;
-      path += `M${quiet + start} ${quiet + row}h${col - start}v1h${start - col}z`;
-    }
-  }
-  cursor.current.drawSvgPath(path, { x, y: top, scale: cell, color: BLACK });
+  cursor.current.drawSvgPath(path, { x, y: top, scale: size / modules, color: BLACK });
 }
 
 /** Where and how to check the document: the QR code, the verifier page, the attachment and the anchor. */

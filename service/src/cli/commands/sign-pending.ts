@@ -46,8 +46,10 @@ Other options:
 
 Prints one JSON line per draft ({id, studentCode, ok, status, awaitingRoles | error}) and a summary
 on stderr. Exit codes: 0 all signed (or nothing awaited), 60 device token invalid, 61 a certificate
-of a role you do not hold, 62 already signed, 63 answered "no"; a draft refused for another reason
-exits with that reason's code after the others were uploaded.`;
+of a role you do not hold, 62 already signed, 63 answered "no", 76 your signature completed a draft
+but its submission was refused (its line carries the refusal; the workspace retries or asks for a
+new signature); a draft refused for another reason exits with that reason's code after the others
+were uploaded.`;
 
 export const command: Command = {
   summary: "sign every draft awaiting your signature (device token; .p12 or PKCS#11 token) and upload",
@@ -70,6 +72,7 @@ interface Uploaded {
   status?: string;
   awaitingRoles?: string[];
   submitted?: { docHash: string; status: string };
+  refusal?: { code: string; message: string; transient: boolean };
   error?: { code: string; message: string };
 }
 
@@ -155,6 +158,7 @@ export async function signPending(args: string[], io: CliIo = processIo): Promis
               ok: true,
               status: result.status,
               awaitingRoles: result.awaitingRoles,
+              ...(result.refusal ? { refusal: result.refusal } : {}),
             }
           : { id: result.id, studentCode: draft?.studentCode, ok: false, error: result.error },
       ) + "\n",
@@ -171,6 +175,13 @@ export async function signPending(args: string[], io: CliIo = processIo): Promis
     throw new HocbaError(
       first.error.code as HocbaError["code"],
       `${failed.length} of ${results.length} signatures were refused; first: ${first.error.message}`,
+    );
+  const refused = results.filter((r) => r.ok && r.refusal);
+  if (refused[0]?.refusal)
+    throw new HocbaError(
+      "DRAFT_SUBMISSION_REFUSED",
+      `${refused.length} document(s) signed by everyone were refused at submission (${refused[0].refusal.code}: ` +
+        `${refused[0].refusal.message}); the workspace shows them as refused, to submit again or to sign again`,
     );
   return 0;
 }

@@ -2,7 +2,7 @@
  * CMS detached signatures and certificate checks for hocba (browser-safe): sign, verify with a
  * report of named checks, and the trust store. Import from here, not from the files behind it.
  */
-export { mergeSignedData } from "./merge";
+export { mergeSignedData, withoutSignerInfos } from "./merge";
 export { signDetached, type CmsSigner, type SignerInput, type SignOptions } from "./sign";
 export { signingUseFailure, validityFailure, type CertificateRuleFailure } from "./signer-certificate";
 export {

@@ -58,6 +58,20 @@ function partsOf(cms: Uint8Array): Parts {
   };
 }
 
+/** The parts of `cms`, first read as hocba reads any signature. @throws HocbaError SIGNATURE_MALFORMED. */
+function readParts(cms: Uint8Array): Parts {
+  try {
+    parseDetachedSignedData(cms);
+    return partsOf(cms);
+  } catch (error) {
+    if (error instanceof DerError)
+      throw new HocbaError("SIGNATURE_MALFORMED", `not a DER CMS SignedData: ${error.message}`, {
+        cause: error,
+      });
+    throw error;
+  }
+}
+
 function pushUnique(into: Uint8Array[], items: readonly Uint8Array[]): void {
   for (const item of items) if (!into.some((known) => bytesEqual(known, item))) into.push(item);
 }
@@ -70,19 +84,7 @@ function pushUnique(into: Uint8Array[], items: readonly Uint8Array[]): void {
  */
 export function mergeSignedData(signatures: readonly Uint8Array[]): Uint8Array {
   if (signatures.length === 0) throw new HocbaError("SIGNATURE_MALFORMED", "nothing to merge");
-  const parts: Parts[] = [];
-  try {
-    for (const cms of signatures) {
-      parseDetachedSignedData(cms);
-      parts.push(partsOf(cms));
-    }
-  } catch (error) {
-    if (error instanceof DerError)
-      throw new HocbaError("SIGNATURE_MALFORMED", `not a DER CMS SignedData: ${error.message}`, {
-        cause: error,
-      });
-    throw error;
-  }
+  const parts = signatures.map(readParts);
   const digestAlgorithms: Uint8Array[] = [];
   const certificates: Uint8Array[] = [];
   const signerInfos: Parts["signerInfos"] = [];
@@ -91,17 +93,39 @@ export function mergeSignedData(signatures: readonly Uint8Array[]): Uint8Array {
     pushUnique(certificates, part.certificates);
     signerInfos.push(...part.signerInfos);
   }
+  return assemble(parts[0]!, digestAlgorithms, certificates, signerInfos);
+}
+
+/** The SignedData of `signerInfos`, with `first`'s content type and encapsulated content info. */
+function assemble(
+  first: Parts,
+  digestAlgorithms: readonly Uint8Array[],
+  certificates: readonly Uint8Array[],
+  signerInfos: Parts["signerInfos"],
+): Uint8Array {
   const version = signerInfos.some((s) => s.version === 3) ? 3 : 1;
   const signedData = encodeTlv(
     TAG.sequence,
     encodeTlv(TAG.integer, new Uint8Array([version])),
     encodeTlv(TAG.set, ...[...digestAlgorithms].sort(compareBytes)),
-    parts[0]!.encapContentInfo,
+    first.encapContentInfo,
     encodeTlv(TAG.context0, ...[...certificates].sort(compareBytes)),
     encodeTlv(TAG.set, ...signerInfos.map((s) => s.der)),
   );
-  const merged = encodeTlv(TAG.sequence, parts[0]!.contentType, encodeTlv(TAG.context0, signedData));
+  const merged = encodeTlv(TAG.sequence, first.contentType, encodeTlv(TAG.context0, signedData));
   // The merged signature must read as any other (limits on signers and certificates included).
   parseDetachedSignedData(merged);
   return merged;
+}
+
+/**
+ * `cms` without the SignerInfos at `indexes` (0-based, in the CMS's order): the other SignerInfos
+ * are copied byte for byte; certificates and digest algorithms are kept (a certificate no signer
+ * uses is harmless). Null when no SignerInfo would be left.
+ * @throws HocbaError SIGNATURE_MALFORMED when `cms` is not a detached CMS SignedData.
+ */
+export function withoutSignerInfos(cms: Uint8Array, indexes: readonly number[]): Uint8Array | null {
+  const parts = readParts(cms);
+  const kept = parts.signerInfos.filter((_, i) => !indexes.includes(i));
+  return kept.length === 0 ? null : assemble(parts, parts.digestAlgorithms, parts.certificates, kept);
 }

@@ -36,31 +36,17 @@ import {
   shareOfDocuments,
   shareVerifierLink,
   listShares,
-  type Share,
 } from "../../issuance/shares";
 import { CITIZEN_SESSION_COOKIE, CSRF_HEADER } from "../plugins/auth";
 import { errorResponses } from "../schemas";
 import { registerSignInFlow } from "./sign-in-flow";
 import { CredentialSchema } from "../../core/verification";
 import { IdParams, publicUrlOf, SHARE_READS_PER_MINUTE, WITHHOLD_PATTERN, withholdOf } from "./transcripts";
+import { DISCLOSURE_KEY, ShareCreated, ShareParams, ShareView, shareView } from "./share-views";
 
 export const CITIZEN_LOGIN_COOKIE = "hocba_citizen_login";
 export const CITIZEN_CALLBACK_PATH = "/auth/citizen/callback";
-const DISCLOSURE_KEY = "^(citizenId|ethnicity|placeOfBirth|years/(0|[1-9][0-9]{0,2}))$";
 
-const ShareView = Type.Object({
-  id: Type.String({ description: "public id of the link (to revoke it, read its log)" }),
-  documentId: Type.String(),
-  withhold: Type.Array(Type.String(), { description: "the parts the link leaves out" }),
-  kind: Type.Union([Type.Literal("link"), Type.Literal("pdf")], {
-    description: "pdf: made for the QR code of a downloaded PDF",
-  }),
-  createdAt: Type.String({ format: "date-time" }),
-  expiresAt: Type.String({ format: "date-time" }),
-  revokedAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
-  state: Type.Union([Type.Literal("active"), Type.Literal("expired"), Type.Literal("revoked")]),
-  opened: Type.Integer({ minimum: 0, description: "how many times it was opened" }),
-});
 const RecordView = Type.Object({
   id: Type.String(),
   type: Type.String(),
@@ -99,12 +85,6 @@ const ShareBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const ShareCreated = Type.Object({
-  share: ShareView,
-  token: Type.String({ description: "the secret, shown once" }),
-  url: Type.String({ description: "the verifier page opening the reduced credential (give this out)" }),
-});
-const ShareParams = Type.Object({ shareId: Type.String({ pattern: "^[0-9a-f]{16}$" }) });
 const Accesses = Type.Object({
   accesses: Type.Array(
     Type.Object({
@@ -135,20 +115,6 @@ function recordView(r: CitizenRecord) {
     years: r.years,
     withholdable: r.withholdable,
     ...(r.graduation ? { graduation: r.graduation } : {}),
-  };
-}
-
-function shareView(share: Share, opened = 0) {
-  return {
-    id: share.id,
-    documentId: share.documentId,
-    withhold: share.withhold,
-    kind: share.kind,
-    createdAt: share.createdAt.toISOString(),
-    expiresAt: share.expiresAt.toISOString(),
-    revokedAt: iso(share.revokedAt),
-    state: share.state,
-    opened,
   };
 }
 

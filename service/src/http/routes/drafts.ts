@@ -19,8 +19,11 @@ import { getDraft, importWorkbook, templateWorkbook } from "../../issuance/draft
 import {
   addSignatures,
   DRAFT_STATES,
+  draftState,
   keyDraftAccess,
   listDraftStates,
+  removeSignature,
+  retrySubmission,
   signingInput,
   staffDraftAccess,
   type DraftAccess,
@@ -29,12 +32,19 @@ import { SCHOOL_ROLES, staffActor, type StaffRole } from "../../auth/staff";
 import {
   classArchive,
   CORRECTING_ROLES,
+  draftShares,
   REVOKING_ROLES,
   revokeDraft,
+  revokeDraftShare,
+  shareDraft,
+  SHARING_ROLES,
   startCorrection,
 } from "../../issuance/draft-follow-up";
+import { DEFAULT_SHARE_DAYS, shareVerifierLink } from "../../issuance/shares";
 import { actorOf } from "../plugins/auth";
 import { errorResponses } from "../schemas";
+import { DISCLOSURE_KEY, ShareCreated, ShareParams, ShareView, shareView } from "./share-views";
+import { publicUrlOf } from "./transcripts";
 
 export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const FILE_TYPES = [XLSX_TYPE, "text/csv", "application/octet-stream"];
@@ -42,9 +52,13 @@ const FILE_TYPES = [XLSX_TYPE, "text/csv", "application/octet-stream"];
 export const MAX_BATCH = 500;
 const SIGNERS: StaffRole[] = ["homeroom", "principal", "seal"];
 
-const Status = Type.Union([Type.Literal("draft"), Type.Literal("awaiting"), Type.Literal("submitted")], {
-  description: "draft: as imported; awaiting: signed by someone, others awaited; submitted",
-});
+const Status = Type.Union(
+  [Type.Literal("draft"), Type.Literal("awaiting"), Type.Literal("refused"), Type.Literal("submitted")],
+  {
+    description:
+      "draft: as imported; awaiting: signed by someone, others awaited; refused: signed by everyone, submission refused; submitted",
+  },
+);
 const ImportReply = Type.Object({
   importId: Type.String({ format: "uuid" }),
   schoolCode: Type.String(),
@@ -83,8 +97,35 @@ const State = Type.Union(
   DRAFT_STATES.map((s) => Type.Literal(s)),
   {
     description:
-      "draft: nobody signed yet; awaiting: some required roles signed, others awaited; then the document's own state: pending (submitted, not yet anchored), anchored, revoked, superseded",
+      "draft: nobody signed yet; awaiting: some required roles signed, others awaited; refused: every required role signed but the submission was refused (see refusal); then the document's own state: pending (submitted, not yet anchored), anchored, revoked, superseded",
   },
+);
+const Refusal = Type.Union(
+  [
+    Type.Object({
+      code: Type.String({
+        description: "the submission's error code (CERT_UNTRUSTED, CERT_STATUS_UNAVAILABLE…)",
+      }),
+      message: Type.String(),
+      at: Type.String({ format: "date-time" }),
+      transient: Type.Boolean({
+        description:
+          "a retry as is may pass: something did not answer (a status responder, a TSA, the chain)",
+      }),
+      signature: Type.Optional(
+        Type.Object(
+          {
+            role: Type.String(),
+            certificate: Type.Optional(Type.String()),
+            fingerprint: Type.Optional(Type.String()),
+          },
+          { description: "the signature at fault, when the refusal names one: remove it and sign again" },
+        ),
+      ),
+    }),
+    Type.Null(),
+  ],
+  { description: "why the submission was refused (status refused), else null" },
 );
 const DraftSummary = Type.Object({
   id: Type.String({ format: "uuid" }),
@@ -99,6 +140,7 @@ const DraftSummary = Type.Object({
   }),
   awaitingMe: Type.Boolean({ description: "one of the awaited roles is the caller's for this class" }),
   signatures: Type.Array(Signature),
+  refusal: Refusal,
   updatedAt: Type.String({ format: "date-time" }),
 });
 const SigningInput = Type.Object({
@@ -142,6 +184,7 @@ const SignatureOk = Type.Object({
       { description: "present when this signature completed the draft and the document was submitted" },
     ),
   ),
+  refusal: Type.Optional(Refusal),
 });
 const SignatureFailed = Type.Object({
   ok: Type.Literal(false),
@@ -167,14 +210,14 @@ const DraftView = Type.Object({
   schoolYear: Type.String(),
   className: Type.String(),
   studentCode: Type.String(),
-  status: Status,
+  status: State,
+  awaitingRoles: Type.Array(Type.String()),
+  refusal: Refusal,
   importId: Type.String({ format: "uuid" }),
   importedBy: Type.String(),
   createdAt: Type.String({ format: "date-time" }),
   updatedAt: Type.String({ format: "date-time" }),
-  signatures: Type.Array(
-    Type.Object({ actor: Type.String(), role: Type.String(), at: Type.String({ format: "date-time" }) }),
-  ),
+  signatures: Type.Array(Signature),
   document: Type.Unknown({ description: "the unsigned hocba.transcript/v1 document (docs/formats.md)" }),
   problems: Type.Array(Problem, { description: "the document rules' problems today; empty when valid" }),
 });
@@ -380,8 +423,9 @@ export function draftRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
       onRequest: readers,
       schema: {
         tags: ["drafts"],
-        summary: "Read a draft: its document and problems",
+        summary: "Read a draft: its document and problems, its state as the list gives it",
         description:
+          "`status`, `awaitingRoles` and `refusal` are the list's (draft, awaiting, refused, pending, anchored, revoked, superseded). " +
           "A draft the caller may not see (another school's, another class's for a homeroom teacher) is 404, as an unknown id. The read is audited.",
         params: IdParams,
         response: { 200: DraftView, ...errorResponses(401, 403, 404, 500) },
@@ -389,7 +433,8 @@ export function draftRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
     },
     async (request) => {
       const access = draftAccessOf(request);
-      return getDraft(drafts, null, request.params.id, access.actor, access.sees);
+      const view = await getDraft(drafts, null, request.params.id, access.actor, access.sees);
+      return { ...view, ...(await draftState(signing, access, request.params.id)) };
     },
   );
 
@@ -417,7 +462,8 @@ export function draftRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
     "registry role is not one the caller holds for the draft's class (principal; homeroom of that class; seal → organisation). " +
     "409 DRAFT_ALREADY_SIGNED when that role or certificate already signed, or the draft was submitted. " +
     "The signature is merged with the earlier signers' (one CMS); once every role the school requires has signed, the document " +
-    "is submitted by itself (`submitted` in the answer) and anchored like any other.";
+    "is submitted by itself (`submitted` in the answer) and anchored like any other. If that submission is refused, the signature " +
+    "is still kept: the answer says `status: refused` with the `refusal` (retry: POST /drafts/{id}/submission; remove the signature at fault: DELETE /drafts/{id}/signatures/{role}).";
 
   api.post(
     "/drafts/:id/signatures",
@@ -539,6 +585,160 @@ export function draftRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
     },
     async (request, reply) =>
       reply.status(201).send(await startCorrection(signing, draftAccessOf(request), request.params.id)),
+  );
+
+  api.post(
+    "/drafts/:id/submission",
+    {
+      onRequest: readers,
+      schema: {
+        tags: ["drafts"],
+        summary: "Submit again a draft whose submission was refused (every required role signed)",
+        description:
+          "For a passing cause (`refusal.transient`: a status responder, a TSA or the chain did not answer), or once the issuer registry or " +
+          "the trust anchors were put right. Anyone who sees the draft may. 202 with the document's state; 422 DRAFT_SUBMISSION_REFUSED when " +
+          "refused again (details.refusal, kept with the draft); 409 CONFLICT when signatures are still awaited; 409 DRAFT_ALREADY_SIGNED once submitted. Audited.",
+        params: IdParams,
+        response: {
+          202: Type.Object({
+            id: Type.String({ format: "uuid" }),
+            status: State,
+            submitted: Type.Object({ docHash: Type.String(), status: Type.String() }),
+          }),
+          ...errorResponses(401, 403, 404, 409, 422, 500),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await retrySubmission(signing, draftAccessOf(request), request.params.id);
+      app.services.triggerAnchoring();
+      return reply.status(202).send(result);
+    },
+  );
+
+  api.delete(
+    "/drafts/:id/signatures/:role",
+    {
+      onRequest: readers,
+      schema: {
+        tags: ["drafts"],
+        summary: "Remove a signature from a draft not yet submitted, so its signer signs again",
+        description:
+          "`role` is the signature's registry role (homeroom, principal, organisation…): the one a refusal names (`refusal.signature.role`), " +
+          "or one made with the wrong certificate. Its SignerInfo leaves the merged CMS; the draft awaits that role again (`draft` when nobody " +
+          "else signed) and the refusal is cleared. The person who may sign in that role for the class, the principal and the school admin " +
+          "may (403 FORBIDDEN otherwise); 404 when the draft has no signature in that role; 409 DRAFT_ALREADY_SIGNED once submitted. Audited.",
+        params: Type.Object({ id: IdParams.properties.id, role: Type.String({ pattern: "^[a-z-]{1,40}$" }) }),
+        response: {
+          200: Type.Object({
+            id: Type.String({ format: "uuid" }),
+            status: State,
+            awaitingRoles: Type.Array(Type.String()),
+            signatures: Type.Array(Signature),
+          }),
+          ...errorResponses(400, 401, 403, 404, 409, 500),
+        },
+      },
+    },
+    async (request) =>
+      removeSignature(signing, draftAccessOf(request), request.params.id, request.params.role),
+  );
+
+  const sharers = app.auth.schoolOrStaff(...SHARING_ROLES);
+  /** Share links are made and revoked in the workspace session, never through a signing station's device token. */
+  const noDeviceToken = (request: FastifyRequest) => {
+    if (request.staff?.deviceTokenId)
+      throw new HocbaError("FORBIDDEN", "a device token signs drafts only: share from the workspace");
+  };
+  const shareMaxDays = () => app.services.citizenSignIn?.shareMaxDays ?? 365;
+
+  api.post(
+    "/drafts/:id/shares",
+    {
+      onRequest: sharers,
+      schema: {
+        tags: ["drafts"],
+        summary: "Make a share link (and so a QR code) to a student's anchored transcript, for the parents",
+        description:
+          "The same links a graduate makes (docs/citizens.md, Shares): an expiry (default " +
+          `${DEFAULT_SHARE_DAYS} days, at most SHARE_MAX_DAYS), optionally parts withheld, revocable, every opening logged; the holder ` +
+          "sees them on /cua-toi and may revoke them too. `url` opens the verifier page on the credential: print it or show it as a QR code. " +
+          "The clerk, the homeroom teacher of the class, the principal and the school admin may (403 FORBIDDEN otherwise, and with a device token); " +
+          "409 NOT_ANCHORED_YET while pending; 409 CONFLICT before submission and for a revoked or superseded document. Audited.",
+        params: IdParams,
+        body: Type.Object(
+          {
+            expiresInDays: Type.Optional(Type.Integer({ minimum: 1 })),
+            withhold: Type.Optional(
+              Type.Array(Type.String({ pattern: DISCLOSURE_KEY }), { maxItems: 64, uniqueItems: true }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: ShareCreated, ...errorResponses(400, 401, 403, 404, 409, 500) },
+      },
+    },
+    async (request, reply) => {
+      noDeviceToken(request);
+      const { share, token } = await shareDraft(
+        signing,
+        draftAccessOf(request),
+        request.params.id,
+        request.body,
+        shareMaxDays(),
+      );
+      return reply
+        .status(201)
+        .header("cache-control", "no-store")
+        .send({ share: shareView(share), token, url: shareVerifierLink(publicUrlOf(request), token) });
+    },
+  );
+
+  api.get(
+    "/drafts/:id/shares",
+    {
+      onRequest: sharers,
+      schema: {
+        tags: ["drafts"],
+        summary:
+          "The share links of a student's transcript (whoever made them), with how often each was opened",
+        description: "Never the tokens. Who may: as for making one. Audited.",
+        params: IdParams,
+        response: {
+          200: Type.Object({ shares: Type.Array(ShareView) }),
+          ...errorResponses(401, 403, 404, 500),
+        },
+      },
+    },
+    async (request) => {
+      noDeviceToken(request);
+      const shares = await draftShares(signing, draftAccessOf(request), request.params.id);
+      return { shares: shares.map((s) => shareView(s.share, s.opened)) };
+    },
+  );
+
+  api.post(
+    "/drafts/:id/shares/:shareId/revoke",
+    {
+      onRequest: sharers,
+      schema: {
+        tags: ["drafts"],
+        summary: "Revoke a share link of a student's transcript (it then answers 410 SHARE_REVOKED)",
+        description: "Who may: as for making one. Already revoked: unchanged. Audited.",
+        params: Type.Object({ id: IdParams.properties.id, shareId: ShareParams.properties.shareId }),
+        response: { 200: ShareView, ...errorResponses(400, 401, 403, 404, 500) },
+      },
+    },
+    async (request) => {
+      noDeviceToken(request);
+      const { share, opened } = await revokeDraftShare(
+        signing,
+        draftAccessOf(request),
+        request.params.id,
+        request.params.shareId,
+      );
+      return shareView(share, opened);
+    },
   );
 
   api.get(

@@ -51,6 +51,10 @@ export const AUDIT_ACTIONS = [
   "draft.signed",
   "draft.submitted",
   "draft.correction_started",
+  "draft.submission_refused",
+  "draft.submission_retried",
+  "draft.signature_removed",
+  "shares.listed",
   // What the chain lost and the service sends again (actor "system")
   "batch.root_lost",
   "revocation.lost",
