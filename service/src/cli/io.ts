@@ -181,21 +181,21 @@ export function commandArgs<T extends ParseArgsConfig>(
 }
 
 /**
- * The action and what it acts on of `hocba <command> <action> <subject> …`, and the arguments after
- * them. @throws USAGE when the action is missing or not one of `actions`, or the subject is missing
- * (`missingSubject` says so).
+ * `[action, subject, rest]` of `hocba <command> <action> <subject> …`: the action, what it acts on,
+ * and the arguments after them. @throws USAGE when the action is missing or not one of `actions`,
+ * or the subject is missing (`missingSubject` says so).
  */
 export function actionArgs<A extends string>(
   positionals: readonly string[],
   actions: readonly A[],
   missingSubject: string,
   help: string,
-): { action: A; subject: string; extra: string[] } {
-  const [action, subject, ...extra] = positionals;
+): [action: A, subject: string, rest: string[]] {
+  const [action, subject, ...rest] = positionals;
   if (action === undefined || !actions.some((known) => known === action))
     throw usageError(action === undefined ? "what to do is missing" : `unknown action "${action}"`, help);
   if (subject === undefined) throw usageError(missingSubject, help);
-  return { action: action as A, subject, extra };
+  return [action as A, subject, rest];
 }
 
 /** A USAGE error: the problem, a blank line, the command's help. */

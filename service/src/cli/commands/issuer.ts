@@ -62,11 +62,7 @@ export async function issuerCommand(args: string[], io: CliIo): Promise<number> 
   const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: true }, HELP, io);
   if (parsed === undefined) return 0;
   const { values, positionals } = parsed;
-  const {
-    action,
-    subject: code,
-    extra,
-  } = actionArgs(positionals, ACTIONS, "the issuer code is missing", HELP);
+  const [action, code, extra] = actionArgs(positionals, ACTIONS, "the issuer code is missing", HELP);
   if (action === "set-roles") return setRoles(code, extra, values, io);
   if (values.default) throw usageError("--default is for set-roles", HELP);
   if (extra.length > 0) throw usageError(`unexpected argument "${extra[0]}"`, HELP);

@@ -57,11 +57,7 @@ export async function staffCommand(args: string[], io: CliIo): Promise<number> {
   const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: true }, HELP, io);
   if (parsed === undefined) return 0;
   const { values, positionals } = parsed;
-  const {
-    action,
-    subject: school,
-    extra,
-  } = actionArgs(positionals, ACTIONS, "the school code is missing", HELP);
+  const [action, school, extra] = actionArgs(positionals, ACTIONS, "the school code is missing", HELP);
   if (extra.length > 0) throw usageError(`unexpected argument "${extra[0]}"`, HELP);
   const path = `/api/v1/schools/${encodeURIComponent(school)}/staff`;
   const baseUrl = apiBaseUrl(values.api, io);

@@ -33,13 +33,8 @@ import {
 } from "./checks";
 import { CredentialAnchorSchema } from "./credential";
 import { readAnchor, type FormatProblem } from "./format";
-import {
-  CHECK_NAMES,
-  type Check,
-  type CheckName,
-  type VerificationContext,
-  type VerificationResult,
-} from "./types";
+import { CHECK_NAMES } from "./types";
+import type { Check, CheckName, VerificationContext, VerificationResult } from "./types";
 import { verdictOf } from "./verify";
 
 /** The proof file of a signed PDF. */

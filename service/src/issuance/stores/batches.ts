@@ -67,21 +67,14 @@ export async function confirmedBatch(
   root: string,
 ): Promise<{ txHash: string; blockNumber: number; anchoredAt: Date; leafCount: number } | undefined> {
   const { rows } = await db.query<{
-    tx_hash: string;
-    block_number: number;
-    anchored_at: Date;
-    leaf_count: number;
+    txHash: string;
+    blockNumber: number;
+    anchoredAt: Date;
+    leafCount: number;
   }>(
-    "SELECT tx_hash, block_number, anchored_at, leaf_count FROM batches WHERE root = $1 AND state = 'confirmed'",
+    `SELECT tx_hash AS "txHash", block_number AS "blockNumber", anchored_at AS "anchoredAt", leaf_count AS "leafCount"
+       FROM batches WHERE root = $1 AND state = 'confirmed'`,
     [root],
   );
-  const row = rows[0];
-  return row === undefined
-    ? undefined
-    : {
-        txHash: row.tx_hash,
-        blockNumber: row.block_number,
-        anchoredAt: row.anchored_at,
-        leafCount: row.leaf_count,
-      };
+  return rows[0];
 }

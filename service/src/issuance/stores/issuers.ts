@@ -30,28 +30,13 @@ export async function findIssuer(
   code: string,
   options: { lock?: boolean } = {},
 ): Promise<IssuerRow | undefined> {
-  const { rows } = await db.query<{
-    code: string;
-    kind: IssuerKind;
-    name: string;
-    created_at: Date;
-    required_roles: string[] | null;
-    department_code: string | null;
-  }>(
-    `SELECT code, kind, name, created_at, required_roles, department_code FROM issuers WHERE code = $1${options.lock ? " FOR UPDATE" : ""}`,
+  const { rows } = await db.query<IssuerRow>(
+    `SELECT code, kind, name, created_at AS "createdAt", required_roles AS "requiredRoles",
+            department_code AS "departmentCode"
+       FROM issuers WHERE code = $1${options.lock ? " FOR UPDATE" : ""}`,
     [code],
   );
-  const row = rows[0];
-  return row === undefined
-    ? undefined
-    : {
-        code: row.code,
-        kind: row.kind,
-        name: row.name,
-        createdAt: row.created_at,
-        requiredRoles: row.required_roles,
-        departmentCode: row.department_code,
-      };
+  return rows[0];
 }
 
 /** What the issuer registry says of an issuer's signers: each certificate's role and the required roles. */
