@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { describe } from "vitest";
 import { IN_CI } from "./services";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -33,9 +34,41 @@ export function chromiumAvailable(): boolean {
   return ok;
 }
 
+/**
+ * A `describe` of browser tests, skipped — with the reason in its name — where Chromium is not
+ * installed (under CI=true a missing Chromium fails instead: chromiumAvailable).
+ */
+export function describeInChromium(name: string, timeout: number, tests: () => void): void {
+  const haveChromium = chromiumAvailable();
+  describe.skipIf(!haveChromium)(
+    `${name}${haveChromium ? "" : ` (skipped: no ${CHROMIUM})`}`,
+    { timeout },
+    tests,
+  );
+}
+
 /** Starts a headless Chromium; close it with `browser.close()`. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/**
+ * A page in a browser context of its own, `width` × `height` px (default 900) in `locale` (default
+ * vi-VN), opened at `url`; the errors its scripts throw gather in `problems`. Close it with
+ * `page.context().close()`.
+ */
+export async function openPage(
+  browser: Browser,
+  url: string,
+  { width, height = 900, locale = "vi-VN" }: { width: number; height?: number; locale?: string },
+): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport: { width, height }, locale });
+  context.setDefaultTimeout(BROWSER_TEST_TIMEOUT_MS);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  await page.goto(url);
+  return { page, problems };
 }
 
 /** Saves a full-page screenshot as test-results/screenshots/<name>.png. */

@@ -8,10 +8,12 @@ import { startAnvil, type AnvilProcess } from "../../service/src/adapters/chain/
 import { deployRegistry } from "../../service/src/adapters/chain/deploy-registry";
 import {
   createRegistryClient,
+  issuerCodeBytes32,
   REGISTRY_ABI,
   type RegistryClient,
 } from "../../service/src/adapters/chain/registry";
 import type { Queryable } from "../../service/src/adapters/db/database";
+import { SCHOOL_CODE } from "./pki";
 
 // anvil's first two well-known development accounts (public test keys).
 export const ADMIN_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -74,6 +76,17 @@ export async function stopChain(chain: TestChain, how: "stop" | "kill" = "stop")
 export async function adminCall(chain: TestChain, name: "pause" | "unpause"): Promise<void> {
   const tx = await chain.admin.getFunction(name).send();
   await tx.wait();
+}
+
+/**
+ * Puts the certificate of SHA-256 `fingerprint` (0x…, fingerprintOf in pki.ts) on the registry's
+ * allow list of the test school, as a registered school's signer is.
+ */
+export async function allowSchoolSigner(chain: TestChain, fingerprint: string): Promise<void> {
+  const added = await chain.admin
+    .getFunction("addIssuerCertificate")
+    .send(issuerCodeBytes32(SCHOOL_CODE), fingerprint);
+  await added.wait();
 }
 
 let leafCounter = 0;

@@ -5,12 +5,13 @@
  */
 import net from "node:net";
 import { Wallet, ZeroHash, type ContractTransactionResponse } from "ethers";
+import { expect } from "vitest";
 import { createPGliteDatabase, type Database } from "../../service/src/adapters/db/database";
 import { migrate } from "../../service/src/adapters/db/migrate";
-import { buildTestApp, type TestApp, type TestAppOptions } from "./app";
-import { ANCHOR_KEY, startChain, stopChain, type TestChain } from "./chain";
+import { buildTestApp, disclosableItem, settle, type TestApp, type TestAppOptions } from "./app";
+import { allowSchoolSigner, ANCHOR_KEY, startChain, stopChain, type TestChain } from "./chain";
 import { tempDir } from "./files";
-import { makeSchoolPki, type SchoolPki } from "./pki";
+import { fingerprintOf, makeSchoolPki, type SchoolPki } from "./pki";
 
 export interface ListeningApp extends TestApp {
   /** Base URL, e.g. http://127.0.0.1:41234 */
@@ -79,4 +80,23 @@ export async function closedPortUrl(): Promise<string> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return `http://127.0.0.1:${port}`;
+}
+
+/**
+ * The test school's transcripts as a registered school submits them: its principal on the chain's
+ * allow list, each transcript signed by the principal in the disclosable form and accepted (202),
+ * then every one anchored — the records their students then find as theirs.
+ */
+export async function submitAnchoredTranscripts(api: ListeningApp, transcripts: readonly unknown[]) {
+  await allowSchoolSigner(api.chain, fingerprintOf(api.pki.principal));
+  for (const transcript of transcripts) {
+    const res = await api.app.inject({
+      method: "POST",
+      url: "/api/v1/transcripts",
+      headers: { authorization: `Bearer ${api.schoolKey}` },
+      payload: await disclosableItem(api.pki, transcript),
+    });
+    expect(res.statusCode).toBe(202);
+  }
+  await settle(api.anchoring);
 }

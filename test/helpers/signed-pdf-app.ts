@@ -5,8 +5,8 @@
  * chain — and requires both roles. With the PDFs a school's software makes: one signature, two
  * (principal then seal), and the two-signature PDF with a byte changed or a page appended.
  */
-import { issuerCodeBytes32 } from "../../service/src/adapters/chain/registry";
 import { createTrustStore } from "../../service/src/core/pki";
+import { allowSchoolSigner } from "./chain";
 import { startListeningApp, type ListeningApp, type ListeningAppOptions } from "./listening-app";
 import { SCHOOL_CODE } from "./pki";
 import {
@@ -41,6 +41,19 @@ export function withByteChanged(pdf: Uint8Array): Uint8Array {
   return changed;
 }
 
+/** POST /api/v1/transcripts/pdf with `pdf` as the body, with the school's API key (or `key`; null: none). */
+export function submitSignedPdf(api: ListeningApp, pdf: Uint8Array, key: string | null = api.schoolKey) {
+  return api.app.inject({
+    method: "POST",
+    url: "/api/v1/transcripts/pdf",
+    headers: {
+      "content-type": "application/pdf",
+      ...(key !== null ? { authorization: `Bearer ${key}` } : {}),
+    },
+    payload: Buffer.from(pdf),
+  });
+}
+
 export async function startSignedPdfApp(
   label: string,
   options: ListeningAppOptions = {},
@@ -56,10 +69,7 @@ export async function startSignedPdfApp(
        VALUES ($1, $2, $3, $4, $5, now() - interval '1 day')`,
       [SCHOOL_CODE, who.fingerprint, der(who.pem), role, role],
     );
-    const added = await api.chain.admin
-      .getFunction("addIssuerCertificate")
-      .send(issuerCodeBytes32(SCHOOL_CODE), who.fingerprint);
-    await added.wait();
+    await allowSchoolSigner(api.chain, who.fingerprint);
   };
   await register(pki.principal, "principal");
   await register(pki.seal, "organisation");

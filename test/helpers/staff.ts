@@ -38,6 +38,15 @@ function withPasswords(people: Omit<DemoStaff, "password">[]): DemoStaff[] {
   return people.map((p) => ({ ...p, password: randomSecret().slice(0, 12) }));
 }
 
+/** A demo citizen who is the student of `transcript`: their name and citizen ID, signing in as `username`. */
+export function studentCitizen(
+  username: string,
+  password: string,
+  transcript: { student: { fullName: string; citizenId: string } },
+): DemoCitizen {
+  return { username, password, name: transcript.student.fullName, citizenId: transcript.student.citizenId };
+}
+
 /** The demo school's staff, plus a clerk of the test school (79000701) and one without any role. */
 export const TEST_STAFF: Omit<DemoStaff, "password">[] = [
   { username: "giaovu", name: "Trần Thị Mai", school: "DEMO01", roles: ["clerk"] },

@@ -6,25 +6,18 @@
  * code (docs/citizens.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issuerCodeBytes32 } from "../../service/src/adapters/chain/registry";
 import { disclose } from "../../service/src/core/documents/disclosure";
 import type { DemoCitizen } from "../../service/src/server/staff-sign-in";
-import { disclosableItem, settle } from "../helpers/app";
 import { schoolTranscript } from "../helpers/credentials";
-import { fingerprintOf, SCHOOL_CODE } from "../helpers/pki";
-import { CITIZEN_PATHS, HttpBrowser, startStaffApp, type StaffApp } from "../helpers/staff";
+import { submitAnchoredTranscripts } from "../helpers/listening-app";
+import { CITIZEN_PATHS, HttpBrowser, startStaffApp, studentCitizen, type StaffApp } from "../helpers/staff";
 
 const anyString = expect.any(String) as unknown;
 const alice = schoolTranscript(1401);
 const bob = schoolTranscript(1402);
 const CITIZENS: DemoCitizen[] = [
-  {
-    username: "alice",
-    password: "alice-pw-1",
-    name: alice.student.fullName,
-    citizenId: alice.student.citizenId,
-  },
-  { username: "bob", password: "bob-pw-2", name: bob.student.fullName, citizenId: bob.student.citizenId },
+  studentCitizen("alice", "alice-pw-1", alice),
+  studentCitizen("bob", "bob-pw-2", bob),
   {
     username: "parent",
     password: "parent-pw-3",
@@ -50,20 +43,7 @@ describe("citizens' records and share links", { timeout: 120_000 }, () => {
     s = await startStaffApp("http-citizens", { citizens: CITIZENS, pagesDir: null });
     base = s.api.url;
     // The school's signer on the chain's allow list, as a registered school's certificate is.
-    const added = await s.api.chain.admin
-      .getFunction("addIssuerCertificate")
-      .send(issuerCodeBytes32(SCHOOL_CODE), fingerprintOf(s.api.pki.principal));
-    await added.wait();
-    for (const transcript of [alice, bob]) {
-      const res = await s.api.app.inject({
-        method: "POST",
-        url: "/api/v1/transcripts",
-        headers: { authorization: `Bearer ${s.api.schoolKey}` },
-        payload: await disclosableItem(s.api.pki, transcript),
-      });
-      expect(res.statusCode).toBe(202);
-    }
-    await settle(s.api.anchoring);
+    await submitAnchoredTranscripts(s.api, [alice, bob]);
   }, 300_000);
   afterAll(async () => {
     await s?.dispose();

@@ -11,13 +11,13 @@ import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { submitPdf } from "../../service/src/cli/commands/submit-pdf";
 import { verify } from "../../service/src/cli/commands/verify";
-import type { PdfProof, VerificationResult } from "../../service/src/core/verification";
+import { CHECK_NAMES, type PdfProof, type VerificationResult } from "../../service/src/core/verification";
 import { settle } from "../helpers/app";
 import { captureIo } from "../helpers/cli";
 import { tempDir } from "../helpers/files";
 import { pdfsig, pdfsigAvailable } from "../helpers/pdf";
 import { SCHOOL_CODE } from "../helpers/pki";
-import { startSignedPdfApp, type SignedPdfApp } from "../helpers/signed-pdf-app";
+import { startSignedPdfApp, submitSignedPdf, type SignedPdfApp } from "../helpers/signed-pdf-app";
 
 const tmp = tempDir("signed-pdfs");
 let s: SignedPdfApp;
@@ -32,17 +32,7 @@ afterAll(async () => {
 const sha256 = (bytes: Uint8Array) => "0x" + createHash("sha256").update(bytes).digest("hex");
 const reply = (res: LightMyRequestResponse) => [res.statusCode, res.json<unknown>()];
 
-function submit(pdf: Uint8Array, key: string | null = s.api.schoolKey) {
-  return s.api.app.inject({
-    method: "POST",
-    url: "/api/v1/transcripts/pdf",
-    headers: {
-      "content-type": "application/pdf",
-      ...(key !== null ? { authorization: `Bearer ${key}` } : {}),
-    },
-    payload: Buffer.from(pdf),
-  });
-}
+const submit = (pdf: Uint8Array, key: string | null = s.api.schoolKey) => submitSignedPdf(s.api, pdf, key);
 
 async function verifyPdf(pdf: Uint8Array, proof?: unknown): Promise<VerificationResult> {
   const res = await s.api.app.inject({
@@ -182,7 +172,7 @@ describe("a PDF the school signed, through the API", () => {
     ]) {
       expect(summary(result)).toEqual({
         verdict: "valid",
-        checks: CHECKS.map((name) => `${name} valid`),
+        checks: CHECK_NAMES.map((name) => `${name} valid`),
       });
       const signers = result.checks.find((c) => c.name === "signer")!.data!.signers as Record<
         string,
@@ -263,17 +253,6 @@ describe("a PDF the school signed, through the API", () => {
     });
   });
 });
-
-const CHECKS = [
-  "format",
-  "integrity",
-  "signature",
-  "signer",
-  "inclusion",
-  "anchored",
-  "revocation",
-  "supersession",
-];
 
 describe("hocba submit-pdf and hocba verify with a PDF", () => {
   it("submits a PDF and prints its id, docHash and status; verify --api checks it alone and offline with --proof", async () => {

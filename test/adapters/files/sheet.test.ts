@@ -49,6 +49,31 @@ describe("reading an import file", () => {
     });
   });
 
+  it("reads XLSX files sent at once one after the other, each whole, and a damaged one spoils none after it", async () => {
+    const file = (first: number) => toXlsx([graduateRow(first), graduateRow(first + 1)]);
+    const damaged = zipOf([
+      { name: "xl/workbook.xml", content: Buffer.from("<workbook><sheets><sheet") },
+      { name: "xl/worksheets/sheet1.xml", content: Buffer.from("<worksheet><sheetData><row") },
+    ]);
+    const outcome = (read: Promise<unknown>) =>
+      read.then(
+        (sheet) => (sheet as { rows: { cells: unknown[] }[] }).rows.map((row) => row.cells[0]),
+        (error: HocbaError) => [error.code, (error.details as { code: string }[])[0]!.code],
+      );
+    const [a, b, c, d] = await Promise.all([
+      outcome(readSheet(await file(1))),
+      outcome(readSheet(damaged)),
+      outcome(readSheet(await file(3))),
+      outcome(readSheet(await file(5))),
+    ]);
+    expect([a, b, c, d]).toEqual([
+      [graduateRow(1).fullName, graduateRow(2).fullName],
+      ["IMPORT_INVALID", "FILE_UNREADABLE"],
+      [graduateRow(3).fullName, graduateRow(4).fullName],
+      [graduateRow(5).fullName, graduateRow(6).fullName],
+    ]);
+  });
+
   it("refuses bytes that are neither UTF-8 text nor a readable XLSX", async () => {
     const failure = async (bytes: Uint8Array) => {
       try {

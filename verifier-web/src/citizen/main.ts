@@ -6,11 +6,13 @@
  * `expiresInDays`, `share-url`, `share-row`, `revoke-share`, `access-log`.
  */
 import "../common/base.css";
+import "../common/badges.css";
 import "../workspace/workspace.css";
 import "./citizen.css";
 import { byId, el, formatDateTime } from "../common/dom";
 import { mountHeader } from "../common/header";
 import { language, onLanguageChange } from "../common/i18n";
+import { mountSessionCards } from "../common/session";
 import { t, type MessageKey } from "./messages";
 
 interface RecordView {
@@ -308,18 +310,26 @@ function recordCard(record: RecordView, shares: ShareView[]): HTMLElement {
   );
 }
 
+const session = mountSessionCards({
+  signInHref: "/cua-toi/dang-nhap",
+  details: el(
+    "p",
+    { class: "muted" },
+    el("span", { "data-i18n": "citizenIdLabel" }),
+    " ",
+    el("span", { class: "mono", id: "person-id" }),
+    " ",
+    el("span", { id: "person-children" }),
+  ),
+  onSignOut: () => void signOut(),
+});
+
 function render(): void {
   applyTexts();
   const me = state.me;
-  byId("loading").hidden = me !== undefined || state.error !== undefined;
-  byId("signed-out").hidden = me !== null;
-  byId("signed-in").hidden = !me;
+  session.render(me, state.error && t(state.error.key, { code: state.error.code }));
   byId("records-section").hidden = !me;
-  const error = byId("page-error");
-  error.hidden = state.error === undefined;
-  if (state.error) error.textContent = t(state.error.key, { code: state.error.code });
   if (!me) return;
-  byId("person-name").textContent = me.name;
   byId("person-id").textContent = me.citizenId;
   byId("person-children").textContent =
     me.guardianOf.length > 0 ? ` ${t("childrenLabel", { ids: me.guardianOf.join(", ") })}` : "";
@@ -381,13 +391,11 @@ async function signOut(): Promise<void> {
     state.error = undefined;
   } else state.error = { key: "errorSignOut", code: codeOf(res.body, res.status) };
   render();
-  if (state.me === null) byId("signed-out-heading").focus();
+  if (state.me === null) session.focusSignedOut();
 }
 
 mountHeader("citizen");
 onLanguageChange(render);
-byId("sign-out").addEventListener("click", () => void signOut());
-byId("signed-out-heading").tabIndex = -1;
 render();
 void load().catch(() => {
   state.error = { key: "errorGeneric", code: "network" };

@@ -9,10 +9,12 @@
  */
 import "../common/base.css";
 import "../verifier/verifier.css";
+import "../common/badges.css";
 import "./workspace.css";
 import { byId, el } from "../common/dom";
 import { mountHeader } from "../common/header";
 import { onLanguageChange } from "../common/i18n";
+import { mountSessionCards } from "../common/session";
 import { deleteJson, errorCode, getJson, postJson, useCsrfToken, type Answer, type ApiError } from "./api";
 import { refusalKey, t, type MessageKey } from "./messages";
 import { devices, loadDevices, makeDevice, renderDevices, revokeDevice } from "./devices";
@@ -520,17 +522,23 @@ async function openReview(id: string): Promise<void> {
   byId("review-heading").focus();
 }
 
+const session = mountSessionCards({
+  signInHref: "/truong/dang-nhap",
+  details: el(
+    "p",
+    { class: "muted" },
+    el("span", { "data-i18n": "signedInVia" }),
+    " ",
+    el("span", { class: "mono", id: "person-issuer" }),
+  ),
+  onSignOut: () => void signOut(),
+});
+
 function render(): void {
   applyTexts();
-  byId("loading").hidden = state.me !== undefined || state.error !== undefined;
-  byId("signed-out").hidden = state.me !== null;
-  byId("signed-in").hidden = !state.me;
+  session.render(state.me, state.error && t(state.error.key, { code: state.error.code }));
   byId("department").hidden = !state.progress;
-  const error = byId("page-error");
-  error.hidden = state.error === undefined;
-  if (state.error) error.textContent = t(state.error.key, { code: state.error.code });
   if (state.me) {
-    byId("person-name").textContent = state.me.name;
     byId("person-issuer").textContent = state.me.issuer;
     renderAssignments(state.me);
   }
@@ -588,12 +596,11 @@ async function signOut(): Promise<void> {
     };
   }
   render();
-  if (state.me === null) byId("signed-out-heading").focus();
+  if (state.me === null) session.focusSignedOut();
 }
 
 mountHeader("workspace");
 onLanguageChange(render);
-byId("sign-out").addEventListener("click", () => void signOut());
 byId("import-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const file = byId<HTMLInputElement>("workbook").files?.[0];
@@ -644,7 +651,6 @@ byId("review-close").addEventListener("click", () => {
   render();
   if (id) document.querySelector<HTMLElement>(`[data-testid="document"][data-id="${id}"] button`)?.focus();
 });
-byId("signed-out-heading").tabIndex = -1;
 render();
 void load().catch(() => {
   state.error = { key: "errorGeneric", code: "network" };

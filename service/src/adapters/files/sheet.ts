@@ -92,19 +92,21 @@ function cellValue(value: ExcelJS.CellValue): Cell {
 }
 
 /**
- * Reads the first sheet's raw cell values in a worker thread: ExcelJS parses a whole sheet without
- * yielding (10,000 rows hold the event loop for over a second), so it parses beside the event
- * loop, with a heap of its own; the values come back by structured clone (dates stay dates). The
- * worker's code is inline (worker_threads `eval`) so that the bundle needs no second file.
+ * Reads the raw cell values of the first sheet (or every sheet) in a worker thread: ExcelJS parses
+ * a whole sheet without yielding (10,000 rows hold the event loop for over a second), so it parses
+ * beside the event loop, with a heap of its own; the values come back by structured clone (dates
+ * stay dates). The worker is kept warm between files (loading ExcelJS anew cost more CPU than
+ * reading a class of 40 students) and reads one file at a time. Its code is inline
+ * (worker_threads `eval`) so that the bundle needs no second file.
  */
 const XLSX_WORKER = `
 const { parentPort, workerData } = require("node:worker_threads");
 const ExcelJS = require(workerData.exceljs);
-(async () => {
+async function read(bytes, all) {
   const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load(Buffer.from(workerData.bytes));
+  await workbook.xlsx.load(Buffer.from(bytes), { ignoreNodes: workerData.ignoreNodes });
   const sheets = [];
-  for (const sheet of workerData.all ? workbook.worksheets : workbook.worksheets.slice(0, 1)) {
+  for (const sheet of all ? workbook.worksheets : workbook.worksheets.slice(0, 1)) {
     const rows = [];
     sheet.eachRow({ includeEmpty: false }, (row, number) => {
       const cells = [];
@@ -113,33 +115,94 @@ const ExcelJS = require(workerData.exceljs);
     });
     sheets.push({ name: sheet.name, rows });
   }
-  parentPort.postMessage({ sheets });
-})().catch((error) => parentPort.postMessage({ error: String((error && error.message) || error) }));
+  return sheets;
+}
+parentPort.on("message", ({ bytes, all }) => {
+  read(bytes, all).then(
+    (sheets) => parentPort.postMessage({ sheets }),
+    (error) => parentPort.postMessage({ error: String((error && error.message) || error) }),
+  );
+});
 `;
+
+/**
+ * Worksheet parts the reader skips: none of them changes a cell's value, and ExcelJS would expand
+ * every data validation range into one entry per cell (the class template has a list on every
+ * score cell).
+ */
+const XLSX_IGNORED_NODES = ["dataValidations", "conditionalFormatting", "extLst"];
 
 /** Heap of the XLSX worker (MB): far above what a sheet within the import limits needs. */
 const XLSX_WORKER_HEAP_MB = 512;
+/** How long the XLSX worker stays without a file before it stops (its heap is returned). */
+const XLSX_WORKER_IDLE_MS = 60_000;
 
 interface RawSheet {
   name: string;
   rows: { row: number; cells: ExcelJS.CellValue[] }[];
 }
 
-function readXlsxSheets(bytes: Uint8Array, all: boolean): Promise<RawSheet[]> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(XLSX_WORKER, {
-      eval: true,
-      workerData: { bytes, all, exceljs: require.resolve("exceljs") },
-      resourceLimits: { maxOldGenerationSizeMb: XLSX_WORKER_HEAP_MB },
-    });
-    worker.once("message", (answer: { sheets: RawSheet[] } | { error: string }) => {
-      void worker.terminate();
+/** The warm worker, while it runs; files wait their turn in `queue`. */
+let xlsxWorker: { worker: Worker; idle?: NodeJS.Timeout } | undefined;
+let queue: Promise<unknown> = Promise.resolve();
+
+function startXlsxWorker(): Worker {
+  const worker = new Worker(XLSX_WORKER, {
+    eval: true,
+    workerData: { exceljs: require.resolve("exceljs"), ignoreNodes: XLSX_IGNORED_NODES },
+    resourceLimits: { maxOldGenerationSizeMb: XLSX_WORKER_HEAP_MB },
+  });
+  xlsxWorker = { worker };
+  worker.once("exit", () => {
+    if (xlsxWorker?.worker === worker) xlsxWorker = undefined;
+  });
+  return worker;
+}
+
+/** One file through the worker (started if need be); the worker is kept unless it failed. */
+function readInWorker(bytes: Uint8Array, all: boolean): Promise<RawSheet[]> {
+  if (xlsxWorker?.idle) clearTimeout(xlsxWorker.idle);
+  const worker = xlsxWorker?.worker ?? startXlsxWorker();
+  // Held by the file being read, not by an idle worker: the process may exit between imports.
+  worker.ref();
+  return new Promise<RawSheet[]>((resolve, reject) => {
+    const settle = (keep: boolean): void => {
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+      if (!keep) {
+        if (xlsxWorker?.worker === worker) xlsxWorker = undefined;
+        void worker.terminate();
+        return;
+      }
+      worker.unref();
+      if (xlsxWorker?.worker === worker)
+        xlsxWorker.idle = setTimeout(() => void worker.terminate(), XLSX_WORKER_IDLE_MS).unref();
+    };
+    const onMessage = (answer: { sheets: RawSheet[] } | { error: string }): void => {
+      settle(true);
       if ("error" in answer) reject(new Error(answer.error));
       else resolve(answer.sheets);
-    });
-    worker.once("error", reject);
-    worker.once("exit", (code) => reject(new Error(`the XLSX reader stopped (exit code ${code})`)));
+    };
+    const onError = (error: Error): void => {
+      settle(false);
+      reject(error);
+    };
+    const onExit = (code: number): void => {
+      settle(false);
+      reject(new Error(`the XLSX reader stopped (exit code ${code})`));
+    };
+    worker.on("message", onMessage);
+    worker.on("error", onError);
+    worker.on("exit", onExit);
+    worker.postMessage({ bytes, all });
   });
+}
+
+function readXlsxSheets(bytes: Uint8Array, all: boolean): Promise<RawSheet[]> {
+  const read = queue.then(() => readInWorker(bytes, all));
+  queue = read.catch(() => undefined);
+  return read;
 }
 
 function rowsOf(sheet: RawSheet): SheetRow[] {

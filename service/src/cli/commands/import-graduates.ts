@@ -10,7 +10,7 @@ import { signDetached } from "../../core/pki";
 import { apiBaseUrl, callApi, secretFrom } from "../api-client";
 import type { Command } from "../command";
 import { commandArgs, HELP_OPTION, processIo, readInput, STRING, usageError, type CliIo } from "../io";
-import { loadSigner, signerSources, PASSWORD_ENV } from "./sign";
+import { loadSigner, signerSourcesOf, PASSWORD_ENV } from "./sign";
 import { API_KEY_ENV } from "./submit";
 
 const HELP = `usage: hocba import-graduates <graduates.csv|.xlsx> (--p12 <file> [--password <pw>] | --key <pem> --cert <pem> [--chain <pem>]) [--api <url>] [--api-key <key>]
@@ -68,12 +68,7 @@ export async function importGraduatesCommand(args: string[], io: CliIo): Promise
   if (parsed === undefined) return 0;
   if (parsed.positionals.length !== 1) throw usageError("give exactly one graduates file", HELP);
   const path = parsed.positionals[0]!;
-  const signerOptions = parsed.tokens.flatMap((token) =>
-    token.kind === "option" && token.value !== undefined && token.name !== "api" && token.name !== "api-key"
-      ? [{ name: token.name, value: token.value }]
-      : [],
-  );
-  const sources = signerSources(signerOptions);
+  const sources = signerSourcesOf(parsed.tokens);
   if (sources.length !== 1) throw usageError("a graduates file is signed by one certificate", HELP);
   const baseUrl = apiBaseUrl(parsed.values.api, io);
   const key = secretFrom(parsed.values["api-key"], io, API_KEY_ENV, "--api-key", HELP);

@@ -10,11 +10,12 @@
 import type { LoadedSigner } from "../../adapters/pki/keys";
 import type { Pkcs11Signer } from "../../adapters/pki/pkcs11";
 import { HocbaError } from "../../core/errors";
+import type { DraftListItem } from "../../issuance/draft-signing";
 import { signDetached, type CmsSigner } from "../../core/pki";
 import { apiBaseUrl, callApi } from "../api-client";
 import type { Command } from "../command";
 import { parseCommandArgs, processIo, usageError, type CliIo } from "../io";
-import { loadSigner, PASSWORD_ENV, signerSources, signOptions } from "./sign";
+import { loadSigner, PASSWORD_ENV, SIGNER_OPTIONS, signerSourcesOf, signOptions } from "./sign";
 
 export const DEVICE_TOKEN_ENV = "HOCBA_DEVICE_TOKEN";
 /** Signatures per upload request (the API takes up to 500). */
@@ -56,15 +57,11 @@ export const command: Command = {
   run: (args) => signPending(args),
 };
 
-interface Pending {
-  id: string;
-  schoolCode: string;
-  schoolYear: string;
-  className: string;
-  studentCode: string;
-  fullName: string;
-  awaitingRoles: string[];
-}
+/** What GET /api/v1/drafts?awaiting=me lists of a draft, as far as this command reads it. */
+type Pending = Pick<
+  DraftListItem,
+  "id" | "schoolCode" | "schoolYear" | "className" | "studentCode" | "fullName" | "awaitingRoles"
+>;
 
 interface Uploaded {
   ok: boolean;
@@ -207,15 +204,7 @@ function parse(args: string[]) {
     {
       args,
       options: {
-        p12: { type: "string", multiple: true },
-        password: { type: "string", multiple: true },
-        key: { type: "string", multiple: true },
-        cert: { type: "string", multiple: true },
-        chain: { type: "string", multiple: true },
-        pkcs11: { type: "string", multiple: true },
-        token: { type: "string", multiple: true },
-        "pin-env": { type: "string", multiple: true },
-        pin: { type: "string", multiple: true },
+        ...SIGNER_OPTIONS,
         school: { type: "string" },
         class: { type: "string" },
         year: { type: "string" },
@@ -230,12 +219,7 @@ function parse(args: string[]) {
     HELP,
   );
   if (parsed.values.help) return "help" as const;
-  const options = parsed.tokens.flatMap((token) =>
-    token.kind === "option" && token.value !== undefined ? [{ name: token.name, value: token.value }] : [],
-  );
-  const sources = signerSources(
-    options.filter((o) => !["school", "class", "year", "tsa", "api"].includes(o.name)),
-  );
+  const sources = signerSourcesOf(parsed.tokens);
   if (sources.length !== 1) throw usage("give one signer: yours (sign-pending signs as one person)");
   return {
     source: sources[0]!,

@@ -170,15 +170,7 @@ function parse(
     {
       args,
       options: {
-        p12: { type: "string", multiple: true },
-        password: { type: "string", multiple: true },
-        key: { type: "string", multiple: true },
-        cert: { type: "string", multiple: true },
-        chain: { type: "string", multiple: true },
-        pkcs11: { type: "string", multiple: true },
-        token: { type: "string", multiple: true },
-        "pin-env": { type: "string", multiple: true },
-        pin: { type: "string", multiple: true },
+        ...SIGNER_OPTIONS,
         out: { type: "string" },
         plain: { type: "boolean" },
         tsa: { type: "string" },
@@ -194,16 +186,50 @@ function parse(
     throw usage(
       parsed.positionals.length === 0 ? "the document file is missing" : "give exactly one document file",
     );
-  const options = parsed.tokens.flatMap((token) =>
-    token.kind === "option" && token.value !== undefined ? [{ name: token.name, value: token.value }] : [],
-  );
   return {
     documentPath: parsed.positionals[0]!,
-    sources: signerSources(options),
+    sources: signerSourcesOf(parsed.tokens),
     out: parsed.values.out,
     plain: parsed.values.plain === true,
     tsa: parsed.values.tsa,
   };
+}
+
+/**
+ * The parseArgs options that name signers (`--p12`, `--key`, `--pkcs11` …, each repeatable): those of
+ * `hocba sign`, shared by the commands that sign the same way. Parse with `tokens: true` and read
+ * the signers with {@link signerSourcesOf}.
+ */
+export const SIGNER_OPTIONS = {
+  p12: { type: "string", multiple: true },
+  password: { type: "string", multiple: true },
+  key: { type: "string", multiple: true },
+  cert: { type: "string", multiple: true },
+  chain: { type: "string", multiple: true },
+  pkcs11: { type: "string", multiple: true },
+  token: { type: "string", multiple: true },
+  "pin-env": { type: "string", multiple: true },
+  pin: { type: "string", multiple: true },
+} as const;
+
+/**
+ * The signers named by the parsed option tokens, in command-line order ({@link signerSources});
+ * options other than {@link SIGNER_OPTIONS} are passed over.
+ * @throws HocbaError USAGE as {@link signerSources}.
+ */
+export function signerSourcesOf(
+  tokens: readonly { kind: string; name?: string; value?: string | undefined }[],
+): SignerSource[] {
+  return signerSources(
+    tokens.flatMap((token) =>
+      token.kind === "option" &&
+      token.name !== undefined &&
+      token.value !== undefined &&
+      Object.hasOwn(SIGNER_OPTIONS, token.name)
+        ? [{ name: token.name, value: token.value }]
+        : [],
+    ),
+  );
 }
 
 /**

@@ -4,12 +4,11 @@
  * prints the file, its id, docHash (SHA-256 of the file) and status. The service checks every
  * signature as it checks a JSON submission and refuses with the code of the first problem.
  */
-import { apiBaseUrl, callApi, secretFrom } from "../api-client";
 import type { Command } from "../command";
 import { parseCommandArgs, processIo, readInput, usageError, type CliIo } from "../io";
 import { HocbaError } from "../../core/errors";
 import { looksLikePdf } from "../../core/verification/pdf";
-import { API_KEY_ENV } from "./submit";
+import { API_KEY_ENV, submitOne, submitTarget, SUBMIT_OPTIONS } from "./submit";
 
 const HELP = `usage: hocba submit-pdf <signed.pdf>... [--api <url>] [--api-key <key>] [--school <code>]
 
@@ -25,12 +24,6 @@ Exit code 0 when every file was accepted; otherwise the exit code of the first r
 (91 not signed, 92 a signature's byte range, 93 changed after signing, 29 a required role missing,
 37 a certificate revoked, 13 not a PDF…).`;
 
-interface Accepted {
-  id: string;
-  docHash: string;
-  status: string;
-}
-
 export const command: Command = {
   summary: "submit PDFs the school signed (PAdES) to the hocba API",
   run: (args) => submitPdf(args, processIo),
@@ -39,16 +32,7 @@ export const command: Command = {
 /** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
 export async function submitPdf(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(
-    {
-      args,
-      options: {
-        api: { type: "string" },
-        "api-key": { type: "string" },
-        school: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-    },
+    { args, options: { ...SUBMIT_OPTIONS, school: { type: "string" } }, allowPositionals: true },
     HELP,
   );
   if (values.help) {
@@ -56,17 +40,14 @@ export async function submitPdf(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw usageError("no signed PDF given", HELP);
-  const baseUrl = apiBaseUrl(values.api, io);
-  const key = secretFrom(values["api-key"], io, API_KEY_ENV, "--api-key", HELP);
+  const target = submitTarget(values, io, HELP);
   const files = positionals.map((path) => {
     const bytes = new Uint8Array(readInput(path, "signed PDF"));
     if (!looksLikePdf(bytes)) throw new HocbaError("PDF_INVALID", `${path} is not a PDF`);
     return { path, bytes };
   });
   const query = values.school === undefined ? "" : `?school=${encodeURIComponent(values.school)}`;
-  for (const { path, bytes } of files) {
-    const { body } = await callApi<Accepted>(baseUrl, key, "POST", `/api/v1/transcripts/pdf${query}`, bytes);
-    io.stdout(`${path}\t${body.id}\t${body.docHash}\t${body.status}\n`);
-  }
+  for (const { path, bytes } of files)
+    await submitOne(target, io, path, `/api/v1/transcripts/pdf${query}`, bytes);
   return 0;
 }

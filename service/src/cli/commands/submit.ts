@@ -34,7 +34,8 @@ interface Item {
   disclosures?: unknown;
   signature: string;
 }
-interface Accepted {
+/** A submission the API accepted (POST /transcripts, /transcripts/pdf, a batch item's body). */
+export interface Accepted {
   id: string;
   docHash: string;
   status: string;
@@ -47,6 +48,49 @@ export const command: Command = {
   summary: "submit signed transcripts to the hocba API",
   run: (args) => submit(args, processIo),
 };
+
+/** The parseArgs options of the commands that submit as a school: where the API is and the key. */
+export const SUBMIT_OPTIONS = {
+  api: { type: "string" },
+  "api-key": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Where to submit and with which key. */
+export interface SubmitTarget {
+  baseUrl: string;
+  key: string;
+}
+
+/** `--api` (else HOCBA_API_URL, else this machine) and `--api-key` (else HOCBA_API_KEY). @throws USAGE. */
+export function submitTarget(
+  values: { api?: string | undefined; "api-key"?: string | undefined },
+  io: CliIo,
+  help: string,
+): SubmitTarget {
+  const baseUrl = apiBaseUrl(values.api, io);
+  return { baseUrl, key: secretFrom(values["api-key"], io, API_KEY_ENV, "--api-key", help) };
+}
+
+/** The tab-separated line of an accepted file: the file, its id, docHash and status. */
+export function printAccepted(io: CliIo, path: string, accepted: Accepted): void {
+  io.stdout(`${path}\t${accepted.id}\t${accepted.docHash}\t${accepted.status}\n`);
+}
+
+/**
+ * POSTs one file's submission to `route` and prints its line ({@link printAccepted}).
+ * @throws HocbaError with the code of the API's refusal.
+ */
+export async function submitOne(
+  target: SubmitTarget,
+  io: CliIo,
+  path: string,
+  route: string,
+  body: unknown,
+): Promise<void> {
+  const { body: accepted } = await callApi<Accepted>(target.baseUrl, target.key, "POST", route, body);
+  printAccepted(io, path, accepted);
+}
 
 function readItem(path: string): Item {
   const value = parseJsonInput(readInput(path, "signed document"), path);
@@ -71,15 +115,7 @@ function readItem(path: string): Item {
 /** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
 export async function submit(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(
-    {
-      args,
-      options: {
-        api: { type: "string" },
-        "api-key": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-    },
+    { args, options: SUBMIT_OPTIONS, allowPositionals: true },
     HELP,
   );
   if (values.help) {
@@ -87,20 +123,17 @@ export async function submit(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw usageError("no signed document given", HELP);
-  const baseUrl = apiBaseUrl(values.api, io);
-  const key = secretFrom(values["api-key"], io, API_KEY_ENV, "--api-key", HELP);
+  const target = submitTarget(values, io, HELP);
+  const { baseUrl, key } = target;
   const items = positionals.map(readItem);
-  const line = (path: string, accepted: Accepted) =>
-    io.stdout(`${path}\t${accepted.id}\t${accepted.docHash}\t${accepted.status}\n`);
 
   if (items.length === 1) {
-    const { body } = await callApi<Accepted>(baseUrl, key, "POST", "/api/v1/transcripts", items[0]);
-    line(positionals[0]!, body);
+    await submitOne(target, io, positionals[0]!, "/api/v1/transcripts", items[0]);
     return 0;
   }
   let firstFailure: HocbaError | undefined;
   const report = (path: string, status: number, body: unknown) => {
-    if (status < 300) return line(path, body as Accepted);
+    if (status < 300) return printAccepted(io, path, body as Accepted);
     const error = errorFromEnvelope(status, body);
     firstFailure ??= error;
     io.stdout(`${path}\tERROR\t${error.code}\t${error.message.replace(/\s+/g, " ")}\n`);

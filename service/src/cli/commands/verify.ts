@@ -26,6 +26,7 @@ import {
   verifyCredential,
   type ChainStatusPort,
   type Verdict,
+  type VerificationContext,
   type VerificationResult,
 } from "../../core/verification";
 import { API_URL_ENV, apiBaseUrl, callApi } from "../api-client";
@@ -94,27 +95,27 @@ export async function verify(args: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   const credential = await readCredential(options.file, options.proof !== undefined);
-  if (credential instanceof SignedPdf) {
-    const result = await verifyPdfIn(options, credential.bytes, io);
-    if (typeof result === "number") return result;
-    io.stdout(
-      options.json ? JSON.stringify(result, null, 2) + "\n" : formatResult(result, options.mode.kind),
-    );
-    return exitStatusOf(result);
-  }
+  const result =
+    credential instanceof SignedPdf
+      ? await verifyPdfIn(options, credential.bytes, io)
+      : await verifyCredentialIn(options, credential, io);
+  if (typeof result === "number") return result;
+  io.stdout(options.json ? JSON.stringify(result, null, 2) + "\n" : formatResult(result, options.mode.kind));
+  return exitStatusOf(result);
+}
+
+/** A credential's JSON value, through the API or here. @throws SCHEMA_INVALID when not an object. */
+async function verifyCredentialIn(
+  options: Options,
+  credential: unknown,
+  io: CliIo,
+): Promise<VerificationResult | number> {
   if (typeof credential !== "object" || credential === null || Array.isArray(credential))
     throw new HocbaError("SCHEMA_INVALID", `${options.file} is not a hocba file (not a JSON object)`);
   const { mode } = options;
-  let result: VerificationResult;
-  if (mode.kind === "api") {
-    const answered = await verifyThroughApi(mode, credential, io);
-    if (typeof answered === "number") return answered;
-    result = answered;
-  } else {
-    result = await verifyHere(mode, credential as Record<string, unknown>);
-  }
-  io.stdout(options.json ? JSON.stringify(result, null, 2) + "\n" : formatResult(result, mode.kind));
-  return exitStatusOf(result);
+  if (mode.kind === "api") return verifyThroughApi(mode, credential, io);
+  const fields = credential as Record<string, unknown>;
+  return verifyHere(mode, fields, (context) => verifyCredential(fields, context));
 }
 
 /** A PDF the school signed itself: verified with its hocba/pdf-1 proof, not as a credential. */
@@ -159,31 +160,13 @@ async function verifyPdfIn(
     options.proof === undefined
       ? undefined
       : parseJsonInput(readInput(options.proof, "proof"), options.proof);
-  if (mode.kind === "api") {
-    try {
-      const headers: Record<string, string> =
-        proof === undefined
-          ? {}
-          : { "hocba-pdf-proof": Buffer.from(JSON.stringify(proof)).toString("base64") };
-      const { body } = await callApi<VerificationResult>(
-        mode.api,
-        mode.apiKey,
-        "POST",
-        "/api/v1/verify",
-        pdf,
-        headers,
-      );
-      return body;
-    } catch (error) {
-      if (
-        !isHocbaError(error) ||
-        !["API_UNAVAILABLE", "IO", "INTERNAL", "CHAIN_UNAVAILABLE"].includes(error.code)
-      )
-        throw error;
-      io.stderr(`hocba verify: could not verify through the API: ${error.code}: ${error.message}\n`);
-      return EXIT_CHECK_ERROR;
-    }
-  }
+  if (mode.kind === "api")
+    return verifyThroughApi(
+      mode,
+      pdf,
+      io,
+      proof === undefined ? {} : { "hocba-pdf-proof": Buffer.from(JSON.stringify(proof)).toString("base64") },
+    );
   const source: PdfProofSource =
     proof === undefined
       ? {
@@ -194,17 +177,9 @@ async function verifyPdfIn(
           },
         }
       : { proof };
-  const trustAnchors = loadTrustAnchorsDir(mode.trust, { fetchIssuer: aiaFetcher() });
-  if (mode.kind === "offline" || proof === undefined)
-    return verifySignedPdf(pdf, source, { trustAnchors, crypto: nodeCrypto });
-  const target = chainTarget(mode, proof as Record<string, unknown>);
-  if (target === undefined) return verifySignedPdf(pdf, source, { trustAnchors, crypto: nodeCrypto });
-  const rpc = readOnlyChain(mode.rpc, target.chainId, target.registry);
-  try {
-    return await verifySignedPdf(pdf, source, { trustAnchors, crypto: nodeCrypto, chain: rpc.chain });
-  } finally {
-    rpc.close();
-  }
+  // Without a proof there is no anchor to read on a chain.
+  const anchor = proof === undefined ? undefined : (proof as Record<string, unknown>);
+  return verifyHere(mode, anchor, (context) => verifySignedPdf(pdf, source, context));
 }
 
 const EXIT_STATUS: Record<Verdict, number> = {
@@ -220,19 +195,23 @@ export function exitStatusOf(result: VerificationResult): number {
   return EXIT_STATUS[verdictOf(result.checks)];
 }
 
-/** Offline or with a chain port: the core's pipeline in this process. */
+/**
+ * Offline or with a chain port: `check` (the core's pipeline) in this process, against the roots
+ * of --trust and, with --rpc, the chain and registry that the flags or `anchored` (the credential,
+ * or the PDF's proof) name.
+ */
 async function verifyHere(
   mode: Extract<Mode, { kind: "offline" | "rpc" }>,
-  credential: Record<string, unknown>,
+  anchored: Record<string, unknown> | undefined,
+  check: (context: VerificationContext) => Promise<VerificationResult>,
 ): Promise<VerificationResult> {
   const trustAnchors = loadTrustAnchorsDir(mode.trust, { fetchIssuer: aiaFetcher() });
-  if (mode.kind === "offline") return verifyCredential(credential, { trustAnchors, crypto: nodeCrypto });
-  const target = chainTarget(mode, credential);
   // Without a registry to ask (no flag, and none readable in the file) the format check fails anyway.
-  if (target === undefined) return verifyCredential(credential, { trustAnchors, crypto: nodeCrypto });
+  const target = mode.kind === "rpc" && anchored !== undefined ? chainTarget(mode, anchored) : undefined;
+  if (mode.kind === "offline" || target === undefined) return check({ trustAnchors, crypto: nodeCrypto });
   const rpc = readOnlyChain(mode.rpc, target.chainId, target.registry);
   try {
-    return await verifyCredential(credential, { trustAnchors, crypto: nodeCrypto, chain: rpc.chain });
+    return await check({ trustAnchors, crypto: nodeCrypto, chain: rpc.chain });
   } finally {
     rpc.close();
   }
@@ -306,23 +285,26 @@ function readOnlyChain(
 }
 
 /**
- * POST /api/v1/verify. The service unreachable or failing (5xx, no JSON) is "could not be
- * checked" (exit 2, message on stderr); a refusal (429, 401, 413…) throws its own code.
+ * POST /api/v1/verify with a credential (JSON) or a PDF (its proof, if given, in `headers`). The
+ * service unreachable or failing (5xx, no JSON) is "could not be checked" (exit 2, message on
+ * stderr); a refusal (429, 401, 413…) throws its own code.
  */
 async function verifyThroughApi(
   mode: Extract<Mode, { kind: "api" }>,
-  credential: object,
+  body: object,
   io: CliIo,
+  headers: Record<string, string> = {},
 ): Promise<VerificationResult | number> {
   try {
-    const { body } = await callApi<VerificationResult>(
+    const answered = await callApi<VerificationResult>(
       mode.api,
       mode.apiKey,
       "POST",
       "/api/v1/verify",
-      credential,
+      body,
+      headers,
     );
-    return body;
+    return answered.body;
   } catch (error) {
     if (
       !isHocbaError(error) ||

@@ -8,7 +8,6 @@ import { HocbaError } from "../errors";
 import { toHex } from "../documents/hash";
 import type { PkiCrypto, PublicKeyAlgorithm } from "./crypto";
 import { BoundedCache } from "./bounded-cache";
-import type { AlgorithmIdentifier } from "./cms";
 import {
   DerError,
   TAG,
@@ -16,9 +15,11 @@ import {
   contentOf,
   elementOf,
   expectTag,
+  readAlgorithmIdentifier,
   readOid,
   readRoot,
   readTime,
+  type AlgorithmIdentifier,
   type Tlv,
 } from "./der";
 import { KNOWN_EXTENSIONS, OID } from "./oids";
@@ -110,7 +111,7 @@ function parseCertificate(der: Uint8Array, fingerprint: string): CertificateInfo
   const outer = childrenOf(der, expectTag(readRoot(der), TAG.sequence, "Certificate"));
   if (outer.length !== 3) throw new DerError("Certificate must have three fields");
   const tbsTlv = expectTag(outer[0], TAG.sequence, "tbsCertificate");
-  const signatureAlgorithm = readAlgorithm(der, outer[1]);
+  const signatureAlgorithm = readAlgorithmIdentifier(der, outer[1]);
   const signatureBits = contentOf(der, expectTag(outer[2], TAG.bitString, "signatureValue"));
   if (signatureBits[0] !== 0) throw new DerError("signature bit string has unused bits");
 
@@ -118,7 +119,7 @@ function parseCertificate(der: Uint8Array, fingerprint: string): CertificateInfo
   let index = 0;
   if (tbs[index]?.tag === TAG.context0) index++; // version; extensions imply v3 anyway
   const serialTlv = expectTag(tbs[index++], TAG.integer, "serialNumber");
-  const innerAlgorithm = readAlgorithm(der, tbs[index++]);
+  const innerAlgorithm = readAlgorithmIdentifier(der, tbs[index++]);
   const issuerTlv = expectTag(tbs[index++], TAG.sequence, "issuer");
   const validity = childrenOf(der, expectTag(tbs[index++], TAG.sequence, "validity"));
   if (validity.length !== 2) throw new DerError("validity must have two times");
@@ -248,15 +249,9 @@ function readKeyUsage(value: Uint8Array): Set<KeyUsageName> {
   return usages;
 }
 
-function readAlgorithm(der: Uint8Array, tlv: Tlv | undefined): AlgorithmIdentifier {
-  const parts = childrenOf(der, expectTag(tlv, TAG.sequence, "AlgorithmIdentifier"));
-  const oid = readOid(der, parts[0]!);
-  return parts[1] === undefined ? { oid } : { oid, parameters: elementOf(der, parts[1]) };
-}
-
 function readPublicKeyAlgorithm(der: Uint8Array, spki: Tlv): PublicKeyAlgorithm | undefined {
   const [algorithmTlv, keyTlv] = childrenOf(der, spki);
-  const algorithm = readAlgorithm(der, algorithmTlv);
+  const algorithm = readAlgorithmIdentifier(der, algorithmTlv);
   const keyBits = contentOf(der, expectTag(keyTlv, TAG.bitString, "subjectPublicKey"));
   if (algorithm.oid === OID.rsaEncryption) {
     const key = keyBits.subarray(1);

@@ -15,24 +15,20 @@ import {
   contentOf,
   elementOf,
   expectTag,
+  readAttribute,
   readOid,
-  readRoot,
-  readSmallInteger,
+  readSignedData,
+  readSignerInfo,
   readTime,
+  signedAttributesAsSigned,
+  type AlgorithmIdentifier,
+  type SignerIdentifier,
   type Tlv,
 } from "./der";
 import { OID } from "./oids";
 import type { VerifiedTimestamp } from "./trusted-time";
 
-export type SignerIdentifier =
-  | { kind: "issuerAndSerialNumber"; issuer: Uint8Array; serialNumber: Uint8Array }
-  | { kind: "subjectKeyIdentifier"; keyIdentifier: Uint8Array };
-
-export interface AlgorithmIdentifier {
-  oid: string;
-  /** DER of the parameters, absent when the field is absent. */
-  parameters?: Uint8Array;
-}
+export type { AlgorithmIdentifier, SignerIdentifier };
 
 export interface ParsedSignerInfo {
   sid: SignerIdentifier;
@@ -83,38 +79,19 @@ function malformed(message: string, cause?: unknown): HocbaError {
 
 function parse(bytes: Uint8Array, claimedTime: Date | undefined): ParsedSignedData {
   if (bytes.length === 0) throw malformed("the signature is empty");
-  const contentInfo = childrenOf(bytes, expectTag(readRoot(bytes), TAG.sequence, "ContentInfo"));
-  const contentType = readOid(bytes, expectTag(contentInfo[0], TAG.oid, "ContentInfo.contentType"));
-  if (contentType !== OID.signedData) throw malformed(`CMS content type is ${contentType}, not SignedData`);
-  const explicit = expectTag(contentInfo[1], TAG.context0, "ContentInfo.content");
-  if (contentInfo.length !== 2) throw malformed("ContentInfo has extra fields");
-  const inner = childrenOf(bytes, explicit);
-  if (inner.length !== 1) throw malformed("ContentInfo.content must hold one element");
-  const fields = childrenOf(bytes, expectTag(inner[0], TAG.sequence, "SignedData"));
-
-  let index = 0;
-  const version = readSmallInteger(bytes, expectTag(fields[index++], TAG.integer, "SignedData.version"));
+  const signedData = readSignedData(bytes);
+  if ("contentType" in signedData)
+    throw malformed(`CMS content type is ${signedData.contentType}, not SignedData`);
+  const { version, encapContentInfo: encap, certificates, signerInfos } = signedData;
   if (version !== 1 && version !== 3) throw malformed(`unsupported SignedData version ${version}`);
-  expectTag(fields[index++], TAG.set, "SignedData.digestAlgorithms");
-  const encap = childrenOf(bytes, expectTag(fields[index++], TAG.sequence, "SignedData.encapContentInfo"));
   const eContentType = readOid(bytes, expectTag(encap[0], TAG.oid, "eContentType"));
   if (eContentType !== OID.data) throw malformed(`encapsulated content type is ${eContentType}, not id-data`);
   if (encap.length !== 1) throw malformed("the signature is not detached: it carries the content");
-
-  const certificates: Uint8Array[] = [];
-  if (fields[index]?.tag === TAG.context0) {
-    for (const choice of childrenOf(bytes, fields[index++]!)) {
-      if (choice.tag === TAG.sequence) certificates.push(elementOf(bytes, choice));
-    }
-  }
   if (certificates.length > MAX_CERTIFICATES) {
     throw malformed(
       `the signature carries ${certificates.length} certificates (at most ${MAX_CERTIFICATES})`,
     );
   }
-  if (fields[index]?.tag === TAG.context1) index++; // crls: revocation is decided by the registry
-  const signerInfos = childrenOf(bytes, expectTag(fields[index++], TAG.set, "SignedData.signerInfos"));
-  if (index !== fields.length) throw malformed("SignedData has unexpected trailing fields");
   if (signerInfos.length === 0) throw malformed("SignedData has no SignerInfo");
   if (signerInfos.length > MAX_SIGNERS)
     throw malformed(`SignedData has ${signerInfos.length} signers (at most ${MAX_SIGNERS})`);
@@ -122,46 +99,25 @@ function parse(bytes: Uint8Array, claimedTime: Date | undefined): ParsedSignedDa
 }
 
 function parseSignerInfo(bytes: Uint8Array, info: Tlv, claimedTime: Date | undefined): ParsedSignerInfo {
-  const fields = childrenOf(bytes, expectTag(info, TAG.sequence, "SignerInfo"));
-  let index = 0;
-  const version = readSmallInteger(bytes, expectTag(fields[index++], TAG.integer, "SignerInfo.version"));
-  const sidTlv = fields[index++];
-  let sid: SignerIdentifier;
-  if (version === 1 && sidTlv?.tag === TAG.sequence) {
-    const parts = childrenOf(bytes, sidTlv);
-    if (parts.length !== 2) throw malformed("malformed IssuerAndSerialNumber");
-    sid = {
-      kind: "issuerAndSerialNumber",
-      issuer: elementOf(bytes, expectTag(parts[0], TAG.sequence, "sid.issuer")),
-      serialNumber: contentOf(bytes, expectTag(parts[1], TAG.integer, "sid.serialNumber")),
-    };
-  } else if (version === 3 && sidTlv?.tag === TAG.context0Primitive) {
-    sid = { kind: "subjectKeyIdentifier", keyIdentifier: contentOf(bytes, sidTlv) };
-  } else {
+  const {
+    version,
+    sid,
+    signedAttributes,
+    unsignedAttributes: unsignedTlv,
+    ...fields
+  } = readSignerInfo(bytes, info);
+  if (sid === undefined)
     throw malformed(`SignerInfo version ${version} does not match its signer identifier`);
-  }
-  const digestAlgorithm = readAlgorithm(bytes, fields[index++], "SignerInfo.digestAlgorithm");
-  const attributesTlv = fields[index];
-  if (attributesTlv?.tag !== TAG.context0) throw malformed("SignerInfo has no signed attributes");
-  index++;
-  const signatureAlgorithm = readAlgorithm(bytes, fields[index++], "SignerInfo.signatureAlgorithm");
-  const signature = contentOf(bytes, expectTag(fields[index++], TAG.octetString, "SignerInfo.signature"));
-  const unsignedTlv = fields[index]?.tag === TAG.context1 ? fields[index++] : undefined;
-  if (index !== fields.length) throw malformed("SignerInfo has unexpected trailing fields");
+  if (signedAttributes === undefined) throw malformed("SignerInfo has no signed attributes");
   const unsignedAttributes = unsignedTlv === undefined ? NONE : readUnsignedAttributes(bytes, unsignedTlv);
   const timestampTokens = timestampTokensOf(unsignedAttributes);
-
-  const attributes = readSignedAttributes(bytes, attributesTlv, claimedTime);
-  // A copy, never a view: Buffer's slice() shares memory, and the tag below must not change `cms`.
-  const signedAttributes = new Uint8Array(elementOf(bytes, attributesTlv));
-  signedAttributes[0] = TAG.set;
   return {
     sid,
-    digestAlgorithm,
-    signedAttributes,
-    ...attributes,
-    signatureAlgorithm,
-    signature,
+    digestAlgorithm: fields.digestAlgorithm,
+    signedAttributes: signedAttributesAsSigned(bytes, signedAttributes),
+    ...readSignedAttributes(bytes, signedAttributes, claimedTime),
+    signatureAlgorithm: fields.signatureAlgorithm,
+    signature: fields.signature,
     timestampTokens,
     unsignedAttributes,
   };
@@ -186,10 +142,7 @@ const NONE: ReadonlyMap<string, readonly Uint8Array[]> = new Map();
 function readUnsignedAttributes(bytes: Uint8Array, tlv: Tlv): Map<string, Uint8Array[]> {
   const attributes = new Map<string, Uint8Array[]>();
   for (const attribute of childrenOf(bytes, tlv)) {
-    const parts = childrenOf(bytes, expectTag(attribute, TAG.sequence, "unsigned Attribute"));
-    if (parts.length !== 2) throw malformed("malformed unsigned attribute");
-    const type = readOid(bytes, expectTag(parts[0], TAG.oid, "Attribute.type"));
-    const values = childrenOf(bytes, expectTag(parts[1], TAG.set, "Attribute.values"));
+    const { type, values } = readAttribute(bytes, attribute, "unsigned attribute");
     attributes.set(type, [
       ...(attributes.get(type) ?? []),
       ...values.map((value) => elementOf(bytes, value)),
@@ -198,35 +151,25 @@ function readUnsignedAttributes(bytes: Uint8Array, tlv: Tlv): Map<string, Uint8A
   return attributes;
 }
 
-function readAlgorithm(bytes: Uint8Array, tlv: Tlv | undefined, what: string): AlgorithmIdentifier {
-  const parts = childrenOf(bytes, expectTag(tlv, TAG.sequence, what));
-  if (parts.length < 1 || parts.length > 2) throw malformed(`${what} is malformed`);
-  const oid = readOid(bytes, parts[0]!);
-  return parts[1] === undefined ? { oid } : { oid, parameters: elementOf(bytes, parts[1]) };
-}
-
 function readSignedAttributes(
   bytes: Uint8Array,
   tlv: Tlv,
   claimedTime: Date | undefined,
 ): { messageDigest: Uint8Array; signingTime: Date } {
-  const seen = new Map<string, Tlv>();
+  const seen = new Map<string, Tlv[]>();
   for (const attribute of childrenOf(bytes, tlv)) {
-    const parts = childrenOf(bytes, expectTag(attribute, TAG.sequence, "Attribute"));
-    if (parts.length !== 2) throw malformed("malformed signed attribute");
-    const type = readOid(bytes, parts[0]!);
+    const { type, values } = readAttribute(bytes, attribute, "signed attribute");
     if (seen.has(type)) throw malformed(`signed attribute ${type} appears twice`);
-    const values = childrenOf(bytes, expectTag(parts[1], TAG.set, "Attribute.values"));
-    if (type === OID.contentType || type === OID.messageDigest || type === OID.signingTime) {
-      if (values.length !== 1) throw malformed(`signed attribute ${type} must have exactly one value`);
-      seen.set(type, values[0]!);
-    } else {
-      seen.set(type, parts[1]!);
-    }
+    if (
+      (type === OID.contentType || type === OID.messageDigest || type === OID.signingTime) &&
+      values.length !== 1
+    )
+      throw malformed(`signed attribute ${type} must have exactly one value`);
+    seen.set(type, values);
   }
-  const contentType = seen.get(OID.contentType);
-  const messageDigest = seen.get(OID.messageDigest);
-  const signingTime = seen.get(OID.signingTime);
+  const contentType = seen.get(OID.contentType)?.[0];
+  const messageDigest = seen.get(OID.messageDigest)?.[0];
+  const signingTime = seen.get(OID.signingTime)?.[0];
   if (contentType === undefined) throw malformed("the content-type signed attribute is missing");
   if (messageDigest === undefined) throw malformed("the message-digest signed attribute is missing");
   if (signingTime === undefined && claimedTime === undefined)

@@ -18,7 +18,7 @@ import { sha256, sha384, sha512 } from "@noble/hashes/sha2.js";
 import { HocbaError, type ErrorCode } from "../errors";
 import { certificateInfo, type CertificateInfo } from "./certificate";
 import { certificateSignatureAlgorithm, validateChain } from "./chain";
-import type { ParsedSignerInfo, SignerIdentifier } from "./cms";
+import type { ParsedSignerInfo } from "./cms";
 import type { HashName, SignatureAlgorithm } from "./crypto";
 import {
   DerError,
@@ -26,12 +26,15 @@ import {
   bytesEqual,
   childrenOf,
   contentOf,
-  elementOf,
   expectTag,
+  readAttribute,
   readOid,
   readRoot,
-  readSmallInteger,
+  readSignedData,
+  readSignerInfo,
   readTime,
+  signedAttributesAsSigned,
+  type SignerIdentifier,
   type Tlv,
 } from "./der";
 import type { KeyRing } from "./key-ring";
@@ -177,26 +180,14 @@ function readToken(token: Uint8Array): ReadToken {
 }
 
 function readTokenFields(bytes: Uint8Array): ReadToken {
-  const contentInfo = childrenOf(bytes, expectTag(readRoot(bytes), TAG.sequence, "ContentInfo"));
-  if (readOid(bytes, expectTag(contentInfo[0], TAG.oid, "ContentInfo.contentType")) !== OID.signedData)
-    throw new Error("the token is not a CMS SignedData");
-  const inner = childrenOf(bytes, expectTag(contentInfo[1], TAG.context0, "ContentInfo.content"));
-  const fields = childrenOf(bytes, expectTag(inner[0], TAG.sequence, "SignedData"));
-  let index = 0;
-  expectTag(fields[index++], TAG.integer, "SignedData.version");
-  expectTag(fields[index++], TAG.set, "SignedData.digestAlgorithms");
-  const encap = childrenOf(bytes, expectTag(fields[index++], TAG.sequence, "encapContentInfo"));
+  const signedData = readSignedData(bytes);
+  if ("contentType" in signedData) throw new Error("the token is not a CMS SignedData");
+  const { encapContentInfo: encap, certificates, signerInfos } = signedData;
   if (readOid(bytes, expectTag(encap[0], TAG.oid, "eContentType")) !== OID.tstInfo)
     throw new Error("the token's content is not a TSTInfo");
   if (encap[1] === undefined) throw new Error("the token carries no TSTInfo");
   const octets = childrenOf(bytes, expectTag(encap[1], TAG.context0, "eContent"));
   const eContent = contentOf(bytes, expectTag(octets[0], TAG.octetString, "eContent"));
-  const certificates: Uint8Array[] = [];
-  if (fields[index]?.tag === TAG.context0)
-    for (const choice of childrenOf(bytes, fields[index++]!))
-      if (choice.tag === TAG.sequence) certificates.push(elementOf(bytes, choice));
-  if (fields[index]?.tag === TAG.context1) index++;
-  const signerInfos = childrenOf(bytes, expectTag(fields[index], TAG.set, "SignedData.signerInfos"));
   if (signerInfos.length !== 1) throw new Error("the token must have exactly one signer");
   return {
     ...readTstInfo(eContent),
@@ -228,44 +219,26 @@ function readTstInfo(
 }
 
 function readTokenSigner(bytes: Uint8Array, info: Tlv): ReadToken["signer"] {
-  const fields = childrenOf(bytes, expectTag(info, TAG.sequence, "SignerInfo"));
-  const version = readSmallInteger(bytes, expectTag(fields[0], TAG.integer, "SignerInfo.version"));
-  const sidTlv = fields[1];
-  let sid: SignerIdentifier;
-  if (version === 1 && sidTlv?.tag === TAG.sequence) {
-    const parts = childrenOf(bytes, sidTlv);
-    sid = {
-      kind: "issuerAndSerialNumber",
-      issuer: elementOf(bytes, expectTag(parts[0], TAG.sequence, "sid.issuer")),
-      serialNumber: contentOf(bytes, expectTag(parts[1], TAG.integer, "sid.serialNumber")),
-    };
-  } else if (version === 3 && sidTlv?.tag === TAG.context0Primitive) {
-    sid = { kind: "subjectKeyIdentifier", keyIdentifier: contentOf(bytes, sidTlv) };
-  } else {
+  const { version, sid, digestAlgorithm, signedAttributes, signatureAlgorithm, signature } = readSignerInfo(
+    bytes,
+    info,
+  );
+  if (sid === undefined)
     throw new Error(`the token's SignerInfo version ${version} does not match its signer identifier`);
-  }
-  const algorithmOf = (tlv: Tlv | undefined, what: string): string =>
-    readOid(bytes, expectTag(childrenOf(bytes, expectTag(tlv, TAG.sequence, what))[0], TAG.oid, what));
-  const digestAlgorithm = algorithmOf(fields[2], "SignerInfo.digestAlgorithm");
-  const attributesTlv = fields[3];
-  if (attributesTlv?.tag !== TAG.context0) throw new Error("the token's signer has no signed attributes");
+  if (signedAttributes === undefined) throw new Error("the token's signer has no signed attributes");
   const attributes = new Map<string, Tlv[]>();
-  for (const attribute of childrenOf(bytes, attributesTlv)) {
-    const parts = childrenOf(bytes, expectTag(attribute, TAG.sequence, "Attribute"));
-    const type = readOid(bytes, expectTag(parts[0], TAG.oid, "Attribute.type"));
+  for (const attribute of childrenOf(bytes, signedAttributes)) {
+    const { type, values } = readAttribute(bytes, attribute, "signed attribute");
     if (attributes.has(type)) throw new Error(`the token's signed attribute ${type} appears twice`);
-    attributes.set(type, childrenOf(bytes, expectTag(parts[1], TAG.set, "Attribute.values")));
+    attributes.set(type, values);
   }
-  // A copy with the SET OF tag: what the signature covers (RFC 5652 §5.4).
-  const signedAttributes = new Uint8Array(elementOf(bytes, attributesTlv));
-  signedAttributes[0] = TAG.set;
   return {
     sid,
-    digestAlgorithm,
-    signedAttributes,
+    digestAlgorithm: digestAlgorithm.oid,
+    signedAttributes: signedAttributesAsSigned(bytes, signedAttributes),
     attributes,
-    signatureAlgorithm: algorithmOf(fields[4], "SignerInfo.signatureAlgorithm"),
-    signature: contentOf(bytes, expectTag(fields[5], TAG.octetString, "SignerInfo.signature")),
+    signatureAlgorithm: signatureAlgorithm.oid,
+    signature,
   };
 }
 
