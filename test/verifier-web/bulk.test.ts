@@ -305,7 +305,7 @@ describe("the rows kept up to date as files come in", () => {
 
 describe("the batch body", () => {
   it('is the credentials\' JSON between {"credentials":[ and ]}', async () => {
-    const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).buffer as ArrayBuffer;
+    const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).buffer;
     const credentials = [{ document: { name: "Nguyễn Văn A" } }, "text", { format: "hocba/2" }];
     const body = batchBody(credentials.map(encode));
     expect([body.type, JSON.parse(await body.text())]).toEqual(["application/json", { credentials }]);

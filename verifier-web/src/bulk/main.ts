@@ -44,7 +44,10 @@ import { isZip } from "./zip";
 // ---- state -------------------------------------------------------------------------------------------
 
 /** A file to check, or a ZIP refused as a whole (one row, with the reason). */
-type Source = { name: string; bytes: () => Promise<ArrayBuffer> } | { name: string; problem: ReadProblem };
+type Source = { name: string; bytes: () => Blob | ArrayBuffer } | { name: string; problem: ReadProblem };
+
+/** Files handed to the pool in one go; the page draws and answers between two slices. */
+const SLICE = 250;
 
 /** Rows shown per page of the table: a redraw builds at most these, whatever the number of files. */
 const PAGE_SIZE = 100;
@@ -156,11 +159,11 @@ function pager(position: "top" | "bottom") {
   const nav = el(
     "nav",
     { class: `pager pager-${position}`, hidden: true },
-    buttons.get("first")!,
-    buttons.get("previous")!,
+    buttons.get("first"),
+    buttons.get("previous"),
     status,
-    buttons.get("next")!,
-    buttons.get("last")!,
+    buttons.get("next"),
+    buttons.get("last"),
   );
   return { nav, status, buttons };
 }
@@ -495,19 +498,22 @@ function renderSoon(): void {
 
 // ---- verification --------------------------------------------------------------------------------------
 
+/**
+ * The files to check: each chosen file, or a ZIP's files. The page reads only each file's first
+ * bytes (is it a ZIP?); the workers read the files themselves (a File goes to them as a handle).
+ */
 async function expand(files: readonly File[], runId: number): Promise<Source[]> {
   const sources: Source[] = [];
-  for (const file of files) {
-    const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
-    if (!isZip(head)) {
-      sources.push({ name: file.webkitRelativePath || file.name, bytes: () => file.arrayBuffer() });
+  const heads = await Promise.all(files.map((file) => file.slice(0, 4).arrayBuffer()));
+  for (const [at, file] of files.entries()) {
+    if (!isZip(new Uint8Array(heads[at]!))) {
+      sources.push({ name: file.webkitRelativePath || file.name, bytes: () => file });
       continue;
     }
     notice = () => t("reading", { name: file.name });
     render();
-    const bytes = await file.arrayBuffer();
     const answer = await pool!.run(() =>
-      Promise.resolve({ job: { kind: "unzip", name: file.name, bytes }, transfer: [bytes] }),
+      Promise.resolve({ job: { kind: "unzip", name: file.name, bytes: file }, transfer: [] }),
     );
     if (runId !== run) return [];
     if (answer.kind === "entries") {
@@ -516,7 +522,7 @@ async function expand(files: readonly File[], runId: number): Promise<Source[]> 
         sources.push({
           name: entry.name,
           // A copy of the file's span, made when a worker is free for it, and handed over.
-          bytes: () => Promise.resolve(chunks[entry.chunk]!.slice(entry.start, entry.end)),
+          bytes: () => chunks[entry.chunk]!.slice(entry.start, entry.end),
         });
     } else if (answer.kind === "problem") sources.push({ name: file.name, problem: answer.problem });
   }
@@ -548,32 +554,36 @@ async function start(files: readonly File[]): Promise<void> {
     table.add(row);
     renderSoon();
   };
-  await Promise.all(
-    sources.map(async (source, index) => {
-      if ("problem" in source) return add(problemRow(index, source.name, "not-hocba", source.problem));
-      const answer = await pool!.run(async () => {
-        const bytes = await source.bytes();
-        const job: Job = batch
-          ? { kind: "read", name: source.name, bytes }
-          : { kind: "verify", name: source.name, bytes, settings };
-        return { job, transfer: [bytes] };
-      });
-      if (answer.kind === "problem")
-        return add(problemRow(index, source.name, answer.status, answer.problem));
-      if (answer.kind === "verified")
-        return add(resultRow(index, source.name, answer.document, answer.result));
-      if (answer.kind === "read" && batch) {
-        // Not awaited here: the last batch goes out only when every file has been read (flush).
-        const { document } = answer;
-        answered.push(
-          batch.verify(answer.json).then((outcome) => {
-            if ("result" in outcome) add(resultRow(index, source.name, document, outcome.result));
-            else add(problemRow(index, source.name, "error", outcome.problem));
-          }),
-        );
-      }
-    }),
-  );
+  const check = async (source: Source, index: number): Promise<void> => {
+    if ("problem" in source) return add(problemRow(index, source.name, "not-hocba", source.problem));
+    const answer = await pool!.run(() => {
+      const bytes = source.bytes();
+      const job: Job = batch
+        ? { kind: "read", name: source.name, bytes }
+        : { kind: "verify", name: source.name, bytes, settings };
+      return Promise.resolve({ job, transfer: bytes instanceof ArrayBuffer ? [bytes] : [] });
+    });
+    if (answer.kind === "problem") return add(problemRow(index, source.name, answer.status, answer.problem));
+    if (answer.kind === "verified") return add(resultRow(index, source.name, answer.document, answer.result));
+    if (answer.kind === "read" && batch) {
+      // Not awaited here: the last batch goes out only when every file has been read (flush).
+      const { document } = answer;
+      answered.push(
+        batch.verify(answer.json).then((outcome) => {
+          if ("result" in outcome) add(resultRow(index, source.name, document, outcome.result));
+          else add(problemRow(index, source.name, "error", outcome.problem));
+        }),
+      );
+    }
+  };
+  const checked: Promise<void>[] = [];
+  for (let at = 0; at < sources.length; at += SLICE) {
+    sources.slice(at, at + SLICE).forEach((source, offset) => checked.push(check(source, at + offset)));
+    // Ten thousand files are not queued in one task: the page draws and answers in between.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (runId !== run) return;
+  }
+  await Promise.all(checked);
   await batch?.flush();
   await Promise.all(answered);
   if (runId !== run) return;

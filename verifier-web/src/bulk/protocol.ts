@@ -1,6 +1,6 @@
 /**
- * What the bulk page and its workers say to each other (worker.ts, pool.ts). A job carries a file's
- * bytes (transferred, not copied); the answer carries what the table and the export need — the
+ * What the bulk page and its workers say to each other (worker.ts, pool.ts). A job carries a file
+ * (a File, which the worker reads) or a ZIP entry's bytes (transferred, not copied); the answer carries what the table and the export need — the
  * row's document (`RowDocument`), never the whole credential — and, for the service path, the
  * credential as UTF-8 JSON bytes ready to go into a batch body (transferred too).
  */
@@ -11,11 +11,14 @@ import type { PackedEntry } from "./zip";
 
 export type Job =
   /** Read the file and verify it here, with the ports of `settings`. */
-  | { kind: "verify"; name: string; bytes: ArrayBuffer; settings: PortSettings }
+  | { kind: "verify"; name: string; bytes: FileBytes; settings: PortSettings }
   /** Only read the file (a PDF's attachment, a JSON file): the service verifies it. */
-  | { kind: "read"; name: string; bytes: ArrayBuffer }
+  | { kind: "read"; name: string; bytes: FileBytes }
   /** Unpack a ZIP archive, within the limits of zip.ts. */
-  | { kind: "unzip"; name: string; bytes: ArrayBuffer };
+  | { kind: "unzip"; name: string; bytes: FileBytes };
+
+/** A chosen file (read in the worker) or the bytes of a ZIP's file. */
+export type FileBytes = Blob | ArrayBuffer;
 
 export type Answer =
   | { kind: "verified"; document?: RowDocument; result: VerificationResult }

@@ -147,8 +147,8 @@ export function documentSummary(credential: unknown): RowDocument | undefined {
   if (!isRecord(document) || typeof document.type !== "string") return undefined;
   const summary: RowDocument = {
     type: document.type,
-    school: pick(document.school, { code: "string", name: "string" }) as RowDocument["school"],
-    student: pick(document.student, STUDENT_FIELDS) as Partial<Student>,
+    school: pick(document.school, { code: "string", name: "string" }),
+    student: pick(document.student, STUDENT_FIELDS),
   };
   if (typeof document.id === "string") summary.id = document.id;
   if (typeof document.graduationYear === "number") summary.graduationYear = document.graduationYear;

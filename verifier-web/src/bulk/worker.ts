@@ -13,7 +13,7 @@ import { extractCredentialFromPdf } from "../../../service/src/core/pdf/extract"
 import { verifyCredential, type VerificationContext } from "../../../service/src/core/verification";
 import { retryWhenRateLimited, verificationContext, type PortSettings } from "../verifier/ports";
 import { readCredentialBytes } from "../verifier/source";
-import type { Answer, AnswerMessage, Job, JobMessage } from "./protocol";
+import type { Answer, AnswerMessage, FileBytes, Job, JobMessage } from "./protocol";
 import { documentSummary } from "./rows";
 import { packEntries, unzipEntries, type ZipProblem } from "./zip";
 
@@ -68,10 +68,15 @@ function problem(error: unknown): Answer {
   };
 }
 
+/** The bytes of a job's file: a File is read here, off the page's thread. */
+async function bytesOf(bytes: FileBytes): Promise<Uint8Array> {
+  return new Uint8Array(bytes instanceof ArrayBuffer ? bytes : await bytes.arrayBuffer());
+}
+
 async function handle(job: Job): Promise<{ answer: Answer; transfer: ArrayBuffer[] }> {
   if (job.kind === "unzip") {
     try {
-      const { entries, chunks } = packEntries(unzipEntries(job.name, new Uint8Array(job.bytes)));
+      const { entries, chunks } = packEntries(unzipEntries(job.name, await bytesOf(job.bytes)));
       return { answer: { kind: "entries", entries, chunks }, transfer: chunks };
     } catch (error) {
       const zip = error as ZipProblem;
@@ -87,13 +92,13 @@ async function handle(job: Job): Promise<{ answer: Answer; transfer: ArrayBuffer
   }
   let credential: unknown;
   try {
-    credential = await readCredentialBytes(new Uint8Array(job.bytes), extractCredentialFromPdf);
+    credential = await readCredentialBytes(await bytesOf(job.bytes), extractCredentialFromPdf);
   } catch (error) {
     return { answer: problem(error), transfer: [] };
   }
   const document = documentSummary(credential);
   if (job.kind === "read") {
-    const json = new TextEncoder().encode(JSON.stringify(credential) ?? "null").buffer as ArrayBuffer;
+    const json = new TextEncoder().encode(JSON.stringify(credential) ?? "null").buffer;
     return { answer: { kind: "read", json, document }, transfer: [json] };
   }
   let verification: VerificationContext;
