@@ -48,6 +48,8 @@ type Source = { name: string; bytes: () => Blob | ArrayBuffer } | { name: string
 
 /** Files handed to the pool in one go; the page draws and answers between two slices. */
 const SLICE = 250;
+/** Files whose first bytes are read at once (is it a ZIP?). */
+const HEADS_AT_ONCE = 20;
 
 /** Rows shown per page of the table: a redraw builds at most these, whatever the number of files. */
 const PAGE_SIZE = 100;
@@ -504,7 +506,15 @@ function renderSoon(): void {
  */
 async function expand(files: readonly File[], runId: number): Promise<Source[]> {
   const sources: Source[] = [];
-  const heads = await Promise.all(files.map((file) => file.slice(0, 4).arrayBuffer()));
+  const heads: ArrayBuffer[] = [];
+  // A few at a time: slicing a chosen file asks the browser for its size and date there and then,
+  // and a thousand at once would hold the page for as long.
+  for (let at = 0; at < files.length; at += HEADS_AT_ONCE)
+    heads.push(
+      ...(await Promise.all(
+        files.slice(at, at + HEADS_AT_ONCE).map((file) => file.slice(0, 4).arrayBuffer()),
+      )),
+    );
   for (const [at, file] of files.entries()) {
     if (!isZip(new Uint8Array(heads[at]!))) {
       sources.push({ name: file.webkitRelativePath || file.name, bytes: () => file });
