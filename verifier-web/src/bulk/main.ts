@@ -48,8 +48,6 @@ type Source = { name: string; bytes: () => Blob | ArrayBuffer } | { name: string
 
 /** Files handed to the pool in one go; the page draws and answers between two slices. */
 const SLICE = 250;
-/** Files whose first bytes are read at once (is it a ZIP?). */
-const HEADS_AT_ONCE = 20;
 
 /** Rows shown per page of the table: a redraw builds at most these, whatever the number of files. */
 const PAGE_SIZE = 100;
@@ -501,22 +499,15 @@ function renderSoon(): void {
 // ---- verification --------------------------------------------------------------------------------------
 
 /**
- * The files to check: each chosen file, or a ZIP's files. The page reads only each file's first
- * bytes (is it a ZIP?); the workers read the files themselves (a File goes to them as a handle).
+ * The files to check: each chosen file, or a ZIP's files. A `.json` or `.pdf` file is handed to a
+ * worker as it is (as a handle: the worker reads it); any other is a ZIP archive if its first bytes
+ * say so. The page does not touch the files' bytes: even reading four bytes of a chosen file asks
+ * the browser for its size and date there and then, a millisecond or more each.
  */
 async function expand(files: readonly File[], runId: number): Promise<Source[]> {
   const sources: Source[] = [];
-  const heads: ArrayBuffer[] = [];
-  // A few at a time: slicing a chosen file asks the browser for its size and date there and then,
-  // and a thousand at once would hold the page for as long.
-  for (let at = 0; at < files.length; at += HEADS_AT_ONCE)
-    heads.push(
-      ...(await Promise.all(
-        files.slice(at, at + HEADS_AT_ONCE).map((file) => file.slice(0, 4).arrayBuffer()),
-      )),
-    );
-  for (const [at, file] of files.entries()) {
-    if (!isZip(new Uint8Array(heads[at]!))) {
+  for (const file of files) {
+    if (/\.(json|pdf)$/i.test(file.name) || !isZip(new Uint8Array(await file.slice(0, 4).arrayBuffer()))) {
       sources.push({ name: file.webkitRelativePath || file.name, bytes: () => file });
       continue;
     }
