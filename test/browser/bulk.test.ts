@@ -3,7 +3,8 @@
  * as an admissions officer would: a folder of valid, tampered, revoked and unrelated files (JSON
  * and PDF) gives each file its verdict; a ZIP of them the same; with a verifier key the service's
  * batch route checks them; the duplicates filter shows the files of one student; the XLSX and CSV
- * exports hold the scores and the chosen tổ hợp's average of the valid transcripts only. The page
+ * exports hold the scores and the chosen tổ hợp's average of the valid transcripts only; a large
+ * folder is shown 100 rows a page, every file on one of the pages. The page
  * is a private build of verifier-web served by a listening API on a real chain (anvil) and PGlite.
  * Screenshots: test-results/screenshots/bulk-<state>.png.
  */
@@ -363,6 +364,91 @@ describe.skipIf(!haveChromium)(
         ),
       );
       await screenshot(page, "bulk-phone-vi");
+      await page.context().close();
+    });
+
+    it("shows a large folder 100 rows a page, with page controls a keyboard can use", async () => {
+      const others = Object.fromEntries(
+        Array.from({ length: 243 }, (_, i) => [
+          `ho-so/khac-${String(i).padStart(3, "0")}.json`,
+          new TextEncoder().encode(JSON.stringify({ name: `khac-${i}` })),
+        ]),
+      );
+      const zip = tmp.write(
+        "lon.zip",
+        zipSync({
+          ...Object.fromEntries(
+            Object.entries(files).map(([name, path]) => [
+              `ho-so/${name}`,
+              new Uint8Array(readFileSync(path)),
+            ]),
+          ),
+          ...others,
+        }),
+      );
+      const page = await open({ language: "en" });
+      await verify(page, [zip]);
+      const walked: { status: string | null; rows: [string, string][] }[] = [];
+      for (;;) {
+        walked.push({
+          status: await page.locator(".pager-top .pager-status").textContent(),
+          rows: await page
+            .locator('[data-testid="result"]')
+            .evaluateAll((items) =>
+              items.map((item) => [item.getAttribute("data-file")!, item.getAttribute("data-status")!]),
+            ),
+        });
+        const next = page.locator('.pager-bottom button[data-page="next"]');
+        if (await next.isDisabled()) break;
+        await next.focus();
+        await page.keyboard.press("Enter");
+      }
+      expect(walked.map((shown) => [shown.status, shown.rows.length])).toEqual([
+        ["Page 1 of 3 · files 1–100 of 250", 100],
+        ["Page 2 of 3 · files 101–200 of 250", 100],
+        ["Page 3 of 3 · files 201–250 of 250", 50],
+      ]);
+      // Every file once, in the files' order, with its verdict.
+      expect(walked.flatMap((shown) => shown.rows)).toEqual([
+        ...Object.entries(EXPECTED).map(([file, status]) => [`lon.zip/ho-so/${file}`, status]),
+        ...Object.keys(others).map((name) => [`lon.zip/${name}`, "not-hocba"]),
+      ]);
+      // The last page's "next" can no longer be used: the focus is on "previous".
+      expect(await page.evaluate(() => document.activeElement?.getAttribute("data-page"))).toBe("previous");
+      await screenshot(page, "bulk-pages-en");
+      expect({
+        filters: await page.locator("button[data-filter]").allTextContents(),
+        summary: await page.locator(".summary").textContent(),
+      }).toEqual({
+        filters: [
+          "All (250)",
+          "Valid (3)",
+          "Not valid (247)",
+          "Could not be checked (0)",
+          "Same student (3)",
+        ],
+        summary: "3 valid · 247 not valid · 0 could not be checked · 3 files of a duplicated student",
+      });
+      await page.click('button[data-filter="valid"]');
+      expect({
+        rows: await page.locator('[data-testid="result"]').count(),
+        pagers: await page
+          .locator("nav.pager")
+          .evaluateAll((navs) => navs.map((nav) => (nav as HTMLElement).hidden)),
+      }).toEqual({ rows: 3, pagers: [true, true] });
+      // Sorting goes back to the first page, in the new order.
+      await page.click('button[data-filter="all"]');
+      await page.click('.pager-top button[data-page="last"]');
+      await page.click('button[data-sort="status"]');
+      expect(await page.locator(".pager-top .pager-status").textContent()).toBe(
+        "Page 1 of 3 · files 1–100 of 250",
+      );
+      expect(
+        await page
+          .locator('[data-testid="result"]')
+          .evaluateAll((items) => items.slice(0, 4).map((item) => item.getAttribute("data-status"))),
+      ).toEqual(["valid", "valid", "valid", "revoked"]);
+      expect(problems.get(page)).toEqual([]);
       await page.context().close();
     });
 

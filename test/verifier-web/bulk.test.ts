@@ -1,25 +1,32 @@
 /**
- * The pure parts of the bulk verification page: the tổ hợp average (scores.ts), rows, duplicates,
- * filters and sorting (rows.ts), the export sheet and its CSV (export.ts), and the ZIP reader's
- * limits (zip.ts). The page itself is tried in Chromium in test/browser/bulk.test.ts.
+ * The pure parts of the bulk verification page: the tổ hợp average (scores.ts), rows, the row's
+ * document, duplicates, filters and sorting, also kept up to date row by row (rows.ts), the export
+ * sheet and its CSV (export.ts), the batch body (api.ts), and the ZIP reader's limits and the
+ * packing of its files (zip.ts). The page itself is tried in Chromium in test/browser/bulk.test.ts.
  */
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import type { Transcript } from "../../service/src/core/documents";
 import type { VerificationResult } from "../../service/src/core/verification";
+import { batchBody } from "../../verifier-web/src/bulk/api";
 import { exportSheet, toCsv } from "../../verifier-web/src/bulk/export";
 import {
+  documentSummary,
   duplicateGroups,
+  FILTERS,
   identityOf,
   matches,
   problemRow,
   resultRow,
+  RowTable,
+  SORT_KEYS,
   sortRows,
   yearsCovered,
   type Row,
+  type View,
 } from "../../verifier-web/src/bulk/rows";
 import { averageOf, COMBINATIONS, round2 } from "../../verifier-web/src/bulk/scores";
-import { isZip, unzipEntries, ZipProblem } from "../../verifier-web/src/bulk/zip";
+import { isZip, packEntries, unzipEntries, ZipProblem } from "../../verifier-web/src/bulk/zip";
 import { makeTranscript, withValue } from "../helpers/fixtures";
 
 const D01 = COMBINATIONS.find((combination) => combination.code === "D01")!;
@@ -117,11 +124,15 @@ describe("the rows of a bulk verification", () => {
   const b = thpt(12);
   const sameStudentAsA = { ...thpt(13), student: a.student };
   const rows: Row[] = [
-    resultRow(0, "b.hocba.json", { document: b }, checksOf("valid")),
-    resultRow(1, "a.hocba.json", { document: a }, checksOf("valid")),
-    resultRow(2, "a-again.pdf", { document: sameStudentAsA }, checksOf("revoked")),
-    resultRow(3, "broken.hocba.json", { document: a }, checksOf("error")),
-    resultRow(4, "package.json", { name: "x" }, { valid: false, verdict: "not-hocba", checks: [] }),
+    resultRow(0, "b.hocba.json", documentSummary({ document: b }), checksOf("valid")),
+    resultRow(1, "a.hocba.json", documentSummary({ document: a }), checksOf("valid")),
+    resultRow(2, "a-again.pdf", documentSummary({ document: sameStudentAsA }), checksOf("revoked")),
+    resultRow(3, "broken.hocba.json", documentSummary({ document: a }), checksOf("error")),
+    resultRow(4, "package.json", documentSummary({ name: "x" }), {
+      valid: false,
+      verdict: "not-hocba",
+      checks: [],
+    }),
     problemRow(5, "scan.pdf", "not-hocba", { code: "PDF_NO_CREDENTIAL", message: "no attachment" }),
   ];
 
@@ -136,7 +147,7 @@ describe("the rows of a bulk verification", () => {
 
   it("fall back on name and date of birth when the citizen ID is withheld", () => {
     const { citizenId: _withheld, ...student } = a.student;
-    const row = resultRow(0, "x", { document: { ...a, student } }, checksOf("valid"));
+    const row = resultRow(0, "x", documentSummary({ document: { ...a, student } }), checksOf("valid"));
     expect(identityOf(row)).toBe(
       `name:${a.student.fullName.toLocaleLowerCase("vi")}|${a.student.dateOfBirth}`,
     );
@@ -177,12 +188,137 @@ describe("the rows of a bulk verification", () => {
   });
 });
 
+describe("the row's document", () => {
+  it("keeps of a transcript the identity, the school and per year the results, and nothing else", () => {
+    const document = thpt(31);
+    expect(documentSummary({ document, proof: { signature: "…" } })).toEqual({
+      type: "hocba.transcript/v1",
+      id: document.id,
+      school: { code: document.school.code, name: document.school.name },
+      student: {
+        fullName: document.student.fullName,
+        dateOfBirth: document.student.dateOfBirth,
+        gender: document.student.gender,
+        ethnicity: document.student.ethnicity,
+        placeOfBirth: document.student.placeOfBirth,
+        studentCode: document.student.studentCode,
+        citizenId: document.student.citizenId,
+      },
+      years: document.years.map((year) => ({
+        schoolYear: year.schoolYear,
+        grade: year.grade,
+        academicResult: year.academicResult,
+        conductResult: year.conductResult,
+        subjects: year.subjects.map(({ code, term1, term2, year: result }) => ({
+          code,
+          term1,
+          term2,
+          year: result,
+        })),
+      })),
+    });
+  });
+
+  it("gives the same export as the whole document", () => {
+    const document = thpt(32);
+    const result = checksOf("valid");
+    const fromSummary = exportSheet([resultRow(0, "a", documentSummary({ document }), result)], D01);
+    const whole = exportSheet([{ index: 0, file: "a", status: "valid", document }], D01);
+    expect(fromSummary).toEqual(whole);
+  });
+
+  it("leaves out fields of the wrong kind, and is absent when there is no document", () => {
+    expect([
+      documentSummary({ document: { type: "hocba.transcript/v1", student: { fullName: 7 }, years: [1] } }),
+      documentSummary({ name: "hocba" }),
+      documentSummary("not JSON"),
+    ]).toEqual([{ type: "hocba.transcript/v1", school: {}, student: {}, years: [] }, undefined, undefined]);
+  });
+});
+
+describe("the rows kept up to date as files come in", () => {
+  const documents = [thpt(41), thpt(42), thpt(43), thpt(44)];
+  const { citizenId: _withheld, ...named } = documents[3]!.student;
+  const statuses = ["valid", "invalid", "revoked", "error", "valid", "not-hocba"] as const;
+  // 60 rows: four students named several times (one by name and date of birth only), files without
+  // a document, every status.
+  const rows: Row[] = Array.from({ length: 60 }, (_, index) => {
+    const status = statuses[index % statuses.length]!;
+    if (index % 7 === 6)
+      return problemRow(index, `scan-${index}.pdf`, "not-hocba", { code: "PDF_NO_CREDENTIAL", message: "" });
+    const base = documents[(index * 5) % 4]!;
+    const document = index % 4 === 3 ? { ...base, student: named } : base;
+    return resultRow(
+      index,
+      `file-${(index * 37) % 60}.hocba.json`,
+      documentSummary({ document }),
+      checksOf(status),
+    );
+  });
+  // The order the answers come in: not the files' order.
+  const arrival = [...rows].sort((a, b) => ((a.index * 23) % 60) - ((b.index * 23) % 60));
+
+  const duplicates = duplicateGroups(rows);
+  const expected = (view: View) =>
+    sortRows(
+      rows.filter((row) => matches(row, view.filter, duplicates)),
+      view.key,
+      view.descending,
+    ).map((row) => row.index);
+
+  it("count and group the rows as the whole-list functions do", () => {
+    const table = new RowTable();
+    for (const row of arrival) table.add(row);
+    expect({
+      counts: table.counts(),
+      groups: [...table.duplicateGroups()].sort((a, b) => a[0] - b[0]),
+    }).toEqual({
+      counts: Object.fromEntries(
+        FILTERS.map((filter) => [filter, rows.filter((row) => matches(row, filter, duplicates)).length]),
+      ),
+      groups: [...duplicates].sort((a, b) => a[0] - b[0]),
+    });
+    expect(table.counts().duplicates).toBeGreaterThan(10);
+  });
+
+  it("insert each new row in place in the view shown, for every filter and order", () => {
+    const views: View[] = FILTERS.flatMap((filter) =>
+      SORT_KEYS.flatMap((key) => [false, true].map((descending) => ({ filter, key, descending }))),
+    );
+    const kept = views.map((view) => {
+      const table = new RowTable();
+      // Shown before the rows come: each is inserted into it as it is added.
+      table.shown(view);
+      for (const row of arrival) table.add(row);
+      return table.shown(view).map((row) => row.index);
+    });
+    expect(kept).toEqual(views.map(expected));
+  });
+
+  it("show a view asked for after the rows came as the whole-list functions do", () => {
+    const table = new RowTable();
+    for (const row of arrival) table.add(row);
+    const view: View = { filter: "duplicates", key: "name", descending: true };
+    expect(table.shown(view).map((row) => row.index)).toEqual(expected(view));
+  });
+});
+
+describe("the batch body", () => {
+  it('is the credentials\' JSON between {"credentials":[ and ]}', async () => {
+    const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).buffer;
+    const credentials = [{ document: { name: "Nguyễn Văn A" } }, "text", { format: "hocba/2" }];
+    const body = batchBody(credentials.map(encode));
+    expect([body.type, JSON.parse(await body.text())]).toEqual(["application/json", { credentials }]);
+    expect(await batchBody([]).text()).toBe('{"credentials":[]}');
+  });
+});
+
 describe("the export sheet", () => {
   const valid = thpt(21);
   const forged = withValue(thpt(22), "/years/0/subjects/0/year", 10) as unknown as Transcript;
   const rows: Row[] = [
-    resultRow(0, "valid.hocba.json", { document: valid }, checksOf("valid")),
-    resultRow(1, "forged.hocba.json", { document: forged }, checksOf("invalid")),
+    resultRow(0, "valid.hocba.json", documentSummary({ document: valid }), checksOf("valid")),
+    resultRow(1, "forged.hocba.json", documentSummary({ document: forged }), checksOf("invalid")),
     problemRow(2, "scan.pdf", "not-hocba", { code: "PDF_NO_CREDENTIAL", message: "no attachment" }),
   ];
   const sheet = exportSheet(rows, D01);
@@ -279,6 +415,24 @@ describe("a ZIP of credential files", () => {
       ["ZIP_TOO_MANY", "more than 2 files in x.zip"],
       ["ZIP_TOO_LARGE", "more than 10 bytes unpacked in x.zip"],
     ]);
+  });
+
+  it("hands its files over packed in a few buffers, each file's bytes unchanged", () => {
+    const files = ["a", "bb", "cccc", "dddddddd", "e"].map((text, at) => ({
+      name: `x.zip/${at}.json`,
+      bytes: enc(text),
+    }));
+    const { entries, chunks } = packEntries(files, 6);
+    expect({
+      chunks: chunks.map((chunk) => new TextDecoder().decode(chunk)),
+      files: entries.map((entry) => [
+        entry.name,
+        new TextDecoder().decode(chunks[entry.chunk]!.slice(entry.start, entry.end)),
+      ]),
+    }).toEqual({
+      chunks: ["abb", "cccc", "dddddddd", "e"],
+      files: files.map((file) => [file.name, new TextDecoder().decode(file.bytes)]),
+    });
   });
 
   it("is refused with ZIP_INVALID when it cannot be read", () => {

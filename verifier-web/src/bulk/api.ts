@@ -3,6 +3,10 @@
  * files by the workers) go to `POST /api/v1/verify/batch` in batches of at most 1,000 and at most
  * BATCH_BYTES of JSON (under the route's body limit), two requests at a time. The service runs the
  * same pipeline; the key lifts the anonymous per-address quota.
+ *
+ * The workers hand over each credential already serialised (UTF-8 JSON bytes); a body is a Blob of
+ * those bytes between `{"credentials":[`, commas and `]}`, so the page never serialises or copies a
+ * credential into a string itself.
  */
 import type { VerificationResult } from "../../../service/src/core/verification";
 import type { ReadProblem } from "./rows";
@@ -17,7 +21,7 @@ const PARALLEL = 2;
 export type BatchOutcome = { result: VerificationResult } | { problem: ReadProblem };
 
 interface Item {
-  json: string;
+  json: ArrayBuffer;
   done: (outcome: BatchOutcome) => void;
 }
 
@@ -38,21 +42,20 @@ export class BatchVerifier {
     private readonly key: string,
   ) {}
 
-  /** Queues one credential; its outcome comes through the promise. */
-  verify(credential: unknown): Promise<BatchOutcome> {
+  /** Queues one credential (its compact JSON, UTF-8); its outcome comes through the promise. */
+  verify(json: ArrayBuffer): Promise<BatchOutcome> {
     return new Promise((done) => {
       if (this.rejected !== undefined) {
         done({ problem: { code: "UNAUTHORIZED", message: this.rejected } });
         return;
       }
-      const json = JSON.stringify(credential);
       if (
         this.items.length > 0 &&
-        (this.bytes + json.length > BATCH_BYTES || this.items.length >= BATCH_ITEMS)
+        (this.bytes + json.byteLength > BATCH_BYTES || this.items.length >= BATCH_ITEMS)
       )
         this.send();
       this.items.push({ json, done });
-      this.bytes += json.length + 1;
+      this.bytes += json.byteLength + 1;
     });
   }
 
@@ -94,7 +97,7 @@ export class BatchVerifier {
           accept: "application/json",
           authorization: `Bearer ${this.key}`,
         },
-        body: `{"credentials":[${items.map((item) => item.json).join(",")}]}`,
+        body: batchBody(items.map((item) => item.json)),
       });
     } catch (error) {
       return fail("REQUEST_FAILED", `the service could not be reached: ${(error as Error).message}`);
@@ -114,4 +117,15 @@ export class BatchVerifier {
       );
     items.forEach((item, index) => item.done({ result: body.results![index]! }));
   }
+}
+
+/** A batch body, `{"credentials":[…]}`, of credentials already serialised. */
+export function batchBody(credentials: readonly ArrayBuffer[]): Blob {
+  const parts: BlobPart[] = ['{"credentials":['];
+  for (const [at, json] of credentials.entries()) {
+    if (at > 0) parts.push(",");
+    parts.push(json);
+  }
+  parts.push("]}");
+  return new Blob(parts, { type: "application/json" });
 }

@@ -10,13 +10,12 @@
  * verdict and note, and carries no score (what a forger changes is the score). Values are the
  * document's own (Vietnamese: Đ, CĐ, Tốt…); scores are numbers.
  */
-import type { Transcript } from "../../../service/src/core/documents";
 import { SUBJECTS, subjectByCode } from "../../../service/src/core/catalog/subjects";
 import { formatDate } from "../../../service/src/core/documents/display";
 import { language } from "../common/i18n";
 import { describeCheck, valueText } from "../verifier/messages";
 import { t } from "./messages";
-import { duplicateGroups, failingCheck, yearsCovered, type ReadProblem, type Row } from "./rows";
+import { duplicateGroups, yearsCovered, type ReadProblem, type Row, type RowDocument } from "./rows";
 import { averageOf, yearsByGrade, type Combination } from "./scores";
 import { ZIP_LIMITS } from "./zip";
 
@@ -30,9 +29,8 @@ export interface Sheet {
 /** The plain-language reason of a row's status, empty for a valid row. */
 export function reasonText(row: Row): string {
   if (row.problem) return problemText(row.problem);
-  const check = failingCheck(row);
-  if (!check) return "";
-  const { title, explanation } = describeCheck(language(), check);
+  if (!row.check) return "";
+  const { title, explanation } = describeCheck(language(), row.check);
   return `${title}: ${explanation}`;
 }
 
@@ -71,7 +69,7 @@ function scoreColumns(rows: readonly Row[]): { grades: number[]; subjects: Map<n
   const subjects = new Map<number, string[]>();
   for (const row of rows) {
     if (row.status !== "valid" || row.document?.type !== "hocba.transcript/v1") continue;
-    for (const year of row.document.years) {
+    for (const year of row.document.years ?? []) {
       const known = subjects.get(year.grade) ?? [];
       for (const subject of year.subjects) if (!known.includes(subject.code)) known.push(subject.code);
       subjects.set(year.grade, known);
@@ -82,8 +80,11 @@ function scoreColumns(rows: readonly Row[]): { grades: number[]; subjects: Map<n
 }
 
 /** The export sheet of the rows for a combination. */
-export function exportSheet(rows: readonly Row[], combination: Combination): Sheet {
-  const duplicates = duplicateGroups(rows);
+export function exportSheet(
+  rows: readonly Row[],
+  combination: Combination,
+  duplicates: ReadonlyMap<number, number> = duplicateGroups(rows),
+): Sheet {
   const { grades, subjects } = scoreColumns(rows);
   const combinationName = combination.code === "custom" ? t("custom") : combination.code;
   const header = [
@@ -125,7 +126,7 @@ export function exportSheet(rows: readonly Row[], combination: Combination): She
   const body = [...rows]
     .sort((a, b) => a.index - b.index)
     .map((row): Cell[] => {
-      const student = (row.document?.student ?? {}) as Partial<Transcript["student"]>;
+      const student: RowDocument["student"] = row.document?.student ?? {};
       const valid = row.status === "valid";
       const cells: Cell[] = [
         row.file,
@@ -160,7 +161,9 @@ export function exportSheet(rows: readonly Row[], combination: Combination): She
           );
       }
       const byGrade =
-        valid && row.document?.type === "hocba.transcript/v1" ? yearsByGrade(row.document.years) : undefined;
+        valid && row.document?.type === "hocba.transcript/v1"
+          ? yearsByGrade(row.document.years ?? [])
+          : undefined;
       for (const grade of grades) {
         const year = byGrade?.get(grade);
         for (const code of subjects.get(grade)!) {

@@ -5,9 +5,15 @@
  * Files are checked in a pool of web workers with the verifier page's pipeline and ports (pool.ts,
  * worker.ts), or, with the office's verifier key, by the service's batch route (api.ts).
  *
+ * The table shows PAGE_SIZE rows at a time (page controls above and below it), and its counts,
+ * duplicates and order are kept up to date as rows come in (rows.ts RowTable): a redraw, every
+ * 300 ms while files are checked, costs the rows of one page, not all of them.
+ *
  * Test hooks: `input[type=file][name=credentials]`, `[data-testid="result"][data-status]` per row
- * (status: valid | invalid | revoked | not-hocba | error), `[data-testid="progress"][data-state]`
- * (idle | working | done), `[data-testid="export-xlsx"]`, `[data-testid="export-csv"]`.
+ * of the page shown (status: valid | invalid | revoked | not-hocba | error),
+ * `[data-testid="progress"][data-state]` (idle | working | done), `[data-testid="export-xlsx"]`,
+ * `[data-testid="export-csv"]`, and the page controls `nav.pager button[data-page]`
+ * (first | previous | next | last).
  */
 import "../common/base.css";
 import "../common/intake.css";
@@ -20,18 +26,17 @@ import { exportFileName, exportSheet, reasonText, subjectText, toCsv } from "./e
 import { t, type MessageKey } from "./messages";
 import { WorkerPool } from "./pool";
 import type { Job } from "./protocol";
-import type { ReadProblem } from "./rows";
 import {
-  duplicateGroups,
   FILTERS,
-  matches,
   problemRow,
   resultRow,
-  sortRows,
+  RowTable,
   yearsCovered,
   type Filter,
+  type ReadProblem,
   type Row,
   type SortKey,
+  type View,
 } from "./rows";
 import { COMBINATIONS, type Combination } from "./scores";
 import { isZip } from "./zip";
@@ -39,16 +44,23 @@ import { isZip } from "./zip";
 // ---- state -------------------------------------------------------------------------------------------
 
 /** A file to check, or a ZIP refused as a whole (one row, with the reason). */
-type Source = { name: string; bytes: () => Promise<ArrayBuffer> } | { name: string; problem: ReadProblem };
+type Source = { name: string; bytes: () => Blob | ArrayBuffer } | { name: string; problem: ReadProblem };
 
-let rows: Row[] = [];
+/** Files handed to the pool in one go; the page draws and answers between two slices. */
+const SLICE = 250;
+
+/** Rows shown per page of the table: a redraw builds at most these, whatever the number of files. */
+const PAGE_SIZE = 100;
+
+let table = new RowTable();
 let total = 0;
 let phase: "idle" | "working" | "done" = "idle";
 let startedAt = 0;
 let elapsed = 0;
 let notice: (() => string) | undefined;
-let filter: Filter = "all";
-let sort: { key: SortKey; descending: boolean } = { key: "index", descending: false };
+let view: View = { filter: "all", key: "index", descending: false };
+/** The table's page shown, from 0. */
+let page = 0;
 let combinationCode = "D01";
 const custom = { subjects: new Set(["TOAN", "VL", "HH"]), grades: new Set([10, 11, 12]) };
 let pool: WorkerPool | undefined;
@@ -93,18 +105,79 @@ const progress = el(
   progressBar,
 );
 const summary = el("p", { class: "summary" });
-const filters = el("div", { class: "filters", role: "group" });
+const filterLabel = el("span", { class: "muted" });
+const filterButtons = new Map<Filter, HTMLButtonElement>(
+  FILTERS.map((name): [Filter, HTMLButtonElement] => {
+    const button = el("button", { type: "button", class: "filter", "data-filter": name });
+    button.addEventListener("click", () => {
+      view = { ...view, filter: name };
+      page = 0;
+      render();
+    });
+    return [name, button];
+  }),
+);
+const filters = el("div", { class: "filters", role: "group" }, filterLabel, ...filterButtons.values());
 const tableBody = el("tbody");
 const tableHead = el("thead");
 const caption = el("caption", { class: "visually-hidden" });
 const emptyNote = el("p", { class: "muted", hidden: true });
+const tableWrap = el(
+  "div",
+  { class: "table-wrap" },
+  el("table", { class: "bulk-table" }, caption, tableHead, tableBody),
+);
+
+type PageMove = "first" | "previous" | "next" | "last";
+const PAGE_MOVES: readonly PageMove[] = ["first", "previous", "next", "last"];
+
+/** Page controls: four buttons and where the page is; the bottom ones bring the results' top into view. */
+function pager(position: "top" | "bottom") {
+  const status = el("span", { class: "pager-status" });
+  const buttons = new Map<PageMove, HTMLButtonElement>(
+    PAGE_MOVES.map((move): [PageMove, HTMLButtonElement] => {
+      const button = el("button", {
+        type: "button",
+        class: "button secondary pager-button",
+        "data-page": move,
+      });
+      button.addEventListener("click", () => {
+        const pages = pageCount();
+        page = { first: 0, previous: page - 1, next: page + 1, last: pages - 1 }[move];
+        page = Math.max(0, Math.min(pages - 1, page));
+        render();
+        // A button that can no longer be used hands the focus to its opposite.
+        if (button.disabled) {
+          const opposite = { first: "last", previous: "next", next: "previous", last: "first" } as const;
+          buttons.get(opposite[move])!.focus();
+        }
+        if (position === "bottom") results.scrollIntoView({ block: "start" });
+      });
+      return [move, button];
+    }),
+  );
+  const nav = el(
+    "nav",
+    { class: `pager pager-${position}`, hidden: true },
+    buttons.get("first"),
+    buttons.get("previous"),
+    status,
+    buttons.get("next"),
+    buttons.get("last"),
+  );
+  return { nav, status, buttons };
+}
+const pagers = [pager("top"), pager("bottom")];
+
 const results = el(
   "section",
   { class: "card results", hidden: true },
   summary,
   filters,
-  el("div", { class: "table-wrap" }, el("table", { class: "bulk-table" }, caption, tableHead, tableBody)),
+  pagers[0]!.nav,
+  tableWrap,
   emptyNote,
+  pagers[1]!.nav,
 );
 const exportHeading = el("h2", { id: "export-heading" });
 const exportIntro = el("p", { class: "muted" });
@@ -159,7 +232,10 @@ const ICONS: Record<Row["status"], string> = {
   error: "!",
 };
 
-/** Each row's element, made once per language (rows do not change once in). */
+/** A number as the page's language writes it (10.000 / 10,000). */
+const count = (value: number) => value.toLocaleString(language() === "vi" ? "vi-VN" : "en-US");
+
+/** Each row's element, made when first shown, once per language (rows do not change once in). */
 const rowElements = new Map<number, HTMLTableRowElement>();
 
 function rowElement(row: Row, duplicate: number | undefined): HTMLTableRowElement {
@@ -197,7 +273,7 @@ function rowElement(row: Row, duplicate: number | undefined): HTMLTableRowElemen
     el(
       "td",
       { class: "nowrap", "data-label": t("col_dateOfBirth") },
-      student ? formatDate(student.dateOfBirth, language()) : "",
+      student?.dateOfBirth ? formatDate(student.dateOfBirth, language()) : "",
     ),
     el("td", { "data-label": t("col_school") }, document?.school.name ?? ""),
     el("td", { class: "nowrap", "data-label": t("col_years") }, yearsCovered(document)),
@@ -206,65 +282,91 @@ function rowElement(row: Row, duplicate: number | undefined): HTMLTableRowElemen
   return tr;
 }
 
-function counts(duplicates: ReadonlyMap<number, number>): Record<Filter, number> {
-  const result = {} as Record<Filter, number>;
-  for (const name of FILTERS) result[name] = rows.filter((row) => matches(row, name, duplicates)).length;
-  return result;
-}
+/** The column titles, sort buttons made once (a click keeps the focus on its button). */
+const sortButtons = new Map<SortKey, { button: HTMLButtonElement; text: Text; arrow: HTMLSpanElement }>();
+const headCells = COLUMNS.map(({ key }) => {
+  if (key === "reason") return el("th", { scope: "col" });
+  const text = document.createTextNode("");
+  const arrow = el("span", { "aria-hidden": "true" });
+  const button = el("button", { type: "button", class: "sort", "data-sort": key }, text, arrow);
+  button.addEventListener("click", () => {
+    view = { ...view, key, descending: view.key === key ? !view.descending : false };
+    page = 0;
+    render();
+  });
+  sortButtons.set(key, { button, text, arrow });
+  return el("th", { scope: "col" }, button);
+});
+tableHead.append(el("tr", {}, ...headCells));
 
 function renderHead(): void {
-  tableHead.replaceChildren(
-    el(
-      "tr",
-      {},
-      ...COLUMNS.map(({ key, label }) => {
-        if (key === "reason") return el("th", { scope: "col" }, t(label));
-        const active = sort.key === key;
-        const button = el(
-          "button",
-          { type: "button", class: "sort", "data-sort": key, title: t("sortBy", { column: t(label) }) },
-          t(label),
-          el("span", { "aria-hidden": "true" }, active ? (sort.descending ? " ▼" : " ▲") : ""),
-        );
-        button.addEventListener("click", () => {
-          sort = { key, descending: active ? !sort.descending : false };
-          render();
-        });
-        return el(
-          "th",
-          {
-            scope: "col",
-            "aria-sort": active ? (sort.descending ? "descending" : "ascending") : undefined,
-          },
-          button,
-        );
-      }),
-    ),
-  );
+  COLUMNS.forEach(({ key, label }, at) => {
+    const cell = headCells[at]!;
+    const sort = key === "reason" ? undefined : sortButtons.get(key);
+    if (!sort) {
+      cell.textContent = t(label);
+      return;
+    }
+    const active = view.key === key;
+    sort.text.textContent = t(label);
+    sort.button.title = t("sortBy", { column: t(label) });
+    sort.arrow.textContent = active ? (view.descending ? " ▼" : " ▲") : "";
+    if (active) cell.setAttribute("aria-sort", view.descending ? "descending" : "ascending");
+    else cell.removeAttribute("aria-sort");
+  });
 }
 
-function renderFilters(count: Record<Filter, number>): void {
+function renderFilters(counts: Readonly<Record<Filter, number>>): void {
   filters.setAttribute("aria-label", t("filterLabel"));
-  filters.replaceChildren(
-    el("span", { class: "muted" }, `${t("filterLabel")}:`),
-    ...FILTERS.map((name) => {
-      const button = el(
-        "button",
-        {
-          type: "button",
-          class: "filter",
-          "data-filter": name,
-          "aria-pressed": String(filter === name),
-        },
-        t(`filter_${name}`, { count: count[name] }),
-      );
-      button.addEventListener("click", () => {
-        filter = name;
-        render();
-      });
-      return button;
-    }),
+  filterLabel.textContent = `${t("filterLabel")}:`;
+  for (const [name, button] of filterButtons) {
+    button.setAttribute("aria-pressed", String(view.filter === name));
+    button.textContent = t(`filter_${name}`, { count: count(counts[name]) });
+  }
+}
+
+function pageCount(): number {
+  return Math.max(1, Math.ceil(table.shown(view).length / PAGE_SIZE));
+}
+
+/** The rows of the page shown, and the page controls. */
+function renderTable(): void {
+  const shown = table.shown(view);
+  const pages = pageCount();
+  page = Math.min(page, pages - 1);
+  const from = page * PAGE_SIZE;
+  const groups = table.duplicateGroups();
+  const elements = shown.slice(from, from + PAGE_SIZE).map((row) => rowElement(row, groups.get(row.index)));
+  const children = tableBody.children;
+  if (elements.length !== children.length || elements.some((element, at) => children[at] !== element))
+    tableBody.replaceChildren(...elements);
+  emptyNote.hidden = shown.length > 0;
+  emptyNote.textContent = t("noRows");
+  for (const { nav, status, buttons } of pagers) {
+    nav.hidden = pages === 1;
+    nav.setAttribute("aria-label", t("pagerLabel"));
+    status.textContent = t("pageStatus", {
+      page: count(page + 1),
+      pages: count(pages),
+      from: count(from + 1),
+      to: count(from + elements.length),
+      total: count(shown.length),
+    });
+    for (const [move, button] of buttons) {
+      button.replaceChildren(...pageButtonContent(move));
+      button.disabled = move === "first" || move === "previous" ? page === 0 : page === pages - 1;
+    }
+  }
+}
+
+function pageButtonContent(move: PageMove): (string | HTMLElement)[] {
+  const text = t(`page_${move}`);
+  const arrow = el(
+    "span",
+    { "aria-hidden": "true" },
+    { first: "«", previous: "‹", next: "›", last: "»" }[move],
   );
+  return move === "first" || move === "previous" ? [arrow, " ", text] : [text, " ", arrow];
 }
 
 function combination(): Combination {
@@ -292,6 +394,7 @@ function checkbox(
   return el("label", { class: "check-option" }, input, " ", label);
 }
 
+/** The export card's words and choices: made again only when the language or the choice changes. */
 function renderExport(): void {
   exportHeading.textContent = t("exportHeading");
   exportIntro.textContent = t("exportIntro");
@@ -334,17 +437,11 @@ function renderExport(): void {
   );
   xlsxButton.textContent = t("exportXlsx");
   csvButton.textContent = t("exportCsv");
-  xlsxButton.disabled = phase !== "done";
-  csvButton.disabled = phase !== "done";
 }
 
-let renderedLanguage = language();
-
-function render(): void {
-  if (renderedLanguage !== language()) {
-    rowElements.clear();
-    renderedLanguage = language();
-  }
+/** The page's fixed words, in the language chosen (again on a change of language). */
+function renderWords(): void {
+  rowElements.clear();
   document.title = `${t("pageTitle")} — hocba`;
   byId("footer").textContent = t("footer");
   title.textContent = t("pageTitle");
@@ -353,6 +450,12 @@ function render(): void {
   dropHint.textContent = t("dropHint");
   keyLabel.textContent = t("keyLabel");
   keyHelp.textContent = t("keyHelp");
+  caption.textContent = t("tableCaption");
+  renderExport();
+}
+
+/** What changes while files are checked: mode, progress, counts, the page of rows. */
+function render(): void {
   mode.textContent = keyInput.value.trim()
     ? t("modeApi")
     : t("modeBrowser", { workers: pool?.size ?? Math.min(8, navigator.hardwareConcurrency || 2) });
@@ -360,36 +463,28 @@ function render(): void {
   progress.hidden = phase === "idle" && notice === undefined;
   progress.dataset.state = phase;
   progressBar.max = Math.max(1, total);
-  progressBar.value = rows.length;
+  progressBar.value = table.size;
   progressText.textContent = notice
     ? notice()
     : phase === "done"
-      ? t("finished", { total, seconds: (elapsed / 1000).toFixed(1) })
-      : t("progress", { done: rows.length, total });
+      ? t("finished", { total: count(total), seconds: (elapsed / 1000).toFixed(1) })
+      : t("progress", { done: count(table.size), total: count(total) });
 
-  results.hidden = rows.length === 0;
-  exportCard.hidden = rows.length === 0;
-  renderExport();
-  if (rows.length === 0) return;
-  const duplicates = duplicateGroups(rows);
-  const count = counts(duplicates);
+  results.hidden = table.size === 0;
+  exportCard.hidden = table.size === 0;
+  xlsxButton.disabled = phase !== "done";
+  csvButton.disabled = phase !== "done";
+  if (table.size === 0) return;
+  const counts = table.counts();
   summary.textContent = t("summary", {
-    valid: count.valid,
-    notValid: count["not-valid"],
-    error: count.error,
-    duplicates: count.duplicates,
+    valid: count(counts.valid),
+    notValid: count(counts["not-valid"]),
+    error: count(counts.error),
+    duplicates: count(counts.duplicates),
   });
-  renderFilters(count);
-  caption.textContent = t("tableCaption");
+  renderFilters(counts);
   renderHead();
-  const shown = sortRows(
-    rows.filter((row) => matches(row, filter, duplicates)),
-    sort.key,
-    sort.descending,
-  );
-  tableBody.replaceChildren(...shown.map((row) => rowElement(row, duplicates.get(row.index))));
-  emptyNote.hidden = shown.length > 0;
-  emptyNote.textContent = t("noRows");
+  renderTable();
 }
 
 /** While files are checked, the page is redrawn at most every 300 ms (it stays responsive). */
@@ -403,25 +498,34 @@ function renderSoon(): void {
 
 // ---- verification --------------------------------------------------------------------------------------
 
+/**
+ * The files to check: each chosen file, or a ZIP's files. A `.json` or `.pdf` file is handed to a
+ * worker as it is (as a handle: the worker reads it); any other is a ZIP archive if its first bytes
+ * say so. The page does not touch the files' bytes: even reading four bytes of a chosen file asks
+ * the browser for its size and date there and then, a millisecond or more each.
+ */
 async function expand(files: readonly File[], runId: number): Promise<Source[]> {
   const sources: Source[] = [];
   for (const file of files) {
-    const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
-    if (!isZip(head)) {
-      sources.push({ name: file.webkitRelativePath || file.name, bytes: () => file.arrayBuffer() });
+    if (/\.(json|pdf)$/i.test(file.name) || !isZip(new Uint8Array(await file.slice(0, 4).arrayBuffer()))) {
+      sources.push({ name: file.webkitRelativePath || file.name, bytes: () => file });
       continue;
     }
     notice = () => t("reading", { name: file.name });
     render();
-    const bytes = await file.arrayBuffer();
     const answer = await pool!.run(() =>
-      Promise.resolve({ job: { kind: "unzip", name: file.name, bytes }, transfer: [bytes] }),
+      Promise.resolve({ job: { kind: "unzip", name: file.name, bytes: file }, transfer: [] }),
     );
     if (runId !== run) return [];
-    if (answer.kind === "entries")
+    if (answer.kind === "entries") {
+      const { chunks } = answer;
       for (const entry of answer.entries)
-        sources.push({ name: entry.name, bytes: () => Promise.resolve(entry.bytes) });
-    else if (answer.kind === "problem") sources.push({ name: file.name, problem: answer.problem });
+        sources.push({
+          name: entry.name,
+          // A copy of the file's span, made when a worker is free for it, and handed over.
+          bytes: () => chunks[entry.chunk]!.slice(entry.start, entry.end),
+        });
+    } else if (answer.kind === "problem") sources.push({ name: file.name, problem: answer.problem });
   }
   notice = undefined;
   return sources;
@@ -431,10 +535,11 @@ async function start(files: readonly File[]): Promise<void> {
   if (files.length === 0) return;
   const runId = ++run;
   pool ??= new WorkerPool();
-  rows = [];
+  table = new RowTable();
   rowElements.clear();
   total = files.length;
-  filter = "all";
+  view = { ...view, filter: "all" };
+  page = 0;
   phase = "working";
   startedAt = performance.now();
   render();
@@ -447,35 +552,39 @@ async function start(files: readonly File[]): Promise<void> {
   const answered: Promise<void>[] = [];
   const add = (row: Row) => {
     if (runId !== run) return;
-    rows.push(row);
+    table.add(row);
     renderSoon();
   };
-  await Promise.all(
-    sources.map(async (source, index) => {
-      if ("problem" in source) return add(problemRow(index, source.name, "not-hocba", source.problem));
-      const answer = await pool!.run(async () => {
-        const bytes = await source.bytes();
-        const job: Job = batch
-          ? { kind: "read", name: source.name, bytes }
-          : { kind: "verify", name: source.name, bytes, settings };
-        return { job, transfer: [bytes] };
-      });
-      if (answer.kind === "problem")
-        return add(problemRow(index, source.name, answer.status, answer.problem));
-      if (answer.kind === "verified")
-        return add(resultRow(index, source.name, answer.credential, answer.result));
-      if (answer.kind === "read" && batch) {
-        // Not awaited here: the last batch goes out only when every file has been read (flush).
-        const { credential } = answer;
-        answered.push(
-          batch.verify(credential).then((outcome) => {
-            if ("result" in outcome) add(resultRow(index, source.name, credential, outcome.result));
-            else add(problemRow(index, source.name, "error", outcome.problem));
-          }),
-        );
-      }
-    }),
-  );
+  const check = async (source: Source, index: number): Promise<void> => {
+    if ("problem" in source) return add(problemRow(index, source.name, "not-hocba", source.problem));
+    const answer = await pool!.run(() => {
+      const bytes = source.bytes();
+      const job: Job = batch
+        ? { kind: "read", name: source.name, bytes }
+        : { kind: "verify", name: source.name, bytes, settings };
+      return Promise.resolve({ job, transfer: bytes instanceof ArrayBuffer ? [bytes] : [] });
+    });
+    if (answer.kind === "problem") return add(problemRow(index, source.name, answer.status, answer.problem));
+    if (answer.kind === "verified") return add(resultRow(index, source.name, answer.document, answer.result));
+    if (answer.kind === "read" && batch) {
+      // Not awaited here: the last batch goes out only when every file has been read (flush).
+      const { document } = answer;
+      answered.push(
+        batch.verify(answer.json).then((outcome) => {
+          if ("result" in outcome) add(resultRow(index, source.name, document, outcome.result));
+          else add(problemRow(index, source.name, "error", outcome.problem));
+        }),
+      );
+    }
+  };
+  const checked: Promise<void>[] = [];
+  for (let at = 0; at < sources.length; at += SLICE) {
+    sources.slice(at, at + SLICE).forEach((source, offset) => checked.push(check(source, at + offset)));
+    // Ten thousand files are not queued in one task: the page draws and answers in between.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (runId !== run) return;
+  }
+  await Promise.all(checked);
   await batch?.flush();
   await Promise.all(answered);
   if (runId !== run) return;
@@ -500,14 +609,16 @@ function download(blob: Blob, name: string): void {
 csvButton.addEventListener("click", () => {
   const chosen = combination();
   download(
-    new Blob([toCsv(exportSheet(rows, chosen))], { type: "text/csv;charset=utf-8" }),
+    new Blob([toCsv(exportSheet(table.rows, chosen, table.duplicateGroups()))], {
+      type: "text/csv;charset=utf-8",
+    }),
     exportFileName(chosen, "csv"),
   );
 });
 
 xlsxButton.addEventListener("click", () => {
   const chosen = combination();
-  const sheet = exportSheet(rows, chosen);
+  const sheet = exportSheet(table.rows, chosen, table.duplicateGroups());
   // The XLSX writer is loaded only when asked for.
   void import("./xlsx").then(async ({ toXlsx }) =>
     download(await toXlsx(sheet), exportFileName(chosen, "xlsx")),
@@ -516,7 +627,7 @@ xlsxButton.addEventListener("click", () => {
 
 combinationSelect.addEventListener("change", () => {
   combinationCode = combinationSelect.value;
-  render();
+  renderExport();
 });
 
 // ---- input ---------------------------------------------------------------------------------------------
@@ -569,6 +680,10 @@ dropzone.addEventListener("drop", (event) => {
 // ---- start ---------------------------------------------------------------------------------------------
 
 mountHeader("bulk");
-onLanguageChange(() => render());
+onLanguageChange(() => {
+  renderWords();
+  render();
+});
 document.documentElement.lang = language();
+renderWords();
 render();

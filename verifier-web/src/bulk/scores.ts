@@ -12,7 +12,7 @@
  *    to two decimals, from the unrounded sums.
  * Only a `valid` verification is averaged; the page and the export call this for those alone.
  */
-import type { SchoolYear, Transcript } from "../../../service/src/core/documents";
+import type { RowYear } from "./rows";
 
 export interface Combination {
   /** "A00", or "custom". */
@@ -48,8 +48,8 @@ export function round2(value: number): number {
 }
 
 /** The school year of each grade: the last one listed when a grade was repeated. */
-export function yearsByGrade(years: readonly SchoolYear[]): Map<number, SchoolYear> {
-  const byGrade = new Map<number, SchoolYear>();
+export function yearsByGrade<Year extends Pick<RowYear, "grade">>(years: readonly Year[]): Map<number, Year> {
+  const byGrade = new Map<number, Year>();
   for (const year of years) byGrade.set(year.grade, year);
   return byGrade;
 }
@@ -60,13 +60,13 @@ export function yearsByGrade(years: readonly SchoolYear[]): Map<number, SchoolYe
  * averageOf(transcript, COMBINATIONS[0]) // { average: 8.04, total: 24.13 }
  */
 export function averageOf(
-  document: { type: string; years?: readonly SchoolYear[] },
+  document: { type: string; years?: readonly Pick<RowYear, "grade" | "subjects">[] },
   combination: Combination,
 ): Average {
   if (document.type !== "hocba.transcript/v1" || !document.years) return { reason: "not-transcript" };
   if (combination.subjects.length === 0 || combination.grades.length === 0)
     return { reason: "empty-combination" };
-  const byGrade = yearsByGrade((document as Transcript).years);
+  const byGrade = yearsByGrade(document.years);
   let sum = 0;
   let total = 0;
   for (const subject of combination.subjects) {

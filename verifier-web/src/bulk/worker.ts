@@ -4,18 +4,18 @@
  * `verifyCredential` and the verifier page's ports, exactly as the verifier page does for one file.
  * Each worker keeps one verification context (trust anchors, chain identity) for all its files,
  * and remembers the chain's answer per anchored batch root (many files share one).
+ * What goes back to the page is small: the row's document (`documentSummary`) and the verdict, or,
+ * for the service path, the credential already serialised as JSON bytes for the batch body — the
+ * page never parses, copies or serialises a whole credential.
  */
 import { isHocbaError } from "../../../service/src/core/errors";
 import { extractCredentialFromPdf } from "../../../service/src/core/pdf/extract";
-import {
-  readableDocument,
-  verifyCredential,
-  type VerificationContext,
-} from "../../../service/src/core/verification";
+import { verifyCredential, type VerificationContext } from "../../../service/src/core/verification";
 import { retryWhenRateLimited, verificationContext, type PortSettings } from "../verifier/ports";
 import { readCredentialBytes } from "../verifier/source";
-import type { Answer, AnswerMessage, Job, JobMessage } from "./protocol";
-import { unzipEntries, type ZipProblem } from "./zip";
+import type { Answer, AnswerMessage, FileBytes, Job, JobMessage } from "./protocol";
+import { documentSummary } from "./rows";
+import { packEntries, unzipEntries, type ZipProblem } from "./zip";
 
 /** A thousand files ask the public read routes thousands of times: wait out a 429 and ask again. */
 retryWhenRateLimited(20);
@@ -68,17 +68,16 @@ function problem(error: unknown): Answer {
   };
 }
 
+/** The bytes of a job's file: a File is read here, off the page's thread. */
+async function bytesOf(bytes: FileBytes): Promise<Uint8Array> {
+  return new Uint8Array(bytes instanceof ArrayBuffer ? bytes : await bytes.arrayBuffer());
+}
+
 async function handle(job: Job): Promise<{ answer: Answer; transfer: ArrayBuffer[] }> {
   if (job.kind === "unzip") {
     try {
-      const entries = unzipEntries(job.name, new Uint8Array(job.bytes)).map((entry) => ({
-        name: entry.name,
-        bytes: entry.bytes.buffer.slice(
-          entry.bytes.byteOffset,
-          entry.bytes.byteOffset + entry.bytes.byteLength,
-        ) as ArrayBuffer,
-      }));
-      return { answer: { kind: "entries", entries }, transfer: entries.map((entry) => entry.bytes) };
+      const { entries, chunks } = packEntries(unzipEntries(job.name, await bytesOf(job.bytes)));
+      return { answer: { kind: "entries", entries, chunks }, transfer: chunks };
     } catch (error) {
       const zip = error as ZipProblem;
       return {
@@ -93,11 +92,15 @@ async function handle(job: Job): Promise<{ answer: Answer; transfer: ArrayBuffer
   }
   let credential: unknown;
   try {
-    credential = await readCredentialBytes(new Uint8Array(job.bytes), extractCredentialFromPdf);
+    credential = await readCredentialBytes(await bytesOf(job.bytes), extractCredentialFromPdf);
   } catch (error) {
     return { answer: problem(error), transfer: [] };
   }
-  if (job.kind === "read") return { answer: { kind: "read", credential }, transfer: [] };
+  const document = documentSummary(credential);
+  if (job.kind === "read") {
+    const json = new TextEncoder().encode(JSON.stringify(credential) ?? "null").buffer;
+    return { answer: { kind: "read", json, document }, transfer: [json] };
+  }
   let verification: VerificationContext;
   try {
     verification = await contextFor(job.settings);
@@ -112,21 +115,16 @@ async function handle(job: Job): Promise<{ answer: Answer; transfer: ArrayBuffer
     };
   }
   const result = await verifyCredential(credential, verification);
-  const document = result.verdict === "not-hocba" ? undefined : readableDocument(credential).document;
-  return {
-    answer: {
-      kind: "verified",
-      credential: document === undefined ? {} : { document: document as never },
-      result,
-    },
-    transfer: [],
-  };
+  return { answer: { kind: "verified", document, result }, transfer: [] };
 }
 
 self.addEventListener("message", (event: MessageEvent<JobMessage>) => {
   const { id, job } = event.data;
-  void handle(job).then(({ answer, transfer }) => {
-    const message: AnswerMessage = { id, answer };
-    (self as unknown as Worker).postMessage(message, transfer);
-  });
+  void handle(job)
+    // A job that fails unexpectedly still gets its answer: the file could not be checked.
+    .catch((error: unknown) => ({ answer: problem(error), transfer: [] as ArrayBuffer[] }))
+    .then(({ answer, transfer }) => {
+      const message: AnswerMessage = { id, answer };
+      (self as unknown as Worker).postMessage(message, transfer);
+    });
 });

@@ -66,3 +66,43 @@ export function unzipEntries(
   }
   return Object.entries(files).map(([name, data]) => ({ name: `${archiveName}/${name}`, bytes: data }));
 }
+
+/** An unpacked file of an archive, as the worker hands it over: a span of one of the chunks. */
+export interface PackedEntry {
+  name: string;
+  chunk: number;
+  start: number;
+  end: number;
+}
+
+/** Bytes per chunk of `packEntries`. */
+export const CHUNK_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The files packed into a few large buffers (a file larger than `chunkBytes` alone in one), so
+ * that handing thousands of files from the worker to the page moves a few buffers, not one per file.
+ */
+export function packEntries(
+  entries: readonly { name: string; bytes: Uint8Array }[],
+  chunkBytes: number = CHUNK_BYTES,
+): { entries: PackedEntry[]; chunks: ArrayBuffer[] } {
+  const packed: PackedEntry[] = [];
+  const chunks: ArrayBuffer[] = [];
+  let from = 0;
+  while (from < entries.length) {
+    let to = from;
+    let size = 0;
+    while (to < entries.length && (to === from || size + entries[to]!.bytes.byteLength <= chunkBytes))
+      size += entries[to++]!.bytes.byteLength;
+    const chunk = new Uint8Array(size);
+    let at = 0;
+    for (const { name, bytes } of entries.slice(from, to)) {
+      chunk.set(bytes, at);
+      packed.push({ name, chunk: chunks.length, start: at, end: at + bytes.byteLength });
+      at += bytes.byteLength;
+    }
+    chunks.push(chunk.buffer);
+    from = to;
+  }
+  return { entries: packed, chunks };
+}
