@@ -35,7 +35,7 @@ async function runAll<T>(jobs: (() => Promise<T>)[], width = 3): Promise<T[]> {
 describe("the hocba command", () => {
   it("creates the demo PKI, signs with DEMO01.p12 (password from the environment) and verifies", async () => {
     expect(demoPkiRun.code).toBe(0);
-    expect(demoPkiRun.stdout.split("\n").filter((line) => line.startsWith("wrote "))).toHaveLength(16);
+    expect(demoPkiRun.stdout.split("\n").filter((line) => line.startsWith("wrote "))).toHaveLength(20);
 
     const signedPath = tmp.path("signed.json");
     const signing = await runCli(
