@@ -90,6 +90,9 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   SHARE_EXPIRED: 57,
   SHARE_REVOKED: 58,
   CITIZEN_ID_MISSING: 59,
+
+  XML_MALFORMED: 79,
+  XML_INVALID: 80,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

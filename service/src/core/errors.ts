@@ -116,6 +116,12 @@ export const ERROR_CODES = [
   "SHARE_EXPIRED",
   "SHARE_REVOKED",
   "CITIZEN_ID_MISSING",
+
+  // a signed PDF's XML attachment (docs/formats.md, transcript as XML): not well-formed XML (or a
+  // DOCTYPE, or an encoding hocba does not read); hocba's XML form of a transcript that breaks the
+  // JSON path's rules or does not map to its model (details: every problem by JSON pointer)
+  "XML_MALFORMED",
+  "XML_INVALID",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -77,6 +77,9 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   SHARE_EXPIRED: 410,
   SHARE_REVOKED: 410,
   CITIZEN_ID_MISSING: 400,
+
+  XML_MALFORMED: 400,
+  XML_INVALID: 422,
 };
 
 export interface ErrorEnvelope {
