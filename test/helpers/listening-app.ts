@@ -44,6 +44,8 @@ export interface ListeningAppOptions {
   trustAnchors?: TestAppOptions["trustAnchors"];
   /** Citizen sign-in (test/helpers/staff.ts); default none. */
   citizenSignIn?: TestAppOptions["citizenSignIn"];
+  /** Certificate status of submissions (CERT_STATUS); default none. */
+  certStatus?: TestAppOptions["certStatus"];
 }
 
 export async function startListeningApp(

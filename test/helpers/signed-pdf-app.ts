@@ -7,11 +7,17 @@
  */
 import { createTrustStore } from "../../service/src/core/pki";
 import { allowSchoolSigner } from "./chain";
+import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
+import { httpStatusFetcher } from "../../service/src/adapters/pki/status-http";
+import { createCertificateStatusChecker } from "../../service/src/issuance/certificate-status";
+import { tempDir } from "./files";
 import { startListeningApp, type ListeningApp, type ListeningAppOptions } from "./listening-app";
+import { makeStatusPki, type StatusPki } from "./ocsp";
 import { SCHOOL_CODE } from "./pki";
 import {
   appendUpdate,
   makeOpensslPdfPki,
+  opensslIdentityOf,
   signPdf,
   unsignedPdf,
   type OpensslIdentity,
@@ -41,6 +47,16 @@ export function withByteChanged(pdf: Uint8Array): Uint8Array {
   return changed;
 }
 
+/** Registers `who` for school 79000701 in `role`, in the database and on the chain. */
+async function registerSigner(api: ListeningApp, who: OpensslIdentity, role: string): Promise<void> {
+  await api.db.query(
+    `INSERT INTO issuer_certificates (issuer_code, fingerprint, certificate, subject, role, added_at)
+     VALUES ($1, $2, $3, $4, $5, now() - interval '1 day')`,
+    [SCHOOL_CODE, who.fingerprint, der(who.pem), role, role],
+  );
+  await allowSchoolSigner(api.chain, who.fingerprint);
+}
+
 /** POST /api/v1/transcripts/pdf with `pdf` as the body, with the school's API key (or `key`; null: none). */
 export function submitSignedPdf(api: ListeningApp, pdf: Uint8Array, key: string | null = api.schoolKey) {
   return api.app.inject({
@@ -63,16 +79,8 @@ export async function startSignedPdfApp(
   await api.db.query("UPDATE issuers SET required_roles = '{principal,organisation}' WHERE code = $1", [
     SCHOOL_CODE,
   ]);
-  const register = async (who: OpensslIdentity, role: string) => {
-    await api.db.query(
-      `INSERT INTO issuer_certificates (issuer_code, fingerprint, certificate, subject, role, added_at)
-       VALUES ($1, $2, $3, $4, $5, now() - interval '1 day')`,
-      [SCHOOL_CODE, who.fingerprint, der(who.pem), role, role],
-    );
-    await allowSchoolSigner(api.chain, who.fingerprint);
-  };
-  await register(pki.principal, "principal");
-  await register(pki.seal, "organisation");
+  await registerSigner(api, pki.principal, "principal");
+  await registerSigner(api, pki.seal, "organisation");
   const unsigned = await unsignedPdf();
   const byPrincipal = await signPdf(unsigned, pki.principal, pki.dir, "Phạm Văn Đức");
   const twoSignatures = await signPdf(byPrincipal, pki.seal, pki.dir, "Trường THPT Lê Lợi");
@@ -91,6 +99,65 @@ export async function startSignedPdfApp(
     dispose: async () => {
       await api.dispose();
       pki.dispose();
+    },
+  };
+}
+
+export interface StatusPdfApp {
+  api: ListeningApp;
+  status: StatusPki;
+  /** The principal (a certificate naming OpenSSL's OCSP responder) and the seal (one naming only a CRL). */
+  principal: OpensslIdentity;
+  seal: OpensslIdentity;
+  /** A one-page PDF signed by the principal, then the seal. */
+  twoSignatures: Uint8Array;
+  dispose(): Promise<void>;
+}
+
+/**
+ * A listening test API that checks certificate status on submission (CERT_STATUS=require) against
+ * a CA run with the openssl command line (test/helpers/ocsp.ts: OCSP responder, CRLs): school
+ * 79000701 has that CA's "good" leaf as principal and its CRL-only leaf as its seal, both required.
+ */
+export async function startStatusPdfApp(
+  label: string,
+  options: ListeningAppOptions = {},
+): Promise<StatusPdfApp> {
+  const status = await makeStatusPki();
+  const ids = tempDir(`${label}-signers`);
+  const principal = opensslIdentityOf(ids.dir, "good", status.leaves.good, status.intermediate.pem);
+  const seal = opensslIdentityOf(ids.dir, "crlOnly", status.leaves.crlOnly, status.intermediate.pem);
+  const api = await startListeningApp(label, {
+    ...options,
+    trustAnchors: status.store,
+    certStatus: createCertificateStatusChecker({
+      policy: "require",
+      fetch: httpStatusFetcher({ timeoutMs: 5000 }),
+      crypto: nodeCrypto,
+      maxAgeMs: 3_600_000,
+    }),
+  });
+  await api.db.query("UPDATE issuers SET required_roles = '{principal,organisation}' WHERE code = $1", [
+    SCHOOL_CODE,
+  ]);
+  await registerSigner(api, principal, "principal");
+  await registerSigner(api, seal, "organisation");
+  const twoSignatures = await signPdf(
+    await signPdf(await unsignedPdf(), principal, ids.dir, "Người ký good"),
+    seal,
+    ids.dir,
+    "Trường THCS Nguyễn Du",
+  );
+  return {
+    api,
+    status,
+    principal,
+    seal,
+    twoSignatures,
+    dispose: async () => {
+      await api.dispose();
+      await status.dispose();
+      ids.dispose();
     },
   };
 }

@@ -5,6 +5,7 @@
  * as an incremental update by @signpdf/placeholder-plain, so a second signature keeps the first).
  */
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { plainAddPlaceholder } from "@signpdf/placeholder-plain";
 import signpdf from "@signpdf/signpdf";
@@ -179,4 +180,108 @@ export function opensslIdentityOf(
   const fingerprint =
     "0x" + execFileSync("openssl", ["dgst", "-sha256", "-r"], { input: leaf.der }).toString().slice(0, 64);
   return { cert, key, fingerprint, pem: leaf.pem, certfile };
+}
+
+/** Validation data for a Document Security Store: DER OCSP responses, CRLs and certificates. */
+export interface DssData {
+  ocsp?: readonly Uint8Array[];
+  crl?: readonly Uint8Array[];
+  certs?: readonly Uint8Array[];
+  /** Put the entries under /VRI, keyed by the SHA-1 of the last signature's /Contents, instead of the DSS's own arrays. */
+  vriOnly?: boolean;
+  /** Entries slipped into the rewritten catalog beside /DSS (what a validation-data update must not do). */
+  catalogExtra?: string;
+}
+
+/** The `<< … >>` dictionary that starts at `at` in `text` (nested dictionaries counted). */
+function dictionaryAt(text: string, at: number): string {
+  let depth = 0;
+  for (let i = at; i < text.length - 1; i++) {
+    if (text.startsWith("<<", i)) {
+      depth++;
+      i++;
+    } else if (text.startsWith(">>", i)) {
+      depth--;
+      i++;
+      if (depth === 0) return text.slice(at, i + 1);
+    }
+  }
+  throw new Error("unterminated dictionary");
+}
+
+/**
+ * Appends a Document Security Store as a PAdES B-LT validator writes one: an incremental update
+ * defining one stream per OCSP response, CRL and certificate, the /DSS dictionary (or its /VRI
+ * entry for the last signature), and the catalog again — as it was, plus /DSS — with its own xref
+ * section and trailer. No signature changes.
+ */
+export function appendDss(pdf: Uint8Array, data: DssData): Uint8Array {
+  const text = Buffer.from(pdf).toString("latin1");
+  const trailers = [...text.matchAll(/trailer\s*<<([\s\S]*?)>>\s*startxref\s*(\d+)/g)];
+  const last = trailers.at(-1)!;
+  const size = Number(/\/Size\s+(\d+)/.exec(last[1]!)![1]);
+  const [, rootNumber, rootGeneration] = /\/Root\s+(\d+)\s+(\d+)\s+R/.exec(last[1]!)!;
+  const definitions = [
+    ...text.matchAll(new RegExp(`(?<![0-9])${rootNumber}\\s+${rootGeneration}\\s+obj\\s*`, "g")),
+  ];
+  const definition = definitions.at(-1)!;
+  const catalog = dictionaryAt(text, definition.index + definition[0].length);
+
+  const parts: Buffer[] = [Buffer.from("\n", "latin1")];
+  let length = pdf.length + 1;
+  const offsets = new Map<number, number>();
+  const write = (number: number, generation: number, body: Buffer): void => {
+    offsets.set(number, length);
+    const chunk = Buffer.concat([
+      Buffer.from(`${number} ${generation} obj\n`, "latin1"),
+      body,
+      Buffer.from("\nendobj\n", "latin1"),
+    ]);
+    parts.push(chunk);
+    length += chunk.length;
+  };
+  let next = size;
+  const streams = (items: readonly Uint8Array[] = []): string =>
+    items
+      .map((item) => {
+        const number = next++;
+        write(
+          number,
+          0,
+          Buffer.concat([
+            Buffer.from(`<< /Length ${item.length} >>\nstream\n`, "latin1"),
+            Buffer.from(item),
+            Buffer.from("\nendstream", "latin1"),
+          ]),
+        );
+        return `${number} 0 R`;
+      })
+      .join(" ");
+  const ocsp = streams(data.ocsp);
+  const crl = streams(data.crl);
+  const certs = streams(data.certs);
+  let dss: string;
+  if (data.vriOnly) {
+    const contents = [...text.matchAll(/\/Contents\s*<([0-9A-Fa-f]+)>/g)].at(-1)![1]!;
+    const key = createHash("sha1").update(Buffer.from(contents, "hex")).digest("hex").toUpperCase();
+    dss = `<< /Type /DSS /VRI << /${key} << /Type /VRI /OCSP [${ocsp}] /CRL [${crl}] /Cert [${certs}] >> >> >>`;
+  } else {
+    dss = `<< /Type /DSS /OCSPs [${ocsp}] /CRLs [${crl}] /Certs [${certs}] >>`;
+  }
+  const dssNumber = next++;
+  write(dssNumber, 0, Buffer.from(dss, "latin1"));
+  write(
+    Number(rootNumber),
+    Number(rootGeneration),
+    Buffer.from(`${catalog.slice(0, -2)} /DSS ${dssNumber} 0 R${data.catalogExtra ?? ""} >>`, "latin1"),
+  );
+  const entry = (number: number, generation: number) =>
+    `${String(offsets.get(number)).padStart(10, "0")} ${String(generation).padStart(5, "0")} n \n`;
+  const xrefAt = length;
+  const fresh = [...Array(next - size).keys()].map((i) => entry(size + i, 0)).join("");
+  const xref =
+    `xref\n${rootNumber} 1\n${entry(Number(rootNumber), Number(rootGeneration))}${size} ${next - size}\n${fresh}` +
+    `trailer\n<< /Size ${next} /Root ${rootNumber} ${rootGeneration} R /Prev ${last[2]} >>\nstartxref\n${xrefAt}\n%%EOF\n`;
+  parts.push(Buffer.from(xref, "latin1"));
+  return new Uint8Array(Buffer.concat([Buffer.from(pdf), ...parts]));
 }

@@ -16,6 +16,10 @@ import { createTrustStore } from "../../service/src/core/pki";
 import { createCertificateStatusChecker } from "../../service/src/issuance/certificate-status";
 import type { SubmissionDeps } from "../../service/src/issuance/documents";
 import { submitSignedPdf } from "../../service/src/issuance/signed-pdfs";
+import { validateDocument } from "../../service/src/core/documents";
+import { certificateInfo } from "../../service/src/core/pki/certificate";
+import { keyRingFor } from "../../service/src/core/pki/key-ring";
+import { statusLocations, verifyOcspEvidence } from "../../service/src/core/pki/status";
 import { schoolTranscript } from "../helpers/credentials";
 import { databaseBackends } from "../helpers/databases";
 import { rejectionOf } from "../helpers/errors";
@@ -30,6 +34,7 @@ import {
   type OpensslIdentity,
   type OpensslPdfPki,
 } from "../helpers/signed-pdf";
+import { transcriptXml } from "../helpers/transcript-xml";
 
 const backends = await databaseBackends();
 const OTHER_SCHOOL = "79000702";
@@ -38,6 +43,7 @@ const school = { issuerCode: SCHOOL_CODE, actor: `issuer:${SCHOOL_CODE}` };
 let pki: OpensslPdfPki;
 let statusPki: StatusPki;
 let revokedSigner: OpensslIdentity;
+let goodSigner: OpensslIdentity;
 let unsigned: Uint8Array;
 let byPrincipal: Uint8Array;
 let twoSignatures: Uint8Array;
@@ -48,6 +54,7 @@ beforeAll(async () => {
   pki = makeOpensslPdfPki();
   statusPki = await makeStatusPki();
   revokedSigner = opensslIdentityOf(pki.dir, "revoked", statusPki.leaves.revoked, statusPki.intermediate.pem);
+  goodSigner = opensslIdentityOf(pki.dir, "good", statusPki.leaves.good, statusPki.intermediate.pem);
   unsigned = await unsignedPdf();
   byPrincipal = await signPdf(unsigned, pki.principal, pki.dir, "Phạm Văn Đức");
   twoSignatures = await signPdf(byPrincipal, pki.seal, pki.dir, "Trường THPT Lê Lợi");
@@ -104,6 +111,100 @@ describe.each(backends)("submitting a PDF the school signed ($name)", (backend) 
     await register(SCHOOL_CODE, pki.principal, "principal");
     await register(SCHOOL_CODE, pki.seal, "organisation");
     await register(OTHER_SCHOOL, revokedSigner, "principal");
+    await register(OTHER_SCHOOL, goodSigner, "principal");
+  });
+
+  /** A PDF with `attachment` attached, signed by the principal and then the school's seal. */
+  const signedWith = async (name: string, body: string, mimeType = "application/xml") =>
+    signPdf(
+      await signPdf(
+        await unsignedPdf({ name, bytes: new TextEncoder().encode(body), mimeType }),
+        pki.principal,
+        pki.dir,
+        "Phạm Văn Đức",
+      ),
+      pki.seal,
+      pki.dir,
+      "Trường THPT Lê Lợi",
+    );
+
+  it("keeps an attached transcript in hocba's XML form as it keeps the JSON one: validated, under its own id, structured", async () => {
+    const pdf = await signedWith("hoc-ba.xml", transcriptXml(transcript));
+    const result = await submitSignedPdf(deps, school, pdf);
+    const { rows } = await db.query<{ id: string; document: unknown; structured: boolean }>(
+      "SELECT id, document, structured FROM documents WHERE doc_hash = $1",
+      [sha256(pdf)],
+    );
+    expect([result, rows]).toEqual([
+      { ok: true, id: transcript.id, docHash: sha256(pdf), status: "pending", created: true },
+      [{ id: transcript.id, document: transcript, structured: true }],
+    ]);
+  });
+
+  it("refuses hocba's XML form breaking the JSON path's rules with XML_INVALID, listing every problem", async () => {
+    const wrong = {
+      ...transcript,
+      years: [{ ...transcript.years[0]!, grade: 13 }, ...transcript.years.slice(1)],
+    };
+    const expected = validateDocument(wrong);
+    const problems = expected.ok ? [] : expected.problems;
+    expect(problems.length).toBeGreaterThan(0);
+    const pdf = await signedWith("hoc-ba.xml", transcriptXml(wrong));
+    expect(await rejectionOf(submitSignedPdf(deps, school, pdf))).toEqual({
+      code: "XML_INVALID",
+      message: `the attached transcript hoc-ba.xml: ${problems.length} problem(s), first ${problems[0]!.code} at ${problems[0]!.path}: ${problems[0]!.message}`,
+      details: problems,
+    });
+  });
+
+  it("refuses an attached XML that is not well-formed with XML_MALFORMED, and takes one of another vocabulary without structured data", async () => {
+    const malformed = await signedWith("hoc-ba.xml", "<hocBa><hoTen>Nguyễn</hocBa>");
+    expect(await rejectionOf(submitSignedPdf(deps, school, malformed))).toEqual({
+      code: "XML_MALFORMED",
+      message:
+        "hoc-ba.xml is not well-formed XML: Expected closing tag 'hoTen' (opened in line 1, col 8) instead of closing tag 'hocBa'. (line 1, column 21)",
+      details: { line: 1, column: 21 },
+    });
+    const other = await signedWith("hoc-ba.xml", "<hocBa><hoTen>Nguyễn Thị Ánh</hoTen></hocBa>");
+    const accepted = await submitSignedPdf(deps, school, other);
+    const { rows } = await db.query<{ structured: boolean; document: unknown }>(
+      "SELECT structured, document FROM documents WHERE id = $1",
+      [accepted.id],
+    );
+    expect(rows).toEqual([{ structured: false, document: {} }]);
+  });
+
+  it("keeps, per signature, the OCSP response and CRL obtained on submission beside the PDF, for its proof", async () => {
+    const signed = await signPdf(unsigned, goodSigner, pki.dir, "Người ký good");
+    const certStatus = createCertificateStatusChecker({
+      policy: "require",
+      fetch: httpStatusFetcher({ timeoutMs: 3000 }),
+      crypto: nodeCrypto,
+      maxAgeMs: 3_600_000,
+    });
+    const accepted = await submitSignedPdf(
+      { ...deps, certStatus },
+      { issuerCode: OTHER_SCHOOL, actor: "test" },
+      signed,
+    );
+    const { rows } = await db.query<{
+      pdf_status_evidence: { signature: number; ocsp: string[]; crl: string[] }[];
+    }>("SELECT pdf_status_evidence FROM documents WHERE id = $1", [accepted.id]);
+    const [evidence] = rows.map((r) => r.pdf_status_evidence);
+    const leaf = certificateInfo(statusPki.leaves.good.der, nodeCrypto, "SIGNATURE_MALFORMED");
+    const intermediate = certificateInfo(statusPki.intermediate.der, nodeCrypto, "SIGNATURE_MALFORMED");
+    const [rootCrlUrl] = statusLocations(intermediate).crl;
+    const rootCrl = Buffer.from(await (await fetch(rootCrlUrl!)).arrayBuffer()).toString("base64");
+    const ocsp = evidence?.[0]?.ocsp.map((b64) => Buffer.from(b64, "base64")) ?? [];
+    const said = await Promise.all(
+      ocsp.map(
+        async (der) => (await verifyOcspEvidence(der, leaf, intermediate, keyRingFor(nodeCrypto)))?.state,
+      ),
+    );
+    expect([evidence?.map((e) => ({ ...e, ocsp: e.ocsp.length })), said]).toEqual([
+      [{ signature: 1, ocsp: 1, crl: [rootCrl] }],
+      ["good"],
+    ]);
   });
 
   it("accepts a PDF signed by the principal and the school's seal, keyed by the SHA-256 of the file, without structured data", async () => {

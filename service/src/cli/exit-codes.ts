@@ -94,6 +94,8 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   DISTRICT_NOT_IN_PROVINCE: 74,
   // `hocba sign-pending`: a draft it completed was signed by everyone but its submission was refused.
   DRAFT_SUBMISSION_REFUSED: 76,
+  XML_MALFORMED: 79,
+  XML_INVALID: 80,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

@@ -124,6 +124,11 @@ export const ERROR_CODES = [
   // (details.refusal: the submission's own code and message, whether a retry may pass, the
   // signature at fault); the draft stays `refused` until a retry passes or that signature is removed
   "DRAFT_SUBMISSION_REFUSED",
+  // a signed PDF's XML attachment (docs/formats.md, transcript as XML): not well-formed XML (or a
+  // DOCTYPE, or an encoding hocba does not read); hocba's XML form of a transcript that breaks the
+  // JSON path's rules or does not map to its model (details: every problem by JSON pointer)
+  "XML_MALFORMED",
+  "XML_INVALID",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -79,6 +79,9 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   CITIZEN_ID_MISSING: 400,
   DISTRICT_NOT_IN_PROVINCE: 403,
   DRAFT_SUBMISSION_REFUSED: 422,
+
+  XML_MALFORMED: 400,
+  XML_INVALID: 422,
 };
 
 export interface ErrorEnvelope {

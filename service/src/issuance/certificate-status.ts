@@ -209,26 +209,26 @@ export async function assertPathStatus(
 }
 
 /**
- * Checks the status of every signer's path of a verified signature and returns the CMS to store:
- * with the evidence as each signer's revocation values (unchanged when there is none), and each
- * signer's status in `report`.
+ * Checks the status of every signer's path of a verified signature: each signer's status lands in
+ * `report`, and the evidence to keep is returned per signer ([] for a signer without any; [] for
+ * all under CERT_STATUS=off).
  * @throws HocbaError as assertPathStatus
  */
-export async function withCertificateStatus(
+export async function signerStatusEvidence(
   checker: CertificateStatusChecker,
   cms: Uint8Array,
   report: SignatureReport,
   trustAnchors: TrustStore,
   crypto: PkiCrypto,
-): Promise<Uint8Array> {
-  if (checker.policy === "off") return cms;
+): Promise<StatusEvidence[][]> {
+  if (checker.policy === "off") return [];
   const parsed = parseDetachedSignedData(cms);
   const known = new Map(trustAnchors.byFingerprint);
   for (const der of parsed.certificates) {
     const info = certificateInfo(der, crypto, "SIGNATURE_MALFORMED");
     known.set(info.fingerprint, info);
   }
-  const attributes = await Promise.all(
+  return Promise.all(
     parsed.signers.map(async (signer, index) => {
       const signerReport = report.signers[index]!;
       const path = signerReport.chain.map((fingerprint) => known.get(fingerprint)!);
@@ -244,12 +244,29 @@ export async function withCertificateStatus(
       }
       const own = evidence.find((item) => item.certificate === path[0]);
       if (own !== undefined) signerReport.status = signerStatusOf(own.evidence);
-      return evidence.length === 0
-        ? undefined
-        : revocationValuesAttribute(evidence.map((item) => item.evidence));
+      return evidence.map((item) => item.evidence);
     }),
   );
-  return attributes.some((attribute) => attribute !== undefined)
-    ? withRevocationValues(cms, attributes)
+}
+
+/**
+ * Checks the status of every signer's path of a verified signature and returns the CMS to store:
+ * with the evidence as each signer's revocation values (unchanged when there is none), and each
+ * signer's status in `report`.
+ * @throws HocbaError as assertPathStatus
+ */
+export async function withCertificateStatus(
+  checker: CertificateStatusChecker,
+  cms: Uint8Array,
+  report: SignatureReport,
+  trustAnchors: TrustStore,
+  crypto: PkiCrypto,
+): Promise<Uint8Array> {
+  const evidence = await signerStatusEvidence(checker, cms, report, trustAnchors, crypto);
+  return evidence.some((list) => list.length > 0)
+    ? withRevocationValues(
+        cms,
+        evidence.map((list) => (list.length === 0 ? undefined : revocationValuesAttribute(list))),
+      )
     : cms;
 }

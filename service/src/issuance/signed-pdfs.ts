@@ -13,19 +13,27 @@
  * When the PDF carries a hocba.transcript/v1 attachment, that transcript is validated by the JSON
  * path's rules, must be of the submitting school, and is kept with the record (its id becomes the
  * record's id, its `supersedes` corrects as for JSON); without one the record is marked as carrying
- * no structured data. The status evidence cannot be written into a signed PDF: the signers' status
- * is kept in the record's `signers`.
+ * no structured data. The status evidence cannot be written into a signed PDF without a new
+ * revision (changing its hash): the OCSP responses and CRLs obtained are kept beside it, per
+ * signature (`documents.pdf_status_evidence`), and travel in its proof; the signers' status is in
+ * the record's `signers`. Evidence the PDF carries itself (a DSS, PAdES B-LT) is judged too.
  *
  * The proof (`hocba/pdf-1`) of an anchored signed PDF is public by the PDF's hash: whoever holds
  * the file knows the hash; the proof carries nothing personal.
  */
 import { randomUUID } from "node:crypto";
-import { assertValidDocument, leafOf, toHex, type HocbaDocument } from "../core/documents";
+import { assertValidDocument, leafOf, toHex, validateDocument, type HocbaDocument } from "../core/documents";
 import { HocbaError, isHocbaError, toHocbaError } from "../core/errors";
 import { extractTranscriptFromPdf } from "../core/pdf/extract";
 import { verifyPdfSignatures } from "../core/pdf/signatures";
-import { PDF_PROOF_FORMAT, SIGNED_PDF_TYPE, type PdfProof } from "../core/verification/pdf";
-import { withCertificateStatus } from "./certificate-status";
+import { mergeRevocationValues } from "../core/pki/revocation-values";
+import {
+  PDF_PROOF_FORMAT,
+  SIGNED_PDF_TYPE,
+  type PdfProof,
+  type PdfStatusEvidence,
+} from "../core/verification/pdf";
+import { signerStatusEvidence } from "./certificate-status";
 import type { CredentialChain } from "./credential";
 import {
   databaseAuthorization,
@@ -40,6 +48,8 @@ import {
 import { anchorProof, BATCH_OF_DOCUMENT, LEAF_INDEX_SQL } from "./stores/batches";
 import type { Queryable } from "./ports";
 import { compiledSchemaCheck } from "./schema-check";
+
+const base64 = (der: Uint8Array): string => Buffer.from(der).toString("base64");
 
 /** The school a signed PDF is submitted for: the key's own, or — for the admin — the one named. */
 function schoolOf(submitter: IssuerActor, school: string | undefined): string {
@@ -88,15 +98,25 @@ export async function submitSignedPdf(
   const [first] = problems;
   if (first !== undefined) throw new HocbaError(first.code, first.message, { details: problems });
   const signers = [];
+  const statusEvidence: PdfStatusEvidence[] = [];
   for (const s of verification.signatures) {
     const report = s.report!;
     if (deps.certStatus !== undefined) {
+      let evidence: Awaited<ReturnType<typeof signerStatusEvidence>>;
       try {
-        // The evidence cannot go into a signed PDF; the statuses land in `report`.
-        await withCertificateStatus(deps.certStatus, s.cms, report, deps.trustAnchors, deps.crypto);
+        // The statuses land in `report`; the answers are kept beside the PDF, for its proof.
+        evidence = await signerStatusEvidence(deps.certStatus, s.cms, report, deps.trustAnchors, deps.crypto);
       } catch (error) {
         const e = toHocbaError(error);
         throw new HocbaError(e.code, `signature ${s.index}: ${e.message}`, { details: e.details });
+      }
+      const answers = evidence.flat();
+      if (answers.length > 0) {
+        const { ocsp, crl } = mergeRevocationValues({
+          ocsp: answers.filter((a) => a.source === "ocsp").map((a) => a.der),
+          crl: answers.filter((a) => a.source === "crl").map((a) => a.der),
+        });
+        statusEvidence.push({ signature: s.index, ocsp: ocsp.map(base64), crl: crl.map(base64) });
       }
     }
     signers.push(...report.signers.map((signer) => ({ signature: s.index, ...signer })));
@@ -114,7 +134,11 @@ export async function submitSignedPdf(
     signers,
     issuerCode,
     supersedes: structured?.supersedes ?? null,
-    pdf: { bytes: pdf, structured: structured !== undefined },
+    pdf: {
+      bytes: pdf,
+      structured: structured !== undefined,
+      ...(statusEvidence.length > 0 ? { statusEvidence } : {}),
+    },
   };
   const result = (await storeRetrying(deps.db, submitter, [accepted])).get(0);
   if (result === undefined) throw new HocbaError("INTERNAL", "no submission result");
@@ -126,8 +150,11 @@ export async function submitSignedPdf(
 }
 
 /**
- * The hocba.transcript/v1 attached to the PDF, validated by the JSON path's rules and of this
- * school; undefined when the PDF carries none.
+ * The hocba.transcript/v1 attached to the PDF (as JSON, or in hocba's XML form), validated by the
+ * JSON path's rules and of this school; undefined when the PDF carries none.
+ * @throws HocbaError SCHEMA_INVALID (a JSON attachment breaking the rules), XML_MALFORMED (an XML
+ *   attachment that is not well-formed), XML_INVALID (hocba's XML form breaking the rules, or not
+ *   mapping to the JSON model; `details` lists every problem by JSON pointer), FORBIDDEN (another school's).
  */
 async function structuredTranscript(
   deps: SubmissionDeps,
@@ -136,17 +163,29 @@ async function structuredTranscript(
 ): Promise<HocbaDocument | undefined> {
   const attached = await extractTranscriptFromPdf(pdf);
   if (attached === undefined) return undefined;
+  const options = { schemaCheck: compiledSchemaCheck, ...deps.validation };
   let document: HocbaDocument;
-  try {
-    document = assertValidDocument(attached.document, {
-      schemaCheck: compiledSchemaCheck,
-      ...deps.validation,
-    });
-  } catch (error) {
-    if (!isHocbaError(error)) throw error;
-    throw new HocbaError(error.code, `the attached transcript ${attached.name}: ${error.message}`, {
-      details: error.details,
-    });
+  if (attached.format === "xml") {
+    const result = validateDocument(attached.document, options);
+    const problems = [...attached.problems, ...(result.ok ? [] : result.problems)];
+    if (!result.ok || problems.length > 0) {
+      const first = problems[0]!;
+      throw new HocbaError(
+        "XML_INVALID",
+        `the attached transcript ${attached.name}: ${problems.length} problem(s), first ${first.code} at ${first.path || "/"}: ${first.message}`,
+        { details: problems },
+      );
+    }
+    document = result.document;
+  } else {
+    try {
+      document = assertValidDocument(attached.document, options);
+    } catch (error) {
+      if (!isHocbaError(error)) throw error;
+      throw new HocbaError(error.code, `the attached transcript ${attached.name}: ${error.message}`, {
+        details: error.details,
+      });
+    }
   }
   const code = document.type === "hocba.transcript/v1" ? document.school.code : undefined;
   if (code !== issuerCode)
@@ -172,6 +211,7 @@ export async function pdfProofByHash(
     issuer_code: string;
     leaf: string;
     structured: boolean;
+    pdf_status_evidence: PdfStatusEvidence[] | null;
     leaf_index: number | null;
     leaf_count: number | null;
     root: string | null;
@@ -179,7 +219,7 @@ export async function pdfProofByHash(
     block_number: string | number | null;
     anchored_at: Date | null;
   }>(
-    `SELECT d.id, d.issuer_code, d.leaf, d.structured, ${LEAF_INDEX_SQL} AS leaf_index, b.leaf_count,
+    `SELECT d.id, d.issuer_code, d.leaf, d.structured, d.pdf_status_evidence, ${LEAF_INDEX_SQL} AS leaf_index, b.leaf_count,
             b.root, b.tx_hash, b.block_number, b.anchored_at
        FROM documents d LEFT JOIN batches b ON ${BATCH_OF_DOCUMENT} AND b.state = 'confirmed'
       WHERE d.doc_hash = $1 AND d.type = $2`,
@@ -209,5 +249,6 @@ export async function pdfProofByHash(
       blockNumber: Number(row.block_number),
       anchoredAt: row.anchored_at.toISOString(),
     },
+    ...(row.pdf_status_evidence === null ? {} : { statusEvidence: row.pdf_status_evidence }),
   };
 }

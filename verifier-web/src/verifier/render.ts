@@ -402,15 +402,21 @@ interface SignerView {
 
 /**
  * "tốt lúc <time>, theo <responder>" / "good at <time>, per <responder>": the certificate status
- * the signature's embedded OCSP response or CRL proves (the responder by its common name).
+ * the evidence proves — embedded in the signature, or for a signed PDF its DSS and its proof — the
+ * responder by its common name; a revocation says whether it came before or after the signature's
+ * trusted time (its timestamp, else its signing time).
  */
-function certStatusText(status: SignerView["status"], lang: "vi" | "en"): string | undefined {
+function certStatusText(signer: SignerView, lang: "vi" | "en"): string | undefined {
+  const status = signer.status;
   if (status?.at === undefined || status.responder === undefined) return undefined;
   const responder = /(?:^|, )CN=([^,]+)/.exec(status.responder)?.[1] ?? status.responder;
   const per = `, ${t("certStatusPer")} ${responder}`;
   if (status.state === "good") return `${t("certStatusGood")} ${formatDateTime(status.at, lang)}${per}`;
-  if (status.state === "revoked" && status.revokedAt !== undefined)
-    return `${t("certStatusRevoked")} ${formatDateTime(status.revokedAt, lang)} (${t("certStatusAfterSigning")})${per}`;
+  if (status.state === "revoked" && status.revokedAt !== undefined) {
+    const signed = signer.timestamp?.time ?? signer.signingTime;
+    const before = signed !== undefined && Date.parse(status.revokedAt) <= Date.parse(signed);
+    return `${t("certStatusRevoked")} ${formatDateTime(status.revokedAt, lang)} (${t(before ? "certStatusBeforeSigning" : "certStatusAfterSigning")})${per}`;
+  }
   return `${t("certStatusUnknown")} ${formatDateTime(status.at, lang)}${per}`;
 }
 
@@ -488,9 +494,9 @@ function signerParts(result: VerificationResult, first: HTMLElement[][]): (HTMLE
                 }),
               )
             : [],
-          certStatusText(signer.status, lang) === undefined
+          certStatusText(signer, lang) === undefined
             ? []
-            : field(t("certStatus"), certStatusText(signer.status, lang)),
+            : field(t("certStatus"), certStatusText(signer, lang)),
         ];
       }),
     ),

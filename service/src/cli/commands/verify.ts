@@ -18,6 +18,7 @@ import { nodeCrypto } from "../../adapters/pki/node-crypto";
 import { aiaFetcher } from "../../adapters/pki/aia-fetcher";
 import { loadTrustAnchorsDir } from "../../adapters/pki/trust-dir";
 import { HocbaError, isHocbaError } from "../../core/errors";
+import { signerStatusText, type SignerStatus } from "../../core/pki";
 import { extractCredentialFromPdf } from "../../core/pdf/extract";
 import { findPdfSignatures } from "../../core/pdf/signatures";
 import { verifySignedPdf, type PdfProofSource } from "../../core/verification/pdf";
@@ -334,18 +335,22 @@ interface SignerData {
   role?: string;
   name?: string;
   organisation?: string;
+  /** The signer certificate's status, when the signature, the PDF's DSS or its proof carried evidence. */
+  status?: SignerStatus;
 }
 
 /**
  * One line per signer the signer check reports: "signed by principal: Nguyễn Văn Hùng (Trường
- * THCS Nguyễn Du)"; the role is the issuer registry's, unknown offline.
+ * THCS Nguyễn Du)"; the role is the issuer registry's, unknown offline. When there was status
+ * evidence: "…; certificate good at <time>, per OCSP responder "<subject>"".
  */
 function signerLines(result: VerificationResult): string[] {
   const signers = result.checks.find((check) => check.name === "signer")?.data?.signers;
   if (!Array.isArray(signers)) return [];
   return (signers as SignerData[]).map(
-    ({ role, name, organisation }) =>
-      `signed by ${role ?? "(role not checked)"}: ${name ?? "?"}${organisation ? ` (${organisation})` : ""}`,
+    ({ role, name, organisation, status }) =>
+      `signed by ${role ?? "(role not checked)"}: ${name ?? "?"}${organisation ? ` (${organisation})` : ""}` +
+      (status ? `; certificate ${signerStatusText(status)}` : ""),
   );
 }
 

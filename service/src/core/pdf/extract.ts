@@ -21,6 +21,8 @@ import {
   decodePDFRawStream,
   type PDFObject,
 } from "pdf-lib";
+import type { Problem } from "../documents/problems";
+import { readTranscriptXml, xmlText } from "../documents/xml";
 import { HocbaError } from "../errors";
 
 /** How the credential attachment's file name ends. */
@@ -147,26 +149,34 @@ export async function extractCredentialFromPdf(bytes: Uint8Array): Promise<unkno
 /** The `type` of the structured học bạ a school's signed PDF may carry as an attachment. */
 const TRANSCRIPT_ATTACHMENT_TYPE = "hocba.transcript/v1";
 
+/** A structured học bạ found attached to a signed PDF, not yet validated. */
+export type AttachedTranscript =
+  | { name: string; format: "json"; document: unknown }
+  /** hocba's XML form, mapped to the JSON model; `problems` are what the mapping could not place. */
+  | { name: string; format: "xml"; document: Record<string, unknown>; problems: Problem[] };
+
 /**
  * The structured học bạ attached to a school's signed PDF (issue 17): the first attached `*.json`
- * file whose JSON is a `hocba.transcript/v1` document, unchecked (the caller validates it with the
- * JSON path's rules); undefined when the PDF carries none. Attachments that are not UTF-8 JSON are
- * passed over: they are not this one.
- * @throws HocbaError PDF_INVALID (not a PDF, or unreadable).
+ * file whose JSON is a `hocba.transcript/v1` document, else the first attached `*.xml` file in
+ * hocba's XML form (core/documents/xml.ts), mapped to the JSON model; unchecked (the caller
+ * validates it with the JSON path's rules); undefined when the PDF carries neither. JSON
+ * attachments that are not UTF-8 JSON, and XML of another vocabulary, are passed over: they are
+ * not this one. An XML attachment that is not well-formed is refused: it cannot be told apart.
+ * @throws HocbaError PDF_INVALID (not a PDF, or unreadable), XML_MALFORMED (an attached *.xml that
+ *   is not well-formed UTF-8/UTF-16 XML, or has a DOCTYPE).
  */
-export async function extractTranscriptFromPdf(
-  bytes: Uint8Array,
-): Promise<{ name: string; document: unknown } | undefined> {
+export async function extractTranscriptFromPdf(bytes: Uint8Array): Promise<AttachedTranscript | undefined> {
   if (!isPdf(bytes)) throw new HocbaError("PDF_INVALID", "the file is not a PDF");
   let found: Attachment[];
   let doc: PDFDocument;
   try {
     doc = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false });
-    found = attachments(doc).filter((a) => a.name.toLowerCase().endsWith(".json"));
+    found = attachments(doc);
   } catch (cause) {
     throw new HocbaError("PDF_INVALID", "the PDF or its attachments cannot be read", { cause });
   }
-  for (const attachment of found) {
+  const named = (suffix: string) => found.filter((a) => a.name.toLowerCase().endsWith(suffix));
+  for (const attachment of named(".json")) {
     let value: unknown;
     try {
       value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(contents(attachment.spec)));
@@ -174,7 +184,19 @@ export async function extractTranscriptFromPdf(
       continue;
     }
     if ((value as { type?: unknown } | null)?.type === TRANSCRIPT_ATTACHMENT_TYPE)
-      return { name: attachment.name, document: value };
+      return { name: attachment.name, format: "json", document: value };
   }
-  return undefined;
+  let first: AttachedTranscript | undefined;
+  for (const attachment of named(".xml")) {
+    let xml: Uint8Array;
+    try {
+      xml = contents(attachment.spec);
+    } catch {
+      continue; // a file specification without an embedded file: nothing to read
+    }
+    const read = readTranscriptXml(xmlText(xml, attachment.name), attachment.name);
+    if (read.vocabulary === "hocba")
+      first ??= { name: attachment.name, format: "xml", document: read.document, problems: read.problems };
+  }
+  return first;
 }

@@ -12,10 +12,14 @@
  * Limits, stated: signature dictionaries are found by their /ByteRange in the file's bytes, so one
  * stored in a compressed object stream is not seen (readers and signers write them uncompressed,
  * since the offsets must be patched in place); what may follow the last signature is judged by the
- * object types it defines (DSS, VRI, catalog, xref and untyped streams), not by a full object diff.
+ * object types it defines (DSS, VRI, xref and untyped streams, and the catalog as it was but for
+ * its /DSS), not by a full object diff. The DSS's OCSP responses and CRLs (core/pdf/dss.ts) are
+ * status evidence for the signatures, judged with each CMS's own.
  */
 import { HocbaError, type ErrorCode } from "../errors";
 import { readTlv } from "../pki/der";
+import { mergeRevocationValues, type RevocationValues } from "../pki/revocation-values";
+import { readDss } from "./dss";
 import type { AuthorizationLookup, SignatureReport, VerifyContext } from "../pki/verify";
 import { verifyDetached } from "../pki/verify";
 
@@ -168,12 +172,70 @@ export function findPdfSignatures(bytes: Uint8Array): PdfSignatureFinding[] {
 /** Object types an update after the last signature may define: validation data only. */
 const VALIDATION_TYPES = new Set(["DSS", "VRI", "Catalog", "XRef"]);
 
+/** A dictionary's text with whitespace normalised and its /DSS entry left out, for comparing. */
+function comparable(dictionary: string): string {
+  return dictionary
+    .replace(/\/DSS\s+\d+\s+\d+\s+R/g, "")
+    .replace(/\s+/g, " ")
+    .replace(/ ?(<<|>>|\[|\]|\/) ?/g, "$1")
+    .trim();
+}
+
+/** The text of the last definition of object `number generation` in `text`, up to its endobj. */
+function lastDefinition(text: string, number: string, generation: string): string | undefined {
+  const definitions = [...text.matchAll(new RegExp(`(?<![0-9])${number}\\s+${generation}\\s+obj\\b`, "g"))];
+  const last = definitions.at(-1);
+  if (last === undefined) return undefined;
+  const start = last.index + last[0].length;
+  const end = text.indexOf("endobj", start);
+  return end < 0 ? undefined : text.slice(start, end);
+}
+
 /**
  * Whether the bytes after the last signed revision are only validation data (PAdES B-LT/LTA: a
- * DSS with certificates, OCSP responses and CRLs, and the catalog that points to it).
+ * DSS with certificates, OCSP responses and CRLs, and the catalog that points to it). The
+ * catalog is rewritten by such an update: it passes when, but for its new /DSS entry, it is the
+ * catalog the last signature covers (same entries, same references — its /AcroForm included).
+ * Stream data (the DER of responses and CRLs) is not read as PDF syntax.
  */
-function onlyValidationData(appended: string): boolean {
+/**
+ * The text with each stream's data cut out — only where the stream's dictionary states its /Length
+ * directly and `endstream` follows exactly that many bytes, so nothing but real stream data is
+ * hidden from the checks; any other stream stays as it is (read as syntax: refused, not missed).
+ */
+function withoutStreamData(appended: string): string {
+  let out = "";
+  let from = 0;
+  for (const keyword of appended.matchAll(/>>\s*stream(\r\n|\n)/g)) {
+    const start = keyword.index + keyword[0].length;
+    if (start <= from) continue;
+    const object = appended.lastIndexOf(" obj", keyword.index);
+    const length = /\/Length\s+(\d+)\b(?!\s+\d+\s+R)/.exec(
+      appended.slice(Math.max(object, from), keyword.index),
+    );
+    if (object < 0 || length === null) continue;
+    const end = start + Number(length[1]);
+    if (!/^(\r\n|\r|\n)?endstream/.test(appended.slice(end, end + 11))) continue;
+    out += appended.slice(from, start);
+    from = end;
+  }
+  return out + appended.slice(from);
+}
+
+function onlyValidationData(bytes: Uint8Array, lastEnd: number): boolean {
+  let appended = withoutStreamData(text(bytes, lastEnd));
   if (!/\/DSS\b/.test(appended)) return false;
+  const signed = text(bytes, 0, lastEnd);
+  appended = appended.replace(
+    /(?<![0-9])(\d+)\s+(\d+)\s+obj\b([\s\S]*?)endobj/g,
+    (whole, number: string, generation: string, body: string) => {
+      if (!/\/Type\s*\/Catalog\b/.test(body)) return whole;
+      const before = lastDefinition(signed, number, generation);
+      return before !== undefined && comparable(before) === comparable(body)
+        ? `${number} ${generation} obj << /Type /Catalog >> endobj`
+        : whole;
+    },
+  );
   for (const type of appended.matchAll(/\/Type\s*\/([A-Za-z]+)/g)) {
     if (!VALIDATION_TYPES.has(type[1]!)) return false;
   }
@@ -203,13 +265,24 @@ export interface PdfVerification {
   problems: { code: ErrorCode; message: string }[];
   /** Authorized roles covered by the signatures together. */
   roles: string[];
+  /** What the PDF's Document Security Store holds (PAdES B-LT), when it has one. */
+  dss?: { ocsp: number; crl: number; certificates: number; vri: number };
 }
 
-export interface PdfVerifyContext extends Omit<VerifyContext, "authorization" | "policy" | "claimedTime"> {
+export interface PdfVerifyContext extends Omit<
+  VerifyContext,
+  "authorization" | "policy" | "claimedTime" | "statusEvidence"
+> {
   /** The school (or district office) whose registry entries authorize the signers. */
   authorization?: { issuerCode: string; lookup: AuthorizationLookup };
   /** Roles the signatures must cover together; default ["principal"]. Ignored without authorization. */
   requiredRoles?: string[];
+  /**
+   * Certificate status evidence from outside the PDF, by signature number: the OCSP responses and
+   * CRLs the service obtained when it accepted the PDF (its hocba/pdf-1 proof). Judged with the
+   * PDF's own DSS and each CMS's revocation values, at each signature's trusted time.
+   */
+  statusEvidence?: ReadonlyMap<number, RevocationValues>;
 }
 
 /** The first failing check of a report, as a coded problem. */
@@ -235,6 +308,7 @@ export async function verifyPdfSignatures(
     problems.push({ code: "PDF_NOT_SIGNED", message: "the PDF carries no signature" });
     return { ok: false, signatures: [], problems, roles: [] };
   }
+  const dss = await readDss(bytes);
   const signatures = await Promise.all(
     findings.map(async ({ signature, problem }): Promise<PdfSignatureResult> => {
       const [, length1, offset2, length2] = signature.byteRange;
@@ -259,6 +333,7 @@ export async function verifyPdfSignatures(
         ...(context.authorization ? { authorization: context.authorization } : {}),
         policy: { requiredRoles: [] },
         ...(signature.claimedTime ? { claimedTime: signature.claimedTime } : {}),
+        statusEvidence: mergeRevocationValues(dss, context.statusEvidence?.get(signature.index)),
       });
       const failure = firstFailure(report);
       return {
@@ -271,7 +346,7 @@ export async function verifyPdfSignatures(
     }),
   );
   const lastEnd = Math.max(...findings.map(({ signature: s }) => s.byteRange[2] + s.byteRange[3]));
-  if (lastEnd < bytes.length && !onlyValidationData(text(bytes, lastEnd))) {
+  if (lastEnd < bytes.length && !onlyValidationData(bytes, lastEnd)) {
     problems.push({
       code: "PDF_MODIFIED_AFTER_SIGNING",
       message: `the PDF was changed after its last signature: ${bytes.length - lastEnd} bytes added that are not validation data`,
@@ -301,5 +376,15 @@ export async function verifyPdfSignatures(
     signatures,
     problems,
     roles,
+    ...(dss
+      ? {
+          dss: {
+            ocsp: dss.ocsp.length,
+            crl: dss.crl.length,
+            certificates: dss.certificates.length,
+            vri: dss.vri,
+          },
+        }
+      : {}),
   };
 }

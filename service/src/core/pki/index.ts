@@ -16,6 +16,8 @@ export {
   CHECK_STATUSES,
   type CheckStatus,
   type SignerReport,
+  type SignerStatus,
+  signerStatusText,
   type Authorization,
   type AuthorizationLookup,
 } from "./verify";

@@ -18,6 +18,7 @@ import { toHex } from "../documents/hash";
 import { BoundedCache } from "./bounded-cache";
 import type { CertificateInfo } from "./certificate";
 import {
+  bytesEqual,
   childrenOf,
   DerError,
   elementOf,
@@ -138,27 +139,56 @@ export interface CertificateStatusEntry {
 
 const verified = new BoundedCache<string, Promise<CertificateStatusEntry[]>>(10_000);
 
+/** Evidence from several places (the CMS, a PDF's DSS, a proof file) as one set, each item once. */
+export function mergeRevocationValues(...sets: readonly (RevocationValues | undefined)[]): RevocationValues {
+  const merged: RevocationValues = { crl: [], ocsp: [] };
+  for (const set of sets) {
+    for (const source of ["crl", "ocsp"] as const) {
+      for (const der of set?.[source] ?? []) {
+        if (!merged[source].some((kept) => kept === der || bytesEqual(kept, der))) merged[source].push(der);
+      }
+    }
+  }
+  return merged;
+}
+
 /**
- * Verifies the embedded evidence for every certificate of `path` but the trust anchor. Cached
- * per (evidence, path): a school's documents all carry the same responses, so a batch parses and
+ * Verifies the evidence for every certificate of `path` but the trust anchor. Cached per
+ * (evidence, path): a school's documents all carry the same responses, so a batch parses and
  * verifies them once.
  * @throws HocbaError CERT_STATUS_INVALID when a response or CRL about a certificate of the path
  * does not verify (tampered, wrong signer).
  */
 export function embeddedStatus(
-  value: Uint8Array,
+  values: RevocationValues,
   path: readonly CertificateInfo[],
   ring: KeyRing,
 ): Promise<CertificateStatusEntry[]> {
-  let key = toHex(ring.crypto.sha256(value));
+  let key = "";
+  for (const der of values.ocsp) key += "o" + toHex(ring.crypto.sha256(der));
+  for (const der of values.crl) key += "c" + toHex(ring.crypto.sha256(der));
   for (const certificate of path) key += certificate.fingerprint;
   let entries = verified.get(key);
   if (entries === undefined) {
-    entries = verifyPath(readRevocationValues(value), path, ring);
+    entries = verifyPath(values, path, ring);
     verified.set(key, entries);
     entries.catch(() => verified.delete(key));
   }
   return entries;
+}
+
+/**
+ * What several verified answers about one certificate say together: a revocation wins (the
+ * earliest revocation time), else the latest "good", else the latest "unknown".
+ */
+function strongest(found: readonly StatusEvidence[]): StatusEvidence | undefined {
+  const revoked = found
+    .filter((evidence) => evidence.state === "revoked")
+    .sort((a, b) => a.revokedAt!.getTime() - b.revokedAt!.getTime());
+  if (revoked.length > 0) return revoked[0];
+  const latest = (state: StatusEvidence["state"]) =>
+    found.filter((evidence) => evidence.state === state).sort((a, b) => b.at.getTime() - a.at.getTime())[0];
+  return latest("good") ?? latest("unknown");
 }
 
 async function verifyPath(
@@ -170,13 +200,16 @@ async function verifyPath(
   for (let i = 0; i + 1 < path.length; i++) {
     const certificate = path[i]!;
     const issuer = path[i + 1]!;
-    let evidence: StatusEvidence | undefined;
+    const found: StatusEvidence[] = [];
     for (const der of values.ocsp) {
-      evidence ??= await verifyOcspEvidence(der, certificate, issuer, ring);
+      const evidence = await verifyOcspEvidence(der, certificate, issuer, ring);
+      if (evidence !== undefined) found.push(evidence);
     }
     for (const der of values.crl) {
-      evidence ??= await verifyCrlEvidence(der, certificate, issuer, ring);
+      const evidence = await verifyCrlEvidence(der, certificate, issuer, ring);
+      if (evidence !== undefined) found.push(evidence);
     }
+    const evidence = strongest(found);
     entries.push(evidence === undefined ? { certificate } : { certificate, evidence });
   }
   return entries;

@@ -139,6 +139,27 @@ export function basicOcspResponseOf(ocspResponse: Uint8Array): Uint8Array {
   return new Uint8Array(bytes.response.valueBlock.valueHexView);
 }
 
+/**
+ * An OCSP answer as files and PDFs keep it (a PDF's DSS holds the OCSPResponse a responder sent;
+ * some writers store the BasicOCSPResponse alone): the BasicOCSPResponse, as evidence is judged;
+ * undefined for a responder's error answer (tryLater, unauthorized…), which is no evidence at
+ * all. Bytes that are neither are returned as they are: judging them says what is wrong.
+ */
+export function basicOcspResponseIn(der: Uint8Array): Uint8Array | undefined {
+  let first: number | undefined;
+  try {
+    first = childrenOf(der, readRoot(der))[0]?.tag;
+  } catch {
+    return der;
+  }
+  if (first !== 0x0a) return der; // ENUMERATED responseStatus: an OCSPResponse
+  try {
+    return basicOcspResponseOf(der);
+  } catch {
+    return undefined;
+  }
+}
+
 function invalidEvidence(message: string, cause?: unknown): HocbaError {
   return new HocbaError("CERT_STATUS_INVALID", message, { cause });
 }

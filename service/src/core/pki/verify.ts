@@ -19,7 +19,13 @@ import { keyRingFor, type KeyRing } from "./key-ring";
 import { bytesEqual } from "./der";
 import { OID } from "./oids";
 import { signingUseFailure, validityFailure } from "./signer-certificate";
-import { embeddedStatus, judgeStatus } from "./revocation-values";
+import {
+  embeddedStatus,
+  judgeStatus,
+  mergeRevocationValues,
+  readRevocationValues,
+  type RevocationValues,
+} from "./revocation-values";
 import type { StatusEvidence } from "./status";
 import { checkSignerTimestamp, type SignerTimestampPolicy } from "./timestamp";
 import { trustedTime, type TrustedTime } from "./trusted-time";
@@ -123,6 +129,12 @@ export interface VerifyContext {
    * signature's /M: PAdES leaves signing-time out). Unset = signing-time is required.
    */
   claimedTime?: Date;
+  /**
+   * Certificate status evidence kept outside the CMS — a signed PDF's Document Security Store
+   * (PAdES B-LT) or the answers the service obtained when it accepted the PDF (its hocba/pdf-1
+   * proof) — judged together with the CMS's own revocation values, the same way.
+   */
+  statusEvidence?: RevocationValues;
 }
 
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -262,7 +274,9 @@ export async function verifyDetached(
         if (paths !== undefined && outcome?.failure === undefined) path = verdict.path;
         return verdict.verdict;
       });
-      await guarded("certStatus", () => checkCertStatus(signer, path, ring, signerReport));
+      await guarded("certStatus", () =>
+        checkCertStatus(signer, path, ring, signerReport, context.statusEvidence),
+      );
       await guarded("keyUsage", () => checkKeyUsage(certificate));
       await guarded("authorization", async () => {
         if (context.authorization === undefined)
@@ -425,18 +439,21 @@ function validityVerdict(signingTime: Date, signed: string, path: CertificateInf
 
 /**
  * The status of the path's certificates from the evidence embedded in the signer's unsigned
- * revocation-values attribute, judged at the trusted time (core/pki/revocation-values.ts).
+ * revocation-values attribute and the evidence given beside the CMS, judged at the trusted time
+ * (core/pki/revocation-values.ts).
  */
 async function checkCertStatus(
   signer: ParsedSignerInfo,
   path: CertificateInfo[] | undefined,
   ring: KeyRing,
   signerReport: SignerReport,
+  beside: RevocationValues | undefined,
 ): Promise<Verdict> {
   const values = signer.unsignedAttributes.get(OID.revocationValues);
-  if (values === undefined)
+  const besideCount = (beside?.ocsp.length ?? 0) + (beside?.crl.length ?? 0);
+  if (values === undefined && besideCount === 0)
     return { status: "skipped", message: "no certificate status evidence in the signature" };
-  if (values.length !== 1)
+  if (values !== undefined && values.length !== 1)
     return {
       status: "invalid",
       code: "CERT_STATUS_INVALID",
@@ -445,7 +462,8 @@ async function checkCertStatus(
   if (path === undefined) return { status: "skipped", message: "no trusted path to check the status of" };
   let entries: Awaited<ReturnType<typeof embeddedStatus>>;
   try {
-    entries = await embeddedStatus(values[0]!, path, ring);
+    const embedded = values === undefined ? undefined : readRevocationValues(values[0]!);
+    entries = await embeddedStatus(mergeRevocationValues(embedded, beside), path, ring);
   } catch (error) {
     // Evidence that does not verify is a forgery or damage, not a failure to check.
     if (isHocbaError(error) && error.code === "CERT_STATUS_INVALID")
@@ -466,6 +484,17 @@ export function signerStatusOf(evidence: StatusEvidence): SignerStatus {
     responder: evidence.responder,
     source: evidence.source,
   };
+}
+
+/**
+ * A certificate status in words, for the CLI and logs: "good at <time>, per OCSP responder "<subject>"",
+ * "revoked at <revocation time>, per CRL of "<CA>"". (The page says it in Vietnamese or English.)
+ */
+export function signerStatusText(status: SignerStatus): string {
+  const per = `per ${status.source === "ocsp" ? "OCSP responder" : "CRL of"} "${status.responder}"`;
+  return status.state === "revoked"
+    ? `revoked at ${status.revokedAt ?? status.at}, ${per}`
+    : `${status.state} at ${status.at}, ${per}`;
 }
 
 function checkKeyUsage(certificate: CertificateInfo): Verdict {

@@ -16,10 +16,18 @@
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { leafOf, toHex } from "../documents";
-import { BYTES32_PATTERN, ISSUER_CODE_PATTERN, matches, UUID_PATTERN } from "../encoding";
+import {
+  BASE64_PATTERN,
+  BYTES32_PATTERN,
+  decodeBase64,
+  ISSUER_CODE_PATTERN,
+  matches,
+  UUID_PATTERN,
+} from "../encoding";
 import { HocbaError, isHocbaError } from "../errors";
 import { verifyPdfSignatures, type PdfVerification } from "../pdf/signatures";
 import { webCrypto, type SignatureCheckName } from "../pki";
+import type { RevocationValues } from "../pki/revocation-values";
 import { isBytes32 } from "../merkle/bytes32";
 import {
   anchored,
@@ -42,6 +50,32 @@ export const PDF_PROOF_FORMAT = "hocba/pdf-1";
 /** The `type` of a signed PDF's row among the service's documents. */
 export const SIGNED_PDF_TYPE = "hocba.signed-pdf/v1";
 
+/** Most signatures a proof carries evidence for, and answers per signature: a bound on untrusted input. */
+const MAX_EVIDENCE_SIGNATURES = 64;
+const MAX_ANSWERS = 16;
+
+/**
+ * The certificate status answers the service obtained for one signature of the PDF when it
+ * accepted it (docs/formats.md, `hocba/pdf-1`): evidence signed by the OCSP responders and CAs
+ * themselves, so carrying it in an unsigned file changes nothing about its worth — as for the
+ * revocation values a CMS carries (CAdES-LT).
+ */
+export const PdfStatusEvidenceSchema = Type.Object(
+  {
+    signature: Type.Integer({ minimum: 1, description: "the signature's number in the file, 1 = first" }),
+    ocsp: Type.Array(
+      Type.String({ pattern: BASE64_PATTERN, description: "base64 of a DER BasicOCSPResponse (RFC 6960)" }),
+      { maxItems: MAX_ANSWERS },
+    ),
+    crl: Type.Array(
+      Type.String({ pattern: BASE64_PATTERN, description: "base64 of a DER CertificateList (RFC 5280)" }),
+      { maxItems: MAX_ANSWERS },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type PdfStatusEvidence = Static<typeof PdfStatusEvidenceSchema>;
+
 /**
  * `hocba/pdf-1`, defined once: the type here and the API's response schema derive from it. What a
  * verifier needs beside the PDF — nothing personal: the document's id (for corrections), the
@@ -61,6 +95,13 @@ export const PdfProofSchema = Type.Object(
       description: "whether the PDF carried a hocba.transcript/v1 attachment the service validated and keeps",
     }),
     anchor: CredentialAnchorSchema,
+    statusEvidence: Type.Optional(
+      Type.Array(PdfStatusEvidenceSchema, {
+        maxItems: MAX_EVIDENCE_SIGNATURES,
+        description:
+          "per signature, the OCSP responses and CRLs the service obtained for its signer's certificates when it accepted the PDF",
+      }),
+    ),
   },
   { description: "the hocba/pdf-1 proof of a signed PDF (docs/formats.md)" },
 );
@@ -83,7 +124,58 @@ export function parsePdfProof(
   expect("docHash", isBytes32(proof.docHash), "a 0x SHA-256 hex value");
   expect("structured", typeof proof.structured === "boolean", "true or false");
   readAnchor(proof.anchor, problems);
+  if (proof.statusEvidence !== undefined) readStatusEvidence(proof.statusEvidence, problems);
   return problems.length === 0 ? { ok: true, proof: value as PdfProof } : { ok: false, problems };
+}
+
+/** Checks a proof's `statusEvidence` (each problem with its JSON pointer). */
+function readStatusEvidence(value: unknown, problems: FormatProblem[]): void {
+  if (!Array.isArray(value) || value.length > MAX_EVIDENCE_SIGNATURES) {
+    problems.push({
+      path: "/statusEvidence",
+      message: `statusEvidence must be an array of at most ${MAX_EVIDENCE_SIGNATURES} entries`,
+    });
+    return;
+  }
+  const seen = new Set<number>();
+  value.forEach((entry: unknown, i) => {
+    const at = `/statusEvidence/${i}`;
+    const item = (typeof entry === "object" && entry !== null ? entry : {}) as Record<string, unknown>;
+    const extra = Object.keys(item).filter((key) => !["signature", "ocsp", "crl"].includes(key));
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry) || extra.length > 0)
+      problems.push({ path: at, message: "an entry is an object of signature, ocsp and crl" });
+    const index = item.signature;
+    if (typeof index !== "number" || !Number.isInteger(index) || index < 1 || seen.has(index))
+      problems.push({
+        path: `${at}/signature`,
+        message: "signature must be a signature number (1, 2…), once",
+      });
+    else seen.add(index);
+    for (const list of ["ocsp", "crl"] as const) {
+      const answers = item[list];
+      if (
+        !Array.isArray(answers) ||
+        answers.length > MAX_ANSWERS ||
+        !answers.every((answer) => decodeBase64(answer) !== undefined)
+      )
+        problems.push({
+          path: `${at}/${list}`,
+          message: `${list} must be an array of at most ${MAX_ANSWERS} base64 DER values`,
+        });
+    }
+  });
+}
+
+/** The proof's evidence by signature number, decoded (the proof has been read by parsePdfProof). */
+function statusEvidenceOf(proof: PdfProof | undefined): Map<number, RevocationValues> | undefined {
+  if (proof?.statusEvidence === undefined) return undefined;
+  const decode = (answers: string[]) => answers.map((answer) => decodeBase64(answer)!);
+  return new Map(
+    proof.statusEvidence.map((entry): [number, RevocationValues] => [
+      entry.signature,
+      { ocsp: decode(entry.ocsp), crl: decode(entry.crl) },
+    ]),
+  );
 }
 
 /**
@@ -181,11 +273,13 @@ export async function verifySignedPdf(
     }
   }
   const chain = context.chain;
+  const statusEvidence = statusEvidenceOf(proof);
   let verification: PdfVerification;
   try {
     verification = await verifyPdfSignatures(pdf, {
       trustAnchors: context.trustAnchors,
       crypto,
+      ...(statusEvidence ? { statusEvidence } : {}),
       ...(context.at ? { at: context.at } : {}),
       ...(context.timestamps ? { timestamps: context.timestamps } : {}),
       ...(proof && chain && anchoredAt
@@ -283,6 +377,7 @@ export async function verifySignedPdf(
       coversWholeFile: s.coversWholeFile,
       ...(s.claimedTime ? { claimedTime: s.claimedTime } : {}),
     })),
+    ...(verification.dss ? { dss: verification.dss } : {}),
   };
   const signature =
     signatures.length === 0

@@ -49,8 +49,10 @@ export function signedPdfRoutes(app: FastifyInstance, _opts: unknown, done: (err
         description:
           "`content-type: application/pdf`. Every signature is checked as a JSON submission's is (chain, validity, " +
           "certificate status, timestamps, the signer registered for the school, the school's required roles), " +
-          "nothing may follow the last signature but validation data, and an attached hocba.transcript/v1 is " +
-          "validated and kept. 202 when stored, 200 with the same id when this exact file was already submitted. " +
+          "nothing may follow the last signature but validation data (a DSS, whose OCSP responses and CRLs are judged " +
+          "too), and an attached hocba.transcript/v1 — as JSON, or in hocba's XML form urn:hocba:transcript:v1 — is " +
+          "validated and kept (XML_MALFORMED, XML_INVALID otherwise). The certificate status answers obtained are kept " +
+          "for the proof. 202 when stored, 200 with the same id when this exact file was already submitted. " +
           "The admin names the school with ?school=.",
         consumes: ["application/pdf"],
         querystring: Type.Object({
@@ -94,7 +96,8 @@ export function signedPdfRoutes(app: FastifyInstance, _opts: unknown, done: (err
         summary: "The hocba/pdf-1 proof of a signed PDF, by the SHA-256 of the file",
         description:
           "Public: whoever holds the PDF knows its hash. The proof holds the document's id, the school's code, " +
-          "the hash and its anchoring — nothing personal. 404 for a hash hocba does not know as a signed PDF, " +
+          "the hash, its anchoring and, per signature, the OCSP responses and CRLs obtained on submission " +
+          "(statusEvidence) — nothing personal. 404 for a hash hocba does not know as a signed PDF, " +
           "409 NOT_ANCHORED_YET until its batch is confirmed.",
         params: Type.Object({
           docHash: Type.String({ pattern: HEX32, description: "0x SHA-256 of the PDF file" }),

@@ -6,7 +6,7 @@
  */
 import type { HocbaDocument } from "../../core/documents";
 import type { DocumentStatus } from "../../core/documents/views";
-import { SIGNED_PDF_TYPE } from "../../core/verification/pdf";
+import { SIGNED_PDF_TYPE, type PdfStatusEvidence } from "../../core/verification/pdf";
 import type { Queryable } from "../ports";
 import { auditEach, type AuditAction } from "./audit";
 import { BATCH_OF_DOCUMENT, LEAF_INDEX_SQL } from "./batches";
@@ -112,8 +112,11 @@ export interface NewDocument {
   signers: unknown;
   issuerCode: string;
   supersedes: string | null;
-  /** A signed PDF (signed-pdfs.ts): the exact file, and whether `document` is its attached transcript. */
-  pdf?: { bytes: Uint8Array; structured: boolean };
+  /**
+   * A signed PDF (signed-pdfs.ts): the exact file, whether `document` is its attached transcript,
+   * and the certificate status evidence obtained for its signatures (its proof carries it).
+   */
+  pdf?: { bytes: Uint8Array; structured: boolean; statusEvidence?: PdfStatusEvidence[] };
 }
 
 /**
@@ -132,12 +135,13 @@ export async function insertDocuments(
   // into a PostgreSQL array literal (a fifth of the server's time for batches of 1,000).
   await tx.query(
     `INSERT INTO documents (id, type, issuer_code, doc_hash, leaf, document, sd, signature, signers, supersedes,
-                            pdf, structured)
+                            pdf, structured, pdf_status_evidence)
      SELECT r.id, r.type, r.issuer_code, r.doc_hash, r.leaf, r.document::jsonb, r.sd::jsonb,
-            decode(r.signature, 'base64'), r.signers::jsonb, r.supersedes, decode(r.pdf, 'base64'), r.structured
+            decode(r.signature, 'base64'), r.signers::jsonb, r.supersedes, decode(r.pdf, 'base64'), r.structured,
+            r.pdf_status_evidence::jsonb
        FROM json_to_recordset($1::json) AS r(id uuid, type text, issuer_code text, doc_hash text, leaf text,
                                               document json, sd json, signature text, signers json, supersedes uuid,
-                                              pdf text, structured boolean)`,
+                                              pdf text, structured boolean, pdf_status_evidence json)`,
     [
       JSON.stringify(
         rows.map((a) => ({
@@ -153,7 +157,11 @@ export async function insertDocuments(
           supersedes: a.supersedes,
           ...(a.pdf === undefined
             ? {}
-            : { pdf: Buffer.from(a.pdf.bytes).toString("base64"), structured: a.pdf.structured }),
+            : {
+                pdf: Buffer.from(a.pdf.bytes).toString("base64"),
+                structured: a.pdf.structured,
+                pdf_status_evidence: a.pdf.statusEvidence ?? null,
+              }),
         })),
       ),
     ],
