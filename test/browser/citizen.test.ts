@@ -8,7 +8,8 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { DemoCitizen } from "../../service/src/server/staff-sign-in";
-import { describeInChromium, launchChromium, openPage, screenshot } from "../helpers/browser";
+import { launchChromium, openPage, screenshot } from "../helpers/browser";
+import { describeInChromium } from "../helpers/chromium-tests";
 import { schoolTranscript } from "../helpers/credentials";
 import { tempDir } from "../helpers/files";
 import { buildPagesInto } from "../helpers/pages";

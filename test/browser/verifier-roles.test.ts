@@ -15,13 +15,8 @@ import { signDetached } from "../../service/src/core/pki";
 import { anchorPending } from "../../service/src/issuance/anchoring";
 import type { Credential } from "../../service/src/issuance/credential";
 import { settle } from "../helpers/app";
-import {
-  BROWSER_TEST_TIMEOUT_MS,
-  describeInChromium,
-  launchChromium,
-  openPage,
-  screenshot,
-} from "../helpers/browser";
+import { BROWSER_TEST_TIMEOUT_MS, launchChromium, openPage, screenshot } from "../helpers/browser";
+import { describeInChromium } from "../helpers/chromium-tests";
 import { allowSchoolSigner, eventually } from "../helpers/chain";
 import { schoolTranscript, TEST_SCHOOL } from "../helpers/credentials";
 import { tempDir } from "../helpers/files";

@@ -10,13 +10,8 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { CHECK_NAMES } from "../../service/src/core/verification";
 import { settle } from "../helpers/app";
-import {
-  BROWSER_TEST_TIMEOUT_MS,
-  describeInChromium,
-  launchChromium,
-  openPage,
-  screenshot,
-} from "../helpers/browser";
+import { BROWSER_TEST_TIMEOUT_MS, launchChromium, openPage, screenshot } from "../helpers/browser";
+import { describeInChromium } from "../helpers/chromium-tests";
 import { tempDir } from "../helpers/files";
 import { buildPagesInto } from "../helpers/pages";
 import { startSignedPdfApp, submitSignedPdf, type SignedPdfApp } from "../helpers/signed-pdf-app";

@@ -6,7 +6,6 @@
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { describe } from "vitest";
 import { IN_CI } from "./services";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -32,19 +31,6 @@ export function chromiumAvailable(): boolean {
   const ok = existsSync(CHROMIUM);
   if (!ok && IN_CI) throw new Error(`${CHROMIUM} is missing and CI=true: the browser tests must run`);
   return ok;
-}
-
-/**
- * A `describe` of browser tests, skipped — with the reason in its name — where Chromium is not
- * installed (under CI=true a missing Chromium fails instead: chromiumAvailable).
- */
-export function describeInChromium(name: string, timeout: number, tests: () => void): void {
-  const haveChromium = chromiumAvailable();
-  describe.skipIf(!haveChromium)(
-    `${name}${haveChromium ? "" : ` (skipped: no ${CHROMIUM})`}`,
-    { timeout },
-    tests,
-  );
 }
 
 /** Starts a headless Chromium; close it with `browser.close()`. */
