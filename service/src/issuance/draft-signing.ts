@@ -21,9 +21,15 @@ import { matches, UUID_PATTERN } from "../core/encoding";
 import { HocbaError, toHocbaError } from "../core/errors";
 import { assertSignatureValid, mergeSignedData, withoutSignerInfos } from "../core/pki";
 import { withCertificateStatus } from "./certificate-status";
-import { databaseAuthorization, decodeSignature, submitDocuments, type SubmissionDeps } from "./documents";
+import {
+  databaseAuthorization,
+  decodeSignature,
+  requiredRolesOf as requiredRolesOfSubmission,
+  submitDocuments,
+  type RequiredRoles,
+  type SubmissionDeps,
+} from "./documents";
 import { draftPlace, type DraftSignature } from "./drafts";
-import { issuerRoles } from "./stores/issuers";
 import { DOCUMENTS_WITH_BATCH, STATUS_SQL } from "./stores/documents";
 import type { Database, Queryable } from "./ports";
 import { audit } from "./stores/audit";
@@ -207,19 +213,9 @@ async function unsubmittedRow(tx: Queryable, access: DraftAccess, id: string): P
   return row;
 }
 
-/** The roles a school's documents require (its own, else REQUIRED_SIGNER_ROLES), once per school. */
-function requiredRolesOf(deps: DraftSigningDeps): (school: string) => Promise<string[]> {
-  const known = new Map<string, Promise<string[]>>();
-  return (school) => {
-    let roles = known.get(school);
-    if (!roles) {
-      roles = issuerRoles(deps.db, school, deps.submission.requiredRoles).then(
-        (found) => found?.requiredRoles ?? [...deps.submission.requiredRoles],
-      );
-      known.set(school, roles);
-    }
-    return roles;
-  };
+/** The roles a school's documents require (its own, else REQUIRED_SIGNER_ROLES), once per school: submission's reader. */
+function requiredRolesOf(deps: DraftSigningDeps): RequiredRoles {
+  return requiredRolesOfSubmission({ ...deps.submission, db: deps.db });
 }
 
 function awaitingOf(row: Pick<DraftRow, "status" | "signatures">, required: readonly string[]): string[] {
