@@ -7,25 +7,11 @@
 import { describe, expect, it } from "vitest";
 import { validateDocument } from "../../../service/src/core/documents";
 import { readTranscriptXml, xmlText } from "../../../service/src/core/documents/xml";
-import { isHocbaError } from "../../../service/src/core/errors";
 import { schoolTranscript } from "../../helpers/credentials";
+import { thrownBy } from "../../helpers/errors";
 import { transcriptXml } from "../../helpers/transcript-xml";
 
 const transcript = schoolTranscript(17_101);
-
-/** The HocbaError `run` throws, as { code, message, details? }. */
-function thrown(run: () => unknown): { code: string; message: string; details?: unknown } {
-  try {
-    run();
-  } catch (error) {
-    if (isHocbaError(error))
-      return error.details === undefined
-        ? { code: error.code, message: error.message }
-        : { code: error.code, message: error.message, details: error.details };
-    throw error;
-  }
-  throw new Error("expected a HocbaError");
-}
 
 const read = (xml: string) => readTranscriptXml(xml, "hoc-ba.xml");
 
@@ -119,10 +105,10 @@ describe("hocba's XML form of a transcript", () => {
 
   it("refuses XML that is not well-formed, has a DOCTYPE or two roots, saying where", () => {
     expect([
-      thrown(() => read("<transcript><id></transcript>")),
-      thrown(() => read('<!DOCTYPE t [<!ENTITY e "x">]><transcript>&e;</transcript>')),
-      thrown(() => read("<a/><b/>")),
-      thrown(() => read("học bạ")),
+      thrownBy(() => read("<transcript><id></transcript>")),
+      thrownBy(() => read('<!DOCTYPE t [<!ENTITY e "x">]><transcript>&e;</transcript>')),
+      thrownBy(() => read("<a/><b/>")),
+      thrownBy(() => read("học bạ")),
     ]).toEqual([
       {
         code: "XML_MALFORMED",
@@ -146,8 +132,8 @@ describe("hocba's XML form of a transcript", () => {
     expect([
       xmlText(new TextEncoder().encode("<a>Ánh</a>"), "a.xml"),
       xmlText(utf16, "a.xml"),
-      thrown(() => xmlText(new Uint8Array([0x3c, 0x61, 0x3e, 0xc1, 0x3c, 0x2f, 0x61, 0x3e]), "a.xml")),
-      thrown(() =>
+      thrownBy(() => xmlText(new Uint8Array([0x3c, 0x61, 0x3e, 0xc1, 0x3c, 0x2f, 0x61, 0x3e]), "a.xml")),
+      thrownBy(() =>
         xmlText(new TextEncoder().encode('<?xml version="1.0" encoding="ISO-8859-1"?><a/>'), "a.xml"),
       ),
     ]).toEqual([
