@@ -161,6 +161,7 @@ async function startIssuanceServer(
   label: string,
   documents: number,
   rootPem: string,
+  processes: number,
   env: Record<string, string> = {},
 ): Promise<{ db: Database; server: Server; adminToken: string }> {
   const chain = await startChain(teardown);
@@ -177,6 +178,7 @@ async function startIssuanceServer(
         adminToken,
       }),
       ANCHOR_MAX_BATCH: String(documents),
+      HTTP_PROCESSES: String(processes),
       ...env,
     },
     path.join(OUT, `issuance-${label}-server.log`),
@@ -192,7 +194,7 @@ export async function run(options: BenchOptions): Promise<void> {
   const set = await signedSet(OUT, documents, SEED);
   ensureBuilt();
   console.log(
-    `${n(documents)} signed transcripts (P-256, grades 8-9) in ${set.chunks} bodies of ≤ 1,000, mean ${mb(set.meanChunkBytes)}; ${connections} connections`,
+    `${n(documents)} signed transcripts (P-256, grades 8-9) in ${set.chunks} bodies of ≤ 1,000, mean ${mb(set.meanChunkBytes)}; ${connections} connections; ${options.processes ?? 1} server process(es)`,
   );
   const teardown = new Teardown();
   process.once("SIGINT", () => void teardown.run().then(() => process.exit(130)));
@@ -202,6 +204,7 @@ export async function run(options: BenchOptions): Promise<void> {
       "http",
       documents,
       set.pki.rootPem,
+      options.processes ?? 1,
     );
     const rss = rssSampler(server.pid);
     teardown.add("rss sampler", () => rss.stop());
@@ -324,7 +327,7 @@ async function runDurable(options: BenchOptions): Promise<void> {
   try {
     const load = loadavg();
     console.log(
-      `${n(documents)} CAdES-T transcripts (P-256 leaf of OpenSSL's CA, OpenSSL TSA) in ${set.chunks} bodies of ≤ ${DURABLE_BODY}, mean ${(set.meanChunkBytes / 1024).toFixed(0)} KB; ${connections} connections`,
+      `${n(documents)} CAdES-T transcripts (P-256 leaf of OpenSSL's CA, OpenSSL TSA) in ${set.chunks} bodies of ≤ ${DURABLE_BODY}, mean ${(set.meanChunkBytes / 1024).toFixed(0)} KB; ${connections} connections; ${options.processes ?? 1} server process(es)`,
     );
     const intermediates = tempDir(teardown, "intermediates");
     writeFileSync(path.join(intermediates, "ca.pem"), set.pki.intermediate.pem);
@@ -333,6 +336,7 @@ async function runDurable(options: BenchOptions): Promise<void> {
       "durable",
       documents,
       set.pki.rootPem,
+      options.processes ?? 1,
       {
         TRUST_INTERMEDIATES_DIR: intermediates,
         AIA_FETCH: "off",

@@ -5,7 +5,7 @@
  *   npm run bench -- signatures            bench/signatures.bench.ts only
  *   npm run bench -- signatures --seconds 2
  *   npm run bench -- issuance --documents 5000     (quick; default 100,000)
- *   npm run bench -- verify --processes 2          (the server as 2 processes, HTTP_PROCESSES)
+ *   npm run bench -- verify --processes 2          (the server as 2 processes, HTTP_PROCESSES; also issuance)
  *   npm run bench -- issuance --durable --documents 1000   CAdES-T documents accepted with
  *                                                  CERT_STATUS=require (OCSP/CRL evidence cached per certificate)
  *   npm run bench -- faults [--quick]              the fault suite (only when named; exits non-zero

@@ -23,7 +23,13 @@ export const ISSUER_CODE_PATTERN = "^[A-Za-z0-9]{2,32}$";
 export const BASE64_PATTERN =
   "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)$";
 
-const BASE64 = new RegExp(BASE64_PATTERN);
+/**
+ * The same language as BASE64_PATTERN, tested in two steps: a length that is a multiple of four and
+ * one run of the alphabet with at most two `=` at the end. Three times faster on a 6 KB signature
+ * than the pattern's groups of four (bench/RESULTS.md, durable acceptance).
+ */
+const BASE64_RUN = /^[A-Za-z0-9+/]+={0,2}$/;
+const isBase64 = (text: string): boolean => text.length % 4 === 0 && BASE64_RUN.test(text);
 
 /** Whether `value` is a string matching `pattern` (one of the patterns above). */
 export function matches(pattern: string, value: unknown): value is string {
@@ -37,7 +43,7 @@ export function matches(pattern: string, value: unknown): value is string {
  * decodeBase64("aGk="); // Uint8Array [104, 105]
  */
 export function decodeBase64(text: unknown): Uint8Array | undefined {
-  if (typeof text !== "string" || !BASE64.test(text)) return undefined;
+  if (typeof text !== "string" || !isBase64(text)) return undefined;
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);

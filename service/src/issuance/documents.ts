@@ -270,6 +270,14 @@ export function failure(error: unknown): SubmitResult {
 }
 
 /**
+ * Items of one request checked at once. The signatures (the signer's and the timestamp's) are
+ * verified on libuv's thread pool; checked one after another the event loop waits for each, with
+ * several in flight it parses and hashes the next items meanwhile (bench/RESULTS.md, durable
+ * acceptance).
+ */
+const CHECKS_IN_FLIGHT = 16;
+
+/**
  * Submits documents; one result per item, in order. Items that fail a check are reported and the
  * others still stored; an item already stored (same docHash) answers with its id (`created: false`).
  */
@@ -284,13 +292,21 @@ export async function submitDocuments(
   // school otherwise makes 1,000 identical database round trips (bench/RESULTS.md, issuance).
   const lookup = memoized(databaseAuthorization(deps.db, deps.now ?? (() => new Date())));
   const roles = requiredRolesOf(deps);
-  for (const [index, item] of items.entries()) {
-    try {
-      accepted.push(await check(deps, submitter, item, index, lookup, roles));
-    } catch (error) {
-      results[index] = failure(error);
+  const checked = new Array<Accepted | undefined>(items.length);
+  let next = 0;
+  const checker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      try {
+        checked[index] = await check(deps, submitter, items[index]!, index, lookup, roles);
+      } catch (error) {
+        results[index] = failure(error);
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(CHECKS_IN_FLIGHT, items.length) }, checker));
+  // in the request's order: which of two items with the same id is the one created depends on it
+  for (const item of checked) if (item !== undefined) accepted.push(item);
   if (accepted.length > 0) {
     const stored = await storeRetrying(deps.db, submitter, accepted);
     for (const [index, result] of stored) results[index] = result;
