@@ -12,8 +12,9 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { HocbaError, type ErrorCode } from "../../core/errors";
+import { HocbaError } from "../../core/errors";
 import { WORKBOOK_PROBLEM_CODES } from "../../core/workbook/problems";
+import { failureError } from "../../issuance/documents";
 import { getDraft, importWorkbook, templateWorkbook } from "../../issuance/drafts";
 import {
   addSignatures,
@@ -476,10 +477,7 @@ export function draftRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
       const [result] = await addSignatures(signing, draftAccessOf(request), [
         { draftId: request.params.id, signature: request.body.signature },
       ]);
-      if (!result!.ok) {
-        const { code, message, details } = result!.error;
-        throw new HocbaError(code as ErrorCode, message, { details });
-      }
+      if (!result!.ok) throw failureError(result!);
       if (result!.submitted) app.services.triggerAnchoring();
       return result!;
     },
