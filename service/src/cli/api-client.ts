@@ -6,7 +6,7 @@
  * not a stack trace and not "unreadable file".
  */
 import { ERROR_CODES, HocbaError, type ErrorCode } from "../core/errors";
-import { HELP_OPTION, readInput, STRING, type CliIo } from "./io";
+import { readInput, STRING, type CliIo } from "./io";
 
 export const API_URL_ENV = "HOCBA_API_URL";
 /** Where `hocba serve` listens without configuration. */
@@ -106,7 +106,6 @@ export const ADMIN_API_OPTIONS = {
   api: STRING,
   "admin-token": STRING,
   "admin-token-file": STRING,
-  ...HELP_OPTION,
 } as const;
 
 /**

@@ -162,7 +162,7 @@ export function parseCommandArgs<T extends ParseArgsConfig>(
 export const STRING = { type: "string" } as const;
 export const STRINGS = { type: "string", multiple: true } as const;
 export const FLAG = { type: "boolean" } as const;
-/** `-h, --help`: every command has it (commandArgs answers it). */
+/** `-h, --help`: every command has it (commandArgs answers it; defineCommand adds it). */
 export const HELP_OPTION = { help: { type: "boolean", short: "h" } } as const;
 
 /**

@@ -33,13 +33,27 @@ export const DEMO_DEPARTMENT_ISSUER = { code: "DEMOSO", name: "Sở GDĐT Demo" 
 
 const SCHOOL = { schoolCode: "DEMO01", schoolName: "Trường THCS Demo" };
 
+/** A demo list: the decision its rows carry, and the prefix of its registry numbers. */
+interface DemoList {
+  decision: GraduateFileRow & { graduationYear: string };
+  registry: string;
+}
+
+/**
+ * The list's graduate number `n` (from 1). The numbers on their papers follow from it and the
+ * graduation year: the citizen ID's serial <yy><nnnn> (and the student code made from it), the
+ * diploma serial DM<yy><nnnnn> and the registry number <registry>-<year>-<nnnnn>.
+ */
 function graduate(
+  list: DemoList,
+  n: number,
   fullName: string,
   dateOfBirth: string,
   gender: "Nam" | "Nữ",
-  serial: string,
-  rest: GraduateFileRow,
 ): GraduateFileRow {
+  const year = list.decision.graduationYear;
+  const serial = `${year.slice(2)}${String(n).padStart(4, "0")}`;
+  const number = String(n).padStart(5, "0");
   const birthYear = Number(dateOfBirth.slice(0, 4));
   return {
     fullName,
@@ -51,40 +65,36 @@ function graduate(
     citizenId: composeCitizenId("001", birthYear, gender, serial),
     studentCode: `01${serial}00`,
     ...SCHOOL,
-    ...rest,
+    ...list.decision,
+    diplomaSerial: `DM${year.slice(2)}${number}`,
+    registryNumber: `${list.registry}-${year}-${number}`,
   };
 }
 
-/** The district's 2024 list: decided by the district office (decision of June 2024). */
-const DISTRICT_2024 = {
-  graduationYear: "2024",
-  decisionNumber: "125/QĐ-PGDĐT",
-  decisionDate: "2024-06-20",
+/** The district's 2024 list: decided by the district office (decision of June 2024); DM2400001, DM2400002. */
+const DISTRICT_2024: DemoList = {
+  decision: { graduationYear: "2024", decisionNumber: "125/QĐ-PGDĐT", decisionDate: "2024-06-20" },
+  registry: "DM",
 };
 const DISTRICT_ROWS: GraduateFileRow[] = [
-  graduate("Vũ Thị Hồng", "2009-05-17", "Nữ", "240001", {
-    ...DISTRICT_2024,
-    diplomaSerial: "DM2400001",
-    registryNumber: "DM-2024-00001",
-  }),
-  graduate("Trần Quốc Bảo", "2009-02-03", "Nam", "240002", {
-    ...DISTRICT_2024,
-    diplomaSerial: "DM2400002",
-    registryNumber: "DM-2024-00002",
-  }),
+  graduate(DISTRICT_2024, 1, "Vũ Thị Hồng", "2009-05-17", "Nữ"),
+  graduate(DISTRICT_2024, 2, "Trần Quốc Bảo", "2009-02-03", "Nam"),
 ];
 
 /**
  * The department's list for DEMOQ1: Trần Quốc Bảo's 2024 record corrected (his place of birth),
  * still decided by the district; two 2025 graduates recognised by the department after the
- * district office was dissolved (1 July 2025).
+ * district office was dissolved (1 July 2025): DM2500001, DM2500002.
  */
-const DEPARTMENT_2025 = {
-  graduationYear: "2025",
-  decisionNumber: "45/QĐ-SGDĐT",
-  decisionDate: "2025-07-15",
-  districtCode: DEMO_DISTRICT.code,
-  decidedBy: DEMO_DEPARTMENT_ISSUER.code,
+const DEPARTMENT_2025: DemoList = {
+  decision: {
+    graduationYear: "2025",
+    decisionNumber: "45/QĐ-SGDĐT",
+    decisionDate: "2025-07-15",
+    districtCode: DEMO_DISTRICT.code,
+    decidedBy: DEMO_DEPARTMENT_ISSUER.code,
+  },
+  registry: "SDM",
 };
 const DEPARTMENT_ROWS: GraduateFileRow[] = [
   {
@@ -93,16 +103,8 @@ const DEPARTMENT_ROWS: GraduateFileRow[] = [
     districtCode: DEMO_DISTRICT.code,
     decidedBy: DEMO_DISTRICT.code,
   },
-  graduate("Lê Minh Châu", "2010-09-09", "Nữ", "250001", {
-    ...DEPARTMENT_2025,
-    diplomaSerial: "DM2500001",
-    registryNumber: "SDM-2025-00001",
-  }),
-  graduate("Phạm Đức Duy", "2010-12-01", "Nam", "250002", {
-    ...DEPARTMENT_2025,
-    diplomaSerial: "DM2500002",
-    registryNumber: "SDM-2025-00002",
-  }),
+  graduate(DEPARTMENT_2025, 1, "Lê Minh Châu", "2010-09-09", "Nữ"),
+  graduate(DEPARTMENT_2025, 2, "Phạm Đức Duy", "2010-12-01", "Nam"),
 ];
 
 /** The two demo lists, in the order they are imported: the district's, then the department's. */

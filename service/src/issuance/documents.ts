@@ -16,7 +16,7 @@ import { decodeBase64 } from "../core/encoding";
 import type { Database, Queryable } from "./ports";
 import { assertValidDocument, canonicalBytes, leafOf, toHex, type HocbaDocument } from "../core/documents";
 import { disclose, isSelectivelyDisclosable, SD_ALG } from "../core/documents/disclosure";
-import { HocbaError, toHocbaError } from "../core/errors";
+import { HocbaError, toHocbaError, type ErrorCode } from "../core/errors";
 import {
   assertSignatureValid,
   type Authorization,
@@ -267,6 +267,14 @@ export function failure(error: unknown): SubmitResult {
         ? { code: e.code, message: e.message }
         : { code: e.code, message: e.message, details: e.details },
   };
+}
+
+/** The HocbaError a failed result (a submission's, a signature's) stands for: {@link failure} undone. */
+export function failureError(result: {
+  error: { code: string; message: string; details?: unknown };
+}): HocbaError {
+  const { code, message, details } = result.error;
+  return new HocbaError(code as ErrorCode, message, details === undefined ? {} : { details });
 }
 
 /**

@@ -37,6 +37,7 @@ import { signerStatusEvidence } from "./certificate-status";
 import type { CredentialChain } from "./credential";
 import {
   databaseAuthorization,
+  failureError,
   memoized,
   requiredRolesOf,
   storeRetrying,
@@ -142,10 +143,7 @@ export async function submitSignedPdf(
   };
   const result = (await storeRetrying(deps.db, submitter, [accepted])).get(0);
   if (result === undefined) throw new HocbaError("INTERNAL", "no submission result");
-  if (!result.ok) {
-    const { code, message, details } = result.error;
-    throw new HocbaError(code as HocbaError["code"], message, details === undefined ? {} : { details });
-  }
+  if (!result.ok) throw failureError(result);
   return result;
 }
 

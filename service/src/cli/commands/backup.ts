@@ -9,8 +9,10 @@ import { loadConfig, type Config } from "../../config/config";
 import { writeBackup, type BackupKeyFile, type DeploymentRecord } from "../../adapters/db/backup";
 import { openDatabase } from "../../adapters/db/open";
 import { createProvider } from "../../adapters/chain/registry";
-import type { Command } from "../command";
-import { commandArgs, FLAG, HELP_OPTION, processIo, usageError, type CliIo } from "../io";
+import { defineCommand, type ParsedArgs } from "../command";
+import { FLAG, usageError, type CliIo } from "../io";
+
+const SUMMARY = "write a consistent backup of the database (and, asked, the keys) to a file";
 
 const HELP = `usage: hocba backup <file> [--include-keys]
 
@@ -71,12 +73,12 @@ export async function deploymentOf(config: Config): Promise<DeploymentRecord> {
   return { chainId, registry: config.REGISTRY_ADDRESS ?? null, embedded: false };
 }
 
-const OPTIONS = { "include-keys": FLAG, ...HELP_OPTION } as const;
+const ARGS = { options: { "include-keys": FLAG }, allowPositionals: true } as const;
 
-export const command: Command = {
-  summary: "write a consistent backup of the database (and, asked, the keys) to a file",
-  run: (args) => backupCommand(args, processIo),
-};
+export const command = defineCommand(SUMMARY, HELP, ARGS, backup);
+
+/** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
+export const backupCommand = command.run;
 
 /** The one backup file `hocba backup` writes and `hocba restore` reads, resolved. @throws USAGE. */
 export function backupFileOf(positionals: readonly string[], help: string): string {
@@ -84,11 +86,7 @@ export function backupFileOf(positionals: readonly string[], help: string): stri
   return path.resolve(positionals[0]!);
 }
 
-/** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
-export async function backupCommand(args: string[], io: CliIo): Promise<number> {
-  const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: true }, HELP, io);
-  if (parsed === undefined) return 0;
-  const { values, positionals } = parsed;
+async function backup({ values, positionals }: ParsedArgs<typeof ARGS>, io: CliIo): Promise<number> {
   const file = backupFileOf(positionals, HELP);
   const config = loadConfig(io.env);
   const deployment = await deploymentOf(config);

@@ -6,10 +6,12 @@
 import { DEMO_P12_PASSWORD, ensureDemoPki, issueDemoSigner } from "../../adapters/pki/demo-pki";
 import type { KeyAlgorithm } from "../../adapters/pki/certificates";
 import type { HocbaError } from "../../core/errors";
-import type { Command } from "../command";
-import { commandArgs, HELP_OPTION, processIo, STRING, usageError, type CliIo } from "../io";
+import { defineCommand, type ParsedArgs } from "../command";
+import { STRING, usageError, type CliIo } from "../io";
 
 const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ["P-256", "RSA-2048", "RSA-3072"];
+
+const SUMMARY = "create the demo PKI (root → issuing CA → DEMO01, DEMOQ1) or issue a demo signer";
 
 const HELP = `usage: hocba demo-pki [--dir <dir>] [--issue <code> --subject <name> [--key-algorithm <alg>] [--password <pw>]]
 
@@ -24,25 +26,22 @@ With --issue: issues one more signer <code> from the demo issuing CA.
 
 Demo certificates are for trying hocba only: never trust the demo root in production.`;
 
-const OPTIONS = {
-  dir: { type: "string", default: "data/demo" },
-  issue: STRING,
-  subject: STRING,
-  "key-algorithm": STRING,
-  password: STRING,
-  ...HELP_OPTION,
+const ARGS = {
+  options: {
+    dir: { type: "string", default: "data/demo" },
+    issue: STRING,
+    subject: STRING,
+    "key-algorithm": STRING,
+    password: STRING,
+  },
 } as const;
 
-export const command: Command = {
-  summary: "create the demo PKI (root → issuing CA → DEMO01, DEMOQ1) or issue a demo signer",
-  run: (args) => demoPki(args),
-};
+export const command = defineCommand(SUMMARY, HELP, ARGS, demo);
 
 /** Runs `hocba demo-pki`; prints the files it wrote. */
-export async function demoPki(args: string[], io: CliIo = processIo): Promise<number> {
-  const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: false }, HELP, io);
-  if (parsed === undefined) return 0;
-  const { values } = parsed;
+export const demoPki = command.run;
+
+async function demo({ values }: ParsedArgs<typeof ARGS>, io: CliIo): Promise<number> {
   const keyAlgorithm = values["key-algorithm"] as KeyAlgorithm | undefined;
   if (keyAlgorithm !== undefined && !KEY_ALGORITHMS.includes(keyAlgorithm))
     throw usage(`--key-algorithm must be one of ${KEY_ALGORITHMS.join(", ")}`);

@@ -8,19 +8,12 @@ import { Wallet } from "ethers";
 import { deployRegistry, writeDeploymentFile } from "../../adapters/chain/deploy-registry";
 import { createProvider } from "../../adapters/chain/registry";
 import { HocbaError } from "../../core/errors";
-import type { Command } from "../command";
-import {
-  commandArgs,
-  HELP_OPTION,
-  processIo,
-  readInput,
-  STRING,
-  STRINGS,
-  usageError,
-  type CliIo,
-} from "../io";
+import { defineCommand, type ParsedArgs } from "../command";
+import { readInput, STRING, STRINGS, usageError, type CliIo } from "../io";
 
 export const DEPLOYER_KEY_ENV = "DEPLOYER_PRIVATE_KEY";
+
+const SUMMARY = "deploy the registry contract to a chain and record the deployment";
 
 const HELP = `usage: hocba deploy --rpc <url> --network <name> [--key-file <file>]
                     [--admin <address>] [--anchorer <address>...] [--revoker <address>...]
@@ -38,22 +31,23 @@ Deploys the TranscriptRegistry contract, grants ANCHORER_ROLE and REVOKER_ROLE, 
   --gas-price  gas price in wei for every transaction (0 on a gas-free Besu network)
   --out-dir    where the file goes (default ./deployments)`;
 
-const OPTIONS = {
-  rpc: STRING,
-  network: STRING,
-  "key-file": STRING,
-  admin: STRING,
-  anchorer: STRINGS,
-  revoker: STRINGS,
-  "gas-price": STRING,
-  "out-dir": STRING,
-  ...HELP_OPTION,
+const ARGS = {
+  options: {
+    rpc: STRING,
+    network: STRING,
+    "key-file": STRING,
+    admin: STRING,
+    anchorer: STRINGS,
+    revoker: STRINGS,
+    "gas-price": STRING,
+    "out-dir": STRING,
+  },
 } as const;
 
-export const command: Command = {
-  summary: "deploy the registry contract to a chain and record the deployment",
-  run: (args) => deployCommand(args, processIo),
-};
+export const command = defineCommand(SUMMARY, HELP, ARGS, deploy);
+
+/** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
+export const deployCommand = command.run;
 
 function privateKeyOf(keyFile: string | undefined, io: CliIo): string {
   const raw =
@@ -66,11 +60,7 @@ function privateKeyOf(keyFile: string | undefined, io: CliIo): string {
   return key;
 }
 
-/** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
-export async function deployCommand(args: string[], io: CliIo): Promise<number> {
-  const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: false }, HELP, io);
-  if (parsed === undefined) return 0;
-  const { values } = parsed;
+async function deploy({ values }: ParsedArgs<typeof ARGS>, io: CliIo): Promise<number> {
   if (values.rpc === undefined) throw usageError("--rpc is missing", HELP);
   if (values.network === undefined || !/^[A-Za-z0-9_-]{1,64}$/.test(values.network))
     throw usageError("--network must be a name of letters, digits, - or _", HELP);

@@ -7,18 +7,10 @@
 import { isDisclosureKey, withholding, type DisclosureKey } from "../../core/documents/disclosure";
 import { HocbaError } from "../../core/errors";
 import { DISCLOSABLE_CREDENTIAL_FORMAT } from "../../core/verification";
-import type { Command } from "../command";
-import {
-  commandArgs,
-  HELP_OPTION,
-  parseJsonInput,
-  processIo,
-  readInput,
-  STRING,
-  usageError,
-  writeOutput,
-  type CliIo,
-} from "../io";
+import { defineCommand, type ParsedArgs } from "../command";
+import { parseJsonInput, readInput, STRING, usageError, writeOutput, type CliIo } from "../io";
+
+const SUMMARY = "share a hocba/2 credential without some parts (citizen ID, ethnicity, a school year…)";
 
 const HELP = `usage: hocba disclose <credential.hocba.json> --withhold <parts> [--out <file>]
 
@@ -31,18 +23,14 @@ The school's signature and the anchor still verify; a verifier sees which parts 
   --out <file>        write here instead of stdout
   -h, --help          this text`;
 
-const OPTIONS = { withhold: STRING, out: STRING, ...HELP_OPTION } as const;
+const ARGS = { options: { withhold: STRING, out: STRING }, allowPositionals: true } as const;
 
-export const command: Command = {
-  summary: "share a hocba/2 credential without some parts (citizen ID, ethnicity, a school year…)",
-  run: (args) => discloseCommand(args),
-};
+export const command = defineCommand(SUMMARY, HELP, ARGS, disclose);
 
-/** Runs `hocba disclose`; returns 0 or throws a HocbaError. */
-// eslint-disable-next-line @typescript-eslint/require-await -- async so that usage errors reject, as other commands' do
-export async function discloseCommand(args: string[], io: CliIo = processIo): Promise<number> {
-  const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: true }, HELP, io);
-  if (parsed === undefined) return 0;
+/** Runs `hocba disclose`; resolves 0 or rejects with a HocbaError. */
+export const discloseCommand = command.run;
+
+function disclose(parsed: ParsedArgs<typeof ARGS>, io: CliIo): number {
   const [file, ...extra] = parsed.positionals;
   if (file === undefined || extra.length > 0) throw usageError("give exactly one credential file", HELP);
   const list = parsed.values.withhold;

@@ -8,10 +8,12 @@ import { vietnameseDateTime } from "../../core/documents/display";
 import { HocbaError, isHocbaError } from "../../core/errors";
 import { signDetached } from "../../core/pki";
 import { apiBaseUrl, callApi, secretFrom } from "../api-client";
-import type { Command } from "../command";
-import { commandArgs, HELP_OPTION, processIo, readInput, STRING, usageError, type CliIo } from "../io";
+import { defineCommand, type ParsedArgs } from "../command";
+import { readInput, STRING, usageError, type CliIo } from "../io";
 import { loadSigner, signerSourcesOf, PASSWORD_ENV } from "./sign";
-import { API_KEY_ENV } from "./submit";
+import { API_KEY_ENV, SUBMIT_OPTIONS } from "./submit";
+
+const SUMMARY = "sign a district's graduates file (CSV/XLSX) and import it";
 
 const HELP = `usage: hocba import-graduates <graduates.csv|.xlsx> (--p12 <file> [--password <pw>] | --key <pem> --cert <pem> [--chain <pem>]) [--api <url>] [--api-key <key>]
 
@@ -46,26 +48,17 @@ interface RowProblem {
   message: string;
 }
 
-const OPTIONS = {
-  p12: STRING,
-  password: STRING,
-  key: STRING,
-  cert: STRING,
-  chain: STRING,
-  api: STRING,
-  "api-key": STRING,
-  ...HELP_OPTION,
+const ARGS = {
+  options: { p12: STRING, password: STRING, key: STRING, cert: STRING, chain: STRING, ...SUBMIT_OPTIONS },
+  allowPositionals: true,
 } as const;
 
-export const command: Command = {
-  summary: "sign a district's graduates file (CSV/XLSX) and import it",
-  run: (args) => importGraduatesCommand(args, processIo),
-};
+export const command = defineCommand(SUMMARY, HELP, ARGS, importGraduates);
 
 /** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
-export async function importGraduatesCommand(args: string[], io: CliIo): Promise<number> {
-  const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: true, tokens: true }, HELP, io);
-  if (parsed === undefined) return 0;
+export const importGraduatesCommand = command.run;
+
+async function importGraduates(parsed: ParsedArgs<typeof ARGS>, io: CliIo): Promise<number> {
   if (parsed.positionals.length !== 1) throw usageError("give exactly one graduates file", HELP);
   const path = parsed.positionals[0]!;
   const sources = signerSourcesOf(parsed.tokens);

@@ -6,18 +6,11 @@
  * the roles the issuer's documents require (PUT /api/v1/admin/issuers/:code/required-roles).
  */
 import { ADMIN_API_HELP, ADMIN_API_OPTIONS, adminToken, apiBaseUrl, callApi } from "../api-client";
-import type { Command } from "../command";
-import {
-  actionArgs,
-  commandArgs,
-  FLAG,
-  processIo,
-  readCertificateFile,
-  STRING,
-  usageError,
-  type CliIo,
-} from "../io";
+import { defineCommand, type ParsedArgs } from "../command";
+import { actionArgs, FLAG, readCertificateFile, STRING, usageError, type CliIo } from "../io";
 import { rolesList, rolesText } from "./register-issuer";
+
+const SUMMARY = "add (with a role) or remove an issuer's signing certificate (admin API)";
 
 const HELP = `usage: hocba issuer add-certificate <code> --cert <file> [--role <role>] [options]
        hocba issuer remove-certificate <code> --fingerprint <0x…> [options]
@@ -44,24 +37,17 @@ interface Active {
 }
 
 const ACTIONS = ["add-certificate", "remove-certificate", "set-roles"] as const;
-const OPTIONS = {
-  cert: STRING,
-  role: STRING,
-  fingerprint: STRING,
-  default: FLAG,
-  ...ADMIN_API_OPTIONS,
+const ARGS = {
+  options: { cert: STRING, role: STRING, fingerprint: STRING, default: FLAG, ...ADMIN_API_OPTIONS },
+  allowPositionals: true,
 } as const;
 
-export const command: Command = {
-  summary: "add (with a role) or remove an issuer's signing certificate (admin API)",
-  run: (args) => issuerCommand(args, processIo),
-};
+export const command = defineCommand(SUMMARY, HELP, ARGS, issuer);
 
 /** Runs `hocba issuer …` with `io` (tests pass a captured one). Returns the exit code. */
-export async function issuerCommand(args: string[], io: CliIo): Promise<number> {
-  const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: true }, HELP, io);
-  if (parsed === undefined) return 0;
-  const { values, positionals } = parsed;
+export const issuerCommand = command.run;
+
+async function issuer({ values, positionals }: ParsedArgs<typeof ARGS>, io: CliIo): Promise<number> {
   const [action, code, extra] = actionArgs(positionals, ACTIONS, "the issuer code is missing", HELP);
   if (action === "set-roles") return setRoles(code, extra, values, io);
   if (values.default) throw usageError("--default is for set-roles", HELP);
@@ -96,15 +82,7 @@ export async function issuerCommand(args: string[], io: CliIo): Promise<number> 
 async function setRoles(
   code: string,
   roles: string[],
-  values: {
-    default?: boolean | undefined;
-    cert?: string | undefined;
-    role?: string | undefined;
-    fingerprint?: string | undefined;
-    api?: string | undefined;
-    "admin-token"?: string | undefined;
-    "admin-token-file"?: string | undefined;
-  },
+  values: ParsedArgs<typeof ARGS>["values"],
   io: CliIo,
 ): Promise<number> {
   if (values.cert !== undefined || values.role !== undefined || values.fingerprint !== undefined)

@@ -5,11 +5,13 @@
  * service can complete its path; else signer first, then intermediates), checked by the service.
  */
 import { ADMIN_API_OPTIONS, ADMIN_TOKEN_ENV, adminToken, apiBaseUrl, callApi } from "../api-client";
-import type { Command } from "../command";
+import { defineCommand, type ParsedArgs } from "../command";
 import { isIssuerKind, ISSUER_KINDS } from "../../core/issuer-kinds";
-import { commandArgs, processIo, readCertificateFile, STRING, STRINGS, usageError, type CliIo } from "../io";
+import { readCertificateFile, STRING, STRINGS, usageError, type CliIo } from "../io";
 
 export { ADMIN_TOKEN_ENV };
+
+const SUMMARY = "register a school, district office or department (admin API) and print its API key";
 
 const HELP = `usage: hocba register-issuer --kind ${ISSUER_KINDS.join("|")} --code <code> --name <name>
                              --cert <file> [--cert <file>...] [--role <role>...]
@@ -46,28 +48,26 @@ interface Registered {
   department?: string | null;
 }
 
-const OPTIONS = {
-  kind: STRING,
-  code: STRING,
-  name: STRING,
-  cert: STRINGS,
-  role: STRINGS,
-  "require-roles": STRING,
-  district: STRINGS,
-  department: STRING,
-  ...ADMIN_API_OPTIONS,
+const ARGS = {
+  options: {
+    kind: STRING,
+    code: STRING,
+    name: STRING,
+    cert: STRINGS,
+    role: STRINGS,
+    "require-roles": STRING,
+    district: STRINGS,
+    department: STRING,
+    ...ADMIN_API_OPTIONS,
+  },
 } as const;
 
-export const command: Command = {
-  summary: "register a school, district office or department (admin API) and print its API key",
-  run: (args) => registerIssuerCommand(args, processIo),
-};
+export const command = defineCommand(SUMMARY, HELP, ARGS, registerIssuer);
 
 /** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
-export async function registerIssuerCommand(args: string[], io: CliIo): Promise<number> {
-  const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: false }, HELP, io);
-  if (parsed === undefined) return 0;
-  const { values } = parsed;
+export const registerIssuerCommand = command.run;
+
+async function registerIssuer({ values }: ParsedArgs<typeof ARGS>, io: CliIo): Promise<number> {
   const { kind, code, name } = values;
   if (!isIssuerKind(kind))
     throw usageError(`--kind must be ${ISSUER_KINDS.join(", ").replace(/, ([^,]+)$/, " or $1")}`, HELP);

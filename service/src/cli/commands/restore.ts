@@ -13,9 +13,11 @@ import { privateUmask, secureDataDir } from "../../adapters/files/data-dir";
 import { HocbaError } from "../../core/errors";
 import { findUnknownOnChain, type UnknownOnChain } from "../../issuance/restore-check";
 import { composeServerParts } from "../../server/compose";
-import type { Command } from "../command";
-import { commandArgs, FLAG, HELP_OPTION, processIo, type CliIo } from "../io";
+import { defineCommand, type ParsedArgs } from "../command";
+import { FLAG, type CliIo } from "../io";
 import { backupFileOf, deploymentOf } from "./backup";
+
+const SUMMARY = "restore a backup onto an empty database and reconcile it with the chain";
 
 const HELP = `usage: hocba restore <file> [--check]
 
@@ -28,12 +30,12 @@ and revocations made after the backup was taken. Run it with the environment of 
 
   --check   only reconcile an already restored database with the chain (no loading)`;
 
-const OPTIONS = { check: FLAG, ...HELP_OPTION } as const;
+const ARGS = { options: { check: FLAG }, allowPositionals: true } as const;
 
-export const command: Command = {
-  summary: "restore a backup onto an empty database and reconcile it with the chain",
-  run: (args) => restoreCommand(args, processIo),
-};
+export const command = defineCommand(SUMMARY, HELP, ARGS, restore);
+
+/** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
+export const restoreCommand = command.run;
 
 /** Refuses a backup of another chain or registry than the configuration's. */
 function checkDeployment(backup: DeploymentRecord, configured: DeploymentRecord): void {
@@ -126,11 +128,7 @@ export function reconciliationReport(
   return lines.join("\n") + "\n";
 }
 
-/** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
-export async function restoreCommand(args: string[], io: CliIo): Promise<number> {
-  const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: true }, HELP, io);
-  if (parsed === undefined) return 0;
-  const { values, positionals } = parsed;
+async function restore({ values, positionals }: ParsedArgs<typeof ARGS>, io: CliIo): Promise<number> {
   const file = backupFileOf(positionals, HELP);
   const backup = readBackup(file);
   const config = loadConfig(io.env);

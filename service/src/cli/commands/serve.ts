@@ -3,9 +3,11 @@ import cluster from "node:cluster";
 import { loadConfig } from "../../config/config";
 import { leaveCluster, printsBanner, runWorkers, untilShutdownMessage } from "../../server/cluster";
 import { startServer } from "../../server/server";
-import type { Command } from "../command";
-import { parseCommandArgs } from "../io";
+import { defineCommand, type ParsedArgs } from "../command";
+import { FLAG } from "../io";
 import { untilSignal } from "./signals";
+
+const SUMMARY = "run the API, the verifier page and anchoring";
 
 const HELP = `usage: hocba serve [--no-worker]
 
@@ -17,36 +19,29 @@ HTTP_PROCESSES=N runs N such processes sharing PORT (one per core).
 
   --no-worker   with REDIS_URL: only schedule anchoring; leave the jobs to \`hocba worker\` processes`;
 
-export const command: Command = {
-  summary: "run the API, the verifier page and anchoring",
-  async run(args) {
-    const { values } = parseCommandArgs(
-      { args, options: { "no-worker": { type: "boolean" }, help: { type: "boolean", short: "h" } } },
-      HELP,
-    );
-    if (values.help) {
-      process.stdout.write(HELP + "\n");
-      return 0;
-    }
-    const config = loadConfig(process.env);
-    if (config.HTTP_PROCESSES > 1 && cluster.isPrimary) {
-      return runWorkers(config.HTTP_PROCESSES, untilSignal(), {
-        info: (message) => process.stdout.write(message + "\n"),
-        warn: (message) => process.stderr.write(message + "\n"),
-      });
-    }
-    // Listening from the start: the primary may ask a worker to stop while it is still starting.
-    const shutdownMessage = untilShutdownMessage();
-    try {
-      const server = await startServer(config, {
-        worker: !values["no-worker"],
-        ...(printsBanner() ? {} : { banner: null }),
-      });
-      await Promise.race([untilSignal(), shutdownMessage]);
-      await server.close();
-      return 0;
-    } finally {
-      leaveCluster(); // a worker's channel to the primary would keep it alive
-    }
-  },
-};
+const ARGS = { options: { "no-worker": FLAG } } as const;
+
+export const command = defineCommand(SUMMARY, HELP, ARGS, serve);
+
+async function serve({ values }: ParsedArgs<typeof ARGS>): Promise<number> {
+  const config = loadConfig(process.env);
+  if (config.HTTP_PROCESSES > 1 && cluster.isPrimary) {
+    return runWorkers(config.HTTP_PROCESSES, untilSignal(), {
+      info: (message) => process.stdout.write(message + "\n"),
+      warn: (message) => process.stderr.write(message + "\n"),
+    });
+  }
+  // Listening from the start: the primary may ask a worker to stop while it is still starting.
+  const shutdownMessage = untilShutdownMessage();
+  try {
+    const server = await startServer(config, {
+      worker: !values["no-worker"],
+      ...(printsBanner() ? {} : { banner: null }),
+    });
+    await Promise.race([untilSignal(), shutdownMessage]);
+    await server.close();
+    return 0;
+  } finally {
+    leaveCluster(); // a worker's channel to the primary would keep it alive
+  }
+}

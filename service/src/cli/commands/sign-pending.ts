@@ -13,13 +13,15 @@ import { HocbaError } from "../../core/errors";
 import type { DraftListItem } from "../../issuance/draft-signing";
 import { signDetached, type CmsSigner } from "../../core/pki";
 import { apiBaseUrl, callApi } from "../api-client";
-import type { Command } from "../command";
-import { parseCommandArgs, processIo, usageError, type CliIo } from "../io";
+import { defineCommand, type ParsedArgs } from "../command";
+import { FLAG, STRING, usageError, type CliIo } from "../io";
 import { loadSigner, PASSWORD_ENV, SIGNER_OPTIONS, signerSourcesOf, signOptions } from "./sign";
 
 export const DEVICE_TOKEN_ENV = "HOCBA_DEVICE_TOKEN";
 /** Signatures per upload request (the API takes up to 500). */
 const UPLOAD_BATCH = 100;
+
+const SUMMARY = "sign every draft awaiting your signature (device token; .p12 or PKCS#11 token) and upload";
 
 const HELP = `usage: hocba sign-pending (--p12 <file> [--password <pw>] | --key <pem> --cert <pem> [--chain <pem>]
                             | --pkcs11 <module.so> --token <label> [--key <label>] [--pin-env <VAR>] [--chain <pem>])
@@ -52,10 +54,22 @@ but its submission was refused (its line carries the refusal; the workspace retr
 new signature); a draft refused for another reason exits with that reason's code after the others
 were uploaded.`;
 
-export const command: Command = {
-  summary: "sign every draft awaiting your signature (device token; .p12 or PKCS#11 token) and upload",
-  run: (args) => signPending(args),
-};
+const ARGS = {
+  options: {
+    ...SIGNER_OPTIONS,
+    school: STRING,
+    class: STRING,
+    year: STRING,
+    tsa: STRING,
+    yes: { ...FLAG, short: "y" },
+    api: STRING,
+  },
+} as const;
+
+export const command = defineCommand(SUMMARY, HELP, ARGS, signAwaiting);
+
+/** Runs `hocba sign-pending`; resolves the exit code (0) or rejects with a HocbaError. */
+export const signPending = command.run;
 
 /** What GET /api/v1/drafts?awaiting=me lists of a draft, as far as this command reads it. */
 type Pending = Pick<
@@ -73,13 +87,8 @@ interface Uploaded {
   error?: { code: string; message: string };
 }
 
-/** Runs `hocba sign-pending`; returns the exit code (0) or throws a HocbaError. */
-export async function signPending(args: string[], io: CliIo = processIo): Promise<number> {
+async function signAwaiting(args: ParsedArgs<typeof ARGS>, io: CliIo): Promise<number> {
   const parsed = parse(args);
-  if (parsed === "help") {
-    io.stdout(HELP + "\n");
-    return 0;
-  }
   const token = io.env[DEVICE_TOKEN_ENV]?.trim();
   if (!token)
     throw usage(
@@ -199,26 +208,7 @@ function summary(pending: readonly Pending[]): string {
   return `Chờ chữ ký của bạn / Awaiting your signature:\n${lines.join("\n")}\n`;
 }
 
-function parse(args: string[]) {
-  const parsed = parseCommandArgs(
-    {
-      args,
-      options: {
-        ...SIGNER_OPTIONS,
-        school: { type: "string" },
-        class: { type: "string" },
-        year: { type: "string" },
-        tsa: { type: "string" },
-        yes: { type: "boolean", short: "y" },
-        api: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: false,
-      tokens: true,
-    },
-    HELP,
-  );
-  if (parsed.values.help) return "help" as const;
+function parse(parsed: ParsedArgs<typeof ARGS>) {
   const sources = signerSourcesOf(parsed.tokens);
   if (sources.length !== 1) throw usage("give one signer: yours (sign-pending signs as one person)");
   return {

@@ -13,18 +13,12 @@ import { TRANSCRIPT_TYPE } from "../../core/documents/schema";
 import { validateDocument } from "../../core/documents/validate";
 import { HocbaError, isHocbaError } from "../../core/errors";
 import { signDetached, type CmsSigner, type SignOptions } from "../../core/pki";
-import type { Command } from "../command";
-import {
-  parseCommandArgs,
-  parseJsonInput,
-  processIo,
-  readInput,
-  usageError,
-  writeOutput,
-  type CliIo,
-} from "../io";
+import { defineCommand, type ParsedArgs } from "../command";
+import { FLAG, parseJsonInput, readInput, STRING, STRINGS, usageError, writeOutput, type CliIo } from "../io";
 
 export const PASSWORD_ENV = "HOCBA_P12_PASSWORD";
+
+const SUMMARY = "sign a document (.p12, PEM key or PKCS#11 token) → {document, disclosures, signature}";
 
 const HELP = `usage: hocba sign <document.json> (--p12 <file> [--password <pw>] | --key <pem> --cert <pem> [--chain <pem>]
                                   | --pkcs11 <module.so> --token <label> [--key <label>] [--pin-env <VAR>] [--chain <pem>])...
@@ -82,19 +76,35 @@ export type SignerSource =
       password?: undefined;
     };
 
-export const command: Command = {
-  summary: "sign a document (.p12, PEM key or PKCS#11 token) → {document, disclosures, signature}",
-  run: (args) => sign(args),
-};
+/**
+ * The parseArgs options that name signers (`--p12`, `--key`, `--pkcs11` …, each repeatable): those of
+ * `hocba sign`, shared by the commands that sign the same way. Parse with `tokens: true` and read
+ * the signers with {@link signerSourcesOf}.
+ */
+export const SIGNER_OPTIONS = {
+  p12: STRINGS,
+  password: STRINGS,
+  key: STRINGS,
+  cert: STRINGS,
+  chain: STRINGS,
+  pkcs11: STRINGS,
+  token: STRINGS,
+  "pin-env": STRINGS,
+  pin: STRINGS,
+} as const;
 
-/** Runs `hocba sign` with the given arguments; returns the exit code (0) or throws a HocbaError. */
-export async function sign(args: string[], io: CliIo = processIo): Promise<number> {
-  const parsed = parse(args);
-  if (parsed === "help") {
-    io.stdout(HELP + "\n");
-    return 0;
-  }
-  const { documentPath, sources, out, plain, tsa } = parsed;
+const ARGS = {
+  options: { ...SIGNER_OPTIONS, out: STRING, plain: FLAG, tsa: STRING },
+  allowPositionals: true,
+} as const;
+
+export const command = defineCommand(SUMMARY, HELP, ARGS, signDocument);
+
+/** Runs `hocba sign` with the given arguments; resolves the exit code (0) or rejects with a HocbaError. */
+export const sign = command.run;
+
+async function signDocument(args: ParsedArgs<typeof ARGS>, io: CliIo): Promise<number> {
+  const { documentPath, sources, out, plain, tsa } = parse(args);
   const options = signOptions(tsa);
   const document = parseJsonInput(readInput(documentPath, "document"), documentPath);
   refuseSignedFile(document, documentPath);
@@ -163,25 +173,13 @@ function refuseSignedFile(value: unknown, file: string): void {
   );
 }
 
-function parse(
-  args: string[],
-): "help" | { documentPath: string; sources: SignerSource[]; out?: string; plain: boolean; tsa?: string } {
-  const parsed = parseCommandArgs(
-    {
-      args,
-      options: {
-        ...SIGNER_OPTIONS,
-        out: { type: "string" },
-        plain: { type: "boolean" },
-        tsa: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-      tokens: true,
-    },
-    HELP,
-  );
-  if (parsed.values.help) return "help";
+function parse(parsed: ParsedArgs<typeof ARGS>): {
+  documentPath: string;
+  sources: SignerSource[];
+  out?: string;
+  plain: boolean;
+  tsa?: string;
+} {
   if (parsed.positionals.length !== 1)
     throw usage(
       parsed.positionals.length === 0 ? "the document file is missing" : "give exactly one document file",
@@ -194,23 +192,6 @@ function parse(
     tsa: parsed.values.tsa,
   };
 }
-
-/**
- * The parseArgs options that name signers (`--p12`, `--key`, `--pkcs11` …, each repeatable): those of
- * `hocba sign`, shared by the commands that sign the same way. Parse with `tokens: true` and read
- * the signers with {@link signerSourcesOf}.
- */
-export const SIGNER_OPTIONS = {
-  p12: { type: "string", multiple: true },
-  password: { type: "string", multiple: true },
-  key: { type: "string", multiple: true },
-  cert: { type: "string", multiple: true },
-  chain: { type: "string", multiple: true },
-  pkcs11: { type: "string", multiple: true },
-  token: { type: "string", multiple: true },
-  "pin-env": { type: "string", multiple: true },
-  pin: { type: "string", multiple: true },
-} as const;
 
 /**
  * The signers named by the parsed option tokens, in command-line order ({@link signerSources});

@@ -5,8 +5,10 @@
  * by the service.
  */
 import { ADMIN_API_HELP, ADMIN_API_OPTIONS, adminToken, apiBaseUrl, callApi } from "../api-client";
-import type { Command } from "../command";
-import { actionArgs, commandArgs, processIo, STRING, STRINGS, usageError, type CliIo } from "../io";
+import { defineCommand, type ParsedArgs } from "../command";
+import { actionArgs, STRING, STRINGS, usageError, type CliIo } from "../io";
+
+const SUMMARY = "give people roles at a school, take them away, list them (admin API)";
 
 const HELP = `usage: hocba staff add <school> --issuer <url> --subject <sub> --role <role>… [--class <class>…] [--label <text>] [options]
        hocba staff remove <school> --issuer <url> --subject <sub> [options]
@@ -33,30 +35,29 @@ interface Row {
 }
 
 const ACTIONS = ["add", "remove", "list"] as const;
-const OPTIONS = {
-  issuer: STRING,
-  subject: STRING,
-  role: STRINGS,
-  class: STRINGS,
-  label: STRING,
-  ...ADMIN_API_OPTIONS,
+const ARGS = {
+  options: {
+    issuer: STRING,
+    subject: STRING,
+    role: STRINGS,
+    class: STRINGS,
+    label: STRING,
+    ...ADMIN_API_OPTIONS,
+  },
+  allowPositionals: true,
 } as const;
 
-export const command: Command = {
-  summary: "give people roles at a school, take them away, list them (admin API)",
-  run: (args) => staffCommand(args, processIo),
-};
+export const command = defineCommand(SUMMARY, HELP, ARGS, staff);
+
+/** Runs `hocba staff …` with `io` (tests pass a captured one). Returns the exit code. */
+export const staffCommand = command.run;
 
 function line(row: Row): string {
   const classes = row.classes.length > 0 ? ` classes=${row.classes.join(",")}` : "";
   return `${row.school} ${row.roles.join(",")}${classes} ${row.subject} ${row.issuer}${row.label ? ` (${row.label})` : ""}\n`;
 }
 
-/** Runs `hocba staff …` with `io` (tests pass a captured one). Returns the exit code. */
-export async function staffCommand(args: string[], io: CliIo): Promise<number> {
-  const parsed = commandArgs({ args, options: OPTIONS, allowPositionals: true }, HELP, io);
-  if (parsed === undefined) return 0;
-  const { values, positionals } = parsed;
+async function staff({ values, positionals }: ParsedArgs<typeof ARGS>, io: CliIo): Promise<number> {
   const [action, school, extra] = actionArgs(positionals, ACTIONS, "the school code is missing", HELP);
   if (extra.length > 0) throw usageError(`unexpected argument "${extra[0]}"`, HELP);
   const path = `/api/v1/schools/${encodeURIComponent(school)}/staff`;

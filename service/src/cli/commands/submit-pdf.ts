@@ -4,11 +4,13 @@
  * prints the file, its id, docHash (SHA-256 of the file) and status. The service checks every
  * signature as it checks a JSON submission and refuses with the code of the first problem.
  */
-import type { Command } from "../command";
-import { parseCommandArgs, processIo, readInput, usageError, type CliIo } from "../io";
+import { defineCommand, type ParsedArgs } from "../command";
+import { readInput, STRING, usageError, type CliIo } from "../io";
 import { HocbaError } from "../../core/errors";
 import { looksLikePdf } from "../../core/verification/pdf";
 import { API_KEY_ENV, submitOne, submitTarget, SUBMIT_OPTIONS } from "./submit";
+
+const SUMMARY = "submit PDFs the school signed (PAdES) to the hocba API";
 
 const HELP = `usage: hocba submit-pdf <signed.pdf>... [--api <url>] [--api-key <key>] [--school <code>]
 
@@ -24,21 +26,14 @@ Exit code 0 when every file was accepted; otherwise the exit code of the first r
 (91 not signed, 92 a signature's byte range, 93 changed after signing, 29 a required role missing,
 37 a certificate revoked, 13 not a PDF…).`;
 
-export const command: Command = {
-  summary: "submit PDFs the school signed (PAdES) to the hocba API",
-  run: (args) => submitPdf(args, processIo),
-};
+const ARGS = { options: { ...SUBMIT_OPTIONS, school: STRING }, allowPositionals: true } as const;
+
+export const command = defineCommand(SUMMARY, HELP, ARGS, submitPdfs);
 
 /** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
-export async function submitPdf(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    { args, options: { ...SUBMIT_OPTIONS, school: { type: "string" } }, allowPositionals: true },
-    HELP,
-  );
-  if (values.help) {
-    io.stdout(HELP + "\n");
-    return 0;
-  }
+export const submitPdf = command.run;
+
+async function submitPdfs({ values, positionals }: ParsedArgs<typeof ARGS>, io: CliIo): Promise<number> {
   if (positionals.length === 0) throw usageError("no signed PDF given", HELP);
   const target = submitTarget(values, io, HELP);
   const files = positionals.map((path) => {

@@ -6,9 +6,9 @@
  * and checked for shape before anything is sent.
  */
 import { apiBaseUrl, callApi, errorFromEnvelope, secretFrom } from "../api-client";
-import type { Command } from "../command";
+import { defineCommand, type ParsedArgs } from "../command";
 import { exitCodeFor } from "../exit-codes";
-import { parseCommandArgs, parseJsonInput, processIo, readInput, usageError, type CliIo } from "../io";
+import { parseJsonInput, readInput, STRING, usageError, type CliIo } from "../io";
 import { HocbaError } from "../../core/errors";
 
 const errorEnvelope = (error: HocbaError) => ({ error: { code: error.code, message: error.message } });
@@ -16,6 +16,8 @@ const errorEnvelope = (error: HocbaError) => ({ error: { code: error.code, messa
 export const API_KEY_ENV = "HOCBA_API_KEY";
 /** Items per batch request (the API's limit, docs/http-api.md). */
 export const BATCH_SIZE = 1000;
+
+const SUMMARY = "submit signed transcripts to the hocba API";
 
 const HELP = `usage: hocba submit <signed.json>... [--api <url>] [--api-key <key>]
 
@@ -44,17 +46,15 @@ interface BatchReply {
   results: { index: number; status: number; body: Accepted | { error: unknown } }[];
 }
 
-export const command: Command = {
-  summary: "submit signed transcripts to the hocba API",
-  run: (args) => submit(args, processIo),
-};
-
 /** The parseArgs options of the commands that submit as a school: where the API is and the key. */
-export const SUBMIT_OPTIONS = {
-  api: { type: "string" },
-  "api-key": { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
+export const SUBMIT_OPTIONS = { api: STRING, "api-key": STRING } as const;
+
+const ARGS = { options: SUBMIT_OPTIONS, allowPositionals: true } as const;
+
+export const command = defineCommand(SUMMARY, HELP, ARGS, submitFiles);
+
+/** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
+export const submit = command.run;
 
 /** Where to submit and with which key. */
 export interface SubmitTarget {
@@ -112,16 +112,7 @@ function readItem(path: string): Item {
   };
 }
 
-/** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
-export async function submit(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    { args, options: SUBMIT_OPTIONS, allowPositionals: true },
-    HELP,
-  );
-  if (values.help) {
-    io.stdout(HELP + "\n");
-    return 0;
-  }
+async function submitFiles({ values, positionals }: ParsedArgs<typeof ARGS>, io: CliIo): Promise<number> {
   if (positionals.length === 0) throw usageError("no signed document given", HELP);
   const target = submitTarget(values, io, HELP);
   const { baseUrl, key } = target;

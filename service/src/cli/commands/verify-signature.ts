@@ -15,9 +15,11 @@ import { validateDocument } from "../../core/documents/validate";
 import { disclose, isSelectivelyDisclosable } from "../../core/documents/disclosure";
 import { HocbaError, type ErrorCode } from "../../core/errors";
 import { verifyDetached, type CheckStatus, type SignerReport } from "../../core/pki";
-import type { Command } from "../command";
+import { defineCommand, type ParsedArgs } from "../command";
 import { EXIT_CHECK_FAILED, EXIT_OK } from "../exit-codes";
-import { parseCommandArgs, parseJsonInput, processIo, readInput, usageError, type CliIo } from "../io";
+import { FLAG, parseJsonInput, readInput, STRING, usageError, type CliIo } from "../io";
+
+const SUMMARY = "check a signed document offline against trusted roots";
 
 const HELP = `usage: hocba verify-signature <signed.json> --trust <dir> [--tsa-trust <dir>] [--json]
 
@@ -52,18 +54,18 @@ export interface OfflineReport {
   problems?: Problem[];
 }
 
-export const command: Command = {
-  summary: "check a signed document offline against trusted roots",
-  run: (args) => verifySignature(args),
-};
+const ARGS = {
+  options: { trust: STRING, "tsa-trust": STRING, json: FLAG },
+  allowPositionals: true,
+} as const;
 
-/** Runs `hocba verify-signature`; returns 0 when every check passes, 1 when one fails. */
-export async function verifySignature(args: string[], io: CliIo = processIo): Promise<number> {
+export const command = defineCommand(SUMMARY, HELP, ARGS, verifySigned);
+
+/** Runs `hocba verify-signature`; resolves 0 when every check passes (or for --help), 1 when one fails. */
+export const verifySignature = command.run;
+
+async function verifySigned(args: ParsedArgs<typeof ARGS>, io: CliIo): Promise<number> {
   const parsed = parse(args);
-  if (parsed === "help") {
-    io.stdout(HELP + "\n");
-    return EXIT_OK;
-  }
   const trustAnchors = loadTrustAnchorsDir(parsed.trust, { fetchIssuer: aiaFetcher() });
   const signed = parseJsonInput(readInput(parsed.file, "signed document"), parsed.file);
   const { document, signature, disclosures } = signedParts(signed, parsed.file);
@@ -167,21 +169,12 @@ export function formatReport(report: OfflineReport): string {
   return lines.join("\n") + "\n";
 }
 
-function parse(args: string[]): "help" | { file: string; trust: string; tsaTrust?: string; json: boolean } {
-  const parsed = parseCommandArgs(
-    {
-      args,
-      options: {
-        trust: { type: "string" },
-        "tsa-trust": { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-    },
-    HELP,
-  );
-  if (parsed.values.help) return "help";
+function parse(parsed: ParsedArgs<typeof ARGS>): {
+  file: string;
+  trust: string;
+  tsaTrust?: string;
+  json: boolean;
+} {
   if (parsed.positionals.length !== 1)
     throw usage(
       parsed.positionals.length === 0 ? "the signed file is missing" : "give exactly one signed file",

@@ -31,12 +31,14 @@ import {
   type VerificationResult,
 } from "../../core/verification";
 import { API_URL_ENV, apiBaseUrl, callApi } from "../api-client";
-import type { Command } from "../command";
+import { defineCommand, type ParsedArgs } from "../command";
 import { EXIT_CHECK_ERROR, EXIT_CHECK_FAILED, EXIT_OK, exitCodeFor } from "../exit-codes";
-import { parseCommandArgs, parseJsonInput, processIo, readInput, usageError, type CliIo } from "../io";
+import { FLAG, parseJsonInput, readInput, STRING, usageError, type CliIo } from "../io";
 
 export const TRUST_DIR_ENV = "HOCBA_TRUST_DIR";
 export const API_KEY_ENV = "HOCBA_API_KEY";
+
+const SUMMARY = "verify a hocba/1 or hocba/2 credential (offline, against a chain node, or through the API)";
 
 const HELP = `usage: hocba verify <credential.hocba.json | transcript.pdf> [--proof <proof.json>] [--trust <dir>] [--json]
        hocba verify <credential.hocba.json> --rpc <url> [--registry <0x…>] [--chain-id <n>] [--trust <dir>] [--json]
@@ -83,18 +85,27 @@ interface Options {
   mode: Mode;
 }
 
-export const command: Command = {
-  summary: "verify a hocba/1 or hocba/2 credential (offline, against a chain node, or through the API)",
-  run: (args) => verify(args, processIo),
-};
+const ARGS = {
+  options: {
+    trust: STRING,
+    rpc: STRING,
+    registry: STRING,
+    "chain-id": STRING,
+    api: STRING,
+    "api-key": STRING,
+    proof: STRING,
+    json: FLAG,
+  },
+  allowPositionals: true,
+} as const;
 
-/** Runs `hocba verify` with `io` (tests pass a captured one); returns the exit status. */
-export async function verify(args: string[], io: CliIo): Promise<number> {
+export const command = defineCommand(SUMMARY, HELP, ARGS, verifyFile);
+
+/** Runs `hocba verify` with `io` (tests pass a captured one); resolves the exit status. */
+export const verify = command.run;
+
+async function verifyFile(args: ParsedArgs<typeof ARGS>, io: CliIo): Promise<number> {
   const options = parse(args, io);
-  if (options === "help") {
-    io.stdout(HELP + "\n");
-    return EXIT_OK;
-  }
   const credential = await readCredential(options.file, options.proof !== undefined);
   const result =
     credential instanceof SignedPdf
@@ -374,26 +385,7 @@ export function formatResult(result: VerificationResult, mode: Mode["kind"]): st
 
 const ADDRESS = new RegExp(ADDRESS_PATTERN);
 
-function parse(args: string[], io: CliIo): "help" | Options {
-  const { values, positionals } = parseCommandArgs(
-    {
-      args,
-      options: {
-        trust: { type: "string" },
-        rpc: { type: "string" },
-        registry: { type: "string" },
-        "chain-id": { type: "string" },
-        api: { type: "string" },
-        "api-key": { type: "string" },
-        proof: { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-    },
-    HELP,
-  );
-  if (values.help) return "help";
+function parse({ values, positionals }: ParsedArgs<typeof ARGS>, io: CliIo): Options {
   if (positionals.length !== 1)
     throw usage(
       positionals.length === 0 ? "the credential file is missing" : "give exactly one credential file",

@@ -9,12 +9,12 @@
  * Handlers translate HTTP to issuance/drafts.ts and issuance/draft-signing.ts; every import, read
  * and signature is audited there.
  */
-import { SHA256_HEX_PATTERN } from "../../core/encoding";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { HocbaError, type ErrorCode } from "../../core/errors";
+import { HocbaError } from "../../core/errors";
 import { WORKBOOK_PROBLEM_CODES } from "../../core/workbook/problems";
+import { failureError } from "../../issuance/documents";
 import { getDraft, importWorkbook, templateWorkbook } from "../../issuance/drafts";
 import {
   addSignatures,
@@ -42,7 +42,7 @@ import {
 } from "../../issuance/draft-follow-up";
 import { DEFAULT_SHARE_DAYS, shareVerifierLink } from "../../issuance/shares";
 import { actorOf } from "../plugins/auth";
-import { errorResponses } from "../schemas";
+import { errorResponses, IMPORTED_FILE_PROPERTIES } from "../schemas";
 import { DISCLOSURE_KEY, ShareCreated, ShareParams, ShareView, shareView } from "./share-views";
 import { publicUrlOf } from "./transcripts";
 
@@ -64,9 +64,7 @@ const ImportReply = Type.Object({
   schoolCode: Type.String(),
   schoolYear: Type.String({ description: "the class's last school year" }),
   className: Type.String(),
-  format: Type.Union([Type.Literal("csv"), Type.Literal("xlsx")]),
-  fileSha256: Type.String({ pattern: SHA256_HEX_PATTERN }),
-  importedAt: Type.String({ format: "date-time" }),
+  ...IMPORTED_FILE_PROPERTIES,
   counts: Type.Object({
     students: Type.Integer(),
     created: Type.Integer(),
@@ -127,13 +125,17 @@ const Refusal = Type.Union(
   ],
   { description: "why the submission was refused (status refused), else null" },
 );
-const DraftSummary = Type.Object({
+/** What names a draft in every answer about one: its id, school, school year, class and student. */
+const DRAFT_NAMING_PROPERTIES = {
   id: Type.String({ format: "uuid" }),
   schoolCode: Type.String(),
-  studentCode: Type.String(),
-  fullName: Type.String(),
   schoolYear: Type.String(),
   className: Type.String(),
+  studentCode: Type.String(),
+};
+const DraftSummary = Type.Object({
+  ...DRAFT_NAMING_PROPERTIES,
+  fullName: Type.String(),
   status: State,
   awaitingRoles: Type.Array(Type.String(), {
     description: "the school's required registry roles whose signature is still awaited",
@@ -144,11 +146,7 @@ const DraftSummary = Type.Object({
   updatedAt: Type.String({ format: "date-time" }),
 });
 const SigningInput = Type.Object({
-  id: Type.String({ format: "uuid" }),
-  schoolCode: Type.String(),
-  className: Type.String(),
-  schoolYear: Type.String(),
-  studentCode: Type.String(),
+  ...DRAFT_NAMING_PROPERTIES,
   fullName: Type.String(),
   document: Type.Unknown({
     description:
@@ -205,11 +203,7 @@ const BatchBody = Type.Object(
 );
 const Problem = Type.Object({ path: Type.String(), code: Type.String(), message: Type.String() });
 const DraftView = Type.Object({
-  id: Type.String({ format: "uuid" }),
-  schoolCode: Type.String(),
-  schoolYear: Type.String(),
-  className: Type.String(),
-  studentCode: Type.String(),
+  ...DRAFT_NAMING_PROPERTIES,
   status: State,
   awaitingRoles: Type.Array(Type.String()),
   refusal: Refusal,
@@ -483,10 +477,7 @@ export function draftRoutes(app: FastifyInstance, _opts: unknown, done: (err?: E
       const [result] = await addSignatures(signing, draftAccessOf(request), [
         { draftId: request.params.id, signature: request.body.signature },
       ]);
-      if (!result!.ok) {
-        const { code, message, details } = result!.error;
-        throw new HocbaError(code as ErrorCode, message, { details });
-      }
+      if (!result!.ok) throw failureError(result!);
       if (result!.submitted) app.services.triggerAnchoring();
       return result!;
     },

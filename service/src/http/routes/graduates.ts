@@ -17,7 +17,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { HocbaError } from "../../core/errors";
 import { GraduateViewSchema } from "../../core/documents/views";
-import { HEX32_PATTERN, SHA256_HEX_PATTERN } from "../../core/encoding";
+import { HEX32_PATTERN } from "../../core/encoding";
 import {
   graduationYears,
   importGraduates,
@@ -28,7 +28,7 @@ import {
 } from "../../issuance/graduates";
 import { actorOf } from "../plugins/auth";
 import { clientKey } from "../plugins/quota";
-import { errorResponses } from "../schemas";
+import { errorResponses, IMPORTED_FILE_PROPERTIES } from "../schemas";
 import { PUBLIC_CHAIN_READS_PER_MINUTE } from "./public-chain";
 
 /**
@@ -59,10 +59,8 @@ const ImportReply = Type.Object({
   districtCode: Type.String({
     description: "the importing issuer's code: the district office, or the department (Sở GDĐT)",
   }),
-  fileSha256: Type.String({ pattern: SHA256_HEX_PATTERN }),
-  format: Type.Union([Type.Literal("csv"), Type.Literal("xlsx")]),
+  ...IMPORTED_FILE_PROPERTIES,
   signerFingerprint: Type.String({ pattern: HEX32_PATTERN }),
-  importedAt: Type.String({ format: "date-time" }),
   counts: Type.Object({
     rows: Type.Integer(),
     created: Type.Integer(),

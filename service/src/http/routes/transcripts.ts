@@ -10,12 +10,12 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { HocbaError, type ErrorCode } from "../../core/errors";
+import { HocbaError } from "../../core/errors";
 import { DocumentStatusSchema } from "../../core/documents/views";
 import { HEX32_PATTERN, UUID_ANY_CASE_PATTERN } from "../../core/encoding";
 import { CredentialSchema } from "../../core/verification";
 import { credentialFor, type CredentialAccess } from "../../issuance/credential";
-import { submitDocuments, type SubmitItem, type SubmitResult } from "../../issuance/documents";
+import { failureError, submitDocuments, type SubmitItem } from "../../issuance/documents";
 import { groupedSubmissions } from "../../issuance/submission-groups";
 import { isDisclosureKey, type DisclosureKey } from "../../core/documents/disclosure";
 import { readDocument, type IssuerActor, type DocumentRecord } from "../../issuance/records";
@@ -148,11 +148,6 @@ export function publicUrlOf(request: FastifyRequest): string {
   return request.server.services.publicUrl?.() ?? `${request.protocol}://${request.host}`;
 }
 
-function errorOf(result: Extract<SubmitResult, { ok: false }>): HocbaError {
-  const { code, message, details } = result.error;
-  return new HocbaError(code as ErrorCode, message, details === undefined ? {} : { details });
-}
-
 function statusView(record: DocumentRecord): Static<typeof StatusView> {
   return {
     id: record.id,
@@ -202,7 +197,7 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
     },
     async (request, reply) => {
       const result = await submitOne(callerOf(request), request.body);
-      if (!result.ok) throw errorOf(result);
+      if (!result.ok) throw failureError(result);
       if (result.created) services.triggerAnchoring();
       return reply
         .status(result.created ? 202 : 200)
@@ -238,7 +233,7 @@ export function transcriptRoutes(app: FastifyInstance, _opts: unknown, done: (er
               status: r.created ? 202 : 200,
               body: { id: r.id, docHash: r.docHash, status: r.status },
             };
-          const error = errorOf(r);
+          const error = failureError(r);
           return { index, status: HTTP_STATUS[error.code], body: errorEnvelope(error) };
         }),
       });
