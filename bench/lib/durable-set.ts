@@ -2,9 +2,9 @@
  * The durable issuance benchmark's input (issue 12 item 7): a CA run by the `openssl` command with
  * its OCSP responder and CRLs (test/helpers/ocsp.ts) and OpenSSL's TSA (test/helpers/tsa.ts), and
  * N distinct transcripts signed by the CA's P-256 leaf "good", each signature timestamped by that
- * TSA (CAdES-T; the queries answered in batches, see `batchedTransport`), cut into request bodies. Not cached on disk: the signatures are only worth
- * anything while this CA's responder and this TSA's root are the ones the server trusts, and both
- * live as long as the benchmark.
+ * TSA (CAdES-T; the queries answered in batches, see `batchedTransport`), cut into request bodies.
+ * Not cached on disk: the signatures are only worth anything while this CA's responder and this
+ * TSA's root are the ones the server trusts, and both live as long as the benchmark.
  */
 import { canonicalBytes } from "../../service/src/core/documents/hash";
 import { requestTimestamp, signDetached, type TimestampTransport } from "../../service/src/core/pki";
@@ -28,12 +28,16 @@ export interface DurableSet {
 /** Signs `documents` transcripts with timestamps, in bodies of `perBody` items. */
 export async function durableSet(documents: number, perBody: number): Promise<DurableSet> {
   const [pki, tsa] = await Promise.all([makeStatusPki(), startTsa()]);
+  const close = async (): Promise<void> => {
+    await tsa.close();
+    await pki.dispose();
+  };
   const signer = await pki.signerOf("good");
   const transport = batchedTransport(tsa);
   const timestamp = (value: Uint8Array) => requestTimestamp(value, transport);
   const bodies: string[] = [];
   const started = performance.now();
-  process.stderr.write(`  signing and timestamping ${documents} transcripts (openssl ts -reply each)…\n`);
+  process.stderr.write(`  signing and timestamping ${documents} transcripts (OpenSSL's TSA, in batches)…\n`);
   try {
     for (let from = 0; from < documents; from += perBody) {
       const items = await Promise.all(
@@ -51,7 +55,7 @@ export async function durableSet(documents: number, perBody: number): Promise<Du
     }
   } catch (error) {
     // nothing may outlive a failed preparation: the TSA's and the responder's servers hold the process
-    await Promise.all([tsa.close(), pki.dispose()]);
+    await close();
     throw error;
   }
   const signSeconds = (performance.now() - started) / 1000;
@@ -64,10 +68,7 @@ export async function durableSet(documents: number, perBody: number): Promise<Du
     meanChunkBytes: Math.round(bodies.reduce((sum, body) => sum + body.length, 0) / bodies.length),
     chunk: (i) => bodies[i]!,
     signSeconds,
-    close: async () => {
-      await tsa.close();
-      await pki.dispose();
-    },
+    close,
   };
 }
 
