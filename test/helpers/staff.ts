@@ -237,6 +237,18 @@ export class HttpBrowser {
   }
 }
 
+/**
+ * A citizen signed in at `base` (CITIZEN_PATHS) as `login`: their browser, their CSRF token and
+ * what GET /api/v1/me/records answered them.
+ */
+export async function citizenSignedIn(base: string, login: string, password: string) {
+  const browser = new HttpBrowser();
+  await browser.signIn(base, login, password, CITIZEN_PATHS);
+  const me = await browser.fetch(`${base}/api/v1/me/records`);
+  const body = (await me.json()) as { csrfToken: string; records: { id: string }[] };
+  return { browser, csrf: body.csrfToken, me: body };
+}
+
 /** A signed-in person for route tests that are not about the sign-in itself. */
 export interface TestSession {
   cookie: string;
