@@ -8,13 +8,16 @@
  * (docs/citizens.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomSecret } from "../../service/src/auth/secrets";
-import { loadConfig } from "../../service/src/config/config";
 import { disclose } from "../../service/src/core/documents/disclosure";
-import { composeStaffSignIn } from "../../service/src/server/staff-sign-in";
 import { schoolTranscript } from "../helpers/credentials";
-import { startListeningApp, submitAnchoredTranscripts, type ListeningApp } from "../helpers/listening-app";
-import { CITIZEN_PATHS, citizenSignedIn, HttpBrowser, startOutsideProvider } from "../helpers/staff";
+import { submitAnchoredTranscripts, type ListeningApp } from "../helpers/listening-app";
+import {
+  CITIZEN_PATHS,
+  citizenSignedIn,
+  HttpBrowser,
+  startOutsideSignInApp,
+  type OutsideProvider,
+} from "../helpers/staff";
 
 const anyString = expect.any(String) as unknown;
 const alice = schoolTranscript(1501);
@@ -28,9 +31,8 @@ describe(
   { timeout: 120_000 },
   () => {
     let api: ListeningApp;
-    let outside: Awaited<ReturnType<typeof startOutsideProvider>>;
+    let outside: OutsideProvider;
     let base = "http://127.0.0.1:1";
-    const clientSecret = randomSecret();
 
     const signedIn = (login: string, password: string) => citizenSignedIn(base, login, password);
     const errorOf = async (res: Response) => [
@@ -39,48 +41,44 @@ describe(
     ];
 
     beforeAll(async () => {
-      outside = await startOutsideProvider(
-        [
-          {
-            username: "alice",
-            password: "alice-vneid",
-            name: alice.student.fullName,
-            claims: { [ID_CLAIM]: alice.student.citizenId },
-          },
-          {
-            username: "bob",
-            password: "bob-vneid",
-            name: bob.student.fullName,
-            claims: { [ID_CLAIM]: bob.student.citizenId },
-          },
-          { username: "khach", password: "khach-vneid", name: "Khách không định danh" },
-        ],
-        { clientId: "hocba-cong-dan", clientSecret, redirectUri: () => `${base}${CITIZEN_PATHS.callback}` },
-        { dinhdanh: [ID_CLAIM, GUARDIAN_CLAIM] },
-      );
-      const config = loadConfig({
-        DATA_DIR: "/nonexistent-not-used",
-        DEMO: "off",
-        ADMIN_TOKEN: "x",
-        CITIZEN_OIDC_ISSUER_URL: outside.issuer,
-        CITIZEN_OIDC_CLIENT_ID: "hocba-cong-dan",
-        CITIZEN_OIDC_CLIENT_SECRET: clientSecret,
-        CITIZEN_OIDC_SCOPE: "openid profile dinhdanh",
-        CITIZEN_ID_CLAIM: ID_CLAIM,
-        CITIZEN_GUARDIAN_CLAIM: GUARDIAN_CLAIM,
-      });
-      const composed = composeStaffSignIn(config, undefined, () => base);
-      expect([composed.embedded, composed.signIn.idp, composed.citizenSignIn?.idp === undefined]).toEqual([
-        undefined,
-        undefined,
-        false,
-      ]);
-      api = await startListeningApp("citizens-outside", {
-        citizenSignIn: composed.citizenSignIn!,
-        pagesDir: null,
-      });
+      ({ api, outside } = await startOutsideSignInApp(
+        "citizens-outside",
+        {
+          accounts: [
+            {
+              username: "alice",
+              password: "alice-vneid",
+              name: alice.student.fullName,
+              claims: { [ID_CLAIM]: alice.student.citizenId },
+            },
+            {
+              username: "bob",
+              password: "bob-vneid",
+              name: bob.student.fullName,
+              claims: { [ID_CLAIM]: bob.student.citizenId },
+            },
+            { username: "khach", password: "khach-vneid", name: "Khách không định danh" },
+          ],
+          clientId: "hocba-cong-dan",
+          callback: CITIZEN_PATHS.callback,
+          scopes: { dinhdanh: [ID_CLAIM, GUARDIAN_CLAIM] },
+        },
+        (issuer, clientSecret) => ({
+          CITIZEN_OIDC_ISSUER_URL: issuer,
+          CITIZEN_OIDC_CLIENT_ID: "hocba-cong-dan",
+          CITIZEN_OIDC_CLIENT_SECRET: clientSecret,
+          CITIZEN_OIDC_SCOPE: "openid profile dinhdanh",
+          CITIZEN_ID_CLAIM: ID_CLAIM,
+          CITIZEN_GUARDIAN_CLAIM: GUARDIAN_CLAIM,
+        }),
+        (composed) => {
+          expect([composed.embedded, composed.signIn.idp, composed.citizenSignIn?.idp === undefined]).toEqual(
+            [undefined, undefined, false],
+          );
+          return { citizenSignIn: composed.citizenSignIn!, pagesDir: null };
+        },
+      ));
       base = api.url;
-      outside.start();
       // The school's signer on the chain's allow list, as a registered school's certificate is.
       await submitAnchoredTranscripts(api, [alice, bob]);
     }, 300_000);
