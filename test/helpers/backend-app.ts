@@ -5,10 +5,9 @@
  */
 import path from "node:path";
 import type { Database } from "../../service/src/adapters/db/database";
-import { migrate } from "../../service/src/adapters/db/migrate";
 import { buildTestApp, type TestApp, type TestAppOptions } from "./app";
 import { startChain, stopChain, type TestChain } from "./chain";
-import type { Backend } from "./databases";
+import { openMigrated, type Backend } from "./databases";
 
 export interface BackendApp extends TestApp {
   db: Database;
@@ -22,10 +21,9 @@ export async function startBackendApp(
   dir: string,
   options: Omit<TestAppOptions, "db" | "chain">,
 ): Promise<BackendApp> {
-  const opened = await backend.open();
+  const opened = await openMigrated(backend);
   let chain: TestChain | undefined;
   try {
-    await migrate(opened.db);
     chain = await startChain(path.join(dir, `${backend.name}.json`));
     const t = await buildTestApp({ db: opened.db, chain, ...options });
     const started = chain;
