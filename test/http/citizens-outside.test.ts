@@ -11,13 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { disclose } from "../../service/src/core/documents/disclosure";
 import { schoolTranscript } from "../helpers/credentials";
 import { submitAnchoredTranscripts, type ListeningApp } from "../helpers/listening-app";
-import {
-  CITIZEN_PATHS,
-  citizenSignedIn,
-  HttpBrowser,
-  startOutsideSignInApp,
-  type OutsideProvider,
-} from "../helpers/staff";
+import { CITIZEN_PATHS, citizenSignedIn, HttpBrowser, startOutsideSignInApp } from "../helpers/staff";
+import type { OutsideProvider } from "../helpers/staff";
 
 const anyString = expect.any(String) as unknown;
 const alice = schoolTranscript(1501);

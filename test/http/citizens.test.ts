@@ -10,14 +10,8 @@ import { disclose } from "../../service/src/core/documents/disclosure";
 import type { DemoCitizen } from "../../service/src/server/staff-sign-in";
 import { schoolTranscript } from "../helpers/credentials";
 import { submitAnchoredTranscripts } from "../helpers/listening-app";
-import {
-  CITIZEN_PATHS,
-  citizenSignedIn,
-  HttpBrowser,
-  startStaffApp,
-  studentCitizen,
-  type StaffApp,
-} from "../helpers/staff";
+import { CITIZEN_PATHS, citizenSignedIn, HttpBrowser, startStaffApp, studentCitizen } from "../helpers/staff";
+import type { StaffApp } from "../helpers/staff";
 
 const anyString = expect.any(String) as unknown;
 const alice = schoolTranscript(1401);
