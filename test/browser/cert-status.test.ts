@@ -10,11 +10,8 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPGliteDatabase, type Database } from "../../service/src/adapters/db/database";
 import { migrate } from "../../service/src/adapters/db/migrate";
-import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
-import { httpStatusFetcher } from "../../service/src/adapters/pki/status-http";
 import type { IssuedCertificate } from "../../service/src/adapters/pki/certificates";
 import { issuerCodeBytes32 } from "../../service/src/adapters/chain/registry";
-import { createCertificateStatusChecker } from "../../service/src/issuance/certificate-status";
 import { buildTestApp, type TestApp } from "../helpers/app";
 import {
   BROWSER_TEST_TIMEOUT_MS,
@@ -27,7 +24,7 @@ import { startChain, stopChain, type TestChain } from "../helpers/chain";
 import { anchoredCredentials, schoolTranscript } from "../helpers/credentials";
 import { tempDir } from "../helpers/files";
 import { grantIssuerAdmin } from "../helpers/listening-app";
-import { makeStatusPki, type StatusPki } from "../helpers/ocsp";
+import { httpStatusChecker, makeStatusPki, type StatusPki } from "../helpers/ocsp";
 import { buildPagesInto } from "../helpers/pages";
 import { fingerprintOf, SCHOOL_CODE, type SchoolPki } from "../helpers/pki";
 
@@ -67,12 +64,7 @@ describe.skipIf(!haveChromium)(
         chain,
         pki,
         pagesDir: buildPagesInto(tmp.path("pages")),
-        certStatus: createCertificateStatusChecker({
-          policy: "prefer",
-          fetch: httpStatusFetcher({ timeoutMs: 5000 }),
-          crypto: nodeCrypto,
-          maxAgeMs: 3_600_000,
-        }),
+        certStatus: httpStatusChecker("prefer", 5000),
       });
       url = await t.app.listen({ host: "127.0.0.1", port: 0 });
       const added = await chain.admin

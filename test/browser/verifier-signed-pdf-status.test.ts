@@ -8,24 +8,17 @@
  * test-results/screenshots/verifier-signed-pdf-status-*.png.
  */
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { settle } from "../helpers/app";
-import {
-  BROWSER_TEST_TIMEOUT_MS,
-  chromiumAvailable,
-  CHROMIUM,
-  launchChromium,
-  screenshot,
-} from "../helpers/browser";
+import { BROWSER_TEST_TIMEOUT_MS, launchChromium, screenshot } from "../helpers/browser";
+import { describeInChromium } from "../helpers/chromium-tests";
 import { tempDir } from "../helpers/files";
 import { buildPagesInto } from "../helpers/pages";
-import { startStatusPdfApp, type StatusPdfApp } from "../helpers/signed-pdf-app";
+import { startStatusPdfApp, submitSignedPdf, type StatusPdfApp } from "../helpers/signed-pdf-app";
 
-const haveChromium = chromiumAvailable();
-
-describe.skipIf(!haveChromium)(
-  `each signature's certificate status on the verifier page${haveChromium ? "" : ` (skipped: no ${CHROMIUM})`}`,
-  { timeout: BROWSER_TEST_TIMEOUT_MS },
+describeInChromium(
+  "each signature's certificate status on the verifier page",
+  BROWSER_TEST_TIMEOUT_MS,
   () => {
     const tmp = tempDir("browser-signed-pdf-status");
     let s: StatusPdfApp;
@@ -34,12 +27,7 @@ describe.skipIf(!haveChromium)(
     beforeAll(async () => {
       const pagesDir = buildPagesInto(tmp.path("pages"));
       s = await startStatusPdfApp("browser-signed-pdf-status", { pagesDir });
-      const res = await s.api.app.inject({
-        method: "POST",
-        url: "/api/v1/transcripts/pdf",
-        headers: { "content-type": "application/pdf", authorization: `Bearer ${s.api.schoolKey}` },
-        payload: Buffer.from(s.twoSignatures),
-      });
+      const res = await submitSignedPdf(s.api, s.twoSignatures);
       expect(res.statusCode).toBe(202);
       await settle(s.api.anchoring);
       await s.status.stopResponder();

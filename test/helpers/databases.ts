@@ -4,6 +4,7 @@
  * test/adapters/db/database.test.ts.
  */
 import { createPGliteDatabase, type Database } from "../../service/src/adapters/db/database";
+import { migrate } from "../../service/src/adapters/db/migrate";
 import { isolatedPostgres, serviceAvailable } from "./services";
 
 export interface Backend {
@@ -23,4 +24,16 @@ export async function databaseBackends(): Promise<Backend[]> {
   ];
   if (await serviceAvailable("postgres")) backends.push({ name: "postgres", open: isolatedPostgres });
   return backends;
+}
+
+/** `backend`'s database, opened and migrated. */
+export async function openMigrated(backend: Backend): Promise<Awaited<ReturnType<Backend["open"]>>> {
+  const opened = await backend.open();
+  try {
+    await migrate(opened.db);
+  } catch (error) {
+    await opened.dispose();
+    throw error;
+  }
+  return opened;
 }

@@ -13,7 +13,27 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createTrustStore, type SignerInput, type TrustStore } from "../../service/src/core/pki";
+import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
+import { httpStatusFetcher } from "../../service/src/adapters/pki/status-http";
+import {
+  createCertificateStatusChecker,
+  type CertificateStatusChecker,
+  type CertStatusPolicy,
+} from "../../service/src/issuance/certificate-status";
 import { openssl, tempDir } from "./files";
+
+/**
+ * Certificate status checking as `hocba serve` does it with CERT_STATUS=`policy`: over HTTP (OCSP
+ * responders and CRL locations the certificates name, e.g. this CA's), answers kept an hour.
+ */
+export function httpStatusChecker(policy: CertStatusPolicy, timeoutMs: number): CertificateStatusChecker {
+  return createCertificateStatusChecker({
+    policy,
+    fetch: httpStatusFetcher({ timeoutMs }),
+    crypto: nodeCrypto,
+    maxAgeMs: 3_600_000,
+  });
+}
 
 export type LeafName = "good" | "revoked" | "crlOnly" | "revokedLater";
 

@@ -7,12 +7,9 @@
  */
 import { createTrustStore } from "../../service/src/core/pki";
 import { allowSchoolSigner } from "./chain";
-import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
-import { httpStatusFetcher } from "../../service/src/adapters/pki/status-http";
-import { createCertificateStatusChecker } from "../../service/src/issuance/certificate-status";
 import { tempDir } from "./files";
 import { startListeningApp, type ListeningApp, type ListeningAppOptions } from "./listening-app";
-import { makeStatusPki, type StatusPki } from "./ocsp";
+import { httpStatusChecker, makeStatusPki, type StatusPki } from "./ocsp";
 import { SCHOOL_CODE } from "./pki";
 import {
   appendUpdate,
@@ -130,12 +127,7 @@ export async function startStatusPdfApp(
   const api = await startListeningApp(label, {
     ...options,
     trustAnchors: status.store,
-    certStatus: createCertificateStatusChecker({
-      policy: "require",
-      fetch: httpStatusFetcher({ timeoutMs: 5000 }),
-      crypto: nodeCrypto,
-      maxAgeMs: 3_600_000,
-    }),
+    certStatus: httpStatusChecker("require", 5000),
   });
   await api.db.query("UPDATE issuers SET required_roles = '{principal,organisation}' WHERE code = $1", [
     SCHOOL_CODE,

@@ -145,6 +145,47 @@ export async function startOutsideProvider(
   };
 }
 
+export type OutsideProvider = Awaited<ReturnType<typeof startOutsideProvider>>;
+
+/**
+ * The listening test API signing people in at an outside provider (startOutsideProvider) configured
+ * only through the settings, composed as `hocba serve` composes them (no embedded provider, no
+ * DATA_DIR): `settings(issuer, clientSecret)` names the provider and the client, `options(composed)`
+ * gives the API what it takes of the composed sign-in. The provider answers once the API listens
+ * (its client's redirect URI is the API's `callback`).
+ */
+export async function startOutsideSignInApp(
+  label: string,
+  provider: {
+    accounts: ProviderAccount[];
+    clientId: string;
+    callback: string;
+    /** Scopes beyond `openid profile` and the claims each releases. */
+    scopes?: Record<string, string[]>;
+  },
+  settings: (issuer: string, clientSecret: string) => Record<string, string>,
+  options: (composed: ReturnType<typeof composeStaffSignIn>) => ListeningAppOptions,
+): Promise<{ api: ListeningApp; outside: OutsideProvider }> {
+  let base = "http://127.0.0.1:1";
+  const clientSecret = randomSecret();
+  const outside = await startOutsideProvider(
+    provider.accounts,
+    { clientId: provider.clientId, clientSecret, redirectUri: () => `${base}${provider.callback}` },
+    provider.scopes,
+  );
+  const config = loadConfig({
+    DATA_DIR: "/nonexistent-not-used",
+    DEMO: "off",
+    ADMIN_TOKEN: "x",
+    ...settings(outside.issuer, clientSecret),
+  });
+  const composed = composeStaffSignIn(config, undefined, () => base);
+  const api = await startListeningApp(label, options(composed));
+  base = api.url;
+  outside.start();
+  return { api, outside };
+}
+
 /** Where a sign-in starts and comes back, and its cookies. */
 export interface SignInPaths {
   start: string;
@@ -235,6 +276,18 @@ export class HttpBrowser {
     if (response.status !== 303) throw new Error(`callback: ${response.status} ${await response.text()}`);
     return this.cookies.get(flow.sessionCookie)!;
   }
+}
+
+/**
+ * A citizen signed in at `base` (CITIZEN_PATHS) as `login`: their browser, their CSRF token and
+ * what GET /api/v1/me/records answered them.
+ */
+export async function citizenSignedIn(base: string, login: string, password: string) {
+  const browser = new HttpBrowser();
+  await browser.signIn(base, login, password, CITIZEN_PATHS);
+  const me = await browser.fetch(`${base}/api/v1/me/records`);
+  const body = (await me.json()) as { csrfToken: string; records: { id: string }[] };
+  return { browser, csrf: body.csrfToken, me: body };
 }
 
 /** A signed-in person for route tests that are not about the sign-in itself. */

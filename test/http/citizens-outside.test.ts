@@ -8,16 +8,11 @@
  * (docs/citizens.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issuerCodeBytes32 } from "../../service/src/adapters/chain/registry";
-import { randomSecret } from "../../service/src/auth/secrets";
-import { loadConfig } from "../../service/src/config/config";
 import { disclose } from "../../service/src/core/documents/disclosure";
-import { composeStaffSignIn } from "../../service/src/server/staff-sign-in";
-import { disclosableItem, settle } from "../helpers/app";
 import { schoolTranscript } from "../helpers/credentials";
-import { startListeningApp, type ListeningApp } from "../helpers/listening-app";
-import { fingerprintOf, SCHOOL_CODE } from "../helpers/pki";
-import { CITIZEN_PATHS, HttpBrowser, startOutsideProvider } from "../helpers/staff";
+import { submitAnchoredTranscripts, type ListeningApp } from "../helpers/listening-app";
+import { CITIZEN_PATHS, citizenSignedIn, HttpBrowser, startOutsideSignInApp } from "../helpers/staff";
+import type { OutsideProvider } from "../helpers/staff";
 
 const anyString = expect.any(String) as unknown;
 const alice = schoolTranscript(1501);
@@ -31,80 +26,56 @@ describe(
   { timeout: 120_000 },
   () => {
     let api: ListeningApp;
-    let outside: Awaited<ReturnType<typeof startOutsideProvider>>;
+    let outside: OutsideProvider;
     let base = "http://127.0.0.1:1";
-    const clientSecret = randomSecret();
 
-    const signedIn = async (login: string, password: string) => {
-      const browser = new HttpBrowser();
-      await browser.signIn(base, login, password, CITIZEN_PATHS);
-      const me = await browser.fetch(`${base}/api/v1/me/records`);
-      const body = (await me.json()) as { csrfToken: string; records: { id: string }[] };
-      return { browser, csrf: body.csrfToken, me: body };
-    };
+    const signedIn = (login: string, password: string) => citizenSignedIn(base, login, password);
     const errorOf = async (res: Response) => [
       res.status,
       ((await res.json()) as { error: { code: string } }).error.code,
     ];
 
     beforeAll(async () => {
-      outside = await startOutsideProvider(
-        [
-          {
-            username: "alice",
-            password: "alice-vneid",
-            name: alice.student.fullName,
-            claims: { [ID_CLAIM]: alice.student.citizenId },
-          },
-          {
-            username: "bob",
-            password: "bob-vneid",
-            name: bob.student.fullName,
-            claims: { [ID_CLAIM]: bob.student.citizenId },
-          },
-          { username: "khach", password: "khach-vneid", name: "Khách không định danh" },
-        ],
-        { clientId: "hocba-cong-dan", clientSecret, redirectUri: () => `${base}${CITIZEN_PATHS.callback}` },
-        { dinhdanh: [ID_CLAIM, GUARDIAN_CLAIM] },
-      );
-      const config = loadConfig({
-        DATA_DIR: "/nonexistent-not-used",
-        DEMO: "off",
-        ADMIN_TOKEN: "x",
-        CITIZEN_OIDC_ISSUER_URL: outside.issuer,
-        CITIZEN_OIDC_CLIENT_ID: "hocba-cong-dan",
-        CITIZEN_OIDC_CLIENT_SECRET: clientSecret,
-        CITIZEN_OIDC_SCOPE: "openid profile dinhdanh",
-        CITIZEN_ID_CLAIM: ID_CLAIM,
-        CITIZEN_GUARDIAN_CLAIM: GUARDIAN_CLAIM,
-      });
-      const composed = composeStaffSignIn(config, undefined, () => base);
-      expect([composed.embedded, composed.signIn.idp, composed.citizenSignIn?.idp === undefined]).toEqual([
-        undefined,
-        undefined,
-        false,
-      ]);
-      api = await startListeningApp("citizens-outside", {
-        citizenSignIn: composed.citizenSignIn!,
-        pagesDir: null,
-      });
+      ({ api, outside } = await startOutsideSignInApp(
+        "citizens-outside",
+        {
+          accounts: [
+            {
+              username: "alice",
+              password: "alice-vneid",
+              name: alice.student.fullName,
+              claims: { [ID_CLAIM]: alice.student.citizenId },
+            },
+            {
+              username: "bob",
+              password: "bob-vneid",
+              name: bob.student.fullName,
+              claims: { [ID_CLAIM]: bob.student.citizenId },
+            },
+            { username: "khach", password: "khach-vneid", name: "Khách không định danh" },
+          ],
+          clientId: "hocba-cong-dan",
+          callback: CITIZEN_PATHS.callback,
+          scopes: { dinhdanh: [ID_CLAIM, GUARDIAN_CLAIM] },
+        },
+        (issuer, clientSecret) => ({
+          CITIZEN_OIDC_ISSUER_URL: issuer,
+          CITIZEN_OIDC_CLIENT_ID: "hocba-cong-dan",
+          CITIZEN_OIDC_CLIENT_SECRET: clientSecret,
+          CITIZEN_OIDC_SCOPE: "openid profile dinhdanh",
+          CITIZEN_ID_CLAIM: ID_CLAIM,
+          CITIZEN_GUARDIAN_CLAIM: GUARDIAN_CLAIM,
+        }),
+        (composed) => {
+          expect([composed.embedded, composed.signIn.idp, composed.citizenSignIn?.idp === undefined]).toEqual(
+            [undefined, undefined, false],
+          );
+          return { citizenSignIn: composed.citizenSignIn!, pagesDir: null };
+        },
+      ));
       base = api.url;
-      outside.start();
       // The school's signer on the chain's allow list, as a registered school's certificate is.
-      const added = await api.chain.admin
-        .getFunction("addIssuerCertificate")
-        .send(issuerCodeBytes32(SCHOOL_CODE), fingerprintOf(api.pki.principal));
-      await added.wait();
-      for (const transcript of [alice, bob]) {
-        const res = await api.app.inject({
-          method: "POST",
-          url: "/api/v1/transcripts",
-          headers: { authorization: `Bearer ${api.schoolKey}` },
-          payload: await disclosableItem(api.pki, transcript),
-        });
-        expect(res.statusCode).toBe(202);
-      }
-      await settle(api.anchoring);
+      await submitAnchoredTranscripts(api, [alice, bob]);
     }, 300_000);
     afterAll(async () => {
       await api?.dispose();

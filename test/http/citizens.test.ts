@@ -10,7 +10,8 @@ import { disclose } from "../../service/src/core/documents/disclosure";
 import type { DemoCitizen } from "../../service/src/server/staff-sign-in";
 import { schoolTranscript } from "../helpers/credentials";
 import { submitAnchoredTranscripts } from "../helpers/listening-app";
-import { CITIZEN_PATHS, HttpBrowser, startStaffApp, studentCitizen, type StaffApp } from "../helpers/staff";
+import { CITIZEN_PATHS, citizenSignedIn, HttpBrowser, startStaffApp, studentCitizen } from "../helpers/staff";
+import type { StaffApp } from "../helpers/staff";
 
 const anyString = expect.any(String) as unknown;
 const alice = schoolTranscript(1401);
@@ -30,13 +31,7 @@ const CITIZENS: DemoCitizen[] = [
 describe("citizens' records and share links", { timeout: 120_000 }, () => {
   let s: StaffApp;
   let base: string;
-  const signedIn = async (login: string, password: string) => {
-    const browser = new HttpBrowser();
-    await browser.signIn(base, login, password, CITIZEN_PATHS);
-    const me = await browser.fetch(`${base}/api/v1/me/records`);
-    const body = (await me.json()) as { csrfToken: string; records: { id: string }[] };
-    return { browser, csrf: body.csrfToken, me: body };
-  };
+  const signedIn = (login: string, password: string) => citizenSignedIn(base, login, password);
   const json = (csrf: string) => ({ "content-type": "application/json", "x-csrf-token": csrf });
 
   beforeAll(async () => {

@@ -12,13 +12,11 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../service/src/adapters/db/database";
-import { migrate } from "../../service/src/adapters/db/migrate";
 import type { Graduation } from "../../service/src/core/documents";
 import { DEPARTMENT_COLUMNS, GRADUATE_COLUMNS } from "../../service/src/core/documents/graduate-rows";
 import type { GraduateFileRow } from "../../service/src/demo/graduates";
 import type { GraduateView } from "../../service/src/issuance/graduates";
-import { buildTestApp, type TestApp } from "../helpers/app";
-import { startChain, stopChain, type TestChain } from "../helpers/chain";
+import { startBackendApp, type BackendApp } from "../helpers/backend-app";
 import { databaseBackends } from "../helpers/databases";
 import {
   graduateRow,
@@ -47,9 +45,7 @@ beforeAll(async () => {
 
 describe.each(backends)("a department's graduation records on $name", (backend) => {
   let db: Database;
-  let opened: Awaited<ReturnType<typeof backend.open>>;
-  let chain: TestChain;
-  let t: TestApp;
+  let t: BackendApp;
   let app: FastifyInstance;
   let q1: District;
   let q3: District;
@@ -90,11 +86,8 @@ describe.each(backends)("a department's graduation records on $name", (backend) 
   }
 
   beforeAll(async () => {
-    opened = await backend.open();
-    db = opened.db;
-    await migrate(db);
-    chain = await startChain(path.join(dir, `${backend.name}.json`));
-    t = await buildTestApp({ db, chain, pki });
+    t = await startBackendApp(backend, dir, { pki });
+    db = t.db;
     app = t.app;
     q1 = await registerDistrict(db, pki, "PGDQ1", "Phòng GDĐT Quận 1");
     q3 = await registerDistrict(db, pki, "PGDQ3", "Phòng GDĐT Quận 3");
@@ -102,9 +95,7 @@ describe.each(backends)("a department's graduation records on $name", (backend) 
     base = backend.name === "pglite" ? 0 : 50_000;
   });
   afterAll(async () => {
-    await app?.close();
-    if (chain) await stopChain(chain);
-    await opened?.dispose();
+    await t?.dispose();
   });
 
   it("registers a department with its former districts through the admin API, and refuses a district of another department", async () => {

@@ -5,12 +5,11 @@ import type { FastifyInstance } from "fastify";
 import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../service/src/adapters/db/database";
-import { migrate } from "../../service/src/adapters/db/migrate";
 import { parseDetachedSignedData } from "../../service/src/core/pki/cms";
 import { signDetached } from "../../service/src/core/pki";
 import { XLSX_TYPE } from "../../service/src/http/routes/drafts";
-import { apiKeyFor, buildTestApp, settle, type TestApp } from "../helpers/app";
-import { startChain, stopChain, type TestChain } from "../helpers/chain";
+import { apiKeyFor, settle } from "../helpers/app";
+import { startBackendApp, type BackendApp } from "../helpers/backend-app";
 import { databaseBackends } from "../helpers/databases";
 import { fingerprintOf, makeSchoolPki, SCHOOL_CODE, signerOf, type SchoolPki } from "../helpers/pki";
 import { sessionFor, TEST_SESSION_POLICY, type TestSession } from "../helpers/staff";
@@ -37,9 +36,7 @@ interface Listed {
 
 describe.each(backends)("signing drafts in the school workspace on $name", (backend) => {
   let db: Database;
-  let opened: Awaited<ReturnType<typeof backend.open>>;
-  let chain: TestChain;
-  let t: TestApp;
+  let t: BackendApp;
   let app: FastifyInstance;
   let clerk: TestSession;
   let homeroom: TestSession;
@@ -51,16 +48,11 @@ describe.each(backends)("signing drafts in the school workspace on $name", (back
   let seal: TestSession;
 
   beforeAll(async () => {
-    opened = await backend.open();
-    db = opened.db;
-    await migrate(db);
-    chain = await startChain(path.join(dir, `${backend.name}.json`));
-    t = await buildTestApp({
-      db,
-      chain,
+    t = await startBackendApp(backend, dir, {
       pki,
       staffSignIn: { policy: TEST_SESSION_POLICY, secureCookies: false },
     });
+    db = t.db;
     app = t.app;
     await db.query(
       `INSERT INTO issuer_certificates (issuer_code, fingerprint, certificate, subject, role, added_at)
@@ -118,9 +110,7 @@ describe.each(backends)("signing drafts in the school workspace on $name", (back
     });
   });
   afterAll(async () => {
-    await app?.close();
-    if (chain) await stopChain(chain);
-    await opened?.dispose();
+    await t?.dispose();
   });
 
   async function importClass(session: TestSession, suffix: string, size = 2, withCsrf = true) {

@@ -5,11 +5,10 @@ import ExcelJS from "exceljs";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../service/src/adapters/db/database";
-import { migrate } from "../../service/src/adapters/db/migrate";
 import { yearSheetName } from "../../service/src/core/workbook/layout";
 import { XLSX_TYPE } from "../../service/src/http/routes/drafts";
-import { apiKeyFor, buildTestApp, type TestApp } from "../helpers/app";
-import { startChain, stopChain, type TestChain } from "../helpers/chain";
+import { apiKeyFor } from "../helpers/app";
+import { startBackendApp, type BackendApp } from "../helpers/backend-app";
 import { databaseBackends } from "../helpers/databases";
 import { makeSchoolPki, SCHOOL_CODE, type SchoolPki } from "../helpers/pki";
 import { csvOf, setCell, tableNamed, testClass, xlsxOf } from "../helpers/workbook";
@@ -25,25 +24,18 @@ beforeAll(async () => {
 
 describe.each(backends)("the drafts API on $name", (backend) => {
   let db: Database;
-  let opened: Awaited<ReturnType<typeof backend.open>>;
-  let chain: TestChain;
-  let t: TestApp;
+  let t: BackendApp;
   let app: FastifyInstance;
   let otherKey: string;
 
   beforeAll(async () => {
-    opened = await backend.open();
-    db = opened.db;
-    await migrate(db);
-    chain = await startChain(path.join(dir, `${backend.name}.json`));
-    t = await buildTestApp({ db, chain, pki });
+    t = await startBackendApp(backend, dir, { pki });
+    db = t.db;
     app = t.app;
     otherKey = await apiKeyFor(db, "79000799");
   });
   afterAll(async () => {
-    await app?.close();
-    if (chain) await stopChain(chain);
-    await opened?.dispose();
+    await t?.dispose();
   });
 
   const auth = (key: string) => ({ authorization: `Bearer ${key}` });

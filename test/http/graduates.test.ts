@@ -4,14 +4,13 @@ import path from "node:path";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../service/src/adapters/db/database";
-import { migrate } from "../../service/src/adapters/db/migrate";
 import { assertValidDocument, docHash, leafOf, type Graduation } from "../../service/src/core/documents";
 import { GRADUATE_COLUMNS } from "../../service/src/core/documents/graduate-rows";
 import { verifyMerkleProof } from "../../service/src/core/merkle";
 import { buildApp } from "../../service/src/http/app";
 import { searchAuditKey, searchDigest, type GraduateView } from "../../service/src/issuance/graduates";
-import { apiKeyFor, buildTestApp, settle, type TestApp } from "../helpers/app";
-import { startChain, stopChain, type TestChain } from "../helpers/chain";
+import { apiKeyFor, settle } from "../helpers/app";
+import { startBackendApp, type BackendApp } from "../helpers/backend-app";
 import { databaseBackends } from "../helpers/databases";
 import { openssl, tempDir } from "../helpers/files";
 import {
@@ -48,9 +47,7 @@ const citizenIds = new Set<string>();
 
 describe.each(backends)("the graduates API on $name", (backend) => {
   let db: Database;
-  let opened: Awaited<ReturnType<typeof backend.open>>;
-  let chain: TestChain;
-  let t: TestApp;
+  let t: BackendApp;
   let app: FastifyInstance;
   let district: District;
   let other: District;
@@ -58,20 +55,15 @@ describe.each(backends)("the graduates API on $name", (backend) => {
   let base: number;
 
   beforeAll(async () => {
-    opened = await backend.open();
-    db = opened.db;
-    await migrate(db);
-    chain = await startChain(path.join(dir, `${backend.name}.json`));
-    t = await buildTestApp({ db, chain, pki });
+    t = await startBackendApp(backend, dir, { pki });
+    db = t.db;
     app = t.app;
     district = await registerDistrict(db, pki);
     other = await registerDistrict(db, pki, OTHER_DISTRICT, "Phòng GDĐT Quận 3");
     base = backend.name === "pglite" ? 0 : 50_000;
   });
   afterAll(async () => {
-    await app?.close();
-    if (chain) await stopChain(chain);
-    await opened?.dispose();
+    await t?.dispose();
   });
 
   async function inject(options: InjectOptions): Promise<LightMyRequestResponse> {
@@ -507,11 +499,11 @@ describe.each(backends)("the graduates API on $name", (backend) => {
         txHash: expect.stringMatching(HEX32) as unknown,
         blockNumber: expect.any(Number) as unknown,
         anchoredAt: expect.stringMatching(ISO) as unknown,
-        chainId: chain.registry.chainId,
-        registry: chain.registry.address,
+        chainId: t.chain.registry.chainId,
+        registry: t.chain.registry.address,
       });
       expect(verifyMerkleProof(anchor.proof, anchor.merkleRoot, anchor.leaf)).toBe(true);
-      expect(await chain.registry.anchoredAt(anchor.merkleRoot)).toBeGreaterThan(0);
+      expect(await t.chain.registry.anchoredAt(anchor.merkleRoot)).toBeGreaterThan(0);
 
       // The district signed the file, not the row: a row gets no credential file (nor a PDF). The
       // transcripts routes are a school's: the district's key is refused there.

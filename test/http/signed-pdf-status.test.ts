@@ -19,7 +19,7 @@ import type { VerificationResult } from "../../service/src/core/verification";
 import { settle } from "../helpers/app";
 import { captureIo } from "../helpers/cli";
 import { tempDir } from "../helpers/files";
-import { startStatusPdfApp, type StatusPdfApp } from "../helpers/signed-pdf-app";
+import { startStatusPdfApp, submitSignedPdf, type StatusPdfApp } from "../helpers/signed-pdf-app";
 
 const tmp = tempDir("signed-pdf-status");
 const RESPONDER = "CN=OCSP responder, O=Sở GDĐT, C=VN";
@@ -35,12 +35,7 @@ const base64Of = async (url: string) =>
 
 beforeAll(async () => {
   s = await startStatusPdfApp("signed-pdf-status");
-  const res = await s.api.app.inject({
-    method: "POST",
-    url: "/api/v1/transcripts/pdf",
-    headers: { "content-type": "application/pdf", authorization: `Bearer ${s.api.schoolKey}` },
-    payload: Buffer.from(s.twoSignatures),
-  });
+  const res = await submitSignedPdf(s.api, s.twoSignatures);
   expect(res.statusCode).toBe(202);
   await settle(s.api.anchoring);
   const seal = certificateInfo(s.status.leaves.crlOnly.der, nodeCrypto, "SIGNATURE_MALFORMED");

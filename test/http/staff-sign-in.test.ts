@@ -10,9 +10,15 @@ import { randomSecret } from "../../service/src/auth/secrets";
 import { composeStaffSignIn } from "../../service/src/server/staff-sign-in";
 import { makeTranscript } from "../helpers/fixtures";
 import { issueCredentials } from "../helpers/app";
-import { startListeningApp, type ListeningApp } from "../helpers/listening-app";
+import type { ListeningApp } from "../helpers/listening-app";
 import { SCHOOL_CODE } from "../helpers/pki";
-import { HttpBrowser, startOutsideProvider, startStaffApp, type StaffApp } from "../helpers/staff";
+import {
+  HttpBrowser,
+  startOutsideSignInApp,
+  startStaffApp,
+  type OutsideProvider,
+  type StaffApp,
+} from "../helpers/staff";
 
 const SCHOOL = { code: SCHOOL_CODE, name: "Trường THCS Nguyễn Du", province: "79", level: "THCS" } as const;
 
@@ -356,32 +362,26 @@ describe(
   { timeout: 120_000 },
   () => {
     let api: ListeningApp;
-    let outside: Awaited<ReturnType<typeof startOutsideProvider>>;
-    let base = "http://127.0.0.1:1";
-    const clientSecret = randomSecret();
+    let outside: OutsideProvider;
 
     beforeAll(async () => {
-      outside = await startOutsideProvider(
-        [{ username: "nv.an", password: "mat-khau-an", name: "Nguyễn Văn An" }],
+      ({ api, outside } = await startOutsideSignInApp(
+        "staff-outside",
         {
+          accounts: [{ username: "nv.an", password: "mat-khau-an", name: "Nguyễn Văn An" }],
           clientId: "hocba-test",
-          clientSecret,
-          redirectUri: () => `${base}/auth/callback`,
+          callback: "/auth/callback",
         },
-      );
-      const config = loadConfig({
-        DATA_DIR: "/nonexistent-not-used",
-        DEMO: "off",
-        ADMIN_TOKEN: "x",
-        OIDC_ISSUER_URL: outside.issuer,
-        OIDC_CLIENT_ID: "hocba-test",
-        OIDC_CLIENT_SECRET: clientSecret,
-      });
-      const composed = composeStaffSignIn(config, undefined, () => base);
-      expect(composed.embedded).toBeUndefined();
-      api = await startListeningApp("staff-outside", { staffSignIn: composed.signIn });
-      base = api.url;
-      outside.start();
+        (issuer, clientSecret) => ({
+          OIDC_ISSUER_URL: issuer,
+          OIDC_CLIENT_ID: "hocba-test",
+          OIDC_CLIENT_SECRET: clientSecret,
+        }),
+        (composed) => {
+          expect(composed.embedded).toBeUndefined();
+          return { staffSignIn: composed.signIn };
+        },
+      ));
     });
     afterAll(async () => {
       await api?.dispose();

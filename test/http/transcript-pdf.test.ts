@@ -8,9 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issuerCodeBytes32 } from "../../service/src/adapters/chain/registry";
 import type { Database } from "../../service/src/adapters/db/database";
-import { migrate } from "../../service/src/adapters/db/migrate";
 import type { Transcript } from "../../service/src/core/documents";
 import { loadPdfSeal } from "../../service/src/adapters/pdf/seal";
 import { renderTranscriptPdf } from "../../service/src/adapters/pdf/transcript-pdf";
@@ -19,8 +17,9 @@ import { httpTimestamper } from "../../service/src/adapters/pki/tsa-http";
 import { extractCredentialFromPdf } from "../../service/src/core/pdf/extract";
 import { CHECK_NAMES, type VerificationResult } from "../../service/src/core/verification";
 import { SHARE_TOKEN_ID_HEADER } from "../../service/src/http/routes/transcripts";
-import { apiKeyFor, buildTestApp, settle, signedItem, type TestApp } from "../helpers/app";
-import { startChain, stopChain, type TestChain } from "../helpers/chain";
+import { apiKeyFor, settle, signedItem } from "../helpers/app";
+import { allowSchoolSigner } from "../helpers/chain";
+import { startBackendApp, type BackendApp } from "../helpers/backend-app";
 import { databaseBackends } from "../helpers/databases";
 import { makeTranscript } from "../helpers/fixtures";
 import { pdfText, popplerAvailable, qrOnPage, pdfPages } from "../helpers/pdf";
@@ -49,30 +48,20 @@ function transcript(): Transcript {
 
 describe.each(backends)("the transcript PDF on $name", (backend) => {
   let db: Database;
-  let opened: Awaited<ReturnType<typeof backend.open>>;
-  let chain: TestChain;
-  let t: TestApp;
+  let t: BackendApp;
   let app: FastifyInstance;
   let otherKey: string;
 
   beforeAll(async () => {
-    opened = await backend.open();
-    db = opened.db;
-    await migrate(db);
-    chain = await startChain(path.join(dir, `${backend.name}.json`));
-    const added = await chain.admin
-      .getFunction("addIssuerCertificate")
-      .send(issuerCodeBytes32(SCHOOL_CODE), fingerprintOf(pki.principal));
-    await added.wait();
-    t = await buildTestApp({ db, chain, pki });
+    t = await startBackendApp(backend, dir, { pki });
+    db = t.db;
+    await allowSchoolSigner(t.chain, fingerprintOf(pki.principal));
     t.services.publicUrl = () => PUBLIC_URL;
     app = t.app;
     otherKey = await apiKeyFor(db, OTHER_SCHOOL);
   });
   afterAll(async () => {
-    await app?.close();
-    if (chain) await stopChain(chain);
-    await opened?.dispose();
+    await t?.dispose();
   });
 
   const auth = (key: string) => ({ authorization: `Bearer ${key}` });

@@ -11,11 +11,10 @@ import path from "node:path";
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../service/src/adapters/db/database";
-import { migrate } from "../../service/src/adapters/db/migrate";
 import type { Transcript } from "../../service/src/core/documents";
-import { buildTestApp, signedItem, type TestApp } from "../helpers/app";
-import { startChain, stopChain, type TestChain } from "../helpers/chain";
+import { signedItem } from "../helpers/app";
 import { schoolTranscript } from "../helpers/credentials";
+import { startBackendApp, type BackendApp } from "../helpers/backend-app";
 import { databaseBackends } from "../helpers/databases";
 import { withValue } from "../helpers/fixtures";
 import { makeSchoolPki, type SchoolPki } from "../helpers/pki";
@@ -33,21 +32,14 @@ beforeAll(async () => {
 let seed = 74_000;
 
 describe.each(backends)("submissions racing on $name", (backend) => {
-  let opened: Awaited<ReturnType<typeof backend.open>>;
   let db: Database;
-  let chain: TestChain;
-  let t: TestApp;
+  let t: BackendApp;
   beforeAll(async () => {
-    opened = await backend.open();
-    db = opened.db;
-    await migrate(db);
-    chain = await startChain(path.join(dir, `${backend.name}.json`));
-    t = await buildTestApp({ db, chain, pki });
+    t = await startBackendApp(backend, dir, { pki });
+    db = t.db;
   }, 300_000);
   afterAll(async () => {
-    await t?.app.close();
-    if (chain) await stopChain(chain);
-    await opened?.dispose();
+    await t?.dispose();
   });
 
   /** Sends every payload at once; the answers as [status, body], in order. */

@@ -3,16 +3,15 @@ import os from "node:os";
 import path from "node:path";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issuerCodeBytes32 } from "../../service/src/adapters/chain/registry";
 import type { Database } from "../../service/src/adapters/db/database";
-import { migrate } from "../../service/src/adapters/db/migrate";
 import { CHECK_NAMES, type VerificationResult } from "../../service/src/core/verification";
 import { buildApp } from "../../service/src/http/app";
 import { MAX_VERIFY_BATCH } from "../../service/src/http/routes/verify";
 import type { Credential } from "../../service/src/issuance/credential";
-import { apiKeyFor, buildTestApp, settle, signedItem, type TestApp } from "../helpers/app";
-import { startChain, stopChain, type TestChain } from "../helpers/chain";
+import { apiKeyFor, settle, signedItem } from "../helpers/app";
+import { allowSchoolSigner, type TestChain } from "../helpers/chain";
 import { anchoredCredentials, grantRevoker } from "../helpers/credentials";
+import { startBackendApp, type BackendApp } from "../helpers/backend-app";
 import { databaseBackends } from "../helpers/databases";
 import { makeTranscript, withValue } from "../helpers/fixtures";
 import { fingerprintOf, makeSchoolPki, SCHOOL_CODE, type SchoolPki } from "../helpers/pki";
@@ -41,23 +40,17 @@ const FORMAT_INVALID = {
 
 describe.each(backends)("the verify API on $name", (backend) => {
   let db: Database;
-  let opened: Awaited<ReturnType<typeof backend.open>>;
   let chain: TestChain;
-  let t: TestApp;
+  let t: BackendApp;
   let app: FastifyInstance;
   let credentials: Credential[];
   let verifierKey: string;
 
   beforeAll(async () => {
-    opened = await backend.open();
-    db = opened.db;
-    await migrate(db);
-    chain = await startChain(path.join(dir, `${backend.name}.json`));
-    const added = await chain.admin
-      .getFunction("addIssuerCertificate")
-      .send(issuerCodeBytes32(SCHOOL_CODE), fingerprintOf(pki.principal));
-    await added.wait();
-    t = await buildTestApp({ db, chain, pki });
+    t = await startBackendApp(backend, dir, { pki });
+    db = t.db;
+    chain = t.chain;
+    await allowSchoolSigner(t.chain, fingerprintOf(pki.principal));
     app = t.app;
     verifierKey = await apiKeyFor(db, SCHOOL_CODE, "verifier");
     const documents = [0, 1].map(() =>
@@ -88,9 +81,7 @@ describe.each(backends)("the verify API on $name", (backend) => {
     );
   });
   afterAll(async () => {
-    await app?.close();
-    if (chain) await stopChain(chain);
-    await opened?.dispose();
+    await t?.dispose();
   });
 
   const verify = (payload: unknown, headers: Record<string, string> = {}, on = app) =>

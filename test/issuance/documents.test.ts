@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../service/src/adapters/db/database";
-import { migrate } from "../../service/src/adapters/db/migrate";
 import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
-import { canonicalBytes, docHash, type Transcript } from "../../service/src/core/documents";
-import { signDetached } from "../../service/src/core/pki";
-import { submitDocuments, type SubmissionDeps, type SubmitItem } from "../../service/src/issuance/documents";
+import { docHash, type Transcript } from "../../service/src/core/documents";
+import { submitDocuments, type SubmissionDeps } from "../../service/src/issuance/documents";
 import { BATCH_OF_DOCUMENT } from "../../service/src/issuance/stores/batches";
-import { databaseBackends } from "../helpers/databases";
+import { signedItem } from "../helpers/app";
+import { databaseBackends, openMigrated } from "../helpers/databases";
 import { makeTranscript, withValue } from "../helpers/fixtures";
 import { fingerprintOf, makeSchoolPki, SCHOOL_CODE, signerOf, type SchoolPki } from "../helpers/pki";
 
@@ -34,13 +33,8 @@ function transcript(overrides: Partial<Transcript> = {}): Transcript {
   });
 }
 
-async function signed(
-  document: unknown,
-  signer = () => signerOf(pki.principal, pki.intermediate),
-): Promise<SubmitItem> {
-  const cms = await signDetached(canonicalBytes(document), [signer()]);
-  return { document, signature: Buffer.from(cms).toString("base64") };
-}
+const signed = (document: unknown, signer = () => signerOf(pki.principal, pki.intermediate)) =>
+  signedItem(pki, document, signer());
 
 describe.each(backends)("submitting transcripts on $name", (backend) => {
   let db: Database;
@@ -49,9 +43,8 @@ describe.each(backends)("submitting transcripts on $name", (backend) => {
   const school = { issuerCode: SCHOOL_CODE, actor: `issuer:${SCHOOL_CODE}` };
 
   beforeAll(async () => {
-    opened = await backend.open();
+    opened = await openMigrated(backend);
     db = opened.db;
-    await migrate(db);
     await db.query(
       "INSERT INTO issuers (code, kind, name) VALUES ($1, 'school', 'Trường THCS Nguyễn Du'), ($2, 'school', 'Trường THCS Lê Lợi')",
       [SCHOOL_CODE, OTHER_SCHOOL],

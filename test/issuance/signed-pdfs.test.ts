@@ -11,9 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../../service/src/adapters/db/database";
 import { migrate } from "../../service/src/adapters/db/migrate";
 import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
-import { httpStatusFetcher } from "../../service/src/adapters/pki/status-http";
 import { createTrustStore } from "../../service/src/core/pki";
-import { createCertificateStatusChecker } from "../../service/src/issuance/certificate-status";
 import type { SubmissionDeps } from "../../service/src/issuance/documents";
 import { submitSignedPdf } from "../../service/src/issuance/signed-pdfs";
 import { validateDocument } from "../../service/src/core/documents";
@@ -23,7 +21,7 @@ import { statusLocations, verifyOcspEvidence } from "../../service/src/core/pki/
 import { schoolTranscript } from "../helpers/credentials";
 import { databaseBackends } from "../helpers/databases";
 import { rejectionOf } from "../helpers/errors";
-import { makeStatusPki, type StatusPki } from "../helpers/ocsp";
+import { httpStatusChecker, makeStatusPki, type StatusPki } from "../helpers/ocsp";
 import { SCHOOL_CODE } from "../helpers/pki";
 import {
   appendUpdate,
@@ -176,12 +174,7 @@ describe.each(backends)("submitting a PDF the school signed ($name)", (backend) 
 
   it("keeps, per signature, the OCSP response and CRL obtained on submission beside the PDF, for its proof", async () => {
     const signed = await signPdf(unsigned, goodSigner, pki.dir, "Người ký good");
-    const certStatus = createCertificateStatusChecker({
-      policy: "require",
-      fetch: httpStatusFetcher({ timeoutMs: 3000 }),
-      crypto: nodeCrypto,
-      maxAgeMs: 3_600_000,
-    });
+    const certStatus = httpStatusChecker("require", 3000);
     const accepted = await submitSignedPdf(
       { ...deps, certStatus },
       { issuerCode: OTHER_SCHOOL, actor: "test" },
@@ -345,12 +338,7 @@ describe.each(backends)("submitting a PDF the school signed ($name)", (backend) 
   it("refuses a PDF signed with a revoked certificate (OCSP), as a JSON submission is refused", async () => {
     await statusPki.revoke("revoked", new Date("2021-03-04T05:06:07Z"));
     const signed = await signPdf(unsigned, revokedSigner, pki.dir, "Bị thu hồi");
-    const certStatus = createCertificateStatusChecker({
-      policy: "prefer",
-      fetch: httpStatusFetcher({ timeoutMs: 3000 }),
-      crypto: nodeCrypto,
-      maxAgeMs: 3_600_000,
-    });
+    const certStatus = httpStatusChecker("prefer", 3000);
     const refusal = await rejectionOf(
       submitSignedPdf({ ...deps, certStatus }, { issuerCode: OTHER_SCHOOL, actor: "test" }, signed),
     );

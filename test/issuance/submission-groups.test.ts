@@ -1,21 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../service/src/adapters/db/database";
-import { migrate } from "../../service/src/adapters/db/migrate";
 import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
-import { canonicalBytes, docHash, type Transcript } from "../../service/src/core/documents";
-import { signDetached } from "../../service/src/core/pki";
-import type { SubmissionDeps, SubmitItem } from "../../service/src/issuance/documents";
+import { docHash, type Transcript } from "../../service/src/core/documents";
+import type { SubmissionDeps } from "../../service/src/issuance/documents";
 import type { Queryable } from "../../service/src/issuance/ports";
 import { groupedSubmissions } from "../../service/src/issuance/submission-groups";
-import { databaseBackends } from "../helpers/databases";
+import { signedItem } from "../helpers/app";
+import { databaseBackends, openMigrated } from "../helpers/databases";
 import { makeTranscript } from "../helpers/fixtures";
-import {
-  makeSchoolPki,
-  registerSchoolPrincipal,
-  SCHOOL_CODE,
-  signerOf,
-  type SchoolPki,
-} from "../helpers/pki";
+import { makeSchoolPki, registerSchoolPrincipal, SCHOOL_CODE, type SchoolPki } from "../helpers/pki";
 
 const backends = await databaseBackends();
 let pki: SchoolPki;
@@ -31,10 +24,7 @@ const transcript = (): Transcript =>
     school: { code: SCHOOL_CODE, name: "Trường THCS Nguyễn Du", province: "79", level: "THCS" },
   });
 
-async function signed(document: unknown): Promise<SubmitItem> {
-  const cms = await signDetached(canonicalBytes(document), [signerOf(pki.principal, pki.intermediate)]);
-  return { document, signature: Buffer.from(cms).toString("base64") };
-}
+const signed = (document: unknown) => signedItem(pki, document);
 
 describe.each(backends)("single submissions stored in groups on $name", (backend) => {
   let db: Database;
@@ -45,9 +35,8 @@ describe.each(backends)("single submissions stored in groups on $name", (backend
   const school = { issuerCode: SCHOOL_CODE, actor: `issuer:${SCHOOL_CODE}` };
 
   beforeAll(async () => {
-    opened = await backend.open();
+    opened = await openMigrated(backend);
     db = opened.db;
-    await migrate(db);
     await registerSchoolPrincipal(db, pki.principal);
     const counting: Database = Object.create(db) as Database;
     counting.transaction = <T>(fn: (tx: Queryable) => Promise<T>) => {

@@ -4,17 +4,12 @@ import { migrate } from "../../service/src/adapters/db/migrate";
 import { nodeCrypto } from "../../service/src/adapters/pki/node-crypto";
 import { loadTrustAnchorsDir } from "../../service/src/adapters/pki/trust-dir";
 import { httpTimestampTransport } from "../../service/src/adapters/pki/tsa-http";
-import { canonicalBytes, docHash } from "../../service/src/core/documents";
-import { requestTimestamp, signDetached, type SignOptions } from "../../service/src/core/pki";
-import { submitDocuments, type SubmissionDeps, type SubmitItem } from "../../service/src/issuance/documents";
+import { docHash } from "../../service/src/core/documents";
+import { requestTimestamp, type SignOptions } from "../../service/src/core/pki";
+import { submitDocuments, type SubmissionDeps } from "../../service/src/issuance/documents";
+import { signedItem } from "../helpers/app";
 import { makeTranscript } from "../helpers/fixtures";
-import {
-  makeSchoolPki,
-  registerSchoolPrincipal,
-  SCHOOL_CODE,
-  signerOf,
-  type SchoolPki,
-} from "../helpers/pki";
+import { makeSchoolPki, registerSchoolPrincipal, SCHOOL_CODE, type SchoolPki } from "../helpers/pki";
 import { startTsa, type TestTsa } from "../helpers/tsa";
 
 let pki: SchoolPki;
@@ -40,14 +35,8 @@ function transcript() {
   });
 }
 
-async function signed(document: unknown, options: SignOptions = {}): Promise<SubmitItem> {
-  const cms = await signDetached(
-    canonicalBytes(document),
-    [signerOf(pki.principal, pki.intermediate)],
-    options,
-  );
-  return { document, signature: Buffer.from(cms).toString("base64") };
-}
+const signed = (document: unknown, options: SignOptions = {}) =>
+  signedItem(pki, document, undefined, options);
 
 const withTimestamp: SignOptions = {
   timestamp: (value) => requestTimestamp(value, httpTimestampTransport(tsa.url)),
