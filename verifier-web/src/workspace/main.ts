@@ -524,13 +524,7 @@ async function openReview(id: string): Promise<void> {
 
 const session = mountSessionCards({
   signInHref: "/truong/dang-nhap",
-  details: el(
-    "p",
-    { class: "muted" },
-    el("span", { "data-i18n": "signedInVia" }),
-    " ",
-    el("span", { class: "mono", id: "person-issuer" }),
-  ),
+  details: { label: "signedInVia", valueId: "person-issuer" },
   onSignOut: () => void signOut(),
 });
 
