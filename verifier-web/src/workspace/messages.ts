@@ -380,3 +380,8 @@ export function refusalKey(code: string): Key {
   const key = `refusal_${code}` as Key;
   return t(key) === undefined ? "refusal_other" : key;
 }
+
+/** A role in words (`role_<role>`), or the role's own name for one the page does not know. */
+export function roleLabel(role: string): string {
+  return t(`role_${role}` as Key) ?? role;
+}

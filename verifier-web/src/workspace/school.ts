@@ -6,7 +6,7 @@
  */
 import { el } from "../common/dom";
 import { language } from "../common/i18n";
-import { refusalKey, t, type MessageKey } from "./messages";
+import { refusalKey, roleLabel, t, type MessageKey } from "./messages";
 
 /** A workbook problem as the import answers it (422 IMPORT_INVALID details; docs/workbook.md). */
 export interface WorkbookProblem {
@@ -78,7 +78,7 @@ export function stateLabel(status: string): string {
 }
 
 function roleList(roles: readonly string[]): string {
-  return roles.map((role) => t(`role_${role}` as MessageKey) ?? role).join(", ");
+  return roles.map(roleLabel).join(", ");
 }
 
 /** The problems of a refused workbook as a table (a stacked list on a phone). */
