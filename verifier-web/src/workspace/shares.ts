@@ -42,8 +42,13 @@ export const sharing: {
 /** Opens the panel of document `id` (closes it when it is open) and loads its links. */
 export async function toggleShares(id: string, render: () => void): Promise<void> {
   const open = sharing.id !== id;
-  Object.assign(sharing, { id: open ? id : undefined, made: undefined, links: undefined, error: undefined });
-  sharing.invalid = false;
+  Object.assign(sharing, {
+    id: open ? id : undefined,
+    made: undefined,
+    links: undefined,
+    error: undefined,
+    invalid: false,
+  });
   render();
   if (open) await loadShares(id, render);
 }
