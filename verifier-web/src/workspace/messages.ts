@@ -339,7 +339,7 @@ const en: Record<Key, string> = {
   shareState_active: "Active: made {made}, expires {expires}",
   shareState_expired: "Expired {expires}",
   shareState_revoked: "Revoked (made {made})",
-  shareOpened: "opened {count} times",
+  shareOpened: "times opened: {count}",
   shareFailed: "Not possible ({code}). Please try again.",
   devicesHeading: "Signing stations (hocba sign-pending)",
   devicesIntro:
