@@ -268,6 +268,7 @@ export function renderDocuments(
       () => review(d.id),
     );
     const awaiting = d.status === "draft" || d.status === "awaiting" ? (d.awaitingRoles ?? []) : [];
+    const accepted = d.status === "pending" || d.status === "anchored";
     return el(
       "li",
       { class: "document-item", "data-testid": "document", "data-status": d.status, "data-id": d.id },
@@ -293,12 +294,8 @@ export function renderDocuments(
       button,
       ...(d.status === "refused" ? refusedControls(d, follow) : []),
       follow.canShare && d.status === "anchored" ? shareButton(d, follow) : null,
-      follow.canRevoke && (d.status === "pending" || d.status === "anchored")
-        ? revokeControls(d, follow)
-        : null,
-      follow.canCorrect && (d.status === "pending" || d.status === "anchored")
-        ? correctButton(d, follow)
-        : null,
+      follow.canRevoke && accepted ? revokeControls(d, follow) : null,
+      follow.canCorrect && accepted ? correctButton(d, follow) : null,
       follow.sharing === d.id ? follow.sharePanel(d) : null,
     );
   });
