@@ -250,6 +250,11 @@ function revokeControls(d: DocumentSummary, follow: FollowUp): HTMLElement {
   return form;
 }
 
+/**
+ * The class's documents, a row each: name and code, state in words, whose signature is awaited or
+ * why the submission was refused, the review button, then what the person may do next (submit
+ * again, remove a signature, share, revoke, correct) and the open share panel.
+ */
 export function renderDocuments(
   documents: readonly DocumentSummary[],
   reviewing: string | undefined,
