@@ -374,7 +374,7 @@ export class RowTable {
 
   /** The group number of each row of a student named more than once (`duplicateGroups`). */
   duplicateGroups(): ReadonlyMap<number, number> {
-    this.groups ??= numberGroups([...this.byIdentity.values()].filter((indexes) => indexes.length > 1));
+    this.groups ??= numberGroups(this.byIdentity.values());
     return this.groups;
   }
 

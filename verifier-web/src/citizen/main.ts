@@ -312,15 +312,7 @@ function recordCard(record: RecordView, shares: ShareView[]): HTMLElement {
 
 const session = mountSessionCards({
   signInHref: "/cua-toi/dang-nhap",
-  details: el(
-    "p",
-    { class: "muted" },
-    el("span", { "data-i18n": "citizenIdLabel" }),
-    " ",
-    el("span", { class: "mono", id: "person-id" }),
-    " ",
-    el("span", { id: "person-children" }),
-  ),
+  details: { label: "citizenIdLabel", valueId: "person-id", more: el("span", { id: "person-children" }) },
   onSignOut: () => void signOut(),
 });
 

@@ -13,8 +13,11 @@ import { byId, el } from "./dom";
 export interface SessionCardsOptions {
   /** Where the sign-in link goes: the page's sign-in route (/truong/dang-nhap, /cua-toi/dang-nhap). */
   signInHref: string;
-  /** The page's line under the person's name (how they signed in, their citizen ID…). */
-  details: HTMLElement;
+  /**
+   * The page's line under the person's name: its label (a `data-i18n` key), the id of the value the
+   * page fills (how they signed in, their citizen ID…) and what more the page says after it.
+   */
+  details: { label: string; valueId: string; more?: HTMLElement };
   /** The sign-out button was pressed. */
   onSignOut: () => void;
 }
@@ -33,7 +36,11 @@ export interface SessionCards {
  * Builds the loading and signed-out cards in place of the page's `<div id="session-cards">`, and the
  * person's head at the top of its `<section id="signed-in">`.
  * @example
- * const session = mountSessionCards({ signInHref: "/truong/dang-nhap", details, onSignOut });
+ * const session = mountSessionCards({
+ *   signInHref: "/truong/dang-nhap",
+ *   details: { label: "signedInVia", valueId: "person-issuer" },
+ *   onSignOut,
+ * });
  */
 export function mountSessionCards(options: SessionCardsOptions): SessionCards {
   const loading = el(
@@ -69,7 +76,15 @@ export function mountSessionCards(options: SessionCardsOptions): SessionCards {
         "div",
         {},
         el("h1", { id: "signed-in-heading" }, el("span", { "data-i18n": "hello" }), " ", name),
-        options.details,
+        el(
+          "p",
+          { class: "muted" },
+          el("span", { "data-i18n": options.details.label }),
+          " ",
+          el("span", { class: "mono", id: options.details.valueId }),
+          options.details.more && " ",
+          options.details.more,
+        ),
       ),
       signOut,
     ),

@@ -473,6 +473,7 @@ function signerParts(result: VerificationResult, first: HTMLElement[][]): (HTMLE
         const { name, title } = signerName(signer.subject ?? "");
         const shown = signer.name ?? name;
         const organisation = signer.organisation === shown ? undefined : signer.organisation;
+        const certStatus = certStatusText(signer, lang);
         return [
           [
             el("dt", { "data-testid": "signer-role" }, signerRoleText(signer.role, title)),
@@ -494,9 +495,7 @@ function signerParts(result: VerificationResult, first: HTMLElement[][]): (HTMLE
                 }),
               )
             : [],
-          certStatusText(signer, lang) === undefined
-            ? []
-            : field(t("certStatus"), certStatusText(signer, lang)),
+          certStatus === undefined ? [] : field(t("certStatus"), certStatus),
         ];
       }),
     ),

@@ -16,7 +16,7 @@ import { mountHeader } from "../common/header";
 import { onLanguageChange } from "../common/i18n";
 import { mountSessionCards } from "../common/session";
 import { deleteJson, errorCode, getJson, postJson, useCsrfToken, type Answer, type ApiError } from "./api";
-import { refusalKey, t, type MessageKey } from "./messages";
+import { refusalKey, roleLabel, t, type MessageKey } from "./messages";
 import { devices, loadDevices, makeDevice, renderDevices, revokeDevice } from "./devices";
 import { renderReview, type DraftView } from "./review";
 import { signDocuments, type SignOutcome } from "./signing";
@@ -117,11 +117,6 @@ function applyTexts(): void {
     node.textContent = t(node.dataset.i18n as MessageKey);
   for (const node of document.querySelectorAll<HTMLElement>("[data-i18n-label]"))
     node.setAttribute("aria-label", t(node.dataset.i18nLabel as MessageKey));
-}
-
-function roleLabel(role: string): string {
-  const key = `role_${role}` as MessageKey;
-  return t(key) ?? role;
 }
 
 function renderAssignments(me: Me): void {
@@ -254,9 +249,7 @@ function renderSchool(): void {
             id,
             "removedDone",
             () => deleteJson(`${draftUrl(id)}/signatures/${encodeURIComponent(role)}`),
-            {
-              role: t(`role_${role}` as MessageKey) ?? role,
-            },
+            { role: roleLabel(role) },
           ),
         sharing: sharing.id,
         share: (id) => void toggleShares(id, render),
@@ -524,13 +517,7 @@ async function openReview(id: string): Promise<void> {
 
 const session = mountSessionCards({
   signInHref: "/truong/dang-nhap",
-  details: el(
-    "p",
-    { class: "muted" },
-    el("span", { "data-i18n": "signedInVia" }),
-    " ",
-    el("span", { class: "mono", id: "person-issuer" }),
-  ),
+  details: { label: "signedInVia", valueId: "person-issuer" },
   onSignOut: () => void signOut(),
 });
 

@@ -339,7 +339,7 @@ const en: Record<Key, string> = {
   shareState_active: "Active: made {made}, expires {expires}",
   shareState_expired: "Expired {expires}",
   shareState_revoked: "Revoked (made {made})",
-  shareOpened: "opened {count} times",
+  shareOpened: "times opened: {count}",
   shareFailed: "Not possible ({code}). Please try again.",
   devicesHeading: "Signing stations (hocba sign-pending)",
   devicesIntro:
@@ -379,4 +379,9 @@ export const t = translator<Key>({ vi, en });
 export function refusalKey(code: string): Key {
   const key = `refusal_${code}` as Key;
   return t(key) === undefined ? "refusal_other" : key;
+}
+
+/** A role in words (`role_<role>`), or the role's own name for one the page does not know. */
+export function roleLabel(role: string): string {
+  return t(`role_${role}` as Key) ?? role;
 }

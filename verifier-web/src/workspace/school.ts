@@ -6,7 +6,7 @@
  */
 import { el } from "../common/dom";
 import { language } from "../common/i18n";
-import { refusalKey, t, type MessageKey } from "./messages";
+import { refusalKey, roleLabel, t, type MessageKey } from "./messages";
 
 /** A workbook problem as the import answers it (422 IMPORT_INVALID details; docs/workbook.md). */
 export interface WorkbookProblem {
@@ -78,7 +78,7 @@ export function stateLabel(status: string): string {
 }
 
 function roleList(roles: readonly string[]): string {
-  return roles.map((role) => t(`role_${role}` as MessageKey) ?? role).join(", ");
+  return roles.map(roleLabel).join(", ");
 }
 
 /** The problems of a refused workbook as a table (a stacked list on a phone). */
@@ -195,18 +195,30 @@ export interface FollowUp {
   correct: (id: string) => void;
 }
 
+/**
+ * A small button of document `d`'s row: its words, then the student's name for a screen reader
+ * (ten "Review" buttons say whose). Secondary unless `attributes` gives another class.
+ */
+function rowButton(
+  d: DocumentSummary,
+  label: string,
+  attributes: Record<string, string>,
+  onClick: () => void,
+): HTMLButtonElement {
+  const button = el(
+    "button",
+    { type: "button", class: "button secondary small", ...attributes },
+    label,
+    el("span", { class: "visually-hidden" }, ` ${d.fullName}`),
+  );
+  button.addEventListener("click", onClick);
+  return button;
+}
+
 /** The revoke button, or its form (a reason, required) when open. */
 function revokeControls(d: DocumentSummary, follow: FollowUp): HTMLElement {
-  if (follow.revoking !== d.id) {
-    const button = el(
-      "button",
-      { type: "button", class: "button secondary small", "data-testid": "revoke" },
-      t("revokeButton"),
-      el("span", { class: "visually-hidden" }, ` ${d.fullName}`),
-    );
-    button.addEventListener("click", () => follow.openRevoke(d.id));
-    return button;
-  }
+  if (follow.revoking !== d.id)
+    return rowButton(d, t("revokeButton"), { "data-testid": "revoke" }, () => follow.openRevoke(d.id));
   const input = el("input", {
     type: "text",
     id: `reason-${d.id}`,
@@ -238,6 +250,11 @@ function revokeControls(d: DocumentSummary, follow: FollowUp): HTMLElement {
   return form;
 }
 
+/**
+ * The class's documents, a row each: name and code, state in words, whose signature is awaited or
+ * why the submission was refused, the review button, then what the person may do next (submit
+ * again, remove a signature, share, revoke, correct) and the open share panel.
+ */
 export function renderDocuments(
   documents: readonly DocumentSummary[],
   reviewing: string | undefined,
@@ -245,20 +262,18 @@ export function renderDocuments(
   follow: FollowUp,
 ): HTMLElement[] {
   return documents.map((d) => {
-    const button = el(
-      "button",
+    const button = rowButton(
+      d,
+      t("reviewButton"),
       {
-        type: "button",
-        class: "button secondary small",
         "aria-expanded": String(reviewing === d.id),
         "aria-controls": "review",
         "data-testid": "review-button",
       },
-      t("reviewButton"),
-      el("span", { class: "visually-hidden" }, ` ${d.fullName}`),
+      () => review(d.id),
     );
-    button.addEventListener("click", () => review(d.id));
     const awaiting = d.status === "draft" || d.status === "awaiting" ? (d.awaitingRoles ?? []) : [];
+    const accepted = d.status === "pending" || d.status === "anchored";
     return el(
       "li",
       { class: "document-item", "data-testid": "document", "data-status": d.status, "data-id": d.id },
@@ -284,12 +299,8 @@ export function renderDocuments(
       button,
       ...(d.status === "refused" ? refusedControls(d, follow) : []),
       follow.canShare && d.status === "anchored" ? shareButton(d, follow) : null,
-      follow.canRevoke && (d.status === "pending" || d.status === "anchored")
-        ? revokeControls(d, follow)
-        : null,
-      follow.canCorrect && (d.status === "pending" || d.status === "anchored")
-        ? correctButton(d, follow)
-        : null,
+      follow.canRevoke && accepted ? revokeControls(d, follow) : null,
+      follow.canCorrect && accepted ? correctButton(d, follow) : null,
       follow.sharing === d.id ? follow.sharePanel(d) : null,
     );
   });
@@ -316,58 +327,41 @@ function refusalNote(refusal: NonNullable<DocumentSummary["refusal"]>): HTMLElem
 
 /** "Submit again", and "remove the signature" for the one at fault (each signature when none is named). */
 function refusedControls(d: DocumentSummary, follow: FollowUp): HTMLElement[] {
-  const retry = el(
-    "button",
-    { type: "button", class: "button small", "data-testid": "retry-submission" },
+  const retry = rowButton(
+    d,
     t("retryButton"),
-    el("span", { class: "visually-hidden" }, ` ${d.fullName}`),
+    { class: "button small", "data-testid": "retry-submission" },
+    () => follow.retry(d.id),
   );
-  retry.addEventListener("click", () => follow.retry(d.id));
   const named = d.refusal?.signature?.role;
   const roles =
     named !== undefined ? [named] : d.refusal?.transient ? [] : (d.signatures ?? []).map((s) => s.role);
-  const removes = [...new Set(roles)].filter(follow.canRemove).map((role) => {
-    const button = el(
-      "button",
-      {
-        type: "button",
-        class: "button secondary small",
-        "data-testid": "remove-signature",
-        "data-role": role,
-      },
-      t("removeSignatureButton", { role: roleList([role]) }),
-      el("span", { class: "visually-hidden" }, ` ${d.fullName}`),
+  const removes = [...new Set(roles)]
+    .filter(follow.canRemove)
+    .map((role) =>
+      rowButton(
+        d,
+        t("removeSignatureButton", { role: roleList([role]) }),
+        { "data-testid": "remove-signature", "data-role": role },
+        () => follow.removeSignature(d.id, role),
+      ),
     );
-    button.addEventListener("click", () => follow.removeSignature(d.id, role));
-    return button;
-  });
   return [retry, ...removes];
 }
 
 function shareButton(d: DocumentSummary, follow: FollowUp): HTMLElement {
-  const button = el(
-    "button",
+  return rowButton(
+    d,
+    t("shareButton"),
     {
-      type: "button",
-      class: "button secondary small",
       "data-testid": "share",
       "aria-expanded": String(follow.sharing === d.id),
       "aria-controls": "share-panel",
     },
-    t("shareButton"),
-    el("span", { class: "visually-hidden" }, ` ${d.fullName}`),
+    () => follow.share(d.id),
   );
-  button.addEventListener("click", () => follow.share(d.id));
-  return button;
 }
 
 function correctButton(d: DocumentSummary, follow: FollowUp): HTMLElement {
-  const button = el(
-    "button",
-    { type: "button", class: "button secondary small", "data-testid": "correct" },
-    t("correctButton"),
-    el("span", { class: "visually-hidden" }, ` ${d.fullName}`),
-  );
-  button.addEventListener("click", () => follow.correct(d.id));
-  return button;
+  return rowButton(d, t("correctButton"), { "data-testid": "correct" }, () => follow.correct(d.id));
 }

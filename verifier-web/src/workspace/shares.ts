@@ -42,8 +42,13 @@ export const sharing: {
 /** Opens the panel of document `id` (closes it when it is open) and loads its links. */
 export async function toggleShares(id: string, render: () => void): Promise<void> {
   const open = sharing.id !== id;
-  Object.assign(sharing, { id: open ? id : undefined, made: undefined, links: undefined, error: undefined });
-  sharing.invalid = false;
+  Object.assign(sharing, {
+    id: open ? id : undefined,
+    made: undefined,
+    links: undefined,
+    error: undefined,
+    invalid: false,
+  });
   render();
   if (open) await loadShares(id, render);
 }
@@ -115,6 +120,30 @@ function qrSvg(url: string, label: string): SVGSVGElement {
   return svg;
 }
 
+/** A link of the open document: its state and days, how often it was opened, revoke while active. */
+function shareRow(link: ShareLink, render: () => void): HTMLElement {
+  let revoke: HTMLElement | null = null;
+  if (link.state === "active") {
+    revoke = el(
+      "button",
+      { type: "button", class: "button secondary small", "data-testid": "share-revoke" },
+      t("shareRevoke"),
+    );
+    revoke.addEventListener("click", () => void revokeShareLink(link.id, render));
+  }
+  return el(
+    "li",
+    { class: "document-item", "data-testid": "share-row", "data-state": link.state, "data-id": link.id },
+    el(
+      "span",
+      { class: "document-who" },
+      t(`shareState_${link.state}`, { made: day(link.createdAt), expires: day(link.expiresAt) }),
+    ),
+    el("span", { class: "muted" }, t("shareOpened", { count: link.opened })),
+    revoke,
+  );
+}
+
 /** The panel of the open document: the link just made with its QR code, the form, the links. */
 export function renderSharePanel(name: string, render: () => void): HTMLElement {
   const days = el("input", {
@@ -181,40 +210,7 @@ export function renderSharePanel(name: string, render: () => void): HTMLElement 
       ? el("p", { class: "muted" }, t("shareLoading"))
       : links.length === 0
         ? el("p", { class: "muted" }, t("shareNone"))
-        : el(
-            "ul",
-            { class: "documents share-list" },
-            ...links.map((link) => {
-              const revoke =
-                link.state === "active"
-                  ? el(
-                      "button",
-                      { type: "button", class: "button secondary small", "data-testid": "share-revoke" },
-                      t("shareRevoke"),
-                    )
-                  : null;
-              revoke?.addEventListener("click", () => void revokeShareLink(link.id, render));
-              return el(
-                "li",
-                {
-                  class: "document-item",
-                  "data-testid": "share-row",
-                  "data-state": link.state,
-                  "data-id": link.id,
-                },
-                el(
-                  "span",
-                  { class: "document-who" },
-                  t(`shareState_${link.state}`, {
-                    made: day(link.createdAt),
-                    expires: day(link.expiresAt),
-                  }),
-                ),
-                el("span", { class: "muted" }, t("shareOpened", { count: link.opened })),
-                revoke,
-              );
-            }),
-          );
+        : el("ul", { class: "documents share-list" }, ...links.map((link) => shareRow(link, render)));
   const error = sharing.error
     ? el("p", { class: "refusal", role: "alert" }, t("shareFailed", { code: sharing.error }))
     : null;
