@@ -438,7 +438,7 @@ function walkOn(provider: "embedded" | "outside"): void {
           await principal.locator('[data-testid="class-row"] [data-state="refused"]').innerText(),
         ]).toEqual([
           expect.stringMatching(
-            /^Đủ chữ ký nhưng học bạ bị từ chối khi gửi đi: Chứng thư số này chưa được đăng ký cho nhà trường\. Chữ ký có vấn đề là của Giáo viên chủ nhiệm \(.*Trần Thị Mai.*\): gỡ chữ ký đó để người ký ký lại bằng chứng thư hợp lệ\.$/,
+            /^Đủ chữ ký nhưng học bạ bị từ chối khi gửi đi: Chứng thư số này chưa được đăng ký cho nhà trường\. Chữ ký có vấn đề là của giáo viên chủ nhiệm \(.*Trần Thị Mai.*\): gỡ chữ ký đó để người ký ký lại bằng chứng thư hợp lệ\.$/,
           ) as unknown,
           1,
           "homeroom",
@@ -448,7 +448,7 @@ function walkOn(provider: "embedded" | "outside"): void {
         await shot(principal, "refused-desktop-vi");
         await principal.click('button[data-lang="en"]');
         expect(await refused.locator('[data-testid="refusal"]').innerText()).toMatch(
-          /^Every signature is there, but the transcript was refused at submission: This certificate is not registered for the school\. The signature at fault is the Homeroom teacher's/,
+          /^Every signature is there, but the transcript was refused at submission: This certificate is not registered for the school\. The signature at fault is the homeroom teacher's/,
         );
         await shot(principal, "refused-desktop-en");
         await principal.setViewportSize({ width: 390, height: 900 });

@@ -16,7 +16,7 @@ import { mountHeader } from "../common/header";
 import { onLanguageChange } from "../common/i18n";
 import { mountSessionCards } from "../common/session";
 import { deleteJson, errorCode, getJson, postJson, useCsrfToken, type Answer, type ApiError } from "./api";
-import { refusalKey, roleLabel, t, type MessageKey } from "./messages";
+import { refusalKey, roleInSentence, roleLabel, t, type MessageKey } from "./messages";
 import { devices, loadDevices, makeDevice, renderDevices, revokeDevice } from "./devices";
 import { renderReview, type DraftView } from "./review";
 import { signDocuments, type SignOutcome } from "./signing";
@@ -249,7 +249,7 @@ function renderSchool(): void {
             id,
             "removedDone",
             () => deleteJson(`${draftUrl(id)}/signatures/${encodeURIComponent(role)}`),
-            { role: roleLabel(role) },
+            { role: roleInSentence(role) },
           ),
         sharing: sharing.id,
         share: (id) => void toggleShares(id, render),

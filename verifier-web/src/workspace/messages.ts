@@ -385,3 +385,12 @@ export function refusalKey(code: string): Key {
 export function roleLabel(role: string): string {
   return t(`role_${role}` as Key) ?? role;
 }
+
+/**
+ * A role in words inside a sentence: "the homeroom teacher's signature", "chữ ký của giáo viên chủ
+ * nhiệm" — a common noun in both languages, so lowercase but for names it carries ("cán bộ Sở GDĐT").
+ */
+export function roleInSentence(role: string): string {
+  const label = roleLabel(role);
+  return label.charAt(0).toLocaleLowerCase("vi") + label.slice(1);
+}

@@ -6,7 +6,7 @@
  */
 import { el } from "../common/dom";
 import { language } from "../common/i18n";
-import { refusalKey, roleLabel, t, type MessageKey } from "./messages";
+import { refusalKey, roleInSentence, roleLabel, t, type MessageKey } from "./messages";
 
 /** A workbook problem as the import answers it (422 IMPORT_INVALID details; docs/workbook.md). */
 export interface WorkbookProblem {
@@ -312,7 +312,7 @@ function refusalNote(refusal: NonNullable<DocumentSummary["refusal"]>): HTMLElem
   const reason = key === "refusal_other" ? refusal.message : t(key);
   const next = refusal.signature
     ? t("refusedSignature", {
-        role: roleList([refusal.signature.role]),
+        role: roleInSentence(refusal.signature.role),
         certificate: refusal.signature.certificate ?? "?",
       })
     : t(refusal.transient ? "refusedTransient" : "refusedAny");
@@ -341,7 +341,7 @@ function refusedControls(d: DocumentSummary, follow: FollowUp): HTMLElement[] {
     .map((role) =>
       rowButton(
         d,
-        t("removeSignatureButton", { role: roleList([role]) }),
+        t("removeSignatureButton", { role: roleInSentence(role) }),
         { "data-testid": "remove-signature", "data-role": role },
         () => follow.removeSignature(d.id, role),
       ),
