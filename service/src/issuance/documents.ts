@@ -203,7 +203,7 @@ export async function check(
   const stored =
     deps.certStatus === undefined
       ? signature
-      : await withCertificateStatus(deps.certStatus, signature, report, deps.trustAnchors, deps.crypto);
+      : await withCertificateStatus(deps.certStatus, signature, report);
   // The docHash is the SHA-256 of these same canonical bytes: hash them once more through the
   // crypto port (OpenSSL in the service) rather than canonicalize again and hash in JavaScript.
   const hash = toHex(deps.crypto.sha256(content));
