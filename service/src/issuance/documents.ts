@@ -14,7 +14,7 @@
  */
 import { decodeBase64 } from "../core/encoding";
 import type { Database, Queryable } from "./ports";
-import { assertValidDocument, canonicalBytes, leafOf, toHex, type HocbaDocument } from "../core/documents";
+import { assertValidDocument, canonicalBytes, leafOf, type HocbaDocument } from "../core/documents";
 import { disclose, isSelectivelyDisclosable, SD_ALG } from "../core/documents/disclosure";
 import { HocbaError, toHocbaError, type ErrorCode } from "../core/errors";
 import {
@@ -204,9 +204,9 @@ export async function check(
     deps.certStatus === undefined
       ? signature
       : await withCertificateStatus(deps.certStatus, signature, report);
-  // The docHash is the SHA-256 of these same canonical bytes: hash them once more through the
-  // crypto port (OpenSSL in the service) rather than canonicalize again and hash in JavaScript.
-  const hash = toHex(deps.crypto.sha256(content));
+  // The docHash is the SHA-256 of these same canonical bytes, which the verification hashed for its
+  // digest check: a valid report's signers each carry that digest as their message digest.
+  const hash = report.signers[0]!.messageDigest;
   return {
     index,
     document,
