@@ -121,12 +121,18 @@ export function databaseAuthorization(db: Queryable, at: () => Date): Authorizat
  * lookup that ignores the signing time (databaseAuthorization asks as of now).
  */
 export function memoized(lookup: AuthorizationLookup): AuthorizationLookup {
-  const answers = new Map<string, ReturnType<AuthorizationLookup>>();
-  return (issuerCode, fingerprint, at) => {
-    const key = `${issuerCode}\n${fingerprint}`;
+  const once = answeredOnce<Authorization>();
+  return (issuerCode, fingerprint, at) =>
+    once(`${issuerCode}\n${fingerprint}`, () => lookup(issuerCode, fingerprint, at));
+}
+
+/** Each key's answer asked once and shared; a failed answer is dropped, so the next asker asks again. */
+function answeredOnce<V>(): (key: string, ask: () => Promise<V>) => Promise<V> {
+  const answers = new Map<string, Promise<V>>();
+  return (key, ask) => {
     let answer = answers.get(key);
     if (!answer) {
-      answer = lookup(issuerCode, fingerprint, at);
+      answer = ask();
       answers.set(key, answer);
       answer.catch(() => answers.delete(key));
     }
@@ -139,16 +145,8 @@ export type RequiredRoles = (issuerCode: string) => Promise<string[]>;
 
 export function requiredRolesOf(deps: SubmissionDeps): RequiredRoles {
   const many = requiredRolesReader(deps);
-  const answers = new Map<string, Promise<string[]>>();
-  return (issuerCode) => {
-    let answer = answers.get(issuerCode);
-    if (!answer) {
-      answer = many([issuerCode]).then((found) => found.get(issuerCode)!);
-      answers.set(issuerCode, answer);
-      answer.catch(() => answers.delete(issuerCode));
-    }
-    return answer;
-  };
+  const once = answeredOnce<string[]>();
+  return (issuerCode) => once(issuerCode, () => many([issuerCode]).then((found) => found.get(issuerCode)!));
 }
 
 /**
