@@ -139,7 +139,7 @@ async function prepareDurable() {
       const report = await verifyDetached(content, cms, context);
       if (!report.ok) throw new Error(`CAdES-T document failed: ${JSON.stringify(report.checks)}`);
       t.push({ document, cms });
-      lt.push({ document, cms: await withCertificateStatus(checker, cms, report, pki.store, nodeCrypto) });
+      lt.push({ document, cms: await withCertificateStatus(checker, cms, report) });
     }
     const requests = Object.fromEntries(pki.requests);
     return {

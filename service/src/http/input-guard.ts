@@ -102,7 +102,7 @@ function badString(value: unknown): BadString | undefined {
  * The JSON pointer of the first string or key holding a NUL or a lone surrogate, with which one;
  * undefined when there is none. Recursion is bounded by MAX_JSON_DEPTH (bodies) or flat (params).
  */
-export function badStringIn(value: unknown, path: string): { path: string; nul: boolean } | undefined {
+function badStringIn(value: unknown, path: string): { path: string; nul: boolean } | undefined {
   const found = badString(value);
   if (!found) return undefined;
   return {

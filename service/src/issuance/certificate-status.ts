@@ -16,10 +16,9 @@
  * without the CA's servers.
  */
 import { HocbaError, isHocbaError } from "../core/errors";
-import type { PkiCrypto, SignatureReport, TrustStore } from "../core/pki";
+import type { PkiCrypto, SignatureReport } from "../core/pki";
 import { BoundedCache } from "../core/pki/bounded-cache";
-import { certificateInfo, type CertificateInfo } from "../core/pki/certificate";
-import { parseDetachedSignedData } from "../core/pki/cms";
+import type { CertificateInfo } from "../core/pki/certificate";
 import { keyRingFor } from "../core/pki/key-ring";
 import { revocationValuesAttribute, withRevocationValues } from "../core/pki/revocation-values";
 import {
@@ -31,7 +30,7 @@ import {
   type StatusEvidence,
 } from "../core/pki/status";
 import { trustedTime, type TrustedTime } from "../core/pki/trusted-time";
-import { signerStatusOf } from "../core/pki/verify";
+import { signerStatusOf, verifiedSignersOf } from "../core/pki/verify";
 import type { StatusFetcher } from "./ports";
 
 export type CertStatusPolicy = "off" | "prefer" | "require";
@@ -209,34 +208,28 @@ export async function assertPathStatus(
 }
 
 /**
- * Checks the status of every signer's path of a verified signature: each signer's status lands in
- * `report`, and the evidence to keep is returned per signer ([] for a signer without any; [] for
- * all under CERT_STATUS=off).
+ * Checks the status of every signer's path of a verified signature (`report`, as verifyDetached or
+ * assertSignatureValid returned it: the paths and trusted times are those its verification found):
+ * each signer's status lands in `report`, and the evidence to keep is returned per signer ([] for a
+ * signer without any; [] for all under CERT_STATUS=off).
  * @throws HocbaError as assertPathStatus
  */
 export async function signerStatusEvidence(
   checker: CertificateStatusChecker,
-  cms: Uint8Array,
   report: SignatureReport,
-  trustAnchors: TrustStore,
-  crypto: PkiCrypto,
 ): Promise<StatusEvidence[][]> {
   if (checker.policy === "off") return [];
-  const parsed = parseDetachedSignedData(cms);
-  const known = new Map(trustAnchors.byFingerprint);
-  for (const der of parsed.certificates) {
-    const info = certificateInfo(der, crypto, "SIGNATURE_MALFORMED");
-    known.set(info.fingerprint, info);
-  }
+  const verified = verifiedSignersOf(report);
+  if (verified === undefined)
+    throw new HocbaError("INTERNAL", "the signature report is not a verification's");
   return Promise.all(
-    parsed.signers.map(async (signer, index) => {
+    verified.map(async ({ signer, path }, index) => {
       const signerReport = report.signers[index]!;
-      const path = signerReport.chain.map((fingerprint) => known.get(fingerprint)!);
       let evidence: { certificate: CertificateInfo; evidence: StatusEvidence }[];
       try {
         evidence = await assertPathStatus(checker, path, trustedTime(signer));
       } catch (error) {
-        if (isHocbaError(error) && parsed.signers.length > 1)
+        if (isHocbaError(error) && verified.length > 1)
           throw new HocbaError(error.code, `signer "${signerReport.subject}": ${error.message}`, {
             details: error.details,
           });
@@ -259,10 +252,8 @@ export async function withCertificateStatus(
   checker: CertificateStatusChecker,
   cms: Uint8Array,
   report: SignatureReport,
-  trustAnchors: TrustStore,
-  crypto: PkiCrypto,
 ): Promise<Uint8Array> {
-  const evidence = await signerStatusEvidence(checker, cms, report, trustAnchors, crypto);
+  const evidence = await signerStatusEvidence(checker, report);
   return evidence.some((list) => list.length > 0)
     ? withRevocationValues(
         cms,

@@ -14,7 +14,7 @@
  */
 import { decodeBase64 } from "../core/encoding";
 import type { Database, Queryable } from "./ports";
-import { assertValidDocument, canonicalBytes, leafOf, toHex, type HocbaDocument } from "../core/documents";
+import { assertValidDocument, canonicalBytes, leafOf, type HocbaDocument } from "../core/documents";
 import { disclose, isSelectivelyDisclosable, SD_ALG } from "../core/documents/disclosure";
 import { HocbaError, toHocbaError, type ErrorCode } from "../core/errors";
 import {
@@ -121,12 +121,18 @@ export function databaseAuthorization(db: Queryable, at: () => Date): Authorizat
  * lookup that ignores the signing time (databaseAuthorization asks as of now).
  */
 export function memoized(lookup: AuthorizationLookup): AuthorizationLookup {
-  const answers = new Map<string, ReturnType<AuthorizationLookup>>();
-  return (issuerCode, fingerprint, at) => {
-    const key = `${issuerCode}\n${fingerprint}`;
+  const once = answeredOnce<Authorization>();
+  return (issuerCode, fingerprint, at) =>
+    once(`${issuerCode}\n${fingerprint}`, () => lookup(issuerCode, fingerprint, at));
+}
+
+/** Each key's answer asked once and shared; a failed answer is dropped, so the next asker asks again. */
+function answeredOnce<V>(): (key: string, ask: () => Promise<V>) => Promise<V> {
+  const answers = new Map<string, Promise<V>>();
+  return (key, ask) => {
     let answer = answers.get(key);
     if (!answer) {
-      answer = lookup(issuerCode, fingerprint, at);
+      answer = ask();
       answers.set(key, answer);
       answer.catch(() => answers.delete(key));
     }
@@ -139,16 +145,8 @@ export type RequiredRoles = (issuerCode: string) => Promise<string[]>;
 
 export function requiredRolesOf(deps: SubmissionDeps): RequiredRoles {
   const many = requiredRolesReader(deps);
-  const answers = new Map<string, Promise<string[]>>();
-  return (issuerCode) => {
-    let answer = answers.get(issuerCode);
-    if (!answer) {
-      answer = many([issuerCode]).then((found) => found.get(issuerCode)!);
-      answers.set(issuerCode, answer);
-      answer.catch(() => answers.delete(issuerCode));
-    }
-    return answer;
-  };
+  const once = answeredOnce<string[]>();
+  return (issuerCode) => once(issuerCode, () => many([issuerCode]).then((found) => found.get(issuerCode)!));
 }
 
 /**
@@ -203,10 +201,10 @@ export async function check(
   const stored =
     deps.certStatus === undefined
       ? signature
-      : await withCertificateStatus(deps.certStatus, signature, report, deps.trustAnchors, deps.crypto);
-  // The docHash is the SHA-256 of these same canonical bytes: hash them once more through the
-  // crypto port (OpenSSL in the service) rather than canonicalize again and hash in JavaScript.
-  const hash = toHex(deps.crypto.sha256(content));
+      : await withCertificateStatus(deps.certStatus, signature, report);
+  // The docHash is the SHA-256 of these same canonical bytes, which the verification hashed for its
+  // digest check: a valid report's signers each carry that digest as their message digest.
+  const hash = report.signers[0]!.messageDigest;
   return {
     index,
     document,

@@ -436,14 +436,7 @@ async function addSignature(
   });
   // Revoked (or, under CERT_STATUS=require, unknown) certificates are refused now; the evidence is
   // embedded when the whole document is submitted.
-  if (submission.certStatus)
-    await withCertificateStatus(
-      submission.certStatus,
-      cms,
-      report,
-      submission.trustAnchors,
-      submission.crypto,
-    );
+  if (submission.certStatus) await withCertificateStatus(submission.certStatus, cms, report);
   const mine = access.signs(row.school_code, row.class_name);
   const added: DraftSignature[] = report.signers.map((signer) => {
     const role = signer.role!;

@@ -260,7 +260,8 @@ export async function importGraduates(
     ...(deps.timestamps ? { timestamps: deps.timestamps } : {}),
   });
   const signer = report.signers.find((s) => s.authorized === true) ?? report.signers[0]!;
-  const fileSha256 = sha256Hex(file);
+  // The file's SHA-256, as the verification's digest check computed it (0x-hex there).
+  const fileSha256 = report.signers[0]!.messageDigest.slice(2);
   const sheet = await deps.readSheet(file);
   const { records, problems } = readGraduateRows(sheet.header, sheet.rows, {
     authority,

@@ -106,7 +106,7 @@ export async function submitSignedPdf(
       let evidence: Awaited<ReturnType<typeof signerStatusEvidence>>;
       try {
         // The statuses land in `report`; the answers are kept beside the PDF, for its proof.
-        evidence = await signerStatusEvidence(deps.certStatus, s.cms, report, deps.trustAnchors, deps.crypto);
+        evidence = await signerStatusEvidence(deps.certStatus, report);
       } catch (error) {
         const e = toHocbaError(error);
         throw new HocbaError(e.code, `signature ${s.index}: ${e.message}`, { details: e.details });

@@ -33,7 +33,7 @@ import {
 } from "./documents";
 
 /** The most documents stored in one transaction (as the batch route's largest body). */
-export const MAX_GROUP = 1_000;
+const MAX_GROUP = 1_000;
 
 interface Waiting {
   accepted: Accepted;

@@ -77,9 +77,6 @@ const ARGS = { options: { "include-keys": FLAG }, allowPositionals: true } as co
 
 export const command = defineCommand(SUMMARY, HELP, ARGS, backup);
 
-/** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
-export const backupCommand = command.run;
-
 /** The one backup file `hocba backup` writes and `hocba restore` reads, resolved. @throws USAGE. */
 export function backupFileOf(positionals: readonly string[], help: string): string {
   if (positionals.length !== 1) throw usageError("give one backup file", help);

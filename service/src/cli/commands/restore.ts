@@ -34,9 +34,6 @@ const ARGS = { options: { check: FLAG }, allowPositionals: true } as const;
 
 export const command = defineCommand(SUMMARY, HELP, ARGS, restore);
 
-/** Runs the command with `io` (tests pass a captured one). Returns the exit code. */
-export const restoreCommand = command.run;
-
 /** Refuses a backup of another chain or registry than the configuration's. */
 function checkDeployment(backup: DeploymentRecord, configured: DeploymentRecord): void {
   const differs =

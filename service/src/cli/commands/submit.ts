@@ -73,7 +73,7 @@ export function submitTarget(
 }
 
 /** The tab-separated line of an accepted file: the file, its id, docHash and status. */
-export function printAccepted(io: CliIo, path: string, accepted: Accepted): void {
+function printAccepted(io: CliIo, path: string, accepted: Accepted): void {
   io.stdout(`${path}\t${accepted.id}\t${accepted.docHash}\t${accepted.status}\n`);
 }
 

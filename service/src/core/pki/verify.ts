@@ -137,6 +137,24 @@ export interface VerifyContext {
   statusEvidence?: RevocationValues;
 }
 
+/**
+ * What the verification of a report's signature read of each signer, in signer order: its
+ * SignerInfo (with the timestamp once it verified) and its path to a trust anchor (empty when none
+ * was found). Kept beside the report, not in it (the report is answered and stored as is), for the
+ * certificate status checks of issuance, which would otherwise parse the CMS again.
+ */
+export interface VerifiedSigner {
+  signer: ParsedSignerInfo;
+  path: readonly CertificateInfo[];
+}
+
+const verifiedSigners = new WeakMap<SignatureReport, readonly VerifiedSigner[]>();
+
+/** The signers verifyDetached read for `report`; undefined for a report it did not return. */
+export function verifiedSignersOf(report: SignatureReport): readonly VerifiedSigner[] | undefined {
+  return verifiedSigners.get(report);
+}
+
 const CLOCK_SKEW_MS = 5 * 60_000;
 const DEFAULT_ROLE = "principal";
 /** The checks of a signature report, in report order. */
@@ -212,6 +230,7 @@ export async function verifyDetached(
   const signers: SignerReport[] = [];
   // Per signer, in signer order, so that the reported failure does not depend on timing.
   const verdicts = parsed.signers.map(() => new Map<SignatureCheckName, Verdict>());
+  const chains: (readonly CertificateInfo[])[] = parsed.signers.map(() => []);
 
   await Promise.all(
     parsed.signers.map(async (signer, index) => {
@@ -271,6 +290,7 @@ export async function verifyDetached(
           outcome?.failure === undefined ? outcome?.paths : outcome.candidate && [outcome.candidate];
         const verdict = checkValidity(trustedTime(signer), at, paths ?? [[certificate]]);
         signerReport.chain = paths === undefined ? [] : verdict.path.map((entry) => entry.fingerprint);
+        if (paths !== undefined) chains[index] = verdict.path;
         if (paths !== undefined && outcome?.failure === undefined) path = verdict.path;
         return verdict.verdict;
       });
@@ -323,7 +343,12 @@ export async function verifyDetached(
       verdicts.map((perSigner) => perSigner.get(name)!),
     );
   });
-  return report(checks, signers);
+  const result = report(checks, signers);
+  verifiedSigners.set(
+    result,
+    parsed.signers.map((signer, index) => ({ signer, path: chains[index]! })),
+  );
+  return result;
 }
 
 /**

@@ -69,7 +69,7 @@ export async function issuerRoles(
 }
 
 /** The roles an issuer's documents require: its own setting, else `defaults` for a school, none for others. */
-export function requiredRolesOfIssuer(
+function requiredRolesOfIssuer(
   kind: IssuerKind,
   requiredRoles: readonly string[] | null,
   defaults: readonly string[],
